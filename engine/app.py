@@ -1,0 +1,65 @@
+"""A bare Flask application carrying the database and settings.
+
+The web app builds on it (blueprints, sessions, CSRF); the worker and the CLI use it as is.
+Flask-SQLAlchemy needs an application, but nothing here is about HTTP.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+from flask_babel import Babel
+from flask_migrate import Migrate
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from engine.config import INSTANCE_DIR, PROJECT_ROOT, Settings
+from engine.db import db
+
+migrate = Migrate()
+babel = Babel()
+
+TRANSLATIONS_DIR = PROJECT_ROOT / "webapp" / "translations"
+LANGUAGES = ("ca", "es", "en")
+
+
+@event.listens_for(Engine, "connect")
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    """SQLite: enforce foreign keys, wait for locks instead of failing, allow concurrent reads."""
+    if type(dbapi_connection).__module__.startswith("sqlite3"):
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.close()
+
+
+def create_engine_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    settings = settings or Settings.from_env()
+    app = Flask("gee", instance_path=str(INSTANCE_DIR), root_path=str(PROJECT_ROOT / "webapp"))
+    app.config.update(
+        GEE_SETTINGS=settings,
+        SECRET_KEY=settings.secret_key,
+        SQLALCHEMY_DATABASE_URI=settings.database_url,
+        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes,
+        BABEL_DEFAULT_LOCALE="ca",
+        BABEL_DEFAULT_TIMEZONE="Europe/Madrid",
+        BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
+    )
+    if overrides:
+        app.config.update(overrides)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
+        INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
+    import engine.models  # noqa: F401  (registers every table)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
+    babel.init_app(app)
+    return app
+
+
+def settings_of(app: Flask) -> Settings:
+    settings: Settings = app.config["GEE_SETTINGS"]
+    return settings

@@ -1,0 +1,167 @@
+"""Audit events: who did what, when, with the state before and after.
+
+Each event stores the hash of the previous event of its tenant, so editing or deleting
+any row breaks the chain from that point on; :func:`verify_chain` finds the first break.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.context import Context
+from engine.db import as_utc, db, utcnow
+
+GENESIS_HASH = "0" * 64
+
+
+class AuditEvent(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "audit_events"
+    __table_args__ = (UniqueConstraint("tenant_id", "seq"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(Integer, index=True)
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str] = mapped_column(String(80))
+    actor_id: Mapped[int | None] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(60), index=True)
+    object_type: Mapped[str] = mapped_column(String(40))
+    object_id: Mapped[str] = mapped_column(String(60))
+    expedient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    before: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    after: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prev_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditHead(db.Model):  # type: ignore[name-defined]
+    """Last sequence number and hash of each tenant's chain; its row lock orders appends."""
+
+    __tablename__ = "audit_heads"
+
+    tenant_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, default=0)
+    last_hash: Mapped[str] = mapped_column(String(64), default=GENESIS_HASH)
+
+
+def _digest(event: AuditEvent) -> str:
+    at = as_utc(event.at)
+    assert at is not None
+    canonical = {
+        "tenant_id": event.tenant_id,
+        "seq": event.seq,
+        "at": at.isoformat(timespec="microseconds"),
+        "actor": event.actor,
+        "actor_id": event.actor_id,
+        "action": event.action,
+        "object_type": event.object_type,
+        "object_id": event.object_id,
+        "expedient_id": event.expedient_id,
+        "before": event.before,
+        "after": event.after,
+        "note": event.note,
+        "prev_hash": event.prev_hash,
+    }
+    payload = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def _lock_head(tenant_id: int) -> tuple[int, str]:
+    stmt = (
+        update(AuditHead)
+        .where(AuditHead.tenant_id == tenant_id)
+        .values(seq=AuditHead.seq + 1)
+        .returning(AuditHead.seq, AuditHead.last_hash)
+    )
+    row = db.session.execute(stmt).one_or_none()
+    if row is None:
+        dialect = db.engine.dialect.name
+        if dialect == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+        db.session.execute(
+            insert(AuditHead).values(tenant_id=tenant_id, seq=0, last_hash=GENESIS_HASH).on_conflict_do_nothing()
+        )
+        row = db.session.execute(stmt).one()
+    return int(row[0]), str(row[1])
+
+
+def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
+    if value is None:
+        return None
+    return json.loads(json.dumps(value, default=str))
+
+
+def record(
+    ctx: Context,
+    action: str,
+    object_type: str,
+    object_id: object,
+    *,
+    expedient_id: int | None = None,
+    before: dict[str, Any] | None = None,
+    after: dict[str, Any] | None = None,
+    note: str | None = None,
+) -> AuditEvent:
+    """Append an event to the tenant's chain inside the caller's transaction."""
+    seq, prev_hash = _lock_head(ctx.tenant_id)
+    event = AuditEvent(
+        tenant_id=ctx.tenant_id,
+        seq=seq,
+        at=utcnow(),
+        actor=ctx.username,
+        actor_id=ctx.user_id,
+        action=action,
+        object_type=object_type,
+        object_id=str(object_id),
+        expedient_id=expedient_id,
+        before=_jsonable(before),
+        after=_jsonable(after),
+        note=note,
+        prev_hash=prev_hash,
+    )
+    event.hash = _digest(event)
+    db.session.add(event)
+    db.session.execute(update(AuditHead).where(AuditHead.tenant_id == ctx.tenant_id).values(last_hash=event.hash))
+    return event
+
+
+@dataclass(frozen=True)
+class ChainProblem:
+    tenant_id: int
+    seq: int
+    reason: str
+
+    def __str__(self) -> str:
+        return f"tenant {self.tenant_id}, event #{self.seq}: {self.reason}"
+
+
+def verify_chain(tenant_id: int) -> ChainProblem | None:
+    """The first broken link of a tenant's chain, or None when it is intact."""
+    expected_prev = GENESIS_HASH
+    expected_seq = 1
+    events = db.session.execute(
+        select(AuditEvent).where(AuditEvent.tenant_id == tenant_id).order_by(AuditEvent.seq)
+    ).scalars()
+    for event in events:
+        if event.seq != expected_seq:
+            return ChainProblem(tenant_id, expected_seq, "event missing (deleted)")
+        if event.prev_hash != expected_prev:
+            return ChainProblem(tenant_id, event.seq, "does not follow the previous event")
+        if _digest(event) != event.hash:
+            return ChainProblem(tenant_id, event.seq, "content was edited after it was written")
+        expected_prev = event.hash
+        expected_seq += 1
+    head = db.session.get(AuditHead, tenant_id)
+    if head is not None and head.seq != expected_seq - 1:
+        return ChainProblem(tenant_id, expected_seq, "event missing at the end of the chain (deleted)")
+    return None

@@ -1,0 +1,1 @@
+"""The records an ajuntament is legally bound to keep."""

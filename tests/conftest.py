@@ -1,0 +1,130 @@
+"""Test harness: one app per session on the configured database, a clean database per test.
+
+- ``DATABASE_URL`` unset: SQLite in a temporary directory (the embedded default).
+- ``DATABASE_URL=postgresql+psycopg://…``: that PostgreSQL database (CI's second run).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from sqlalchemy import text
+
+from engine.config import Settings
+from engine.context import Context
+from engine.db import db
+from engine.tenancy.models import Membership, Tenant, User
+from engine.tenancy.passwords import hash_password
+
+_TMP = Path(tempfile.mkdtemp(prefix="gee-tests-"))
+
+
+def _test_settings() -> Settings:
+    env = dict(os.environ)
+    env["GEE_ENV"] = "testing"
+    env.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'gee-test.sqlite3'}")
+    env["GEE_DOCUMENT_STORE"] = str(_TMP / "documents")
+    return Settings.from_env(env)
+
+
+@pytest.fixture(scope="session")
+def app() -> Iterator[Flask]:
+    from webapp import create_app
+
+    application = create_app(_test_settings(), {"TESTING": True})
+    with application.app_context():
+        db.drop_all()
+        db.create_all()
+    yield application
+    with application.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(app: Flask) -> Iterator[None]:
+    """Every test runs inside an app context and leaves an empty database behind."""
+    with app.app_context():
+        yield
+        db.session.rollback()
+        db.session.remove()
+        _truncate_all()
+
+
+def _truncate_all() -> None:
+    tables = list(reversed(db.metadata.sorted_tables))
+    with db.engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(f'"{t.name}"' for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+PASSWORD = "correct horse battery staple"  # noqa: S105 - test credential
+_HASH_CACHE: dict[str, str] = {}
+
+
+def make_tenant(code: str = "ajt-proves", name: str = "Ajuntament de Proves", **extra: object) -> Tenant:
+    tenant = Tenant(
+        code=code,
+        name=name,
+        dir3=extra.pop("dir3", "L01259999"),
+        ine_code=extra.pop("ine_code", "259999"),
+        **extra,
+    )
+    db.session.add(tenant)
+    db.session.flush()
+    return tenant
+
+
+def make_user(username: str, tenant: Tenant | None = None, roles: tuple[str, ...] = (), **extra: object) -> User:
+    if PASSWORD not in _HASH_CACHE:
+        _HASH_CACHE[PASSWORD] = hash_password(PASSWORD)
+    user = User(username=username, full_name=extra.pop("full_name", username.title()),
+                password_hash=_HASH_CACHE[PASSWORD], **extra)
+    db.session.add(user)
+    db.session.flush()
+    for role in roles:
+        assert tenant is not None
+        db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role=role))
+    db.session.flush()
+    return user
+
+
+def ctx_for(user: User, tenant: Tenant) -> Context:
+    db.session.refresh(user)
+    return Context(tenant_id=tenant.id, user_id=user.id, username=user.username, roles=user.roles_in(tenant.id))
+
+
+def csrf_token(client: FlaskClient, path: str = "/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+def login(client: FlaskClient, username: str, password: str = PASSWORD) -> None:
+    token = csrf_token(client)
+    response = client.post("/login", data={"username": username, "password": password, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)
+
+
+@pytest.fixture
+def tenant() -> Tenant:
+    tenant = make_tenant()
+    db.session.commit()
+    return tenant

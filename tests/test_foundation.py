@@ -1,0 +1,77 @@
+"""The skeleton: settings, health, login, security headers."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.config import ConfigurationError, Settings
+from engine.db import db
+from tests.conftest import csrf_token, login, make_tenant, make_user
+
+
+def test_production_refuses_to_start_without_secrets():
+    with pytest.raises(ConfigurationError) as err:
+        Settings.from_env({"GEE_ENV": "production", "DATABASE_URL": "postgresql+psycopg://x/y"})
+    assert "SECRET_KEY" in str(err.value)
+    assert "GEE_KEY_ENCRYPTION_KEY" in str(err.value)
+
+
+def test_production_starts_with_every_secret_given():
+    settings = Settings.from_env(
+        {
+            "GEE_ENV": "production",
+            "DATABASE_URL": "postgresql+psycopg://x/y",
+            "SECRET_KEY": "s" * 32,
+            "GEE_KEY_ENCRYPTION_KEY": "k" * 32,
+        }
+    )
+    assert settings.production and settings.secret_key == "s" * 32
+
+
+def test_embedded_defaults_are_sqlite_and_in_process_jobs():
+    settings = Settings.from_env({})
+    assert settings.database_url.startswith("sqlite:///") and settings.database_url.endswith("instance/gee.sqlite3")
+    assert settings.redis_url is None
+
+
+def test_healthz_reports_database(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json["checks"]["database"] == "ok"
+
+
+def test_login_logout_and_security_headers(client):
+    tenant = make_tenant()
+    make_user("clerk", tenant, ("tramitador",), full_name="Anna Clerk")
+    db.session.commit()
+    assert client.get("/").status_code == 302  # login first
+    login(client, "clerk")
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "Anna Clerk" in page.get_data(as_text=True)
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert page.headers["X-Frame-Options"] == "DENY"
+
+
+def test_login_without_csrf_token_is_refused(client):
+    tenant = make_tenant()
+    make_user("clerk", tenant, ("tramitador",))
+    db.session.commit()
+    response = client.post("/login", data={"username": "clerk", "password": "x"})
+    assert response.status_code == 400
+
+
+def test_repeated_failed_logins_are_throttled(client):
+    tenant = make_tenant()
+    make_user("clerk", tenant, ("tramitador",))
+    db.session.commit()
+    token = csrf_token(client)
+    codes = [
+        client.post("/login", data={"username": "clerk", "password": "wrong", "csrf_token": token}).status_code
+        for _ in range(5)
+    ]
+    assert codes == [401] * 5
+    # Even the right password is refused while the account is locked.
+    locked = client.post("/login", data={"username": "clerk", "password": "correct horse battery staple",
+                                         "csrf_token": token})
+    assert locked.status_code == 429

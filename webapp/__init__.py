@@ -1,0 +1,23 @@
+"""GEE web application: the app factory. Blueprints live in ``webapp.views``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from engine.app import create_engine_app
+from engine.config import Settings
+
+
+def create_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    app = create_engine_app(settings, overrides)
+    from webapp import errors, i18n, logging_setup, security
+    from webapp.views import register_blueprints
+
+    logging_setup.init_app(app)
+    security.init_app(app)
+    i18n.init_app(app)
+    errors.init_app(app)
+    register_blueprints(app)
+    return app

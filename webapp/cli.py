@@ -1,0 +1,33 @@
+"""The ``gee`` console script: Flask's CLI plus GEE's commands (``webapp/commands``)."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import click
+from flask.cli import FlaskGroup
+
+from webapp import commands as commands_package
+
+
+def _create_app():  # type: ignore[no-untyped-def]
+    from webapp import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+def main() -> None:
+    """GEE - Gestor d'Expedients Electrònics."""
+
+
+def _register_commands() -> None:
+    """Each module in webapp/commands exposes ``commands``: a list of click commands."""
+    for info in sorted(pkgutil.iter_modules(commands_package.__path__), key=lambda m: m.name):
+        module = importlib.import_module(f"{commands_package.__name__}.{info.name}")
+        for command in getattr(module, "commands", []):
+            main.add_command(command)
+
+
+_register_commands()
