@@ -1,6 +1,7 @@
 """Import every model module so the metadata (create_all, Alembic) sees all tables."""
 
 from engine.audit.trail import AuditEvent, AuditHead
+from engine.records.expedients import Expedient, ExpedientReopening
 from engine.records.numbering import Counter
 from engine.runtime.models import (
     CompletedStep,
@@ -19,6 +20,8 @@ __all__ = [
     "AuditHead",
     "CompletedStep",
     "Counter",
+    "Expedient",
+    "ExpedientReopening",
     "HumanTask",
     "IdempotencyKey",
     "Incident",

@@ -74,7 +74,7 @@ def client(app: Flask) -> FlaskClient:
     return app.test_client()
 
 
-PASSWORD = "correct horse battery staple"  # noqa: S105 - test credential
+PASSWORD = "correct horse battery staple"
 _HASH_CACHE: dict[str, str] = {}
 
 

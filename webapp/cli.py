@@ -6,7 +6,7 @@ import importlib
 import pkgutil
 
 import click
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, with_appcontext
 
 from webapp import commands as commands_package
 
@@ -22,12 +22,22 @@ def main() -> None:
     """GEE - Gestor d'Expedients Electrònics."""
 
 
+def _in_app_context(command: click.Command) -> click.Command:
+    """Run the command (or every command of a group) inside the application context."""
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            _in_app_context(sub)
+    elif command.callback is not None:
+        command.callback = with_appcontext(command.callback)
+    return command
+
+
 def _register_commands() -> None:
     """Each module in webapp/commands exposes ``commands``: a list of click commands."""
     for info in sorted(pkgutil.iter_modules(commands_package.__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{commands_package.__name__}.{info.name}")
         for command in getattr(module, "commands", []):
-            main.add_command(command)
+            main.add_command(_in_app_context(command))
 
 
 _register_commands()

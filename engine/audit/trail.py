@@ -88,9 +88,8 @@ def _lock_head(tenant_id: int) -> tuple[int, str]:
             from sqlalchemy.dialects.postgresql import insert
         else:
             from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        db.session.execute(
-            insert(AuditHead).values(tenant_id=tenant_id, seq=0, last_hash=GENESIS_HASH).on_conflict_do_nothing()
-        )
+        first = insert(AuditHead).values(tenant_id=tenant_id, seq=0, last_hash=GENESIS_HASH)
+        db.session.execute(first.on_conflict_do_nothing())
         row = db.session.execute(stmt).one()
     return int(row[0]), str(row[1])
 
@@ -131,7 +130,9 @@ def record(
     )
     event.hash = _digest(event)
     db.session.add(event)
-    db.session.execute(update(AuditHead).where(AuditHead.tenant_id == ctx.tenant_id).values(last_hash=event.hash))
+    db.session.execute(
+        update(AuditHead).where(AuditHead.tenant_id == ctx.tenant_id).values(last_hash=event.hash)
+    )
     return event
 
 

@@ -6,7 +6,7 @@ municipality reveal nothing to another.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Select, select
 
@@ -20,7 +20,8 @@ M = TypeVar("M")
 
 def scoped(model: type[M], ctx: Context) -> Select[tuple[M]]:
     """``SELECT model WHERE tenant_id = ctx.tenant_id``."""
-    return select(model).where(model.tenant_id == ctx.tenant_id)  # type: ignore[attr-defined]
+    stmt = select(model).where(model.tenant_id == ctx.tenant_id)  # type: ignore[attr-defined]
+    return cast("Select[tuple[M]]", stmt)
 
 
 def get_owned(model: type[M], ctx: Context, ident: Any, *, for_update: bool = False) -> M:
@@ -35,4 +36,4 @@ def get_owned(model: type[M], ctx: Context, ident: Any, *, for_update: bool = Fa
     row = db.session.execute(stmt).scalar_one_or_none()
     if row is None:
         raise NotFound(_l("Not found."))
-    return row
+    return cast(M, row)

@@ -1,0 +1,338 @@
+"""Running untrusted designer code: scripts, gateway conditions, DMN cells, timer expressions.
+
+SpiffWorkflow's default environment runs plain ``exec``/``eval`` in the server. Here every
+piece of code runs in a long-lived child process per thread (:mod:`engine.runtime.sandbox_child`)
+under RestrictedPython, with a memory cap and a wall-clock limit: a script that loops or
+allocates without end is killed, the child respawned, and the designer gets a clean error.
+
+The boundary is JSON lines on a pipe. Task data crosses it as JSON (dates as ISO strings);
+after a script, only the variables it changed come back, so values it did not touch keep
+their Python type in the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import select
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from datetime import date, datetime
+from datetime import time as time_of_day
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
+from SpiffWorkflow.exceptions import SpiffWorkflowException
+
+from engine.config import PROJECT_ROOT, Settings
+from engine.i18n import _l
+
+
+@dataclass(frozen=True)
+class CalendarConfig:
+    """The tenant calendar as the child needs it: local holidays (ISO dates) and Aran."""
+
+    local_holidays: tuple[str, ...] = ()
+    aran: bool = False
+
+    def as_json(self) -> dict[str, Any]:
+        return {"local_holidays": list(self.local_holidays), "aran": self.aran}
+
+
+@dataclass(frozen=True)
+class Limits:
+    timeout_seconds: float
+    memory_mb: int
+
+
+def current_limits() -> Limits:
+    """The limits of the running app (``GEE_SCRIPT_*``), or of the environment outside one."""
+    try:
+        from flask import current_app
+
+        settings: Settings = current_app.config["GEE_SETTINGS"]
+    except (RuntimeError, KeyError):
+        settings = Settings.from_env()
+    return Limits(settings.script_timeout_seconds, settings.script_memory_mb)
+
+
+_MESSAGES = {
+    "syntax": _l("the code is not valid Python (%(detail)s)."),
+    "imports": _l("imports are not allowed in scripts."),
+    "global": _l("global and nonlocal are not allowed in scripts."),
+    "with": _l("'with' blocks are not allowed in scripts."),
+    "underscore": _l("names starting or ending with an underscore (%(name)s) are not allowed in scripts."),
+    "forbidden": _l("this is not allowed in scripts: %(detail)s"),
+    "attribute": _l("'%(name)s' cannot be used in scripts: only plain values and their methods."),
+    "unavailable": _l("'%(name)s' is not available in scripts."),
+    "name": _l("'%(name)s' is not defined: it is neither task data nor a helper function."),
+    "helper": _l("%(detail)s"),
+    "zero_division": _l("division by zero."),
+    "key": _l("the key %(key)s is not in the data."),
+    "recursion": _l("too many nested calls (a function that calls itself without end?)."),
+    "memory": _l("the script needs more memory than allowed (%(memory_mb)s MB)."),
+    "timeout": _l("the script ran longer than allowed (%(seconds)s s) and was stopped."),
+    "crashed": _l("the script stopped unexpectedly."),
+    "unstorable": _l("the variable %(name)s holds a value that cannot be saved in task data (%(type)s)."),
+    "unstorable_result": _l("the expression gives a value that cannot be used (%(type)s)."),
+    "data_in": _l("the task data cannot be passed to the script (%(detail)s)."),
+    "error": _l("%(error)s: %(detail)s"),
+}
+_WITH_LINE = _l("Line %(line)s: %(message)s")
+
+
+@dataclass(frozen=True)
+class ScriptProblem:
+    """One thing wrong with a piece of designer code, worded for the designer."""
+
+    key: str
+    line: int | None
+    params: dict[str, Any]
+
+    @property
+    def message(self) -> str:
+        body = str(_MESSAGES.get(self.key, _MESSAGES["error"]) % _defaults(self.params))
+        return str(_WITH_LINE % {"line": self.line, "message": body}) if self.line else _capitalize(body)
+
+
+def _defaults(params: dict[str, Any]) -> dict[str, Any]:
+    return {"detail": "", "error": "Error", "name": "", "type": "", "key": "", **params}
+
+
+def _capitalize(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+class ScriptError(Exception):
+    """Designer code failed to compile or run; ``problems`` say where and why."""
+
+    def __init__(self, kind: str, problems: list[ScriptProblem]):
+        self.kind = kind
+        self.problems = problems
+        super().__init__("; ".join(p.message for p in problems))
+
+    @property
+    def line(self) -> int | None:
+        return self.problems[0].line if self.problems else None
+
+    @classmethod
+    def one(cls, kind: str, key: str, line: int | None = None, **params: Any) -> ScriptError:
+        return cls(kind, [ScriptProblem(key, line, params)])
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date | time_of_day):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, UUID):
+        return str(value)
+    if isinstance(value, set | frozenset | tuple):
+        return list(value)
+    raise TypeError(f"{type(value).__name__} is not JSON")
+
+
+def to_json(value: Any) -> str:
+    return json.dumps(value, default=_json_default, allow_nan=False, separators=(",", ":"))
+
+
+class _Child:
+    """One sandbox process and its pipes. Not thread-safe: one per thread."""
+
+    def __init__(self, limits: Limits):
+        self.limits = limits
+        self.owner_pid = os.getpid()
+        self.process = subprocess.Popen(  # noqa: S603 - our own module, fixed arguments
+            [sys.executable, "-m", "engine.runtime.sandbox_child", str(limits.memory_mb),
+             str(limits.timeout_seconds)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            cwd="/",
+            env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
+            close_fds=True,
+        )  # fmt: skip
+        self._buffer = b""
+
+    def alive(self) -> bool:
+        return self.owner_pid == os.getpid() and self.process.poll() is None
+
+    def ask(self, request: bytes, timeout: float) -> dict[str, Any] | None:
+        """Send one request line; the answer, or None if the child died or ran out of time."""
+        assert self.process.stdin is not None and self.process.stdout is not None
+        try:
+            self.process.stdin.write(request)
+            self.process.stdin.flush()
+        except (BrokenPipeError, OSError):
+            return None
+        fd = self.process.stdout.fileno()
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self._buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 16)
+            if not chunk:
+                return None
+            self._buffer += chunk
+        line, _, self._buffer = self._buffer.partition(b"\n")
+        answer: dict[str, Any] = json.loads(line)
+        return answer
+
+    def kill(self) -> None:
+        if self.process.poll() is None:
+            self.process.kill()
+        self.process.wait()
+        for pipe in (self.process.stdin, self.process.stdout):
+            if pipe is not None:
+                pipe.close()
+
+
+class _ChildPool(threading.local):
+    child: _Child | None = None
+
+
+_POOL = _ChildPool()
+
+
+def _child(limits: Limits) -> _Child:
+    child = _POOL.child
+    if child is not None and child.alive() and child.limits == limits:
+        return child
+    if child is not None and child.owner_pid == os.getpid():
+        child.kill()
+    _POOL.child = _Child(limits)
+    return _POOL.child
+
+
+def run_in_sandbox(request: dict[str, Any], limits: Limits | None = None) -> dict[str, Any]:
+    """Send one request to this thread's child; respawn it after a timeout or a crash."""
+    limits = limits or current_limits()
+    payload = (json.dumps(request, separators=(",", ":")) + "\n").encode()
+    child = _child(limits)
+    try:
+        answer = child.ask(payload, limits.timeout_seconds + 0.5)
+    except TimeoutError:
+        child.kill()
+        _POOL.child = None
+        raise ScriptError.one("timeout", "timeout", seconds=f"{limits.timeout_seconds:g}") from None
+    if answer is None:
+        child.kill()
+        _POOL.child = None
+        raise ScriptError.one("crashed", "crashed")
+    if not answer.get("ok"):
+        problems = [
+            ScriptProblem(p["key"], p.get("line"), {**p.get("params", {}), "memory_mb": limits.memory_mb})
+            for p in answer.get("problems", [])
+        ]
+        raise ScriptError(answer.get("kind", "runtime"), problems)
+    return answer
+
+
+def shutdown_sandbox() -> None:
+    """Stop this thread's child (tests, worker shutdown); the next call starts a new one."""
+    if _POOL.child is not None and _POOL.child.owner_pid == os.getpid():
+        _POOL.child.kill()
+    _POOL.child = None
+
+
+class SandboxEnvironment(BasePythonScriptEngineEnvironment):
+    """A SpiffWorkflow script environment that runs everything in the sandbox child."""
+
+    def __init__(self, calendar: CalendarConfig | None = None, limits: Limits | None = None):
+        super().__init__({})
+        self.calendar = calendar or CalendarConfig()
+        self.limits = limits
+
+    def _request(self, op: str, code: str, context: dict[str, Any], external: dict[str, Any] | None) -> Any:
+        try:
+            data_json = to_json(context)
+            extra = json.loads(to_json(external or {}))
+        except (TypeError, ValueError) as err:
+            raise ScriptError.one("data", "data_in", detail=str(err)) from None
+        return run_in_sandbox(
+            {"op": op, "code": code, "data_json": data_json, "extra": extra, "calendar": self.calendar.as_json()},
+            self.limits,
+        )
+
+    def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        return self._request("eval", expression, context, external_context)["result"]
+
+    def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        answer = self._request("exec", script, context, external_context)
+        for name in answer["del"]:
+            context.pop(name, None)
+        context.update(answer["set"])
+        return True
+
+    def check(self, code: str, mode: str = "exec") -> ScriptError | None:
+        """Compile only (deploy-time validation): the problems, or None if it compiles."""
+        try:
+            run_in_sandbox({"op": "check", "code": code, "mode": mode}, self.limits)
+        except ScriptError as err:
+            return err
+        return None
+
+    def call_service(self, context: dict[str, Any], **kwargs: Any) -> Any:
+        raise ScriptError.one("runtime", "unavailable", name="service task")
+
+
+class SandboxedScriptEngine(PythonScriptEngine):
+    """SpiffWorkflow's script engine, sandboxed; failures become WorkflowTaskException with
+    the designer-facing message and the script line (the engine turns them into incidents)."""
+
+    environment: SandboxEnvironment
+
+    def __init__(self, calendar: CalendarConfig | None = None, limits: Limits | None = None):
+        super().__init__(environment=SandboxEnvironment(calendar, limits))
+
+    def validate(self, expression: str) -> None:
+        error = self.environment.check(expression, "eval")
+        if error is not None:
+            raise error
+
+    def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
+        try:
+            return self.environment.evaluate(expression, task.data, external_context)
+        except ScriptError as err:
+            raise _task_exception(task, expression, err) from None
+        except SpiffWorkflowException:
+            raise
+
+    def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
+        try:
+            return self.environment.execute(script, task.data, external_context or {})
+        except ScriptError as err:
+            raise _task_exception(task, script, err) from None
+
+
+def _task_exception(task: Any, code: str, err: ScriptError) -> WorkflowTaskException:
+    line = err.line
+    lines = code.splitlines()
+    error_line = lines[line - 1] if line and 0 < line <= len(lines) else ""
+    exc = WorkflowTaskException(str(err), task=task, exception=err, line_number=line, error_line=error_line)
+    exc.error_type = err.kind
+    return exc
+
+
+__all__ = [
+    "CalendarConfig",
+    "Limits",
+    "SandboxEnvironment",
+    "SandboxedScriptEngine",
+    "ScriptError",
+    "ScriptProblem",
+    "current_limits",
+    "run_in_sandbox",
+    "shutdown_sandbox",
+]

@@ -1,0 +1,28 @@
+"""``gee demo``: load demo tenants, users and the shipped procedures."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+
+from engine.app import settings_of
+from engine.db import db
+from engine.demo import DEMO_PASSWORD, demo_logins, load_demo_tenants
+
+
+@click.command("demo")
+def demo_command() -> None:
+    """Load demo data: a provincial service, two municipalities, a user per role, the shipped procedures.
+
+    Safe to run again. Refused when GEE_ENV=production.
+    """
+    if settings_of(current_app).production:
+        raise click.ClickException("gee demo is refused in production: demo passwords are public.")
+    load_demo_tenants()
+    db.session.commit()
+    click.echo(f"Demo data ready. Password for every demo user: {DEMO_PASSWORD}")
+    for username, what in demo_logins():
+        click.echo(f"  {username:28} {what}")
+
+
+commands = [demo_command]
