@@ -1,8 +1,11 @@
 """Import every model module so the metadata (create_all, Alembic) sees all tables."""
 
 from engine.audit.trail import AuditEvent, AuditHead
+from engine.records.decrees import Decree
+from engine.records.documents import Document
 from engine.records.expedients import Expedient, ExpedientReopening
 from engine.records.numbering import Counter
+from engine.records.registry import RegistryAttachment, RegistryEntry
 from engine.runtime.models import (
     CompletedStep,
     HumanTask,
@@ -20,6 +23,8 @@ __all__ = [
     "AuditHead",
     "CompletedStep",
     "Counter",
+    "Decree",
+    "Document",
     "Expedient",
     "ExpedientReopening",
     "HumanTask",
@@ -29,6 +34,8 @@ __all__ = [
     "ProcessInstance",
     "ProcessModel",
     "ProcessVersion",
+    "RegistryAttachment",
+    "RegistryEntry",
     "Tenant",
     "Timer",
     "User",

@@ -6,10 +6,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -128,3 +130,14 @@ def tenant() -> Tenant:
     tenant = make_tenant()
     db.session.commit()
     return tenant
+
+
+@contextmanager
+def settings_changed(app: Flask, **changes: object) -> Iterator[Settings]:
+    """Temporarily run the app with some settings changed (e.g. redis_url)."""
+    original = app.config["GEE_SETTINGS"]
+    app.config["GEE_SETTINGS"] = dataclasses.replace(original, **changes)
+    try:
+        yield app.config["GEE_SETTINGS"]
+    finally:
+        app.config["GEE_SETTINGS"] = original

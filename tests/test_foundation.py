@@ -6,7 +6,7 @@ import pytest
 
 from engine.config import ConfigurationError, Settings
 from engine.db import db
-from tests.conftest import csrf_token, login, make_tenant, make_user
+from tests.conftest import csrf_token, login, make_tenant, make_user, settings_changed
 
 
 def test_production_refuses_to_start_without_secrets():
@@ -75,3 +75,43 @@ def test_repeated_failed_logins_are_throttled(client):
     locked = client.post("/login", data={"username": "clerk", "password": "correct horse battery staple",
                                          "csrf_token": token})
     assert locked.status_code == 429
+
+
+def test_each_request_logs_one_line_with_tenant_user_route_status_and_duration(client):
+    import logging
+
+    from webapp.logging_setup import JsonFormatter, request_log
+
+    tenant = make_tenant()
+    make_user("clerk", tenant, ("tramitador",))
+    db.session.commit()
+    login(client, "clerk")
+    lines: list[str] = []
+
+    class Collect(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            lines.append(JsonFormatter().format(record))
+
+    handler = Collect()
+    request_log.addHandler(handler)
+    try:
+        client.get("/")
+    finally:
+        request_log.removeHandler(handler)
+    import json
+
+    assert len(lines) == 1
+    entry = json.loads(lines[0])
+    assert entry["route"] == "/" and entry["status"] == 200 and entry["user"] == "clerk"
+    assert entry["tenant"] == tenant.id and entry["duration_ms"] >= 0
+
+
+def test_healthz_checks_redis_when_configured(app, client):
+    from tests.services import redis_url
+
+    with settings_changed(app, redis_url=redis_url()):
+        ok = client.get("/healthz")
+    with settings_changed(app, redis_url="redis://127.0.0.1:1/0"):
+        down = client.get("/healthz")
+    assert ok.status_code == 200 and ok.json["checks"]["redis"] == "ok"
+    assert down.status_code == 503 and down.json["checks"]["redis"].startswith("error")

@@ -10,7 +10,7 @@ from pathlib import Path
 from engine.audit import AuditEvent
 from engine.db import db
 from engine.jobs import enqueue
-from tests.conftest import make_tenant
+from tests.conftest import make_tenant, settings_changed
 from tests.services import redis_url
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,13 +28,8 @@ def record_ping(tenant_id: int) -> None:
 def test_without_redis_jobs_run_in_process(app):
     tenant = make_tenant()
     db.session.commit()
-    settings = app.config["GEE_SETTINGS"]
-    if settings.redis_url:
-        app.config["GEE_SETTINGS"] = settings.__class__(**{**settings.__dict__, "redis_url": None})
-    try:
+    with settings_changed(app, redis_url=None):
         assert enqueue(record_ping, tenant.id) is None
-    finally:
-        app.config["GEE_SETTINGS"] = settings
     assert db.session.query(AuditEvent).filter_by(action="job.ping").count() == 1
 
 
@@ -42,16 +37,12 @@ def test_rq_worker_runs_a_queued_job(app):
     url = redis_url()
     tenant = make_tenant()
     db.session.commit()
-    settings = app.config["GEE_SETTINGS"]
-    app.config["GEE_SETTINGS"] = settings.__class__(**{**settings.__dict__, "redis_url": url})
-    try:
-        from redis import Redis
-        from rq import Queue
+    from redis import Redis
+    from rq import Queue
 
-        Queue("gee", connection=Redis.from_url(url)).empty()
+    Queue("gee", connection=Redis.from_url(url)).empty()
+    with settings_changed(app, redis_url=url) as settings:
         job_id = enqueue(record_ping, tenant.id)
-    finally:
-        app.config["GEE_SETTINGS"] = settings
     assert job_id
     env = {**os.environ, "REDIS_URL": url, "DATABASE_URL": settings.database_url, "GEE_ENV": "testing"}
     done = subprocess.run([sys.executable, str(ROOT / "worker.py"), "--burst"], env=env, cwd=ROOT,

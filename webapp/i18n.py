@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale
 
 from engine.app import LANGUAGES
 
 
 def select_locale() -> str:
+    if not has_request_context():
+        return "ca"  # CLI, worker: the platform's default language
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return str(chosen)

@@ -83,15 +83,29 @@ def _lock_head(tenant_id: int) -> tuple[int, str]:
     )
     row = db.session.execute(stmt).one_or_none()
     if row is None:
-        dialect = db.engine.dialect.name
-        if dialect == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
-        first = insert(AuditHead).values(tenant_id=tenant_id, seq=0, last_hash=GENESIS_HASH)
-        db.session.execute(first.on_conflict_do_nothing())
+        _ensure_head(tenant_id)
         row = db.session.execute(stmt).one()
     return int(row[0]), str(row[1])
+
+
+def _ensure_head(tenant_id: int) -> None:
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert  # type: ignore[assignment]
+    first = insert(AuditHead).values(tenant_id=tenant_id, seq=0, last_hash=GENESIS_HASH)
+    db.session.execute(first.on_conflict_do_nothing())
+
+
+def hold_chain(tenant_id: int) -> None:
+    """Lock the tenant's chain head now, for a transaction that must take it before other locks.
+
+    Every audited transaction locks the head at its first event and keeps it until commit;
+    a transaction that also locks a counter row takes the head first, so all of them lock in
+    the same order and cannot deadlock.
+    """
+    _ensure_head(tenant_id)
+    db.session.execute(select(AuditHead.seq).where(AuditHead.tenant_id == tenant_id).with_for_update())
 
 
 def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
@@ -147,13 +161,21 @@ class ChainProblem:
 
 
 def verify_chain(tenant_id: int) -> ChainProblem | None:
-    """The first broken link of a tenant's chain, or None when it is intact."""
+    """The first broken link of a tenant's chain, or None when it is intact.
+
+    The head is read first and only events up to its sequence number are checked, so events
+    appended while the check runs are left for the next run instead of looking like a break.
+    """
+    head = db.session.execute(select(AuditHead).where(AuditHead.tenant_id == tenant_id)).scalar_one_or_none()
+    last_seq = head.seq if head is not None else 0
     expected_prev = GENESIS_HASH
     expected_seq = 1
-    events = db.session.execute(
-        select(AuditEvent).where(AuditEvent.tenant_id == tenant_id).order_by(AuditEvent.seq)
-    ).scalars()
-    for event in events:
+    stmt = select(AuditEvent).where(AuditEvent.tenant_id == tenant_id)
+    if head is not None:
+        stmt = stmt.where(AuditEvent.seq <= last_seq)
+    for event in db.session.execute(stmt.order_by(AuditEvent.seq)).scalars():
+        if head is None:
+            return ChainProblem(tenant_id, event.seq, "the chain head is missing")
         if event.seq != expected_seq:
             return ChainProblem(tenant_id, expected_seq, "event missing (deleted)")
         if event.prev_hash != expected_prev:
@@ -162,7 +184,8 @@ def verify_chain(tenant_id: int) -> ChainProblem | None:
             return ChainProblem(tenant_id, event.seq, "content was edited after it was written")
         expected_prev = event.hash
         expected_seq += 1
-    head = db.session.get(AuditHead, tenant_id)
-    if head is not None and head.seq != expected_seq - 1:
+    if head is not None and (last_seq != expected_seq - 1 or head.last_hash != expected_prev):
+        # The head keeps the last event's hash too: winding its counter back does not hide
+        # events deleted at the end.
         return ChainProblem(tenant_id, expected_seq, "event missing at the end of the chain (deleted)")
     return None

@@ -79,6 +79,8 @@ class ProcessVersion(db.Model):  # type: ignore[name-defined]
     spec_json: Mapped[str] = mapped_column(Text)
     #: Lane name -> role, as validated at deploy.
     lanes: Mapped[dict[str, str]] = mapped_column(JSON, default=dict)
+    #: Called process key -> id of the ProcessVersion pinned in ``spec_json`` (call activities).
+    called_versions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(80))
 

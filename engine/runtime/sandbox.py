@@ -12,24 +12,26 @@ their Python type in the parent.
 
 from __future__ import annotations
 
+import ast
 import json
 import os
 import select
 import subprocess
 import sys
+import textwrap
 import threading
 import time
 from dataclasses import dataclass
 from datetime import date, datetime
 from datetime import time as time_of_day
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 from uuid import UUID
 
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
-from SpiffWorkflow.exceptions import SpiffWorkflowException
 
 from engine.config import PROJECT_ROOT, Settings
 from engine.i18n import _l
@@ -82,9 +84,14 @@ _MESSAGES = {
     "crashed": _l("the script stopped unexpectedly."),
     "unstorable": _l("the variable %(name)s holds a value that cannot be saved in task data (%(type)s)."),
     "unstorable_result": _l("the expression gives a value that cannot be used (%(type)s)."),
+    "too_big": _l("the script produced more data than allowed (%(megabytes)s MB)."),
     "data_in": _l("the task data cannot be passed to the script (%(detail)s)."),
     "error": _l("%(error)s: %(detail)s"),
 }
+#: How long a new sandbox child may take to import what it needs (a loaded host is slow).
+STARTUP_SECONDS = 60.0
+#: Task data a script may hand back in one go; more is refused (the child is restarted).
+MAX_ANSWER_BYTES = 16 * 2**20
 _WITH_LINE = _l("Line %(line)s: %(message)s")
 
 
@@ -123,8 +130,8 @@ class ScriptError(Exception):
         return self.problems[0].line if self.problems else None
 
     @classmethod
-    def one(cls, kind: str, key: str, line: int | None = None, **params: Any) -> ScriptError:
-        return cls(kind, [ScriptProblem(key, line, params)])
+    def one(cls, kind: str, message_key: str, line: int | None = None, **params: Any) -> ScriptError:
+        return cls(kind, [ScriptProblem(message_key, line, params)])
 
 
 def _json_default(value: Any) -> Any:
@@ -143,6 +150,26 @@ def to_json(value: Any) -> str:
     return json.dumps(value, default=_json_default, allow_nan=False, separators=(",", ":"))
 
 
+def tidy(code: str, mode: str) -> str:
+    """Modelers indent XML text: expressions lose surrounding blanks, scripts their common
+    indentation (line numbers stay the same)."""
+    return code.strip() if mode == "eval" else textwrap.dedent(code)
+
+
+@lru_cache(maxsize=2048)
+def used_names(code: str, mode: str) -> frozenset[str] | None:
+    """The variable names a piece of code mentions (None if it does not parse).
+
+    Sandboxed code has no ``globals()``, ``vars()`` or ``getattr`` on modules, so it can only
+    read task data through a plain name: only those variables cross to the child, which keeps
+    a gateway condition cheap however big the task data is. Parsing runs nothing."""
+    try:
+        tree = ast.parse(code, mode=mode)
+    except (SyntaxError, ValueError, RecursionError, MemoryError):
+        return None
+    return frozenset(node.id for node in ast.walk(tree) if isinstance(node, ast.Name))
+
+
 class _Child:
     """One sandbox process and its pipes. Not thread-safe: one per thread."""
 
@@ -159,7 +186,13 @@ class _Child:
             env={"PYTHONPATH": str(PROJECT_ROOT), "PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"},
             close_fds=True,
         )  # fmt: skip
-        self._buffer = b""
+
+    def wait_ready(self) -> bool:
+        """Wait for the child's imports, so its start-up never counts against a script's time."""
+        try:
+            return self._read_answer(STARTUP_SECONDS) == {"ready": True}
+        except (TimeoutError, OverflowError, ValueError):
+            return False
 
     def alive(self) -> bool:
         return self.owner_pid == os.getpid() and self.process.poll() is None
@@ -172,21 +205,28 @@ class _Child:
             self.process.stdin.flush()
         except (BrokenPipeError, OSError):
             return None
+        return self._read_answer(timeout)
+
+    def _read_answer(self, timeout: float) -> dict[str, Any] | None:
+        assert self.process.stdout is not None
         fd = self.process.stdout.fileno()
         deadline = time.monotonic() + timeout
-        while b"\n" not in self._buffer:
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             remaining = deadline - time.monotonic()
-            if remaining <= 0:
+            if remaining <= 0 or not select.select([fd], [], [], remaining)[0]:
                 raise TimeoutError
-            ready, _, _ = select.select([fd], [], [], remaining)
-            if not ready:
-                raise TimeoutError
-            chunk = os.read(fd, 1 << 16)
+            chunk = os.read(fd, 1 << 20)
             if not chunk:
                 return None
-            self._buffer += chunk
-        line, _, self._buffer = self._buffer.partition(b"\n")
-        answer: dict[str, Any] = json.loads(line)
+            chunks.append(chunk)
+            size += len(chunk)
+            if chunk.endswith(b"\n"):
+                break
+            if size > MAX_ANSWER_BYTES:
+                raise OverflowError
+        answer: dict[str, Any] = json.loads(b"".join(chunks))
         return answer
 
     def kill(self) -> None:
@@ -211,8 +251,12 @@ def _child(limits: Limits) -> _Child:
         return child
     if child is not None and child.owner_pid == os.getpid():
         child.kill()
-    _POOL.child = _Child(limits)
-    return _POOL.child
+    child = _Child(limits)
+    if not child.wait_ready():
+        child.kill()
+        raise ScriptError.one("crashed", "crashed")
+    _POOL.child = child
+    return child
 
 
 def run_in_sandbox(request: dict[str, Any], limits: Limits | None = None) -> dict[str, Any]:
@@ -226,6 +270,10 @@ def run_in_sandbox(request: dict[str, Any], limits: Limits | None = None) -> dic
         child.kill()
         _POOL.child = None
         raise ScriptError.one("timeout", "timeout", seconds=f"{limits.timeout_seconds:g}") from None
+    except OverflowError:
+        child.kill()
+        _POOL.child = None
+        raise ScriptError.one("data", "too_big", megabytes=MAX_ANSWER_BYTES // 2**20) from None
     if answer is None:
         child.kill()
         _POOL.child = None
@@ -255,6 +303,11 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         self.limits = limits
 
     def _request(self, op: str, code: str, context: dict[str, Any], external: dict[str, Any] | None) -> Any:
+        code = tidy(code, "eval" if op == "eval" else "exec")
+        names = used_names(code, "eval" if op == "eval" else "exec")
+        if names is not None:
+            context = {k: v for k, v in context.items() if k in names}
+            external = {k: v for k, v in (external or {}).items() if k in names}
         try:
             data_json = to_json(context)
             extra = json.loads(to_json(external or {}))
@@ -278,7 +331,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     def check(self, code: str, mode: str = "exec") -> ScriptError | None:
         """Compile only (deploy-time validation): the problems, or None if it compiles."""
         try:
-            run_in_sandbox({"op": "check", "code": code, "mode": mode}, self.limits)
+            run_in_sandbox({"op": "check", "code": tidy(code, mode), "mode": mode}, self.limits)
         except ScriptError as err:
             return err
         return None
@@ -296,24 +349,22 @@ class SandboxedScriptEngine(PythonScriptEngine):
     def __init__(self, calendar: CalendarConfig | None = None, limits: Limits | None = None):
         super().__init__(environment=SandboxEnvironment(calendar, limits))
 
-    def validate(self, expression: str) -> None:
-        error = self.environment.check(expression, "eval")
-        if error is not None:
-            raise error
-
     def evaluate(self, task: Any, expression: str, external_context: Any = None) -> Any:
         try:
             return self.environment.evaluate(expression, task.data, external_context)
         except ScriptError as err:
             raise _task_exception(task, expression, err) from None
-        except SpiffWorkflowException:
-            raise
 
     def execute(self, task: Any, script: str, external_context: Any = None) -> bool:
         try:
             return self.environment.execute(script, task.data, external_context or {})
         except ScriptError as err:
             raise _task_exception(task, script, err) from None
+
+    def call_service(self, task: Any, **kwargs: Any) -> Any:
+        """Service tasks are refused at deploy; one that slips through becomes an incident."""
+        err = ScriptError.one("runtime", "unavailable", name="service task")
+        raise _task_exception(task, "", err)
 
 
 def _task_exception(task: Any, code: str, err: ScriptError) -> WorkflowTaskException:

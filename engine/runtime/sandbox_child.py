@@ -38,13 +38,6 @@ from engine.runtime.script_helpers import HelperError, ScriptHelpers
 
 SCRIPT_FILENAME = "<script>"
 
-#: Types whose (public) attributes scripts may read: the JSON types and their methods.
-_ATTRIBUTE_TYPES = (str, int, float, bool, list, dict, tuple, set, frozenset, type(None))
-#: Methods that reach attributes through a format string ("{0.__class__}").
-_FORMAT_METHODS = frozenset({"format", "format_map"})
-#: Methods that change a list/dict/set in place are fine (it is the script's own data).
-
-
 class _Policy(RestrictingNodeTransformer):
     """RestrictedPython's policy, plus: no imports at all (a clearer message than a failing
     ``__import__``), no ``global``/``nonlocal``, no ``with``."""
@@ -196,8 +189,8 @@ class ScriptFailure(Exception):
         self.problems = problems
 
     @classmethod
-    def one(cls, kind: str, key: str, line: int | None = None, **params: Any) -> ScriptFailure:
-        return cls(kind, [{"line": line, "key": key, "params": params}])
+    def one(cls, kind: str, message_key: str, line: int | None = None, **params: Any) -> ScriptFailure:
+        return cls(kind, [{"line": line, "key": message_key, "params": params}])
 
     def answer(self) -> dict[str, Any]:
         return {"ok": False, "kind": self.kind, "problems": self.problems}
@@ -213,8 +206,11 @@ def _policy_problem(raw: str) -> dict[str, Any]:
     text = text.strip()
     if text in _POLICY_KEYS:
         return {"line": line, "key": text, "params": {}}
-    if '"' in text and ("_" in text.split('"')[1][:1] or "restricted name" in text or "ends with" in text):
-        return {"line": line, "key": "underscore", "params": {"name": text.split('"')[1]}}
+    name = text.split('"')[1] if text.count('"') >= 2 else ""
+    if "restricted name" in text:
+        return {"line": line, "key": "attribute", "params": {"name": name}}
+    if name and ("starts with" in text or "ends with" in text):
+        return {"line": line, "key": "underscore", "params": {"name": name}}
     return {"line": line, "key": "forbidden", "params": {"detail": text}}
 
 
@@ -235,7 +231,7 @@ def compile_script(code: str, mode: str) -> CodeType:
     except (ValueError, RecursionError, MemoryError) as err:
         raise ScriptFailure.one("compile", "syntax", None, detail=type(err).__name__) from None
     compiler = compile_restricted_eval if mode == "eval" else compile_restricted_exec
-    result = compiler(tree, filename=SCRIPT_FILENAME, policy=_Policy)
+    result = compiler(tree, filename=SCRIPT_FILENAME, policy=_Policy)  # type: ignore[arg-type]
     if result.errors or result.code is None:
         raise ScriptFailure("compile", [_policy_problem(e) for e in result.errors])
     _CODE_CACHE[key] = result.code
@@ -246,21 +242,23 @@ def compile_script(code: str, mode: str) -> CodeType:
 
 # --- running -----------------------------------------------------------------------------
 
-_CALENDARS: dict[tuple[tuple[str, ...], bool], Any] = {}
+_HELPERS: dict[tuple[tuple[str, ...], bool], dict[str, Any]] = {}
 
 
-def _calendar(config: dict[str, Any] | None) -> Any:
+def _helpers(config: dict[str, Any] | None) -> dict[str, Any]:
+    """The helper namespace for one tenant calendar (cached: tenants repeat)."""
     config = config or {}
     key = (tuple(sorted(config.get("local_holidays") or ())), bool(config.get("aran")))
-    calendar = _CALENDARS.get(key)
-    if calendar is None:
+    helpers = _HELPERS.get(key)
+    if helpers is None:
         from engine.calendar import TenantCalendar
 
         calendar = TenantCalendar(local_holidays=[date.fromisoformat(d) for d in key[0]], aran=key[1])
-        if len(_CALENDARS) > 64:
-            _CALENDARS.clear()
-        _CALENDARS[key] = calendar
-    return calendar
+        helpers = ScriptHelpers(calendar).namespace()
+        if len(_HELPERS) > 64:
+            _HELPERS.clear()
+        _HELPERS[key] = helpers
+    return helpers
 
 
 def _script_line(tb: Any) -> int | None:
@@ -305,7 +303,7 @@ def _json_default(value: Any) -> Any:
 def _namespace(request: dict[str, Any], data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """Globals of one run: helpers, then external context, then task data (data may shadow a
     helper's name), then the guards (nothing may shadow those)."""
-    base: dict[str, Any] = ScriptHelpers(_calendar(request.get("calendar"))).namespace()
+    base = dict(_helpers(request.get("calendar")))
     base.update(request.get("extra") or {})
     namespace = dict(base)
     namespace.update({k: v for k, v in data.items() if not k.startswith("_")})
@@ -326,7 +324,8 @@ def _changes(
         try:
             value = _jsonable(value)
         except (TypeError, ValueError):
-            raise ScriptFailure.one("data", "unstorable", None, name=name, type=type(value).__name__) from None
+            kind = type(value).__name__
+            raise ScriptFailure.one("data", "unstorable", None, name=name, type=kind) from None
         if name not in before or before[name] != value:
             changed[name] = value
     deleted = [name for name in before if name not in after and not name.startswith("_")]
@@ -387,11 +386,12 @@ def serve(lines: Iterable[bytes], write: Callable[[bytes], Any], timeout: float)
         except MemoryError:
             answer = ScriptFailure.one("memory", "memory").answer()
         except Exception as err:  # one bad request never ends the loop
-            answer = ScriptFailure.one("runtime", "error", error=type(err).__name__, detail=str(err)[:300]).answer()
+            answer = _runtime_failure(err).answer()
         try:
             payload = json.dumps(answer, allow_nan=False).encode() + b"\n"
         except (TypeError, ValueError, MemoryError):
-            payload = json.dumps(ScriptFailure.one("data", "unstorable_result", type="?").answer()).encode() + b"\n"
+            fallback = ScriptFailure.one("data", "unstorable_result", type="?").answer()
+            payload = json.dumps(fallback).encode() + b"\n"
         write(payload)
 
 
@@ -400,8 +400,7 @@ def main() -> None:
     timeout = float(sys.argv[2]) if len(sys.argv) > 2 else 2.0
     sys.setrecursionlimit(400)
     # Warm up what scripts commonly reach, before the memory cap: the helpers and the calendar.
-    _calendar(None).is_working_day(date(2026, 1, 1))
-    ScriptHelpers(_calendar(None)).working_days(1, "2026-01-02")
+    _helpers(None)["working_days"](1, "2026-01-02")
     compile_script("a > 1 and b == 'x'", "eval")
     _limit_resources(memory_mb)
     stdin = sys.stdin.buffer
@@ -412,6 +411,7 @@ def main() -> None:
         stdout.flush()
 
     sys.stdout = sys.stderr  # nothing but answers on the answer pipe
+    write(b'{"ready":true}\n')
     serve(iter(stdin.readline, b""), write, timeout)
 
 

@@ -131,7 +131,7 @@ class ScriptHelpers:
             raise HelperError(f"expected an amount, got {amount!r}") from None
         sign = "-" if value < 0 else ""
         units, cents = f"{abs(value):.2f}".split(".")
-        groups = []
+        groups: list[str] = []
         while units:
             groups.insert(0, units[-3:])
             units = units[:-3]

@@ -41,12 +41,23 @@ def executable_process_ids(bpmn_xml: str) -> list[str]:
 
 
 def build_spec(
-    bpmn_xml: str, dmn_files: dict[str, str], process_id: str
+    bpmn_xml: str,
+    dmn_files: dict[str, str],
+    process_id: str,
+    external: dict[str, BpmnProcessSpec] | None = None,
 ) -> tuple[BpmnProcessSpec, dict[str, BpmnProcessSpec]]:
+    """Parse ``process_id`` and the processes it calls.
+
+    ``external`` holds specs of called processes deployed elsewhere (pinned versions); a call
+    to a process neither in this file nor in ``external`` maps to None, which callers report.
+    """
     parser = new_parser()
     add_sources(parser, bpmn_xml, dmn_files)
     spec = parser.get_spec(process_id)
-    subprocess_specs = parser.get_subprocess_specs(process_id)
+    subprocess_specs = parser.get_subprocess_specs(process_id, require_call_activity_specs=external is None)
+    for name, sub in (external or {}).items():
+        if subprocess_specs.get(name) is None:
+            subprocess_specs[name] = sub
     return spec, subprocess_specs
 
 

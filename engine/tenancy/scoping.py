@@ -6,7 +6,7 @@ municipality reveal nothing to another.
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 
@@ -18,10 +18,9 @@ from engine.i18n import _l
 M = TypeVar("M")
 
 
-def scoped(model: type[M], ctx: Context) -> Select[tuple[M]]:
+def scoped(model: type[M], ctx: Context) -> Select[M]:
     """``SELECT model WHERE tenant_id = ctx.tenant_id``."""
-    stmt = select(model).where(model.tenant_id == ctx.tenant_id)  # type: ignore[attr-defined]
-    return cast("Select[tuple[M]]", stmt)
+    return select(model).where(model.tenant_id == ctx.tenant_id)  # type: ignore[attr-defined]
 
 
 def get_owned(model: type[M], ctx: Context, ident: Any, *, for_update: bool = False) -> M:
@@ -36,4 +35,4 @@ def get_owned(model: type[M], ctx: Context, ident: Any, *, for_update: bool = Fa
     row = db.session.execute(stmt).scalar_one_or_none()
     if row is None:
         raise NotFound(_l("Not found."))
-    return cast(M, row)
+    return row

@@ -1,0 +1,50 @@
+"""PDFs the ajuntament issues (registry receipts, the decree book): Jinja2 HTML -> WeasyPrint.
+
+Templates live in ``engine/records/templates`` and are autoescaped, since they show what
+citizens typed. WeasyPrint is given a URL fetcher that refuses everything: a rendered
+document never reaches the network or the filesystem, whatever ends up in the HTML.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any, NoReturn
+
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from engine.calendar import MADRID
+from engine.db import as_utc
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+
+
+def local_time(value: datetime | None, fmt: str = "%d/%m/%Y %H:%M:%S") -> str:
+    """A stored (UTC) moment as the Europe/Madrid wall-clock time a reader expects."""
+    moment = as_utc(value)
+    return moment.astimezone(MADRID).strftime(fmt) if moment else ""
+
+
+_env = Environment(
+    loader=FileSystemLoader(TEMPLATES),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
+_env.filters["local_time"] = local_time
+
+
+def _no_fetch(url: str, *args: Any, **kwargs: Any) -> NoReturn:
+    raise ValueError(f"external resources are not loaded: {url}")
+
+
+def render_html(template: str, **context: Any) -> str:
+    return _env.get_template(template).render(**context)
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    """Render a template of ``engine/records/templates`` to PDF bytes."""
+    from weasyprint import HTML  # heavy import, only when a PDF is made
+
+    pdf: bytes = HTML(string=render_html(template, **context), url_fetcher=_no_fetch).write_pdf()
+    return pdf

@@ -1,0 +1,305 @@
+"""Administration of tenants and their users.
+
+Only platform administrators (the provincial service) create tenants; each tenant's own
+administrators manage its users, roles, local holidays and signing officers. A user may hold
+roles in several tenants (a secretary shared by several municipalities): a tenant admin grants
+roles only to users who already belong to the tenant, a platform admin to anyone.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from sqlalchemy import func, select
+
+from engine.audit import record
+from engine.context import Context
+from engine.db import db
+from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.i18n import _l
+from engine.tenancy.models import ROLES, Membership, Role, Tenant, User
+from engine.tenancy.passwords import hash_password
+
+
+class TenantKind(StrEnum):
+    AJUNTAMENT = "ajuntament"
+    EMD = "emd"
+    PROVINCIAL = "provincial"
+
+
+#: A municipality's DIR3 code is L01 + its 6-digit INE code (5 digits + check digit).
+_MUNICIPAL_DIR3 = re.compile(r"L01\d{6}")
+_ANY_DIR3 = re.compile(r"[A-Z][A-Z0-9]{1,20}")
+_INE = re.compile(r"\d{6}")
+_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+MIN_PASSWORD_LENGTH = 12
+LOCAL_HOLIDAYS_PER_YEAR = 2
+SIGNING_OFFICES = (Role.ALCALDE, Role.SECRETARI)
+
+
+@dataclass(frozen=True)
+class NewUser:
+    username: str
+    full_name: str
+    password: str
+    email: str | None = None
+
+
+# -- permissions ----------------------------------------------------------------------------
+
+
+def _require_platform_admin(ctx: Context) -> None:
+    if not ctx.platform_admin:
+        raise Forbidden(_l("Only platform administrators can do this."))
+
+
+def _require_tenant_admin(ctx: Context) -> None:
+    if not (ctx.platform_admin or ctx.has_role(Role.ADMIN)):
+        raise Forbidden(_l("Only administrators of this municipality can do this."))
+
+
+def _tenant(ctx: Context) -> Tenant:
+    tenant = db.session.get(Tenant, ctx.tenant_id)
+    if tenant is None:
+        raise NotFound(_l("Not found."))
+    return tenant
+
+
+def _tenant_user(ctx: Context, user_id: int) -> User:
+    """A user holding some role in the context's tenant; anyone else is not found."""
+    user = db.session.get(User, user_id)
+    if user is None or ctx.tenant_id not in user.tenant_ids():
+        raise NotFound(_l("Not found."))
+    return user
+
+
+# -- validation -----------------------------------------------------------------------------
+
+
+def check_dir3(dir3: str, kind: str) -> str:
+    """Upper-cased DIR3 code; an ajuntament's must be L01 + 6 digits (configured, never derived)."""
+    value = (dir3 or "").strip().upper()
+    pattern = _MUNICIPAL_DIR3 if kind == TenantKind.AJUNTAMENT else _ANY_DIR3
+    if not pattern.fullmatch(value):
+        message = (
+            _l("DIR3 code %(value)s: a municipality's code is L01 followed by 6 digits.", value=value)
+            if kind == TenantKind.AJUNTAMENT
+            else _l("DIR3 code %(value)s is not valid.", value=value)
+        )
+        raise ValidationFailed(message, field="dir3")
+    return value
+
+
+def _text(value: str | None, field: str, limit: int, *, required: bool = True) -> str | None:
+    clean = " ".join((value or "").split()) or None
+    if clean is None and required:
+        raise ValidationFailed(_l("This field is required: %(field)s.", field=field), field=field)
+    if clean is not None and len(clean) > limit:
+        raise ValidationFailed(
+            _l("%(field)s is too long (at most %(limit)s characters).", field=field, limit=limit), field=field
+        )
+    return clean
+
+
+def _role(role: str) -> str:
+    if role not in ROLES:
+        raise ValidationFailed(_l("Unknown role %(role)s.", role=role), field="role")
+    return role
+
+
+def _new_user_row(spec: NewUser) -> User:
+    username = (spec.username or "").strip().lower()
+    if not _USERNAME.fullmatch(username):
+        raise ValidationFailed(
+            _l("The username may use lower-case letters, digits, dots, dashes and underscores."),
+            field="username",
+        )
+    if db.session.execute(select(User.id).where(User.username == username)).first() is not None:
+        raise Conflict(_l("The username %(username)s is already taken.", username=username), field="username")
+    if len(spec.password or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password"
+        )
+    email = _text(spec.email, "email", 200, required=False)
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise ValidationFailed(_l("The e-mail address %(value)s is not valid.", value=email), field="email")
+    user = User(
+        username=username,
+        full_name=_text(spec.full_name, "full_name", 200),
+        email=email,
+        password_hash=hash_password(spec.password),
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def _user_summary(user: User, tenant_id: int) -> dict[str, object]:
+    return {"id": user.id, "username": user.username, "full_name": user.full_name,
+            "roles": sorted(user.roles_in(tenant_id))}
+
+
+# -- services -------------------------------------------------------------------------------
+
+
+def create_tenant(
+    ctx: Context,
+    *,
+    code: str,
+    name: str,
+    dir3: str,
+    first_admin: NewUser,
+    kind: str = TenantKind.AJUNTAMENT,
+    ine_code: str | None = None,
+    comarca: str | None = None,
+    aran: bool = False,
+) -> Tenant:
+    """A new tenant and its first administrator (platform administrators only; the caller commits)."""
+    _require_platform_admin(ctx)
+    if kind not in tuple(TenantKind):
+        raise ValidationFailed(_l("Unknown kind of body %(kind)s.", kind=kind), field="kind")
+    clean_code = (code or "").strip().lower()
+    if not _CODE.fullmatch(clean_code):
+        raise ValidationFailed(_l("The code may use lower-case letters, digits and dashes."), field="code")
+    clean_dir3 = check_dir3(dir3, kind)
+    clean_ine = (ine_code or "").strip() or None
+    if clean_ine is not None and not _INE.fullmatch(clean_ine):
+        raise ValidationFailed(_l("The INE code has 6 digits (5 and a check digit)."), field="ine_code")
+    if kind != TenantKind.PROVINCIAL and clean_ine is None:
+        raise ValidationFailed(_l("This field is required: %(field)s.", field="ine_code"), field="ine_code")
+    if db.session.execute(select(Tenant.id).where(Tenant.code == clean_code)).first() is not None:
+        raise Conflict(_l("The code %(code)s is already used.", code=clean_code), field="code")
+    if db.session.execute(select(Tenant.id).where(Tenant.dir3 == clean_dir3)).first() is not None:
+        raise Conflict(_l("Another body already has DIR3 code %(dir3)s.", dir3=clean_dir3), field="dir3")
+    tenant = Tenant(
+        code=clean_code,
+        name=_text(name, "name", 200),
+        kind=str(kind),
+        dir3=clean_dir3,
+        ine_code=clean_ine,
+        comarca=_text(comarca, "comarca", 100, required=False),
+        aran=bool(aran),
+        local_holidays={},
+        signing_officers={},
+    )
+    db.session.add(tenant)
+    db.session.flush()
+    admin = _new_user_row(first_admin)
+    db.session.add(Membership(tenant_id=tenant.id, user_id=admin.id, role=Role.ADMIN.value))
+    db.session.flush()
+    db.session.refresh(admin)
+    in_tenant = dataclasses.replace(ctx, tenant_id=tenant.id)
+    record(in_tenant, "tenant.created", "tenant", tenant.id,
+           after={"code": tenant.code, "name": tenant.name, "kind": tenant.kind, "dir3": tenant.dir3,
+                  "ine_code": tenant.ine_code, "comarca": tenant.comarca, "aran": tenant.aran})
+    record(in_tenant, "user.created", "user", admin.id, after=_user_summary(admin, tenant.id))
+    return tenant
+
+
+def add_user(ctx: Context, spec: NewUser, roles: Iterable[str] = ()) -> User:
+    """A new user of the context's tenant with these roles (tenant administrators only)."""
+    _require_tenant_admin(ctx)
+    wanted = sorted({_role(r) for r in roles})
+    if not wanted:
+        raise ValidationFailed(_l("Give the user at least one role."), field="roles")
+    user = _new_user_row(spec)
+    for role in wanted:
+        db.session.add(Membership(tenant_id=ctx.tenant_id, user_id=user.id, role=role))
+    db.session.flush()
+    db.session.refresh(user)
+    record(ctx, "user.created", "user", user.id, after=_user_summary(user, ctx.tenant_id))
+    return user
+
+
+def grant_role(ctx: Context, user_id: int, role: str) -> None:
+    """Give a role in the context's tenant (idempotent)."""
+    _require_tenant_admin(ctx)
+    _role(role)
+    user = db.session.get(User, user_id) if ctx.platform_admin else _tenant_user(ctx, user_id)
+    if user is None:
+        raise NotFound(_l("Not found."))
+    if role in user.roles_in(ctx.tenant_id):
+        return
+    before = _user_summary(user, ctx.tenant_id)
+    db.session.add(Membership(tenant_id=ctx.tenant_id, user_id=user.id, role=role))
+    db.session.flush()
+    db.session.refresh(user)
+    record(ctx, "user.role_granted", "user", user.id, before=before, after=_user_summary(user, ctx.tenant_id))
+
+
+def revoke_role(ctx: Context, user_id: int, role: str) -> None:
+    """Take a role away; a tenant always keeps at least one administrator."""
+    _require_tenant_admin(ctx)
+    user = _tenant_user(ctx, user_id)
+    membership = db.session.execute(
+        select(Membership).where(
+            Membership.tenant_id == ctx.tenant_id, Membership.user_id == user.id, Membership.role == _role(role)
+        )
+    ).scalar_one_or_none()
+    if membership is None:
+        return
+    if role == Role.ADMIN:
+        admins = db.session.scalar(
+            select(func.count()).select_from(Membership).where(
+                Membership.tenant_id == ctx.tenant_id, Membership.role == Role.ADMIN.value
+            )
+        )
+        if (admins or 0) <= 1:
+            raise Conflict(_l("A municipality must keep at least one administrator."), field="role")
+    before = _user_summary(user, ctx.tenant_id)
+    db.session.delete(membership)
+    db.session.flush()
+    db.session.refresh(user)
+    record(ctx, "user.role_revoked", "user", user.id, before=before, after=_user_summary(user, ctx.tenant_id))
+
+
+def set_local_holidays(ctx: Context, year: int, dates: Iterable[date]) -> Tenant:
+    """The local holidays of a year, as published: exactly two for an ajuntament."""
+    _require_tenant_admin(ctx)
+    tenant = _tenant(ctx)
+    days = sorted(set(dates))
+    if any(d.year != year for d in days):
+        raise ValidationFailed(_l("Every local holiday must fall in %(year)s.", year=year), field="dates")
+    if tenant.kind == TenantKind.AJUNTAMENT and len(days) != LOCAL_HOLIDAYS_PER_YEAR:
+        raise ValidationFailed(
+            _l("A municipality has exactly %(n)s local holidays a year.", n=LOCAL_HOLIDAYS_PER_YEAR), field="dates"
+        )
+    if len(days) > LOCAL_HOLIDAYS_PER_YEAR:
+        raise ValidationFailed(
+            _l("At most %(n)s local holidays a year.", n=LOCAL_HOLIDAYS_PER_YEAR), field="dates"
+        )
+    before = dict(tenant.local_holidays or {})
+    # A new dict: the JSON column only notices a reassigned value.
+    tenant.local_holidays = {**before, str(year): [d.isoformat() for d in days]}
+    db.session.flush()
+    record(ctx, "tenant.local_holidays", "tenant", tenant.id, before=before, after=tenant.local_holidays)
+    return tenant
+
+
+def set_signing_officers(ctx: Context, *, alcalde: int | None = None, secretari: int | None = None) -> Tenant:
+    """Who signs as mayor and as secretary; each must hold that role in the tenant."""
+    _require_tenant_admin(ctx)
+    tenant = _tenant(ctx)
+    before = dict(tenant.signing_officers or {})
+    officers = dict(before)
+    for office, user_id in ((Role.ALCALDE, alcalde), (Role.SECRETARI, secretari)):
+        if user_id is None:
+            continue
+        user = _tenant_user(ctx, user_id)
+        if office not in user.roles_in(ctx.tenant_id):
+            raise ValidationFailed(
+                _l("%(user)s does not hold the role %(role)s here.", user=user.username, role=office.value),
+                field=office.value,
+            )
+        officers[office.value] = user.id
+    tenant.signing_officers = officers
+    db.session.flush()
+    record(ctx, "tenant.signing_officers", "tenant", tenant.id, before=before, after=officers)
+    return tenant

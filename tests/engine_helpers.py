@@ -1,0 +1,61 @@
+"""Process versions for runtime tests, built from tests/fixtures/bpmn without the deploy service."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+from typing import Any
+
+from engine.db import db
+from engine.runtime.models import ProcessModel, ProcessVersion
+from engine.runtime.specs import build_spec, serialize_spec
+
+FIXTURES = Path(__file__).parent / "fixtures" / "bpmn"
+
+REVIEW_FORM = {
+    "type": "object",
+    "required": ["approved"],
+    "properties": {
+        "approved": {"type": "boolean"},
+        "notes": {"type": "string", "maxLength": 200},
+        "email": {"type": "string", "format": "email"},
+    },
+}
+
+
+def fixture_xml(name: str) -> str:
+    return (FIXTURES / f"{name}.bpmn").read_text(encoding="utf-8")
+
+
+def make_version(
+    tenant_id: int | None,
+    fixture: str,
+    process_id: str | None = None,
+    forms: dict[str, Any] | None = None,
+    lanes: dict[str, str] | None = None,
+) -> ProcessVersion:
+    """A ProcessModel (key = the BPMN process id) with one version of a fixture file."""
+    key = process_id or fixture
+    xml = fixture_xml(fixture)
+    spec, subprocess_specs = build_spec(xml, {}, key)
+    model = db.session.execute(
+        db.select(ProcessModel).where(ProcessModel.key == key, ProcessModel.tenant_id == tenant_id)
+    ).scalar_one_or_none()
+    if model is None:
+        model = ProcessModel(tenant_id=tenant_id, key=key, name=spec.description or key)
+        db.session.add(model)
+        db.session.flush()
+    version = ProcessVersion(
+        model_id=model.id,
+        number=len(model.versions) + 1,
+        content_hash=hashlib.sha256((xml + str(len(model.versions))).encode()).hexdigest(),
+        bpmn_xml=xml,
+        dmn_files={},
+        forms=forms if forms is not None else {"review.schema.json": REVIEW_FORM},
+        templates={},
+        spec_json=serialize_spec(spec, subprocess_specs),
+        lanes=lanes or {},
+    )
+    db.session.add(version)
+    db.session.commit()
+    return version

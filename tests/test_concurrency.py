@@ -1,0 +1,156 @@
+"""Concurrent completions on PostgreSQL, each thread with its own session."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask
+from sqlalchemy import select
+
+from engine.config import Settings
+from engine.context import Context
+from engine.db import db
+from engine.errors import Conflict
+from engine.runtime import instances
+from engine.runtime.models import CompletedStep, HumanTask
+from tests.conftest import ctx_for, make_tenant, make_user
+from tests.engine_helpers import make_version
+from tests.services import postgres_url
+
+
+@contextmanager
+def _postgres_app() -> Iterator[Flask]:
+    """A throwaway database on the test PostgreSQL server, with its own app."""
+    from webapp import create_app
+
+    url = postgres_url()
+    name = f"gee_inst_{uuid.uuid4().hex[:8]}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    try:
+        settings = Settings.from_env({"GEE_ENV": "testing", "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name})
+        app = create_app(settings, {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 6, "max_overflow": 0}})
+        with app.app_context():
+            db.create_all()
+        yield app
+        with app.app_context():
+            db.engine.dispose()
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def _at_once(app: Flask, calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in threads released together; each result is a value or the exception."""
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        with app.app_context(), app.test_request_context():
+            try:
+                barrier.wait()
+                results[i] = calls[i]()
+            except Exception as exc:
+                results[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
+
+
+def _setup(app: Flask, fixture: str, start: dict[str, Any]) -> tuple[dict[str, Context], int]:
+    with app.app_context(), app.test_request_context():
+        tenant = make_tenant("ajt-concurrencia", dir3="L01250009")
+        users = {
+            "anna": make_user("anna", tenant, ("tramitador",), full_name="Anna Puig"),
+            "bernat": make_user("bernat", tenant, ("tramitador",), full_name="Bernat Soler"),
+            "teresa": make_user("teresa", tenant, ("tecnic",), full_name="Teresa Vila"),
+            "sandra": make_user("sandra", tenant, ("secretari",), full_name="Sandra Roig"),
+        }
+        db.session.commit()
+        ctxs = {name: ctx_for(user, tenant) for name, user in users.items()}
+        make_version(tenant.id, fixture)
+        started = instances.start_instance(ctxs["anna"], fixture, data=start)
+        return ctxs, started["instance_id"]
+
+
+def _ready(instance_id: int) -> dict[str, HumanTask]:
+    rows = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
+    ).scalars()
+    return {row.element_id: row for row in rows}
+
+
+def test_same_task_twice_at_once_one_wins_one_conflicts() -> None:
+    with _postgres_app() as app:
+        ctxs, instance_id = _setup(app, "exec_loop", {"rounds": 0})
+        with app.app_context():
+            task_id = _ready(instance_id)["review"].id
+
+        results = _at_once(app, [
+            lambda: instances.complete_task(ctxs["anna"], task_id, {"approved": False}),
+            lambda: instances.complete_task(ctxs["bernat"], task_id, {"approved": False}),
+        ])
+
+        winners = [r for r in results if isinstance(r, dict)]
+        losers = [r for r in results if isinstance(r, Exception)]
+        assert len(winners) == 1 and len(losers) == 1, results
+        assert isinstance(losers[0], Conflict)
+        with app.app_context(), app.test_request_context():
+            winner = "Anna Puig" if results[0] is winners[0] else "Bernat Soler"
+            assert str(losers[0]) == f"This task was already completed by {winner}."
+            shown = instances.show_instance(ctxs["anna"], instance_id)
+            assert shown["data"]["rounds"] == 1  # the loop step ran once
+            steps = db.session.execute(
+                select(CompletedStep.element_id).where(CompletedStep.element_id == "count")
+            ).scalars().all()
+            assert steps == ["count"]
+
+
+def test_two_branches_of_one_instance_at_once_both_apply() -> None:
+    with _postgres_app() as app:
+        ctxs, instance_id = _setup(app, "exec_parallel", {})
+        with app.app_context():
+            ready = _ready(instance_id)
+            b_id, c_id = ready["task_b"].id, ready["task_c"].id
+
+        results = _at_once(app, [
+            lambda: instances.complete_task(ctxs["teresa"], b_id, {"b": "favorable"}),
+            lambda: instances.complete_task(ctxs["sandra"], c_id, {"c": "conforme"}),
+        ])
+
+        assert all(isinstance(r, dict) for r in results), results
+        with app.app_context(), app.test_request_context():
+            assert set(_ready(instance_id)) == {"task_a"}
+            instances.complete_task(ctxs["anna"], _ready(instance_id)["task_a"].id, {"a": "complet"})
+            assert set(_ready(instance_id)) == {"final"}
+            data = instances.show_instance(ctxs["anna"], instance_id)["data"]
+            assert data["summary"] == ["complet", "favorable", "conforme"]
+
+
+def test_same_submit_twice_at_once_applies_once() -> None:
+    with _postgres_app() as app:
+        ctxs, instance_id = _setup(app, "exec_loop", {"rounds": 0})
+        with app.app_context():
+            task_id = _ready(instance_id)["review"].id
+
+        results = _at_once(app, [
+            lambda: instances.complete_task(ctxs["anna"], task_id, {"approved": False}, idem_key="k-1"),
+            lambda: instances.complete_task(ctxs["anna"], task_id, {"approved": False}, idem_key="k-1"),
+        ])
+
+        assert results[0] == results[1] and isinstance(results[0], dict), results
+        with app.app_context(), app.test_request_context():
+            assert instances.show_instance(ctxs["anna"], instance_id)["data"]["rounds"] == 1

@@ -1,0 +1,67 @@
+"""``gee documents verify`` and ``gee decrees export``: records work an operator does from a shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from sqlalchemy import select
+
+from engine.context import Context
+from engine.db import db
+from engine.errors import GeeError
+from engine.records.decrees import export_year_pdf
+from engine.records.documents import verify_by_csv
+from engine.tenancy.models import Tenant
+from webapp.commands.output import fail, print_json
+
+
+@click.group("documents")
+def documents_group() -> None:
+    """Issued documents."""
+
+
+@documents_group.command("verify")
+@click.argument("code")
+def verify_command(code: str) -> None:
+    """Find the document issued with a CSV and check its content; exit 1 if it was altered."""
+    try:
+        result = verify_by_csv(code)
+    except GeeError as err:
+        fail(err)
+    meta = result.document.meta()
+    print_json({
+        "intact": result.intact,
+        "tenant": result.tenant_name,
+        **{key: meta[key] for key in ("eni_id", "title", "file_name", "content_type", "size", "sha256",
+                                      "tipo_documental", "issued_at", "csv")},
+    })
+    if not result.intact:
+        fail("the stored content no longer matches its digest")
+
+
+@click.group("decrees")
+def decrees_group() -> None:
+    """The decree book."""
+
+
+@decrees_group.command("export")
+@click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
+@click.option("--year", required=True, type=int)
+@click.option("--locale", type=click.Choice(["ca", "es"]), default="ca", show_default=True)
+@click.option("--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+def export_command(tenant_code: str, year: int, locale: str, output: Path) -> None:
+    """Write a year's decree book (index and texts, annulments shown) as a PDF."""
+    tenant = db.session.execute(select(Tenant).where(Tenant.code == tenant_code)).scalar_one_or_none()
+    if tenant is None:
+        fail(f"no tenant with code {tenant_code!r}")
+    try:
+        pdf = export_year_pdf(Context.system(tenant.id, "cli:decrees-export"), year, locale)
+    except GeeError as err:
+        fail(err)
+    db.session.commit()  # the export is audited
+    output.write_bytes(pdf)
+    click.echo(f"{output}: {len(pdf)} bytes")
+
+
+commands = [documents_group, decrees_group]

@@ -1,0 +1,151 @@
+"""``gee tenant …`` and ``gee user …``: set up municipalities and their people from the shell.
+
+Whoever runs the CLI has the server in hand, so the commands act as a platform administrator;
+the audit trail records them as ``cli``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import TypeVar
+
+import click
+from sqlalchemy import select
+
+from engine.context import Context
+from engine.db import db
+from engine.errors import GeeError
+from engine.tenancy.admin import (
+    NewUser,
+    TenantKind,
+    add_user,
+    create_tenant,
+    grant_role,
+    revoke_role,
+    set_local_holidays,
+)
+from engine.tenancy.models import ROLES, Tenant, User
+from webapp.commands.output import fail
+
+T = TypeVar("T")
+
+
+def _cli_context(tenant_id: int) -> Context:
+    return Context(tenant_id=tenant_id, user_id=None, username="cli", roles=frozenset({"system"}),
+                   platform_admin=True)
+
+
+def _tenant(code: str) -> Tenant:
+    tenant = db.session.execute(select(Tenant).where(Tenant.code == code)).scalar_one_or_none()
+    if tenant is None:
+        fail(f"no tenant with code {code!r}")
+    return tenant
+
+
+def _user(username: str) -> User:
+    user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+    if user is None:
+        fail(f"no user named {username!r}")
+    return user
+
+
+def _commit(action: Callable[[], T]) -> T:
+    """Run a service and commit, or roll back and exit 1 with its message."""
+    try:
+        result = action()
+        db.session.commit()
+    except GeeError as err:
+        db.session.rollback()
+        fail(err)
+    return result
+
+
+_password = click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+                         envvar="GEE_NEW_USER_PASSWORD", help="Prompted when not given (or GEE_NEW_USER_PASSWORD).")
+
+
+@click.group("tenant")
+def tenant_group() -> None:
+    """Municipalities (tenants)."""
+
+
+@tenant_group.command("create")
+@click.option("--code", required=True, help="Short code, e.g. ajt-sant-demo.")
+@click.option("--name", required=True)
+@click.option("--dir3", required=True, help="DIR3 code of the body (L01 + 6 digits for an ajuntament).")
+@click.option("--kind", type=click.Choice([k.value for k in TenantKind]), default=TenantKind.AJUNTAMENT.value)
+@click.option("--ine-code", help="6-digit INE code (required except for the provincial service).")
+@click.option("--comarca")
+@click.option("--aran", is_flag=True, help="Val d'Aran calendar.")
+@click.option("--admin-username", required=True, help="The tenant's first administrator.")
+@click.option("--admin-name", required=True)
+@click.option("--admin-email")
+@_password
+def tenant_create_command(code: str, name: str, dir3: str, kind: str, ine_code: str | None, comarca: str | None,
+                          aran: bool, admin_username: str, admin_name: str, admin_email: str | None,
+                          password: str) -> None:
+    """Create a tenant and its first administrator."""
+    admin = NewUser(username=admin_username, full_name=admin_name, password=password, email=admin_email)
+    tenant = _commit(lambda: create_tenant(
+        _cli_context(0), code=code, name=name, dir3=dir3, kind=kind, ine_code=ine_code, comarca=comarca,
+        aran=aran, first_admin=admin,
+    ))
+    click.echo(f"tenant {tenant.code} created (id {tenant.id}, DIR3 {tenant.dir3}); admin {admin_username}")
+
+
+@tenant_group.command("holidays")
+@click.option("--tenant", "tenant_code", required=True)
+@click.option("--year", type=int, required=True)
+@click.argument("dates", nargs=-1, type=click.DateTime(formats=["%Y-%m-%d"]))
+def tenant_holidays_command(tenant_code: str, year: int, dates: tuple[datetime, ...]) -> None:
+    """Set a year's local holidays, e.g. ``gee tenant holidays --tenant X --year 2026 2026-05-11 2026-09-08``."""
+    tenant = _tenant(tenant_code)
+    _commit(lambda: set_local_holidays(_cli_context(tenant.id), year, [d.date() for d in dates]))
+    click.echo(f"local holidays of {tenant.code} in {year}: " + ", ".join(d.date().isoformat() for d in dates))
+
+
+@click.group("user")
+def user_group() -> None:
+    """Users and their roles in each tenant."""
+
+
+@user_group.command("create")
+@click.option("--tenant", "tenant_code", required=True)
+@click.option("--username", required=True)
+@click.option("--full-name", required=True)
+@click.option("--email")
+@click.option("--role", "roles", multiple=True, required=True, type=click.Choice(ROLES))
+@_password
+def user_create_command(tenant_code: str, username: str, full_name: str, email: str | None,
+                        roles: tuple[str, ...], password: str) -> None:
+    """Create a user with roles in a tenant."""
+    tenant = _tenant(tenant_code)
+    spec = NewUser(username=username, full_name=full_name, password=password, email=email)
+    user = _commit(lambda: add_user(_cli_context(tenant.id), spec, roles))
+    click.echo(f"user {user.username} created in {tenant.code}: {', '.join(sorted(roles))}")
+
+
+@user_group.command("grant")
+@click.option("--tenant", "tenant_code", required=True)
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+def user_grant_command(tenant_code: str, username: str, role: str) -> None:
+    """Give a user a role in a tenant (also a user of another tenant, e.g. a shared secretary)."""
+    tenant, user = _tenant(tenant_code), _user(username)
+    _commit(lambda: grant_role(_cli_context(tenant.id), user.id, role))
+    click.echo(f"{user.username} is {role} in {tenant.code}")
+
+
+@user_group.command("revoke")
+@click.option("--tenant", "tenant_code", required=True)
+@click.option("--username", required=True)
+@click.option("--role", required=True, type=click.Choice(ROLES))
+def user_revoke_command(tenant_code: str, username: str, role: str) -> None:
+    """Take a role away from a user in a tenant."""
+    tenant, user = _tenant(tenant_code), _user(username)
+    _commit(lambda: revoke_role(_cli_context(tenant.id), user.id, role))
+    click.echo(f"{user.username} is no longer {role} in {tenant.code}")
+
+
+commands: list[click.Command] = [tenant_group, user_group]
