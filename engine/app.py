@@ -14,14 +14,14 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from engine.config import INSTANCE_DIR, PROJECT_ROOT, Settings
+from engine.config import INSTANCE_DIR, LOCALES, PROJECT_ROOT, Settings
 from engine.db import db
 
 migrate = Migrate()
 babel = Babel()
 
 TRANSLATIONS_DIR = PROJECT_ROOT / "webapp" / "translations"
-LANGUAGES = ("ca", "es", "en")
+LANGUAGES = LOCALES
 
 
 @event.listens_for(Engine, "connect")
@@ -44,7 +44,7 @@ def create_engine_app(settings: Settings | None = None, overrides: dict[str, Any
         SQLALCHEMY_DATABASE_URI=settings.database_url,
         SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,
-        BABEL_DEFAULT_LOCALE="ca",
+        BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_DEFAULT_TIMEZONE="Europe/Madrid",
         BABEL_TRANSLATION_DIRECTORIES=str(TRANSLATIONS_DIR),
     )

@@ -33,6 +33,15 @@ def _int(env: dict[str, str], name: str, default: int) -> int:
         raise ConfigurationError(f"{name} must be a whole number, got {raw!r}") from exc
 
 
+LOCALES = ("ca", "es", "en")
+
+
+def _locale(value: str) -> str:
+    if value not in LOCALES:
+        raise ConfigurationError(f"GEE_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
+    return value
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -49,6 +58,8 @@ class Settings:
     script_timeout_seconds: float
     script_memory_mb: int
     login_max_failures: int
+    #: Language of messages outside a web request (CLI, worker); the web uses the user's choice.
+    default_locale: str = "ca"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -85,4 +96,5 @@ class Settings:
             script_timeout_seconds=float(env.get("GEE_SCRIPT_TIMEOUT_SECONDS", "2")),
             script_memory_mb=_int(env, "GEE_SCRIPT_MEMORY_MB", 256),
             login_max_failures=_int(env, "GEE_LOGIN_MAX_FAILURES", 5),
+            default_locale=_locale(env.get("GEE_DEFAULT_LOCALE", "ca")),
         )

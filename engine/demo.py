@@ -10,7 +10,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from engine.config import PROJECT_ROOT
 from engine.db import db
+from engine.runtime.deploy import DeployResult, deploy_process
 from engine.tenancy.models import ROLES, Membership, Tenant, User
 from engine.tenancy.passwords import hash_password
 
@@ -112,3 +114,15 @@ def load_demo_tenants() -> dict[str, Tenant]:
         _grant(shared_secretary, tenant, "secretari")
     db.session.flush()
     return tenants
+
+
+PROCESSES_DIR = PROJECT_ROOT / "processes"
+
+
+def deploy_shipped_procedures() -> dict[str, DeployResult]:
+    """Deploy every BPMN under ``processes/`` as a shared model of the provincial service."""
+    results = {}
+    for path in sorted(PROCESSES_DIR.glob("*.bpmn")):
+        results[path.name] = deploy_process(None, path, shared=True, created_by="gee demo")
+        db.session.flush()
+    return results

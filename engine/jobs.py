@@ -32,7 +32,7 @@ def resolve(path: str) -> Callable[..., Any]:
     target: Any = importlib.import_module(module_name)
     for part in attr.split("."):
         target = getattr(target, part)
-    return target  # type: ignore[no-any-return]
+    return target
 
 
 @lru_cache(maxsize=1)

@@ -28,9 +28,12 @@ from engine.tenancy.passwords import hash_password
 _TMP = Path(tempfile.mkdtemp(prefix="gee-tests-"))
 
 
-def _test_settings() -> Settings:
+def settings_for_tests() -> Settings:
     env = dict(os.environ)
     env["GEE_ENV"] = "testing"
+    # Engine messages outside a request read as their English source text in assertions;
+    # pages are still served in Catalan by default (see test_translations).
+    env["GEE_DEFAULT_LOCALE"] = "en"
     env.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'gee-test.sqlite3'}")
     env["GEE_DOCUMENT_STORE"] = str(_TMP / "documents")
     return Settings.from_env(env)
@@ -40,7 +43,7 @@ def _test_settings() -> Settings:
 def app() -> Iterator[Flask]:
     from webapp import create_app
 
-    application = create_app(_test_settings(), {"TESTING": True})
+    application = create_app(settings_for_tests(), {"TESTING": True})
     with application.app_context():
         db.drop_all()
         db.create_all()

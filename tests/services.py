@@ -8,8 +8,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import pytest
+from flask import Flask
 
 POSTGRES_URL = os.environ.get("GEE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("GEE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -50,3 +54,44 @@ def chromium_path() -> str:
     if not (os.path.exists(CHROMIUM) or shutil.which(CHROMIUM)):
         missing("Chromium", f"{CHROMIUM} not found (apt-get install chromium)")
     return CHROMIUM
+
+
+@contextmanager
+def throwaway_postgres_database(prefix: str = "gee_tmp") -> Iterator[str]:
+    """A brand-new empty database on the test PostgreSQL server, dropped afterwards; yields its URL."""
+    import sqlalchemy
+
+    url = postgres_url()
+    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
+    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.rsplit("/", 1)[0] + "/" + name
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@contextmanager
+def postgres_app(pool_size: int = 10) -> Iterator[Flask]:
+    """Its own app on a throwaway PostgreSQL database with the schema created: for tests of
+    row locks and concurrent transactions, whatever database the main suite runs on."""
+    import dataclasses
+
+    from engine.db import db
+    from tests.conftest import settings_for_tests
+    from webapp import create_app
+
+    with throwaway_postgres_database() as url:
+        settings = dataclasses.replace(settings_for_tests(), database_url=url)
+        app = create_app(settings, {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": pool_size, "max_overflow": 0}})
+        with app.app_context():
+            db.create_all()
+        try:
+            yield app
+        finally:
+            with app.app_context():
+                db.session.remove()
+                db.engine.dispose()

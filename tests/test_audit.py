@@ -15,13 +15,6 @@ from tests.conftest import ctx_for, make_tenant, make_user
 from webapp.cli import main
 
 
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Workaround: webapp.i18n.select_locale needs a request, so a translated error outside one crashes."""
-    with app.test_request_context():
-        yield
-
-
 @pytest.fixture
 def tenant():
     tenant = make_tenant("ajt-auditat", dir3="L01250011")

@@ -19,12 +19,6 @@ from tests.conftest import make_tenant
 D = date
 
 
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Workaround: webapp.i18n.select_locale needs a request, so a translated error outside one crashes."""
-    with app.test_request_context():
-        yield
-
 # The official 2026 Catalan working calendar: national + Catalan holidays.
 CATALONIA_2026 = [D(2026, 1, 1), D(2026, 1, 6), D(2026, 4, 3), D(2026, 4, 6), D(2026, 5, 1), D(2026, 6, 24),
                   D(2026, 8, 15), D(2026, 9, 11), D(2026, 10, 12), D(2026, 12, 8), D(2026, 12, 25), D(2026, 12, 26)]

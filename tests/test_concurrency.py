@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask
 from sqlalchemy import select
 
-from engine.config import Settings
 from engine.context import Context
 from engine.db import db
 from engine.errors import Conflict
@@ -20,31 +16,7 @@ from engine.runtime import instances
 from engine.runtime.models import CompletedStep, HumanTask
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.engine_helpers import make_version
-from tests.services import postgres_url
-
-
-@contextmanager
-def _postgres_app() -> Iterator[Flask]:
-    """A throwaway database on the test PostgreSQL server, with its own app."""
-    from webapp import create_app
-
-    url = postgres_url()
-    name = f"gee_inst_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        settings = Settings.from_env({"GEE_ENV": "testing", "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name})
-        app = create_app(settings, {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 6, "max_overflow": 0}})
-        with app.app_context():
-            db.create_all()
-        yield app
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+from tests.services import postgres_app
 
 
 def _at_once(app: Flask, calls: list[Callable[[], Any]]) -> list[Any]:
@@ -53,7 +25,7 @@ def _at_once(app: Flask, calls: list[Callable[[], Any]]) -> list[Any]:
     results: list[Any] = [None] * len(calls)
 
     def run(i: int) -> None:
-        with app.app_context(), app.test_request_context():
+        with app.app_context():
             try:
                 barrier.wait()
                 results[i] = calls[i]()
@@ -71,7 +43,7 @@ def _at_once(app: Flask, calls: list[Callable[[], Any]]) -> list[Any]:
 
 
 def _setup(app: Flask, fixture: str, start: dict[str, Any]) -> tuple[dict[str, Context], int]:
-    with app.app_context(), app.test_request_context():
+    with app.app_context():
         tenant = make_tenant("ajt-concurrencia", dir3="L01250009")
         users = {
             "anna": make_user("anna", tenant, ("tramitador",), full_name="Anna Puig"),
@@ -94,7 +66,7 @@ def _ready(instance_id: int) -> dict[str, HumanTask]:
 
 
 def test_same_task_twice_at_once_one_wins_one_conflicts() -> None:
-    with _postgres_app() as app:
+    with postgres_app(pool_size=6) as app:
         ctxs, instance_id = _setup(app, "exec_loop", {"rounds": 0})
         with app.app_context():
             task_id = _ready(instance_id)["review"].id
@@ -108,7 +80,7 @@ def test_same_task_twice_at_once_one_wins_one_conflicts() -> None:
         losers = [r for r in results if isinstance(r, Exception)]
         assert len(winners) == 1 and len(losers) == 1, results
         assert isinstance(losers[0], Conflict)
-        with app.app_context(), app.test_request_context():
+        with app.app_context():
             winner = "Anna Puig" if results[0] is winners[0] else "Bernat Soler"
             assert str(losers[0]) == f"This task was already completed by {winner}."
             shown = instances.show_instance(ctxs["anna"], instance_id)
@@ -120,7 +92,7 @@ def test_same_task_twice_at_once_one_wins_one_conflicts() -> None:
 
 
 def test_two_branches_of_one_instance_at_once_both_apply() -> None:
-    with _postgres_app() as app:
+    with postgres_app(pool_size=6) as app:
         ctxs, instance_id = _setup(app, "exec_parallel", {})
         with app.app_context():
             ready = _ready(instance_id)
@@ -132,7 +104,7 @@ def test_two_branches_of_one_instance_at_once_both_apply() -> None:
         ])
 
         assert all(isinstance(r, dict) for r in results), results
-        with app.app_context(), app.test_request_context():
+        with app.app_context():
             assert set(_ready(instance_id)) == {"task_a"}
             instances.complete_task(ctxs["anna"], _ready(instance_id)["task_a"].id, {"a": "complet"})
             assert set(_ready(instance_id)) == {"final"}
@@ -141,7 +113,7 @@ def test_two_branches_of_one_instance_at_once_both_apply() -> None:
 
 
 def test_same_submit_twice_at_once_applies_once() -> None:
-    with _postgres_app() as app:
+    with postgres_app(pool_size=6) as app:
         ctxs, instance_id = _setup(app, "exec_loop", {"rounds": 0})
         with app.app_context():
             task_id = _ready(instance_id)["review"].id
@@ -152,5 +124,5 @@ def test_same_submit_twice_at_once_applies_once() -> None:
         ])
 
         assert results[0] == results[1] and isinstance(results[0], dict), results
-        with app.app_context(), app.test_request_context():
+        with app.app_context():
             assert instances.show_instance(ctxs["anna"], instance_id)["data"]["rounds"] == 1

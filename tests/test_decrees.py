@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import threading
 
 import pytest
 from pypdf import PdfReader
 
-from engine.app import create_engine_app, settings_of
 from engine.audit import AuditEvent
 from engine.calendar import MADRID
 from engine.db import db
@@ -27,14 +25,7 @@ from engine.records.decrees import (
 )
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.records_helpers import close_expedient, new_expedient
-from tests.services import postgres_url
-
-
-@pytest.fixture(autouse=True)
-def _messages_readable(app):
-    """Messages are lazy; webapp's locale selector needs a request to turn them into text."""
-    with app.test_request_context():
-        yield
+from tests.services import postgres_app
 
 
 @pytest.fixture
@@ -190,50 +181,35 @@ def test_year_export_in_spanish_and_empty_year(people):
     assert "No hi ha cap decret signat aquest any." in empty
 
 
-def test_simultaneous_signatures_get_consecutive_numbers_on_postgresql(app):
+def test_simultaneous_signatures_get_consecutive_numbers_on_postgresql():
     """Eight decrees signed at the same instant by eight connections: numbers 1..8, no gaps."""
-    url = postgres_url()
-    own = db.engine.dialect.name != "postgresql"
-    pg_app = create_engine_app(dataclasses.replace(settings_of(app), database_url=url)) if own else app
-    with pg_app.app_context():
-        if own:
-            db.drop_all()
-            db.create_all()
-        try:
-            tenant = make_tenant()
-            mayor = ctx_for(make_user("mayor", tenant, ("alcalde",)), tenant)
-            ids = [create_draft(mayor, title=f"Decret {i}", text="RESOLC").id for i in range(8)]
-            db.session.commit()
-            barrier = threading.Barrier(len(ids))
-            failures: list[BaseException] = []
+    with postgres_app() as pg_app, pg_app.app_context():
+        tenant = make_tenant()
+        mayor = ctx_for(make_user("mayor", tenant, ("alcalde",)), tenant)
+        ids = [create_draft(mayor, title=f"Decret {i}", text="RESOLC").id for i in range(8)]
+        db.session.commit()
+        barrier = threading.Barrier(len(ids))
+        failures: list[BaseException] = []
 
-            def sign(decree_id: int) -> None:
-                with pg_app.app_context():
-                    try:
-                        barrier.wait()
-                        sign_decree(mayor, decree_id)
-                        db.session.commit()
-                    except BaseException as exc:
-                        failures.append(exc)
-                        db.session.rollback()
+        def sign(decree_id: int) -> None:
+            with pg_app.app_context():
+                try:
+                    barrier.wait()
+                    sign_decree(mayor, decree_id)
+                    db.session.commit()
+                except BaseException as exc:
+                    failures.append(exc)
+                    db.session.rollback()
 
-            threads = [threading.Thread(target=sign, args=(i,)) for i in ids]
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join()
-            assert failures == []
-            db.session.expire_all()
-            numbers = sorted(db.session.query(Decree.seq).filter(Decree.id.in_(ids)).all())
-            assert [n for (n,) in numbers] == list(range(1, 9))
-        finally:
-            db.session.rollback()
-            if own:
-                db.drop_all()
-            db.session.remove()
-    if own:
-        with pg_app.app_context():
-            db.engine.dispose()
+        threads = [threading.Thread(target=sign, args=(i,)) for i in ids]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert failures == []
+        db.session.expire_all()
+        numbers = sorted(db.session.query(Decree.seq).filter(Decree.id.in_(ids)).all())
+        assert [n for (n,) in numbers] == list(range(1, 9))
 
 
 def test_cli_exports_the_year_book(app, people, tmp_path):

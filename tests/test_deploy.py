@@ -26,13 +26,6 @@ OBRES = FIXTURES / "obres.bpmn"
 OBRES_KEY = "llicencia_obres_test"
 
 
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Workaround: webapp.i18n.select_locale needs a request, so a translated message outside one crashes."""
-    with app.test_request_context():
-        yield
-
-
 def deploy(source, **kwargs):
     kwargs.setdefault("forms_dir", FORMS)
     kwargs.setdefault("templates_dir", TEMPLATES)

@@ -62,13 +62,6 @@ def odt_bytes() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.fixture(autouse=True)
-def _messages_readable(app):
-    """Messages are lazy; webapp's locale selector needs a request to turn them into text."""
-    with app.test_request_context():
-        yield
-
-
 @pytest.fixture
 def clerk_ctx():
     tenant = make_tenant()

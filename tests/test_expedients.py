@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import threading
-import uuid
-from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +11,6 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent, verify_chain
-from engine.config import Settings
 from engine.db import db
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.records.expedients import (
@@ -31,14 +28,7 @@ from engine.records.expedients import (
 )
 from engine.records.parties import find_or_create_party
 from tests.conftest import ctx_for, make_tenant, make_user
-from tests.services import postgres_url
-
-
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Workaround: webapp.i18n.select_locale needs a request, so a translated error outside one crashes."""
-    with app.test_request_context():
-        yield
+from tests.services import postgres_app
 
 
 @pytest.fixture
@@ -235,31 +225,8 @@ def test_index_closed_for_remission_only_after_closing(clerk, secretary):
 # -- concurrency on PostgreSQL -------------------------------------------------------------------
 
 
-@contextmanager
-def _throwaway_postgres_app():
-    from webapp import create_app
-
-    url = postgres_url()
-    name = f"gee_exp_{uuid.uuid4().hex[:8]}"
-    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    try:
-        settings = Settings.from_env({"GEE_ENV": "testing", "DATABASE_URL": url.rsplit("/", 1)[0] + "/" + name})
-        app = create_app(settings, {"SQLALCHEMY_ENGINE_OPTIONS": {"pool_size": 25, "max_overflow": 0}})
-        with app.app_context():
-            db.create_all()
-        yield app
-        with app.app_context():
-            db.engine.dispose()
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
 def test_twenty_concurrent_openings_get_twenty_consecutive_numbers():
-    with _throwaway_postgres_app() as pg_app:
+    with postgres_app(pool_size=25) as pg_app:
         with pg_app.app_context():
             tenant = make_tenant("ajt-concurrent", dir3="L01250003")
             user = make_user("clerk", tenant, ("tramitador",))
@@ -270,7 +237,7 @@ def test_twenty_concurrent_openings_get_twenty_consecutive_numbers():
         errors: list[BaseException] = []
 
         def open_one(i: int, roll_back: bool) -> None:
-            with pg_app.app_context(), pg_app.test_request_context():
+            with pg_app.app_context():
                 try:
                     barrier.wait()
                     expedient = open_expedient(ctx, f"Sol·licitud {i}", opened_at=at(2026, 6, 1, 9))
@@ -301,3 +268,20 @@ def test_twenty_concurrent_openings_get_twenty_consecutive_numbers():
             assert verify_chain(tenant.id) is None
             db.session.remove()
 
+
+
+def test_process_model_gives_its_classification_and_other_tenants_models_are_not_found(clerk, tenant_a):
+    from engine.runtime.models import ProcessModel
+
+    other = make_tenant("ajt-b", dir3="L01250002")
+    shared = ProcessModel(tenant_id=None, key="llicencia_obres", name="Llicència d'obres",
+                          classification="L01250001_PRO_OBRES")
+    foreign = ProcessModel(tenant_id=other.id, key="secret", name="Secret")
+    db.session.add_all([shared, foreign])
+    db.session.commit()
+    expedient = open_expedient(clerk, "Obres", process_model_id=shared.id)
+    assert (expedient.process_model_id, expedient.classification) == (shared.id, "L01250001_PRO_OBRES")
+    assert open_expedient(clerk, "Obres", process_model_id=shared.id, classification="2004327").classification \
+        == "2004327"
+    with pytest.raises(NotFound):
+        open_expedient(clerk, "Secret", process_model_id=foreign.id)

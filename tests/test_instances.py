@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -18,13 +19,6 @@ from engine.runtime.models import CompletedStep, HumanTask, Incident, ProcessIns
 from engine.tenancy.models import Tenant
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.engine_helpers import make_version
-
-
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Workaround: webapp.i18n.select_locale needs a request, so a translated error outside one crashes."""
-    with app.test_request_context():
-        yield
 
 
 def _ready(instance_id: int) -> list[HumanTask]:
@@ -343,3 +337,21 @@ def test_cli_start_complete_show(tenant: Tenant, people: dict[str, Context]) -> 
     shown = runner.invoke(cli.show_command, [str(out["instance_id"])])
     assert shown.exit_code == 0 and json.loads(shown.stdout)["status"] == "completed"
     assert runner.invoke(cli.show_command, ["999"]).exit_code == 1
+
+
+def test_deployed_generic_procedure_runs_with_its_pinned_forms(tenant: Tenant, people: dict[str, Context]) -> None:
+    from engine.runtime.deploy import deploy_process
+
+    source = Path(__file__).resolve().parent.parent / "processes" / "instancia_generica.bpmn"
+    deployed = deploy_process(None, source, tenant_id=tenant.id)
+    assert deployed.problems == []
+    db.session.commit()
+    started = instances.start_instance(people["anna"], "instancia_generica")
+    review = _only_ready(started["instance_id"])
+    assert (review.role, review.form_key) == ("tramitador", "instancia_generica_revisar.json")
+
+    with pytest.raises(ValidationFailed) as bad:
+        instances.complete_task(people["anna"], review.id, {"unitat_responsable": "Bombers", "completa": True})
+    assert [d.field for d in bad.value.details] == ["unitat_responsable"]
+    instances.complete_task(people["anna"], review.id, {"unitat_responsable": "Urbanisme", "completa": True})
+    assert _only_ready(started["instance_id"]).element_id == "Task_tramitar"

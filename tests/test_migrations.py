@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import uuid
 from collections.abc import Iterator
@@ -12,26 +13,17 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
-from engine.config import Settings
 from engine.db import db
-from tests.conftest import _TMP
+from tests.conftest import _TMP, settings_for_tests
+from tests.services import throwaway_postgres_database
 
 
 @contextmanager
 def empty_database() -> Iterator[str]:
     """A brand-new empty database of the kind under test (PostgreSQL when DATABASE_URL says so)."""
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        name = f"gee_migr_{uuid.uuid4().hex[:8]}"
-        admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        try:
-            yield url.rsplit("/", 1)[0] + "/" + name
-        finally:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
+    if os.environ.get("DATABASE_URL", "").startswith("postgresql"):
+        with throwaway_postgres_database("gee_migr") as url:
+            yield url
     else:
         yield f"sqlite:///{_TMP / f'migr-{uuid.uuid4().hex[:8]}.sqlite3'}"
 
@@ -40,7 +32,7 @@ def test_one_command_brings_an_empty_database_to_head_matching_the_models():
     from webapp import create_app
 
     with empty_database() as url:
-        settings = Settings.from_env({"GEE_ENV": "testing", "DATABASE_URL": url})
+        settings = dataclasses.replace(settings_for_tests(), database_url=url)
         app = create_app(settings)
         with app.app_context():
             upgrade()

@@ -19,13 +19,6 @@ from engine.records.parties import (
 from tests.conftest import ctx_for, make_tenant, make_user
 
 
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Workaround: webapp.i18n.select_locale needs a request, so a translated error outside one crashes."""
-    with app.test_request_context():
-        yield
-
-
 @pytest.fixture
 def ctx():
     tenant = make_tenant()

@@ -29,13 +29,6 @@ from tests.conftest import ctx_for, make_tenant, make_user
 from tests.records_helpers import close_expedient, new_expedient
 
 
-@pytest.fixture(autouse=True)
-def _messages_readable(app):
-    """Messages are lazy; webapp's locale selector needs a request to turn them into text."""
-    with app.test_request_context():
-        yield
-
-
 @pytest.fixture
 def clerk():
     tenant = make_tenant(local_holidays={"2025": ["2025-11-24"]})

@@ -20,13 +20,6 @@ FIXTURES = Path(__file__).parent / "fixtures" / "bpmn"
 LIMITS = Limits(timeout_seconds=1.0, memory_mb=128)
 
 
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Workaround: webapp.i18n.select_locale needs a request, so a translated message outside one crashes."""
-    with app.test_request_context():
-        yield
-
-
 @pytest.fixture(scope="module")
 def env() -> SandboxEnvironment:
     return SandboxEnvironment(CalendarConfig(), LIMITS)

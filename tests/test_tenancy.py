@@ -38,13 +38,6 @@ from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
 from webapp.cli import main
 
 
-@pytest.fixture(autouse=True)
-def _request_context(app):
-    """Workaround: webapp.i18n.select_locale needs a request, so a translated error outside one crashes."""
-    with app.test_request_context():
-        yield
-
-
 @pytest.fixture
 def platform():
     provincial = make_tenant("diputacio", "Diputació", kind="provincial", dir3="L02000025", ine_code=None)

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, request, session
-from flask_babel import get_locale
+from flask import Flask, current_app, has_request_context, request, session
+from flask_babel import get_locale, refresh
 
-from engine.app import LANGUAGES
+from engine.app import LANGUAGES, settings_of
 
 
 def select_locale() -> str:
     if not has_request_context():
-        return "ca"  # CLI, worker: the platform's default language
+        return settings_of(current_app).default_locale  # CLI, worker
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return str(chosen)
@@ -19,6 +19,10 @@ def select_locale() -> str:
 
 def init_app(app: Flask) -> None:
     app.extensions["babel"].locale_selector = select_locale
+    # Flask-Babel caches the locale on ``g``, which an app context shared by several requests
+    # (CLI, tests) would carry from one request to the next: choose afresh for each request.
+    app.before_request(refresh)
+    app.teardown_request(lambda _exc: refresh())
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale

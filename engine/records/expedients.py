@@ -193,6 +193,14 @@ def _clean_classification(value: str | None) -> str | None:
     return value
 
 
+def _clean_unit(value: str | None) -> str | None:
+    value = " ".join((value or "").split()) or None
+    if value is not None and len(value) > 200:
+        raise ValidationFailed(_l("The responsible unit is too long (at most 200 characters)."),
+                               field="responsible_unit")
+    return value
+
+
 def _process_model(ctx: Context, process_model_id: int | None) -> ProcessModel | None:
     """A process model of the tenant or a shared one; another tenant's model is not found."""
     if process_model_id is None:
@@ -230,8 +238,8 @@ def open_expedient(
         raise NotFound(_l("Not found."))
     moment = as_utc(opened_at) or utcnow()
     year = local_date(moment).year
-    # Take the tenant's audit lock before the counter's, the order every audited transaction
-    # follows, so two openings (or an opening and another audited act) cannot deadlock.
+    # Lock the tenant's audit chain before the counter: a transaction that audited something
+    # earlier (e.g. created a party) already holds it, so both orders agree and cannot deadlock.
     hold_chain(ctx.tenant_id)
     seq = next_number(ctx.tenant_id, SERIES, year)
     expedient = Expedient(
@@ -243,20 +251,19 @@ def open_expedient(
         subject=clean_subject,
         process_model_id=model.id if model else None,
         classification=clean_classification,
-        responsible_unit=(responsible_unit or "").strip()[:200] or None,
+        responsible_unit=_clean_unit(responsible_unit),
         state=ExpedientState.OPEN.value,
         opened_at=moment,
         opened_by_id=ctx.user_id,
     )
     db.session.add(expedient)
     db.session.flush()
+    after = {**expedient.summary(), "opened_at": moment.isoformat(), "parties": [p.nif for p in parties]}
+    record(ctx, "expedient.opened", "expedient", expedient.id, expedient_id=expedient.id, after=after)
     for party in parties:
         _add_link(ctx, expedient, party, PartyRole.INTERESSAT)
         if party.representative_id is not None:
             _add_link(ctx, expedient, get_owned(Party, ctx, party.representative_id), PartyRole.REPRESENTANT)
-    db.session.flush()
-    after = {**expedient.summary(), "opened_at": moment.isoformat(), "parties": [p.nif for p in parties]}
-    record(ctx, "expedient.opened", "expedient", expedient.id, expedient_id=expedient.id, after=after)
     return expedient
 
 

@@ -75,7 +75,6 @@ _MESSAGES = {
     "attribute": _l("'%(name)s' cannot be used in scripts: only plain values and their methods."),
     "unavailable": _l("'%(name)s' is not available in scripts."),
     "name": _l("'%(name)s' is not defined: it is neither task data nor a helper function."),
-    "helper": _l("%(detail)s"),
     "zero_division": _l("division by zero."),
     "key": _l("the key %(key)s is not in the data."),
     "recursion": _l("too many nested calls (a function that calls itself without end?)."),
@@ -86,7 +85,6 @@ _MESSAGES = {
     "unstorable_result": _l("the expression gives a value that cannot be used (%(type)s)."),
     "too_big": _l("the script produced more data than allowed (%(megabytes)s MB)."),
     "data_in": _l("the task data cannot be passed to the script (%(detail)s)."),
-    "error": _l("%(error)s: %(detail)s"),
 }
 #: How long a new sandbox child may take to import what it needs (a loaded host is slow).
 STARTUP_SECONDS = 60.0
@@ -105,7 +103,13 @@ class ScriptProblem:
 
     @property
     def message(self) -> str:
-        body = str(_MESSAGES.get(self.key, _MESSAGES["error"]) % _defaults(self.params))
+        params = _defaults(self.params)
+        if self.key in _MESSAGES:
+            body = str(_MESSAGES[self.key]) % params
+        elif self.key == "helper":  # the helper library words its own messages
+            body = str(params["detail"])
+        else:  # any other Python error, as Python names it
+            body = f"{params['error']}: {params['detail']}"
         return str(_WITH_LINE % {"line": self.line, "message": body}) if self.line else _capitalize(body)
 
 

@@ -7,7 +7,7 @@ from flask import current_app
 
 from engine.app import settings_of
 from engine.db import db
-from engine.demo import DEMO_PASSWORD, demo_logins, load_demo_tenants
+from engine.demo import DEMO_PASSWORD, demo_logins, deploy_shipped_procedures, load_demo_tenants
 
 
 @click.command("demo")
@@ -19,7 +19,19 @@ def demo_command() -> None:
     if settings_of(current_app).production:
         raise click.ClickException("gee demo is refused in production: demo passwords are public.")
     load_demo_tenants()
+    results = deploy_shipped_procedures()
+    broken = {name: r.problems for name, r in results.items() if not r.ok}
+    if broken:
+        db.session.rollback()
+        for name, problems in broken.items():
+            for problem in problems:
+                click.echo(f"{name}: {problem}", err=True)
+        raise click.ClickException("a shipped procedure does not validate; nothing was loaded")
     db.session.commit()
+    for name, result in results.items():
+        assert result.version is not None
+        state = "deployed" if result.created else "unchanged"
+        click.echo(f"Procedure {result.version.model.key} version {result.version.number}: {state} ({name})")
     click.echo(f"Demo data ready. Password for every demo user: {DEMO_PASSWORD}")
     for username, what in demo_logins():
         click.echo(f"  {username:28} {what}")

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 import click
-from flask import current_app
 from sqlalchemy import select
 
 from engine.db import db
@@ -40,19 +39,6 @@ def deploy_command(
     """
     if shared == bool(tenant_code):
         raise click.UsageError("Give either --tenant CODE or --shared.")
-    # Translated messages pick the locale from a request (webapp.i18n); give them an empty one.
-    with current_app.test_request_context():
-        _deploy(path, tenant_code, shared, forms_dir, templates_dir, created_by)
-
-
-def _deploy(
-    path: Path,
-    tenant_code: str | None,
-    shared: bool,
-    forms_dir: Path | None,
-    templates_dir: Path | None,
-    created_by: str,
-) -> None:
     tenant_id = None
     if tenant_code:
         tenant = db.session.execute(select(Tenant).where(Tenant.code == tenant_code)).scalar_one_or_none()

@@ -7,7 +7,6 @@ from collections.abc import Callable
 from typing import Any
 
 import click
-from flask import current_app
 from sqlalchemy import select
 
 from engine.context import Context
@@ -49,15 +48,13 @@ def _data(raw: str | None) -> dict[str, Any] | None:
 
 
 def _run(call: Callable[[], dict[str, Any]]) -> None:
-    # Translated messages need a request for the locale selector; the CLI has none.
-    with current_app.test_request_context():
-        try:
-            result = call()
-        except GeeError as err:
-            details = "".join(f"\n  {d.to_dict()['field']}: {d.to_dict()['message']}"
-                              for d in err.details if hasattr(d, "to_dict"))
-            fail(f"{err}{details}")
-        print_json(result)
+    try:
+        result = call()
+    except GeeError as err:
+        details = "".join(f"\n  {d.to_dict()['field']}: {d.to_dict()['message']}"
+                          for d in err.details if hasattr(d, "to_dict"))
+        fail(f"{err}{details}")
+    print_json(result)
 
 
 def _tenant_of(model: type[HumanTask] | type[ProcessInstance], ident: int, code: str | None) -> Tenant:

@@ -1,0 +1,38 @@
+"""``gee demo`` gives a working platform: tenants, a user per role, the shipped procedures."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from engine.db import db
+from engine.runtime.models import ProcessModel
+from engine.tenancy.models import ROLES, Tenant, User
+from tests.conftest import login
+from webapp.cli import main
+
+
+def test_demo_loads_everything_and_is_idempotent(client):
+    runner = CliRunner()
+    first = runner.invoke(main, ["demo"])
+    assert first.exit_code == 0, first.output
+    assert "instancia_generica" in first.output
+    second = runner.invoke(main, ["demo"])
+    assert second.exit_code == 0, second.output
+    assert "unchanged" in second.output
+
+    tenants = {t.code: t for t in db.session.scalars(select(Tenant))}
+    assert {t.kind for t in tenants.values()} == {"provincial", "ajuntament"}
+    municipalities = [t for t in tenants.values() if t.kind == "ajuntament"]
+    assert len(municipalities) == 2
+    for tenant in municipalities:
+        for role in ROLES:
+            assert any(role in u.roles_in(tenant.id) for u in db.session.scalars(select(User)))
+    assert any(t.aran for t in municipalities)
+    shared = db.session.scalars(select(ProcessModel).where(ProcessModel.tenant_id.is_(None))).all()
+    assert "instancia_generica" in {m.key for m in shared}
+    assert db.session.scalar(select(func.count()).select_from(User)) == 14
+
+    # The README's logins work.
+    login(client, "tramitador.sant", "demo-gee-2026")
+    assert "Ajuntament de Sant Demo de Segre" in client.get("/").get_data(as_text=True)

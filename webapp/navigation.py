@@ -1,0 +1,33 @@
+"""The top navigation bar, assembled from the NAV lists of the view modules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import Flask, g
+
+
+@dataclass(frozen=True)
+class NavItem:
+    endpoint: str
+    label: Any  # a lazy translated string
+    #: Shown to users holding any of these roles in the current tenant; empty = everyone logged in.
+    roles: tuple[str, ...] = ()
+    order: int = 50
+    #: Optional badge count, e.g. open tasks: called with the engine Context.
+    counter: Callable[[Any], int] | None = field(default=None, compare=False)
+
+
+def init_app(app: Flask, items: list[NavItem]) -> None:
+    ordered = sorted(items, key=lambda item: (item.order, item.endpoint))
+
+    def nav_items() -> list[tuple[NavItem, int | None]]:
+        ctx = g.get("ctx")
+        if ctx is None:
+            return []
+        visible = [item for item in ordered if not item.roles or set(item.roles) & set(ctx.roles)]
+        return [(item, item.counter(ctx) if item.counter else None) for item in visible]
+
+    app.jinja_env.globals["nav_items"] = nav_items
