@@ -14,8 +14,11 @@ PORT   ?= 5000
 run: install migrate demo
 	$(BIN)/gee run --host $(HOST) --port $(PORT)
 
+# Two processes (pytest-xdist): each gets its own database and Redis numbers (tests/conftest.py).
+PYTEST_ARGS ?= -n 2 --dist loadfile
+
 test: install browser
-	$(BIN)/pytest
+	$(BIN)/pytest $(PYTEST_ARGS)
 
 install: python-deps assets translations
 

@@ -1,12 +1,21 @@
 """GEE background worker: ``python worker.py`` (or ``gee worker``).
 
-Runs rq workers over Redis (REDIS_URL). Without Redis the app runs jobs in-process and no
-worker is needed.
+With REDIS_URL: an rq worker on the "gee" queue, plus the scheduler loop (timer sweeper,
+notification expiry, deadline escalation, nightly integrity check) in a child process. Many
+hosts may run it: one scheduler is active at a time (a Redis lock with expiry), every worker
+takes jobs. ``--no-scheduler`` runs only the rq worker; ``gee scheduler`` only the scheduler.
+
+Without Redis (embedded mode) the web app runs jobs in-process; this command then runs the
+scheduler loop alone, whose jobs also run in-process.
 """
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import logging
+import multiprocessing
+import os
 import sys
 
 from engine.app import create_engine_app, settings_of
@@ -15,26 +24,59 @@ from engine.jobs import QUEUE_NAME
 log = logging.getLogger("gee.worker")
 
 
-def main(burst: bool = False) -> int:
+def run_scheduler(interval: float = 5.0, parent_pid: int | None = None) -> None:
+    """The scheduler loop in this process (until interrupted or the parent dies)."""
+    from engine.worker.scheduler import Scheduler
+
+    app = create_engine_app()
+    logging.basicConfig(level=settings_of(app).log_level)
+    with contextlib.suppress(KeyboardInterrupt):
+        Scheduler(app, interval=interval).run(parent_pid=parent_pid)
+
+
+def main(burst: bool = False, scheduler: bool = True, interval: float = 5.0) -> int:
     app = create_engine_app()
     redis_url = settings_of(app).redis_url
-    if not redis_url:
-        print(
-            "REDIS_URL is not set: background jobs run inside the web app (embedded mode); no worker needed.",
-            file=sys.stderr,
-        )
-        return 2
-    from redis import Redis
-    from rq import Worker
-
     logging.basicConfig(level=settings_of(app).log_level)
-    connection = Redis.from_url(redis_url)
-    # Jobs open their own application context in the work-horse process (engine.jobs.run_job),
-    # so no database connection is shared across the fork.
-    worker = Worker([QUEUE_NAME], connection=connection)
-    worker.work(burst=burst, with_scheduler=True)
+    if not redis_url:
+        if burst:
+            print("REDIS_URL is not set: background jobs run in-process (embedded mode); nothing is queued.",
+                  file=sys.stderr)
+            return 2
+        print("REDIS_URL is not set: running the scheduler only; its jobs run in-process.", file=sys.stderr)
+        run_scheduler(interval)
+        return 0
+    from redis import Redis
+    from rq import SimpleWorker
+
+    child = None
+    if scheduler and not burst:
+        # A spawned (not forked) process: it opens its own database connections.
+        child = multiprocessing.get_context("spawn").Process(
+            target=run_scheduler, args=(interval, os.getpid()), name="gee-scheduler", daemon=True
+        )
+        child.start()
+    # SimpleWorker runs each job in this process instead of a fork per job: the app, its database
+    # pool, the cached process specs and the script sandbox's child process stay warm (a fresh
+    # work-horse per job cost ~1.5 s of start-up per timer firing). Jobs open their application
+    # context through engine.jobs.run_job; job timeouts still apply (SIGALRM).
+    worker = SimpleWorker([QUEUE_NAME], connection=Redis.from_url(redis_url))
+    try:
+        worker.work(burst=burst, with_scheduler=True)
+    finally:
+        if child is not None:
+            child.terminate()
     return 0
 
 
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--burst", action="store_true", help="process the queued jobs, then exit")
+    parser.add_argument("--no-scheduler", action="store_true", help="do not run the scheduler loop")
+    parser.add_argument("--interval", type=float, default=5.0, help="seconds between scheduler sweeps")
+    return parser.parse_args(argv)
+
+
 if __name__ == "__main__":
-    sys.exit(main(burst="--burst" in sys.argv))
+    args = parse(sys.argv[1:])
+    sys.exit(main(burst=args.burst, scheduler=not args.no_scheduler, interval=args.interval))

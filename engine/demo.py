@@ -13,6 +13,7 @@ from sqlalchemy import select
 from engine.config import PROJECT_ROOT
 from engine.db import db
 from engine.runtime.deploy import DeployResult, deploy_process
+from engine.signatures.demo import load_demo_credentials
 from engine.tenancy.models import ROLES, Membership, Tenant, User
 from engine.tenancy.passwords import hash_password
 
@@ -98,7 +99,8 @@ def demo_logins() -> list[tuple[str, str]]:
 
 
 def load_demo_tenants() -> dict[str, Tenant]:
-    """Create (or find) the demo tenants and users; the caller commits."""
+    """Create (or find) the demo tenants and users, with test certificates for the alcaldes,
+    secretaries and municipal seals (engine.signatures.demo); the caller commits."""
     password_hash = hash_password(DEMO_PASSWORD)
     provincial = _tenant(PROVINCIAL)
     platform = _user("plataforma", "Plataforma Diputació", password_hash, platform_admin=True)
@@ -113,6 +115,7 @@ def load_demo_tenants() -> dict[str, Tenant]:
             _grant(user, tenant, role)
         _grant(shared_secretary, tenant, "secretari")
     db.session.flush()
+    load_demo_credentials([tenants[spec.code] for spec in MUNICIPALITIES], DEMO_PASSWORD)
     return tenants
 
 

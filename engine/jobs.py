@@ -10,11 +10,15 @@ import importlib
 import logging
 from collections.abc import Callable
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask, current_app, has_app_context
 
 from engine.app import settings_of
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from rq import Queue
 
 log = logging.getLogger("gee.jobs")
 
@@ -51,25 +55,64 @@ def run_job(path: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
         return func(*args, **kwargs)
 
 
+def redis_connection() -> Redis | None:
+    """The Redis of REDIS_URL, or None in embedded mode (jobs in-process)."""
+    redis_url = settings_of(current_app).redis_url
+    return _connection_for(redis_url) if redis_url else None
+
+
+@lru_cache(maxsize=4)
+def _connection_for(redis_url: str) -> Redis:
+    """One client (and connection pool) per URL and process, reused by every enqueue."""
+    from redis import Redis
+
+    return Redis.from_url(redis_url)
+
+
+def job_queue(connection: Redis) -> Queue:
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=connection)
+
+
+#: A job in one of these states is still going to run: enqueueing it again is a no-op.
+_LIVE = ("queued", "scheduled", "started", "deferred")
+
+
 def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **kwargs: Any) -> str | None:
     """Run ``func(*args, **kwargs)`` in the background; returns the rq job id, or None when run in-process.
 
-    Call it after the transaction that made the work necessary has committed.
+    Call it after the transaction that made the work necessary has committed. With ``job_id``
+    the job is deduplicated: while a job of that id is queued, scheduled or running, enqueueing
+    it again does nothing (a finished or failed one is replaced). By convention a job's first
+    argument is its tenant id, kept in ``job.meta["tenant_id"]`` for the admin page.
     """
-    redis_url = settings_of(current_app).redis_url
-    if not redis_url:
+    connection = redis_connection()
+    if connection is None:
         run_job(job_path(func), list(args), kwargs)
         return None
-    from redis import Redis
-    from rq import Queue, Retry
+    from rq import Retry
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
 
-    queue = Queue(QUEUE_NAME, connection=Redis.from_url(redis_url))
-    job = queue.enqueue(
+    if job_id is not None:
+        try:
+            existing = Job.fetch(job_id, connection=connection)
+        except NoSuchJobError:
+            existing = None
+        if existing is not None:
+            if existing.get_status() in _LIVE:
+                return job_id
+            existing.delete()
+    tenant_id = args[0] if args and isinstance(args[0], int) else None
+    job = job_queue(connection).enqueue(
         run_job,
         job_path(func),
         list(args),
         kwargs,
         job_id=job_id,
         retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        meta={"tenant_id": tenant_id, "func": job_path(func)},
+        description=job_path(func),
     )
     return str(job.id)

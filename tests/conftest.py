@@ -2,6 +2,9 @@
 
 - ``DATABASE_URL`` unset: SQLite in a temporary directory (the embedded default).
 - ``DATABASE_URL=postgresql+psycopg://…``: that PostgreSQL database (CI's second run).
+
+Under pytest-xdist each worker gets its own database (``<name>_gw0``…), its own Redis database
+numbers and its own instance folder, so workers never see each other's rows or jobs.
 """
 
 from __future__ import annotations
@@ -14,18 +17,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-import pytest
-from flask import Flask
-from flask.testing import FlaskClient
-from sqlalchemy import text
-
-from engine.config import Settings
-from engine.context import Context
-from engine.db import db
-from engine.tenancy.models import Membership, Tenant, User
-from engine.tenancy.passwords import hash_password
-
 _TMP = Path(tempfile.mkdtemp(prefix="gee-tests-"))
+# Before engine.config is imported: local files of the tests never land in the repository.
+os.environ["GEE_INSTANCE_DIR"] = str(_TMP / "instance")
+
+import pytest  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from engine.config import Settings  # noqa: E402
+from engine.context import Context  # noqa: E402
+from engine.db import db  # noqa: E402
+from engine.tenancy.models import Membership, Tenant, User  # noqa: E402
+from engine.tenancy.passwords import hash_password  # noqa: E402
+from tests.services import XDIST_WORKER, per_worker_redis_url  # noqa: E402
 
 
 def settings_for_tests() -> Settings:
@@ -35,8 +42,24 @@ def settings_for_tests() -> Settings:
     # pages are still served in Catalan by default (see test_translations).
     env["GEE_DEFAULT_LOCALE"] = "en"
     env.setdefault("DATABASE_URL", f"sqlite:///{_TMP / 'gee-test.sqlite3'}")
+    if XDIST_WORKER and env["DATABASE_URL"].startswith("postgresql"):
+        env["DATABASE_URL"] = _worker_database(env["DATABASE_URL"])
+    if env.get("REDIS_URL"):
+        env["REDIS_URL"] = per_worker_redis_url(env["REDIS_URL"])
     env["GEE_DOCUMENT_STORE"] = str(_TMP / "documents")
     return Settings.from_env(env)
+
+
+def _worker_database(url: str) -> str:
+    """``…/test`` becomes ``…/test_gw1`` for xdist worker gw1, created when missing."""
+    name = f"{url.rsplit('/', 1)[1]}_{XDIST_WORKER}"
+    admin = sa.create_engine(url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).scalar()
+        if not exists:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    admin.dispose()
+    return url.rsplit("/", 1)[0] + "/" + name
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,22 @@ from contextlib import contextmanager
 import pytest
 from flask import Flask
 
+#: "gw0", "gw1"… when pytest-xdist runs the suite in several processes, else None.
+XDIST_WORKER = os.environ.get("PYTEST_XDIST_WORKER")
+
+
+def per_worker_redis_url(url: str, step: int = 1) -> str:
+    """Shift the Redis database number by the xdist worker index so workers share no queue
+    (the app's REDIS_URL counts up from its number, the tests' own Redis counts down from 15)."""
+    if not XDIST_WORKER:
+        return url
+    base, _, number = url.rpartition("/")
+    index = int(XDIST_WORKER.removeprefix("gw"))
+    return f"{base}/{(int(number or 0) + step * index) % 16}"
+
+
 POSTGRES_URL = os.environ.get("GEE_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
-REDIS_URL = os.environ.get("GEE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_URL = per_worker_redis_url(os.environ.get("GEE_TEST_REDIS_URL", "redis://127.0.0.1:6379/15"), step=-1)
 CHROMIUM = os.environ.get("GEE_TEST_CHROMIUM", "/usr/bin/chromium")
 
 

@@ -194,19 +194,28 @@ def _gee(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_gee_deadline_prints_only_the_last_day():
+    """The real console script: nothing on stdout but the date (so scripts can use it)."""
     result = _gee("deadline", "--start", "2026-03-30", "--working-days", "10")
     assert (result.returncode, result.stdout) == (0, "2026-04-15\n")
-    months = _gee("deadline", "--start", "2026-01-31", "--months", "1")
-    assert months.stdout == "2026-03-02\n"
 
 
-def test_gee_deadline_refuses_bad_input_on_stderr():
-    none = _gee("deadline", "--start", "2026-03-30")
-    assert none.returncode == 2 and none.stdout == "" and "--working-days" in none.stderr
-    bad_date = _gee("deadline", "--start", "30/03/2026", "--natural-days", "10")
-    assert bad_date.returncode == 2 and bad_date.stdout == ""
-    unknown = _gee("deadline", "--start", "2026-03-30", "--natural-days", "10", "--tenant", "no-such")
-    assert unknown.returncode == 1 and unknown.stdout == "" and "no-such" in unknown.stderr
+def test_gee_deadline_months_end_on_the_last_day_when_the_day_is_missing(app):
+    from webapp.cli import main
+
+    months = app.test_cli_runner().invoke(main, ["deadline", "--start", "2026-01-31", "--months", "1"])
+    assert months.stdout == "2026-03-02\n"  # 28 Feb 2026 is Saturday: next working day is Monday 2 March
+
+
+def test_gee_deadline_refuses_bad_input_on_stderr(app):
+    from webapp.cli import main
+
+    runner = app.test_cli_runner()
+    none = runner.invoke(main, ["deadline", "--start", "2026-03-30"])
+    assert none.exit_code == 2 and none.stdout == "" and "--working-days" in none.stderr
+    bad_date = runner.invoke(main, ["deadline", "--start", "30/03/2026", "--natural-days", "10"])
+    assert bad_date.exit_code == 2 and bad_date.stdout == ""
+    unknown = runner.invoke(main, ["deadline", "--start", "2026-03-30", "--natural-days", "10", "--tenant", "no-such"])
+    assert unknown.exit_code == 1 and unknown.stdout == "" and "no-such" in unknown.stderr
 
 
 @pytest.mark.parametrize(("args", "expected"), [

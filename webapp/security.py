@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask
+from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
 from engine.app import settings_of
@@ -26,6 +26,9 @@ def init_app(app: Flask) -> None:
         WTF_CSRF_TIME_LIMIT=None,
     )
     csrf.init_app(app)
+    # Flask-WTF caches the session's token on ``g``; an app context shared by several requests
+    # (tests, CLI) would hand the previous session's token to the next request.
+    app.teardown_request(lambda _exc: g.pop(app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token"), None))
 
     @app.after_request
     def _headers(response: Any) -> Any:

@@ -265,8 +265,13 @@ def new_version(
     filename: str | None = None,
     title: str | None = None,
     author: str | None = None,
+    csv: str | None = None,
 ) -> Document:
-    """A new version of a document: a new row; the previous one stays as it was."""
+    """A new version of a document: a new row; the previous one stays as it was.
+
+    ``csv``, as in :func:`store_document`, issues the new version with a code drawn beforehand
+    (a PDF signed with stamps that print it).
+    """
     _check_size(content)
     previous = get_owned(Document, ctx, document_id, for_update=True)
     expedient = _writable_expedient(ctx, previous.expedient_id)
@@ -290,6 +295,8 @@ def new_version(
         version=previous.version + 1,
         previous_version_id=previous.id,
     )
+    if csv is not None:
+        _issue(doc, csv)
     record(ctx, "document.new_version", "document", doc.id, expedient_id=doc.expedient_id,
            before={"id": previous.id, "version": previous.version, "sha256": previous.sha256},
            after=doc.meta())
@@ -318,11 +325,21 @@ def _new_row(
         created_by_id=ctx.user_id,
         **fields,
     )
+    doc.signatures = _embedded_signatures(content_type, content)
     db.session.add(doc)
     db.session.flush()
     doc.eni_id = f"ES_{tenant.dir3}_{local_date(doc.captured_at).year}_{doc.id:012d}"
     db.session.flush()
     return doc
+
+
+def _embedded_signatures(content_type: str, content: bytes) -> list[dict[str, Any]]:
+    """A signed PDF is verified as it comes in, and what was found is kept (ENI TF06)."""
+    if content_type != "application/pdf":
+        return []
+    from engine.signatures.verify import has_signatures, verify_pdf  # pyHanko: only for PDFs
+
+    return verify_pdf(content).as_entries() if has_signatures(content) else []
 
 
 def get_document(ctx: Context, document_id: int) -> Document:

@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +32,7 @@ from engine import audit
 from engine.config import PROJECT_ROOT, Settings
 from engine.context import Context
 from engine.db import db
-from engine.errors import Forbidden
+from engine.errors import Forbidden, ValidationFailed
 from engine.i18n import _l
 from engine.runtime.catalogue import audit_context_for, called_model_finder, require_designer
 from engine.runtime.models import ProcessModel, ProcessVersion
@@ -129,6 +132,50 @@ def deploy_process(
         if audit_ctx is not None:
             audit.record(audit_ctx, "process.deploy", "process_version", version.id, after=_summary(version))
     return DeployResult(version=version, created=created)
+
+
+_UPLOADED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
+
+
+def deploy_uploaded(
+    ctx: Context,
+    bpmn_text: str,
+    *,
+    forms: Mapping[str, str | bytes | dict[str, Any]] | None = None,
+    templates: Mapping[str, str | bytes] | None = None,
+    dmn_files: Mapping[str, str | bytes] | None = None,
+    shared: bool = False,
+) -> DeployResult:
+    """Deploy a model that brings the files it references with it (a web upload, the modeler
+    saving a new version with the previous version's forms): they are written to a private
+    temporary folder and checked exactly like files on disk."""
+    text = bpmn_text.lstrip("\ufeff \t\r\n")
+    if not text.startswith("<"):  # never taken for a path on the server
+        return DeployResult(problems=[Problem("process.bpmn", _l("The file is not a BPMN (XML) document."))])
+    with tempfile.TemporaryDirectory(prefix="gee-deploy-") as tmp:
+        forms_dir, templates_dir = Path(tmp) / "forms", Path(tmp) / "templates"
+        _write_all(forms_dir, forms or {}, "forms")
+        _write_all(templates_dir, templates or {}, "templates")
+        dmn = {name: _as_text(name, content, "dmn") for name, content in (dmn_files or {}).items()}
+        return deploy_process(ctx, text, shared=shared, forms_dir=forms_dir, templates_dir=templates_dir,
+                              dmn_files=dmn)  # fmt: skip
+
+
+def _as_text(name: str, content: str | bytes | dict[str, Any], field_name: str) -> str:
+    if isinstance(content, dict):
+        return json.dumps(content, ensure_ascii=False)
+    try:
+        return content.decode("utf-8") if isinstance(content, bytes) else content
+    except UnicodeDecodeError:
+        raise ValidationFailed(_l("The file %(file)s is not UTF-8 text.", file=name), field=field_name) from None
+
+
+def _write_all(folder: Path, files: Mapping[str, str | bytes | dict[str, Any]], field_name: str) -> None:
+    folder.mkdir()
+    for name, content in files.items():
+        if not _UPLOADED_NAME.fullmatch(name):
+            raise ValidationFailed(_l("The file name %(file)s is not valid.", file=name), field=field_name)
+        (folder / name).write_text(_as_text(name, content, field_name), encoding="utf-8")
 
 
 def _owner(ctx: Context | None, tenant_id: int | None, shared: bool) -> int | None:

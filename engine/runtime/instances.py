@@ -18,7 +18,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from jsonschema import Draft202012Validator, FormatChecker
+from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
@@ -31,8 +31,10 @@ from engine.context import Context
 from engine.db import as_utc, db, is_postgresql, utcnow
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.i18n import _l
-from engine.runtime import incidents, projection, state
+from engine.runtime import incidents, projection, services, state
 from engine.runtime.catalogue import resolve_model_for_start
+from engine.runtime.form_formats import FORMAT_CHECKER
+from engine.runtime.messages import sync_awaited_messages
 from engine.runtime.models import (
     CompletedStep,
     HumanTask,
@@ -118,13 +120,15 @@ class _Run:
     failures: list[incidents.Failure] = field(default_factory=list)
 
     def advance(self) -> None:
-        self.failures.extend(incidents.run_engine_steps(self.workflow))
+        with services.bound(self.workflow, services.Binding(self.ctx, self.instance, self.version)):
+            self.failures.extend(incidents.run_engine_steps(self.workflow))
 
     def save(self, completed_by_id: int | None = None) -> None:
         """Project, log, prune and write the state with a version compare-and-swap."""
         instance, workflow = self.instance, self.workflow
         projection.sync_human_tasks(instance, self.version, workflow, completed_by_id)
         projection.sync_timers(instance, workflow)
+        sync_awaited_messages(instance, workflow)
         projection.log_completed_steps(instance, workflow, self.finished_before)
         incidents.open_incidents(self.ctx, instance, self.failures)
         self.failures = []
@@ -172,9 +176,10 @@ def _status_of(instance: ProcessInstance, workflow: BpmnWorkflow) -> str:
 
 
 def _script_engine(tenant_id: int) -> Any:
-    from engine.runtime.scripting import script_engine_for
+    """The tenant's sandboxed script engine, able to run service tasks (see services)."""
+    from engine.runtime.scripting import calendar_config_for
 
-    return script_engine_for(db.session.get(Tenant, tenant_id))
+    return services.ServiceScriptEngine(calendar_config_for(db.session.get(Tenant, tenant_id)))
 
 
 def _open(ctx: Context, instance: ProcessInstance) -> _Run:
@@ -195,6 +200,47 @@ def _resolve_version(ctx: Context, process: str | ProcessVersion) -> ProcessVers
     return process
 
 
+def start_in_transaction(
+    ctx: Context,
+    process: str | ProcessVersion,
+    expedient_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """Start an instance inside the caller's transaction (the caller commits or rolls back),
+    for services that must start a process together with other records, all or nothing."""
+    if not ctx.roles:
+        raise Forbidden(_l("You have no role in this organisation."))
+    if data is not None and not isinstance(data, dict):
+        raise ValidationFailed(_l("The start data must be an object."))
+    version = _resolve_version(ctx, process)
+    spec, subprocess_specs = load_spec(version.spec_json)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=_script_engine(ctx.tenant_id))
+    workflow.task_tree.data.update(data or {})
+    instance = ProcessInstance(
+        tenant_id=ctx.tenant_id,
+        process_version_id=version.id,
+        expedient_id=expedient_id,
+        status="running",
+        state_json="{}",
+        version=1,
+        started_by=ctx.username,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    audit.record(
+        ctx,
+        "instance.started",
+        "process_instance",
+        instance.id,
+        expedient_id=expedient_id,
+        after={"process": version.model.key, "version": version.number, "data": data or {}},
+    )
+    run = _Run(ctx, instance, version, workflow)
+    run.advance()
+    run.save()
+    return instance
+
+
 def start_instance(
     ctx: Context,
     process: str | ProcessVersion,
@@ -202,41 +248,7 @@ def start_instance(
     data: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Start the latest published version of ``process`` (a key) or the given version."""
-    if not ctx.roles:
-        raise Forbidden(_l("You have no role in this organisation."))
-    if data is not None and not isinstance(data, dict):
-        raise ValidationFailed(_l("The start data must be an object."))
-
-    def work() -> dict[str, Any]:
-        version = _resolve_version(ctx, process)
-        spec, subprocess_specs = load_spec(version.spec_json)
-        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=_script_engine(ctx.tenant_id))
-        workflow.task_tree.data.update(data or {})
-        instance = ProcessInstance(
-            tenant_id=ctx.tenant_id,
-            process_version_id=version.id,
-            expedient_id=expedient_id,
-            status="running",
-            state_json="{}",
-            version=1,
-            started_by=ctx.username,
-        )
-        db.session.add(instance)
-        db.session.flush()
-        audit.record(
-            ctx,
-            "instance.started",
-            "process_instance",
-            instance.id,
-            expedient_id=expedient_id,
-            after={"process": version.model.key, "version": version.number, "data": data or {}},
-        )
-        run = _Run(ctx, instance, version, workflow)
-        run.advance()
-        run.save()
-        return _summary(instance)
-
-    return _in_transaction(work)
+    return _in_transaction(lambda: _summary(start_in_transaction(ctx, process, expedient_id, data)))
 
 
 # --------------------------------------------------------------------------- forms
@@ -260,11 +272,13 @@ def _field_message(error: ValidationError) -> tuple[str, str]:
     messages = {
         "type": _l("Must be of type %(value)s.", value=value),
         "format": _l("Not a valid %(value)s.", value=value),
-        "enum": _l("Must be one of: %(value)s.", value=", ".join(map(str, value or []))),
+        "enum": _l("Must be one of: %(value)s.", value=", ".join(map(str, value)) if kind == "enum" else ""),
         "minLength": _l("Must be at least %(value)s characters long.", value=value),
         "maxLength": _l("Must be at most %(value)s characters long.", value=value),
         "minimum": _l("Must be at least %(value)s.", value=value),
         "maximum": _l("Must be at most %(value)s.", value=value),
+        "multipleOf": _l("Must be a multiple of %(value)s.", value=value),
+        "minItems": _l("Must have at least %(value)s items.", value=value),
         "pattern": _l("Does not have the expected form."),
         "additionalProperties": _l("Unexpected field."),
     }
@@ -284,11 +298,15 @@ def _form_schema(version: ProcessVersion, form_key: str | None) -> dict[str, Any
 
 def validate_task_data(version: ProcessVersion, form_key: str | None, data: Any) -> dict[str, Any]:
     """Check submitted data against the task's pinned JSON Schema (formats included)."""
+    return validate_against_schema(_form_schema(version, form_key), data)
+
+
+def validate_against_schema(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
+    """Check data against a JSON Schema (formats included); errors name each field."""
     if not isinstance(data, dict):
         raise ValidationFailed(_l("The submitted data must be an object."))
-    schema = _form_schema(version, form_key)
     if schema is not None:
-        validator = Draft202012Validator(schema, format_checker=FormatChecker())
+        validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
         errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
         if errors:
             details = [FieldError(*_field_message(e)) for e in errors]
@@ -641,6 +659,8 @@ __all__ = [
     "retry_incident",
     "show_instance",
     "skip_incident",
+    "start_in_transaction",
     "start_instance",
+    "validate_against_schema",
     "validate_task_data",
 ]

@@ -13,6 +13,7 @@ from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
     CycleTimerEventDefinition,
     TimeDateEventDefinition,
@@ -56,10 +57,21 @@ def element_name(task: Task) -> str:
     return str(getattr(task.task_spec, "bpmn_name", None) or element_id(task))
 
 
+def timer_definition(task: Task) -> TimerEventDefinition | None:
+    """The timer a waiting event listens for: its own, or the timer branch of an event-based
+    gateway (SpiffWorkflow merges the gateway's events into one MultipleEventDefinition)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return None
+
+
 def timer_due(task: Task) -> datetime | None:
     """When a waiting timer event is due, from the value SpiffWorkflow evaluated for it."""
-    definition = getattr(task.task_spec, "event_definition", None)
-    if not isinstance(definition, TimerEventDefinition):
+    definition = timer_definition(task)
+    if definition is None:
         return None
     value: Any = task.internal_data.get("event_value")
     if value is None:
@@ -82,7 +94,7 @@ def waiting_timers(workflow: BpmnWorkflow) -> list[Task]:
         for t in all_tasks(workflow)
         if t.state == TaskState.WAITING
         and isinstance(t.task_spec, CatchingEvent)
-        and isinstance(t.task_spec.event_definition, TimerEventDefinition)
+        and timer_definition(t) is not None
     ]
 
 

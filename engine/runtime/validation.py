@@ -19,6 +19,10 @@ Conventions a model must follow (the designer docs repeat them):
   ``documentTemplate``; files are looked up by name in the templates directory.
 - **DMN**: a business rule task names its decision (``spiffworkflow:calledDecisionId``); the DMN
   files beside the BPMN that define the called decisions are bundled with the version.
+- **Service tasks** name a registered operator (``spiffworkflow:serviceTaskOperator``, see
+  :mod:`engine.runtime.services`) and give its required parameters as expressions.
+- **Template languages**: a template named ``<stem>.<locale>.html`` is bundled with its siblings
+  in the other languages (``<stem>.ca.html``, ``<stem>.es.html``) when they exist.
 - **Call activities** call a process of the same file, or a published model visible to the
   tenant (its own, else a shared one); the called version is pinned in the deployed version.
 """
@@ -63,7 +67,6 @@ ROLE_PROPERTY = "role"
 UNSUPPORTED = {
     "complexGateway": _l("complex gateways are not supported: use exclusive or inclusive gateways."),
     "adHocSubProcess": _l("ad hoc subprocesses are not supported."),
-    "serviceTask": _l("service tasks are not supported yet: use a script task or a user task."),
 }
 
 _ROLE_ALIASES = {
@@ -190,6 +193,7 @@ def check_model(
     if process is None:
         return None, check.problems
     _check_unsupported(check, root)
+    _check_service_tasks(check, root)
     lanes = _check_lanes(check, process)
     forms = _check_forms(check, root)
     templates = _check_templates(check, root)
@@ -261,6 +265,51 @@ def _check_unsupported(check: _Check, root: etree._Element) -> None:
         local = etree.QName(element).localname if isinstance(element.tag, str) else ""
         if element.tag == f"{{{BPMN_NS}}}{local}" and local in UNSUPPORTED:
             check.add(element.get("id"), UNSUPPORTED[local], element.sourceline)
+
+
+def _check_service_tasks(check: _Check, root: etree._Element) -> None:
+    """Each service task names a registered operator with its required parameters."""
+    from engine.runtime.services import OPERATORS  # the records services load lazily
+
+    for task in _elements(root, "serviceTask"):
+        operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+        name = operator.get("id", "") if operator is not None else ""
+        known = OPERATORS.get(name)
+        if operator is None or known is None:
+            check.add(task.get("id"), _l("The service task must name one of the operators %(names)s.",
+                                         names=", ".join(OPERATORS)), task.sourceline)  # fmt: skip
+            continue
+        given = {}
+        for param in operator.iterfind("spiffworkflow:parameters/spiffworkflow:parameter", NS):
+            given[param.get("id", "")] = param.get("value", "")
+        for missing in (p for p in known.required if not given.get(p, "").strip()):
+            check.add(task.get("id"), _l("The service %(name)s needs the parameter %(param)s.", name=name,
+                                         param=missing), task.sourceline)  # fmt: skip
+        for param_name, code in given.items():
+            if param_name not in (*known.required, *known.optional):
+                check.add(task.get("id"), _l("The service %(name)s has no parameter %(param)s.", name=name,
+                                             param=param_name), task.sourceline)  # fmt: skip
+            elif code.strip():
+                error = check.sandbox.check(code.strip(), "eval")
+                if error is not None:
+                    check.add(task.get("id"), _code_message("condition", str(error)), task.sourceline)
+
+
+_LOCALE_VARIANT = re.compile(r"^(?P<stem>.+)\.(?P<locale>[a-z]{2})\.html$")
+TEMPLATE_LOCALES = ("ca", "es")
+
+
+def _with_locale_variants(check: _Check, name: str) -> list[str]:
+    """``name`` and its existing siblings in the other languages."""
+    match = _LOCALE_VARIANT.match(name)
+    if not match:
+        return [name]
+    names = [name]
+    for locale in TEMPLATE_LOCALES:
+        sibling = f"{match['stem']}.{locale}.html"
+        if sibling != name and (check.sources.templates_dir / sibling).is_file():
+            names.append(sibling)
+    return names
 
 
 def properties(element: etree._Element) -> dict[str, str]:
@@ -378,9 +427,13 @@ def _schema_ok(check: _Check, task: etree._Element, name: str, schema: dict[str,
 def _check_templates(check: _Check, root: etree._Element) -> dict[str, str]:
     templates: dict[str, str] = {}
     environment = SandboxedEnvironment()
+    wanted: list[tuple[etree._Element, str]] = []
     for element in root.iter():
         name = properties(element).get(TEMPLATE_PROPERTY) if isinstance(element.tag, str) else None
-        if not name or name in templates:
+        if name:
+            wanted.extend((element, variant) for variant in _with_locale_variants(check, name))
+    for element, name in wanted:
+        if name in templates:
             continue
         try:
             text = check.sources.read(check.sources.templates_dir, name)
@@ -460,6 +513,8 @@ def _known_data_names(root: etree._Element, forms: dict[str, Any]) -> set[str]:
         names.update(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
     for obj in _elements(root, "dataObject", "dataObjectReference"):
         names.update(filter(None, (obj.get("id"), obj.get("name"))))
+    for operator in root.iter(f"{{{SPIFF_NS}}}serviceTaskOperator"):
+        names.update(filter(None, (operator.get("resultVariable"),)))
     return names
 
 

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-21 19:47:51.033373
+Create Date: 2026-11-21
 
 """
 from alembic import op
@@ -92,6 +92,25 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('username', name=op.f('uq_users_username'))
     )
+    op.create_table('api_tokens',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('hint', sa.String(length=12), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_api_tokens_tenant_id_tenants')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_api_tokens_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_api_tokens')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_api_tokens_token_hash'))
+    )
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_api_tokens_tenant_id'), ['tenant_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_api_tokens_user_id'), ['user_id'], unique=False)
+
     op.create_table('idempotency_keys',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -103,6 +122,22 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_idempotency_keys')),
     sa.UniqueConstraint('tenant_id', 'user_id', 'key', name=op.f('uq_idempotency_keys_tenant_id_user_id_key'))
     )
+    op.create_table('integrity_checks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('started_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('audit_ok', sa.Boolean(), nullable=False),
+    sa.Column('audit_problem', sa.Text(), nullable=True),
+    sa.Column('documents_checked', sa.Integer(), nullable=False),
+    sa.Column('documents_failed', sa.Integer(), nullable=False),
+    sa.Column('failures', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_integrity_checks_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_integrity_checks'))
+    )
+    with op.batch_alter_table('integrity_checks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_integrity_checks_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('memberships',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -157,6 +192,23 @@ def upgrade():
     with op.batch_alter_table('process_models', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_process_models_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('signing_credentials',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('tenant_id', sa.Integer(), nullable=True),
+    sa.Column('certificate_pem', sa.Text(), nullable=False),
+    sa.Column('chain_pem', sa.Text(), nullable=False),
+    sa.Column('encrypted_key', sa.LargeBinary(), nullable=False),
+    sa.Column('subject', sa.String(length=400), nullable=False),
+    sa.Column('serial', sa.String(length=80), nullable=False),
+    sa.Column('not_after', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_signing_credentials_tenant_id_tenants')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_signing_credentials_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signing_credentials')),
+    sa.UniqueConstraint('tenant_id', name=op.f('uq_signing_credentials_tenant_id')),
+    sa.UniqueConstraint('user_id', name=op.f('uq_signing_credentials_user_id'))
+    )
     op.create_table('expedients',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -283,6 +335,28 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_documents_sha256'), ['sha256'], unique=False)
         batch_op.create_index(batch_op.f('ix_documents_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('eni_imported_expedients',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('expedient_id', sa.Integer(), nullable=False),
+    sa.Column('identifier', sa.String(length=52), nullable=False),
+    sa.Column('organs', sa.JSON(), nullable=False),
+    sa.Column('classification', sa.String(length=200), nullable=False),
+    sa.Column('interested', sa.JSON(), nullable=False),
+    sa.Column('index_signatures', sa.JSON(), nullable=False),
+    sa.Column('index_signature_intact', sa.Boolean(), nullable=True),
+    sa.Column('source_sha256', sa.String(length=64), nullable=False),
+    sa.Column('imported_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('imported_by_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['expedient_id'], ['expedients.id'], name=op.f('fk_eni_imported_expedients_expedient_id_expedients')),
+    sa.ForeignKeyConstraint(['imported_by_id'], ['users.id'], name=op.f('fk_eni_imported_expedients_imported_by_id_users')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_eni_imported_expedients_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eni_imported_expedients')),
+    sa.UniqueConstraint('expedient_id', name=op.f('uq_eni_imported_expedients_expedient_id'))
+    )
+    with op.batch_alter_table('eni_imported_expedients', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eni_imported_expedients_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('expedient_parties',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -349,6 +423,32 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_process_instances_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_process_instances_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('awaited_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=False),
+    sa.Column('expedient_id', sa.Integer(), nullable=True),
+    sa.Column('task_uuid', sa.String(length=36), nullable=False),
+    sa.Column('element_id', sa.String(length=200), nullable=False),
+    sa.Column('name', sa.String(length=300), nullable=False),
+    sa.Column('message_name', sa.String(length=200), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('due_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('received_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('late', sa.Boolean(), nullable=False),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_awaited_messages_instance_id_process_instances')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_awaited_messages_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_awaited_messages')),
+    sa.UniqueConstraint('instance_id', 'task_uuid', name=op.f('uq_awaited_messages_instance_id_task_uuid'))
+    )
+    with op.batch_alter_table('awaited_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_awaited_messages_expedient_id'), ['expedient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_awaited_messages_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_awaited_messages_message_name'), ['message_name'], unique=False)
+        batch_op.create_index(batch_op.f('ix_awaited_messages_state'), ['state'], unique=False)
+        batch_op.create_index(batch_op.f('ix_awaited_messages_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('completed_steps',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -363,6 +463,25 @@ def upgrade():
     with op.batch_alter_table('completed_steps', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_completed_steps_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_completed_steps_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('eni_imported_documents',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('identifier', sa.String(length=52), nullable=False),
+    sa.Column('organs', sa.JSON(), nullable=False),
+    sa.Column('format_name', sa.String(length=40), nullable=False),
+    sa.Column('incorporated_at', sa.String(length=40), nullable=True),
+    sa.Column('order_label', sa.String(length=40), nullable=True),
+    sa.Column('signatures_xml', sa.Text(), nullable=True),
+    sa.Column('metadata_xml', sa.Text(), nullable=False),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_eni_imported_documents_document_id_documents')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_eni_imported_documents_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_eni_imported_documents')),
+    sa.UniqueConstraint('document_id', name=op.f('uq_eni_imported_documents_document_id'))
+    )
+    with op.batch_alter_table('eni_imported_documents', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_eni_imported_documents_tenant_id'), ['tenant_id'], unique=False)
 
     op.create_table('human_tasks',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -472,6 +591,34 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_timers_instance_id'), ['instance_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_timers_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('notifications',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('expedient_id', sa.Integer(), nullable=False),
+    sa.Column('party_id', sa.Integer(), nullable=False),
+    sa.Column('document_id', sa.Integer(), nullable=False),
+    sa.Column('channel', sa.String(length=10), nullable=False),
+    sa.Column('state', sa.String(length=20), nullable=False),
+    sa.Column('made_available_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('settled_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('human_task_id', sa.Integer(), nullable=True),
+    sa.Column('created_by', sa.String(length=80), nullable=True),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_notifications_document_id_documents')),
+    sa.ForeignKeyConstraint(['expedient_id'], ['expedients.id'], name=op.f('fk_notifications_expedient_id_expedients')),
+    sa.ForeignKeyConstraint(['human_task_id'], ['human_tasks.id'], name=op.f('fk_notifications_human_task_id_human_tasks')),
+    sa.ForeignKeyConstraint(['instance_id'], ['process_instances.id'], name=op.f('fk_notifications_instance_id_process_instances')),
+    sa.ForeignKeyConstraint(['party_id'], ['parties.id'], name=op.f('fk_notifications_party_id_parties')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_notifications_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notifications'))
+    )
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notifications_expedient_id'), ['expedient_id'], unique=False)
+        batch_op.create_index('ix_notifications_expiry', ['state', 'channel', 'expires_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_party_id'), ['party_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notifications_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('registry_attachments',
     sa.Column('entry_id', sa.Integer(), nullable=False),
     sa.Column('document_id', sa.Integer(), nullable=False),
@@ -481,12 +628,122 @@ def upgrade():
     sa.ForeignKeyConstraint(['entry_id'], ['registry_entries.id'], name=op.f('fk_registry_attachments_entry_id_registry_entries')),
     sa.PrimaryKeyConstraint('entry_id', 'document_id', name=op.f('pk_registry_attachments'))
     )
+    op.create_table('signature_requests',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('expedient_id', sa.Integer(), nullable=True),
+    sa.Column('document_id', sa.Integer(), nullable=True),
+    sa.Column('decree_id', sa.Integer(), nullable=True),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('csv', sa.String(length=23), nullable=False),
+    sa.Column('working_sha256', sa.String(length=64), nullable=True),
+    sa.Column('result_document_id', sa.Integer(), nullable=True),
+    sa.Column('human_task_id', sa.Integer(), nullable=True),
+    sa.Column('return_reason', sa.Text(), nullable=True),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('created_by_id', sa.Integer(), nullable=True),
+    sa.Column('finished_at', sa.DateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['created_by_id'], ['users.id'], name=op.f('fk_signature_requests_created_by_id_users')),
+    sa.ForeignKeyConstraint(['decree_id'], ['decrees.id'], name=op.f('fk_signature_requests_decree_id_decrees')),
+    sa.ForeignKeyConstraint(['document_id'], ['documents.id'], name=op.f('fk_signature_requests_document_id_documents')),
+    sa.ForeignKeyConstraint(['expedient_id'], ['expedients.id'], name=op.f('fk_signature_requests_expedient_id_expedients')),
+    sa.ForeignKeyConstraint(['human_task_id'], ['human_tasks.id'], name=op.f('fk_signature_requests_human_task_id_human_tasks')),
+    sa.ForeignKeyConstraint(['result_document_id'], ['documents.id'], name=op.f('fk_signature_requests_result_document_id_documents')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_signature_requests_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signature_requests')),
+    sa.UniqueConstraint('csv', name=op.f('uq_signature_requests_csv'))
+    )
+    with op.batch_alter_table('signature_requests', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signature_requests_expedient_id'), ['expedient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signature_requests_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('task_escalations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('human_task_id', sa.Integer(), nullable=False),
+    sa.Column('escalated_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('notified_user_ids', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['human_task_id'], ['human_tasks.id'], name=op.f('fk_task_escalations_human_task_id_human_tasks')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_task_escalations_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_task_escalations')),
+    sa.UniqueConstraint('human_task_id', name=op.f('uq_task_escalations_human_task_id'))
+    )
+    with op.batch_alter_table('task_escalations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_task_escalations_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('notification_evidence',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('notification_id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=30), nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('result', sa.String(length=20), nullable=True),
+    sa.Column('recorded_by', sa.String(length=80), nullable=True),
+    sa.Column('recorded_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['notification_id'], ['notifications.id'], name=op.f('fk_notification_evidence_notification_id_notifications')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_notification_evidence_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_notification_evidence'))
+    )
+    with op.batch_alter_table('notification_evidence', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_notification_evidence_notification_id'), ['notification_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_notification_evidence_tenant_id'), ['tenant_id'], unique=False)
+
+    op.create_table('signature_steps',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('request_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('role', sa.String(length=20), nullable=True),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('signed_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('signed_by_id', sa.Integer(), nullable=True),
+    sa.Column('signer_name', sa.String(length=400), nullable=True),
+    sa.Column('reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['request_id'], ['signature_requests.id'], name=op.f('fk_signature_steps_request_id_signature_requests')),
+    sa.ForeignKeyConstraint(['signed_by_id'], ['users.id'], name=op.f('fk_signature_steps_signed_by_id_users')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_signature_steps_tenant_id_tenants')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_signature_steps_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_signature_steps')),
+    sa.UniqueConstraint('request_id', 'position', name=op.f('uq_signature_steps_request_id_position'))
+    )
+    with op.batch_alter_table('signature_steps', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_signature_steps_request_id'), ['request_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_signature_steps_tenant_id'), ['tenant_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('signature_steps', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signature_steps_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_signature_steps_request_id'))
+
+    op.drop_table('signature_steps')
+    with op.batch_alter_table('notification_evidence', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notification_evidence_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_notification_evidence_notification_id'))
+
+    op.drop_table('notification_evidence')
+    with op.batch_alter_table('task_escalations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_task_escalations_tenant_id'))
+
+    op.drop_table('task_escalations')
+    with op.batch_alter_table('signature_requests', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_signature_requests_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_signature_requests_expedient_id'))
+
+    op.drop_table('signature_requests')
     op.drop_table('registry_attachments')
+    with op.batch_alter_table('notifications', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_notifications_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_notifications_party_id'))
+        batch_op.drop_index('ix_notifications_expiry')
+        batch_op.drop_index(batch_op.f('ix_notifications_expedient_id'))
+
+    op.drop_table('notifications')
     with op.batch_alter_table('timers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_timers_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_timers_instance_id'))
@@ -513,11 +770,23 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_human_tasks_expedient_id'))
 
     op.drop_table('human_tasks')
+    with op.batch_alter_table('eni_imported_documents', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eni_imported_documents_tenant_id'))
+
+    op.drop_table('eni_imported_documents')
     with op.batch_alter_table('completed_steps', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_completed_steps_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_completed_steps_instance_id'))
 
     op.drop_table('completed_steps')
+    with op.batch_alter_table('awaited_messages', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_awaited_messages_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_awaited_messages_state'))
+        batch_op.drop_index(batch_op.f('ix_awaited_messages_message_name'))
+        batch_op.drop_index(batch_op.f('ix_awaited_messages_instance_id'))
+        batch_op.drop_index(batch_op.f('ix_awaited_messages_expedient_id'))
+
+    op.drop_table('awaited_messages')
     with op.batch_alter_table('process_instances', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_instances_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_process_instances_status'))
@@ -537,6 +806,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_expedient_parties_expedient_id'))
 
     op.drop_table('expedient_parties')
+    with op.batch_alter_table('eni_imported_expedients', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_eni_imported_expedients_tenant_id'))
+
+    op.drop_table('eni_imported_expedients')
     with op.batch_alter_table('documents', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_documents_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_documents_sha256'))
@@ -557,6 +830,7 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_expedients_process_model_id'))
 
     op.drop_table('expedients')
+    op.drop_table('signing_credentials')
     with op.batch_alter_table('process_models', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_process_models_tenant_id'))
 
@@ -571,7 +845,16 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_memberships_tenant_id'))
 
     op.drop_table('memberships')
+    with op.batch_alter_table('integrity_checks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_integrity_checks_tenant_id'))
+
+    op.drop_table('integrity_checks')
     op.drop_table('idempotency_keys')
+    with op.batch_alter_table('api_tokens', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_api_tokens_user_id'))
+        batch_op.drop_index(batch_op.f('ix_api_tokens_tenant_id'))
+
+    op.drop_table('api_tokens')
     op.drop_table('users')
     op.drop_table('tenants')
     with op.batch_alter_table('counters', schema=None) as batch_op:

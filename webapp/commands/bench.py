@@ -33,4 +33,18 @@ def bench_engine_command(sizes: str, samples: int) -> None:
     click.echo(json.dumps(summary(results, db.engine.dialect.name)))
 
 
+@bench_group.command("timers")
+@click.option("--count", default=10_000, show_default=True, type=click.IntRange(min=1),
+              help="Due timers to seed (one real instance each).")
+@click.option("--tenants", default=4, show_default=True, type=click.IntRange(min=1),
+              help="Tenants the timers are spread across.")
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1),
+              help="rq worker processes (with REDIS_URL; without it jobs run in-process).")
+def bench_timers_command(count: int, tenants: int, workers: int) -> None:
+    """Seed N due timers and time sweeper -> queue -> job -> fire_timers; last line is JSON."""
+    from engine.worker.bench import run_timers_bench
+
+    click.echo(json.dumps(run_timers_bench(count, tenants, workers, progress=click.echo)))
+
+
 commands: list[click.Command] = [bench_group]

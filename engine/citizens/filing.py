@@ -1,0 +1,224 @@
+"""Filing from the e-office: a request that opens an expedient and starts its procedure, and
+an answer to a requeriment that resumes the procedure waiting for it.
+
+Each is ONE transaction: the party, the registry entry (with its receipt), the expedient, the
+documents and the process start (or message delivery) are all written, or none is — a failure
+anywhere rolls everything back and gives the gapless registry and expedient numbers back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+
+from engine.audit import record
+from engine.citizens.carpeta import citizen_party, get_my_expedient
+from engine.citizens.identity import CitizenIdentity, citizen_context
+from engine.citizens.procedures import get_procedure
+from engine.context import Context
+from engine.db import db
+from engine.errors import Conflict, NotFound, ValidationFailed
+from engine.i18n import _l
+from engine.records.expedients import link_party, open_expedient
+from engine.records.parties import Party, PartyKind, PartyRole, find_or_create_party, kind_of, normalise_nif
+from engine.records.registry import Channel, RegistryEntry, Upload, register_incoming
+from engine.runtime.instances import _lock_instance, start_in_transaction, validate_against_schema
+from engine.runtime.messages import AwaitedMessage, deliver_in_transaction
+from engine.runtime.models import ProcessVersion
+from engine.tenancy.models import Tenant
+
+#: The message a requeriment's answer is delivered as (see tests/fixtures/bpmn/seu_instancia_esmena.bpmn).
+ANSWER_MESSAGE = "resposta_requeriment"
+MAX_FILES = 10
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Represented:
+    """The person or entity a citizen files for (Ley 39/2015 art. 5)."""
+
+    nif: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Filing:
+    entry_id: int
+    entry_number: str
+    receipt_document_id: int | None
+    expedient_id: int | None
+    expedient_number: str | None
+    instance_id: int | None = None
+    late: bool = False
+    delivered: bool = True
+
+
+def _one_transaction(work: Callable[[], T]) -> T:
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
+    files = [u for u in uploads if u.filename and u.content]
+    if len(files) > MAX_FILES:
+        raise ValidationFailed(_l("Attach at most %(n)s files.", n=MAX_FILES), field="documents")
+    return files
+
+
+def _parties(
+    ctx: Context, citizen: CitizenIdentity, represented: Represented | None, email: str | None
+) -> tuple[Party, Party]:
+    """(the interessat, the citizen's own party)."""
+    own = find_or_create_party(ctx, citizen.nif, citizen.name, email=email or citizen.email,
+                               preferred_channel="electronic")
+    if represented is None:
+        return own, own
+    nif = normalise_nif(represented.nif, field="represented_nif")
+    if nif == own.nif:
+        raise ValidationFailed(_l("A party cannot represent itself."), field="represented_nif")
+    channel = "electronic" if kind_of(nif) is PartyKind.ENTITY else None
+    party = find_or_create_party(ctx, nif, represented.name, representative_id=own.id, preferred_channel=channel)
+    return party, own
+
+
+def file_request(
+    tenant: Tenant,
+    citizen: CitizenIdentity,
+    process_key: str,
+    data: dict[str, Any],
+    uploads: Sequence[Upload] = (),
+    *,
+    represented: Represented | None = None,
+    email: str | None = None,
+    locale: str = "ca",
+) -> Filing:
+    """File a request for a procedure: registry entry + receipt, expedient, documents, process."""
+    ctx = citizen_context(tenant, citizen, locale)
+    procedure = get_procedure(tenant.id, process_key, locale)
+    if not procedure.online or procedure.version_id is None:
+        raise Conflict(_l("This procedure cannot be filed online."))
+    values = validate_against_schema(procedure.start_form, data)
+    files = _check_uploads(uploads)
+
+    def work() -> Filing:
+        version = db.session.get(ProcessVersion, procedure.version_id)
+        assert version is not None
+        party, own = _parties(ctx, citizen, represented, email)
+        topic = " ".join(str(values.get("assumpte") or "").split())
+        subject = f"{procedure.name}: {topic}"[:500] if topic else procedure.name[:500]
+        expedient = open_expedient(ctx, subject, process_model_id=version.model_id, party_ids=[party.id])
+        if own.id != party.id:
+            link_party(ctx, expedient.id, own.id, PartyRole.REPRESENTANT)
+        entry = register_incoming(
+            ctx,
+            subject=subject,
+            channel=Channel.ELECTRONIC,
+            party_id=party.id,
+            sender=own.name if own.id != party.id else None,
+            uploads=files,
+            expedient_id=expedient.id,
+            locale=locale,
+        )
+        start_data = {
+            **values,
+            "interessat": {"nif": party.nif, "nom": party.name},
+            "representant": {"nif": own.nif, "nom": own.name} if own.id != party.id else None,
+            "registre_entrada": entry.number,
+            "expedient": expedient.number,
+            "documents_presentats": [a.document_id for a in entry.attachments],
+        }
+        instance = start_in_transaction(ctx, version, expedient.id, start_data)
+        return Filing(entry.id, entry.number, entry.receipt_document_id, expedient.id, expedient.number,
+                      instance.id)  # fmt: skip
+
+    return _one_transaction(work)
+
+
+def answer_requeriment(
+    tenant: Tenant,
+    citizen: CitizenIdentity,
+    expedient_id: object,
+    awaited_id: object,
+    uploads: Sequence[Upload] = (),
+    *,
+    text: str | None = None,
+    locale: str = "ca",
+) -> Filing:
+    """Present the documents a requeriment asks for: an incoming entry in the expedient that
+    resumes its process. A late answer is still registered and, while the process still waits
+    for it, delivered (art. 73.3); it is marked late on the entry, in the data and the audit."""
+    ctx = citizen_context(tenant, citizen, locale)
+    item = get_my_expedient(ctx, citizen, expedient_id)
+    try:
+        awaited = db.session.execute(
+            select(AwaitedMessage).where(
+                AwaitedMessage.tenant_id == tenant.id,
+                AwaitedMessage.id == int(awaited_id),  # type: ignore[call-overload]
+                AwaitedMessage.expedient_id == item.expedient.id,
+            )
+        ).scalar_one_or_none()
+    except (TypeError, ValueError):
+        awaited = None
+    if awaited is None or awaited.message_name != ANSWER_MESSAGE:
+        raise NotFound(_l("Not found."))
+    files = _check_uploads(uploads)
+    clean_text = " ".join((text or "").split()) or None
+    if not files and not clean_text:
+        raise ValidationFailed(_l("Attach the documents you were asked for, or write your answer."),
+                               field="documents")  # fmt: skip
+    party = citizen_party(ctx, citizen)
+    assert party is not None  # they have the expedient, so they have a party
+
+    def work() -> Filing:
+        waiting = awaited.state == "waiting"
+        if waiting:
+            _lock_instance(ctx, awaited.instance_id)  # the instance lock before the audit/counter locks
+        entry = register_incoming(
+            ctx,
+            subject=str(_l("Answer to the requeriment of expedient %(number)s", number=item.expedient.number)),
+            channel=Channel.ELECTRONIC,
+            party_id=party.id,
+            summary=clean_text,
+            uploads=files,
+            expedient_id=item.expedient.id,
+            locale=locale,
+        )
+        payload = {"registre_entrada": entry.number, "document_ids": [a.document_id for a in entry.attachments],
+                   "text": clean_text}  # fmt: skip
+        if waiting:
+            delivery = deliver_in_transaction(ctx, awaited.instance_id, ANSWER_MESSAGE, payload, at=entry.effective_at)
+            late, delivered = delivery.late, True
+        else:
+            late, delivered = True, False
+        _evidence(ctx, entry, awaited, late=late, delivered=delivered)
+        return Filing(entry.id, entry.number, entry.receipt_document_id, item.expedient.id,
+                      item.expedient.number, awaited.instance_id, late=late, delivered=delivered)  # fmt: skip
+
+    return _one_transaction(work)
+
+
+def _evidence(ctx: Context, entry: RegistryEntry, awaited: AwaitedMessage, *, late: bool, delivered: bool) -> None:
+    """Audit on the registry entry whether the answer came in time (the process data says it too)."""
+    record(
+        ctx,
+        "registry.requeriment_answer_late" if late else "registry.requeriment_answer",
+        "registry_entry",
+        entry.id,
+        expedient_id=entry.expedient_id,
+        after={
+            "number": entry.number,
+            "effective_at": entry.effective_at.isoformat(),
+            "due_at": awaited.due_at.isoformat() if awaited.due_at else None,
+            "late": late,
+            "delivered_to_process": delivered,
+            "awaited_message_id": awaited.id,
+        },
+    )

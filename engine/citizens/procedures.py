@@ -1,0 +1,145 @@
+"""The procedures a municipality offers on its e-office, with the information citizens need.
+
+Citizen information lives beside the BPMN, in a sidecar ``processes/<key>.info.json`` read at
+display time (so it can be corrected without a new process version). Format::
+
+    {
+      "online": true,                       # citizens may file it from the e-office
+      "max_term": {"months": 3},            # maximum resolution term: {"months": n} or {"days": n}
+      "silence": "positive",                # effect of silence: positive | negative | none
+      "start_form": { JSON Schema } | "file.json",   # what the citizen fills to file it;
+                                            # a name is looked up in the version's forms, then forms/
+      "citizen_info": {                     # per locale (ca, es, en); ca is the fallback
+        "ca": {
+          "name": "Instància genèrica",
+          "purpose": "What it is for…",
+          "documents": ["Documents needed…"],
+          "fields": {"exposo": "Label of the start form field exposo", …},
+          "notes": "Anything else (optional)"
+        }
+      }
+    }
+
+A published procedure without a sidecar is listed by name only and cannot be filed online.
+The catalogue follows :mod:`engine.runtime.catalogue`: the municipality's own published models
+and the published shared ones, a municipality's own (e.g. adopted) model hiding the shared one
+with the same key.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from engine.config import PROJECT_ROOT
+from engine.db import db
+from engine.errors import NotFound
+from engine.i18n import _l
+from engine.runtime.catalogue import latest_version, resolve_version
+from engine.runtime.models import ProcessModel, ProcessVersion
+
+log = logging.getLogger("gee.citizens")
+
+PROCESSES_DIR = PROJECT_ROOT / "processes"
+FORMS_DIR = PROJECT_ROOT / "forms"
+SILENCE_EFFECTS = ("positive", "negative", "none")
+
+
+@dataclass(frozen=True)
+class Procedure:
+    key: str
+    name: str
+    online: bool
+    purpose: str | None = None
+    documents: tuple[str, ...] = ()
+    notes: str | None = None
+    #: {"months": 3} or {"days": 10}
+    max_term: dict[str, int] = field(default_factory=dict)
+    silence: str | None = None
+    field_labels: dict[str, str] = field(default_factory=dict)
+    start_form: dict[str, Any] | None = None
+    version_id: int | None = None
+
+
+def read_info(key: str, processes_dir: Path = PROCESSES_DIR) -> dict[str, Any] | None:
+    """The sidecar of process ``key``, or None when there is none (or it is unreadable)."""
+    if not key.replace("_", "").replace("-", "").isalnum():
+        return None
+    path = processes_dir / f"{key}.info.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("citizen information %s is not valid JSON", path)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _start_form(info: dict[str, Any], version: ProcessVersion | None) -> dict[str, Any] | None:
+    form = info.get("start_form")
+    if isinstance(form, dict):
+        return form
+    if isinstance(form, str):
+        pinned = (version.forms or {}).get(form) if version is not None else None
+        if isinstance(pinned, dict):
+            return pinned
+        path = FORMS_DIR / Path(form).name
+        if path.is_file():
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+            return loaded if isinstance(loaded, dict) else None
+    return None
+
+
+def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str) -> Procedure:
+    info = read_info(model.key)
+    if info is None:
+        return Procedure(key=model.key, name=model.name, online=False, version_id=version.id if version else None)
+    texts_by_locale = info.get("citizen_info") or {}
+    texts = texts_by_locale.get(locale) or texts_by_locale.get("ca") or {}
+    raw_term = info.get("max_term")
+    term: dict[str, Any] = raw_term if isinstance(raw_term, dict) else {}
+    silence = info.get("silence") if info.get("silence") in SILENCE_EFFECTS else None
+    start_form = _start_form(info, version)
+    return Procedure(
+        key=model.key,
+        name=str(texts.get("name") or model.name),
+        online=bool(info.get("online", True)) and start_form is not None and version is not None,
+        purpose=texts.get("purpose"),
+        documents=tuple(str(d) for d in texts.get("documents") or ()),
+        notes=texts.get("notes"),
+        max_term={k: int(v) for k, v in term.items() if k in ("months", "days")},
+        silence=silence,
+        field_labels={str(k): str(v) for k, v in (texts.get("fields") or {}).items()},
+        start_form=start_form,
+        version_id=version.id if version else None,
+    )
+
+
+def list_procedures(tenant_id: int, locale: str) -> list[Procedure]:
+    """The municipality's published procedures (own, else shared), by name."""
+    models = db.session.execute(
+        select(ProcessModel).where(
+            ProcessModel.published.is_(True),
+            (ProcessModel.tenant_id == tenant_id) | ProcessModel.tenant_id.is_(None),
+        )
+    ).scalars()
+    chosen: dict[str, ProcessModel] = {}
+    for model in models:
+        if model.key not in chosen or model.tenant_id is not None:
+            chosen[model.key] = model
+    procedures = [_procedure(m, latest_version(m), locale) for m in chosen.values()]
+    return sorted(procedures, key=lambda p: p.name.lower())
+
+
+def get_procedure(tenant_id: int, key: str, locale: str) -> Procedure:
+    """One published procedure of the municipality, with the version a filing starts on."""
+    version = resolve_version(tenant_id, key)
+    if version is None:
+        raise NotFound(_l("There is no published process %(key)s.", key=key))
+    return _procedure(version.model, version, locale)

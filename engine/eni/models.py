@@ -1,0 +1,50 @@
+"""What an imported ENI expedient brings that GEE's own rows do not hold: the original
+identifiers, organs, interested parties and signatures, kept so a re-export preserves them."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from engine.db import db, utcnow
+
+
+class EniImportedExpedient(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "eni_imported_expedients"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    expedient_id: Mapped[int] = mapped_column(ForeignKey("expedients.id"), unique=True)
+    identifier: Mapped[str] = mapped_column(String(52))
+    organs: Mapped[list[str]] = mapped_column(JSON)
+    classification: Mapped[str] = mapped_column(String(200))
+    interested: Mapped[list[str]] = mapped_column(JSON)
+    #: The index signatures (``enids:firma`` elements) exactly as received.
+    index_signatures: Mapped[list[str]] = mapped_column(JSON)
+    #: Whether the received index signature was intact (None: not an XML signature we can check).
+    index_signature_intact: Mapped[bool | None] = mapped_column()
+    source_sha256: Mapped[str] = mapped_column(String(64))
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+
+class EniImportedDocument(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "eni_imported_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"), unique=True)
+    identifier: Mapped[str] = mapped_column(String(52))
+    organs: Mapped[list[str]] = mapped_column(JSON)
+    format_name: Mapped[str] = mapped_column(String(40))
+    incorporated_at: Mapped[str | None] = mapped_column(String(40))
+    order_label: Mapped[str | None] = mapped_column(String(40))
+    #: ``enids:firmas`` of the document exactly as received (or None).
+    signatures_xml: Mapped[str | None] = mapped_column(Text)
+    metadata_xml: Mapped[str] = mapped_column(Text)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"identifier": self.identifier, "organs": self.organs, "format": self.format_name}

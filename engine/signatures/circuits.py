@@ -1,0 +1,359 @@
+"""Signing circuits: a document or a decree proposal signed by an ordered list of signers.
+
+Each step names a role (whoever holds it in the tenant) or a user. Only the first pending
+step can act: the secretary cannot attest before the alcalde has signed. Signing asks the
+signer's key password (the one of the PKCS#12 they imported; see
+:mod:`engine.signatures.credentials`) and adds a PAdES signature with a visible stamp.
+
+- A **document** (PDF) circuit keeps the PDF signed so far in the content store; when the
+  last step signs, the signed PDF becomes a new version of the document, issued with the CSV
+  the stamps print.
+- A **decree** circuit is alcalde then secretari. The alcalde's signature calls
+  :func:`engine.records.decrees.sign_decree` (which numbers it) and renders the decree's PDF
+  with its number; the secretary's calls :func:`~engine.records.decrees.attest`. The signed
+  PDF is then stored as a document of the expedient (TD01, issued with its CSV).
+- The signatures are then recorded on the document by verifying the signed PDF (what
+  :func:`engine.records.documents.store_document` does with every PDF that comes in).
+- When the request stands for a process task (``human_task_id``), the last signature
+  completes that task, so the process goes on. Put the task in the lane of the last signer.
+
+Returning a step (with a reason) ends the request; a decree already numbered stays numbered
+(decree numbers are never given back) and the requester starts a new circuit if needed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, cast
+
+from flask import current_app
+from sqlalchemy import Select, and_, exists, func, or_
+from sqlalchemy.orm import aliased
+
+from engine.app import settings_of
+from engine.audit import record
+from engine.context import Context
+from engine.db import db, utcnow
+from engine.errors import Conflict, Forbidden, GeeError, ValidationFailed
+from engine.i18n import _l
+from engine.records import decrees
+from engine.records.csv_codes import new_csv
+from engine.records.document_store import content_store
+from engine.records.documents import (
+    Document,
+    new_version,
+    read_content,
+    store_document,
+)
+from engine.records.expedients import Expedient, ensure_open
+from engine.records.pdf import local_time
+from engine.signatures.credentials import UnlockedCredential, unlock_personal
+from engine.signatures.models import RequestState, SignatureRequest, SignatureStep
+from engine.signatures.pades import Stamp, sign_pdf
+from engine.signatures.rendering import render_pdf_from
+from engine.tenancy.models import ROLES, Role, Tenant, User
+from engine.tenancy.scoping import get_owned, scoped
+
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+#: The order the law gives a decree: the alcalde decides, the secretary attests (RD 128/2018).
+DECREE_STEPS = (Role.ALCALDE.value, Role.SECRETARI.value)
+REQUESTERS = ("tramitador", "tecnic", "secretari", "alcalde", "admin")
+
+LABELS: dict[str, dict[str, str]] = {
+    "ca": {"signed_by": "Signat per", "role": "Càrrec", "date": "Data", "decree": "Decret d'Alcaldia",
+           "draft": "ESBORRANY — sense número fins que se signi", "page": "Pàgina",
+           "alcalde": "Alcalde/ssa", "secretari": "Secretari/ària (en dono fe)", "tecnic": "Tècnic/a",
+           "tramitador": "Tramitador/a", "admin": "Administrador/a", "dissenyador": "Dissenyador/a"},
+    "es": {"signed_by": "Firmado por", "role": "Cargo", "date": "Fecha", "decree": "Decreto de Alcaldía",
+           "draft": "BORRADOR — sin número hasta su firma", "page": "Página",
+           "alcalde": "Alcalde/sa", "secretari": "Secretario/a (doy fe)", "tecnic": "Técnico/a",
+           "tramitador": "Tramitador/a", "admin": "Administrador/a", "dissenyador": "Diseñador/a"},
+}
+
+
+@dataclass(frozen=True)
+class StepSpec:
+    """One signer of a circuit: a role of the tenant, or a named user."""
+
+    role: str | None = None
+    user_id: int | None = None
+
+
+@dataclass
+class BatchResult:
+    signed: list[int] = field(default_factory=list)
+    #: (step id, message) of each item that could not be signed.
+    failed: list[tuple[int, str]] = field(default_factory=list)
+
+
+def _labels(ctx: Context) -> dict[str, str]:
+    return LABELS.get(ctx.locale, LABELS["ca"])
+
+
+def verify_url(csv: str) -> str:
+    return f"{settings_of(current_app).public_base_url}/verify?csv={csv}"
+
+
+# -- requesting -----------------------------------------------------------------------------
+
+
+def _clean_steps(ctx: Context, steps: Iterable[StepSpec | str]) -> list[StepSpec]:
+    clean: list[StepSpec] = []
+    for raw in steps:
+        spec = StepSpec(role=raw) if isinstance(raw, str) else raw
+        if spec.user_id is not None:
+            user = db.session.get(User, spec.user_id)
+            if user is None or ctx.tenant_id not in user.tenant_ids():
+                raise ValidationFailed(_l("A signer is not a user of this municipality."), field="steps")
+        elif spec.role not in ROLES:
+            raise ValidationFailed(_l("Unknown role %(role)s.", role=spec.role or "-"), field="steps")
+        clean.append(spec)
+    if not clean:
+        raise ValidationFailed(_l("Name at least one signer."), field="steps")
+    return clean
+
+
+def _no_pending_request(ctx: Context, column: Any, ident: int) -> None:
+    pending = db.session.execute(
+        scoped(SignatureRequest, ctx).where(column == ident, SignatureRequest.state == RequestState.PENDING.value)
+    ).first()
+    if pending is not None:
+        raise Conflict(_l("This is already waiting for signatures."))
+
+
+def request_signatures(
+    ctx: Context,
+    document_id: int | None,
+    steps: Sequence[StepSpec | str],
+    *,
+    decree_id: int | None = None,
+    human_task_id: int | None = None,
+) -> SignatureRequest:
+    """Put a PDF document (or a decree proposal) in the signers' queues, in order."""
+    if not any(ctx.has_role(role) for role in REQUESTERS):
+        raise Forbidden(_l("You cannot ask for signatures in this municipality."))
+    if (document_id is None) == (decree_id is None):
+        raise ValidationFailed(_l("Ask for signatures on either a document or a decree."))
+    specs = _clean_steps(ctx, steps)
+    if document_id is not None:
+        doc = get_owned(Document, ctx, document_id)
+        if doc.content_type != "application/pdf":
+            raise ValidationFailed(_l("Only PDF documents can be signed."), field="document_id")
+        if doc.expedient_id is not None:
+            ensure_open(get_owned(Expedient, ctx, doc.expedient_id))
+        _no_pending_request(ctx, SignatureRequest.document_id, doc.id)
+        title, expedient_id = doc.title, doc.expedient_id
+    else:
+        assert decree_id is not None
+        decree = decrees.get_decree(ctx, decree_id)
+        if decree.status != decrees.DecreeStatus.DRAFT:
+            raise Conflict(_l("Only a draft decree can be sent for signature."))
+        if tuple(s.role for s in specs) != DECREE_STEPS or any(s.user_id for s in specs):
+            raise ValidationFailed(
+                _l("A decree is signed by the alcalde and then attested by the secretary."), field="steps"
+            )
+        _no_pending_request(ctx, SignatureRequest.decree_id, decree.id)
+        title, expedient_id = decree.title, decree.expedient_id
+    request = SignatureRequest(
+        tenant_id=ctx.tenant_id, expedient_id=expedient_id, document_id=document_id, decree_id=decree_id,
+        title=title, state=RequestState.PENDING.value, csv=new_csv(), human_task_id=human_task_id,
+        created_by_id=ctx.user_id,
+    )
+    request.steps = [
+        SignatureStep(tenant_id=ctx.tenant_id, position=pos, role=spec.role, user_id=spec.user_id,
+                      state=RequestState.PENDING.value)
+        for pos, spec in enumerate(specs, start=1)
+    ]
+    db.session.add(request)
+    db.session.flush()
+    record(ctx, "signature.requested", "signature_request", request.id, expedient_id=expedient_id,
+           after=request.summary())
+    return request
+
+
+# -- the queue ------------------------------------------------------------------------------
+
+
+def _current_steps(ctx: Context) -> Select[tuple[SignatureStep]]:
+    earlier = aliased(SignatureStep)
+    mine = or_(SignatureStep.user_id == ctx.user_id,
+               and_(SignatureStep.user_id.is_(None), SignatureStep.role.in_(sorted(ctx.roles))))
+    return (
+        scoped(SignatureStep, ctx)
+        .join(SignatureRequest, SignatureRequest.id == SignatureStep.request_id)
+        .where(SignatureRequest.state == RequestState.PENDING.value,
+               SignatureStep.state == RequestState.PENDING.value,
+               mine,
+               ~exists().where(earlier.request_id == SignatureStep.request_id,
+                               earlier.position < SignatureStep.position,
+                               earlier.state == RequestState.PENDING.value))
+    )
+
+
+def pending_for(ctx: Context) -> list[SignatureStep]:
+    """The steps waiting for *my* signature now (their earlier steps are done), oldest first."""
+    stmt = _current_steps(ctx).order_by(SignatureRequest.created_at, SignatureStep.id)
+    return cast(list[SignatureStep], list(db.session.execute(stmt).scalars()))
+
+
+def pending_count(ctx: Context) -> int:
+    stmt = _current_steps(ctx).with_only_columns(func.count(SignatureStep.id))
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def get_request(ctx: Context, request_id: int) -> SignatureRequest:
+    return get_owned(SignatureRequest, ctx, request_id)
+
+
+def _render_decree(ctx: Context, decree: decrees.Decree, csv: str) -> bytes:
+    tenant = db.session.get(Tenant, ctx.tenant_id)
+    return render_pdf_from(TEMPLATES, "decree.html", tenant=tenant, decree=decree, csv=csv,
+                           verify_url=verify_url(csv), labels=_labels(ctx), locale=ctx.locale)
+
+
+def current_pdf(ctx: Context, request_id: int) -> bytes:
+    """The PDF a signer reads: as signed so far, the document, or the decree proposal (a draft)."""
+    request = get_request(ctx, request_id)
+    if request.working_sha256:
+        return content_store().get(request.working_sha256)
+    if request.document_id is not None:
+        return read_content(ctx, request.document_id)[1]
+    assert request.decree_id is not None
+    return _render_decree(ctx, decrees.get_decree(ctx, request.decree_id), request.csv)
+
+
+# -- signing --------------------------------------------------------------------------------
+
+
+def _may_sign(ctx: Context, step: SignatureStep) -> bool:
+    if step.user_id is not None:
+        return step.user_id == ctx.user_id
+    return step.role is not None and step.role in ctx.roles
+
+
+def _locked_current_step(ctx: Context, step_id: int) -> tuple[SignatureStep, SignatureRequest]:
+    step = get_owned(SignatureStep, ctx, step_id, for_update=True)
+    request = get_owned(SignatureRequest, ctx, step.request_id, for_update=True)
+    if request.state != RequestState.PENDING:
+        raise Conflict(_l("This signature request is no longer pending."))
+    if step.state != RequestState.PENDING:
+        raise Conflict(_l("This step was already signed."))
+    before = [s for s in request.steps if s.position < step.position and s.state == RequestState.PENDING]
+    if before:
+        who = before[0].role or _user_name(before[0].user_id)
+        raise Conflict(_l("%(who)s has to sign first.", who=who))
+    if not _may_sign(ctx, step):
+        raise Forbidden(_l("This signature is not yours to give."))
+    return step, request
+
+
+def _user_name(user_id: int | None) -> str:
+    user = db.session.get(User, user_id) if user_id is not None else None
+    return user.full_name if user else "-"
+
+
+def _pdf_to_sign(ctx: Context, request: SignatureRequest, step: SignatureStep) -> bytes:
+    if request.decree_id is None:
+        return current_pdf(ctx, request.id)
+    if step.role == Role.ALCALDE:
+        decree = decrees.sign_decree(ctx, request.decree_id)  # numbers it
+        return _render_decree(ctx, decree, request.csv)
+    decrees.attest(ctx, request.decree_id)
+    return current_pdf(ctx, request.id)
+
+
+def _sign_step(ctx: Context, step_id: int, credential: UnlockedCredential) -> SignatureRequest:
+    step, request = _locked_current_step(ctx, step_id)
+    pdf = _pdf_to_sign(ctx, request, step)
+    labels = _labels(ctx)
+    now = utcnow()
+    role = step.role or next((r for r in ("alcalde", "secretari", "tecnic") if r in ctx.roles), "")
+    stamp = Stamp(signer=_user_name(ctx.user_id), role=labels.get(role, role), date=local_time(now),
+                  csv=request.csv, verify_url=verify_url(request.csv), labels=labels)
+    signed = sign_pdf(pdf, credential, stamp, reason=request.title[:200])
+    request.working_sha256 = content_store().put(signed).sha256
+    step.state = RequestState.SIGNED.value
+    step.signed_at, step.signed_by_id, step.signer_name = now, ctx.user_id, stamp.signer
+    db.session.flush()
+    record(ctx, "signature.signed", "signature_request", request.id, expedient_id=request.expedient_id,
+           after={"step": step.summary(), "certificate_serial": format(credential.certificate.serial_number, "x")})
+    if all(s.state == RequestState.SIGNED for s in request.steps):
+        _finish(ctx, request, signed)
+    return request
+
+
+def _finish(ctx: Context, request: SignatureRequest, signed: bytes) -> None:
+    if request.document_id is not None:
+        doc = new_version(ctx, request.document_id, signed, csv=request.csv)
+    else:
+        assert request.decree_id is not None
+        decree = decrees.get_decree(ctx, request.decree_id)
+        doc = store_document(
+            ctx, decree.expedient_id, f"decret-{(decree.number or '').replace('/', '-')}.pdf", signed,
+            title=f"{decree.number} {decree.title}", tipo_documental="TD01", from_administration=True,
+            author=decree.signed_by_name, csv=request.csv,
+        )
+    request.state = RequestState.SIGNED.value
+    request.result_document_id = doc.id
+    request.finished_at = utcnow()
+    db.session.flush()
+    record(ctx, "signature.completed", "signature_request", request.id, expedient_id=request.expedient_id,
+           after=request.summary())
+    if request.human_task_id is not None:
+        from engine.runtime.instances import complete_task  # the runtime imports much; only here
+
+        complete_task(ctx, request.human_task_id, {})  # commits this whole transaction
+
+
+def sign(ctx: Context, step_id: int, password: str) -> SignatureRequest:
+    """Sign one step with my certificate, unlocked with my key password. The caller commits
+    (when the request completes a process task, that task's completion commits)."""
+    return _sign_step(ctx, step_id, unlock_personal(ctx.user_id, password))
+
+
+def sign_batch(ctx: Context, step_ids: Sequence[int], password: str) -> BatchResult:
+    """Sign several steps with one password. A wrong password signs nothing; otherwise each
+    item is its own transaction (committed here), and one that fails is reported, not fatal."""
+    if not step_ids:
+        raise ValidationFailed(_l("Choose at least one item to sign."), field="ids")
+    credential = unlock_personal(ctx.user_id, password)
+    result = BatchResult()
+    for step_id in dict.fromkeys(step_ids):
+        try:
+            _sign_step(ctx, step_id, credential)
+            db.session.commit()
+            result.signed.append(step_id)
+        except GeeError as err:
+            db.session.rollback()
+            result.failed.append((step_id, str(err)))
+    return result
+
+
+def return_for_changes(ctx: Context, step_id: int, reason: str) -> SignatureRequest:
+    """Send the item back to whoever asked, with the reason; the request ends here."""
+    clean = " ".join((reason or "").split())
+    if len(clean) < 5:
+        raise ValidationFailed(_l("Say why it is returned."), field="reason")
+    step, request = _locked_current_step(ctx, step_id)
+    step.state = RequestState.RETURNED.value
+    step.reason = clean
+    step.signed_by_id, step.signer_name, step.signed_at = ctx.user_id, _user_name(ctx.user_id), utcnow()
+    request.state = RequestState.RETURNED.value
+    request.return_reason = clean
+    request.finished_at = utcnow()
+    db.session.flush()
+    record(ctx, "signature.returned", "signature_request", request.id, expedient_id=request.expedient_id,
+           after=request.summary())
+    return request
+
+
+def requests_for_document(ctx: Context, document_id: int) -> list[SignatureRequest]:
+    get_owned(Document, ctx, document_id)
+    stmt = scoped(SignatureRequest, ctx).where(
+        or_(SignatureRequest.document_id == document_id, SignatureRequest.result_document_id == document_id)
+    ).order_by(SignatureRequest.id)
+    return list(db.session.execute(stmt).scalars())
+
+

@@ -1,0 +1,125 @@
+"""Personal API tokens: a user's key to the JSON API, bound to one tenant.
+
+Only the SHA-256 of the secret is stored: the secret is shown once, when the token is
+created, and cannot be recovered later (a lost token is revoked and replaced). A token acts
+with the roles its user holds in its tenant *now*: revoking a role limits the token too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.audit import record
+from engine.context import Context
+from engine.db import as_utc, db, utcnow
+from engine.errors import Forbidden, NotFound, ValidationFailed
+from engine.i18n import _l
+from engine.tenancy.models import User
+from engine.tenancy.scoping import get_owned, scoped
+
+#: Secrets look like ``gee_<43 url-safe characters>``: recognisable in logs and secret scanners.
+PREFIX = "gee_"
+NAME_MAX = 100
+#: ``last_used_at`` is written at most this often, so reading the API does not write on every call.
+TOUCH_EVERY = timedelta(minutes=1)
+
+
+class ApiToken(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    #: SHA-256 (hex) of the secret; the secret itself is never stored.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    #: The first characters of the secret, so its owner can tell tokens apart.
+    hint: Mapped[str] = mapped_column(String(12))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    user: Mapped[User] = relationship()
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    def summary(self) -> dict[str, object]:
+        return {"id": self.id, "name": self.name, "hint": self.hint, "user_id": self.user_id,
+                "revoked": self.revoked_at is not None}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class NewToken:
+    token: ApiToken
+    #: Shown to the user once; only its digest is kept.
+    secret: str
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def create_token(ctx: Context, name: str) -> NewToken:
+    """A new token of the acting user for the context's tenant (the caller commits)."""
+    if ctx.user_id is None or not ctx.roles:
+        raise Forbidden(_l("You have no role in this organisation."))
+    clean = " ".join((name or "").split())
+    if not clean:
+        raise ValidationFailed(_l("Give the token a name, e.g. the program that will use it."), field="name")
+    if len(clean) > NAME_MAX:
+        raise ValidationFailed(
+            _l("%(field)s is too long (at most %(limit)s characters).", field="name", limit=NAME_MAX), field="name"
+        )
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(user_id=ctx.user_id, tenant_id=ctx.tenant_id, name=clean, token_hash=digest(secret),
+                     hint=secret[: len(PREFIX) + 4])  # fmt: skip
+    db.session.add(token)
+    db.session.flush()
+    record(ctx, "api_token.created", "api_token", token.id, after=token.summary())
+    return NewToken(token, secret)
+
+
+def list_tokens(ctx: Context) -> list[ApiToken]:
+    """The acting user's tokens in this tenant, newest first (revoked ones too)."""
+    stmt = scoped(ApiToken, ctx).where(ApiToken.user_id == ctx.user_id).order_by(ApiToken.id.desc())
+    return list(db.session.execute(stmt).scalars())
+
+
+def revoke_token(ctx: Context, token_id: object) -> ApiToken:
+    """Revoke one of the acting user's tokens (idempotent); anyone else's is not found."""
+    token = get_owned(ApiToken, ctx, token_id)
+    if token.user_id != ctx.user_id:
+        raise NotFound(_l("Not found."))
+    if token.revoked_at is None:
+        token.revoked_at = utcnow()
+        db.session.flush()
+        record(ctx, "api_token.revoked", "api_token", token.id, before={"revoked": False}, after=token.summary())
+    return token
+
+
+def context_for_secret(secret: str | None, locale: str | None = None) -> Context | None:
+    """The Context a bearer secret acts as, or None when it is unknown, revoked, or its user
+    is inactive or no longer holds a role in the token's tenant. Marks the token as used
+    (the caller commits)."""
+    if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
+        return None
+    token = db.session.execute(select(ApiToken).where(ApiToken.token_hash == digest(secret))).scalar_one_or_none()
+    if token is None or token.revoked_at is not None or not token.user.active:
+        return None
+    roles = token.user.roles_in(token.tenant_id)
+    if not roles:
+        return None
+    now = utcnow()
+    last = as_utc(token.last_used_at)
+    if last is None or now - last >= TOUCH_EVERY:
+        token.last_used_at = now
+    return Context(tenant_id=token.tenant_id, user_id=token.user_id, username=token.user.username, roles=roles,
+                   locale=locale or token.user.locale, platform_admin=token.user.platform_admin)  # fmt: skip

@@ -1,0 +1,148 @@
+"""The scheduler loop: one active at a time across hosts, held by a Redis lock with expiry.
+
+Every ``interval`` seconds the lock holder (renewing the lock as it goes) sweeps:
+due timers (one ``timer-<instance>`` job each), expired electronic notifications, settled
+notifications whose process still waits, overdue tasks to escalate, and once a night (after
+``INTEGRITY_HOUR`` Europe/Madrid) the integrity checks. Every piece of work is a deduplicated,
+idempotent job, so a sweep that overlaps another (a lock lost during a long pause) does no harm.
+
+Without Redis there is nothing to share: the loop runs every job in-process, no lock needed
+(one embedded process). If the lock holder dies, its lock expires after ``lock_ttl`` seconds
+and another scheduler takes over.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+
+from engine.calendar import MADRID, local_date
+from engine.db import as_utc, db, utcnow
+from engine.jobs import enqueue, redis_connection
+from engine.records import notifications
+from engine.worker import deadlines, integrity, notices, timers
+
+log = logging.getLogger("gee.scheduler")
+
+LOCK_NAME = "gee:scheduler:lock"
+INTEGRITY_HOUR = 2
+
+
+class SchedulerLock:
+    """``SET lock token NX PX ttl``; renewed only by its holder (token compare in Lua)."""
+
+    _RENEW = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('pexpire', KEYS[1], ARGV[2]) end return 0"
+    _RELEASE = "if redis.call('get', KEYS[1]) == ARGV[1] then return redis.call('del', KEYS[1]) end return 0"
+
+    def __init__(self, connection: Any, ttl_seconds: float = 30.0, name: str = LOCK_NAME):
+        self.connection, self.ttl_ms, self.name = connection, int(ttl_seconds * 1000), name
+        self.token = uuid.uuid4().hex
+
+    def hold(self) -> bool:
+        """Take the lock or renew it; False while another scheduler holds it."""
+        if self.connection.eval(self._RENEW, 1, self.name, self.token, self.ttl_ms):
+            return True
+        return bool(self.connection.set(self.name, self.token, nx=True, px=self.ttl_ms))
+
+    def release(self) -> None:
+        self.connection.eval(self._RELEASE, 1, self.name, self.token)
+
+
+@dataclass
+class TickResult:
+    held: bool
+    timers: int = 0
+    expiries: int = 0
+    continuations: int = 0
+    escalations: int = 0
+    integrity: bool = False
+    errors: list[str] = field(default_factory=list)
+
+
+def _each(result: TickResult, items: list[Any], job: Callable[[Any], object]) -> int:
+    for item in items:
+        try:
+            job(item)
+        except Exception as exc:  # in-process jobs: one failure does not stop the sweep
+            db.session.rollback()
+            result.errors.append(f"{item}: {exc}")
+            log.exception("scheduled work on %s failed", item)
+    return len(items)
+
+
+def integrity_due(now: datetime) -> bool:
+    """The nightly check runs once per Europe/Madrid day, from INTEGRITY_HOUR on."""
+    if now.astimezone(MADRID).hour < INTEGRITY_HOUR:
+        return False
+    last = as_utc(integrity.last_run_at())
+    return last is None or local_date(last) < local_date(now)
+
+
+def sweep_all(now: datetime | None = None) -> TickResult:
+    """One round of scheduled work, without the lock (the caller holds it or runs embedded)."""
+    moment = as_utc(now) or utcnow()
+    stamp = moment.isoformat()
+    result = TickResult(held=True)
+    swept = timers.sweep(moment)
+    result.timers, result.errors = swept.due_instances, [f"{swept.failed} timer jobs failed"] if swept.failed else []
+    expiries = notifications.due_expiries(moment)
+    result.expiries = _each(result, expiries, lambda e: enqueue(
+        notices.expire_notification, e.tenant_id, e.notification_id, stamp, job_id=f"expire-{e.notification_id}"))
+    waiting = notifications.waiting_continuations()
+    result.continuations = _each(result, waiting, lambda w: enqueue(
+        notices.continue_after_notification, w[0], w[1], job_id=f"continue-notification-{w[1]}"))
+    overdue = deadlines.overdue_tasks(moment)
+    result.escalations = _each(result, overdue, lambda o: enqueue(
+        deadlines.escalate_task, o[0], o[1], job_id=f"escalate-{o[1]}"))
+    if integrity_due(moment):
+        day = local_date(moment).isoformat()
+        _each(result, [day], lambda d: enqueue(integrity.run_integrity_checks, job_id=f"integrity-{d}"))
+        result.integrity = True
+    db.session.rollback()
+    return result
+
+
+class Scheduler:
+    def __init__(self, app: Flask, interval: float = 5.0, lock_ttl: float = 30.0):
+        self.app, self.interval = app, interval
+        with app.app_context():
+            connection = redis_connection()
+        self.lock = SchedulerLock(connection, lock_ttl) if connection is not None else None
+
+    def tick(self, now: datetime | None = None) -> TickResult:
+        """Sweep once if this scheduler holds (or takes) the lock."""
+        if self.lock is not None and not self.lock.hold():
+            return TickResult(held=False)
+        with self.app.app_context():
+            return sweep_all(now)
+
+    def run(self, stop: threading.Event | None = None, parent_pid: int | None = None) -> None:
+        """Tick until ``stop`` is set (or the parent process, when given, has died)."""
+        stop = stop or threading.Event()
+        log.info("scheduler started (%s)", "Redis lock" if self.lock else "embedded, jobs in-process")
+        try:
+            while not stop.is_set():
+                if parent_pid is not None and os.getppid() != parent_pid:
+                    log.info("worker process gone: scheduler stops")
+                    break
+                try:
+                    result = self.tick()
+                    if result.held and (result.timers or result.expiries or result.escalations or result.errors):
+                        log.info("scheduler tick: %s", result)
+                except Exception:
+                    log.exception("scheduler tick failed")
+                stop.wait(self.interval)
+        finally:
+            if self.lock is not None:
+                self.lock.release()
+
+
+__all__ = ["LOCK_NAME", "Scheduler", "SchedulerLock", "TickResult", "integrity_due", "sweep_all"]

@@ -1,0 +1,75 @@
+"""axe-core on the main pages: no "serious" or "critical" accessibility violation (WCAG 2.1 AA)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.db import db
+from engine.records.opening import PartyInput, open_and_start
+from engine.runtime.deploy import deploy_uploaded
+from engine.runtime.models import HumanTask
+from engine.tenancy.models import ROLES
+from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
+
+ROOT = Path(__file__).resolve().parents[2]
+AXE = ROOT / "webapp" / "static" / "vendor" / "axe-core" / "axe.min.js"
+BLOCKING = ("serious", "critical")
+
+
+def _violations(page) -> list[str]:
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',"
+        " 'wcag21aa']}, resultTypes: ['violations']})"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v["impact"] in BLOCKING
+    ]
+
+
+@pytest.fixture
+def town():
+    tenant = make_tenant(name="Ajuntament de Proves")
+    user = make_user("anna", tenant, ROLES, full_name="Anna Puig")
+    ctx = ctx_for(user, tenant)
+    forms = {f.name: f.read_bytes() for f in (ROOT / "forms").glob("instancia_generica_*.json")}
+    deployed = deploy_uploaded(ctx, (ROOT / "processes" / "instancia_generica.bpmn").read_text(), forms=forms)
+    assert deployed.ok
+    db.session.commit()
+    opened = open_and_start(ctx, process_model_id=deployed.version.model_id, subject="Sol·licitud de prova",
+                            party=PartyInput(nif="12345678Z", name="Maria Puig"))
+    task = db.session.execute(db.select(HumanTask)).scalars().first()
+    return {"model_id": deployed.version.model_id, "expedient_id": opened.expedient.id, "task_id": task.id}
+
+
+def test_main_pages_have_no_serious_accessibility_violations(app, live_server, browser, town):
+    # axe is injected as an inline script, which the app's CSP rightly forbids: bypass it for the audit only.
+    context = browser.new_context(locale="ca-ES", bypass_csp=True)
+    page = context.new_page()
+    found: dict[str, list[str]] = {}
+    try:
+        page.goto(f"{live_server}/login")
+        found["/login"] = _violations(page)
+        page.fill("input[name=username]", "anna")
+        page.fill("input[name=password]", PASSWORD)
+        page.locator("form button[type=submit]").last.click()
+        page.wait_for_url(f"{live_server}/")
+        paths = ["/", "/dashboard/", "/catalogue/", f"/catalogue/{town['model_id']}", "/admin/", "/api-tokens/"]
+        existing = {r.rule for r in app.url_map.iter_rules()}
+        if "/tasks" in existing:
+            paths += ["/tasks", f"/tasks/{town['task_id']}"]
+        if "/expedients/<int:expedient_id>" in existing:
+            paths.append(f"/expedients/{town['expedient_id']}")
+        for path in paths:
+            response = page.goto(f"{live_server}{path}")
+            assert response is not None and response.status == 200, path
+            page.wait_for_load_state("networkidle")
+            found[path] = _violations(page)
+    finally:
+        context.close()
+    problems = {path: v for path, v in found.items() if v}
+    assert not problems, "\n".join(f"{path}: {v}" for path, v in problems.items())

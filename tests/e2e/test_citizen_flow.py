@@ -1,0 +1,135 @@
+"""A citizen files an instància genèrica on the e-office in a real browser, is required to
+amend it, answers, receives the resolution as a notification and verifies it by its CSV;
+another citizen sees none of it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import select
+
+from engine.db import db
+from engine.records.documents import Document, issue_document, store_document, verify_by_csv
+from engine.records.expedients import Expedient
+from engine.records.notifications import notify
+from engine.records.parties import Party
+from engine.runtime import instances
+from engine.runtime.messages import AwaitedMessage
+from engine.runtime.models import HumanTask
+from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
+from tests.test_seu import PDF, esmena_version
+
+SHOTS = Path("/tmp/gee-shots")
+
+
+def _shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"seu-{name}.png"), full_page=True)
+
+
+def _identify(page, nif: str) -> None:
+    page.wait_for_url("**/dev-idp/authorize**")
+    page.locator(f'button[data-nif="{nif}"]').click()
+
+
+def test_citizen_files_amends_is_notified_and_verifies(live_server, page, browser):
+    tenant = make_tenant("sant-proves", "Ajuntament de Sant Proves")
+    clerk = make_user("anna", tenant, ("tramitador", "secretari"), full_name="Anna Puig")
+    db.session.commit()
+    esmena_version(tenant.id)
+    ctx = ctx_for(clerk, tenant)
+    seu = f"{live_server}/seu/{tenant.code}"
+
+    # The catalogue and the procedure sheet are public.
+    page.goto(f"{seu}/")
+    _shot(page, "catalogue")
+    page.get_by_role("link", name="Instància genèrica").click()
+    _shot(page, "procedure")
+    page.locator("#start-filing").click()
+
+    # Identification through the (development) OpenID Connect provider.
+    _shot(page, "idp")
+    _identify(page, "12345678Z")
+    page.wait_for_url("**/sollicitud")
+    page.locator("#f_assumpte").fill("Gual permanent")
+    page.locator("#f_exposo").fill("Tinc un garatge al carrer Major, 3.")
+    page.locator("#f_sollicito").fill("Una placa de gual permanent.")
+    page.locator("#documents").set_input_files(files=[{"name": "planol.pdf", "mimeType": "application/pdf",
+                                                       "buffer": PDF}])  # fmt: skip
+    _shot(page, "form")
+    page.locator("#filing-form button[type=submit]").click()
+    page.wait_for_selector("#filed-receipt")
+    _shot(page, "filed")
+    expedient = db.session.execute(select(Expedient)).scalar_one()
+    assert expedient.number in page.inner_text("h1")
+    with page.expect_download() as receipt:
+        page.locator("#filed-receipt a").click()
+    assert receipt.value.suggested_filename.startswith("justificant-E-")
+
+    # The clerk sees the request in the inbox.
+    staff = browser.new_context(locale="ca-ES").new_page()
+    staff.goto(f"{live_server}/login")
+    staff.locator("#username").fill("anna")
+    staff.locator("#password").fill(PASSWORD)
+    staff.locator("form button[type=submit]").last.click()
+    staff.goto(f"{live_server}/tasks")
+    assert "Revisar la sol·licitud" in staff.inner_text("main")
+    assert expedient.number in staff.inner_text("main")
+    staff.context.close()
+
+    # … and requires the applicant to amend it.
+    task = db.session.execute(select(HumanTask).where(HumanTask.state == "ready")).scalar_one()
+    result = instances.complete_task(ctx, task.id, {"completa": False})
+    instances.complete_task(ctx, result["ready_tasks"][0]["id"], {"documents_requerits": "Plànol signat"})
+
+    page.goto(f"{seu}/carpeta")
+    _shot(page, "folder")
+    page.get_by_role("link", name=expedient.number).click()
+    page.locator("#answer-requeriment").click()
+    page.locator("#documents").set_input_files(files=[{"name": "planol-signat.pdf", "mimeType": "application/pdf",
+                                                       "buffer": PDF}])  # fmt: skip
+    page.locator("#text").fill("Adjunto el plànol signat.")
+    _shot(page, "answer")
+    page.locator("#answer-form button[type=submit]").click()
+    page.wait_for_selector("#filed-receipt")
+    db.session.expire_all()
+    assert db.session.execute(select(AwaitedMessage)).scalar_one().state == "received"
+
+    # The clerk resolves and notifies the resolution.
+    task = db.session.execute(select(HumanTask).where(HumanTask.state == "ready")).scalar_one()
+    assert task.element_id == "Task_resoldre"
+    resolution = store_document(ctx, expedient.id, "resolucio.pdf", PDF, title="Resolució", tipo_documental="TD01",
+                                from_administration=True)  # fmt: skip
+    issue_document(ctx, resolution.id)
+    party = db.session.execute(select(Party).where(Party.nif == "12345678Z")).scalar_one()
+    notify(ctx, expedient.id, party.id, resolution.id, "electronic")
+    db.session.commit()
+    instances.complete_task(ctx, task.id, {"resolucio": "Es concedeix el gual."})
+
+    page.goto(f"{seu}/notificacions")
+    _shot(page, "notifications")
+    page.locator("#notifications tbody a").first.click()
+    page.locator("#open-notification").click()
+    page.wait_for_selector("#notified-document")
+    _shot(page, "notification")
+    with page.expect_download() as notified:
+        page.locator("#notified-document").click()
+    assert Path(notified.value.path()).read_bytes() == PDF
+
+    # The resolution's CSV verifies it.
+    csv = db.session.get(Document, resolution.id).csv
+    page.goto(f"{seu}/carpeta/{expedient.id}")
+    assert csv in page.inner_text("#documents")
+    assert verify_by_csv(csv).intact
+
+    # Another citizen sees none of it.
+    other = browser.new_context(locale="ca-ES").new_page()
+    urls = [f"{seu}/carpeta/{expedient.id}", f"{seu}/documents/{resolution.id}",
+            f"{seu}/notificacions/1"]  # fmt: skip
+    other.goto(f"{seu}/carpeta")
+    _identify(other, "87654321X")
+    other.wait_for_url("**/carpeta")
+    assert expedient.number not in other.inner_text("main")
+    for url in urls:
+        assert other.goto(url).status == 404, url
+    other.context.close()

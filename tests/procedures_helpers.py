@@ -1,0 +1,146 @@
+"""A small ajuntament running the shipped procedures, for tests/test_procedures_*.py.
+
+The procedures' dates are in 2026 (checked by hand against that year's calendar). SpiffWorkflow
+fires a timer by itself when its date is already past on the wall clock, so a test pins the clock
+SpiffWorkflow's timers read (:class:`SpiffClock`) and moves it forward with :meth:`Town.fire`, like
+the days passing before the worker's sweep.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, tzinfo
+from typing import Any
+
+import pytest
+from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
+from sqlalchemy import select
+
+from engine.audit.trail import AuditEvent
+from engine.calendar import MADRID
+from engine.context import Context
+from engine.db import db
+from engine.demo import PROCESSES_DIR as PROCESSES
+from engine.demo import deploy_shipped_procedures
+from engine.records import expedients, parties
+from engine.records.documents import Document
+from engine.runtime import instances
+from engine.runtime.deploy import deploy_process
+from engine.runtime.models import CompletedStep, HumanTask, Timer
+from engine.tenancy.models import Tenant
+from tests.conftest import ctx_for, make_tenant, make_user
+
+START_OF_TESTS = datetime(2026, 3, 2, 9, 0, tzinfo=MADRID)
+
+
+class SpiffClock(datetime):
+    """``datetime`` as SpiffWorkflow's timer module sees it: ``now()`` is :attr:`moment`."""
+
+    moment = START_OF_TESTS
+
+    @classmethod
+    def now(cls, tz: tzinfo | None = None) -> SpiffClock:  # type: ignore[override]
+        value = cls.moment.astimezone(tz) if tz else cls.moment.replace(tzinfo=None)
+        return cls.fromtimestamp(value.timestamp(), tz) if tz else cls.fromtimestamp(value.timestamp())
+
+
+@pytest.fixture
+def spiff_clock(monkeypatch: pytest.MonkeyPatch) -> type[SpiffClock]:
+    monkeypatch.setattr(spiff_timer, "datetime", SpiffClock)
+    monkeypatch.setattr(SpiffClock, "moment", START_OF_TESTS)
+    return SpiffClock
+
+#: The test town's two local holidays in 2026, as an ajuntament configures them.
+LOCAL_HOLIDAYS = {"2026": ["2026-03-16", "2026-09-08"]}
+ROLE_PEOPLE = {
+    "tramitador": "Anna Puig",
+    "tecnic": "Teresa Vila, arquitecta",
+    "secretari": "Sandra Roig",
+    "alcalde": "Jordi Mas",
+}
+
+
+@dataclass
+class Town:
+    tenant: Tenant
+    people: dict[str, Context]
+
+    @property
+    def system(self) -> Context:
+        return Context.system(self.tenant.id, "timers")
+
+    def open_case(self, subject: str, nif: str = "12345678Z", name: str = "Maria Soler Vidal") -> int:
+        clerk = self.people["tramitador"]
+        party = parties.find_or_create_party(clerk, nif, name, email="maria@example.org")
+        expedient = expedients.open_expedient(clerk, subject, party_ids=[party.id])
+        db.session.commit()
+        return expedient.id
+
+    def start(self, key: str, expedient_id: int, data: dict[str, Any] | None = None) -> int:
+        started = instances.start_instance(self.people["tramitador"], key, expedient_id=expedient_id, data=data)
+        return int(started["instance_id"])
+
+    def do(self, instance_id: int, element_id: str, data: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Complete the ready task ``element_id`` as the person holding its role."""
+        rows = [t for t in ready(instance_id) if t.element_id == element_id]
+        assert rows, f"{element_id} is not ready; ready: {[t.element_id for t in ready(instance_id)]}"
+        row = rows[0]
+        return instances.complete_task(self.people[row.role or "tramitador"], row.id, data or {})
+
+    def fire(self, instance_id: int, day: str) -> int:
+        """The sweep at the first moment of ``day`` (Europe/Madrid): fires the terms that ended
+        before it (a term ends at 23:59:59 of its last day)."""
+        moment = datetime.fromisoformat(f"{day}T00:00:00").replace(tzinfo=MADRID)
+        SpiffClock.moment = moment
+        return instances.fire_timers(self.system, instance_id, moment)
+
+    def show(self, instance_id: int) -> dict[str, Any]:
+        return instances.show_instance(self.people["tramitador"], instance_id)
+
+
+def town(*files: str) -> Town:
+    """A tenant with one person per role and the shipped procedures ``files`` (default: all)
+    deployed as shared models, as ``gee demo`` does."""
+    tenant = make_tenant("sant-proves", "Ajuntament de Sant Proves", local_holidays=LOCAL_HOLIDAYS)
+    people = {}
+    for role, full_name in ROLE_PEOPLE.items():
+        user = make_user(f"{role}.proves", tenant, (role,), full_name=full_name)
+        people[role] = user
+    if files:
+        results = {f: deploy_process(None, PROCESSES / f, shared=True, created_by="tests") for f in files}
+    else:
+        results = deploy_shipped_procedures()
+    problems = {name: [str(p) for p in r.problems] for name, r in results.items() if not r.ok}
+    assert not problems, problems
+    db.session.commit()
+    return Town(tenant, {role: ctx_for(user, tenant) for role, user in people.items()})
+
+
+def ready(instance_id: int) -> list[HumanTask]:
+    stmt = select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "ready")
+    return list(db.session.execute(stmt.order_by(HumanTask.id)).scalars())
+
+
+def ready_ids(instance_id: int) -> list[str]:
+    return [t.element_id for t in ready(instance_id)]
+
+
+def steps(instance_id: int) -> list[str]:
+    stmt = select(CompletedStep.element_id).where(CompletedStep.instance_id == instance_id)
+    return list(db.session.execute(stmt.order_by(CompletedStep.id)).scalars())
+
+
+def pending_timers(instance_id: int) -> dict[str, str]:
+    """element id -> due moment in Spain (ISO)."""
+    stmt = select(Timer).where(Timer.instance_id == instance_id, Timer.state == "pending")
+    return {t.element_id: t.due_at.astimezone(MADRID).isoformat() for t in db.session.execute(stmt).scalars()}
+
+
+def document_titles(expedient_id: int) -> list[str]:
+    stmt = select(Document.title).where(Document.expedient_id == expedient_id).order_by(Document.id)
+    return list(db.session.execute(stmt).scalars())
+
+
+def actions(tenant_id: int, expedient_id: int) -> list[str]:
+    stmt = select(AuditEvent.action).where(AuditEvent.tenant_id == tenant_id, AuditEvent.expedient_id == expedient_id)
+    return list(db.session.execute(stmt.order_by(AuditEvent.seq)).scalars())

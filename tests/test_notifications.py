@@ -1,0 +1,132 @@
+"""Notifications to interested parties: evidence, the ten natural days of art. 43.2, postal
+attempts, the process waiting for the outcome, and the informational e-mail alert."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+
+from engine.context import Context
+from engine.db import as_utc, db
+from engine.errors import Conflict, ValidationFailed
+from engine.records import notifications as n
+from engine.records.documents import store_document
+from engine.records.expedients import open_expedient
+from engine.records.parties import find_or_create_party
+from engine.runtime import instances
+from engine.runtime.models import HumanTask
+from engine.tenancy.models import Tenant
+from engine.worker.notices import alert_party
+from engine.worker.scheduler import sweep_all
+from tests.conftest import ctx_for, make_user, settings_changed
+from tests.engine_helpers import make_version
+from tests.smtp_sink import SmtpSink
+
+MADE = datetime(2026, 11, 21, 9, 15, tzinfo=UTC)  # 10:15 in Catalonia
+
+
+@pytest.fixture
+def clerk(tenant: Tenant) -> Context:
+    user = make_user("clerk", tenant, ("tramitador",))
+    db.session.commit()
+    return ctx_for(user, tenant)
+
+
+@pytest.fixture
+def case(clerk: Context) -> dict[str, int]:
+    expedient = open_expedient(clerk, "Llicència d'obres menors")
+    party = find_or_create_party(clerk, "12345678Z", "Maria Puig", email="maria@example.test",
+                                 address="Carrer Major 1", postal_code="25000", municipality="Sant Demo")
+    doc = store_document(clerk, expedient.id, "resolucio.txt", b"Decret 2026/0001: concedida", title="Resolucio",
+                         tipo_documental="TD07", from_administration=True)
+    db.session.commit()
+    return {"expedient": expedient.id, "party": party.id, "document": doc.id}
+
+
+def test_expiry_is_ten_full_natural_days_after_being_made_available() -> None:
+    # Made available on 21 November at 10:15 -> deemed rejected on 1 December at 10:15.
+    assert n.expiry_of(MADE) == datetime(2026, 12, 1, 9, 15, tzinfo=UTC)
+    # Across the end of summer time the wall-clock time is kept: 12:00 CEST -> 12:00 CET.
+    assert n.expiry_of(datetime(2026, 10, 20, 10, 0, tzinfo=UTC)) == datetime(2026, 10, 30, 11, 0, tzinfo=UTC)
+
+
+def test_unaccessed_notification_is_deemed_rejected_and_the_process_goes_on(
+    app: Flask, tenant: Tenant, clerk: Context, case: dict[str, int]
+) -> None:
+    version = make_version(tenant.id, "worker_notified")
+    started = instances.start_instance(clerk, version, expedient_id=case["expedient"])
+    wait = started["ready_tasks"][0]
+    note = n.notify(clerk, case["expedient"], case["party"], case["document"], human_task_id=wait["id"], at=MADE)
+    db.session.commit()
+    assert (note.channel, note.state) == ("electronic", "pending")  # the party's preferred channel
+    with settings_changed(app, redis_url=None):
+        assert sweep_all(as_utc(note.expires_at) - timedelta(seconds=1)).expiries == 0  # type: ignore[operator]
+        assert sweep_all(as_utc(note.expires_at) + timedelta(seconds=1)).expiries == 1  # type: ignore[operator]
+    db.session.expire_all()
+    note = n.get_notification(clerk, note.id)
+    assert note.state == "expired"
+    assert [(e.kind, as_utc(e.at)) for e in note.evidence] == [
+        ("made_available", MADE), ("expired_as_rejected", datetime(2026, 12, 1, 9, 15, tzinfo=UTC))]
+    tasks = db.session.execute(select(HumanTask).where(HumanTask.instance_id == started["instance_id"])
+                               .order_by(HumanTask.id)).scalars().all()
+    assert [(t.element_id, t.state) for t in tasks] == [("wait_notification", "completed"),
+                                                        ("after_notification", "ready")]
+    data = instances.show_instance(clerk, started["instance_id"])["data"]
+    assert (data["notification_id"], data["notification_outcome"]) == (note.id, "expired")
+    with pytest.raises(Conflict):
+        n.access(clerk, note.id)
+
+
+def test_access_in_time_takes_effect_and_late_access_is_refused(clerk: Context, case: dict[str, int]) -> None:
+    on_time = n.notify(clerk, case["expedient"], case["party"], case["document"], at=MADE)
+    late = n.notify(clerk, case["expedient"], case["party"], case["document"], at=MADE)
+    n.access(clerk, on_time.id, at=MADE + timedelta(days=9, hours=23))
+    with pytest.raises(Conflict):
+        n.access(clerk, late.id, at=MADE + timedelta(days=10))
+    n.reject(clerk, late.id, at=MADE + timedelta(days=2))
+    db.session.commit()
+    assert [(x.id, x.state) for x in n.list_notifications(clerk, case["expedient"])] == [
+        (on_time.id, "accessed"), (late.id, "rejected")]
+    assert [e.kind for e in late.evidence] == ["made_available", "rejected"]
+
+
+def test_postal_two_failed_attempts_then_publication(clerk: Context, case: dict[str, int]) -> None:
+    paper = n.notify(clerk, case["expedient"], case["party"], case["document"], "postal", at=MADE)
+    delivered = n.notify(clerk, case["expedient"], case["party"], case["document"], "postal", at=MADE)
+    assert paper.expires_at is None
+    n.record_postal_attempt(clerk, paper.id, MADE + timedelta(days=1), "absent")
+    assert paper.state == "pending"
+    n.record_postal_attempt(clerk, paper.id, MADE + timedelta(days=2), "absent")
+    assert paper.state == "publication_pending"
+    n.record_postal_attempt(clerk, delivered.id, MADE + timedelta(days=1), "delivered")
+    assert delivered.state == "accessed"
+    with pytest.raises(ValidationFailed):
+        n.record_postal_attempt(clerk, delivered.id, MADE, "lost")
+    db.session.commit()
+    assert [(e.kind, e.result) for e in paper.evidence] == [
+        ("made_available", None), ("postal_attempt", "absent"), ("postal_attempt", "absent"),
+        ("publication_pending", "absent")]
+
+
+@pytest.fixture
+def smtp(app: Flask) -> Iterator[SmtpSink]:
+    with SmtpSink() as sink:
+        app.config.update(GEE_SMTP_HOST=sink.host, GEE_SMTP_PORT=sink.port)
+        try:
+            yield sink
+        finally:
+            app.config.pop("GEE_SMTP_HOST")
+            app.config.pop("GEE_SMTP_PORT")
+
+
+def test_party_gets_an_informational_email(tenant: Tenant, clerk: Context, case: dict[str, int],
+                                           smtp: SmtpSink) -> None:
+    note = n.notify(clerk, case["expedient"], case["party"], case["document"])
+    db.session.commit()
+    assert alert_party(tenant.id, note.id)
+    assert [m["to"] for m in smtp.messages] == [["maria@example.test"]]
+    assert "no legal effect" in smtp.messages[0]["body"]

@@ -1,0 +1,400 @@
+"""The citizen e-office through the test client: catalogue, identification through the
+development OpenID provider, filing (all or nothing), la meva carpeta, requeriments,
+notifications, and that nobody sees anyone else's expedients."""
+
+
+from __future__ import annotations
+
+import io
+import re
+from urllib.parse import urlsplit
+
+import pytest
+from flask.testing import FlaskClient
+from sqlalchemy import func, select
+
+from engine.audit import AuditEvent
+from engine.citizens import filing
+from engine.citizens.identity import CitizenIdentity
+from engine.db import db
+from engine.records.documents import Document, issue_document, store_document
+from engine.records.expedients import Expedient
+from engine.records.notifications import Notification, NotificationEvidence, notify
+from engine.records.parties import ExpedientParty, Party
+from engine.records.registry import RegistryEntry, Upload
+from engine.runtime import instances
+from engine.runtime.messages import AwaitedMessage, deliver_in_transaction
+from engine.runtime.models import HumanTask, ProcessInstance, ProcessVersion
+from tests.conftest import ctx_for, make_tenant, make_user, settings_changed
+from tests.engine_helpers import make_version
+
+FORMS = {
+    "seu_revisar.json": {
+        "type": "object",
+        "required": ["completa"],
+        "properties": {"completa": {"type": "boolean"}, "observacions": {"type": "string"}},
+    },
+    "seu_requerir.json": {
+        "type": "object",
+        "required": ["documents_requerits"],
+        "properties": {"documents_requerits": {"type": "string", "minLength": 3}},
+    },
+    "seu_resoldre.json": {"type": "object", "properties": {"resolucio": {"type": "string"}}},
+}
+REQUEST = {"f_assumpte": "Gual permanent", "f_exposo": "Tinc un garatge al carrer Major 3.",
+           "f_sollicito": "Una placa de gual permanent."}  # fmt: skip
+
+
+def esmena_version(tenant_id: int) -> ProcessVersion:
+    """The fixture (an instància genèrica with a requeriment) as the tenant's own published model."""
+    return make_version(tenant_id, "seu_instancia_esmena", "instancia_generica", forms=FORMS)
+
+
+def token_of(html: str) -> str:
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match
+    return match.group(1)
+
+
+def citizen_login(
+    client: FlaskClient, tenant_code: str, nif: str = "12345678Z", name: str = "Maria Puig i Serra"
+) -> None:
+    """Through the real OIDC code path: e-office -> dev IdP authorize -> callback -> folder."""
+    to_idp = client.get(f"/seu/{tenant_code}/entrar")
+    assert to_idp.status_code == 302, to_idp.get_data(as_text=True)
+    location = urlsplit(to_idp.headers["Location"])
+    assert location.path == "/dev-idp/authorize"
+    page = client.get(f"{location.path}?{location.query}")
+    assert page.status_code == 200
+    fields = dict(re.findall(r'<input type="hidden" name="([a-z_]+)" value="([^"]*)"', page.get_data(as_text=True)))
+    fields.update(nif=nif, name=name)
+    back = client.post(f"{location.path}?{location.query}", data=fields)
+    assert back.status_code == 302, back.get_data(as_text=True)
+    callback = urlsplit(back.headers["Location"])
+    landed = client.get(f"{callback.path}?{callback.query}")
+    assert landed.status_code == 302, landed.get_data(as_text=True)
+    assert landed.headers["Location"].endswith(f"/seu/{tenant_code}/carpeta")
+
+
+
+
+
+
+MARIA = CitizenIdentity("12345678Z", "Maria Puig i Serra")
+JORDI = CitizenIdentity("87654321X", "Jordi Vidal Roca")
+PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+
+
+@pytest.fixture
+def town(tenant):
+    esmena_version(tenant.id)
+    return tenant
+
+
+def _clerk(tenant):
+    user = make_user("clerk", tenant, ("tramitador", "admin", "secretari"))
+    db.session.commit()
+    return ctx_for(user, tenant)
+
+
+def _file(client, town, extra=None, files=None):
+    path = f"/seu/{town.code}/tramits/instancia_generica/sollicitud"
+    token = token_of(client.get(path).get_data(as_text=True))
+    data = {"csrf_token": token, **REQUEST, **(extra or {})}
+    data["documents"] = files if files is not None else [(io.BytesIO(PDF), "plànol.pdf")]
+    return client.post(path, data=data, content_type="multipart/form-data")
+
+
+def _count(model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def _require_amendment(ctx, expedient_id):
+    """The clerk finds the request incomplete and requires the applicant to amend it."""
+    task = db.session.execute(select(HumanTask).where(HumanTask.expedient_id == expedient_id,
+                                                      HumanTask.state == "ready")).scalar_one()  # fmt: skip
+    assert task.element_id == "Task_revisar" and task.role == "tramitador"
+    result = instances.complete_task(ctx, task.id, {"completa": False})
+    task = db.session.get(HumanTask, result["ready_tasks"][0]["id"])
+    assert task.name == "Requerir esmena"
+    return instances.complete_task(ctx, task.id, {"documents_requerits": "Plànol de situació signat"})
+
+
+# -- public pages ------------------------------------------------------------------------------
+
+
+def test_municipalities_and_catalogue_are_public(client, town):
+    provincial = make_tenant("diputacio", "Diputació de Proves", kind="provincial", dir3="L02000025", ine_code=None)
+    db.session.commit()
+    listing = client.get("/seu/").get_data(as_text=True)
+    assert f'href="/seu/{town.code}/"' in listing and provincial.name not in listing
+    assert client.get(f"/seu/{provincial.code}/").status_code == 404
+    assert client.get("/seu/no-such-town/").status_code == 404
+    home = client.get(f"/seu/{town.code}/")
+    assert home.status_code == 200
+    assert 'href="/seu/ajt-proves/tramits/instancia_generica"' in home.get_data(as_text=True)
+
+
+def test_procedure_sheet_states_term_silence_and_documents(client, town):
+    client.post("/locale", data={"locale": "en", "csrf_token": token_of(client.get("/seu/").get_data(as_text=True))})
+    html = client.get(f"/seu/{town.code}/tramits/instancia_generica").get_data(as_text=True)
+    assert "General request" in html  # the English citizen information
+    assert "3 months" in html
+    assert "Negative" in html  # a generic request is a petition: negative silence (art. 24.1)
+    assert "Documents supporting what you state" in html
+    assert 'id="start-filing"' in html
+    assert client.get(f"/seu/{town.code}/tramits/no_such_procedure").status_code == 404
+
+
+def test_seu_pages_have_no_inline_script_or_style(client, town):
+    citizen_login(client, town.code)
+    for path in (f"/seu/{town.code}/", f"/seu/{town.code}/tramits/instancia_generica",
+                 f"/seu/{town.code}/tramits/instancia_generica/sollicitud", f"/seu/{town.code}/carpeta"):  # fmt: skip
+        response = client.get(path)
+        html = response.get_data(as_text=True)
+        assert response.status_code == 200, path
+        assert "script-src 'self'" in response.headers["Content-Security-Policy"]
+        assert "<script>" not in html and " style=" not in html and " onclick=" not in html, path
+        assert 'href="#main"' in html and 'lang="' in html
+
+
+# -- identity ----------------------------------------------------------------------------------
+
+
+def test_filing_needs_identification_through_the_provider(client, town):
+    response = client.get(f"/seu/{town.code}/tramits/instancia_generica/sollicitud")
+    assert response.status_code == 302 and "/seu/ajt-proves/entrar" in response.headers["Location"]
+    citizen_login(client, town.code)
+    html = client.get(f"/seu/{town.code}/carpeta").get_data(as_text=True)
+    assert "Maria Puig i Serra" in html
+    # The citizen session is not a staff session.
+    assert client.get("/tasks").status_code == 302
+
+
+def test_dev_provider_rejects_a_wrong_client_secret_and_forged_codes(client, town):
+    answer = client.post("/dev-idp/token", data={"grant_type": "authorization_code", "code": "x",
+                                                  "client_id": "gee-dev", "client_secret": "wrong"})  # fmt: skip
+    assert answer.status_code == 401
+    forged = {"grant_type": "authorization_code", "code": "forged", "client_id": "gee-dev",
+              "client_secret": "gee-dev-secret"}  # fmt: skip
+    answer = client.post("/dev-idp/token", data=forged)
+    assert answer.status_code == 400 and answer.get_json()["error"] == "invalid_grant"
+
+
+def test_dev_provider_is_off_in_production(app, client, town):
+    with settings_changed(app, env="production"):
+        assert client.get("/dev-idp/.well-known/openid-configuration").status_code == 404
+        assert client.get(f"/seu/{town.code}/entrar").status_code == 503  # no GEE_OIDC_ISSUER configured
+
+
+def test_logout_leaves_the_citizen_session(client, town):
+    citizen_login(client, town.code)
+    token = token_of(client.get(f"/seu/{town.code}/carpeta").get_data(as_text=True))
+    assert client.post(f"/seu/{town.code}/sortir", data={"csrf_token": token}).status_code == 302
+    assert client.get(f"/seu/{town.code}/carpeta").status_code == 302
+
+
+# -- filing ------------------------------------------------------------------------------------
+
+
+def test_filing_registers_opens_and_starts_in_one_go(client, town):
+    citizen_login(client, town.code)
+    response = _file(client, town)
+    assert response.status_code == 302, response.get_data(as_text=True)
+    entry = db.session.execute(select(RegistryEntry)).scalar_one()
+    expedient = db.session.execute(select(Expedient)).scalar_one()
+    assert entry.channel == "electronic" and entry.expedient_id == expedient.id
+    assert entry.number.startswith("E/") and entry.number.endswith("/000001")
+    assert expedient.subject == "Instància genèrica: Gual permanent"
+    party = db.session.execute(select(Party)).scalar_one()
+    assert party.nif == "12345678Z" and party.preferred_channel == "electronic"
+    instance = db.session.execute(select(ProcessInstance)).scalar_one()
+    assert instance.expedient_id == expedient.id and instance.started_by == "seu:12345678Z"
+    task = db.session.execute(select(HumanTask)).scalar_one()
+    assert (task.name, task.role, task.state) == ("Revisar la sol·licitud", "tramitador", "ready")
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert 'id="filed-receipt"' in page and entry.number in page
+    receipt = client.get(f"/seu/{town.code}/documents/{entry.receipt_document_id}")
+    assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
+    presented = db.session.execute(select(Document).where(Document.from_administration.is_(False))).scalar_one()
+    assert presented.file_name == "plànol.pdf"
+    assert client.get(f"/seu/{town.code}/documents/{presented.id}").data == PDF
+
+
+def test_filing_for_an_entity_links_the_representative(client, town):
+    citizen_login(client, town.code)
+    response = _file(client, town, {"on_behalf": "1", "represented_nif": "B12345674",
+                                    "represented_name": "Fusteria Serra SL"})  # fmt: skip
+    assert response.status_code == 302, response.get_data(as_text=True)
+    links = {(link.party.nif, link.role) for link in db.session.execute(select(ExpedientParty)).scalars()}
+    assert links == {("B12345674", "interessat"), ("12345678Z", "representant")}
+    entity = db.session.execute(select(Party).where(Party.nif == "B12345674")).scalar_one()
+    assert entity.representative.nif == "12345678Z"
+    folder = client.get(f"/seu/{town.code}/carpeta").get_data(as_text=True)
+    assert ('data-expedient="' in folder and "as representative" in folder) or "representant" in folder
+
+
+def test_invalid_request_is_refused_and_saves_nothing(client, town):
+    citizen_login(client, town.code)
+    response = _file(client, town, {"f_sollicito": ""})
+    assert response.status_code == 422
+    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    assert _count(RegistryEntry) == _count(Expedient) == _count(Party) == _count(Document) == 0
+
+
+def test_failed_start_leaves_nothing_behind_and_gives_the_numbers_back(town):
+    pinned = db.session.execute(select(ProcessVersion)).scalar_one()
+    good_spec = pinned.spec_json
+    pinned.spec_json = '{"spec": "damaged"}'  # a version whose stored spec cannot be loaded
+    db.session.commit()
+    request = {"assumpte": "Gual", "exposo": "Tinc un garatge.", "sollicito": "Una placa."}
+    with pytest.raises(Exception):
+        filing.file_request(town, MARIA, "instancia_generica", request, [Upload("a.pdf", PDF)])
+    assert _count(RegistryEntry) == _count(Expedient) == _count(Party) == _count(Document) == 0
+    assert _count(ProcessInstance) == 0
+    pinned.spec_json = good_spec
+    db.session.commit()
+    done = filing.file_request(town, MARIA, "instancia_generica", request, [Upload("a.pdf", PDF)])
+    assert done.entry_number.endswith("/000001") and done.expedient_number.endswith("/000001")
+
+
+# -- la meva carpeta, requeriment --------------------------------------------------------------
+
+
+def test_folder_shows_step_and_the_requeriment_to_answer(client, town):
+    ctx = _clerk(town)
+    citizen_login(client, town.code)
+    _file(client, town)
+    expedient = db.session.execute(select(Expedient)).scalar_one()
+    folder = client.get(f"/seu/{town.code}/carpeta").get_data(as_text=True)
+    assert expedient.number in folder and "Revisar la sol·licitud" in folder
+    _require_amendment(ctx, expedient.id)
+    awaited = db.session.execute(select(AwaitedMessage)).scalar_one()
+    assert awaited.state == "waiting" and awaited.due_at is not None  # 10 working days (art. 68)
+    page = client.get(f"/seu/{town.code}/carpeta/{expedient.id}").get_data(as_text=True)
+    assert 'id="answer-requeriment"' in page
+    path = f"/seu/{town.code}/carpeta/{expedient.id}/requeriments/{awaited.id}"
+    token = token_of(client.get(path).get_data(as_text=True))
+    empty = client.post(path, data={"csrf_token": token}, content_type="multipart/form-data")
+    assert empty.status_code == 422 and _count(RegistryEntry) == 1
+    answered = client.post(path, data={"csrf_token": token, "text": "Adjunto el plànol",
+                                       "documents": [(io.BytesIO(PDF), "planol-signat.pdf")]},
+                           content_type="multipart/form-data")  # fmt: skip
+    assert answered.status_code == 302, answered.get_data(as_text=True)
+    entries = list(db.session.execute(select(RegistryEntry).order_by(RegistryEntry.id)).scalars())
+    assert [e.number[-6:] for e in entries] == ["000001", "000002"] and entries[1].expedient_id == expedient.id
+    db.session.expire_all()
+    assert db.session.get(AwaitedMessage, awaited.id).state == "received"
+    ready = db.session.execute(select(HumanTask).where(HumanTask.state == "ready")).scalar_one()
+    assert ready.element_id == "Task_resoldre"
+    data = instances.show_instance(ctx, ready.instance_id)["data"]["resposta_requeriment"]
+    assert data["late"] is False and data["registre_entrada"] == entries[1].number
+    actions = set(db.session.execute(select(AuditEvent.action)).scalars())
+    assert {"registry.requeriment_answer", "message.delivered"} <= actions
+    assert client.get(path).status_code == 404  # answered: nothing to answer any more
+
+
+def test_an_answer_after_the_deadline_is_delivered_but_recorded_late(town):
+    ctx = _clerk(town)
+    done = filing.file_request(town, MARIA, "instancia_generica",
+                               {"assumpte": "Gual", "exposo": "Garatge.", "sollicito": "Placa."})  # fmt: skip
+    _require_amendment(ctx, done.expedient_id)
+    awaited = db.session.execute(select(AwaitedMessage)).scalar_one()
+    from datetime import timedelta
+
+    delivery = deliver_in_transaction(ctx, done.instance_id, "resposta_requeriment", {"document_ids": []},
+                                      at=awaited.due_at + timedelta(seconds=1))  # fmt: skip
+    db.session.commit()
+    assert delivery.late is True  # still admitted while the process waits (art. 73.3)
+    db.session.expire_all()
+    assert db.session.get(AwaitedMessage, awaited.id).late is True
+    data = instances.show_instance(ctx, done.instance_id)["data"]["resposta_requeriment"]
+    assert data["late"] is True
+    assert "message.delivered_late" in set(db.session.execute(select(AuditEvent.action)).scalars())
+
+
+def test_deliver_message_refuses_when_nothing_waits(town):
+    from engine.errors import Conflict
+    from engine.runtime.messages import deliver_message
+
+    ctx = _clerk(town)
+    done = filing.file_request(town, MARIA, "instancia_generica",
+                               {"assumpte": "Gual", "exposo": "Garatge.", "sollicito": "Placa."})  # fmt: skip
+    with pytest.raises(Conflict):
+        deliver_message(ctx, done.instance_id, "resposta_requeriment", {})
+
+
+# -- notifications -----------------------------------------------------------------------------
+
+
+def _notify_resolution(ctx, expedient_id, party_nif="12345678Z"):
+    doc = store_document(ctx, expedient_id, "resolucio.pdf", PDF, title="Resolució", tipo_documental="TD01",
+                         from_administration=True)
+    issue_document(ctx, doc.id)
+    party = db.session.execute(select(Party).where(Party.nif == party_nif)).scalar_one()
+    note = notify(ctx, expedient_id, party.id, doc.id, "electronic")
+    db.session.commit()
+    return note, doc
+
+
+def test_notification_opened_then_document_available(client, town):
+    ctx = _clerk(town)
+    citizen_login(client, town.code)
+    _file(client, town)
+    expedient = db.session.execute(select(Expedient)).scalar_one()
+    note, doc = _notify_resolution(ctx, expedient.id)
+    folder = client.get(f"/seu/{town.code}/carpeta").get_data(as_text=True)
+    assert f"/seu/{town.code}/notificacions" in folder
+    assert client.get(f"/seu/{town.code}/documents/{doc.id}").status_code == 404  # not before access
+    page = client.get(f"/seu/{town.code}/notificacions/{note.id}").get_data(as_text=True)
+    assert 'id="open-notification"' in page
+    opened = client.post(f"/seu/{town.code}/notificacions/{note.id}/obrir", data={"csrf_token": token_of(page)})
+    assert opened.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Notification, note.id).state == "accessed"
+    evidence = select(NotificationEvidence).order_by(NotificationEvidence.id)
+    kinds = [e.kind for e in db.session.execute(evidence).scalars()]
+    assert kinds[-1] == "accessed" and len(kinds) == 2
+    assert client.get(f"/seu/{town.code}/documents/{doc.id}").data == PDF
+
+
+def test_notification_rejected(client, town):
+    ctx = _clerk(town)
+    citizen_login(client, town.code)
+    _file(client, town)
+    expedient = db.session.execute(select(Expedient)).scalar_one()
+    note, doc = _notify_resolution(ctx, expedient.id)
+    page = client.get(f"/seu/{town.code}/notificacions/{note.id}").get_data(as_text=True)
+    client.post(f"/seu/{town.code}/notificacions/{note.id}/rebutjar", data={"csrf_token": token_of(page)})
+    db.session.expire_all()
+    assert db.session.get(Notification, note.id).state == "rejected"
+    assert client.get(f"/seu/{town.code}/documents/{doc.id}").status_code == 404
+
+
+# -- isolation ---------------------------------------------------------------------------------
+
+
+def test_another_citizen_sees_none_of_it(app, town):
+    ctx = _clerk(town)
+    maria, jordi = app.test_client(), app.test_client()
+    citizen_login(maria, town.code)
+    _file(maria, town)
+    expedient = db.session.execute(select(Expedient)).scalar_one()
+    entry = db.session.execute(select(RegistryEntry)).scalar_one()
+    _require_amendment(ctx, expedient.id)
+    awaited = db.session.execute(select(AwaitedMessage)).scalar_one()
+    note, doc = _notify_resolution(ctx, expedient.id)
+    citizen_login(jordi, town.code, "87654321X", "Jordi Vidal Roca")
+    base = f"/seu/{town.code}"
+    urls = [f"{base}/carpeta/{expedient.id}", f"{base}/documents/{entry.receipt_document_id}",
+            f"{base}/documents/{doc.id}", f"{base}/carpeta/{expedient.id}/requeriments/{awaited.id}",
+            f"{base}/notificacions/{note.id}"]  # fmt: skip
+    for url in urls:
+        assert jordi.get(url).status_code == 404, url
+    token = token_of(jordi.get(f"/seu/{town.code}/carpeta").get_data(as_text=True))
+    assert jordi.post(f"/seu/{town.code}/notificacions/{note.id}/obrir", data={"csrf_token": token}).status_code == 404
+    assert expedient.number not in jordi.get(f"/seu/{town.code}/carpeta").get_data(as_text=True)
+    # Nor does the same citizen in another municipality.
+    other = make_tenant("ajt-altre", "Ajuntament Altre", dir3="L01259998", ine_code="259998")
+    db.session.commit()
+    assert maria.get(f"/seu/{other.code}/carpeta/{expedient.id}").status_code == 404

@@ -1,0 +1,139 @@
+"""The signature queue page, the certificate page, and the ENI routes."""
+
+from __future__ import annotations
+
+import pytest
+
+from engine.db import db
+from engine.records.decrees import create_draft, get_decree
+from engine.signatures.circuits import pending_count, request_signatures
+from engine.signatures.models import SignatureRequest
+from tests.conftest import csrf_token, login
+from tests.records_helpers import new_expedient
+from tests.test_signatures_helpers import KEY_PASSWORD, pdf_document, town
+
+
+@pytest.fixture
+def people():
+    return town()
+
+
+def _decree(people, title="Concessió de llicència"):
+    expedient = new_expedient(people["clerk"])
+    decree = create_draft(people["clerk"], title=title, text="RESOLC: concedir.", expedient_id=expedient.id)
+    request = request_signatures(people["clerk"], None, ["alcalde", "secretari"], decree_id=decree.id)
+    db.session.commit()
+    return decree, request
+
+
+def test_queue_lists_my_items_with_a_counter_and_reads_the_pdf(client, people):
+    _, request = _decree(people)
+    login(client, "mayor.ajt-proves")
+    html = client.get("/signatures").get_data(as_text=True)
+    assert f'data-step-id="{request.steps[0].id}"' in html
+    assert 'href="/signatures"' in html and '<span class="badge text-bg-light ms-1">1</span>' in html
+    page = client.get(f"/signatures/{request.steps[0].id}").get_data(as_text=True)
+    assert f'src="/signatures/requests/{request.id}/document.pdf"' in page
+    pdf = client.get(f"/signatures/requests/{request.id}/document.pdf")
+    assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    assert pdf.headers["X-Frame-Options"] == "SAMEORIGIN" and "frame-ancestors 'self'" in pdf.headers[
+        "Content-Security-Policy"]
+
+
+def test_secretary_does_not_see_the_decree_before_the_mayor_signs(client, people):
+    _, request = _decree(people)
+    login(client, "secretary.ajt-proves")
+    assert f'data-step-id="{request.steps[1].id}"' not in client.get("/signatures").get_data(as_text=True)
+    token = csrf_token(client, "/signatures")
+    client.post(f"/signatures/{request.steps[1].id}/sign", data={"csrf_token": token, "password": KEY_PASSWORD})
+    assert db.session.get(SignatureRequest, request.id).steps[1].state == "pending"
+
+
+def test_sign_from_the_page_numbers_the_decree(client, people):
+    decree, request = _decree(people)
+    login(client, "mayor.ajt-proves")
+    token = csrf_token(client, "/signatures")
+    wrong = client.post(f"/signatures/{request.steps[0].id}/sign", data={"csrf_token": token, "password": "x"})
+    assert wrong.status_code == 302 and get_decree(people["clerk"], decree.id).number is None
+    done = client.post(f"/signatures/{request.steps[0].id}/sign",
+                       data={"csrf_token": token, "password": KEY_PASSWORD})
+    assert done.status_code == 302 and done.headers["Location"].endswith("/signatures")
+    db.session.expire_all()
+    assert get_decree(people["clerk"], decree.id).number.startswith("DEC/")
+    assert pending_count(people["mayor"]) == 0 and pending_count(people["secretary"]) == 1
+
+
+def test_batch_and_return_from_the_page(client, people):
+    expedient = new_expedient(people["clerk"])
+    requests = [request_signatures(people["clerk"], pdf_document(people["clerk"], expedient.id, f"Doc {i}").id,
+                                   ["alcalde"]) for i in range(3)]
+    db.session.commit()
+    login(client, "mayor.ajt-proves")
+    token = csrf_token(client, "/signatures")
+    client.post(f"/signatures/{requests[2].steps[0].id}/return",
+                data={"csrf_token": token, "reason": "Cal corregir l'import"})
+    client.post("/signatures/batch", data={"csrf_token": token, "password": KEY_PASSWORD,
+                                           "step_id": [str(r.steps[0].id) for r in requests[:2]]})
+    db.session.expire_all()
+    states = [db.session.get(SignatureRequest, r.id) for r in requests]
+    assert [s.state for s in states] == ["signed", "signed", "returned"]
+    assert states[2].return_reason == "Cal corregir l'import"
+    assert 'id="queue-empty"' in client.get("/signatures").get_data(as_text=True)
+
+
+def test_clerks_have_no_signature_queue(client, people):
+    login(client, "clerk.ajt-proves")
+    assert client.get("/signatures").status_code == 403
+
+
+def test_document_signature_check_page(client, people):
+    from engine.signatures.circuits import sign
+
+    expedient = new_expedient(people["clerk"])
+    request = request_signatures(people["clerk"], pdf_document(people["clerk"], expedient.id).id, ["alcalde"])
+    db.session.commit()
+    sign(people["mayor"], request.steps[0].id, KEY_PASSWORD)
+    db.session.commit()
+    login(client, "clerk.ajt-proves")
+    html = client.get(f"/documents/{request.result_document_id}/signatures").get_data(as_text=True)
+    assert 'data-valid="true"' in html and "Joan Batlle" in html
+
+
+def test_eni_download_and_import_pages(client, people):
+    expedient = new_expedient(people["clerk"])
+    pdf_document(people["clerk"], expedient.id)
+    login(client, "clerk.ajt-proves")
+    response = client.get(f"/expedients/{expedient.id}/eni.xml")
+    assert response.status_code == 200 and response.mimetype == "application/xml"
+    assert expedient.eni_id in response.headers["Content-Disposition"]
+    xml = response.data
+
+    other = town("ajt-altre", "L01250002")
+    assert other
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
+    login(client, "clerk.ajt-altre")
+    token = csrf_token(client, "/eni/import")
+    import io
+
+    bad = client.post("/eni/import", data={"csrf_token": token, "file": (io.BytesIO(b"<x/>"), "x.xml")},
+                      content_type="multipart/form-data")
+    assert bad.status_code == 422 and 'id="import-error"' in bad.get_data(as_text=True)
+    good = client.post("/eni/import", data={"csrf_token": token, "file": (io.BytesIO(xml), "exp.xml")},
+                       content_type="multipart/form-data")
+    assert good.status_code == 302 and "/expedients/" in good.headers["Location"]
+
+
+def test_foliated_index_is_sealed_and_verifiable(client, people):
+    from engine.records.documents import verify_by_csv
+    from engine.signatures.verify import verify_pdf
+    from tests.test_signatures_helpers import stamp_texts
+
+    expedient = new_expedient(people["clerk"])
+    doc = pdf_document(people["clerk"], expedient.id)
+    login(client, "clerk.ajt-proves")
+    response = client.get(f"/expedients/{expedient.id}/foliated-index.pdf")
+    assert response.status_code == 200
+    assert verify_pdf(response.data).valid
+    csv_line = next(line for line in stamp_texts(response.data) if line.startswith("CSV: "))
+    found = verify_by_csv(csv_line.removeprefix("CSV: "))
+    assert found.intact and found.document.sha256 != doc.sha256

@@ -1,0 +1,123 @@
+"""Administració: incidents, users and roles, local holidays, signing officers, and tenants."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from engine.db import db
+from engine.runtime import instances
+from engine.runtime.models import HumanTask, Incident
+from engine.tenancy.models import Tenant, User
+from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
+from tests.engine_helpers import make_version
+
+
+@pytest.fixture
+def admin_client(client):
+    tenant = make_tenant()
+    make_user("admina", tenant, roles=("admin", "tramitador"))
+    make_user("alcaldessa", tenant, roles=("alcalde",))
+    db.session.commit()
+    login(client, "admina")
+    token = csrf_token(client, "/admin/")
+    client.post("/locale", data={"locale": "en", "csrf_token": token})
+    return client, tenant, token
+
+
+def _incident(tenant) -> Incident:
+    admin = db.session.execute(select(User).where(User.username == "admina")).scalar_one()
+    ctx = ctx_for(admin, tenant)
+    make_version(tenant.id, "exec_incident")
+    started = instances.start_instance(ctx, "exec_incident", data={"divisor": 0})
+    task = db.session.execute(select(HumanTask).where(HumanTask.instance_id == started["instance_id"])).scalar_one()
+    assert instances.complete_task(ctx, task.id, {"amount": 5})["status"] == "incident"
+    return db.session.execute(select(Incident)).scalar_one()
+
+
+def test_incidents_are_listed_and_skipping_needs_a_reason(admin_client):
+    client, tenant, token = admin_client
+    incident = _incident(tenant)
+    page = client.get("/admin/").get_data(as_text=True)
+    assert 'id="incidents"' in page and "compute" in page
+    refused = client.post(f"/admin/incidents/{incident.id}/skip", data={"reason": " ", "csrf_token": token})
+    assert refused.status_code == 422
+    db.session.refresh(incident)
+    assert incident.state == "open"
+    done = client.post(f"/admin/incidents/{incident.id}/skip", data={"reason": "Taxa exempta", "csrf_token": token})
+    assert done.status_code == 302
+    db.session.refresh(incident)
+    assert (incident.state, incident.resolution_reason, incident.resolved_by) == ("skipped", "Taxa exempta", "admina")
+
+
+def test_retrying_an_incident_that_fails_again_keeps_the_instance_waiting(admin_client):
+    client, tenant, token = admin_client
+    incident = _incident(tenant)
+    response = client.post(f"/admin/incidents/{incident.id}/retry", data={"csrf_token": token})
+    assert response.status_code == 302
+    states = db.session.execute(select(Incident.state).order_by(Incident.id)).scalars().all()
+    assert states == ["retried", "open"]  # the division by zero failed again: a new incident
+
+
+def test_add_user_grant_and_revoke_roles(admin_client):
+    client, tenant, token = admin_client
+    response = client.post("/admin/users", data={"username": "nou.tecnic", "full_name": "Nou Tècnic",
+                                                 "password": "una contrasenya llarga", "roles": ["tecnic"],
+                                                 "csrf_token": token})
+    assert response.status_code == 302
+    user = db.session.execute(select(User).where(User.username == "nou.tecnic")).scalar_one()
+    assert user.roles_in(tenant.id) == {"tecnic"}
+    client.post(f"/admin/users/{user.id}/roles", data={"role": "tramitador", "csrf_token": token})
+    client.post(f"/admin/users/{user.id}/roles/tecnic/revoke", data={"csrf_token": token})
+    db.session.expire_all()
+    assert user.roles_in(tenant.id) == {"tramitador"}
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "nou.tecnic" in page
+
+
+def test_a_short_password_is_refused_with_the_field(admin_client):
+    client, _tenant, token = admin_client
+    response = client.post("/admin/users", data={"username": "curta", "full_name": "Curta", "password": "curta",
+                                                 "roles": ["tecnic"], "csrf_token": token})
+    assert response.status_code == 422
+    assert db.session.execute(select(User).where(User.username == "curta")).first() is None
+
+
+def test_local_holidays_and_signing_officers(admin_client):
+    client, tenant, token = admin_client
+    response = client.post("/admin/holidays", data={"year": "2027", "dates": ["2027-05-17", "2027-09-08"],
+                                                    "csrf_token": token})
+    assert response.status_code == 302
+    mayor = db.session.execute(select(User).where(User.username == "alcaldessa")).scalar_one()
+    client.post("/admin/signing-officers", data={"alcalde": str(mayor.id), "secretari": "", "csrf_token": token})
+    db.session.expire_all()
+    tenant = db.session.get(Tenant, tenant.id)
+    assert tenant.local_holidays["2027"] == ["2027-05-17", "2027-09-08"]
+    assert tenant.signing_officers == {"alcalde": mayor.id}
+    one_day = client.post("/admin/holidays", data={"year": "2027", "dates": ["2027-05-17"], "csrf_token": token})
+    assert one_day.status_code == 422
+
+
+def test_only_platform_admins_see_and_create_tenants(admin_client):
+    client, _tenant, token = admin_client
+    assert client.get("/admin/tenants").status_code == 403
+    user = db.session.execute(select(User).where(User.username == "admina")).scalar_one()
+    user.platform_admin = True
+    db.session.commit()
+    assert client.get("/admin/tenants").status_code == 200
+    response = client.post("/admin/tenants", data={
+        "name": "Ajuntament de Nou", "code": "ajt-nou", "kind": "ajuntament", "dir3": "L01250019",
+        "ine_code": "250019", "admin_username": "admin.nou", "admin_full_name": "Admin Nou",
+        "admin_password": "una contrasenya llarga", "csrf_token": token})
+    assert response.status_code == 302
+    new = db.session.execute(select(Tenant).where(Tenant.code == "ajt-nou")).scalar_one()
+    admin = db.session.execute(select(User).where(User.username == "admin.nou")).scalar_one()
+    assert admin.roles_in(new.id) == {"admin"}
+
+
+def test_clerks_cannot_administer(client):
+    tenant = make_tenant()
+    make_user("clerk", tenant, roles=("tramitador",))
+    db.session.commit()
+    login(client, "clerk")
+    assert client.get("/admin/").status_code == 403

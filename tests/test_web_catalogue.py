@@ -1,0 +1,166 @@
+"""Processos: designers upload, validate, preview, edit, publish and adopt process models."""
+
+from __future__ import annotations
+
+import html as html_lib
+import io
+import re
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from engine.db import db
+from engine.runtime.deploy import deploy_process
+from engine.runtime.instances import start_instance
+from engine.runtime.models import ProcessModel, ProcessVersion
+from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+BPMN = ROOT / "processes" / "instancia_generica.bpmn"
+FORMS = sorted((ROOT / "forms").glob("instancia_generica_*.json"))
+
+WITH_DI = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="Defs" targetNamespace="http://gee.example/bpmn">
+  <bpmn:process id="avis_simple" name="Avís simple" isExecutable="true">
+    <bpmn:startEvent id="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:endEvent id="End"><bpmn:incoming>F1</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="End" />
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="Diagram"><bpmndi:BPMNPlane id="Plane" bpmnElement="avis_simple">
+    <bpmndi:BPMNShape id="Start_di" bpmnElement="Start">
+      <dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNShape id="End_di" bpmnElement="End">
+      <dc:Bounds x="200" y="100" width="36" height="36" /></bpmndi:BPMNShape>
+    <bpmndi:BPMNEdge id="F1_di" bpmnElement="F1">
+      <di:waypoint x="136" y="118" /><di:waypoint x="200" y="118" /></bpmndi:BPMNEdge>
+  </bpmndi:BPMNPlane></bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+@pytest.fixture
+def designer(client):
+    tenant = make_tenant()
+    user = make_user("dissenyadora", tenant, roles=("dissenyador", "tramitador"))
+    make_user("clerk", tenant, roles=("tramitador",))
+    db.session.commit()
+    login(client, "dissenyadora")
+    client.post("/locale", data={"locale": "en", "csrf_token": csrf_token(client, "/catalogue/")})
+    return tenant, user
+
+
+def upload(client, bpmn: bytes, forms=FORMS):
+    data = {"bpmn": (io.BytesIO(bpmn), "model.bpmn"), "forms": [(io.BytesIO(f.read_bytes()), f.name) for f in forms],
+            "csrf_token": csrf_token(client, "/catalogue/")}
+    return client.post("/catalogue/deploy", data=data, content_type="multipart/form-data")
+
+
+def the_model() -> ProcessModel:
+    return db.session.execute(select(ProcessModel)).scalar_one()
+
+
+def test_upload_deploys_and_the_model_page_lists_versions_and_running_instances(client, designer):
+    tenant, user = designer
+    response = upload(client, BPMN.read_bytes())
+    assert response.status_code == 302
+    model = the_model()
+    assert model.tenant_id == tenant.id and model.published
+    version = model.versions[0]
+    assert set(version.forms) == {f.name for f in FORMS}
+    start_instance(ctx_for(user, tenant), version, None, {})
+    page = client.get(f"/catalogue/{model.id}").get_data(as_text=True)
+    assert "Version 1 of" in page  # the flash
+    assert re.search(r'<td data-version="1">1</td>', page)
+    listing = client.get("/catalogue/").get_data(as_text=True)
+    assert model.name in listing
+
+
+def test_a_model_with_problems_shows_every_problem_with_its_element(client, designer):
+    response = upload(client, BPMN.read_bytes(), forms=FORMS[:2])
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    rows = re.findall(r'<td class="font-monospace">([^<]+)</td>', html)
+    assert len(rows) == len(FORMS) - 2 and all(rows)
+    assert "does not exist in the forms folder" in html
+    assert db.session.execute(select(ProcessVersion)).first() is None
+
+
+def test_a_model_with_a_diagram_is_previewed(client, designer):
+    assert upload(client, WITH_DI.encode(), forms=[]).status_code == 302
+    model = the_model()
+    page = client.get(f"/catalogue/{model.id}").get_data(as_text=True)
+    assert 'id="bpmn-viewer"' in page and "bpmn-navigated-viewer.production.min.js" in page
+    url = re.search(r'data-bpmn-url="([^"]+)"', page)[1]
+    xml = client.get(url)
+    assert xml.status_code == 200 and xml.mimetype == "application/xml" and b"avis_simple" in xml.data
+
+
+def test_a_model_without_a_diagram_layout_says_so(client, designer):
+    without_di = re.sub(r"<bpmndi:BPMNDiagram.*</bpmndi:BPMNDiagram>", "", WITH_DI, flags=re.S)
+    assert upload(client, without_di.encode(), forms=[]).status_code == 302
+    page = client.get(f"/catalogue/{the_model().id}").get_data(as_text=True)
+    assert 'id="no-diagram"' in page and 'id="bpmn-viewer"' not in page
+
+
+def test_publish_and_unpublish(client, designer):
+    upload(client, WITH_DI.encode(), forms=[])
+    model = the_model()
+    token = csrf_token(client, f"/catalogue/{model.id}")
+    assert client.post(f"/catalogue/{model.id}/unpublish", data={"csrf_token": token}).status_code == 302
+    db.session.refresh(model)
+    assert model.published is False
+    client.post(f"/catalogue/{model.id}/publish", data={"csrf_token": token})
+    db.session.refresh(model)
+    assert model.published is True
+
+
+def test_the_modeler_saves_a_new_version_with_the_previous_forms(client, designer):
+    upload(client, BPMN.read_bytes())
+    model = the_model()
+    page = client.get(f"/catalogue/{model.id}/modeler")
+    assert page.status_code == 200 and "bpmn-modeler.production.min.js" in page.get_data(as_text=True)
+    edited = BPMN.read_text(encoding="utf-8").replace('name="Instància genèrica"', 'name="Instància genèrica v2"', 1)
+    assert edited != BPMN.read_text(encoding="utf-8")
+    token = csrf_token(client, f"/catalogue/{model.id}/modeler")
+    response = client.post(f"/catalogue/{model.id}/modeler", data={"bpmn_xml": edited, "csrf_token": token})
+    assert response.status_code == 302
+    db.session.expire_all()
+    versions = the_model().versions
+    assert [v.number for v in versions] == [1, 2]
+    assert versions[1].forms == versions[0].forms
+
+
+def test_the_modeler_shows_problems_and_keeps_the_edited_xml(client, designer):
+    upload(client, BPMN.read_bytes())
+    model = the_model()
+    broken = BPMN.read_text(encoding="utf-8").replace("instancia_generica_revisar.json", "no_such_form.json")
+    token = csrf_token(client, f"/catalogue/{model.id}/modeler")
+    response = client.post(f"/catalogue/{model.id}/modeler", data={"bpmn_xml": broken, "csrf_token": token})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert 'id="problems"' in html and "no_such_form.json does not exist" in html
+    kept = html_lib.unescape(re.search(r'<textarea[^>]*name="bpmn_xml">(.*?)</textarea>', html, re.S)[1])
+    assert kept == broken  # the edited XML is not lost
+    assert len(the_model().versions) == 1
+
+
+def test_adopting_a_shared_model(client, designer):
+    shared = deploy_process(None, BPMN, shared=True)
+    assert shared.ok
+    db.session.commit()
+    shared_id = shared.version.model_id
+    listing = client.get("/catalogue/").get_data(as_text=True)
+    assert f"/catalogue/{shared_id}/adopt" in listing
+    response = client.post(f"/catalogue/{shared_id}/adopt", data={"csrf_token": csrf_token(client, "/catalogue/")})
+    assert response.status_code == 302
+    own = db.session.execute(select(ProcessModel).where(ProcessModel.tenant_id.is_not(None))).scalar_one()
+    assert own.adopted_from_id == shared_id and own.versions[0].number == 1
+
+
+def test_clerks_cannot_use_the_catalogue(client, designer):
+    client.post("/logout", data={"csrf_token": csrf_token(client, "/catalogue/")})
+    login(client, "clerk")
+    assert client.get("/catalogue/").status_code == 403

@@ -1,0 +1,262 @@
+"""Opening expedients, their page, documents, diagram, close and reopen, through the test client."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from engine.db import db
+from engine.errors import ValidationFailed
+from engine.records.documents import Document
+from engine.records.expedients import Expedient
+from engine.records.opening import PartyInput, open_and_start
+from engine.records.parties import Party
+from engine.runtime.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
+from tests.conftest import ctx_for
+from tests.web_clerk import login_en, make_world, open_case, ready_task, token
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def _count(model) -> int:
+    return db.session.execute(db.select(db.func.count()).select_from(model)).scalar_one()
+
+
+def test_open_form_lists_published_procedures(client, world):
+    login_en(client, "anna")
+    html = client.get("/expedients/new").get_data(as_text=True)
+    assert f'<option value="{world.model.id}"' in html and "Instància genèrica" in html
+    assert 'hx-get="/parties/lookup"' in html
+
+
+def test_open_an_expedient_starts_its_procedure(client, world):
+    login_en(client, "anna")
+    response = client.post("/expedients/new", data={
+        "csrf_token": token(client), "process_model_id": world.model.id, "nif": "12345678-z",
+        "party_name": "Maria Garcia", "email": "maria@example.org", "subject": "Certificat de convivència",
+        "responsible_unit": "Secretaria"})
+
+    assert response.status_code == 302
+    expedient = db.session.execute(db.select(Expedient)).scalar_one()
+    assert response.headers["Location"].endswith(f"/expedients/{expedient.id}")
+    assert expedient.subject == "Certificat de convivència" and expedient.responsible_unit == "Secretaria"
+    assert expedient.process_model_id == world.model.id
+    party = db.session.execute(db.select(Party)).scalar_one()
+    assert (party.nif, party.name, party.email) == ("12345678Z", "Maria Garcia", "maria@example.org")
+    assert ready_task(expedient.id).element_id == "Task_revisar"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert f"Expedient {expedient.number} opened and its procedure started." in page
+
+
+def test_invalid_nif_is_explained_and_nothing_is_created(client, world):
+    login_en(client, "anna")
+    response = client.post("/expedients/new", data={
+        "csrf_token": token(client), "process_model_id": world.model.id, "nif": "12345678A",
+        "party_name": "Maria", "subject": "Certificat"})
+    assert response.status_code == 422
+    assert "NIF/NIE/CIF 12345678A: the check letter or digit is wrong." in response.get_data(as_text=True)
+    assert _count(Expedient) == _count(Party) == _count(ProcessInstance) == 0
+
+
+def test_missing_procedure_or_subject_is_explained(client, world):
+    login_en(client, "anna")
+    no_procedure = client.post("/expedients/new", data={"csrf_token": token(client), "subject": "x"})
+    assert no_procedure.status_code == 422
+    assert "Choose a procedure from the list." in no_procedure.get_data(as_text=True)
+    no_subject = client.post("/expedients/new", data={"csrf_token": token(client),
+                                                      "process_model_id": world.model.id, "subject": " "})
+    assert no_subject.status_code == 422 and "The subject is required." in no_subject.get_data(as_text=True)
+    assert _count(Expedient) == 0
+
+
+def test_a_start_that_fails_leaves_nothing_behind(world):
+    broken = ProcessModel(tenant_id=world.tenant.id, key="trencat", name="Trencat", published=True)
+    db.session.add(broken)
+    db.session.flush()
+    db.session.add(ProcessVersion(model_id=broken.id, number=1, content_hash="0" * 64, bpmn_xml="<x/>",
+                                  spec_json="{}", forms={}, templates={}, dmn_files={}, lanes={}))
+    db.session.commit()
+    ctx = ctx_for(world.clerk, world.tenant)
+    with pytest.raises(Exception):
+        open_and_start(ctx, process_model_id=broken.id, subject="Prova", party=PartyInput("12345678Z", "Maria"))
+    assert _count(Expedient) == _count(Party) == _count(ProcessInstance) == 0
+    # The expedient number was given back: the next one is the first.
+    assert open_case(world).expedient.number.endswith("/000001")
+
+
+def test_unpublished_procedure_cannot_be_opened(world):
+    world.model.published = False
+    db.session.commit()
+    with pytest.raises(Exception):
+        open_case(world)
+    assert _count(Expedient) == 0
+
+
+def test_party_lookup_shows_existing_party_new_fields_or_error(client, world):
+    open_case(world, nif="12345678Z", name="Maria Garcia")
+    login_en(client, "anna")
+    existing = client.get("/parties/lookup?nif=12345678z").get_data(as_text=True)
+    assert "Maria Garcia" in existing and "data-party-id" in existing
+    new = client.get("/parties/lookup?nif=00000000T").get_data(as_text=True)
+    assert 'id="party_name"' in new
+    bad = client.get("/parties/lookup?nif=123").get_data(as_text=True)
+    assert "is not a valid Spanish identification number" in bad and 'role="alert"' in bad
+
+
+def test_expedient_page_shows_everything(client, world):
+    opened = open_case(world)
+    login_en(client, "anna")
+    html = client.get(f"/expedients/{opened.expedient.id}").get_data(as_text=True)
+    assert opened.expedient.number in html and opened.expedient.eni_id in html
+    assert "Maria Garcia" in html and "12345678Z" in html
+    assert 'id="diagram"' in html and "bpmn-navigated-viewer.production.min.js" in html
+    assert "Revisar i assignar la sol·licitud" in html  # pending task
+    assert "expedient opened" in html and "procedure started" in html  # history
+    for section in ("Documents", "Registry entries", "Decrees", "Notifications", "History"):
+        assert f">{section}</h2>" in html
+
+
+def test_diagram_json_marks_completed_and_current_elements(client, world):
+    opened = open_case(world)
+    login_en(client, "anna")
+    data = client.get(f"/expedients/{opened.expedient.id}/diagram.json").get_json()
+    assert "bpmndi:BPMNDiagram" in data["xml"]
+    assert data["current"] == ["Task_revisar"]
+    assert "StartEvent_entrada" in data["completed"]
+
+    task = ready_task(opened.expedient.id)
+    client.post(f"/tasks/{task.id}", data={"csrf_token": token(client), "action": "complete", "idem_key": "d1",
+                                           "data.unitat_responsable": "Secretaria", "data.completa": "1"})
+    data = client.get(f"/expedients/{opened.expedient.id}/diagram.json").get_json()
+    assert data["current"] == ["Task_tramitar"]
+    assert "Task_revisar" in data["completed"]
+
+
+def test_upload_and_download_a_document(client, world):
+    opened = open_case(world)
+    login_en(client, "anna")
+    content = b"%PDF-1.4\n informe tecnic \n%%EOF"
+    response = client.post(f"/expedients/{opened.expedient.id}/documents", content_type="multipart/form-data",
+                           data={"csrf_token": token(client), "file": (io.BytesIO(content), "informe.pdf"),
+                                 "title": "Informe tècnic", "tipo_documental": "TD13", "origin": "administration"})
+    assert response.status_code == 302
+    doc = db.session.execute(db.select(Document)).scalar_one()
+    assert (doc.title, doc.tipo_documental, doc.from_administration) == ("Informe tècnic", "TD13", True)
+    html = client.get(f"/expedients/{opened.expedient.id}").get_data(as_text=True)
+    assert "Informe tècnic" in html and "TD13" in html
+
+    download = client.get(f"/expedients/{opened.expedient.id}/documents/{doc.id}")
+    assert download.status_code == 200 and download.data == content
+    assert download.headers["Content-Type"] == "application/pdf"
+    assert download.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_upload_errors_are_readable(client, world):
+    opened = open_case(world)
+    login_en(client, "anna")
+    response = client.post(f"/expedients/{opened.expedient.id}/documents", content_type="multipart/form-data",
+                           data={"csrf_token": token(client), "file": (io.BytesIO(b"x"), "a.txt"),
+                                 "tipo_documental": "TD77"})
+    assert response.status_code == 422 and "Unknown document type TD77" in response.get_data(as_text=True)
+    assert _count(Document) == 0
+
+
+def test_document_of_another_expedient_is_not_served_through_this_one(client, world):
+    one, two = open_case(world), open_case(world, nif="00000000T")
+    login_en(client, "anna")
+    client.post(f"/expedients/{two.expedient.id}/documents", content_type="multipart/form-data",
+                data={"csrf_token": token(client), "file": (io.BytesIO(b"secret"), "a.txt"), "title": "A"})
+    doc = db.session.execute(db.select(Document)).scalar_one()
+    assert client.get(f"/expedients/{one.expedient.id}/documents/{doc.id}").status_code == 404
+
+
+def test_close_and_reopen_by_the_allowed_roles(client, world):
+    opened = open_case(world)
+    eid = opened.expedient.id
+    login_en(client, "toni")  # tècnic: may neither close nor reopen
+    assert client.post(f"/expedients/{eid}/close", data={"csrf_token": token(client)}).status_code == 403
+    client.post("/logout", data={"csrf_token": token(client)})
+
+    login_en(client, "anna")
+    assert "Close the expedient" in client.get(f"/expedients/{eid}").get_data(as_text=True)
+    assert client.post(f"/expedients/{eid}/close", data={"csrf_token": token(client)}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Expedient, eid).state == "E02"
+    page = client.get(f"/expedients/{eid}").get_data(as_text=True)
+    assert "Reopen" not in page  # a tramitador cannot reopen
+    assert client.post(f"/expedients/{eid}/reopen", data={"csrf_token": token(client),
+                                                          "reason": "Error material"}).status_code == 403
+    client.post("/logout", data={"csrf_token": token(client)})
+
+    login_en(client, "sergi")
+    short = client.post(f"/expedients/{eid}/reopen", data={"csrf_token": token(client), "reason": "no"})
+    assert short.status_code == 422 and "Give the reason for reopening" in short.get_data(as_text=True)
+    ok = client.post(f"/expedients/{eid}/reopen", data={"csrf_token": token(client),
+                                                         "reason": "Cal afegir l'informe que faltava"})
+    assert ok.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Expedient, eid).state == "E01"
+    assert "Cal afegir l&#39;informe que faltava" in client.get(f"/expedients/{eid}").get_data(as_text=True)
+
+
+def test_list_and_search(client, world):
+    one = open_case(world, subject="Llicència de gual", nif="12345678Z", name="Maria Garcia")
+    two = open_case(world, subject="Certificat", nif="B12345674", name="Construccions Segre SL")
+    login_en(client, "anna")
+    listing = client.get("/expedients").get_data(as_text=True)
+    assert one.expedient.number in listing and two.expedient.number in listing
+    found = client.get("/expedients?q=B12345674").get_data(as_text=True)
+    assert two.expedient.number in found and one.expedient.number not in found
+    partial = client.get("/expedients?q=gual", headers={"HX-Request": "true"}).get_data(as_text=True)
+    assert one.expedient.number in partial and "<html" not in partial
+
+
+def test_other_tenants_expedient_is_not_found_on_every_route(client, world):
+    opened = open_case(world)
+    eid = opened.expedient.id
+    login_en(client, "anna")
+    client.post(f"/expedients/{eid}/documents", content_type="multipart/form-data",
+                data={"csrf_token": token(client), "file": (io.BytesIO(b"x"), "a.txt"), "title": "A"})
+    doc = db.session.execute(db.select(Document)).scalar_one()
+    client.post("/logout", data={"csrf_token": token(client)})
+
+    login_en(client, "oriol")
+    t = token(client)
+    for path in (f"/expedients/{eid}", f"/expedients/{eid}/diagram.json", f"/expedients/{eid}/documents/{doc.id}"):
+        assert client.get(path).status_code == 404, path
+    for path in (f"/expedients/{eid}/close", f"/expedients/{eid}/reopen"):
+        assert client.post(path, data={"csrf_token": t, "reason": "Per provar-ho"}).status_code == 404, path
+    upload = client.post(f"/expedients/{eid}/documents", content_type="multipart/form-data",
+                         data={"csrf_token": t, "file": (io.BytesIO(b"x"), "b.txt"), "title": "B"})
+    assert upload.status_code == 404
+    # Nor can another tenant's procedure be used to open one here.
+    assert client.post("/expedients/new", data={"csrf_token": t, "process_model_id": 999999,
+                                                "subject": "x"}).status_code == 404
+    db.session.expire_all()
+    assert db.session.get(Expedient, eid).state == "E01" and _count(Document) == 1
+
+
+def test_opening_needs_an_opener_role(client, world):
+    login_en(client, "toni")
+    assert client.get("/expedients/new").status_code == 403
+    assert client.post("/expedients/new", data={"csrf_token": token(client), "subject": "x",
+                                                "process_model_id": world.model.id}).status_code == 403
+
+
+def test_posts_without_csrf_are_refused(client, world):
+    opened = open_case(world)
+    login_en(client, "anna")
+    assert client.post(f"/expedients/{opened.expedient.id}/close").status_code == 400
+    assert client.post("/expedients/new", data={"process_model_id": world.model.id, "subject": "x"}).status_code == 400
+    assert _count(Expedient) == 1 and db.session.get(Expedient, opened.expedient.id).state == "E01"
+
+
+def test_validation_failed_is_not_a_crash_for_unknown_ids(client, world):
+    login_en(client, "anna")
+    assert client.get("/expedients/999999").status_code == 404
+    assert ValidationFailed  # imported for readers: engine errors render as pages
+    assert _count(HumanTask) == 0

@@ -1,0 +1,124 @@
+"""The registry pages: books, a new incoming entry with its receipt, opening an expedient from it."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+
+from engine.db import db
+from engine.records.documents import Document
+from engine.records.expedients import Expedient
+from engine.records.parties import Party
+from engine.records.registry import RegistryEntry
+from tests.web_clerk import login_en, make_world, open_case, ready_task, token
+
+
+@pytest.fixture
+def world():
+    return make_world()
+
+
+def _new_entry(client, **extra):
+    data = {"csrf_token": token(client), "nif": "12345678Z", "party_name": "Maria Garcia",
+            "subject": "Sol·licitud de certificat d'empadronament", "channel": "in_person",
+            "tipo_documental": "TD14", "files": [(io.BytesIO(b"%PDF-1.4 sollicitud"), "sollicitud.pdf")]}
+    data.update(extra)
+    return client.post("/registry/new", content_type="multipart/form-data", data=data)
+
+
+def test_new_incoming_entry_with_party_attachment_and_receipt(client, world):
+    login_en(client, "anna")
+    assert 'name="files"' in client.get("/registry/new").get_data(as_text=True)
+    response = _new_entry(client)
+
+    assert response.status_code == 302
+    entry = db.session.execute(db.select(RegistryEntry)).scalar_one()
+    assert entry.number.startswith("E/") and entry.subject.startswith("Sol·licitud")
+    assert db.session.get(Party, entry.party_id).nif == "12345678Z"
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert entry.number in page and "sollicitud.pdf" in page
+
+    receipt = client.get(f"/registry/{entry.id}/receipt.pdf")
+    assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
+    assert receipt.headers["Content-Type"] == "application/pdf"
+    assert receipt.headers["Content-Disposition"].startswith("attachment")
+
+
+def test_invalid_entry_is_explained_and_not_numbered(client, world):
+    login_en(client, "anna")
+    bad_nif = _new_entry(client, nif="1234")
+    assert bad_nif.status_code == 422
+    assert "is not a valid Spanish identification number" in bad_nif.get_data(as_text=True)
+    no_subject = _new_entry(client, subject="")
+    assert no_subject.status_code == 422 and "This field is required." in no_subject.get_data(as_text=True)
+    assert db.session.execute(db.select(db.func.count()).select_from(RegistryEntry)).scalar_one() == 0
+    assert _new_entry(client).status_code == 302
+    assert db.session.execute(db.select(RegistryEntry.number)).scalar_one().endswith("/000001")
+
+
+def test_book_list_and_search(client, world):
+    login_en(client, "anna")
+    _new_entry(client)
+    _new_entry(client, nif="B12345674", party_name="Construccions Segre SL", subject="Llicència d'obres")
+    entries = db.session.execute(db.select(RegistryEntry).order_by(RegistryEntry.seq)).scalars().all()
+    listing = client.get("/registry").get_data(as_text=True)
+    assert all(e.number in listing for e in entries)
+    found = client.get("/registry?q=B12345674").get_data(as_text=True)
+    assert entries[1].number in found and entries[0].number not in found
+    outgoing = client.get(f"/registry?direction=S&year={entries[0].year}").get_data(as_text=True)
+    assert entries[0].number not in outgoing and "No entries in this book." in outgoing
+
+
+def test_open_an_expedient_from_an_entry(client, world):
+    login_en(client, "anna")
+    _new_entry(client)
+    entry = db.session.execute(db.select(RegistryEntry)).scalar_one()
+    html = client.get(f"/registry/{entry.id}").get_data(as_text=True)
+    assert "Open an expedient from this entry" in html
+
+    response = client.post(f"/registry/{entry.id}/open", data={
+        "csrf_token": token(client), "process_model_id": world.model.id, "subject": entry.subject})
+
+    assert response.status_code == 302
+    db.session.expire_all()
+    expedient = db.session.execute(db.select(Expedient)).scalar_one()
+    assert db.session.get(RegistryEntry, entry.id).expedient_id == expedient.id
+    docs = db.session.execute(db.select(Document).where(Document.expedient_id == expedient.id)).scalars().all()
+    assert {d.tipo_documental for d in docs} == {"TD14", "TD09"}  # the attachment and the receipt
+    assert ready_task(expedient.id).element_id == "Task_revisar"
+    page = client.get(f"/expedients/{expedient.id}").get_data(as_text=True)
+    assert "Maria Garcia" in page and entry.number in page
+    again = client.post(f"/registry/{entry.id}/open", data={
+        "csrf_token": token(client), "process_model_id": world.model.id})
+    assert again.status_code == 409
+
+
+def test_other_tenants_entry_is_not_found_and_roles_are_checked(client, world):
+    login_en(client, "anna")
+    _new_entry(client)
+    entry = db.session.execute(db.select(RegistryEntry)).scalar_one()
+    client.post("/logout", data={"csrf_token": token(client)})
+
+    login_en(client, "oriol")
+    t = token(client)
+    assert client.get(f"/registry/{entry.id}").status_code == 404
+    assert client.get(f"/registry/{entry.id}/receipt.pdf").status_code == 404
+    assert client.post(f"/registry/{entry.id}/open", data={"csrf_token": t,
+                                                            "process_model_id": world.model.id}).status_code == 404
+    assert entry.number not in client.get("/registry").get_data(as_text=True)
+    client.post("/logout", data={"csrf_token": t})
+
+    login_en(client, "toni")  # tècnic: no registry
+    assert client.get("/registry").status_code == 403
+    assert client.get(f"/registry/{entry.id}").status_code == 403
+    assert _new_entry(client).status_code == 403
+    assert "/registry" not in client.get("/").get_data(as_text=True)  # not in the top bar either
+
+
+def test_posts_without_csrf_are_refused(client, world):
+    login_en(client, "anna")
+    assert client.post("/registry/new", data={"subject": "x", "channel": "in_person"}).status_code == 400
+    opened = open_case(world)
+    assert opened.expedient.number
+    assert db.session.execute(db.select(db.func.count()).select_from(RegistryEntry)).scalar_one() == 0

@@ -1,0 +1,39 @@
+"""Bearer tokens: every /api/v1 call except the OpenAPI document acts as a token's user in
+the token's tenant. Cookies are ignored (so the API needs no CSRF token)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, jsonify, request
+
+from engine.db import db
+from engine.i18n import _
+from engine.tenancy.tokens import context_for_secret
+
+#: Endpoints anyone may read without a token.
+PUBLIC_ENDPOINTS = frozenset({"api.openapi"})
+
+
+def unauthorized() -> Any:
+    body = {"error": "unauthorized",
+            "message": _("Send a valid API token: Authorization: Bearer <token>. Create one on the API page.")}
+    response = jsonify(body)
+    response.status_code = 401
+    response.headers["WWW-Authenticate"] = 'Bearer realm="gee"'
+    return response
+
+
+def authenticate() -> Any:
+    """Before each API request: replace the session's identity with the token's (or refuse)."""
+    g.user, g.ctx = None, None
+    if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
+    ctx = context_for_secret(secret.strip(), request.accept_languages.best_match(("ca", "es", "en")))
+    if scheme.lower() != "bearer" or ctx is None:
+        db.session.rollback()
+        return unauthorized()
+    db.session.commit()  # last_used_at
+    g.ctx = ctx
+    return None

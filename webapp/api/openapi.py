@@ -1,0 +1,322 @@
+"""The OpenAPI 3.1 description of /api/v1, written by hand.
+
+tests/test_api_openapi.py checks that every /api/v1 route is described here and every path
+described here is a route, and validates the document against the OpenAPI 3.1 schema.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+JSON = "application/json"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
+    return {"description": description, "content": {JSON: {"schema": schema}}}
+
+
+def _id_param(name: str, what: str) -> dict[str, Any]:
+    return {"name": name, "in": "path", "required": True, "description": what,
+            "schema": {"type": "integer", "minimum": 1}}
+
+
+def _op(summary: str, op_id: str, responses: dict[str, Any], *, tag: str, **extra: Any) -> dict[str, Any]:
+    return {"summary": summary, "operationId": op_id, "tags": [tag], "responses": responses, **extra}
+
+
+_ERROR_RESPONSES = {
+    f"E{code}": _json(_ref("Error"), text)
+    for code, text in {
+        400: "The request was not understood",
+        401: "Missing, unknown or revoked token",
+        403: "The token's user may not do this",
+        404: "Not found (or of another municipality)",
+        409: "Someone else changed it first",
+        422: "Invalid data; `field` and `details` say where",
+    }.items()
+}
+
+_SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error", "message"],
+        "properties": {
+            "error": {"type": "string", "examples": ["not_found", "validation", "unauthorized"]},
+            "message": {"type": "string", "description": "In the caller's language (Accept-Language)"},
+            "field": {"type": "string"},
+            "details": {"type": "array", "items": {}},
+        },
+    },
+    "Me": {
+        "type": "object",
+        "properties": {
+            "user": {"type": "object", "properties": {"id": {"type": "integer"}, "username": {"type": "string"}}},
+            "tenant": {"type": "object",
+                       "properties": {"id": {"type": "integer"}, "code": {"type": "string"},
+                                      "name": {"type": "string"}}},
+            "roles": {"type": "array", "items": {"type": "string"}},
+        },
+    },
+    "ProcessModel": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "key": {"type": "string"},
+            "name": {"type": "string"},
+            "shared": {"type": "boolean"},
+            "published": {"type": "boolean"},
+            "latest_version": {"type": ["integer", "null"]},
+        },
+    },
+    "DeployResult": {
+        "type": "object",
+        "properties": {
+            "model_id": {"type": "integer"},
+            "key": {"type": "string"},
+            "version": {"type": "integer"},
+            "version_id": {"type": "integer"},
+            "created": {"type": "boolean", "description": "false when identical content was already deployed"},
+        },
+    },
+    "NewExpedient": {
+        "type": "object",
+        "required": ["process_model_id"],
+        "properties": {
+            "process_model_id": {"type": "integer", "description": "A published procedure; it starts at once"},
+            "subject": {"type": "string", "maxLength": 500,
+                        "description": "Required unless taken from the registry entry"},
+            "responsible_unit": {"type": "string"},
+            "registry_entry_id": {"type": "integer", "description": "An incoming entry the expedient takes over"},
+            "party": {
+                "type": "object",
+                "description": "The interested party, found by NIF or created",
+                "required": ["nif"],
+                "properties": {k: {"type": "string"} for k in
+                               ("nif", "name", "email", "phone", "address", "postal_code", "municipality")},
+            },
+        },
+    },
+    "Expedient": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "number": {"type": "string", "examples": ["2026/000001"]},
+            "eni_id": {"type": "string"},
+            "subject": {"type": "string"},
+            "state": {"type": "string", "enum": ["E01", "E02", "E03"]},
+            "classification": {"type": ["string", "null"]},
+            "process_model_id": {"type": ["integer", "null"]},
+            "responsible_unit": {"type": ["string", "null"]},
+            "opened_at": {"type": "string", "format": "date-time"},
+        },
+    },
+    "ExpedientDetail": {
+        "type": "object",
+        "properties": {
+            "expedient": _ref("Expedient"),
+            "parties": {"type": "array", "items": {"type": "object"}},
+            "documents": {"type": "array", "items": _ref("Document")},
+            "tasks": {"type": "array", "items": _ref("Task")},
+        },
+    },
+    "Opened": {
+        "type": "object",
+        "properties": {
+            "expedient": _ref("Expedient"),
+            "instance": {"type": ["object", "null"], "description": "The started procedure, if any"},
+        },
+    },
+    "Document": {
+        "type": "object",
+        "description": "ENI metadata of a document (never its bytes)",
+        "properties": {
+            "id": {"type": "integer"},
+            "expedient_id": {"type": ["integer", "null"]},
+            "title": {"type": "string"},
+            "file_name": {"type": "string"},
+            "content_type": {"type": "string"},
+            "size": {"type": "integer"},
+            "sha256": {"type": "string"},
+            "sha512": {"type": "string"},
+            "eni_id": {"type": "string"},
+            "tipo_documental": {"type": "string"},
+            "csv": {"type": ["string", "null"]},
+        },
+    },
+    "Task": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string"},
+            "element_id": {"type": "string"},
+            "state": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
+            "role": {"type": ["string", "null"]},
+            "assignee_id": {"type": ["integer", "null"]},
+            "expedient_id": {"type": ["integer", "null"]},
+            "instance_id": {"type": "integer"},
+            "form": {"type": ["string", "null"]},
+            "created_at": {"type": ["string", "null"], "format": "date-time"},
+            "due_at": {"type": ["string", "null"], "format": "date-time"},
+            "completed_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
+    "TaskDetail": {
+        "allOf": [_ref("Task"), {"type": "object", "properties": {"form_schema": {"type": ["object", "null"]}}}],
+    },
+    "InstanceSummary": {
+        "type": "object",
+        "properties": {
+            "instance_id": {"type": "integer"},
+            "status": {"type": "string"},
+            "ready_tasks": {"type": "array", "items": {"type": "object"}},
+            "incidents": {"type": "array", "items": {"type": "object"}},
+        },
+    },
+}
+
+_EXPEDIENT_ID = _id_param("expedient_id", "Expedient id")
+_DOCUMENT_ID = _id_param("document_id", "Document id")
+_TASK_ID = _id_param("task_id", "Task id")
+
+
+def _paths() -> dict[str, Any]:
+    auth = {"401": {"$ref": "#/components/responses/E401"}}
+
+    def err(*codes: int) -> dict[str, Any]:
+        return auth | {str(c): {"$ref": f"#/components/responses/E{c}"} for c in codes}
+
+    return {
+        "/api/v1/openapi.json": {
+            "get": _op("This document", "openapi", {"200": {"description": "OpenAPI 3.1 document"}},
+                       tag="meta", security=[])
+        },
+        "/api/v1/me": {
+            "get": _op("Who the token acts as", "me", {"200": _json(_ref("Me"), "The token's user and tenant")}
+                       | err(), tag="meta")
+        },
+        "/api/v1/process-models": {
+            "get": _op("Process models the tenant sees", "listProcessModels",
+                       {"200": _json({"type": "array", "items": _ref("ProcessModel")}, "Models")} | err(),
+                       tag="process models"),
+            "post": _op(
+                "Deploy a process model (BPMN with its forms, DMN files and templates)",
+                "deployProcessModel",
+                {"201": _json(_ref("DeployResult"), "Deployed"),
+                 "200": _json(_ref("DeployResult"), "Identical content was already deployed")}
+                | err(403, 422),
+                tag="process models",
+                requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["bpmn"],
+                    "properties": {
+                        "bpmn": {"type": "string", "contentMediaType": "application/octet-stream"},
+                        "forms": {"type": "array",
+                                  "items": {"type": "string", "contentMediaType": "application/octet-stream"}},
+                        "dmn": {"type": "array",
+                                "items": {"type": "string", "contentMediaType": "application/octet-stream"}},
+                        "templates": {"type": "array",
+                                      "items": {"type": "string", "contentMediaType": "application/octet-stream"}},
+                    }}}}},
+            ),
+        },
+        "/api/v1/expedients": {
+            "post": _op("Open an expedient (and start its procedure)", "openExpedient",
+                        {"201": _json(_ref("Opened"), "Opened")} | err(403, 404, 422), tag="expedients",
+                        requestBody={"required": True, "content": {JSON: {"schema": _ref("NewExpedient")}}}),
+        },
+        "/api/v1/expedients/{expedient_id}": {
+            "get": _op("An expedient with its parties, documents and tasks", "getExpedient",
+                       {"200": _json(_ref("ExpedientDetail"), "The expedient")} | err(404), tag="expedients",
+                       parameters=[_EXPEDIENT_ID]),
+        },
+        "/api/v1/expedients/{expedient_id}/documents": {
+            "post": _op(
+                "Add a document to an open expedient", "uploadDocument",
+                {"201": _json(_ref("Document"), "Stored")} | err(404, 409, 422), tag="documents",
+                parameters=[_EXPEDIENT_ID],
+                requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+                    "type": "object", "required": ["file", "title"],
+                    "properties": {
+                        "file": {"type": "string", "contentMediaType": "application/octet-stream"},
+                        "title": {"type": "string"},
+                        "tipo_documental": {"type": "string", "default": "TD99"},
+                        "from_administration": {"type": "boolean", "default": True},
+                    }}}}},
+            ),
+        },
+        "/api/v1/documents/{document_id}": {
+            "get": _op("A document's ENI metadata", "getDocument", {"200": _json(_ref("Document"), "Metadata")}
+                       | err(404), tag="documents", parameters=[_DOCUMENT_ID]),
+        },
+        "/api/v1/documents/{document_id}/content": {
+            "get": _op("A document's bytes (checked against its digests)", "downloadDocument",
+                       {"200": {"description": "The file", "content": {"application/octet-stream": {}}}}
+                       | err(404), tag="documents", parameters=[_DOCUMENT_ID]),
+        },
+        "/api/v1/tasks": {
+            "get": _op("My pending tasks (assigned to me or to one of my roles)", "listTasks",
+                       {"200": _json({"type": "array", "items": _ref("Task")}, "Tasks, most urgent first")}
+                       | err(), tag="tasks"),
+        },
+        "/api/v1/tasks/{task_id}": {
+            "get": _op("A task and the JSON Schema of its form", "getTask",
+                       {"200": _json(_ref("TaskDetail"), "The task")} | err(404), tag="tasks",
+                       parameters=[_TASK_ID]),
+        },
+        "/api/v1/tasks/{task_id}/claim": {
+            "post": _op("Take a task from the role's shared inbox", "claimTask",
+                        {"200": _json(_ref("Task"), "Claimed")} | err(403, 404, 409), tag="tasks",
+                        parameters=[_TASK_ID]),
+        },
+        "/api/v1/tasks/{task_id}/complete": {
+            "post": _op(
+                "Complete a task with its form data", "completeTask",
+                {"200": _json(_ref("InstanceSummary"), "Completed; what the procedure waits for now")}
+                | err(403, 404, 409, 422),
+                tag="tasks",
+                parameters=[_TASK_ID, {
+                    "name": "Idempotency-Key", "in": "header", "required": False,
+                    "description": "Retrying with the same key returns the first answer instead of failing",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 100}}],
+                requestBody={"required": True, "content": {JSON: {"schema": {
+                    "type": "object", "properties": {"data": {"type": "object"}}}}}},
+            ),
+        },
+    }
+
+
+_ENI_PATHS: dict[str, Any] = {
+    "/api/v1/expedients/{expedient_id}/eni": {
+        "get": _op("The expedient as an ENI electronic expedient (XML: index, signature, metadata)", "exportEni",
+                   {"200": {"description": "ENI XML", "content": {"application/xml": {}}},
+                    "401": {"$ref": "#/components/responses/E401"}, "404": {"$ref": "#/components/responses/E404"},
+                    "409": {"$ref": "#/components/responses/E409"}},
+                   tag="expedients", parameters=[_EXPEDIENT_ID]),
+    },
+}
+
+
+def spec() -> dict[str, Any]:
+    """The OpenAPI document."""
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "GEE API",
+            "version": "1.0.0",
+            "description": "Electronic case files of a municipality. Every call but this document needs "
+            "`Authorization: Bearer <token>`; a token acts as its user in one municipality. Ids of "
+            "another municipality answer 404.",
+            "license": {"name": "AGPL-3.0-or-later", "identifier": "AGPL-3.0-or-later"},
+        },
+        "servers": [{"url": "/"}],
+        "security": [{"bearer": []}],
+        "paths": _paths() | _ENI_PATHS,
+        "components": {
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
+            "schemas": _SCHEMAS,
+            "responses": _ERROR_RESPONSES,
+        },
+    }

@@ -1,0 +1,78 @@
+"""``gee eni export|import|index``: ENI exchange of expedients from a shell."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from engine.context import Context
+from engine.db import db
+from engine.eni.export import export_expedient
+from engine.eni.importer import import_expedient
+from engine.eni.index_pdf import foliated_index
+from engine.errors import GeeError
+from engine.records.documents import read_content
+from engine.records.expedients import find_by_number
+from webapp.commands.output import fail
+from webapp.commands.records import _tenant_by_code
+
+
+@click.group("eni")
+def eni_group() -> None:
+    """ENI (Esquema Nacional de Interoperabilidad) expedients."""
+
+
+@eni_group.command("export")
+@click.argument("number")
+@click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the ENI XML.")
+def export_command(number: str, tenant_code: str, output: Path) -> None:
+    """Write expedient NUMBER (e.g. 2026/000001) as ENI XML: signed index, metadata, documents."""
+    ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-export")
+    try:
+        xml = export_expedient(ctx, find_by_number(ctx, number).id)
+    except GeeError as err:
+        fail(err)
+    db.session.commit()  # audited
+    output.write_bytes(xml)
+    click.echo(f"{output}: {len(xml)} bytes")
+
+
+@eni_group.command("import")
+@click.argument("xml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
+def import_command(xml_file: Path, tenant_code: str) -> None:
+    """Import an ENI expedient (with its documents) exported by another system. Invalid input
+    is refused with the element at fault, and nothing is imported."""
+    ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-import")
+    try:
+        result = import_expedient(ctx, xml_file.read_bytes())
+    except GeeError as err:
+        db.session.rollback()
+        fail(err)
+    db.session.commit()
+    click.echo(f"imported {result.expedient.eni_id} as expedient {result.expedient.number} "
+               f"({result.documents} documents, state {result.expedient.state})")
+
+
+@eni_group.command("index")
+@click.argument("number")
+@click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the PDF.")
+def index_command(number: str, tenant_code: str, output: Path) -> None:
+    """Write the foliated index of expedient NUMBER (sealed PDF with CSV, Ley 39/2015 art. 70)."""
+    ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-index")
+    try:
+        doc = foliated_index(ctx, find_by_number(ctx, number).id)
+        content = read_content(ctx, doc.id)[1]
+    except GeeError as err:
+        fail(err)
+    db.session.commit()
+    output.write_bytes(content)
+    click.echo(f"{output}: CSV {doc.csv}")
+
+
+commands = [eni_group]

@@ -1,0 +1,261 @@
+"""Task forms from their JSON Schema: fields to render, submitted strings back to typed data,
+and validation errors in words a clerk understands, next to the field they concern.
+
+Widgets by property: ``enum`` -> select; ``boolean`` -> checkbox; ``integer``/``number`` ->
+number input; ``format: date`` -> date input; ``format: email`` -> e-mail input; ``format:
+textarea`` or ``maxLength`` > 200 -> textarea; ``format: document`` or ``contentMediaType`` ->
+file upload (the file becomes a Document of the expedient and the data keeps its id); arrays of
+objects -> repeatable rows; anything else -> a text input. Field names are ``data.<path>``
+(rows: ``data.<array>.<index>.<property>``); error paths use ``/`` like the engine's.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from jsonschema import Draft202012Validator
+from jsonschema.exceptions import ValidationError
+
+from engine.i18n import _
+from engine.runtime.form_formats import FORMAT_CHECKER
+
+PREFIX = "data"
+TEXTAREA_OVER = 200
+#: Blank rows offered after the filled ones, so arrays work without JavaScript.
+SPARE_ROWS = 2
+ROW_PLACEHOLDER = "__row__"
+
+#: Stores an uploaded file as a document of the expedient and returns the document's id.
+FileStore = Callable[[str, Any], int]
+
+
+@dataclass
+class Field:
+    name: str
+    path: str
+    label: str
+    widget: str
+    required: bool = False
+    help: str | None = None
+    value: Any = None
+    error: str | None = None
+    options: list[tuple[str, str]] = field(default_factory=list)
+    attrs: dict[str, Any] = field(default_factory=dict)
+    #: Arrays: the row fields (one list per row) and a template row named with ROW_PLACEHOLDER.
+    rows: list[list[Field]] = field(default_factory=list)
+    template: list[Field] = field(default_factory=list)
+
+    @property
+    def dom_id(self) -> str:
+        return "f-" + re.sub(r"[^A-Za-z0-9_-]", "-", self.name)
+
+
+def _widget(prop: Mapping[str, Any]) -> str:
+    kind = prop.get("type")
+    items = prop.get("items")
+    if kind == "array" and isinstance(items, Mapping) and items.get("type") == "object":
+        return "array"
+    if prop.get("format") == "document" or "contentMediaType" in prop:
+        return "file"
+    if "enum" in prop:
+        return "select"
+    if kind == "boolean":
+        return "checkbox"
+    if kind in ("integer", "number"):
+        return str(kind)
+    if prop.get("format") in ("date", "email"):
+        return str(prop["format"])
+    if prop.get("format") == "textarea" or int(prop.get("maxLength") or 0) > TEXTAREA_OVER:
+        return "textarea"
+    return "text"
+
+
+def _attrs(prop: Mapping[str, Any], widget: str) -> dict[str, Any]:
+    attrs: dict[str, Any] = {}
+    if widget in ("text", "textarea", "email"):
+        if "maxLength" in prop:
+            attrs["maxlength"] = prop["maxLength"]
+        if "minLength" in prop:
+            attrs["minlength"] = prop["minLength"]
+    if widget in ("integer", "number"):
+        attrs["step"] = "1" if widget == "integer" else "any"
+        for key, attr in (("minimum", "min"), ("maximum", "max")):
+            if key in prop:
+                attrs[attr] = prop[key]
+    if widget == "file" and prop.get("contentMediaType"):
+        attrs["accept"] = prop["contentMediaType"]
+    return attrs
+
+
+def _properties(schema: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]]:
+    props = schema.get("properties") or {}
+    return [(key, prop) for key, prop in props.items() if isinstance(prop, Mapping)]
+
+
+def build_fields(
+    schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None, errors: Mapping[str, str] | None = None,
+    *, name_prefix: str = PREFIX, path_prefix: str = "",
+) -> list[Field]:
+    """The fields of an object schema, filled with ``values`` and their ``errors`` (by path)."""
+    if not schema:
+        return []
+    values = values or {}
+    errors = errors or {}
+    required = set(schema.get("required") or [])
+    out = []
+    for key, prop in _properties(schema):
+        widget = _widget(prop)
+        path = f"{path_prefix}{key}"
+        one = Field(
+            name=f"{name_prefix}.{key}",
+            path=path,
+            label=str(prop.get("title") or key),
+            widget=widget,
+            required=key in required,
+            help=prop.get("description"),
+            value=values.get(key),
+            error=errors.get(path),
+            attrs=_attrs(prop, widget),
+        )
+        if widget == "select":
+            one.options = [(str(v), str(v)) for v in prop.get("enum") or []]
+        elif widget == "array":
+            item = prop["items"]
+            rows = [r for r in (values.get(key) or []) if isinstance(r, Mapping)]
+            one.rows = [
+                build_fields(item, row, errors, name_prefix=f"{one.name}.{i}", path_prefix=f"{path}/{i}/")
+                for i, row in enumerate([*rows, *([{}] * SPARE_ROWS)])
+            ]
+            one.template = build_fields(item, {}, {}, name_prefix=f"{one.name}.{ROW_PLACEHOLDER}",
+                                        path_prefix=f"{path}/{ROW_PLACEHOLDER}/")
+        out.append(one)
+    return out
+
+
+# -- submitted form -> typed data ----------------------------------------------------------------
+
+
+def _coerce_id(prop: Mapping[str, Any], doc_id: Any) -> Any:
+    return str(doc_id) if prop.get("type") == "string" else int(doc_id)
+
+
+def _parse_one(
+    prop: Mapping[str, Any], name: str, form: Mapping[str, Any], files: Mapping[str, Any],
+    store: FileStore | None, label: str,
+) -> tuple[Any, str | None, bool]:
+    """(value, error, present) of one field; ``present`` False means leave the key out."""
+    widget = _widget(prop)
+    if widget == "checkbox":
+        return name in form, None, True
+    if widget == "file":
+        upload = files.get(name)
+        if upload is not None and getattr(upload, "filename", "") and store is not None:
+            return _coerce_id(prop, store(label, upload)), None, True
+        existing = (form.get(f"{name}__existing") or "").strip()
+        return (_coerce_id(prop, existing), None, True) if existing.isdigit() else (None, None, False)
+    raw = (form.get(name) or "").strip()
+    if raw == "":
+        return None, None, False
+    if widget == "integer":
+        if re.fullmatch(r"[+-]?\d+", raw):
+            return int(raw), None, True
+        return raw, _("Enter a whole number."), True
+    if widget == "number":
+        try:
+            number = float(raw.replace(",", "."))
+        except ValueError:
+            return raw, _("Enter a number."), True
+        return (int(number) if number.is_integer() and re.fullmatch(r"[+-]?\d+", raw) else number), None, True
+    if widget == "select":
+        for option in prop.get("enum") or []:
+            if str(option) == raw:
+                return option, None, True
+        return raw, _("Choose one of the options."), True
+    return raw, None, True
+
+
+def _row_indexes(form: Mapping[str, Any], files: Mapping[str, Any], name: str) -> list[int]:
+    pattern = re.compile(re.escape(name) + r"\.(\d+)\.")
+    found = {int(m[1]) for key in [*form.keys(), *files.keys()] if (m := pattern.match(key))}
+    return sorted(found)
+
+
+def parse_submission(
+    schema: Mapping[str, Any] | None, form: Mapping[str, Any], files: Mapping[str, Any] | None = None,
+    store: FileStore | None = None, *, name_prefix: str = PREFIX, path_prefix: str = "",
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Typed data from the submitted strings, and the fields that could not be converted."""
+    data: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    files = files or {}
+    for key, prop in _properties(schema or {}):
+        name, path = f"{name_prefix}.{key}", f"{path_prefix}{key}"
+        if _widget(prop) == "array":
+            rows = []
+            for index in _row_indexes(form, files, name):
+                row, row_errors = parse_submission(
+                    prop["items"], form, files, store, name_prefix=f"{name}.{index}",
+                    path_prefix=f"{path}/{len(rows)}/",
+                )
+                if any(v not in (None, False, "") for v in row.values()) or row_errors:
+                    rows.append(row)
+                    errors.update(row_errors)
+            data[key] = rows
+            continue
+        value, error, present = _parse_one(prop, name, form, files, store, str(prop.get("title") or key))
+        if present:
+            data[key] = value
+        if error:
+            errors[path] = error
+    return data, errors
+
+
+# -- validation errors in the user's words -------------------------------------------------------
+
+
+def _message(error: ValidationError) -> tuple[str, str]:
+    path = "/".join(str(p) for p in error.absolute_path)
+    kind, value = error.validator, error.validator_value
+    if kind == "required":
+        missing = error.message.split("'")[1] if "'" in error.message else ""
+        return "/".join(p for p in (path, missing) if p), _("This field is required.")
+    if kind == "format":
+        formats = {
+            "date": _("Enter a valid date (day, month and year)."),
+            "email": _("Enter a valid e-mail address."),
+            "nif": _("Enter a valid NIF, NIE or CIF: check the letter or digit at the end."),
+        }
+        return path, formats.get(str(value), _("The value does not have the expected format."))
+    if kind == "type":
+        types = {"integer": _("Enter a whole number."), "number": _("Enter a number."),
+                 "string": _("Enter a text."), "boolean": _("Tick or untick the box.")}
+        return path, types.get(str(value), _("The value has the wrong type."))
+    messages = {
+        "minLength": lambda: _("Write at least %(n)s characters.", n=value),
+        "maxLength": lambda: _("Write at most %(n)s characters.", n=value),
+        "minimum": lambda: _("Enter %(n)s or more.", n=value),
+        "maximum": lambda: _("Enter %(n)s or less.", n=value),
+        "exclusiveMinimum": lambda: _("Enter more than %(n)s.", n=value),
+        "exclusiveMaximum": lambda: _("Enter less than %(n)s.", n=value),
+        "enum": lambda: _("Choose one of the options."),
+        "pattern": lambda: _("The value does not have the expected form."),
+        "minItems": lambda: _("Add at least %(n)s rows.", n=value),
+        "maxItems": lambda: _("Add at most %(n)s rows.", n=value),
+    }
+    make = messages.get(str(kind))
+    return path, make() if make else _("The value is not valid.")
+
+
+def explain_errors(schema: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dict[str, str]:
+    """Each invalid field's path and what to do about it, in the user's language (first error wins)."""
+    if not schema:
+        return {}
+    out: dict[str, str] = {}
+    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
+    for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
+        path, message = _message(error)
+        out.setdefault(path, message)
+    return out

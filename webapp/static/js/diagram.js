@@ -1,0 +1,27 @@
+// The expedient's procedure diagram: bpmn-js NavigatedViewer with done and current steps marked.
+(function () {
+  "use strict";
+  var container = document.getElementById("diagram");
+  if (!container || !window.BpmnJS) { return; }
+  fetch(container.dataset.src, { headers: { Accept: "application/json" }, credentials: "same-origin" })
+    .then(function (response) { return response.json(); })
+    .then(function (data) {
+      var viewer = new window.BpmnJS({ container: container });
+      return viewer.importXML(data.xml).then(function () {
+        var canvas = viewer.get("canvas");
+        var registry = viewer.get("elementRegistry");
+        canvas.zoom("fit-viewport", "auto");
+        data.completed.forEach(function (id) {
+          if (registry.get(id)) { canvas.addMarker(id, "gee-done"); }
+        });
+        data.current.forEach(function (id) {
+          if (registry.get(id)) { canvas.removeMarker(id, "gee-done"); canvas.addMarker(id, "gee-current"); }
+        });
+        container.dataset.loaded = "true";
+      });
+    })
+    .catch(function () {
+      container.textContent = container.dataset.error || "";
+      container.dataset.loaded = "error";
+    });
+})();

@@ -1,0 +1,147 @@
+"""Administració: incidents, users and roles, settings of the municipality; tenants for
+platform administrators."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import select
+
+from engine.db import db
+from engine.errors import ValidationFailed
+from engine.i18n import _, _l
+from engine.records.statistics import open_incidents
+from engine.runtime.instances import retry_incident, skip_incident
+from engine.tenancy import admin as tenancy
+from engine.tenancy.models import ROLES, Membership, Tenant, User
+from webapp.auth import login_required, roles_required
+from webapp.navigation import NavItem
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+NAV = [NavItem("admin.index", _l("Administration"), roles=("admin",), order=80)]
+
+
+def _done(message: str, target: str = "admin.index") -> Any:
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(target))
+
+
+def _tenant_users() -> list[User]:
+    stmt = (select(User).join(Membership, Membership.user_id == User.id)
+            .where(Membership.tenant_id == g.ctx.tenant_id).distinct().order_by(User.full_name))  # fmt: skip
+    return list(db.session.execute(stmt).scalars())
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(_l("Write the date as YYYY-MM-DD."), field=field) from None
+
+
+@bp.get("/")
+@roles_required("admin")
+def index() -> Any:
+    tenant = db.session.get(Tenant, g.ctx.tenant_id)
+    return render_template("admin/index.html", incidents=open_incidents(g.ctx), users=_tenant_users(), roles=ROLES,
+                           tenant=tenant, this_year=date.today().year)  # fmt: skip
+
+
+@bp.post("/incidents/<int:incident_id>/retry")
+@roles_required("admin")
+def retry(incident_id: int) -> Any:
+    retry_incident(g.ctx, incident_id)
+    flash(_("The step was run again."), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/incidents/<int:incident_id>/skip")
+@roles_required("admin")
+def skip(incident_id: int) -> Any:
+    skip_incident(g.ctx, incident_id, request.form.get("reason", ""))
+    flash(_("The step was skipped; the reason is in the audit trail."), "success")
+    return redirect(url_for("admin.index"))
+
+
+@bp.post("/users")
+@roles_required("admin")
+def add_user() -> Any:
+    form = request.form
+    spec = tenancy.NewUser(username=form.get("username", ""), full_name=form.get("full_name", ""),
+                           password=form.get("password", ""), email=form.get("email") or None)
+    user = tenancy.add_user(g.ctx, spec, request.form.getlist("roles"))
+    return _done(_("%(name)s can now log in.", name=user.full_name))
+
+
+@bp.post("/users/<int:user_id>/roles")
+@roles_required("admin")
+def grant(user_id: int) -> Any:
+    tenancy.grant_role(g.ctx, user_id, request.form.get("role", ""))
+    return _done(_("The role was granted."))
+
+
+@bp.post("/users/<int:user_id>/roles/<role>/revoke")
+@roles_required("admin")
+def revoke(user_id: int, role: str) -> Any:
+    tenancy.revoke_role(g.ctx, user_id, role)
+    return _done(_("The role was revoked."))
+
+
+@bp.post("/holidays")
+@roles_required("admin")
+def holidays() -> Any:
+    try:
+        year = int(request.form.get("year", ""))
+    except ValueError:
+        raise ValidationFailed(_l("Write the year with four digits."), field="year") from None
+    days = [_date(v, "dates") for v in request.form.getlist("dates") if v.strip()]
+    tenancy.set_local_holidays(g.ctx, year, days)
+    return _done(_("The local holidays of %(year)s are saved.", year=year))
+
+
+@bp.post("/signing-officers")
+@roles_required("admin")
+def signing_officers() -> Any:
+    def user_id(field: str) -> int | None:
+        value = request.form.get(field, "")
+        return int(value) if value.isdigit() else None
+
+    tenancy.set_signing_officers(g.ctx, alcalde=user_id("alcalde"), secretari=user_id("secretari"))
+    return _done(_("The signing officers are saved."))
+
+
+# -- platform administrators -----------------------------------------------------------------
+
+
+def _require_platform_admin() -> None:
+    if not g.ctx.platform_admin:
+        abort(403)
+
+
+@bp.get("/tenants")
+@login_required
+def tenants() -> Any:
+    _require_platform_admin()
+    rows = db.session.execute(select(Tenant).order_by(Tenant.name)).scalars().all()
+    return render_template("admin/tenants.html", tenants=rows)
+
+
+@bp.post("/tenants")
+@login_required
+def create_tenant() -> Any:
+    _require_platform_admin()
+    form = request.form
+    first_admin = tenancy.NewUser(
+        username=form.get("admin_username", ""), full_name=form.get("admin_full_name", ""),
+        password=form.get("admin_password", ""), email=form.get("admin_email") or None,
+    )
+    tenant = tenancy.create_tenant(
+        g.ctx, code=form.get("code", ""), name=form.get("name", ""), dir3=form.get("dir3", ""),
+        kind=form.get("kind", "ajuntament"), ine_code=form.get("ine_code") or None,
+        comarca=form.get("comarca") or None, aran=form.get("aran") == "on", first_admin=first_admin,
+    )  # fmt: skip
+    return _done(_("%(name)s is created with its first administrator.", name=tenant.name), "admin.tenants")

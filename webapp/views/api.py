@@ -1,0 +1,227 @@
+"""The JSON API, /api/v1: the same engine services the pages use, behind per-user tokens.
+
+Authentication is ``Authorization: Bearer <token>`` (see :mod:`webapp.api.auth`); cookies are
+ignored, so the blueprint is exempt from CSRF. Errors are JSON ``{error, message, field?,
+details?}`` (webapp/errors.py). The OpenAPI document is :mod:`webapp.api.openapi`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, g, jsonify, request
+
+from engine.db import as_utc, db
+from engine.eni.export import export_expedient
+from engine.errors import Forbidden, ValidationFailed
+from engine.i18n import _l
+from engine.records import documents as docs
+from engine.records.expedients import get_expedient, parties_of
+from engine.records.opening import PartyInput, open_and_start
+from engine.runtime import catalogue, instances
+from engine.runtime.deploy import deploy_uploaded
+from engine.runtime.inbox import InboxFilters, list_inbox, task_view
+from engine.runtime.worklist import task_dict, tasks_of_expedient
+from engine.tenancy.models import Tenant
+from webapp.api import openapi as openapi_doc
+from webapp.api.auth import authenticate
+from webapp.api.uploads import model_upload
+from webapp.security import csrf
+from webapp.views.eni import ENI_ROLES
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+bp.before_request(authenticate)
+
+
+def _plain(value: Any) -> Any:
+    """Datetimes as ISO 8601 (Flask would write HTTP dates), recursively."""
+    if isinstance(value, datetime):
+        moment = as_utc(value)
+        return moment.isoformat() if moment else None
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _ok(value: Any, status: int = 200) -> Any:
+    return jsonify(_plain(value)), status
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ValidationFailed(_l("Send a JSON object (Content-Type: application/json)."))
+    return body
+
+
+def _expedient_dict(expedient: Any) -> dict[str, Any]:
+    return {**expedient.summary(), "opened_at": expedient.opened_at}
+
+
+# -- meta ------------------------------------------------------------------------------------
+
+
+@bp.get("/openapi.json")
+def openapi() -> Any:
+    return jsonify(openapi_doc.spec())
+
+
+@bp.get("/me")
+def me() -> Any:
+    tenant = db.session.get(Tenant, g.ctx.tenant_id)
+    return _ok({
+        "user": {"id": g.ctx.user_id, "username": g.ctx.username},
+        "tenant": {"id": tenant.id, "code": tenant.code, "name": tenant.name} if tenant else None,
+        "roles": sorted(g.ctx.roles),
+    })  # fmt: skip
+
+
+# -- process models --------------------------------------------------------------------------
+
+
+@bp.get("/process-models")
+def list_process_models() -> Any:
+    out = []
+    for model in catalogue.list_models(g.ctx):
+        latest = catalogue.latest_version(model)
+        out.append({"id": model.id, "key": model.key, "name": model.name, "shared": model.shared,
+                    "published": model.published, "latest_version": latest.number if latest else None})  # fmt: skip
+    return _ok(out)
+
+
+@bp.post("/process-models")
+def deploy_process_model() -> Any:
+    upload = model_upload(request.files)
+    result = deploy_uploaded(g.ctx, upload.bpmn, forms=upload.forms, templates=upload.templates, dmn_files=upload.dmn)
+    if not result.ok or result.version is None:
+        db.session.rollback()
+        raise ValidationFailed(_l("The model has problems; nothing was deployed."), field="bpmn",
+                               details=result.problems)  # fmt: skip
+    version = result.version
+    answer = {"model_id": version.model_id, "key": version.model.key, "version": version.number,
+              "version_id": version.id, "created": result.created}  # fmt: skip
+    db.session.commit()
+    return _ok(answer, 201 if result.created else 200)
+
+
+# -- expedients ------------------------------------------------------------------------------
+
+
+def _party(body: dict[str, Any]) -> PartyInput | None:
+    party = body.get("party")
+    if party is None:
+        return None
+    if not isinstance(party, dict) or not party.get("nif"):
+        raise ValidationFailed(_l("The NIF/NIE/CIF is required."), field="party.nif")
+    fields = ("name", "email", "phone", "address", "postal_code", "municipality")
+    return PartyInput(nif=str(party["nif"]), **{k: str(party[k]) for k in fields if party.get(k) is not None})
+
+
+@bp.post("/expedients")
+def create_expedient() -> Any:
+    body = _body()
+    if body.get("process_model_id") is None:
+        raise ValidationFailed(_l("Choose the procedure."), field="process_model_id")
+    subject = body.get("subject")
+    opened = open_and_start(
+        g.ctx,
+        process_model_id=body["process_model_id"],
+        subject=None if subject is None else str(subject),
+        party=_party(body),
+        responsible_unit=body.get("responsible_unit"),
+        registry_entry_id=body.get("registry_entry_id"),
+    )
+    ready = [task_dict(t) for t in tasks_of_expedient(g.ctx, opened.expedient.id) if t.state == "ready"]
+    instance = {"instance_id": opened.instance.id, "status": opened.instance.status, "ready_tasks": ready}
+    return _ok({"expedient": _expedient_dict(opened.expedient), "instance": instance}, 201)
+
+
+@bp.get("/expedients/<int:expedient_id>")
+def show_expedient(expedient_id: int) -> Any:
+    expedient = get_expedient(g.ctx, expedient_id)
+    parties = [{**link.party.summary(), "role": link.role} for link in parties_of(g.ctx, expedient.id)]
+    return _ok({
+        "expedient": _expedient_dict(expedient),
+        "parties": parties,
+        "documents": [doc.meta() for doc in docs.list_documents(g.ctx, expedient.id)],
+        "tasks": [task_dict(t) for t in tasks_of_expedient(g.ctx, expedient.id)],
+    })  # fmt: skip
+
+
+@bp.get("/expedients/<int:expedient_id>/eni")
+def export_eni(expedient_id: int) -> Any:
+    if not set(ENI_ROLES) & set(g.ctx.roles):
+        raise Forbidden(_l("You do not have permission to do this."))
+    expedient = get_expedient(g.ctx, expedient_id)
+    xml = export_expedient(g.ctx, expedient.id)
+    db.session.commit()  # the export is audited
+    response = Response(xml, mimetype="application/xml")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{expedient.eni_id}.xml")
+    return response
+
+
+@bp.post("/expedients/<int:expedient_id>/documents")
+def upload_document(expedient_id: int) -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(_l("Choose a file."), field="file")
+    from_administration = request.form.get("from_administration", "true").strip().lower() not in ("false", "0", "no")
+    doc = docs.store_document(
+        g.ctx, get_expedient(g.ctx, expedient_id).id, upload.filename, upload.read(),
+        title=request.form.get("title", ""), tipo_documental=request.form.get("tipo_documental", "TD99"),
+        from_administration=from_administration, author=g.ctx.username,
+    )  # fmt: skip
+    db.session.commit()
+    return _ok(doc.meta(), 201)
+
+
+@bp.get("/documents/<int:document_id>")
+def show_document(document_id: int) -> Any:
+    return _ok(docs.get_document(g.ctx, document_id).meta())
+
+
+@bp.get("/documents/<int:document_id>/content")
+def download_document(document_id: int) -> Any:
+    doc, content = docs.read_content(g.ctx, document_id)
+    response = Response(content, mimetype=doc.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{doc.file_name}"'
+    return response
+
+
+# -- tasks -----------------------------------------------------------------------------------
+
+
+@bp.get("/tasks")
+def list_tasks() -> Any:
+    page = list_inbox(g.ctx, InboxFilters(), page=request.args.get("page", 1, type=int), per_page=100)
+    return _ok([
+        {"id": row.task_id, "name": row.task_name, "role": row.role, "assignee_id": row.assignee_id,
+         "created_at": row.created_at, "due_at": row.due_at, "deadline": str(row.status),
+         "expedient_id": row.expedient_id, "expedient_number": row.expedient_number, "subject": row.subject,
+         "procedure": row.procedure_name}
+        for row in page.rows
+    ])  # fmt: skip
+
+
+@bp.get("/tasks/<int:task_id>")
+def show_task(task_id: int) -> Any:
+    view = task_view(g.ctx, task_id)
+    return _ok({**task_dict(view.task), "form_schema": view.schema, "may_work": view.may_work})
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+def claim_task(task_id: int) -> Any:
+    return _ok(instances.claim(g.ctx, task_id))
+
+
+@bp.post("/tasks/<int:task_id>/complete")
+def complete_task(task_id: int) -> Any:
+    data = _body().get("data", {})
+    if not isinstance(data, dict):
+        raise ValidationFailed(_l("The task data must be a JSON object."), field="data")
+    idem_key = request.headers.get("Idempotency-Key") or None
+    return _ok(instances.complete_task(g.ctx, task_id, data, idem_key))

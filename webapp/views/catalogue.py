@@ -1,0 +1,139 @@
+"""Processos: the process designers' catalogue — upload and validate models, preview them, edit
+them in the modeler, publish or unpublish them, adopt shared ones."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+
+from engine.db import db
+from engine.errors import ValidationFailed
+from engine.i18n import _, _l
+from engine.records.statistics import running_instances_by_version
+from engine.runtime import catalogue
+from engine.runtime.deploy import DeployResult, deploy_uploaded
+from engine.runtime.models import ProcessModel, ProcessVersion
+from webapp.api.uploads import model_upload
+from webapp.auth import roles_required
+from webapp.navigation import NavItem
+
+bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
+
+DESIGNERS = catalogue.DESIGNER_ROLES
+NAV = [NavItem("catalogue.index", _l("Processes"), roles=DESIGNERS, order=70)]
+
+
+def has_diagram(bpmn_xml: str) -> bool:
+    """Whether the BPMN carries diagram interchange (shapes to draw); models written by hand
+    often have none, and then there is nothing to preview."""
+    return "BPMNShape" in bpmn_xml
+
+
+def _report(result: DeployResult, status: int = 422, model: ProcessModel | None = None) -> Any:
+    db.session.rollback()
+    return render_template("catalogue/report.html", problems=result.problems, model=model), status
+
+
+def _deployed(result: DeployResult) -> Any:
+    version = result.version
+    assert version is not None
+    db.session.commit()
+    if result.created:
+        flash(_("Version %(number)s of %(name)s is deployed.", number=version.number, name=version.model.name),
+              "success")  # fmt: skip
+    else:
+        flash(_("This content was already deployed as version %(number)s.", number=version.number), "info")
+    return redirect(url_for("catalogue.model", model_id=version.model_id))
+
+
+@bp.get("/")
+@roles_required(*DESIGNERS)
+def index() -> Any:
+    models = catalogue.list_models(g.ctx)
+    own = [m for m in models if not m.shared]
+    adopted_keys = {m.key for m in own}
+    shared = [m for m in models if m.shared]
+    latest = {m.id: catalogue.latest_version(m) for m in models}
+    return render_template("catalogue/index.html", own=own, shared=shared, latest=latest, adopted_keys=adopted_keys)
+
+
+@bp.post("/deploy")
+@roles_required(*DESIGNERS)
+def deploy() -> Any:
+    upload = model_upload(request.files)
+    result = deploy_uploaded(g.ctx, upload.bpmn, forms=upload.forms, templates=upload.templates, dmn_files=upload.dmn)
+    return _deployed(result) if result.ok else _report(result)
+
+
+@bp.get("/<int:model_id>")
+@roles_required(*DESIGNERS)
+def model(model_id: int) -> Any:
+    found = catalogue.get_model(g.ctx, model_id)
+    versions = list(reversed(found.versions))
+    running = running_instances_by_version(g.ctx, [v.id for v in versions])
+    shown = _version_of(found, request.args.get("version", type=int))
+    return render_template("catalogue/model.html", model=found, versions=versions, running=running, shown=shown,
+                           has_diagram=bool(shown and has_diagram(shown.bpmn_xml)))  # fmt: skip
+
+
+def _version_of(model: ProcessModel, number: int | None) -> ProcessVersion | None:
+    if number is None:
+        return catalogue.latest_version(model)
+    return next((v for v in model.versions if v.number == number), catalogue.latest_version(model))
+
+
+@bp.get("/versions/<int:version_id>.bpmn")
+@roles_required(*DESIGNERS)
+def version_xml(version_id: int) -> Any:
+    version = catalogue.get_version(g.ctx, version_id)
+    return Response(version.bpmn_xml, mimetype="application/xml")
+
+
+@bp.post("/<int:model_id>/publish")
+@roles_required(*DESIGNERS)
+def publish(model_id: int) -> Any:
+    found = catalogue.publish(g.ctx, model_id)
+    db.session.commit()
+    flash(_("%(name)s is published: new expedients can use it.", name=found.name), "success")
+    return redirect(url_for("catalogue.model", model_id=found.id))
+
+
+@bp.post("/<int:model_id>/unpublish")
+@roles_required(*DESIGNERS)
+def unpublish(model_id: int) -> Any:
+    found = catalogue.unpublish(g.ctx, model_id)
+    db.session.commit()
+    flash(_("%(name)s is no longer published; running instances go on.", name=found.name), "success")
+    return redirect(url_for("catalogue.model", model_id=found.id))
+
+
+@bp.post("/<int:model_id>/adopt")
+@roles_required(*DESIGNERS)
+def adopt(model_id: int) -> Any:
+    adopted = catalogue.adopt_shared(g.ctx, model_id)
+    db.session.commit()
+    flash(_("%(name)s is now a model of this municipality.", name=adopted.name), "success")
+    return redirect(url_for("catalogue.model", model_id=adopted.id))
+
+
+@bp.route("/<int:model_id>/modeler", methods=["GET", "POST"])
+@roles_required(*DESIGNERS)
+def modeler(model_id: int) -> Any:
+    found = catalogue.get_model(g.ctx, model_id)
+    catalogue.require_designer(g.ctx, found)
+    previous = catalogue.latest_version(found)
+    if previous is None:
+        raise ValidationFailed(_l("The model has no version to edit."))
+    if request.method == "POST":
+        xml = request.form.get("bpmn_xml", "")
+        # The new version keeps the forms, templates and decision tables of the one it edits.
+        result = deploy_uploaded(g.ctx, xml, forms=previous.forms, templates=previous.templates,
+                                 dmn_files=previous.dmn_files, shared=found.shared)  # fmt: skip
+        if result.ok:
+            return _deployed(result)
+        db.session.rollback()
+        return render_template("catalogue/modeler.html", model=found, version=previous, xml=xml,
+                               problems=result.problems), 422  # fmt: skip
+    return render_template("catalogue/modeler.html", model=found, version=previous, xml=previous.bpmn_xml,
+                           problems=[])  # fmt: skip

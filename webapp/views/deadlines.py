@@ -1,0 +1,60 @@
+"""Termini: the deadline calculator (working days, natural days or months) with its explanation."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, g, render_template, request
+
+from engine.calendar import TenantCalendar, local_date
+from engine.db import db, utcnow
+from engine.errors import NotFound, ValidationFailed
+from engine.i18n import _l
+from engine.runtime.deadlines import TermUnit, explain_term
+from engine.tenancy.models import Tenant
+from webapp.auth import login_required
+from webapp.navigation import NavItem
+
+bp = Blueprint("deadlines", __name__)
+
+NAV = [NavItem("deadlines.calculator", _l("Deadlines"), order=60)]
+
+
+def _date(value: str, field: str) -> date:
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(_l("Enter a valid date (day, month and year)."), field=field) from None
+
+
+def _extra_days(text: str) -> frozenset[date]:
+    return frozenset(_date(part, "extra") for part in text.replace(",", " ").split())
+
+
+@bp.get("/deadlines")
+@login_required
+def calculator() -> Any:
+    tenant = db.session.get(Tenant, g.ctx.tenant_id)
+    if tenant is None:
+        raise NotFound(_l("Not found."))
+    args = request.args
+    result, error = None, None
+    if args.get("start"):
+        try:
+            start = _date(args["start"], "start")
+            try:
+                amount = int(args.get("amount", ""))
+            except ValueError:
+                raise ValidationFailed(_l("Enter a whole number."), field="amount") from None
+            extra = _extra_days(args.get("extra", ""))
+            local = frozenset(date.fromisoformat(d) for d in tenant.holiday_dates())
+            calendar = TenantCalendar.for_tenant(tenant)
+            if extra:
+                calendar = calendar.union(TenantCalendar(extra, aran=bool(tenant.aran)))
+            result = explain_term(calendar, start, args.get("unit", TermUnit.WORKING_DAYS.value), amount,
+                                  local_holidays=local, extra_holidays=extra)
+        except ValidationFailed as err:
+            error = err
+    return render_template("deadlines/calculator.html", tenant=tenant, args=args, result=result, error=error,
+                           today=local_date(utcnow()), units=list(TermUnit)), 422 if error else 200

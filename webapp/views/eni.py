@@ -1,0 +1,63 @@
+"""ENI exchange from the web: an expedient's ENI XML and foliated index, and importing an ENI
+expedient from another system."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+
+from engine.db import db
+from engine.eni.export import export_expedient
+from engine.eni.importer import import_expedient
+from engine.eni.index_pdf import foliated_index
+from engine.errors import GeeError, ValidationFailed
+from engine.i18n import _, _l
+from engine.records.documents import read_content
+from engine.records.expedients import get_expedient
+from webapp.auth import roles_required
+
+bp = Blueprint("eni", __name__)
+
+ENI_ROLES = ("tramitador", "secretari", "alcalde", "admin")
+
+
+@bp.get("/expedients/<int:expedient_id>/eni.xml")
+@roles_required(*ENI_ROLES)
+def export(expedient_id: int) -> Any:
+    expedient = get_expedient(g.ctx, expedient_id)
+    xml = export_expedient(g.ctx, expedient.id)
+    db.session.commit()  # audited
+    response = Response(xml, mimetype="application/xml")
+    response.headers.set("Content-Disposition", "attachment", filename=f"{expedient.eni_id}.xml")
+    return response
+
+
+@bp.get("/expedients/<int:expedient_id>/foliated-index.pdf")
+@roles_required(*ENI_ROLES)
+def foliated(expedient_id: int) -> Any:
+    doc = foliated_index(g.ctx, expedient_id)
+    db.session.commit()
+    _, content = read_content(g.ctx, doc.id)
+    response = Response(content, mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "attachment", filename=doc.file_name)
+    return response
+
+
+@bp.route("/eni/import", methods=["GET", "POST"])
+@roles_required(*ENI_ROLES)
+def upload() -> Any:
+    if request.method == "GET":
+        return render_template("eni/import.html", error=None)
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed(_l("Choose a file to upload."), field="file")
+        result = import_expedient(g.ctx, upload.read())
+        db.session.commit()
+    except GeeError as err:
+        db.session.rollback()
+        return render_template("eni/import.html", error=str(err)), err.status
+    flash(_("Expedient %(id)s imported with %(count)s documents.", id=result.expedient.eni_id,
+            count=result.documents), "success")
+    return redirect(url_for("expedients.show", expedient_id=result.expedient.id))

@@ -1,0 +1,159 @@
+"""Expedients: list and search, open one (with its procedure), its page, documents, close/reopen."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
+
+from engine.db import db
+from engine.errors import NotFound, ValidationFailed
+from engine.i18n import _, _l
+from engine.records import expedients
+from engine.records.documents import TIPOS_DOCUMENTALES, read_content, store_document
+from engine.records.dossier import diagram, dossier, recent_expedients
+from engine.records.opening import PartyInput, open_and_start
+from engine.records.parties import find_party_by_nif, normalise_nif
+from engine.runtime.catalogue import list_models
+from engine.runtime.inbox import first_parties
+from webapp.auth import login_required, roles_required
+from webapp.navigation import NavItem
+
+bp = Blueprint("expedients", __name__)
+
+NAV = [NavItem("expedients.index", _l("Expedients"), order=20)]
+
+OPENER_ROLES = tuple(sorted(expedients.OPENERS))
+
+
+@bp.get("/expedients")
+@login_required
+def index() -> Any:
+    q = request.args.get("q", "")[:100]
+    found = expedients.search_expedients(g.ctx, q) if q.strip() else recent_expedients(g.ctx)
+    template = "expedients/_list.html" if request.headers.get("HX-Request") else "expedients/index.html"
+    return render_template(template, expedients=found, q=q, parties=first_parties(g.ctx, [e.id for e in found]),
+                           may_open=bool(set(OPENER_ROLES) & g.ctx.roles))
+
+
+# -- opening -------------------------------------------------------------------------------------
+
+
+def published_procedures() -> list[Any]:
+    return [m for m in list_models(g.ctx) if m.published]
+
+
+def _party_from_form(form: Any) -> PartyInput | None:
+    nif = (form.get("nif") or "").strip()
+    if not nif:
+        return None
+    return PartyInput(
+        nif=nif, name=form.get("party_name", ""), email=form.get("email") or None, phone=form.get("phone") or None,
+        address=form.get("address") or None, postal_code=form.get("postal_code") or None,
+        municipality=form.get("municipality") or None,
+    )
+
+
+@bp.route("/expedients/new", methods=["GET", "POST"])
+@roles_required(*OPENER_ROLES)
+def new() -> Any:
+    form = request.form if request.method == "POST" else {}
+    error: ValidationFailed | None = None
+    if request.method == "POST" and not form.get("process_model_id"):
+        error = ValidationFailed(_l("Choose a procedure from the list."), field="process_model_id")
+    elif request.method == "POST":
+        try:
+            opened = open_and_start(
+                g.ctx,
+                process_model_id=form.get("process_model_id"),
+                subject=form.get("subject", ""),
+                party=_party_from_form(form),
+                responsible_unit=form.get("responsible_unit") or None,
+            )
+        except ValidationFailed as err:
+            error = err
+        else:
+            flash(_("Expedient %(number)s opened and its procedure started.", number=opened.expedient.number),
+                  "success")
+            return redirect(url_for("expedients.show", expedient_id=opened.expedient.id))
+    return render_template("expedients/new.html", procedures=published_procedures(), form=form, error=error,
+                           party=None), 422 if error else 200
+
+
+@bp.get("/parties/lookup")
+@login_required
+def party_lookup() -> Any:
+    """htmx: the party with this NIF, or the fields to add one, or why the NIF is not valid."""
+    nif = request.args.get("nif", "")
+    try:
+        normalise_nif(nif)
+        party = find_party_by_nif(g.ctx, nif)
+        error = None
+    except ValidationFailed as err:
+        party, error = None, str(err)
+    return render_template("expedients/_party.html", nif=nif, party=party, error=error, form=request.args)
+
+
+# -- the expedient page ----------------------------------------------------------------------------
+
+
+@bp.get("/expedients/<int:expedient_id>")
+@login_required
+def show(expedient_id: int) -> Any:
+    return render_template("expedients/show.html", d=dossier(g.ctx, expedient_id), tipos=TIPOS_DOCUMENTALES)
+
+
+@bp.get("/expedients/<int:expedient_id>/diagram.json")
+@login_required
+def diagram_json(expedient_id: int) -> Any:
+    found = diagram(g.ctx, expedient_id)
+    if found is None:
+        raise NotFound(_l("This expedient has no process."))
+    return jsonify(found.to_dict())
+
+
+@bp.post("/expedients/<int:expedient_id>/documents")
+@roles_required(*OPENER_ROLES, "tecnic")
+def upload(expedient_id: int) -> Any:
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(_l("Choose a file to upload."), field="file")
+    doc = store_document(
+        g.ctx, expedient_id, upload.filename, upload.read(),
+        title=request.form.get("title") or upload.filename,
+        tipo_documental=request.form.get("tipo_documental", "TD99"),
+        from_administration=request.form.get("origin") != "citizen",
+    )
+    db.session.commit()
+    flash(_("Document %(title)s added to the expedient.", title=doc.title), "success")
+    return redirect(url_for("expedients.show", expedient_id=expedient_id) + "#documents")
+
+
+@bp.get("/expedients/<int:expedient_id>/documents/<int:document_id>")
+@login_required
+def download(expedient_id: int, document_id: int) -> Any:
+    expedient = expedients.get_expedient(g.ctx, expedient_id)
+    doc, content = read_content(g.ctx, document_id)
+    if doc.expedient_id != expedient.id:
+        raise NotFound(_l("Not found."))
+    response = Response(content, mimetype=doc.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=doc.file_name)
+    return response
+
+
+@bp.post("/expedients/<int:expedient_id>/close")
+@login_required
+def close(expedient_id: int) -> Any:
+    expedient = expedients.close_expedient(g.ctx, expedient_id)
+    db.session.commit()
+    flash(_("Expedient %(number)s closed.", number=expedient.number), "success")
+    return redirect(url_for("expedients.show", expedient_id=expedient_id))
+
+
+@bp.post("/expedients/<int:expedient_id>/reopen")
+@login_required
+def reopen(expedient_id: int) -> Any:
+    expedient = expedients.reopen_expedient(g.ctx, expedient_id, request.form.get("reason", ""))
+    db.session.commit()
+    flash(_("Expedient %(number)s reopened.", number=expedient.number), "success")
+    return redirect(url_for("expedients.show", expedient_id=expedient_id))

@@ -1,0 +1,111 @@
+"""Registre: the books of incoming and outgoing entries, a new incoming entry, its receipt,
+and opening an expedient from an entry."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+
+from engine.calendar import local_date
+from engine.db import db, utcnow
+from engine.errors import NotFound, ValidationFailed
+from engine.i18n import _, _l
+from engine.records.documents import TIPOS_DOCUMENTALES, read_content
+from engine.records.opening import open_and_start
+from engine.records.parties import find_or_create_party
+from engine.records.registry import Channel, Direction, Upload, get_entry, register_incoming
+from engine.records.registry_book import search_entries, years_with_entries
+from webapp.auth import roles_required
+from webapp.navigation import NavItem
+from webapp.views.expedients import OPENER_ROLES, published_procedures
+
+bp = Blueprint("registry", __name__)
+
+NAV = [NavItem("registry.index", _l("Registry"), roles=OPENER_ROLES, order=30)]
+
+
+@bp.get("/registry")
+@roles_required(*OPENER_ROLES)
+def index() -> Any:
+    direction = request.args.get("direction", Direction.INCOMING.value)
+    if direction not in tuple(Direction):
+        direction = Direction.INCOMING.value
+    this_year = local_date(utcnow()).year
+    try:
+        year = int(request.args.get("year") or this_year)
+    except ValueError:
+        year = this_year
+    q = request.args.get("q", "")[:100]
+    entries = search_entries(g.ctx, direction, year, q)
+    years = sorted({this_year, year, *years_with_entries(g.ctx)}, reverse=True)
+    template = "registry/_list.html" if request.headers.get("HX-Request") else "registry/index.html"
+    return render_template(template, entries=entries, direction=direction, year=year, years=years, q=q)
+
+
+@bp.route("/registry/new", methods=["GET", "POST"])
+@roles_required(*OPENER_ROLES)
+def new() -> Any:
+    form = request.form if request.method == "POST" else {}
+    error = None
+    if request.method == "POST":
+        try:
+            party_id = None
+            if (form.get("nif") or "").strip():
+                party_id = find_or_create_party(
+                    g.ctx, form["nif"], form.get("party_name", ""), email=form.get("email") or None,
+                    phone=form.get("phone") or None, address=form.get("address") or None,
+                    postal_code=form.get("postal_code") or None, municipality=form.get("municipality") or None,
+                ).id
+            uploads = [
+                Upload(f.filename or "document", f.read(), tipo_documental=form.get("tipo_documental", "TD14"))
+                for f in request.files.getlist("files") if f.filename
+            ]
+            entry = register_incoming(
+                g.ctx, subject=form.get("subject", ""), channel=form.get("channel", Channel.IN_PERSON.value),
+                party_id=party_id, sender=form.get("sender") or None, summary=form.get("summary") or None,
+                uploads=uploads, locale=str(g.ctx.locale or "ca"),
+            )
+            db.session.commit()
+        except ValidationFailed as err:
+            db.session.rollback()
+            error = err
+        else:
+            flash(_("Entry %(number)s registered. Its receipt is ready to download.", number=entry.number), "success")
+            return redirect(url_for("registry.show", entry_id=entry.id))
+    return render_template("registry/new.html", form=form, error=error, channels=list(Channel),
+                           tipos=TIPOS_DOCUMENTALES), 422 if error else 200
+
+
+@bp.get("/registry/<int:entry_id>")
+@roles_required(*OPENER_ROLES)
+def show(entry_id: int) -> Any:
+    entry = get_entry(g.ctx, entry_id)
+    return render_template("registry/show.html", entry=entry, procedures=published_procedures())
+
+
+@bp.get("/registry/<int:entry_id>/receipt.pdf")
+@roles_required(*OPENER_ROLES)
+def receipt(entry_id: int) -> Any:
+    entry = get_entry(g.ctx, entry_id)
+    if entry.receipt_document_id is None:
+        raise NotFound(_l("This entry has no receipt."))
+    doc, content = read_content(g.ctx, entry.receipt_document_id)
+    response = Response(content, mimetype=doc.content_type)
+    name = f"justificant-{entry.number.replace('/', '-')}.pdf"
+    response.headers.set("Content-Disposition", "attachment", filename=name)
+    return response
+
+
+@bp.post("/registry/<int:entry_id>/open")
+@roles_required(*OPENER_ROLES)
+def open_expedient(entry_id: int) -> Any:
+    if not request.form.get("process_model_id"):
+        raise ValidationFailed(_l("Choose a procedure from the list."), field="process_model_id")
+    opened = open_and_start(
+        g.ctx, process_model_id=request.form["process_model_id"], subject=request.form.get("subject") or None,
+        responsible_unit=request.form.get("responsible_unit") or None, registry_entry_id=entry_id,
+    )
+    flash(_("Expedient %(number)s opened from the entry and its procedure started.",
+            number=opened.expedient.number), "success")
+    return redirect(url_for("expedients.show", expedient_id=opened.expedient.id))

@@ -1,0 +1,254 @@
+"""The citizen e-office (seu electrònica) of each municipality: /seu/<tenant_code>/…
+
+Public: the list of municipalities, each one's procedure catalogue and procedure sheets.
+Identified citizens (OpenID Connect, see :mod:`webapp.seu.oidc`): file a request, "la meva
+carpeta" (their expedients, documents, receipts), answer a requeriment, notifications.
+Anything not theirs answers 404. Views only call :mod:`engine.citizens` services.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from authlib.integrations.base_client.errors import OAuthError
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask_babel import get_locale
+from sqlalchemy import select
+
+from engine.citizens import carpeta, filing, notices
+from engine.citizens.identity import citizen_context, identity_from_claims, tenant_by_code
+from engine.citizens.procedures import get_procedure, list_procedures
+from engine.db import db
+from engine.errors import ValidationFailed
+from engine.i18n import _
+from engine.records.registry import Upload
+from engine.tenancy.models import Tenant
+from webapp.seu import oidc
+from webapp.seu.forms import fields_for, typed_values
+from webapp.seu.session import NEXT_KEY, citizen_required, current_citizen, log_in, log_out, safe_next
+
+bp = Blueprint("seu", __name__, url_prefix="/seu")
+bp.record_once(lambda state: oidc.init_app(state.app))
+
+
+@bp.url_value_preprocessor
+def _tenant(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    code = (values or {}).get("tenant_code")
+    g.seu_tenant = tenant_by_code(code) if code else None
+
+
+@bp.context_processor
+def _globals() -> dict[str, Any]:
+    return {"seu_tenant": g.get("seu_tenant"), "citizen": current_citizen()}
+
+
+def _locale() -> str:
+    return str(get_locale() or "ca")
+
+
+def _ctx() -> Any:
+    return citizen_context(g.seu_tenant, g.citizen, _locale())
+
+
+def _uploads(field: str = "documents") -> list[Upload]:
+    return [
+        Upload(filename=f.filename or "document", content=f.read(), title=f.filename or None, tipo_documental="TD99")
+        for f in request.files.getlist(field)
+        if f and f.filename
+    ]
+
+
+def _errors(exc: ValidationFailed) -> dict[str, str]:
+    details = getattr(exc, "details", None) or []
+    out = {d.field.removeprefix("/"): d.message for d in details if getattr(d, "field", None)}
+    if exc.field and exc.field not in out:
+        out[exc.field] = str(exc)
+    return out
+
+
+# --------------------------------------------------------------------------- public pages
+
+
+@bp.get("/")
+def municipalities() -> Any:
+    tenants = db.session.execute(
+        select(Tenant).where(Tenant.active.is_(True), Tenant.kind != "provincial").order_by(Tenant.name)
+    ).scalars()
+    return render_template("seu/municipalities.html", tenants=list(tenants))
+
+
+@bp.get("/<tenant_code>/")
+def home(tenant_code: str) -> Any:
+    return render_template("seu/home.html", procedures=list_procedures(g.seu_tenant.id, _locale()))
+
+
+@bp.get("/<tenant_code>/tramits/<key>")
+def procedure(tenant_code: str, key: str) -> Any:
+    return render_template("seu/procedure.html", procedure=get_procedure(g.seu_tenant.id, key, _locale()))
+
+
+# --------------------------------------------------------------------------- identity
+
+
+@bp.get("/<tenant_code>/entrar")
+def login(tenant_code: str) -> Any:
+    if current_citizen() is not None:
+        return redirect(safe_next(request.args.get("next"), url_for("seu.folder", tenant_code=tenant_code)))
+    client = oidc.client()
+    if client is None:
+        return render_template("seu/login_unavailable.html"), 503
+    session[NEXT_KEY] = safe_next(request.args.get("next"), url_for("seu.folder", tenant_code=tenant_code))
+    return client.authorize_redirect(url_for("seu.callback", _external=True))
+
+
+@bp.get("/auth/callback")
+def callback() -> Any:
+    client = oidc.client()
+    if client is None:
+        abort(404)
+    try:
+        token = client.authorize_access_token()
+    except OAuthError:
+        flash(_("The identification could not be completed. Please try again."), "danger")
+        return redirect(url_for("seu.municipalities"))
+    claims = token.get("userinfo") or {}
+    log_in(identity_from_claims(claims))
+    return redirect(safe_next(session.pop(NEXT_KEY, None), url_for("seu.municipalities")))
+
+
+@bp.post("/<tenant_code>/sortir")
+def logout(tenant_code: str) -> Any:
+    log_out()
+    flash(_("You have left the e-office."), "info")
+    return redirect(url_for("seu.home", tenant_code=tenant_code))
+
+
+# --------------------------------------------------------------------------- filing
+
+
+@bp.route("/<tenant_code>/tramits/<key>/sollicitud", methods=["GET", "POST"])
+@citizen_required
+def file_request(tenant_code: str, key: str) -> Any:
+    proc = get_procedure(g.seu_tenant.id, key, _locale())
+    if not proc.online or proc.start_form is None:
+        abort(404)
+    values: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        values = typed_values(proc.start_form, request.form)
+        represented = None
+        if request.form.get("on_behalf"):
+            represented = filing.Represented(request.form.get("represented_nif", ""),
+                                             request.form.get("represented_name", ""))  # fmt: skip
+        try:
+            if represented is not None and not represented.name.strip():
+                raise ValidationFailed(_("The name is required."), field="represented_name")
+            done = filing.file_request(g.seu_tenant, g.citizen, key, values, _uploads(), represented=represented,
+                                       email=request.form.get("email") or None, locale=_locale())  # fmt: skip
+        except ValidationFailed as exc:
+            errors, status = _errors(exc), 422
+            flash(str(exc), "danger")
+        else:
+            flash(_("Your request has been registered with number %(number)s.", number=done.entry_number), "success")
+            return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=done.expedient_id,
+                                    filed=done.entry_id))  # fmt: skip
+    fields = fields_for(proc.start_form, proc.field_labels, values, errors)
+    return render_template("seu/file.html", procedure=proc, fields=fields, errors=errors,
+                           form=request.form), status  # fmt: skip
+
+
+# --------------------------------------------------------------------------- la meva carpeta
+
+
+@bp.get("/<tenant_code>/carpeta")
+@citizen_required
+def folder(tenant_code: str) -> Any:
+    ctx = _ctx()
+    pending = [n for n in notices.my_notifications(ctx, g.citizen) if n.state == "pending"]
+    return render_template("seu/folder.html", items=carpeta.my_expedients(ctx, g.citizen), pending=pending)
+
+
+@bp.get("/<tenant_code>/carpeta/<int:expedient_id>")
+@citizen_required
+def expedient(tenant_code: str, expedient_id: int) -> Any:
+    ctx = _ctx()
+    item = carpeta.get_my_expedient(ctx, g.citizen, expedient_id)
+    hidden = notices.hidden_document_ids(ctx, g.citizen, expedient_id)
+    documents = [d for d in carpeta.visible_documents(ctx, expedient_id) if d.id not in hidden]
+    return render_template(
+        "seu/expedient.html",
+        item=item,
+        documents=documents,
+        entries=carpeta.my_entries(ctx, expedient_id),
+        notifications=notices.my_notifications(ctx, g.citizen, expedient_id),
+        filed=request.args.get("filed", type=int),
+    )
+
+
+@bp.get("/<tenant_code>/documents/<int:document_id>")
+@citizen_required
+def document(tenant_code: str, document_id: int) -> Any:
+    doc, content = carpeta.my_document(_ctx(), g.citizen, document_id)
+    response = Response(content, mimetype=doc.content_type or "application/octet-stream")
+    response.headers["Content-Disposition"] = f'attachment; filename="{doc.file_name}"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+@bp.route("/<tenant_code>/carpeta/<int:expedient_id>/requeriments/<int:awaited_id>", methods=["GET", "POST"])
+@citizen_required
+def answer(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
+    item = carpeta.get_my_expedient(_ctx(), g.citizen, expedient_id)
+    awaited = next((a for a in item.awaited if a.id == awaited_id), None)
+    if awaited is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            done = filing.answer_requeriment(g.seu_tenant, g.citizen, expedient_id, awaited_id, _uploads(),
+                                             text=request.form.get("text"), locale=_locale())  # fmt: skip
+        except ValidationFailed as exc:
+            errors, status = _errors(exc), 422
+            flash(str(exc), "danger")
+        else:
+            message = _("Your answer has been registered with number %(number)s.", number=done.entry_number)
+            if done.late:
+                message += " " + _("It was presented after the deadline; this has been recorded.")
+            flash(message, "warning" if done.late else "success")
+            return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=expedient_id,
+                                    filed=done.entry_id))  # fmt: skip
+    return render_template("seu/answer.html", item=item, awaited=awaited, errors=errors), status
+
+
+# --------------------------------------------------------------------------- notifications
+
+
+@bp.get("/<tenant_code>/notificacions")
+@citizen_required
+def notifications(tenant_code: str) -> Any:
+    ctx = _ctx()
+    numbers = {item.expedient.id: item.expedient.number for item in carpeta.my_expedients(ctx, g.citizen)}
+    return render_template("seu/notifications.html", notifications=notices.my_notifications(ctx, g.citizen),
+                           numbers=numbers)  # fmt: skip
+
+
+@bp.get("/<tenant_code>/notificacions/<int:notification_id>")
+@citizen_required
+def notification(tenant_code: str, notification_id: int) -> Any:
+    note = notices.my_notification(_ctx(), g.citizen, notification_id)
+    item = carpeta.get_my_expedient(_ctx(), g.citizen, note.expedient_id)
+    return render_template("seu/notification.html", note=note, item=item)
+
+
+@bp.post("/<tenant_code>/notificacions/<int:notification_id>/<any(obrir, rebutjar):action>")
+@citizen_required
+def settle_notification(tenant_code: str, notification_id: int, action: str) -> Any:
+    if action == "obrir":
+        note = notices.open_notification(_ctx(), g.citizen, notification_id)
+        flash(_("You have accessed the notification; it takes effect now."), "success")
+    else:
+        note = notices.reject_notification(_ctx(), g.citizen, notification_id)
+        flash(_("You have rejected the notification. The procedure goes on (art. 41.5 Law 39/2015)."), "warning")
+    return redirect(url_for("seu.notification", tenant_code=tenant_code, notification_id=note.id))

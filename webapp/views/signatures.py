@@ -1,0 +1,143 @@
+"""The signature queue (alcalde, secretary): read, sign one or a batch, or return with a reason;
+import one's own certificate; check the signatures of a document."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+
+from engine.db import db
+from engine.errors import GeeError, ValidationFailed
+from engine.i18n import _, _l
+from engine.records.documents import read_content
+from engine.signatures.circuits import (
+    current_pdf,
+    get_request,
+    pending_count,
+    pending_for,
+    return_for_changes,
+    sign,
+    sign_batch,
+)
+from engine.signatures.credentials import credential_of, import_personal
+from engine.signatures.models import SignatureStep
+from engine.signatures.verify import verify_pdf
+from engine.tenancy.scoping import get_owned
+from webapp.auth import login_required, roles_required
+from webapp.navigation import NavItem
+
+bp = Blueprint("signatures", __name__)
+
+SIGNER_ROLES = ("alcalde", "secretari")
+NAV = [NavItem("signatures.queue", _l("Signatures"), roles=SIGNER_ROLES, order=15, counter=pending_count)]
+
+
+def _mine(step_id: int) -> SignatureStep:
+    step = get_owned(SignatureStep, g.ctx, step_id)
+    if step.id not in {s.id for s in pending_for(g.ctx)}:
+        raise ValidationFailed(_l("This item is not waiting for your signature."))
+    return step
+
+
+@bp.get("/signatures")
+@roles_required(*SIGNER_ROLES)
+def queue() -> Any:
+    return render_template("signatures/queue.html", steps=pending_for(g.ctx),
+                           has_certificate=credential_of(g.ctx.user_id) is not None)
+
+
+@bp.get("/signatures/<int:step_id>")
+@roles_required(*SIGNER_ROLES)
+def show(step_id: int) -> Any:
+    step = _mine(step_id)
+    return render_template("signatures/show.html", step=step, req=step.request)
+
+
+@bp.get("/signatures/requests/<int:request_id>/document.pdf")
+@login_required
+def pdf(request_id: int) -> Any:
+    """The PDF as it stands, inline, so the queue page can show it in a frame of the same site."""
+    found = get_request(g.ctx, request_id)
+    response = Response(current_pdf(g.ctx, found.id), mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "inline", filename=f"signatura-{found.id}.pdf")
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Content-Security-Policy"] = "frame-ancestors 'self'"
+    return response
+
+
+def _back_to(step_id: int | None = None) -> Any:
+    return redirect(url_for("signatures.show", step_id=step_id) if step_id else url_for("signatures.queue"))
+
+
+@bp.post("/signatures/<int:step_id>/sign")
+@roles_required(*SIGNER_ROLES)
+def sign_one(step_id: int) -> Any:
+    try:
+        done = sign(g.ctx, _mine(step_id).id, request.form.get("password", ""))
+        db.session.commit()
+    except GeeError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+        return _back_to(step_id)
+    flash(_("Signed: %(title)s.", title=done.title), "success")
+    return _back_to()
+
+
+@bp.post("/signatures/batch")
+@roles_required(*SIGNER_ROLES)
+def batch() -> Any:
+    ids = [int(v) for v in request.form.getlist("step_id") if v.isdigit()]
+    try:
+        result = sign_batch(g.ctx, ids, request.form.get("password", ""))
+    except GeeError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+        return _back_to()
+    if result.signed:
+        flash(_("%(count)s items signed.", count=len(result.signed)), "success")
+    for _step_id, message in result.failed:
+        flash(message, "danger")
+    return _back_to()
+
+
+@bp.post("/signatures/<int:step_id>/return")
+@roles_required(*SIGNER_ROLES)
+def give_back(step_id: int) -> Any:
+    try:
+        done = return_for_changes(g.ctx, _mine(step_id).id, request.form.get("reason", ""))
+        db.session.commit()
+    except GeeError as err:
+        db.session.rollback()
+        flash(str(err), "danger")
+        return _back_to(step_id)
+    flash(_("Returned: %(title)s.", title=done.title), "info")
+    return _back_to()
+
+
+@bp.route("/signatures/certificate", methods=["GET", "POST"])
+@login_required
+def certificate() -> Any:
+    if request.method == "POST":
+        upload = request.files.get("file")
+        try:
+            if upload is None or not upload.filename:
+                raise ValidationFailed(_l("Choose a file to upload."), field="file")
+            import_personal(g.ctx, g.ctx.user_id, upload.read(), request.form.get("password", ""))
+            db.session.commit()
+        except GeeError as err:
+            db.session.rollback()
+            flash(str(err), "danger")
+        else:
+            flash(_("Your signing certificate was imported."), "success")
+        return redirect(url_for("signatures.certificate"))
+    return render_template("signatures/certificate.html", credential=credential_of(g.ctx.user_id))
+
+
+@bp.get("/documents/<int:document_id>/signatures")
+@login_required
+def check(document_id: int) -> Any:
+    """Verify the signatures of a document now (integrity, trusted chain, signing time)."""
+    doc, content = read_content(g.ctx, document_id)
+    result = verify_pdf(content) if doc.content_type == "application/pdf" else None
+    return render_template("signatures/check.html", doc=doc, result=result)

@@ -1,0 +1,150 @@
+"""Les meves tasques: the clerk's inbox, and the page where a task is worked on."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from engine.db import db
+from engine.errors import ValidationFailed
+from engine.i18n import _, _l
+from engine.records.documents import store_document
+from engine.records.expedients import parties_of
+from engine.runtime import instances
+from engine.runtime.inbox import (
+    InboxFilters,
+    Scope,
+    count_open,
+    list_inbox,
+    procedures_in_inbox,
+    reassign_candidates,
+    save_draft,
+    task_view,
+)
+from webapp.auth import login_required
+from webapp.forms_render import build_fields, explain_errors, parse_submission
+from webapp.navigation import NavItem
+
+bp = Blueprint("tasks", __name__)
+
+NAV = [NavItem("tasks.inbox", _l("My tasks"), order=10, counter=count_open)]
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+@bp.get("/tasks")
+@login_required
+def inbox() -> Any:
+    try:
+        scope = Scope(request.args.get("scope", Scope.ALL.value))
+    except ValueError:
+        scope = Scope.ALL
+    filters = InboxFilters(scope=scope, procedure_id=_int(request.args.get("procedure")),
+                           q=request.args.get("q", "")[:100])
+    page = list_inbox(g.ctx, filters, _int(request.args.get("page")) or 1)
+    template = "tasks/_results.html" if request.headers.get("HX-Request") else "tasks/inbox.html"
+    return render_template(template, page=page, filters=filters, procedures=procedures_in_inbox(g.ctx))
+
+
+def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
+                 status: int = 200) -> Any:
+    view = task_view(g.ctx, task_id)
+    shown = values if values is not None else (view.task.draft_data or {})
+    return render_template(
+        "tasks/task.html",
+        view=view,
+        fields=build_fields(view.schema, shown, errors),
+        errors=errors or {},
+        parties=parties_of(g.ctx, view.expedient.id) if view.expedient else [],
+        candidates=reassign_candidates(g.ctx, view.task) if view.may_work else [],
+        idem_key=uuid.uuid4().hex,
+    ), status
+
+
+@bp.get("/tasks/<int:task_id>")
+@login_required
+def show(task_id: int) -> Any:
+    return _render_task(task_id)
+
+
+def _what_next(result: dict[str, Any]) -> str:
+    if result.get("incidents"):
+        return _("Done. An automatic step failed and an administrator has to look at it.")
+    ready = [t["name"] for t in result.get("ready_tasks", [])]
+    if ready:
+        return _("Done. Next: %(tasks)s.", tasks=", ".join(ready))
+    if result.get("status") == "completed":
+        return _("Done. The procedure has finished.")
+    return _("Done. The procedure is waiting for an event (a deadline or an answer).")
+
+
+@bp.post("/tasks/<int:task_id>")
+@login_required
+def submit(task_id: int) -> Any:
+    ctx = g.ctx
+    view = task_view(ctx, task_id)
+    expedient_id = view.expedient.id if view.expedient else None
+
+    def store(label: str, upload: Any) -> int:
+        return store_document(ctx, expedient_id, upload.filename or "document", upload.read(), title=label,
+                              tipo_documental="TD99", from_administration=True).id
+
+    data, errors = parse_submission(view.schema, request.form, request.files, store)
+    drafting = request.form.get("action") == "draft"
+    if not errors and not drafting:
+        # The engine validates again when completing; this gives each field its message first.
+        errors = explain_errors(view.schema, data)
+    if errors:
+        db.session.rollback()  # files of a refused submit are not kept: show the form without them
+        shown, _unused = parse_submission(view.schema, request.form)
+        return _render_task(task_id, shown, errors, 422)
+    if drafting:
+        save_draft(ctx, task_id, data)
+        db.session.commit()
+        flash(_("Draft saved."), "success")
+        return redirect(url_for("tasks.show", task_id=task_id))
+    try:
+        result = instances.complete_task(ctx, task_id, data, request.form.get("idem_key") or None)
+    except ValidationFailed as err:
+        db.session.rollback()
+        found = {d.field: d.message for d in err.details}
+        if not found:
+            raise
+        shown, _unused = parse_submission(view.schema, request.form)
+        return _render_task(task_id, shown, found, 422)
+    flash(_what_next(result), "success")
+    return redirect(url_for("tasks.inbox"))
+
+
+@bp.post("/tasks/<int:task_id>/claim")
+@login_required
+def claim(task_id: int) -> Any:
+    instances.claim(g.ctx, task_id)
+    flash(_("The task is now yours."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/release")
+@login_required
+def release(task_id: int) -> Any:
+    instances.release(g.ctx, task_id)
+    flash(_("The task is back in the shared inbox of its role."), "success")
+    return redirect(url_for("tasks.show", task_id=task_id))
+
+
+@bp.post("/tasks/<int:task_id>/reassign")
+@login_required
+def reassign(task_id: int) -> Any:
+    user_id = _int(request.form.get("user_id"))
+    if user_id is None:
+        raise ValidationFailed(_l("Choose a person."), field="user_id")
+    instances.reassign(g.ctx, task_id, user_id)
+    flash(_("The task has been reassigned."), "success")
+    return redirect(url_for("tasks.inbox"))

@@ -1,0 +1,41 @@
+"""My API tokens: create one (its secret is shown once) and revoke them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+
+from engine.db import db
+from engine.i18n import _, _l
+from engine.tenancy.tokens import create_token, list_tokens, revoke_token
+from webapp.auth import login_required
+from webapp.navigation import NavItem
+
+bp = Blueprint("tokens", __name__, url_prefix="/api-tokens")
+
+NAV = [NavItem("tokens.index", _l("API"), order=90)]
+
+
+@bp.get("/")
+@login_required
+def index() -> Any:
+    return render_template("tokens/index.html", tokens=list_tokens(g.ctx), new=None)
+
+
+@bp.post("/")
+@login_required
+def create() -> Any:
+    new = create_token(g.ctx, request.form.get("name", ""))
+    db.session.commit()
+    # Rendered, not redirected: the secret must never sit in a session or a URL.
+    return render_template("tokens/index.html", tokens=list_tokens(g.ctx), new=new), 201
+
+
+@bp.post("/<int:token_id>/revoke")
+@login_required
+def revoke(token_id: int) -> Any:
+    token = revoke_token(g.ctx, token_id)
+    db.session.commit()
+    flash(_("The token %(name)s was revoked.", name=token.name), "success")
+    return redirect(url_for("tokens.index"))

@@ -1,0 +1,96 @@
+"""The public verification page (/verify): anyone with a CSV sees the document's metadata, can
+download it and learns whether it is intact (Ley 40/2015 art. 42.b). No login; lookups are
+rate-limited per client address so codes cannot be enumerated."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Blueprint, Response, abort, current_app, render_template, request
+from redis import Redis
+
+from engine.app import settings_of
+from engine.errors import NotFound
+from engine.records.documents import read_content, verify_by_csv
+from engine.signatures.verify import verify_pdf
+
+bp = Blueprint("verify", __name__)
+
+#: Lookups allowed per client address and minute.
+LOOKUPS_PER_MINUTE = 20
+WINDOW_SECONDS = 60
+
+
+class FixedWindowLimiter:
+    """Count hits per key and minute: in Redis when REDIS_URL is set (shared by every web
+    process), else in this process's memory."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._counts: dict[tuple[str, int], int] = {}
+
+    def hit(self, key: str, limit: int) -> bool:
+        """Count one hit; False when ``key`` is over ``limit`` in the current window."""
+        window = int(self.clock()) // WINDOW_SECONDS
+        redis_url = settings_of(current_app).redis_url
+        if redis_url:
+            client = Redis.from_url(redis_url)
+            name = f"gee:ratelimit:{key}:{window}"
+            count = int(client.incr(name))
+            if count == 1:
+                client.expire(name, WINDOW_SECONDS * 2)
+            return count <= limit
+        with self._lock:
+            for old in [k for k in self._counts if k[1] < window]:
+                del self._counts[old]
+            self._counts[(key, window)] = self._counts.get((key, window), 0) + 1
+            return self._counts[(key, window)] <= limit
+
+    def reset(self) -> None:
+        with self._lock:
+            self._counts.clear()
+
+
+limiter = FixedWindowLimiter()
+
+
+def _limited() -> None:
+    if not limiter.hit(f"verify:{request.remote_addr or '-'}", LOOKUPS_PER_MINUTE):
+        abort(429)
+
+
+@bp.get("/verify")
+def page() -> Any:
+    code = (request.args.get("csv") or "").strip()
+    if not code:
+        return render_template("verify/page.html", code="", found=None, signatures=None)
+    _limited()
+    try:
+        found = verify_by_csv(code)
+    except NotFound:
+        return render_template("verify/page.html", code=code, found=None, signatures=None, missing=True), 404
+    signatures = None
+    if found.intact and found.document.content_type == "application/pdf":
+        from engine.context import Context
+
+        system = Context.system(found.document.tenant_id, "public verification")
+        signatures = verify_pdf(read_content(system, found.document.id)[1])
+    return render_template("verify/page.html", code=code, found=found, signatures=signatures)
+
+
+@bp.get("/verify/download")
+def download() -> Any:
+    _limited()
+    found = verify_by_csv(request.args.get("csv") or "")
+    if not found.intact:
+        abort(409)
+    from engine.context import Context
+
+    _, content = read_content(Context.system(found.document.tenant_id, "public verification"), found.document.id)
+    response = Response(content, mimetype=found.document.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=found.document.file_name)
+    return response
