@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -91,7 +91,6 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
     if connection is None:
         run_job(job_path(func), list(args), kwargs)
         return None
-    from rq import Retry
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
@@ -104,15 +103,61 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
             if existing.get_status() in _LIVE:
                 return job_id
             existing.delete()
-    tenant_id = args[0] if args and isinstance(args[0], int) else None
-    job = job_queue(connection).enqueue(
-        run_job,
-        job_path(func),
-        list(args),
-        kwargs,
-        job_id=job_id,
-        retry=Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
-        meta={"tenant_id": tenant_id, "func": job_path(func)},
-        description=job_path(func),
-    )
+    job = job_queue(connection).enqueue(run_job, **_job_options(func, args, kwargs, job_id))
     return str(job.id)
+
+
+def _job_options(func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+                 job_id: str | None) -> dict[str, Any]:
+    """How every job is enqueued: by import path, with retries and the tenant in its meta."""
+    from rq import Retry
+
+    tenant_id = args[0] if args and isinstance(args[0], int) else None
+    return {
+        "args": (job_path(func), list(args), kwargs),
+        "job_id": job_id,
+        "retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        "meta": {"tenant_id": tenant_id, "func": job_path(func)},
+        "description": job_path(func),
+    }
+
+
+#: Jobs enqueued per Redis pipeline by :func:`enqueue_many`.
+PIPELINE_CHUNK = 1000
+
+
+def enqueue_many(func: Callable[..., Any], calls: Sequence[tuple[Sequence[Any], str]]) -> list[str]:
+    """Enqueue ``func(*args)`` for many ``(args, job_id)`` at once, deduplicated like :func:`enqueue`;
+    returns the ids of the jobs enqueued (those already live are left alone).
+
+    Needs Redis (see :func:`redis_connection`). Two pipelines per chunk instead of several round
+    trips per job: one reads the jobs' statuses, one enqueues the ones not live.
+    """
+    connection = redis_connection()
+    if connection is None:
+        raise RuntimeError("enqueue_many needs REDIS_URL; without it call enqueue per job")
+    from rq.job import Job
+
+    queue = job_queue(connection)
+    enqueued: list[str] = []
+    for start in range(0, len(calls), PIPELINE_CHUNK):
+        chunk = calls[start:start + PIPELINE_CHUNK]
+        with connection.pipeline(transaction=False) as pipe:
+            for _args, job_id in chunk:
+                pipe.hget(Job.key_for(job_id), "status")
+            statuses = pipe.execute()
+        wanted = [(args, job_id, status) for (args, job_id), status in zip(chunk, statuses, strict=True)
+                  if status is None or status.decode() not in _LIVE]
+        ended = [job_id for _args, job_id, status in wanted if status is not None]
+        for job in Job.fetch_many(ended, connection=connection):  # finished or failed: replaced, as in enqueue
+            if job is not None:
+                job.delete()
+        fresh = []
+        for args, job_id, _status in wanted:
+            options = _job_options(func, args, {}, job_id)
+            fresh.append(queue.prepare_data(run_job, options.pop("args"), **options))
+        with connection.pipeline() as pipe:
+            jobs = queue.enqueue_many(fresh, pipeline=pipe) if fresh else []
+            pipe.execute()
+        enqueued.extend(str(job.id) for job in jobs)
+    return enqueued

@@ -117,8 +117,8 @@ def test_form_errors_name_the_field_and_change_nothing(tenant: Tenant, people: d
     with pytest.raises(ValidationFailed) as wrong:
         instances.complete_task(people["anna"], task.id, {"approved": "yes", "email": "not-an-email"})
     assert {d.field: d.message for d in wrong.value.details} == {
-        "approved": "Must be of type boolean.",
-        "email": "Not a valid email.",
+        "approved": "Tick or untick the box.",
+        "email": "Enter a valid e-mail address.",
     }
     db.session.refresh(task)
     assert task.state == "ready"
@@ -328,7 +328,7 @@ def test_cli_start_complete_show(tenant: Tenant, people: dict[str, Context]) -> 
 
     invalid = runner.invoke(cli.complete_command, [str(task_id), "--as", "anna", "--data", '{"approved": 1}'])
     assert invalid.exit_code == 1
-    assert "Some fields are not valid." in invalid.stderr and "approved: Must be of type boolean." in invalid.stderr
+    assert "Some fields are not valid." in invalid.stderr and "approved: Tick or untick the box." in invalid.stderr
     wrong_role = runner.invoke(cli.complete_command, [str(task_id), "--as", "teresa", "--data", "{}"])
     assert wrong_role.exit_code == 1 and "for the role tramitador" in wrong_role.stderr
 

@@ -13,10 +13,11 @@ from engine.db import db
 from engine.records.documents import Document, read_content
 from engine.records.opening import PartyInput, open_and_start
 from engine.runtime.deploy import deploy_process
+from engine.runtime.form_errors import field_errors
 from engine.runtime.models import HumanTask
 from tests.conftest import ctx_for
 from tests.web_clerk import field_error, login_en, make_world, ready_task, token
-from webapp.forms_render import build_fields, explain_errors, parse_submission
+from webapp.forms_render import build_fields, parse_submission
 
 SCHEMA = {
     "type": "object",
@@ -110,9 +111,9 @@ def test_values_that_cannot_be_converted_are_reported_per_field():
 
 
 def test_validation_messages_in_plain_words():
-    errors = explain_errors(SCHEMA, {"nom": "x" * 81, "quantitat": 11, "data": "2026-02-30",
-                                     "correu": "no-és-correu", "import": -1, "linies": [{}]})
-    assert errors == {
+    found = field_errors(SCHEMA, {"nom": "x" * 81, "quantitat": 11, "data": "2026-02-30",
+                                  "correu": "no-és-correu", "import": -1, "linies": [{}]})
+    assert {e.field: e.message for e in found} == {
         "nom": "Write at most 80 characters.",
         "quantitat": "Enter 10 or less.",
         "data": "Enter a valid date (day, month and year).",

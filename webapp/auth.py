@@ -11,6 +11,7 @@ from flask import abort, g, redirect, request, session, url_for
 from engine.context import Context
 from engine.db import db
 from engine.tenancy.models import User
+from webapp.i18n import select_locale
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -38,7 +39,7 @@ def load_current_user() -> None:
             user_id=user.id,
             username=user.username,
             roles=user.roles_in(tenant_id),
-            locale=session.get("locale", user.locale),
+            locale=select_locale(),
             platform_admin=user.platform_admin,
         )
 

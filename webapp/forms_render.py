@@ -16,11 +16,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
-
 from engine.i18n import _
-from engine.runtime.form_formats import FORMAT_CHECKER
 
 PREFIX = "data"
 TEXTAREA_OVER = 200
@@ -211,51 +207,3 @@ def parse_submission(
         if error:
             errors[path] = error
     return data, errors
-
-
-# -- validation errors in the user's words -------------------------------------------------------
-
-
-def _message(error: ValidationError) -> tuple[str, str]:
-    path = "/".join(str(p) for p in error.absolute_path)
-    kind, value = error.validator, error.validator_value
-    if kind == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else ""
-        return "/".join(p for p in (path, missing) if p), _("This field is required.")
-    if kind == "format":
-        formats = {
-            "date": _("Enter a valid date (day, month and year)."),
-            "email": _("Enter a valid e-mail address."),
-            "nif": _("Enter a valid NIF, NIE or CIF: check the letter or digit at the end."),
-        }
-        return path, formats.get(str(value), _("The value does not have the expected format."))
-    if kind == "type":
-        types = {"integer": _("Enter a whole number."), "number": _("Enter a number."),
-                 "string": _("Enter a text."), "boolean": _("Tick or untick the box.")}
-        return path, types.get(str(value), _("The value has the wrong type."))
-    messages = {
-        "minLength": lambda: _("Write at least %(n)s characters.", n=value),
-        "maxLength": lambda: _("Write at most %(n)s characters.", n=value),
-        "minimum": lambda: _("Enter %(n)s or more.", n=value),
-        "maximum": lambda: _("Enter %(n)s or less.", n=value),
-        "exclusiveMinimum": lambda: _("Enter more than %(n)s.", n=value),
-        "exclusiveMaximum": lambda: _("Enter less than %(n)s.", n=value),
-        "enum": lambda: _("Choose one of the options."),
-        "pattern": lambda: _("The value does not have the expected form."),
-        "minItems": lambda: _("Add at least %(n)s rows.", n=value),
-        "maxItems": lambda: _("Add at most %(n)s rows.", n=value),
-    }
-    make = messages.get(str(kind))
-    return path, make() if make else _("The value is not valid.")
-
-
-def explain_errors(schema: Mapping[str, Any] | None, data: Mapping[str, Any]) -> dict[str, str]:
-    """Each invalid field's path and what to do about it, in the user's language (first error wins)."""
-    if not schema:
-        return {}
-    out: dict[str, str] = {}
-    validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
-    for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path]):
-        path, message = _message(error)
-        out.setdefault(path, message)
-    return out

@@ -74,11 +74,12 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _lock_head(tenant_id: int) -> tuple[int, str]:
+def _lock_head(tenant_id: int, count: int = 1) -> tuple[int, str]:
+    """Lock the head and reserve ``count`` sequence numbers: (last one reserved, previous hash)."""
     stmt = (
         update(AuditHead)
         .where(AuditHead.tenant_id == tenant_id)
-        .values(seq=AuditHead.seq + 1)
+        .values(seq=AuditHead.seq + count)
         .returning(AuditHead.seq, AuditHead.last_hash)
     )
     row = db.session.execute(stmt).one_or_none()
@@ -114,6 +115,19 @@ def _jsonable(value: dict[str, Any] | None) -> dict[str, Any] | None:
     return json.loads(json.dumps(value, default=str))
 
 
+@dataclass(frozen=True)
+class Entry:
+    """One event to append, for :func:`record_many`."""
+
+    action: str
+    object_type: str
+    object_id: object
+    expedient_id: int | None = None
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+    note: str | None = None
+
+
 def record(
     ctx: Context,
     action: str,
@@ -126,28 +140,44 @@ def record(
     note: str | None = None,
 ) -> AuditEvent:
     """Append an event to the tenant's chain inside the caller's transaction."""
-    seq, prev_hash = _lock_head(ctx.tenant_id)
-    event = AuditEvent(
-        tenant_id=ctx.tenant_id,
-        seq=seq,
-        at=utcnow(),
-        actor=ctx.username,
-        actor_id=ctx.user_id,
-        action=action,
-        object_type=object_type,
-        object_id=str(object_id),
-        expedient_id=expedient_id,
-        before=_jsonable(before),
-        after=_jsonable(after),
-        note=note,
-        prev_hash=prev_hash,
-    )
-    event.hash = _digest(event)
-    db.session.add(event)
+    entry = Entry(action, object_type, object_id, expedient_id, before, after, note)
+    return record_many(ctx, [entry])[0]
+
+
+def record_many(ctx: Context, entries: list[Entry]) -> list[AuditEvent]:
+    """Append events, in order, to the tenant's chain inside the caller's transaction.
+
+    Same chain as one :func:`record` per entry, with three statements whatever their number:
+    lock the head reserving the sequence numbers, insert the events, store the last hash.
+    """
+    if not entries:
+        return []
+    last_seq, prev_hash = _lock_head(ctx.tenant_id, len(entries))
+    at = utcnow()
+    events = []
+    for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
+        event = AuditEvent(
+            tenant_id=ctx.tenant_id,
+            seq=seq,
+            at=at,
+            actor=ctx.username,
+            actor_id=ctx.user_id,
+            action=entry.action,
+            object_type=entry.object_type,
+            object_id=str(entry.object_id),
+            expedient_id=entry.expedient_id,
+            before=_jsonable(entry.before),
+            after=_jsonable(entry.after),
+            note=entry.note,
+            prev_hash=prev_hash,
+        )
+        event.hash = prev_hash = _digest(event)
+        events.append(event)
+    db.session.add_all(events)
     db.session.execute(
-        update(AuditHead).where(AuditHead.tenant_id == ctx.tenant_id).values(last_hash=event.hash)
+        update(AuditHead).where(AuditHead.tenant_id == ctx.tenant_id).values(last_hash=prev_hash)
     )
-    return event
+    return events
 
 
 @dataclass(frozen=True)

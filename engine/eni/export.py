@@ -21,6 +21,7 @@ from engine.calendar import MADRID
 from engine.context import Context
 from engine.db import as_utc, db, utcnow
 from engine.eni import values
+from engine.eni.access import require_eni_role
 from engine.eni.digests import written_digest
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.eni.namespaces import NSMAP, VERSION_NTI_DOC, VERSION_NTI_EXP, q
@@ -200,6 +201,7 @@ def _document(parent: etree._Element, entry: IndexEntry) -> etree._Element:
 def export_expedient(ctx: Context, expedient_id: int) -> bytes:
     """The expedient as an ENI package: ``expediente`` (signed index + metadata), then each
     ``documento`` in index order. Raises ValidationFailed naming the element that is wrong."""
+    require_eni_role(ctx)
     expedient = get_expedient(ctx, expedient_id)
     tenant = db.session.get(Tenant, ctx.tenant_id)
     if tenant is None:

@@ -25,6 +25,7 @@ from engine.audit import record
 from engine.context import Context
 from engine.db import db
 from engine.eni import values
+from engine.eni.access import require_eni_role
 from engine.eni.digests import matches
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.eni.namespaces import q
@@ -140,6 +141,7 @@ def _signature_entries(firmas: etree._Element | None, identifier: str) -> list[d
 
 def import_expedient(ctx: Context, data: bytes) -> ImportResult:
     """Bring in an ENI expedient and its documents. Flushes; the caller commits (or rolls back)."""
+    require_eni_role(ctx)
     root = _parse(data)
     exp = _find_expediente(root)
     check(exp, "ExpedienteEni.xsd", "expediente")

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from engine.context import Context
 from engine.db import db, utcnow
+from engine.eni.access import require_eni_role
 from engine.eni.export import index_entries
 from engine.errors import NotFound
 from engine.i18n import _l
@@ -42,6 +43,7 @@ LABELS: dict[str, dict[str, str]] = {
 
 def foliated_index(ctx: Context, expedient_id: int) -> Document:
     """Make, seal and keep the foliated index of an expedient; the caller commits."""
+    require_eni_role(ctx)
     expedient = get_expedient(ctx, expedient_id)
     tenant = db.session.get(Tenant, ctx.tenant_id)
     if tenant is None:

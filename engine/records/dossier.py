@@ -1,6 +1,7 @@
-"""Everything an expedient's page shows, read in one place: parties, documents, registry
-entries, decrees, notifications, tasks, the history from the audit trail, and the diagram of
-its procedure with what is done and what is pending (from the projection rows only)."""
+"""Everything an expedient's page shows, read in one place: parties, documents (and which wait
+for a signature), registry entries, decrees, notifications with their evidence, tasks, the
+history from the audit trail, what the reader may do, and the diagram of its procedure with
+what is done and what is pending (from the projection rows only)."""
 
 from __future__ import annotations
 
@@ -12,17 +13,41 @@ from sqlalchemy import select
 from engine.audit.trail import AuditEvent
 from engine.context import Context
 from engine.db import db
+from engine.eni.access import ENI_ROLES
 from engine.records.decrees import Decree
 from engine.records.documents import Document, list_documents
+from engine.records.expedient_actions import NOTIFIERS, SIGNATURE_REQUESTERS
 from engine.records.expedients import CLOSERS as EXPEDIENT_CLOSERS
 from engine.records.expedients import REOPENERS, Expedient, get_expedient, parties_of
 from engine.records.notifications import Notification, list_notifications
-from engine.records.parties import ExpedientParty
+from engine.records.parties import ExpedientParty, Party
 from engine.records.registry import RegistryEntry
 from engine.runtime.models import CompletedStep, HumanTask, ProcessInstance, ProcessModel
-from engine.tenancy.scoping import scoped
+from engine.signatures.models import RequestState, SignatureRequest
+from engine.tenancy.models import User
+from engine.tenancy.scoping import get_owned, scoped
 
 HISTORY_LIMIT = 500
+
+
+@dataclass(frozen=True)
+class NotificationRow:
+    """A notification with whom and what it notifies (its evidence is ``notification.evidence``)."""
+
+    notification: Notification
+    party: Party
+    document: Document
+
+
+@dataclass(frozen=True)
+class PendingSignature:
+    """A document's signature request that is still open, and whose turn it is."""
+
+    request: SignatureRequest
+    #: The role code of the current step (alcalde, secretari…), or None when it names a person.
+    role: str | None
+    #: The person named by the current step, when it names one.
+    person: str | None
 
 
 @dataclass(frozen=True)
@@ -39,6 +64,14 @@ class Dossier:
     history: list[AuditEvent]
     may_close: bool
     may_reopen: bool
+    notification_rows: list[NotificationRow] = field(default_factory=list)
+    #: Issued documents (with a CSV): the ones that can be notified.
+    notifiable_documents: list[Document] = field(default_factory=list)
+    #: document id -> its pending signature request.
+    pending_signatures: dict[int, PendingSignature] = field(default_factory=dict)
+    may_notify: bool = False
+    may_request_signatures: bool = False
+    may_export_eni: bool = False
 
 
 def _rows(stmt: Any) -> list[Any]:
@@ -49,15 +82,17 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
     """The expedient of this tenant and what belongs to it; another tenant's is not found."""
     expedient = get_expedient(ctx, expedient_id)  # type: ignore[arg-type]
     eid = expedient.id
+    documents = list_documents(ctx, eid)
+    notes = list_notifications(ctx, eid)
     return Dossier(
         expedient=expedient,
         procedure=db.session.get(ProcessModel, expedient.process_model_id) if expedient.process_model_id else None,
         parties=parties_of(ctx, eid),
-        documents=list_documents(ctx, eid),
+        documents=documents,
         registry_entries=_rows(scoped(RegistryEntry, ctx).where(RegistryEntry.expedient_id == eid)
                                .order_by(RegistryEntry.presented_at)),
         decrees=_rows(scoped(Decree, ctx).where(Decree.expedient_id == eid).order_by(Decree.id)),
-        notifications=list_notifications(ctx, eid),
+        notifications=notes,
         tasks=_rows(scoped(HumanTask, ctx).where(HumanTask.expedient_id == eid).order_by(HumanTask.id)),
         instances=_rows(scoped(ProcessInstance, ctx).where(ProcessInstance.expedient_id == eid)
                         .order_by(ProcessInstance.id)),
@@ -65,7 +100,29 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
                       .order_by(AuditEvent.seq.desc()).limit(HISTORY_LIMIT)),
         may_close=expedient.is_open and any(ctx.has_role(r) for r in EXPEDIENT_CLOSERS),
         may_reopen=not expedient.is_open and any(ctx.has_role(r) for r in REOPENERS),
+        notification_rows=[
+            NotificationRow(n, get_owned(Party, ctx, n.party_id), get_owned(Document, ctx, n.document_id))
+            for n in notes
+        ],
+        notifiable_documents=[doc for doc in documents if doc.issued],
+        pending_signatures=_pending_signatures(ctx, eid),
+        may_notify=expedient.is_open and any(ctx.has_role(r) for r in NOTIFIERS),
+        may_request_signatures=expedient.is_open and any(ctx.has_role(r) for r in SIGNATURE_REQUESTERS),
+        may_export_eni=any(ctx.has_role(r) for r in ENI_ROLES),
     )
+
+
+def _pending_signatures(ctx: Context, expedient_id: int) -> dict[int, PendingSignature]:
+    requests = _rows(scoped(SignatureRequest, ctx).where(
+        SignatureRequest.expedient_id == expedient_id, SignatureRequest.document_id.is_not(None),
+        SignatureRequest.state == RequestState.PENDING.value,
+    ))
+    pending: dict[int, PendingSignature] = {}
+    for request in requests:
+        step = next(s for s in request.steps if s.state == RequestState.PENDING)
+        person = db.session.get(User, step.user_id) if step.user_id is not None else None
+        pending[request.document_id] = PendingSignature(request, step.role, person.full_name if person else None)
+    return pending
 
 
 @dataclass(frozen=True)

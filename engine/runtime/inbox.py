@@ -23,7 +23,8 @@ from engine.i18n import _l
 from engine.records.expedients import Expedient
 from engine.records.parties import ExpedientParty, Party, PartyRole, compact_nif, like_contains
 from engine.runtime.deadlines import DeadlineStatus, deadline_status
-from engine.runtime.instances import _form_schema, _may_work_on  # one rule each, shared not copied
+from engine.runtime.instances import form_schema, may_work_on
+from engine.runtime.labels import task_label
 from engine.runtime.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import Membership, Tenant, User
 from engine.tenancy.scoping import get_owned
@@ -166,7 +167,7 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
         rows.append(
             InboxRow(
                 task_id=task.id,
-                task_name=task.name,
+                task_name=task_label(task, ctx.locale),
                 role=task.role,
                 assignee_id=task.assignee_id,
                 created_at=task.created_at,
@@ -211,6 +212,8 @@ def procedures_in_inbox(ctx: Context) -> list[ProcessModel]:
 @dataclass(frozen=True)
 class TaskView:
     task: HumanTask
+    #: The task's name in the user's language.
+    task_name: str
     expedient: Expedient | None
     procedure: ProcessModel
     #: The task's pinned JSON Schema, or None for a task without a form.
@@ -230,10 +233,11 @@ def task_view(ctx: Context, task_id: object) -> TaskView:
     expedient = db.session.get(Expedient, task.expedient_id) if task.expedient_id else None
     return TaskView(
         task=task,
+        task_name=task_label(task, ctx.locale),
         expedient=expedient if expedient is not None and expedient.tenant_id == ctx.tenant_id else None,
         procedure=version.model,
-        schema=_form_schema(version, task.form_key),
-        may_work=task.state == "ready" and _may_work_on(ctx, task),
+        schema=form_schema(version, task.form_key),
+        may_work=task.state == "ready" and may_work_on(ctx, task),
         assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,
         status=deadline_status(task.due_at, utcnow(), tenant_calendar(ctx)),
     )
@@ -244,7 +248,7 @@ def save_draft(ctx: Context, task_id: object, data: dict[str, Any]) -> HumanTask
     task = get_owned(HumanTask, ctx, task_id, for_update=True)
     if task.state != "ready":
         raise Conflict(_l("This task is no longer pending."))
-    if not _may_work_on(ctx, task):
+    if not may_work_on(ctx, task):
         raise Forbidden(_l("This task is for the role %(role)s.", role=task.role or "-"))
     task.draft_data = dict(data)
     db.session.flush()

@@ -18,23 +18,24 @@ from datetime import datetime
 from typing import Any, TypeVar
 from uuid import UUID
 
-from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
 from engine import audit
+from engine.audit.trail import Entry, record_many
 from engine.context import Context
 from engine.db import as_utc, db, is_postgresql, utcnow
 from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.i18n import _l
 from engine.runtime import incidents, projection, services, state
 from engine.runtime.catalogue import resolve_model_for_start
-from engine.runtime.form_formats import FORMAT_CHECKER
-from engine.runtime.messages import sync_awaited_messages
+from engine.runtime.form_errors import FieldError, field_errors
+from engine.runtime.messages import sync_awaited_messages, waiting_message_tasks
 from engine.runtime.models import (
     CompletedStep,
     HumanTask,
@@ -85,15 +86,7 @@ def _in_transaction(work: Callable[[], T]) -> T:
 
 def _lock_instance(ctx: Context, instance_id: int) -> ProcessInstance:
     """The instance row, locked until commit; fresh from the database."""
-    if not is_postgresql():
-        # SQLite has no row locks: a first write takes the database write lock (waiting
-        # for the current writer), so what we read next is what we will overwrite.
-        db.session.execute(
-            update(ProcessInstance)
-            .where(ProcessInstance.id == instance_id, ProcessInstance.tenant_id == ctx.tenant_id)
-            .values(version=ProcessInstance.version)
-            .execution_options(synchronize_session=False)
-        )
+    _take_write_lock(ctx, instance_id)
     instance = db.session.execute(
         scoped(ProcessInstance, ctx)
         .where(ProcessInstance.id == instance_id)
@@ -103,6 +96,36 @@ def _lock_instance(ctx: Context, instance_id: int) -> ProcessInstance:
     if instance is None:
         raise NotFound(_l("Not found."))
     return instance
+
+
+def _lock_for_run(ctx: Context, instance_id: int) -> tuple[ProcessInstance, Tenant]:
+    """Like :func:`_lock_instance`, with what :func:`_open` needs (the pinned version and the
+    tenant, for its calendar) read in the same round trip; only the instance row is locked."""
+    _take_write_lock(ctx, instance_id)
+    row = db.session.execute(
+        scoped(ProcessInstance, ctx)
+        .add_columns(Tenant)
+        .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
+        .where(ProcessInstance.id == instance_id)
+        .options(joinedload(ProcessInstance.process_version, innerjoin=True))
+        .with_for_update(of=ProcessInstance)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(_l("Not found."))
+    return row[0], row[1]
+
+
+def _take_write_lock(ctx: Context, instance_id: int) -> None:
+    if not is_postgresql():
+        # SQLite has no row locks: a first write takes the database write lock (waiting
+        # for the current writer), so what we read next is what we will overwrite.
+        db.session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance_id, ProcessInstance.tenant_id == ctx.tenant_id)
+            .values(version=ProcessInstance.version)
+            .execution_options(synchronize_session=False)
+        )
 
 
 # --------------------------------------------------------------------------- loading/saving
@@ -117,18 +140,38 @@ class _Run:
     version: ProcessVersion
     workflow: BpmnWorkflow
     finished_before: set[UUID] = field(default_factory=set)
+    #: Ready user/manual tasks and waiting message events when loaded. Their projection rows
+    #: mirror exactly these (written with the state), so when the ready tasks are the same
+    #: after the change, or no message event waited before or after, there is no row to open,
+    #: close or re-date and the rows are not even read.
+    ready_before: set[UUID] = field(default_factory=set)
+    messages_before: set[UUID] = field(default_factory=set)
     failures: list[incidents.Failure] = field(default_factory=list)
+    #: Audit events of this change not written yet: :meth:`save` appends them last, right
+    #: before the commit, so the tenant's audit-chain head (locked until commit, shared by
+    #: every transaction of the tenant) is held for a few statements, not the whole change.
+    pending_audit: list[Entry] = field(default_factory=list)
+
+    def write_pending_audit(self) -> None:
+        record_many(self.ctx, self.pending_audit)
+        self.pending_audit = []
 
     def advance(self) -> None:
+        if self.pending_audit and _has_service_tasks(self.workflow):
+            self.write_pending_audit()  # service calls audit too: keep the chain in call order
         with services.bound(self.workflow, services.Binding(self.ctx, self.instance, self.version)):
             self.failures.extend(incidents.run_engine_steps(self.workflow))
 
     def save(self, completed_by_id: int | None = None) -> None:
         """Project, log, prune and write the state with a version compare-and-swap."""
         instance, workflow = self.instance, self.workflow
-        projection.sync_human_tasks(instance, self.version, workflow, completed_by_id)
+        if self.failures:
+            self.write_pending_audit()  # before the incidents' own events
+        if _ids(projection.ready_human_tasks(workflow)) != self.ready_before:
+            projection.sync_human_tasks(instance, self.version, workflow, completed_by_id)
         projection.sync_timers(instance, workflow)
-        sync_awaited_messages(instance, workflow)
+        if self.messages_before or waiting_message_tasks(workflow):  # due dates follow the timers
+            sync_awaited_messages(instance, workflow)
         projection.log_completed_steps(instance, workflow, self.finished_before)
         incidents.open_incidents(self.ctx, instance, self.failures)
         self.failures = []
@@ -155,15 +198,24 @@ class _Run:
         for name, value in values.items():  # what was written, without reading it back
             set_committed_value(instance, name, value)
         if status != before_status:
-            audit.record(
-                self.ctx,
+            self.pending_audit.append(Entry(
                 f"instance.{status}",
                 "process_instance",
                 instance.id,
                 expedient_id=instance.expedient_id,
                 before={"status": before_status},
                 after={"status": status},
-            )
+            ))
+        self.write_pending_audit()
+
+
+def _ids(tasks: list[Any]) -> set[UUID]:
+    return {t.id for t in tasks}
+
+
+def _has_service_tasks(workflow: BpmnWorkflow) -> bool:
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    return any(isinstance(t, ServiceTask) for spec in specs for t in spec.task_specs.values())
 
 
 def _status_of(instance: ProcessInstance, workflow: BpmnWorkflow) -> str:
@@ -175,18 +227,19 @@ def _status_of(instance: ProcessInstance, workflow: BpmnWorkflow) -> str:
     return "incident" if open_incident else "waiting"
 
 
-def _script_engine(tenant_id: int) -> Any:
+def _script_engine(tenant_id: int, tenant: Tenant | None = None) -> Any:
     """The tenant's sandboxed script engine, able to run service tasks (see services)."""
     from engine.runtime.scripting import calendar_config_for
 
-    return services.ServiceScriptEngine(calendar_config_for(db.session.get(Tenant, tenant_id)))
+    return services.ServiceScriptEngine(calendar_config_for(tenant or db.session.get(Tenant, tenant_id)))
 
 
-def _open(ctx: Context, instance: ProcessInstance) -> _Run:
+def _open(ctx: Context, instance: ProcessInstance, tenant: Tenant | None = None) -> _Run:
     version = instance.process_version
     spec, subprocess_specs = load_spec(version.spec_json)
-    workflow = state.load(instance.state_json, spec, subprocess_specs, _script_engine(instance.tenant_id))
-    return _Run(ctx, instance, version, workflow, projection.finished_ids(workflow))
+    workflow = state.load(instance.state_json, spec, subprocess_specs, _script_engine(instance.tenant_id, tenant))
+    return _Run(ctx, instance, version, workflow, projection.finished_ids(workflow),
+                _ids(projection.ready_human_tasks(workflow)), _ids(waiting_message_tasks(workflow)))
 
 
 # --------------------------------------------------------------------------- start
@@ -254,39 +307,7 @@ def start_instance(
 # --------------------------------------------------------------------------- forms
 
 
-@dataclass(frozen=True)
-class FieldError:
-    field: str
-    message: str
-
-    def to_dict(self) -> dict[str, str]:
-        return {"field": self.field, "message": self.message}
-
-
-def _field_message(error: ValidationError) -> tuple[str, str]:
-    path = [str(p) for p in error.absolute_path]
-    kind, value = error.validator, error.validator_value
-    if kind == "required":
-        missing = error.message.split("'")[1] if "'" in error.message else ""
-        return "/".join([*path, missing]), str(_l("This field is required."))
-    messages = {
-        "type": _l("Must be of type %(value)s.", value=value),
-        "format": _l("Not a valid %(value)s.", value=value),
-        "enum": _l("Must be one of: %(value)s.", value=", ".join(map(str, value)) if kind == "enum" else ""),
-        "minLength": _l("Must be at least %(value)s characters long.", value=value),
-        "maxLength": _l("Must be at most %(value)s characters long.", value=value),
-        "minimum": _l("Must be at least %(value)s.", value=value),
-        "maximum": _l("Must be at most %(value)s.", value=value),
-        "multipleOf": _l("Must be a multiple of %(value)s.", value=value),
-        "minItems": _l("Must have at least %(value)s items.", value=value),
-        "pattern": _l("Does not have the expected form."),
-        "additionalProperties": _l("Unexpected field."),
-    }
-    message = messages.get(str(kind))
-    return "/".join(path), str(message) if message is not None else error.message
-
-
-def _form_schema(version: ProcessVersion, form_key: str | None) -> dict[str, Any] | None:
+def form_schema(version: ProcessVersion, form_key: str | None) -> dict[str, Any] | None:
     if not form_key:
         return None
     form = (version.forms or {}).get(form_key)
@@ -298,7 +319,7 @@ def _form_schema(version: ProcessVersion, form_key: str | None) -> dict[str, Any
 
 def validate_task_data(version: ProcessVersion, form_key: str | None, data: Any) -> dict[str, Any]:
     """Check submitted data against the task's pinned JSON Schema (formats included)."""
-    return validate_against_schema(_form_schema(version, form_key), data)
+    return validate_against_schema(form_schema(version, form_key), data)
 
 
 def validate_against_schema(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
@@ -306,10 +327,8 @@ def validate_against_schema(schema: dict[str, Any] | None, data: Any) -> dict[st
     if not isinstance(data, dict):
         raise ValidationFailed(_l("The submitted data must be an object."))
     if schema is not None:
-        validator = Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
-        errors = sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.absolute_path])
-        if errors:
-            details = [FieldError(*_field_message(e)) for e in errors]
+        details = field_errors(schema, data)
+        if details:
             raise ValidationFailed(_l("Some fields are not valid."), field=details[0].field, details=details)
     return data
 
@@ -322,7 +341,7 @@ def _full_name(user_id: int | None) -> str:
     return user.full_name if user else str(_l("someone else"))
 
 
-def _may_work_on(ctx: Context, task: HumanTask) -> bool:
+def may_work_on(ctx: Context, task: HumanTask) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == ctx.user_id
     if task.role:
@@ -330,10 +349,10 @@ def _may_work_on(ctx: Context, task: HumanTask) -> bool:
     return bool(ctx.roles)
 
 
-def _check_may_work_on(ctx: Context, task: HumanTask) -> None:
+def _checkmay_work_on(ctx: Context, task: HumanTask) -> None:
     if task.assignee_id is not None and task.assignee_id != ctx.user_id and task.state == "ready":
         raise Forbidden(_l("This task is assigned to %(name)s.", name=_full_name(task.assignee_id)))
-    if not _may_work_on(ctx, task):
+    if not may_work_on(ctx, task):
         raise Forbidden(_l("This task is for the role %(role)s.", role=task.role or "-"))
 
 
@@ -367,14 +386,14 @@ def complete_task(
         if remembered is not None:
             return remembered
         _check_ready(row)
-        _check_may_work_on(ctx, row)
+        _checkmay_work_on(ctx, row)
         instance = _lock_instance(ctx, row.instance_id)
         db.session.refresh(row)
         remembered = _remembered(ctx, idem_key)
         if remembered is not None:
             return remembered
         _check_ready(row)
-        _check_may_work_on(ctx, row)
+        _checkmay_work_on(ctx, row)
         values = validate_task_data(instance.process_version, row.form_key, data or {})
         run = _open(ctx, instance)
         task = run.workflow.get_task_from_id(UUID(row.task_uuid))
@@ -444,7 +463,7 @@ def claim(ctx: Context, human_task_id: int) -> dict[str, Any]:
     def pick(row: HumanTask) -> int | None:
         if row.assignee_id not in (None, ctx.user_id):
             raise Conflict(_l("This task was already claimed by %(name)s.", name=_full_name(row.assignee_id)))
-        if not _may_work_on(ctx, row):
+        if not may_work_on(ctx, row):
             raise Forbidden(_l("This task is for the role %(role)s.", role=row.role or "-"))
         return ctx.user_id
 
@@ -466,7 +485,7 @@ def reassign(ctx: Context, human_task_id: int, user_id: int) -> dict[str, Any]:
     """Give the task to someone who holds its role here (an admin, the assignee or a role holder)."""
 
     def pick(row: HumanTask) -> int | None:
-        if not (ctx.has_role(ADMIN) or _may_work_on(ctx, row)):
+        if not (ctx.has_role(ADMIN) or may_work_on(ctx, row)):
             raise Forbidden(_l("You may not reassign this task."))
         roles = set(
             db.session.execute(
@@ -495,21 +514,20 @@ def fire_timers(ctx: Context, instance_id: int, now: datetime | None = None) -> 
         raise Forbidden(_l("Only the system or an administrator can fire timers."))
 
     def work() -> int:
-        instance = _lock_instance(ctx, instance_id)
+        instance, tenant = _lock_for_run(ctx, instance_id)
         if instance.status in ("completed", "cancelled"):
             return 0
-        run = _open(ctx, instance)
+        run = _open(ctx, instance, tenant)
         due = [t for t in projection.waiting_timers(run.workflow) if _is_due(t, moment)]
         for task in due:
             task._set_internal_data(event_fired=True)
-            audit.record(
-                ctx,
+            run.pending_audit.append(Entry(
                 "timer.fired",
                 "process_instance",
                 instance.id,
                 expedient_id=instance.expedient_id,
                 after={"element_id": projection.element_id(task), "task_uuid": str(task.id)},
-            )
+            ))
         if not due:
             return 0
         run.workflow.refresh_timers()

@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from engine.runtime.models import ProcessVersion
+from sqlalchemy import select
+
+from engine.db import db
+from engine.runtime.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.runtime.validation import properties
 from engine.runtime.xml_safety import safe_parse_xml
 
@@ -40,10 +43,28 @@ def label_for(version: ProcessVersion, element_id: str, locale: str | None) -> s
     return names.get(locale or DEFAULT_LOCALE) or names.get(DEFAULT_LOCALE) or element_id
 
 
+def task_label(task: HumanTask, locale: str | None) -> str:
+    """A human task's name in ``locale`` (its stored name is the Catalan one)."""
+    if (locale or DEFAULT_LOCALE) == DEFAULT_LOCALE:
+        return task.name
+    version_id = db.session.execute(
+        select(ProcessInstance.process_version_id).where(ProcessInstance.id == task.instance_id)
+    ).scalar_one()
+    names = _labels_of_version(version_id).get(task.element_id, {})
+    return names.get(str(locale)) or task.name
+
+
+@lru_cache(maxsize=256)
+def _labels_of_version(version_id: int) -> dict[str, dict[str, str]]:
+    """Versions are immutable, so their labels can be remembered by id."""
+    version = db.session.get(ProcessVersion, version_id)
+    return _labels(version.content_hash, version.bpmn_xml) if version is not None else {}
+
+
 def labels_of(version: ProcessVersion, locale: str | None) -> dict[str, str]:
     """Every labelled element of the version in ``locale`` (for a diagram or a catalogue page)."""
     return {element_id: label_for(version, element_id, locale) for element_id in
             _labels(version.content_hash, version.bpmn_xml)}  # fmt: skip
 
 
-__all__ = ["label_for", "labels_of"]
+__all__ = ["label_for", "labels_of", "task_label"]

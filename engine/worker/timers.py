@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from engine.context import Context
 from engine.db import as_utc, db, utcnow
-from engine.jobs import enqueue, job_queue, redis_connection
+from engine.jobs import enqueue, enqueue_many, job_queue, redis_connection
 from engine.runtime import instances
 from engine.runtime.models import ProcessInstance, Timer
 
@@ -87,12 +87,17 @@ class SweepResult:
 def sweep(now: datetime | None = None, limit: int = SWEEP_LIMIT) -> SweepResult:
     """Enqueue one ``timer-<instance id>`` job per instance with a due timer.
 
-    Without Redis the jobs run here, one after the other; one instance failing does not stop
-    the others (its timer stays pending and the next sweep tries again).
+    With Redis the jobs are enqueued in pipelined batches (still one deduplicated job per
+    instance). Without Redis they run here, one after the other; one instance failing does not
+    stop the others (its timer stays pending and the next sweep tries again).
     """
     moment = as_utc(now) or utcnow()
     recovered = recover_abandoned(moment)
     due = due_instances(moment, limit)
+    if redis_connection() is not None:
+        enqueue_many(fire_due_timers, [((tenant_id, instance_id, moment.isoformat()), timer_job_id(instance_id))
+                                       for tenant_id, instance_id in due])
+        return SweepResult(len(due), recovered, 0)
     failed = 0
     for tenant_id, instance_id in due:
         try:

@@ -21,7 +21,7 @@ from webapp.navigation import NavItem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-NAV = [NavItem("admin.index", _l("Administration"), roles=("admin",), order=80)]
+NAV = [NavItem("admin.index", _l("Administration"), roles=("admin",), order=80, menu="admin")]
 
 
 def _done(message: str, target: str = "admin.index") -> Any:

@@ -14,7 +14,7 @@ from webapp.navigation import NavItem
 
 bp = Blueprint("admin_jobs", __name__, url_prefix="/admin/jobs")
 
-NAV = [NavItem("admin_jobs.index", _l("Background jobs"), roles=("admin",), order=90)]
+NAV = [NavItem("admin_jobs.index", _l("Background jobs"), roles=("admin",), order=90, menu="admin")]
 
 
 @bp.get("/")

@@ -18,7 +18,7 @@ from webapp.navigation import NavItem
 
 bp = Blueprint("deadlines", __name__)
 
-NAV = [NavItem("deadlines.calculator", _l("Deadlines"), order=60)]
+NAV = [NavItem("deadlines.calculator", _l("Deadlines"), order=60, menu="tools")]
 
 
 def _date(value: str, field: str) -> date:

@@ -16,7 +16,7 @@ from webapp.navigation import NavItem
 bp = Blueprint("decrees_book", __name__)
 
 BOOK_ROLES = ("secretari", "alcalde", "tramitador", "admin")
-NAV = [NavItem("decrees_book.index", _l("Decree book"), roles=BOOK_ROLES, order=40)]
+NAV = [NavItem("decrees_book.index", _l("Decree book"), roles=BOOK_ROLES, order=40, menu="tools")]
 
 
 def _year() -> int:

@@ -8,6 +8,7 @@ from typing import Any
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
 from engine.db import db
+from engine.eni.access import ENI_ROLES
 from engine.eni.export import export_expedient
 from engine.eni.importer import import_expedient
 from engine.eni.index_pdf import foliated_index
@@ -19,7 +20,6 @@ from webapp.auth import roles_required
 
 bp = Blueprint("eni", __name__)
 
-ENI_ROLES = ("tramitador", "secretari", "alcalde", "admin")
 
 
 @bp.get("/expedients/<int:expedient_id>/eni.xml")

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
 
 from engine.db import db
-from engine.errors import NotFound, ValidationFailed
+from engine.errors import Conflict, NotFound, ValidationFailed
 from engine.i18n import _, _l
 from engine.records import expedients
 from engine.records.documents import TIPOS_DOCUMENTALES, read_content, store_document
 from engine.records.dossier import diagram, dossier, recent_expedients
+from engine.records.expedient_actions import (
+    NOTIFIERS,
+    SIGNATURE_REQUESTERS,
+    notify_document,
+    record_delivery_attempt,
+    request_document_signatures,
+)
+from engine.records.notifications import PostalResult
 from engine.records.opening import PartyInput, open_and_start
 from engine.records.parties import find_party_by_nif, normalise_nif
 from engine.runtime.catalogue import list_models
@@ -97,10 +106,18 @@ def party_lookup() -> Any:
 # -- the expedient page ----------------------------------------------------------------------------
 
 
+def _page(expedient_id: int, error: ValidationFailed | Conflict | None = None, failed_form: str | None = None) -> Any:
+    """The expedient page; after a refused action, with the error beside the form that failed."""
+    page = render_template("expedients/show.html", d=dossier(g.ctx, expedient_id), tipos=TIPOS_DOCUMENTALES,
+                           postal_results=list(PostalResult), error=error,
+                           failed_form=failed_form, form=request.form)
+    return (page, error.status) if error else page
+
+
 @bp.get("/expedients/<int:expedient_id>")
 @login_required
 def show(expedient_id: int) -> Any:
-    return render_template("expedients/show.html", d=dossier(g.ctx, expedient_id), tipos=TIPOS_DOCUMENTALES)
+    return _page(expedient_id)
 
 
 @bp.get("/expedients/<int:expedient_id>/diagram.json")
@@ -157,3 +174,67 @@ def reopen(expedient_id: int) -> Any:
     db.session.commit()
     flash(_("Expedient %(number)s reopened.", number=expedient.number), "success")
     return redirect(url_for("expedients.show", expedient_id=expedient_id))
+
+
+# -- notifications and signatures from the expedient page ----------------------------------------
+
+
+def _chosen_id(name: str, message: Any) -> int:
+    value = request.form.get(name, "")
+    if not value.isdigit():
+        raise ValidationFailed(message, field=name)
+    return int(value)
+
+
+def _done(expedient_id: int, anchor: str) -> Any:
+    db.session.commit()
+    return redirect(url_for("expedients.show", expedient_id=expedient_id) + anchor)
+
+
+@bp.post("/expedients/<int:expedient_id>/notifications")
+@roles_required(*NOTIFIERS)
+def notify(expedient_id: int) -> Any:
+    try:
+        note = notify_document(
+            g.ctx, expedient_id,
+            party_id=_chosen_id("party_id", _l("Choose the interested party.")),
+            document_id=_chosen_id("document_id", _l("Choose the document to notify.")),
+            channel=request.form.get("channel") or None,
+        )
+    except (ValidationFailed, Conflict) as err:
+        db.session.rollback()
+        return _page(expedient_id, err, "notify")
+    flash(_("Notification made available (%(channel)s).", channel=note.channel), "success")
+    return _done(expedient_id, "#notifications")
+
+
+def _attempt_time() -> datetime:
+    try:
+        return datetime.fromisoformat(request.form.get("attempted_at", ""))
+    except ValueError:
+        raise ValidationFailed(_l("Give the date and time of the attempt."), field="attempted_at") from None
+
+
+@bp.post("/expedients/<int:expedient_id>/notifications/<int:notification_id>/attempts")
+@roles_required(*NOTIFIERS)
+def delivery_attempt(expedient_id: int, notification_id: int) -> Any:
+    try:
+        note = record_delivery_attempt(g.ctx, expedient_id, notification_id, _attempt_time(),
+                                       request.form.get("result", ""))
+    except (ValidationFailed, Conflict) as err:
+        db.session.rollback()
+        return _page(expedient_id, err, f"attempt-{notification_id}")
+    flash(_("Delivery attempt recorded."), "success")
+    return _done(expedient_id, f"#notification-{note.id}")
+
+
+@bp.post("/expedients/<int:expedient_id>/documents/<int:document_id>/signatures")
+@roles_required(*SIGNATURE_REQUESTERS)
+def request_signing(expedient_id: int, document_id: int) -> Any:
+    try:
+        signing = request_document_signatures(g.ctx, expedient_id, document_id, request.form.get("circuit", ""))
+    except (ValidationFailed, Conflict) as err:
+        db.session.rollback()
+        return _page(expedient_id, err, f"sign-{document_id}")
+    flash(_("%(title)s sent for signature.", title=signing.title), "success")
+    return _done(expedient_id, "#documents")

@@ -24,7 +24,7 @@ from engine.runtime.inbox import (
     task_view,
 )
 from webapp.auth import login_required
-from webapp.forms_render import build_fields, explain_errors, parse_submission
+from webapp.forms_render import build_fields, parse_submission
 from webapp.navigation import NavItem
 
 bp = Blueprint("tasks", __name__)
@@ -98,9 +98,6 @@ def submit(task_id: int) -> Any:
 
     data, errors = parse_submission(view.schema, request.form, request.files, store)
     drafting = request.form.get("action") == "draft"
-    if not errors and not drafting:
-        # The engine validates again when completing; this gives each field its message first.
-        errors = explain_errors(view.schema, data)
     if errors:
         db.session.rollback()  # files of a refused submit are not kept: show the form without them
         shown, _unused = parse_submission(view.schema, request.form)

@@ -14,7 +14,7 @@ from webapp.navigation import NavItem
 
 bp = Blueprint("tokens", __name__, url_prefix="/api-tokens")
 
-NAV = [NavItem("tokens.index", _l("API"), order=90)]
+NAV = [NavItem("tokens.index", _l("API"), order=90, menu="tools")]
 
 
 @bp.get("/")
