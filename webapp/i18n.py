@@ -6,6 +6,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, refresh
 
 from engine.app import LANGUAGES, settings_of
+from engine.tenancy.models import role_label
 
 
 def select_locale() -> str:
@@ -26,3 +27,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.add_extension("jinja2.ext.i18n")
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
+    app.jinja_env.globals["role_label"] = role_label

@@ -27,7 +27,7 @@ from engine.i18n import _l
 from engine.records.expedients import Expedient, ensure_open
 from engine.records.numbering import next_number
 from engine.records.pdf import render_pdf
-from engine.tenancy.models import Role, Tenant, User
+from engine.tenancy.models import Role, Tenant, User, role_label
 from engine.tenancy.scoping import get_owned, scoped
 
 SERIES = "decree"
@@ -98,7 +98,7 @@ def _text(value: str | None, field: str) -> str:
 
 def _require_role(ctx: Context, *roles: Role) -> None:
     if not any(ctx.has_role(role) for role in roles):
-        raise Forbidden(_l("Only %(roles)s can do this.", roles=" / ".join(roles)))
+        raise Forbidden(_l("This needs the role: %(roles)s.", roles=" / ".join(role_label(r) for r in roles)))
 
 
 def _expedient_open(ctx: Context, expedient_id: int | None) -> None:

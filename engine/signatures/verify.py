@@ -22,7 +22,7 @@ from pyhanko.sign.validation import validate_pdf_signature
 from pyhanko_certvalidator import ValidationContext
 
 from engine.db import utcnow
-from engine.i18n import _l
+from engine.i18n import _l, ngettext
 from engine.signatures.trust import trust_roots
 
 
@@ -123,4 +123,5 @@ def verify_pdf(pdf: bytes, roots: list[x509.Certificate] | None = None) -> PdfVe
     problems = [p for p in (c.problem() for c in checks) if p]
     if problems:
         return PdfVerification(False, problems[0], checks)
-    return PdfVerification(True, str(_l("All %(count)s signatures are valid.", count=len(checks))), checks)
+    message = ngettext("The signature is valid.", "All %(num)s signatures are valid.", len(checks))
+    return PdfVerification(True, message, checks)

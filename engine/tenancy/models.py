@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, Uni
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.db import db, utcnow
+from engine.i18n import _l
 
 
 class Role(StrEnum):
@@ -22,6 +23,20 @@ class Role(StrEnum):
 
 
 ROLES: tuple[str, ...] = tuple(r.value for r in Role)
+
+ROLE_LABELS = {
+    Role.TRAMITADOR.value: _l("Clerk (tramitador)"),
+    Role.TECNIC.value: _l("Technician"),
+    Role.SECRETARI.value: _l("Secretary"),
+    Role.ALCALDE.value: _l("Mayor"),
+    Role.DISSENYADOR.value: _l("Process designer"),
+    Role.ADMIN.value: _l("Administrator"),
+}
+
+
+def role_label(role: str) -> str:
+    """A role code as people call it, in the current language."""
+    return str(ROLE_LABELS.get(role, role))
 
 
 class Tenant(db.Model):  # type: ignore[name-defined]

@@ -13,7 +13,7 @@ from engine.eni.export import export_expedient
 from engine.eni.importer import import_expedient
 from engine.eni.index_pdf import foliated_index
 from engine.errors import GeeError, ValidationFailed
-from engine.i18n import _, _l
+from engine.i18n import _l, ngettext
 from engine.records.documents import read_content
 from engine.records.expedients import get_expedient
 from webapp.auth import roles_required
@@ -58,6 +58,7 @@ def upload() -> Any:
     except GeeError as err:
         db.session.rollback()
         return render_template("eni/import.html", error=str(err)), err.status
-    flash(_("Expedient %(id)s imported with %(count)s documents.", id=result.expedient.eni_id,
-            count=result.documents), "success")
+    flash(ngettext("Expedient %(id)s imported with %(num)s document.",
+                   "Expedient %(id)s imported with %(num)s documents.", result.documents,
+                   id=result.expedient.eni_id), "success")
     return redirect(url_for("expedients.show", expedient_id=result.expedient.id))

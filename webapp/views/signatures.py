@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from engine.db import db
 from engine.errors import GeeError, ValidationFailed
-from engine.i18n import _, _l
+from engine.i18n import _, _l, ngettext
 from engine.records.documents import read_content
 from engine.signatures.circuits import (
     current_pdf,
@@ -95,7 +95,7 @@ def batch() -> Any:
         flash(str(err), "danger")
         return _back_to()
     if result.signed:
-        flash(_("%(count)s items signed.", count=len(result.signed)), "success")
+        flash(ngettext("%(num)s item signed.", "%(num)s items signed.", len(result.signed)), "success")
     for _step_id, message in result.failed:
         flash(message, "danger")
     return _back_to()
