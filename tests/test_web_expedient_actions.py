@@ -78,8 +78,8 @@ def test_notify_by_post_then_two_failed_attempts_leave_it_for_the_tauler_edictal
 
     done = client.post(f"/expedients/{case['id']}/notifications", data={
         "csrf_token": token(client), "party_id": case["party"], "document_id": case["resolution"], "channel": ""})
-    assert done.status_code == 302 and done.headers["Location"].endswith("#notifications")
     [note] = _notifications()
+    assert done.status_code == 302 and done.headers["Location"].endswith(f"#notification-{note.id}")
     assert (note.channel, note.state, note.expires_at) == ("postal", "pending", None)
 
     page = client.get(f"/expedients/{case['id']}").get_data(as_text=True)

@@ -6,6 +6,7 @@ from flask import Flask, current_app, has_request_context, request, session
 from flask_babel import get_locale, refresh
 
 from engine.app import LANGUAGES, settings_of
+from engine.audit.labels import action_label
 from engine.tenancy.models import role_label
 
 
@@ -28,3 +29,4 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["role_label"] = role_label
+    app.jinja_env.globals["audit_action_label"] = action_label

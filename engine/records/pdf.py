@@ -42,9 +42,14 @@ def render_html(template: str, **context: Any) -> str:
     return _env.get_template(template).render(**context)
 
 
-def render_pdf(template: str, **context: Any) -> bytes:
-    """Render a template of ``engine/records/templates`` to PDF bytes."""
+def html_to_pdf(html: str) -> bytes:
+    """PDF bytes of an HTML document; nothing it names (images, stylesheets) is fetched."""
     from weasyprint import HTML  # heavy import, only when a PDF is made
 
-    pdf: bytes = HTML(string=render_html(template, **context), url_fetcher=_no_fetch).write_pdf()
+    pdf: bytes = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
     return pdf
+
+
+def render_pdf(template: str, **context: Any) -> bytes:
+    """Render a template of ``engine/records/templates`` to PDF bytes."""
+    return html_to_pdf(render_html(template, **context))

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -36,7 +35,7 @@ from engine.errors import Forbidden, ValidationFailed
 from engine.i18n import _l
 from engine.runtime.catalogue import audit_context_for, called_model_finder, require_designer
 from engine.runtime.models import ProcessModel, ProcessVersion
-from engine.runtime.validation import CheckedModel, Problem, Sources, check_model
+from engine.runtime.validation import SAFE_FILE_NAME, CheckedModel, Problem, Sources, check_model
 
 DEFAULT_FORMS_DIR = PROJECT_ROOT / "forms"
 DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "processes" / "templates"
@@ -134,9 +133,6 @@ def deploy_process(
     return DeployResult(version=version, created=created)
 
 
-_UPLOADED_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,199}")
-
-
 def deploy_uploaded(
     ctx: Context,
     bpmn_text: str,
@@ -173,7 +169,7 @@ def _as_text(name: str, content: str | bytes | dict[str, Any], field_name: str) 
 def _write_all(folder: Path, files: Mapping[str, str | bytes | dict[str, Any]], field_name: str) -> None:
     folder.mkdir()
     for name, content in files.items():
-        if not _UPLOADED_NAME.fullmatch(name):
+        if not SAFE_FILE_NAME.fullmatch(name):
             raise ValidationFailed(_l("The file name %(file)s is not valid.", file=name), field=field_name)
         (folder / name).write_text(_as_text(name, content, field_name), encoding="utf-8")
 

@@ -30,15 +30,13 @@ anyone else), or the system for timers.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Any, NoReturn
+from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import TemplateError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 
@@ -48,14 +46,12 @@ from engine.context import Context
 from engine.db import db, utcnow
 from engine.errors import GeeError
 from engine.records import decrees, documents, expedients, notifications, registry
+from engine.records.version_templates import DOCUMENT_LOCALES, RenderedTemplate, render_version_template
 from engine.runtime.models import ProcessInstance, ProcessVersion
 from engine.runtime.sandbox import CalendarConfig, SandboxedScriptEngine
-from engine.runtime.script_helpers import ScriptHelpers
 from engine.tenancy.models import Tenant, User
 
 TEMPLATE_PROPERTY = "documentTemplate"
-LOCALES = ("ca", "es")
-_LOCALE_VARIANT = re.compile(r"^(?P<stem>.+)\.(?P<locale>[a-z]{2})\.html$")
 
 
 class ServiceError(Exception):
@@ -110,36 +106,11 @@ class Operator:
 # --------------------------------------------------------------------------- documents
 
 
-def _template_for(call: Call, locale: str) -> tuple[str, str]:
-    """(file name, text) of the task's template in ``locale``, else the named one."""
+def render_document(call: Call, locale: str) -> RenderedTemplate:
+    """Fill in the task's ``documentTemplate`` (its ``locale`` variant) with the process data."""
     name = call.properties.get(TEMPLATE_PROPERTY)
-    templates = call.binding.version.templates or {}
-    if not name or name not in templates:
+    if not name:
         raise ServiceError("the task names no document template (property documentTemplate)")
-    match = _LOCALE_VARIANT.match(name)
-    if match:
-        variant = f"{match['stem']}.{locale}.html"
-        if variant in templates:
-            return variant, templates[variant]
-    return name, templates[name]
-
-
-def _environment() -> SandboxedEnvironment:
-    env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
-    env.filters["amount"] = ScriptHelpers.format_amount
-    env.filters["date"] = ScriptHelpers.format_date
-    return env
-
-
-def _no_fetch(url: str, *args: Any, **kwargs: Any) -> NoReturn:
-    raise ValueError(f"external resources are not loaded: {url}")
-
-
-def render_document(call: Call, locale: str) -> tuple[str, bytes]:
-    """Render the task's template with the process data to PDF: (template name, bytes)."""
-    from weasyprint import HTML  # heavy import, only when a PDF is made
-
-    name, text = _template_for(call, locale)
     expedient = expedients.get_expedient(call.ctx, call.expedient_id())
     tenant = db.session.get(Tenant, call.ctx.tenant_id)
     context = {
@@ -151,11 +122,9 @@ def render_document(call: Call, locale: str) -> tuple[str, bytes]:
         "idioma": locale,
     }
     try:
-        html = _environment().from_string(text).render(**context)
+        return render_version_template(call.binding.version, name, locale, context)
     except TemplateError as err:
         raise ServiceError(f"the template {name} cannot be filled in: {err}") from None
-    pdf: bytes = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
-    return name, pdf
 
 
 def generate_document(call: Call) -> dict[str, Any]:
@@ -164,21 +133,20 @@ def generate_document(call: Call) -> dict[str, Any]:
     ``tipus_documental`` (TD01 resolució, TD07 notificació, TD11 certificat, TD13 informe...),
     optional ``idioma``. Answer: ``{"document_id", "csv", "template"}``."""
     locale = str(call.param("idioma") or call.data.get("idioma") or call.ctx.locale or "ca")
-    locale = locale if locale in LOCALES else "ca"
-    name, pdf = render_document(call, locale)
-    stem = name.rsplit(".html", 1)[0]
+    locale = locale if locale in DOCUMENT_LOCALES else "ca"
+    rendered = render_document(call, locale)
     doc = documents.store_document(
         call.ctx,
         call.expedient_id(),
-        f"{stem}.pdf",
-        pdf,
+        rendered.pdf_filename,
+        rendered.pdf(),
         title=str(call.param("titol")),
         tipo_documental=str(call.param("tipus_documental", "TD99")),
         from_administration=True,
         author=call.ctx.username,
     )
     doc = documents.issue_document(call.ctx, doc.id)
-    return {"document_id": doc.id, "csv": doc.csv, "template": name}
+    return {"document_id": doc.id, "csv": doc.csv, "template": rendered.name}
 
 
 def sign_document(call: Call) -> dict[str, Any]:

@@ -33,13 +33,14 @@ import ast
 import json
 import re
 import unicodedata
+from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from jinja2 import TemplateSyntaxError
+from jinja2 import TemplateSyntaxError, meta
 from jinja2.sandbox import SandboxedEnvironment
 from jsonschema import Draft202012Validator, SchemaError
 from jsonschema.validators import validator_for
@@ -49,6 +50,7 @@ from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine.i18n import _l
+from engine.records.version_templates import DOCUMENT_LOCALES, LOCALE_VARIANT
 from engine.runtime import specs
 from engine.runtime.sandbox import SandboxEnvironment, ScriptError
 from engine.runtime.xml_safety import UnsafeXmlError, safe_parse_xml
@@ -85,7 +87,8 @@ _ROLE_ALIASES = {
     "administradora": "admin",
 }
 
-_SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+#: A file a model references: a plain name in its folder (``_document.html``: a base template).
+SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,199}")
 
 
 @dataclass(frozen=True)
@@ -126,7 +129,7 @@ class Sources:
 
     def read(self, directory: Path, name: str) -> str:
         """The text of ``directory/name``; raises LookupError (missing) or ValueError (bad)."""
-        if not _SAFE_FILE_NAME.match(name):
+        if not SAFE_FILE_NAME.fullmatch(name):
             raise ValueError("name")
         path = directory / name
         if not path.is_file():
@@ -295,17 +298,13 @@ def _check_service_tasks(check: _Check, root: etree._Element) -> None:
                     check.add(task.get("id"), _code_message("condition", str(error)), task.sourceline)
 
 
-_LOCALE_VARIANT = re.compile(r"^(?P<stem>.+)\.(?P<locale>[a-z]{2})\.html$")
-TEMPLATE_LOCALES = ("ca", "es")
-
-
 def _with_locale_variants(check: _Check, name: str) -> list[str]:
     """``name`` and its existing siblings in the other languages."""
-    match = _LOCALE_VARIANT.match(name)
+    match = LOCALE_VARIANT.match(name)
     if not match:
         return [name]
     names = [name]
-    for locale in TEMPLATE_LOCALES:
+    for locale in DOCUMENT_LOCALES:
         sibling = f"{match['stem']}.{locale}.html"
         if sibling != name and (check.sources.templates_dir / sibling).is_file():
             names.append(sibling)
@@ -425,35 +424,60 @@ def _schema_ok(check: _Check, task: etree._Element, name: str, schema: dict[str,
 
 
 def _check_templates(check: _Check, root: etree._Element) -> dict[str, str]:
+    """Bundle the document templates the tasks name, their locale variants and, transitively,
+    the templates they extend or include (rendering reads only the bundled ones)."""
     templates: dict[str, str] = {}
-    environment = SandboxedEnvironment()
-    wanted: list[tuple[etree._Element, str]] = []
+    wanted: deque[tuple[etree._Element, str, str | None]] = deque()
     for element in root.iter():
         name = properties(element).get(TEMPLATE_PROPERTY) if isinstance(element.tag, str) else None
         if name:
-            wanted.extend((element, variant) for variant in _with_locale_variants(check, name))
-    for element, name in wanted:
+            wanted.extend((element, variant, None) for variant in _with_locale_variants(check, name))
+    while wanted:
+        element, name, used_by = wanted.popleft()
         if name in templates:
             continue
-        try:
-            text = check.sources.read(check.sources.templates_dir, name)
-        except LookupError:
-            check.add(element.get("id"), _l("The document template %(file)s does not exist in the templates "
-                                            "folder.", file=name), element.sourceline)  # fmt: skip
+        text = _read_template(check, element, name, used_by)
+        if text is None:
             continue
-        except (ValueError, OSError, UnicodeDecodeError):
-            check.add(element.get("id"), _l("The document template name %(file)s is not valid or the file is too "
-                                            "large.", file=name), element.sourceline)  # fmt: skip
-            continue
-        try:
-            environment.parse(text)
-        except TemplateSyntaxError as err:
-            check.add(element.get("id"), _l("The document template %(file)s has an error on line %(line)s: "
-                                            "%(detail)s", file=name, line=err.lineno, detail=err.message),
-                      element.sourceline)  # fmt: skip
+        references = _template_references(check, element, name, text)
+        if references is None:
             continue
         templates[name] = text
+        wanted.extend((element, reference, name) for reference in references)
     return templates
+
+
+def _read_template(check: _Check, element: etree._Element, name: str, used_by: str | None) -> str | None:
+    try:
+        return check.sources.read(check.sources.templates_dir, name)
+    except LookupError:
+        if used_by is None:
+            message = _l("The document template %(file)s does not exist in the templates folder.", file=name)
+        else:
+            message = _l("The document template %(file)s, which %(user)s extends or includes, does not exist in "
+                         "the templates folder.", file=name, user=used_by)  # fmt: skip
+        check.add(element.get("id"), message, element.sourceline)
+    except (ValueError, OSError, UnicodeDecodeError):
+        check.add(element.get("id"), _l("The document template name %(file)s is not valid or the file is too "
+                                        "large.", file=name), element.sourceline)  # fmt: skip
+    return None
+
+
+def _template_references(check: _Check, element: etree._Element, name: str, text: str) -> list[str] | None:
+    """The templates ``text`` extends, includes or imports; None (and a problem) when it cannot be used."""
+    try:
+        references = list(meta.find_referenced_templates(SandboxedEnvironment().parse(text)))
+    except TemplateSyntaxError as err:
+        check.add(element.get("id"), _l("The document template %(file)s has an error on line %(line)s: "
+                                        "%(detail)s", file=name, line=err.lineno, detail=err.message),
+                  element.sourceline)  # fmt: skip
+        return None
+    if None in references:
+        check.add(element.get("id"), _l("The document template %(file)s extends or includes a template whose "
+                                        "name is computed: write the name itself.", file=name),
+                  element.sourceline)  # fmt: skip
+        return None
+    return [reference for reference in references if reference is not None]
 
 
 # --- scripts, conditions, timers ---------------------------------------------------------

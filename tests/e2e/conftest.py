@@ -32,8 +32,11 @@ def live_server(app: Flask) -> Iterator[str]:
     server.shutdown()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
+    """One Chromium per test module. Not per session: Playwright's sync API keeps an asyncio loop
+    running in the main thread while it is open, and pyHanko's signing (asyncio.run) in later
+    non-browser tests of the same process would then fail."""
     executable = chromium_path()
     from playwright.sync_api import sync_playwright
 

@@ -204,8 +204,8 @@ def notify(expedient_id: int) -> Any:
     except (ValidationFailed, Conflict) as err:
         db.session.rollback()
         return _page(expedient_id, err, "notify")
-    flash(_("Notification made available (%(channel)s).", channel=note.channel), "success")
-    return _done(expedient_id, "#notifications")
+    flash(_("Notification made available."), "success")
+    return _done(expedient_id, f"#notification-{note.id}")
 
 
 def _attempt_time() -> datetime:
