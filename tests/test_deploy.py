@@ -101,6 +101,44 @@ def test_bpmn_given_as_text(tenant):
     assert result.ok and result.version.dmn_files.keys() == {"fee.dmn"}
 
 
+# --- templates that extend or include others ---------------------------------------------------
+
+INFORME = '{% extends "_base.html" %}{% block body %}{{ amount_text }}{% endblock %}'
+
+
+def _templates(folder: Path, files: dict[str, str]) -> Path:
+    folder.mkdir()
+    for name, text in files.items():
+        (folder / name).write_text(text, encoding="utf-8")
+    return folder
+
+
+def test_the_templates_a_template_extends_or_includes_are_bundled(tenant, tmp_path):
+    templates = _templates(tmp_path / "templates", {
+        "informe.html": INFORME,
+        "_base.html": '<h1>{% block body %}{% endblock %}</h1>{% include "_peu.html" %}',
+        "_peu.html": "<footer>Ajuntament</footer>",
+        "_unused.html": "no task uses it",
+    })  # fmt: skip
+    result = deploy(OBRES, tenant_id=tenant.id, templates_dir=templates)
+    assert result.ok, result.problems
+    assert set(result.version.templates) == {"informe.html", "_base.html", "_peu.html"}
+
+
+def test_a_missing_parent_template_is_reported_with_the_task(tenant, tmp_path):
+    templates = _templates(tmp_path / "templates", {"informe.html": INFORME, "_base.html": '{% include "_peu.html" %}'})
+    result = deploy(OBRES, tenant_id=tenant.id, templates_dir=templates)
+    assert result.version is None
+    assert messages(result) == {"report": "The document template _peu.html, which _base.html extends or includes, "
+                                          "does not exist in the templates folder."}  # fmt: skip
+
+
+def test_a_template_name_computed_at_run_time_is_refused(tenant, tmp_path):
+    templates = _templates(tmp_path / "templates", {"informe.html": "{% include amount_text %}"})
+    result = deploy(OBRES, tenant_id=tenant.id, templates_dir=templates)
+    assert "informe.html extends or includes a template whose name is computed" in messages(result)["report"]
+
+
 # --- every problem at once ---------------------------------------------------------------------
 
 

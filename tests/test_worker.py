@@ -363,6 +363,24 @@ def test_generate_document_renders_the_procedure_template_in_the_expedient_langu
     assert stored.from_administration
 
 
+def test_a_version_renders_with_its_own_base_template_never_the_files_on_disk(tenant: Tenant) -> None:
+    from jinja2 import TemplateNotFound
+
+    from engine.records.version_templates import render_version_template
+
+    version = make_version(tenant.id, "worker_notified")
+    version.templates = {  # processes/templates/_document.html exists on disk with other content
+        "ofici.ca.html": '{% extends "_document.html" %}{% block content %}Hola {{ nom }}{% endblock %}',
+        "ofici.es.html": '{% extends "_document.html" %}{% block content %}Hola, {{ nom }}{% endblock %}',
+        "_document.html": "<main>{% block content %}{% endblock %}</main>",
+    }
+    rendered = render_version_template(version, "ofici.ca.html", "es", {"nom": "<Maria>"})
+    assert (rendered.name, rendered.html) == ("ofici.es.html", "<main>Hola, &lt;Maria&gt;</main>")
+    version.templates = {"ofici.ca.html": version.templates["ofici.ca.html"]}
+    with pytest.raises(TemplateNotFound):
+        render_version_template(version, "ofici.ca.html", "ca", {"nom": "Maria"})
+
+
 def test_run_engine_steps_in_background_says_in_progress_with_redis(app: Flask, tenant: Tenant, redis: str) -> None:
     from engine.worker.steps import continue_in_background
 

@@ -60,7 +60,7 @@ def _require_platform_admin(ctx: Context) -> None:
         raise Forbidden(_l("Only platform administrators can do this."))
 
 
-def _require_tenant_admin(ctx: Context) -> None:
+def require_tenant_admin(ctx: Context) -> None:
     if not (ctx.platform_admin or ctx.has_role(Role.ADMIN)):
         raise Forbidden(_l("Only administrators of this municipality can do this."))
 
@@ -205,7 +205,7 @@ def create_tenant(
 
 def add_user(ctx: Context, spec: NewUser, roles: Iterable[str] = ()) -> User:
     """A new user of the context's tenant with these roles (tenant administrators only)."""
-    _require_tenant_admin(ctx)
+    require_tenant_admin(ctx)
     wanted = sorted({_role(r) for r in roles})
     if not wanted:
         raise ValidationFailed(_l("Give the user at least one role."), field="roles")
@@ -220,7 +220,7 @@ def add_user(ctx: Context, spec: NewUser, roles: Iterable[str] = ()) -> User:
 
 def grant_role(ctx: Context, user_id: int, role: str) -> None:
     """Give a role in the context's tenant (idempotent)."""
-    _require_tenant_admin(ctx)
+    require_tenant_admin(ctx)
     _role(role)
     user = db.session.get(User, user_id) if ctx.platform_admin else _tenant_user(ctx, user_id)
     if user is None:
@@ -236,7 +236,7 @@ def grant_role(ctx: Context, user_id: int, role: str) -> None:
 
 def revoke_role(ctx: Context, user_id: int, role: str) -> None:
     """Take a role away; a tenant always keeps at least one administrator."""
-    _require_tenant_admin(ctx)
+    require_tenant_admin(ctx)
     user = _tenant_user(ctx, user_id)
     membership = db.session.execute(
         select(Membership).where(
@@ -262,7 +262,7 @@ def revoke_role(ctx: Context, user_id: int, role: str) -> None:
 
 def set_local_holidays(ctx: Context, year: int, dates: Iterable[date]) -> Tenant:
     """The local holidays of a year, as published: exactly two for an ajuntament."""
-    _require_tenant_admin(ctx)
+    require_tenant_admin(ctx)
     tenant = _tenant(ctx)
     days = sorted(set(dates))
     if any(d.year != year for d in days):
@@ -285,7 +285,7 @@ def set_local_holidays(ctx: Context, year: int, dates: Iterable[date]) -> Tenant
 
 def set_signing_officers(ctx: Context, *, alcalde: int | None = None, secretari: int | None = None) -> Tenant:
     """Who signs as mayor and as secretary; each must hold that role in the tenant."""
-    _require_tenant_admin(ctx)
+    require_tenant_admin(ctx)
     tenant = _tenant(ctx)
     before = dict(tenant.signing_officers or {})
     officers = dict(before)

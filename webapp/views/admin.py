@@ -15,6 +15,7 @@ from engine.i18n import _, _l
 from engine.records.statistics import open_incidents
 from engine.runtime.instances import retry_incident, skip_incident
 from engine.tenancy import admin as tenancy
+from engine.tenancy.branding import set_logo
 from engine.tenancy.models import ROLES, Membership, Tenant, User
 from webapp.auth import login_required, roles_required
 from webapp.navigation import NavItem
@@ -101,6 +102,16 @@ def holidays() -> Any:
     days = [_date(v, "dates") for v in request.form.getlist("dates") if v.strip()]
     tenancy.set_local_holidays(g.ctx, year, days)
     return _done(_("The local holidays of %(year)s are saved.", year=year))
+
+
+@bp.post("/logo")
+@roles_required("admin")
+def logo() -> Any:
+    upload = request.files.get("logo")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(_l("Choose an image to upload."), field="logo")
+    set_logo(g.ctx, upload.filename, upload.read())
+    return _done(_("The logo is saved."))
 
 
 @bp.post("/signing-officers")

@@ -90,31 +90,32 @@ def version_xml(version_id: int) -> Any:
     return Response(version.bpmn_xml, mimetype="application/xml")
 
 
+def _changed(found: ProcessModel, message: str) -> Any:
+    """Commit a change to ``found``, say ``message`` and show the model."""
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("catalogue.model", model_id=found.id))
+
+
 @bp.post("/<int:model_id>/publish")
 @roles_required(*DESIGNERS)
 def publish(model_id: int) -> Any:
     found = catalogue.publish(g.ctx, model_id)
-    db.session.commit()
-    flash(_("%(name)s is published: new expedients can use it.", name=found.name), "success")
-    return redirect(url_for("catalogue.model", model_id=found.id))
+    return _changed(found, _("%(name)s is published: new expedients can use it.", name=found.name))
 
 
 @bp.post("/<int:model_id>/unpublish")
 @roles_required(*DESIGNERS)
 def unpublish(model_id: int) -> Any:
     found = catalogue.unpublish(g.ctx, model_id)
-    db.session.commit()
-    flash(_("%(name)s is no longer published; running instances go on.", name=found.name), "success")
-    return redirect(url_for("catalogue.model", model_id=found.id))
+    return _changed(found, _("%(name)s is no longer published; running instances go on.", name=found.name))
 
 
 @bp.post("/<int:model_id>/adopt")
 @roles_required(*DESIGNERS)
 def adopt(model_id: int) -> Any:
     adopted = catalogue.adopt_shared(g.ctx, model_id)
-    db.session.commit()
-    flash(_("%(name)s is now a model of this municipality.", name=adopted.name), "success")
-    return redirect(url_for("catalogue.model", model_id=adopted.id))
+    return _changed(adopted, _("%(name)s is now a model of this municipality.", name=adopted.name))
 
 
 @bp.route("/<int:model_id>/modeler", methods=["GET", "POST"])
