@@ -58,12 +58,12 @@ def test_main_pages_have_no_serious_accessibility_violations(app, live_server, b
         page.fill("input[name=password]", PASSWORD)
         page.locator("form button[type=submit]").last.click()
         page.wait_for_url(f"{live_server}/")
-        paths = ["/", "/dashboard/", "/catalogue/", f"/catalogue/{town['model_id']}", "/admin/", "/api-tokens/"]
-        existing = {r.rule for r in app.url_map.iter_rules()}
-        if "/tasks" in existing:
-            paths += ["/tasks", f"/tasks/{town['task_id']}"]
-        if "/expedients/<int:expedient_id>" in existing:
-            paths.append(f"/expedients/{town['expedient_id']}")
+        paths = ["/", "/dashboard/", "/catalogue/", f"/catalogue/{town['model_id']}", "/admin/", "/api-tokens/",
+                 "/tasks", f"/tasks/{town['task_id']}", f"/expedients/{town['expedient_id']}", "/expedients",
+                 "/expedients/new", "/registry", "/registry/new", "/deadlines", "/decrees/book", "/signatures",
+                 "/admin/jobs/",
+                 # public pages: document verification and the citizen e-office
+                 "/verify", "/seu/", "/seu/ajt-proves/"]
         for path in paths:
             response = page.goto(f"{live_server}{path}")
             assert response is not None and response.status == 200, path
