@@ -13,8 +13,6 @@ from engine.records import pdf as records_pdf
 
 def render_pdf_from(directory: Path, template: str, **context: Any) -> bytes:
     """Render ``template`` from ``directory`` (which may extend the records' ``_base.html``)."""
-    from weasyprint import HTML  # heavy import, only when a PDF is made
-
     env = Environment(
         loader=ChoiceLoader([FileSystemLoader(directory), FileSystemLoader(records_pdf.TEMPLATES)]),
         autoescape=select_autoescape(["html"]),
@@ -23,5 +21,4 @@ def render_pdf_from(directory: Path, template: str, **context: Any) -> bytes:
     )
     env.filters["local_time"] = records_pdf.local_time
     html = env.get_template(template).render(**context)
-    out: bytes = HTML(string=html, url_fetcher=records_pdf._no_fetch).write_pdf()
-    return out
+    return records_pdf.html_to_pdf(html)
