@@ -23,7 +23,7 @@ from engine.db import db
 from engine.demo import PROCESSES_DIR as PROCESSES
 from engine.demo import deploy_shipped_procedures
 from engine.records import expedients, parties
-from engine.records.documents import Document
+from engine.records.documents import Document, store_document
 from engine.runtime import instances
 from engine.runtime.deploy import deploy_process
 from engine.runtime.models import CompletedStep, HumanTask, Timer
@@ -75,6 +75,13 @@ class Town:
         expedient = expedients.open_expedient(clerk, subject, party_ids=[party.id])
         db.session.commit()
         return expedient.id
+
+    def attach(self, expedient_id: int, title: str) -> int:
+        """A document the applicant brought, filed in the expedient; forms name it by its id."""
+        doc = store_document(self.people["tramitador"], expedient_id, f"{title}.pdf", b"%PDF-1.4 " + title.encode(),
+                             title=title, tipo_documental="TD99", from_administration=False)
+        db.session.commit()
+        return doc.id
 
     def start(self, key: str, expedient_id: int, data: dict[str, Any] | None = None) -> int:
         started = instances.start_instance(self.people["tramitador"], key, expedient_id=expedient_id, data=data)
@@ -137,7 +144,10 @@ def pending_timers(instance_id: int) -> dict[str, str]:
 
 
 def document_titles(expedient_id: int) -> list[str]:
-    stmt = select(Document.title).where(Document.expedient_id == expedient_id).order_by(Document.id)
+    """The documents the procedure produced (not those the applicant brought)."""
+    stmt = select(Document.title).where(
+        Document.expedient_id == expedient_id, Document.from_administration.is_(True)
+    ).order_by(Document.id)
     return list(db.session.execute(stmt).scalars())
 
 

@@ -47,7 +47,6 @@ APPLICATION = {
     "tipus_obra": "reforma_interior",
     "pressupost": 12500.50,
     "data_entrada": "2026-03-02",
-    "documents": [1],
 }
 
 
@@ -59,7 +58,7 @@ def menors() -> Town:
 def _start(t: Town, key: str, **changes: Any) -> tuple[int, int]:
     expedient_id = t.open_case("Llicència d'obres")
     instance_id = t.start(key, expedient_id)
-    t.do(instance_id, "T_dades", {**APPLICATION, **changes})
+    t.do(instance_id, "T_dades", {**APPLICATION, "documents": [t.attach(expedient_id, "Memòria")], **changes})
     return expedient_id, instance_id
 
 
@@ -120,7 +119,8 @@ def test_happy_path_grants_numbers_notifies_liquidates_and_closes(menors: Town) 
         "Notificació: Atorgament de llicència d'obres menors",
         "Liquidació provisional de la taxa i l'ICIO",
     ]
-    docs = db.session.execute(select(Document).where(Document.expedient_id == expedient_id)).scalars()
+    docs = db.session.execute(select(Document).where(Document.expedient_id == expedient_id,
+                                                     Document.from_administration.is_(True))).scalars()
     assert all(d.csv and d.tipo_documental for d in docs)
     assert _outgoing(expedient_id) == ["Notificació: Atorgament de llicència d'obres menors",
                                        "Liquidació provisional de la taxa i l'ICIO"]
@@ -145,7 +145,8 @@ def test_esmena_answered_suspends_the_maximum_term(menors: Town) -> None:
     t.do(instance_id, "T_requeriment_rebut", {"data_notificacio_requeriment": "2026-03-05"})
     # 10 working days from the day after 5 March: 6, 9-13, (16 local holiday), 17-20 -> Friday 20 March.
     assert pending_timers(instance_id) == {"B_esmena_termini": "2026-03-20T23:59:59+01:00"}
-    t.do(instance_id, "T_esmena", {"data_esmena": "2026-03-12", "documents_esmena": [2]})
+    t.do(instance_id, "T_esmena", {"data_esmena": "2026-03-12",
+                                   "documents_esmena": [t.attach(expedient_id, "Pressupost detallat")]})
     # Suspended 5 -> 12 March (7 days): 2 April + 7 = Thursday 9 April.
     assert pending_timers(instance_id) == {"C_silenci": "2026-04-09T23:59:59+02:00"}
     _instruct(t, instance_id, sentit="denegar")

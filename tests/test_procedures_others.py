@@ -41,7 +41,6 @@ OBRA = {
     "descripcio_obres": "Arranjament de la tanca",
     "pressupost": 1800,
     "data_entrada": "2026-03-02",
-    "documents": [1],
 }
 
 
@@ -68,7 +67,7 @@ def _sign_and_notify(t: Town, instance_id: int, prefix: str) -> None:
 def _comunicacio(t: Town, result: dict[str, Any]) -> tuple[int, int]:
     expedient_id = t.open_case("Comunicació prèvia d'obres", "B58378431", "Construccions Puig SL")
     instance_id = t.start("comunicacio_previa_obres", expedient_id)
-    t.do(instance_id, "T_dades", OBRA)
+    t.do(instance_id, "T_dades", {**OBRA, "documents": [t.attach(expedient_id, "Memòria")]})
     assert document_titles(expedient_id) == ["Justificant de comunicació prèvia"]
     t.do(instance_id, "T_comprovar", result)
     return expedient_id, instance_id
@@ -88,7 +87,8 @@ def test_comunicacio_previa_requirement_answered() -> None:
     expedient_id, instance_id = _comunicacio(t, {"resultat": "requeriment", "mancances": "Falta el croquis."})
     t.do(instance_id, "T_requeriment_rebut", {"data_notificacio_requeriment": "2026-03-05"})
     assert pending_timers(instance_id) == {"B_esmena_termini": "2026-03-20T23:59:59+01:00"}
-    t.do(instance_id, "T_esmena", {"data_esmena": "2026-03-10", "documents_esmena": [3]})
+    t.do(instance_id, "T_esmena", {"data_esmena": "2026-03-10",
+                                   "documents_esmena": [t.attach(expedient_id, "Croquis")]})
     t.do(instance_id, "T_revisar_esmena", {"esmena_correcta": True})
     assert _status(instance_id) == "completed" and _decrees(expedient_id) == []
 
@@ -178,7 +178,6 @@ APPLICATION = {
     "data_entrada": "2026-03-04",
     "activitat": "Festa major",
     "import_sollicitat": 1500,
-    "documents": [1],
 }
 
 
@@ -187,7 +186,8 @@ def _application(t: Town) -> tuple[int, int, int]:
     call_number = db.session.get(Expedient, call_id).number  # type: ignore[union-attr]
     expedient_id = t.open_case("Sol·licitud de subvenció", "G12345674", "Associació de Veïns")
     instance_id = t.start("subvencio_sollicitud", expedient_id)
-    t.do(instance_id, "T_dades", {**APPLICATION, "expedient_convocatoria": call_number})
+    t.do(instance_id, "T_dades", {**APPLICATION, "expedient_convocatoria": call_number,
+                                  "documents": [t.attach(expedient_id, "Projecte de l'activitat")]})
     return call_id, expedient_id, instance_id
 
 
@@ -213,7 +213,7 @@ def test_grant_application_paid_when_up_to_date() -> None:
     assert _decrees(expedient_id)[0].title == "Concessió de subvenció"
     assert "1.000,00 €" in _decrees(expedient_id)[0].text
     t.do(instance_id, "T_justificacio", {"data_justificacio": "2026-10-15", "import_justificat": 1000,
-                                         "documents_justificacio": [5]})
+                                         "documents_justificacio": [t.attach(expedient_id, "Compte justificatiu")]})
     t.do(instance_id, "T_comprovacio", {"justificacio_correcta": True, "import_justificat_acceptat": 1000,
                                         "al_corrent_aeat": True, "al_corrent_tgss": True})
     t.do(instance_id, "T_pagament", {"data_pagament": "2026-11-02", "import_pagat": 1000})
@@ -227,7 +227,7 @@ def test_grant_not_paid_without_social_security_certificate_ends_in_reintegramen
     t.do(instance_id, "T_completesa", {"completa": True})
     _to_resolution(t, instance_id)
     t.do(instance_id, "T_justificacio", {"data_justificacio": "2026-10-15", "import_justificat": 600,
-                                         "documents_justificacio": [5]})
+                                         "documents_justificacio": [t.attach(expedient_id, "Compte justificatiu")]})
     t.do(instance_id, "T_comprovacio", {"justificacio_correcta": True, "import_justificat_acceptat": 600,
                                         "al_corrent_aeat": True, "al_corrent_tgss": False})
     assert "T_pagament" not in ready_ids(instance_id)
@@ -255,7 +255,8 @@ def test_grant_esmena_answered_suspends_and_negative_silence_is_flagged() -> Non
     _, expedient_id, instance_id = _application(t)
     t.do(instance_id, "T_completesa", {"completa": False, "mancances": "Falta el pressupost."})
     t.do(instance_id, "T_requeriment_rebut", {"data_notificacio_requeriment": "2026-03-05"})
-    t.do(instance_id, "T_esmena", {"data_esmena": "2026-03-09", "documents_esmena": [4]})
+    t.do(instance_id, "T_esmena", {"data_esmena": "2026-03-09",
+                                   "documents_esmena": [t.attach(expedient_id, "Pressupost")]})
     # Suspended 5 -> 9 March (4 days): 2 September + 4 = Sunday 6 September -> Monday 7 September.
     assert pending_timers(instance_id) == {"C_silenci": "2026-09-07T23:59:59+02:00"}
     assert t.fire(instance_id, "2026-09-07") == 0

@@ -5,18 +5,23 @@ Widgets by property: ``enum`` -> select; ``boolean`` -> checkbox; ``integer``/``
 number input; ``format: date`` -> date input; ``format: email`` -> e-mail input; ``format:
 textarea`` or ``maxLength`` > 200 -> textarea; ``format: document`` or ``contentMediaType`` ->
 file upload (the file becomes a Document of the expedient and the data keeps its id); arrays of
-objects -> repeatable rows; anything else -> a text input. Field names are ``data.<path>``
+``format: document`` items -> the expedient's documents as checkboxes plus a multiple file
+upload (the data keeps the ticked and the new ids); arrays of objects -> repeatable rows;
+anything else -> a text input. Field names are ``data.<path>``
 (rows: ``data.<array>.<index>.<property>``); error paths use ``/`` like the engine's.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from engine.i18n import _
+from engine.records.documents import TIPOS_DOCUMENTALES
+from engine.runtime.document_fields import is_document, is_document_list
 
 PREFIX = "data"
 TEXTAREA_OVER = 200
@@ -26,6 +31,25 @@ ROW_PLACEHOLDER = "__row__"
 
 #: Stores an uploaded file as a document of the expedient and returns the document's id.
 FileStore = Callable[[str, Any], int]
+#: Suffix of the multiple file input of a documents field.
+NEW_FILES = "__new"
+
+
+@dataclass(frozen=True)
+class DocumentChoice:
+    """A document of the expedient offered by a documents field."""
+
+    id: int
+    title: str
+    file_name: str
+    kind: str
+    added: datetime | None
+
+
+def _choice(doc: Any) -> DocumentChoice:
+    code = str(doc.tipo_documental)
+    kind = f"{code} · {TIPOS_DOCUMENTALES[code]}" if code in TIPOS_DOCUMENTALES else code
+    return DocumentChoice(id=doc.id, title=doc.title, file_name=doc.file_name, kind=kind, added=doc.created_at)
 
 
 @dataclass
@@ -43,6 +67,8 @@ class Field:
     #: Arrays: the row fields (one list per row) and a template row named with ROW_PLACEHOLDER.
     rows: list[list[Field]] = field(default_factory=list)
     template: list[Field] = field(default_factory=list)
+    #: Documents fields: the expedient's documents that may be ticked.
+    choices: list[DocumentChoice] = field(default_factory=list)
 
     @property
     def dom_id(self) -> str:
@@ -54,7 +80,9 @@ def _widget(prop: Mapping[str, Any]) -> str:
     items = prop.get("items")
     if kind == "array" and isinstance(items, Mapping) and items.get("type") == "object":
         return "array"
-    if prop.get("format") == "document" or "contentMediaType" in prop:
+    if is_document_list(prop):
+        return "documents"
+    if is_document(prop) or "contentMediaType" in prop:
         return "file"
     if "enum" in prop:
         return "select"
@@ -93,9 +121,12 @@ def _properties(schema: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]
 
 def build_fields(
     schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None, errors: Mapping[str, str] | None = None,
-    *, name_prefix: str = PREFIX, path_prefix: str = "",
+    *, name_prefix: str = PREFIX, path_prefix: str = "", documents: Sequence[Any] = (),
 ) -> list[Field]:
-    """The fields of an object schema, filled with ``values`` and their ``errors`` (by path)."""
+    """The fields of an object schema, filled with ``values`` and their ``errors`` (by path).
+
+    ``documents`` are the expedient's documents (latest versions), offered by documents fields.
+    """
     if not schema:
         return []
     values = values or {}
@@ -118,15 +149,20 @@ def build_fields(
         )
         if widget == "select":
             one.options = [(str(v), str(v)) for v in prop.get("enum") or []]
+        elif widget == "documents":
+            one.choices = [_choice(doc) for doc in documents]
+            chosen = values.get(key)
+            one.value = [v for v in chosen if isinstance(v, int)] if isinstance(chosen, list) else []
         elif widget == "array":
             item = prop["items"]
             rows = [r for r in (values.get(key) or []) if isinstance(r, Mapping)]
             one.rows = [
-                build_fields(item, row, errors, name_prefix=f"{one.name}.{i}", path_prefix=f"{path}/{i}/")
+                build_fields(item, row, errors, name_prefix=f"{one.name}.{i}", path_prefix=f"{path}/{i}/",
+                             documents=documents)
                 for i, row in enumerate([*rows, *([{}] * SPARE_ROWS)])
             ]
             one.template = build_fields(item, {}, {}, name_prefix=f"{one.name}.{ROW_PLACEHOLDER}",
-                                        path_prefix=f"{path}/{ROW_PLACEHOLDER}/")
+                                        path_prefix=f"{path}/{ROW_PLACEHOLDER}/", documents=documents)
         out.append(one)
     return out
 
@@ -138,6 +174,31 @@ def _coerce_id(prop: Mapping[str, Any], doc_id: Any) -> Any:
     return str(doc_id) if prop.get("type") == "string" else int(doc_id)
 
 
+def _all(source: Mapping[str, Any], name: str) -> list[Any]:
+    """Every value sent under ``name`` (ticked checkboxes, files of a multiple input)."""
+    getlist = getattr(source, "getlist", None)
+    if callable(getlist):
+        return list(getlist(name))
+    return [source[name]] if name in source else []
+
+
+def _parse_documents(
+    prop: Mapping[str, Any], name: str, form: Mapping[str, Any], files: Mapping[str, Any],
+    store: FileStore | None, label: str,
+) -> tuple[Any, str | None, bool]:
+    """The ticked documents then the uploaded ones (stored now), each id once."""
+    ticked = [str(raw).strip() for raw in _all(form, name)]
+    if any(not raw.isdigit() for raw in ticked):
+        return ticked, _("Choose documents from the list."), True
+    ids = [_coerce_id(prop["items"], raw) for raw in ticked]
+    if store is not None:
+        for upload in _all(files, name + NEW_FILES):
+            if getattr(upload, "filename", None):
+                ids.append(_coerce_id(prop["items"], store(f"{label}: {upload.filename}", upload)))
+    unique = list(dict.fromkeys(ids))
+    return unique, None, bool(unique)
+
+
 def _parse_one(
     prop: Mapping[str, Any], name: str, form: Mapping[str, Any], files: Mapping[str, Any],
     store: FileStore | None, label: str,
@@ -146,9 +207,11 @@ def _parse_one(
     widget = _widget(prop)
     if widget == "checkbox":
         return name in form, None, True
+    if widget == "documents":
+        return _parse_documents(prop, name, form, files, store, label)
     if widget == "file":
         upload = files.get(name)
-        if upload is not None and getattr(upload, "filename", "") and store is not None:
+        if upload is not None and getattr(upload, "filename", None) and store is not None:
             return _coerce_id(prop, store(label, upload)), None, True
         existing = (form.get(f"{name}__existing") or "").strip()
         return (_coerce_id(prop, existing), None, True) if existing.isdigit() else (None, None, False)
@@ -190,7 +253,7 @@ def parse_submission(
     for key, prop in _properties(schema or {}):
         name, path = f"{name_prefix}.{key}", f"{path_prefix}{key}"
         if _widget(prop) == "array":
-            rows = []
+            rows: list[dict[str, Any]] = []
             for index in _row_indexes(form, files, name):
                 row, row_errors = parse_submission(
                     prop["items"], form, files, store, name_prefix=f"{name}.{index}",

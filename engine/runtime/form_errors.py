@@ -65,6 +65,12 @@ def _limit_message(kind: str, n: Any) -> str | None:
     return make() if make else None
 
 
+def _lists_documents(schema: Any) -> bool:
+    """An array of document ids (``items.format: document``): its limits count documents, not rows."""
+    items = schema.get("items") if isinstance(schema, dict) else None
+    return isinstance(items, dict) and items.get("format") == "document"
+
+
 def describe(error: ValidationError) -> FieldError:
     """One jsonschema error as a FieldError in the current language."""
     path = "/".join(str(p) for p in error.absolute_path)
@@ -80,6 +86,10 @@ def describe(error: ValidationError) -> FieldError:
         return FieldError(path, _("Choose one of the options."))
     if kind == "pattern":
         return FieldError(path, _("The value does not have the expected form."))
+    if kind in ("minItems", "maxItems") and _lists_documents(error.schema):
+        if kind == "minItems":
+            return FieldError(path, _("Choose or attach more documents: at least %(n)s.", n=value))
+        return FieldError(path, _("Choose fewer documents: at most %(n)s.", n=value))
     if kind == "additionalProperties":
         return FieldError(path, _("This form does not have some of the fields sent."))
     return FieldError(path, _limit_message(kind, value) or _("The value is not valid."))

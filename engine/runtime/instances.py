@@ -34,6 +34,7 @@ from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.i18n import _l
 from engine.runtime import incidents, projection, services, state
 from engine.runtime.catalogue import resolve_model_for_start
+from engine.runtime.document_fields import check_document_fields
 from engine.runtime.form_errors import FieldError, field_errors
 from engine.runtime.messages import sync_awaited_messages, waiting_message_tasks
 from engine.runtime.models import (
@@ -395,6 +396,7 @@ def complete_task(
         _check_ready(row)
         _checkmay_work_on(ctx, row)
         values = validate_task_data(instance.process_version, row.form_key, data or {})
+        check_document_fields(ctx, form_schema(instance.process_version, row.form_key), values, row.expedient_id)
         run = _open(ctx, instance)
         task = run.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.db import db
 from engine.errors import ValidationFailed
 from engine.i18n import _, _l
-from engine.records.documents import store_document
+from engine.records.documents import list_documents, store_document
 from engine.records.expedients import parties_of
 from engine.runtime import instances
 from engine.runtime.inbox import (
@@ -60,7 +60,8 @@ def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dic
     return render_template(
         "tasks/task.html",
         view=view,
-        fields=build_fields(view.schema, shown, errors),
+        fields=build_fields(view.schema, shown, errors,
+                            documents=list_documents(g.ctx, view.expedient.id) if view.expedient else ()),
         errors=errors or {},
         parties=parties_of(g.ctx, view.expedient.id) if view.expedient else [],
         candidates=reassign_candidates(g.ctx, view.task) if view.may_work else [],
@@ -93,7 +94,7 @@ def submit(task_id: int) -> Any:
     expedient_id = view.expedient.id if view.expedient else None
 
     def store(label: str, upload: Any) -> int:
-        return store_document(ctx, expedient_id, upload.filename or "document", upload.read(), title=label,
+        return store_document(ctx, expedient_id, upload.filename or "document", upload.read(), title=label[:300],
                               tipo_documental="TD99", from_administration=True).id
 
     data, errors = parse_submission(view.schema, request.form, request.files, store)
