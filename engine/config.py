@@ -80,6 +80,10 @@ class Settings:
                 )
             if not env.get("DATABASE_URL"):
                 raise ConfigurationError("Refusing to start in production without DATABASE_URL")
+            if env.get("GEE_OIDC_ISSUER"):
+                missing = [n for n in ("GEE_OIDC_CLIENT_ID", "GEE_OIDC_CLIENT_SECRET") if not env.get(n)]
+                if missing:
+                    raise ConfigurationError("GEE_OIDC_ISSUER is set but not: " + ", ".join(missing))
         default_db = f"sqlite:///{INSTANCE_DIR / 'gee.sqlite3'}"
         return cls(
             env=gee_env,

@@ -115,3 +115,12 @@ def test_healthz_checks_redis_when_configured(app, client):
         down = client.get("/healthz")
     assert ok.status_code == 200 and ok.json["checks"]["redis"] == "ok"
     assert down.status_code == 503 and down.json["checks"]["redis"].startswith("error")
+
+
+def test_production_citizen_login_needs_its_client_secret():
+    base = {"GEE_ENV": "production", "DATABASE_URL": "postgresql+psycopg://x/y", "SECRET_KEY": "s" * 32,
+            "GEE_KEY_ENCRYPTION_KEY": "k" * 32, "GEE_OIDC_ISSUER": "https://idp.example"}
+    with pytest.raises(ConfigurationError) as err:
+        Settings.from_env(base)
+    assert "GEE_OIDC_CLIENT_SECRET" in str(err.value)
+    assert Settings.from_env({**base, "GEE_OIDC_CLIENT_ID": "gee", "GEE_OIDC_CLIENT_SECRET": "x" * 32}).production
