@@ -188,7 +188,7 @@ def test_instancia_generica_reaches_the_mayor_and_the_diagram_follows(live_serve
 
     _complete_task(secretary, live_server, "Redactar la proposta de resolució", proposta)
     _assert_current(clerk, url, "Task_decret", ("Task_revisar", "Task_tramitar", "Task_proposta"))
-    assert "alcalde" in clerk.locator("#pending-tasks").inner_text()
+    assert "Alcalde/essa" in clerk.locator("#pending-tasks").inner_text()  # the decree task waits for the mayor
     clerk.screenshot(path=str(SHOTS / "decree-at-the-mayor.png"), full_page=True)
 
     mayor = sessions("alba")
