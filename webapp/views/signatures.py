@@ -70,18 +70,25 @@ def _back_to(step_id: int | None = None) -> Any:
     return redirect(url_for("signatures.show", step_id=step_id) if step_id else url_for("signatures.queue"))
 
 
-@bp.post("/signatures/<int:step_id>/sign")
-@roles_required(*SIGNER_ROLES)
-def sign_one(step_id: int) -> Any:
+def _act_on_step(step_id: int, action: Any, done_message: Any, category: str) -> Any:
+    """Sign or return one of my steps; a refusal goes back to the step with its reason."""
     try:
-        done = sign(g.ctx, _mine(step_id).id, request.form.get("password", ""))
+        done = action(g.ctx, _mine(step_id).id)
         db.session.commit()
     except GeeError as err:
         db.session.rollback()
         flash(str(err), "danger")
         return _back_to(step_id)
-    flash(_("Signed: %(title)s.", title=done.title), "success")
+    flash(done_message(done.title), category)
     return _back_to()
+
+
+@bp.post("/signatures/<int:step_id>/sign")
+@roles_required(*SIGNER_ROLES)
+def sign_one(step_id: int) -> Any:
+    password = request.form.get("password", "")
+    return _act_on_step(step_id, lambda ctx, sid: sign(ctx, sid, password),
+                        lambda title: _("Signed: %(title)s.", title=title), "success")
 
 
 @bp.post("/signatures/batch")
@@ -104,15 +111,9 @@ def batch() -> Any:
 @bp.post("/signatures/<int:step_id>/return")
 @roles_required(*SIGNER_ROLES)
 def give_back(step_id: int) -> Any:
-    try:
-        done = return_for_changes(g.ctx, _mine(step_id).id, request.form.get("reason", ""))
-        db.session.commit()
-    except GeeError as err:
-        db.session.rollback()
-        flash(str(err), "danger")
-        return _back_to(step_id)
-    flash(_("Returned: %(title)s.", title=done.title), "info")
-    return _back_to()
+    reason = request.form.get("reason", "")
+    return _act_on_step(step_id, lambda ctx, sid: return_for_changes(ctx, sid, reason),
+                        lambda title: _("Returned: %(title)s.", title=title), "info")
 
 
 @bp.route("/signatures/certificate", methods=["GET", "POST"])
