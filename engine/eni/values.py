@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from engine.errors import ValidationFailed
 from engine.i18n import _l
@@ -33,28 +34,26 @@ def document_identifier(value: str) -> str:
     return value
 
 
-def expedient_state(value: str) -> str:
-    if value not in EXPEDIENT_STATES:
-        raise _refuse("Estado", value, "E01, E02 or E03")
+def _one_of(element: str, value: str, allowed: Collection[str], expected: str) -> str:
+    if value not in allowed:
+        raise _refuse(element, value, expected)
     return value
+
+
+def expedient_state(value: str) -> str:
+    return _one_of("Estado", value, EXPEDIENT_STATES, "E01, E02 or E03")
 
 
 def tipo_documental(value: str) -> str:
-    if value not in TIPOS_DOCUMENTALES:
-        raise _refuse("TipoDocumental", value, "TD01-TD20 or TD99")
-    return value
+    return _one_of("TipoDocumental", value, TIPOS_DOCUMENTALES, "TD01-TD20 or TD99")
 
 
 def estado_elaboracion(value: str) -> str:
-    if value not in {e.value for e in EstadoElaboracion}:
-        raise _refuse("ValorEstadoElaboracion", value, "EE01-EE04 or EE99")
-    return value
+    return _one_of("ValorEstadoElaboracion", value, {e.value for e in EstadoElaboracion}, "EE01-EE04 or EE99")
 
 
 def tipo_firma(value: str) -> str:
-    if value not in SIGNATURE_TYPES:
-        raise _refuse("TipoFirma", value, "TF01-TF06")
-    return value
+    return _one_of("TipoFirma", value, SIGNATURE_TYPES, "TF01-TF06")
 
 
 def organ(value: str) -> str:
