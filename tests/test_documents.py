@@ -55,10 +55,13 @@ EXE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff\x00\x00" + b"\x00" * 
 
 
 def odt_bytes() -> bytes:
+    """A minimal ODF text; fixed entry dates keep the bytes (and the test id) the same in every
+    process, as pytest-xdist requires."""
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
-        archive.writestr("mimetype", "application/vnd.oasis.opendocument.text")
-        archive.writestr("content.xml", "<office:document-content/>")
+        for name, text in (("mimetype", "application/vnd.oasis.opendocument.text"),
+                           ("content.xml", "<office:document-content/>")):
+            archive.writestr(zipfile.ZipInfo(name, date_time=(2026, 1, 1, 0, 0, 0)), text)
     return buffer.getvalue()
 
 
