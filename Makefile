@@ -46,7 +46,7 @@ assets: node_modules/.package-lock.json
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe-core/
 
 translations: python-deps
-	$(BIN)/pybabel compile --use-fuzzy -d webapp/translations -D messages 2>/dev/null || $(BIN)/pybabel compile -d webapp/translations -D messages
+	$(BIN)/pybabel compile --use-fuzzy -d engine/translations -D messages 2>/dev/null || $(BIN)/pybabel compile -d engine/translations -D messages
 
 migrate: install
 	$(BIN)/gee db upgrade
@@ -66,5 +66,5 @@ lint: python-deps
 
 # Refresh the translation catalogues after adding strings (then translate the new entries).
 messages: python-deps
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o webapp/translations/messages.pot .
-	$(BIN)/pybabel update -i webapp/translations/messages.pot -d webapp/translations --no-fuzzy-matching
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o engine/translations/messages.pot .
+	$(BIN)/pybabel update -i engine/translations/messages.pot -d engine/translations --no-fuzzy-matching

@@ -18,8 +18,9 @@ import multiprocessing
 import os
 import sys
 
-from engine.app import create_engine_app, settings_of
-from engine.jobs import QUEUE_NAME
+from engine.app import create_engine_app
+from engine.base.jobs import QUEUE_NAME
+from engine.base.settings import settings_of
 
 log = logging.getLogger("gee.worker")
 
@@ -59,7 +60,7 @@ def main(burst: bool = False, scheduler: bool = True, interval: float = 5.0) -> 
     # SimpleWorker runs each job in this process instead of a fork per job: the app, its database
     # pool, the cached process specs and the script sandbox's child process stay warm (a fresh
     # work-horse per job cost ~1.5 s of start-up per timer firing). Jobs open their application
-    # context through engine.jobs.run_job; job timeouts still apply (SIGALRM).
+    # context through engine.base.jobs.run_job; job timeouts still apply (SIGALRM).
     worker = SimpleWorker([QUEUE_NAME], connection=Redis.from_url(redis_url))
     try:
         worker.work(burst=burst, with_scheduler=True)

@@ -6,6 +6,7 @@ Flask-SQLAlchemy needs an application, but nothing here is about HTTP.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from flask import Flask
@@ -14,13 +15,22 @@ from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
-from engine.config import INSTANCE_DIR, LOCALES, PROJECT_ROOT, Settings
-from engine.db import db
+from engine import (
+    models,  # noqa: F401  (registers every table)
+    operators,  # noqa: F401  (registers the service operators)
+)
+from engine.base import jobs
+from engine.base.db import db
+from engine.base.settings import INSTANCE_DIR, LOCALES, PROJECT_ROOT, Settings
+
+# Subscribers of engine.base.events: imported here so that no published event goes unheard.
+from engine.documents import task_form_fields  # noqa: F401
+from engine.process.instances import tasks  # noqa: F401
 
 migrate = Migrate()
 babel = Babel()
 
-TRANSLATIONS_DIR = PROJECT_ROOT / "webapp" / "translations"
+TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = LOCALES
 
 
@@ -52,14 +62,10 @@ def create_engine_app(settings: Settings | None = None, overrides: dict[str, Any
         app.config.update(overrides)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
-    import engine.models  # noqa: F401  (registers every table)
-
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app)
     return app
 
 
-def settings_of(app: Flask) -> Settings:
-    settings: Settings = app.config["GEE_SETTINGS"]
-    return settings
+jobs.use_app_factory(create_engine_app)

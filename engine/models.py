@@ -1,15 +1,15 @@
 """Import every model module so the metadata (create_all, Alembic) sees all tables."""
 
 from engine.audit.trail import AuditEvent, AuditHead
+from engine.base.numbering import Counter
+from engine.decrees.book import Decree
+from engine.documents.documents import Document
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
-from engine.records.decrees import Decree
-from engine.records.documents import Document
-from engine.records.expedients import Expedient, ExpedientReopening
-from engine.records.notifications import Notification, NotificationEvidence
-from engine.records.numbering import Counter
-from engine.records.registry import RegistryAttachment, RegistryEntry
-from engine.runtime.messages import AwaitedMessage
-from engine.runtime.models import (
+from engine.expedients.expedients import Expedient, ExpedientReopening
+from engine.inbox.overdue_escalation import TaskEscalation
+from engine.notifications.notifications import Notification, NotificationEvidence
+from engine.process.instances.messages import AwaitedMessage
+from engine.process.models import (
     CompletedStep,
     HumanTask,
     IdempotencyKey,
@@ -19,10 +19,10 @@ from engine.runtime.models import (
     ProcessVersion,
     Timer,
 )
+from engine.registry.entries import RegistryAttachment, RegistryEntry
 from engine.signatures.models import SignatureRequest, SignatureStep, SigningCredential
 from engine.tenancy.models import Membership, Tenant, User
 from engine.tenancy.tokens import ApiToken
-from engine.worker.deadlines import TaskEscalation
 from engine.worker.integrity import IntegrityCheck
 
 __all__ = [

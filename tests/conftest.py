@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 _TMP = Path(tempfile.mkdtemp(prefix="gee-tests-"))
-# Before engine.config is imported: local files of the tests never land in the repository.
+# Before engine.base.settings is imported: local files of the tests never land in the repository.
 os.environ["GEE_INSTANCE_DIR"] = str(_TMP / "instance")
 
 import pytest  # noqa: E402
@@ -27,9 +27,9 @@ from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
-from engine.config import Settings  # noqa: E402
-from engine.context import Context  # noqa: E402
-from engine.db import db  # noqa: E402
+from engine.base.context import Context  # noqa: E402
+from engine.base.db import db  # noqa: E402
+from engine.base.settings import Settings  # noqa: E402
 from engine.tenancy.models import Membership, Tenant, User  # noqa: E402
 from engine.tenancy.passwords import hash_password  # noqa: E402
 from tests.services import XDIST_WORKER, per_worker_redis_url  # noqa: E402

@@ -6,9 +6,9 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from engine.db import db
-from engine.runtime.models import ProcessModel, ProcessVersion
-from engine.runtime.specs import build_spec, serialize_spec
+from engine.base.db import db
+from engine.process.definition.specs import build_spec, serialize_spec
+from engine.process.models import ProcessModel, ProcessVersion
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bpmn"
 

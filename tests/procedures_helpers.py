@@ -17,16 +17,16 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent
-from engine.calendar import MADRID
-from engine.context import Context
-from engine.db import db
-from engine.demo import PROCESSES_DIR as PROCESSES
-from engine.demo import deploy_shipped_procedures
-from engine.records import expedients, parties
-from engine.records.documents import Document, store_document
-from engine.runtime import instances
-from engine.runtime.deploy import deploy_process
-from engine.runtime.models import CompletedStep, HumanTask, Timer
+from engine.base.clock import MADRID
+from engine.base.context import Context
+from engine.base.db import db
+from engine.demo.data import PROCESSES_DIR as PROCESSES
+from engine.demo.data import deploy_shipped_procedures
+from engine.documents.documents import Document, store_document
+from engine.expedients import expedients, parties
+from engine.process.definition.deploy import deploy_process
+from engine.process.instances import tasks as instances
+from engine.process.models import CompletedStep, HumanTask, Timer
 from engine.tenancy.models import Tenant
 from tests.conftest import ctx_for, make_tenant, make_user
 

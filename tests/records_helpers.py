@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from engine.context import Context
-from engine.db import db
-from engine.records import expedients
-from engine.records.expedients import Expedient
+from engine.base.context import Context
+from engine.base.db import db
+from engine.documents import closing
+from engine.expedients import expedients
+from engine.expedients.expedients import Expedient
 
 
 def new_expedient(ctx: Context, subject: str = "Llicència d'obres menors") -> Expedient:
@@ -15,5 +16,5 @@ def new_expedient(ctx: Context, subject: str = "Llicència d'obres menors") -> E
 
 
 def close_expedient(ctx: Context, expedient: Expedient) -> None:
-    expedients.close_expedient(ctx, expedient.id)
+    closing.close_expedient(ctx, expedient.id)
     db.session.commit()

@@ -94,7 +94,7 @@ def postgres_app(pool_size: int = 10) -> Iterator[Flask]:
     row locks and concurrent transactions, whatever database the main suite runs on."""
     import dataclasses
 
-    from engine.db import db
+    from engine.base.db import db
     from tests.conftest import settings_for_tests
     from webapp import create_app
 

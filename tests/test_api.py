@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent
-from engine.db import db
+from engine.base.db import db
 from engine.tenancy.tokens import ApiToken, create_token, digest, revoke_token
 from tests.conftest import ctx_for, login, make_tenant, make_user
 

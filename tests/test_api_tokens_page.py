@@ -6,7 +6,7 @@ import re
 
 from sqlalchemy import select
 
-from engine.db import db
+from engine.base.db import db
 from engine.tenancy.tokens import ApiToken, digest
 from tests.conftest import csrf_token, login, make_tenant, make_user
 

@@ -8,9 +8,9 @@ import pytest
 from sqlalchemy import text
 
 from engine.audit.trail import verify_chain
-from engine.db import db
-from engine.records.expedients import open_expedient
-from engine.records.parties import find_or_create_party
+from engine.base.db import db
+from engine.expedients.expedients import open_expedient
+from engine.expedients.parties import find_or_create_party
 from tests.conftest import ctx_for, make_tenant, make_user
 from webapp.cli import main
 

@@ -7,9 +7,9 @@ import io
 
 import pytest
 
-from engine.db import db
-from engine.errors import Forbidden, ValidationFailed
-from engine.tenancy.branding import set_logo
+from engine.base.db import db
+from engine.base.errors import Forbidden, ValidationFailed
+from engine.documents.tenant_logo import set_logo
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 
 # A 1x1 PNG.

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
 from engine.calendar import SilenceEffect, TenantCalendar, silence_effect
-from engine.db import db
-from engine.errors import ValidationFailed
 from tests.conftest import make_tenant
 
 D = date

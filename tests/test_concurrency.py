@@ -9,11 +9,11 @@ from typing import Any
 from flask import Flask
 from sqlalchemy import select
 
-from engine.context import Context
-from engine.db import db
-from engine.errors import Conflict
-from engine.runtime import instances
-from engine.runtime.models import CompletedStep, HumanTask
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict
+from engine.process.instances import tasks as instances
+from engine.process.models import CompletedStep, HumanTask
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.engine_helpers import make_version
 from tests.services import postgres_app

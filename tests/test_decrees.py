@@ -9,10 +9,10 @@ import pytest
 from pypdf import PdfReader
 
 from engine.audit import AuditEvent
-from engine.calendar import MADRID
-from engine.db import db
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.records.decrees import (
+from engine.base.clock import MADRID
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.decrees.book import (
     Decree,
     annul_decree,
     attest,

@@ -5,8 +5,8 @@ from __future__ import annotations
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from engine.db import db
-from engine.runtime.models import ProcessModel
+from engine.base.db import db
+from engine.process.models import ProcessModel
 from engine.tenancy.models import ROLES, Tenant, User
 from tests.conftest import login
 from webapp.cli import main

@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent
-from engine.context import Context
-from engine.db import db
-from engine.errors import Forbidden, NotFound
-from engine.runtime import catalogue, specs
-from engine.runtime.deploy import deploy_process
-from engine.runtime.models import ProcessVersion
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Forbidden, NotFound
+from engine.process.definition import catalogue, specs
+from engine.process.definition.deploy import deploy_process
+from engine.process.models import ProcessVersion
 from tests.conftest import ctx_for, make_tenant, make_user
 from webapp.cli import main
 

@@ -12,11 +12,10 @@ import zlib
 
 import pytest
 
-from engine.db import db
-from engine.errors import Conflict, NotFound, ValidationFailed
-from engine.records import csv_codes
-from engine.records.document_store import ContentIntegrityError, content_store
-from engine.records.documents import (
+from engine.base.db import db
+from engine.base.errors import Conflict, NotFound, ValidationFailed
+from engine.documents import verification_codes as csv_codes
+from engine.documents.documents import (
     Document,
     get_document,
     issue_document,
@@ -28,6 +27,7 @@ from engine.records.documents import (
     verify_by_csv,
     version_history,
 )
+from engine.documents.store import ContentIntegrityError, content_store
 from tests.conftest import ctx_for, make_tenant, make_user, settings_changed
 from tests.records_helpers import close_expedient, new_expedient
 

@@ -8,17 +8,17 @@ import hashlib
 import pytest
 from lxml import etree
 
-from engine.db import db
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.documents.closing import close_expedient
+from engine.documents.documents import issue_document, list_documents, read_content
+from engine.documents.store import content_store
 from engine.eni.export import export_expedient
 from engine.eni.importer import import_expedient
 from engine.eni.namespaces import q
 from engine.eni.schema import schema
 from engine.eni.xmlsig import verify_in
-from engine.errors import ValidationFailed
-from engine.records.document_store import content_store
-from engine.records.documents import issue_document, list_documents, read_content
-from engine.records.expedients import close_expedient
-from engine.records.parties import find_or_create_party
+from engine.expedients.parties import find_or_create_party
 from tests.test_signatures_helpers import pdf_document, town
 
 
@@ -29,7 +29,7 @@ def people():
 
 def _expedient_with_documents(ctx):
     party = find_or_create_party(ctx, "12345678Z", "Pere Interessat")
-    from engine.records.expedients import open_expedient
+    from engine.expedients.expedients import open_expedient
 
     expedient = open_expedient(ctx, "Llicència d'obres menors", party_ids=[party.id])
     db.session.commit()
@@ -120,7 +120,7 @@ def test_a_tampered_document_is_detected_on_export_and_on_import(people):
         import_expedient(other["clerk"], etree.tostring(root))
     assert docs[0].eni_id in str(err.value) and "ValorHuella" in str(err.value)
     db.session.rollback()
-    from engine.records.expedients import Expedient
+    from engine.expedients.expedients import Expedient
 
     assert db.session.query(Expedient).filter_by(tenant_id=other["clerk"].tenant_id).count() == 0
     # on export: the stored file was changed behind GEE's back
@@ -198,7 +198,7 @@ def test_import_understands_inside_style_digests(people):
 
 
 def test_other_users_cannot_export_another_tenants_expedient(people):
-    from engine.errors import NotFound
+    from engine.base.errors import NotFound
 
     expedient, _ = _expedient_with_documents(people["clerk"])
     other = town("ajt-altre", "L01250002")

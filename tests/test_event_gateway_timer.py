@@ -7,10 +7,10 @@ from datetime import UTC, datetime
 
 from sqlalchemy import select
 
-from engine.context import Context
-from engine.db import db
-from engine.runtime import instances
-from engine.runtime.models import HumanTask, Timer
+from engine.base.context import Context
+from engine.base.db import db
+from engine.process.instances import tasks as instances
+from engine.process.models import HumanTask, Timer
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.test_seu import esmena_version
 

@@ -9,11 +9,11 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from engine.db import db
-from engine.records.documents import Document
-from engine.runtime.models import ProcessInstance
-from engine.runtime.script_helpers import HELPER_NAMES
-from engine.runtime.services import OPERATORS
+from engine.base.db import db
+from engine.documents.documents import Document
+from engine.process.instances.service_calls import OPERATORS
+from engine.process.models import ProcessInstance
+from engine.process.sandbox.helpers import HELPER_NAMES
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.procedures_helpers import Town, pending_timers, ready_ids, spiff_clock, steps
 from webapp.cli import main

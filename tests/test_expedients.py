@@ -11,11 +11,11 @@ import sqlalchemy as sa
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent, verify_chain
-from engine.db import db
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.records.expedients import (
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.documents.closing import close_expedient
+from engine.expedients.expedients import (
     ExpedientReopening,
-    close_expedient,
     eni_identifier,
     find_by_number,
     get_expedient,
@@ -26,7 +26,7 @@ from engine.records.expedients import (
     reopen_expedient,
     search_expedients,
 )
-from engine.records.parties import find_or_create_party
+from engine.expedients.parties import find_or_create_party
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.services import postgres_app
 
@@ -165,7 +165,7 @@ def test_related_expedients(clerk):
 
 
 def test_close_freezes_computes_the_index_and_reopening_needs_a_reason(clerk, secretary):
-    from engine.records.documents import store_document
+    from engine.documents.documents import store_document
 
     expedient = open_expedient(clerk, "Llicència d'obres")
     contents = [b"%PDF-1.4 sollicitud", b"%PDF-1.4 informe tecnic"]
@@ -271,7 +271,7 @@ def test_twenty_concurrent_openings_get_twenty_consecutive_numbers():
 
 
 def test_process_model_gives_its_classification_and_other_tenants_models_are_not_found(clerk, tenant_a):
-    from engine.runtime.models import ProcessModel
+    from engine.process.models import ProcessModel
 
     other = make_tenant("ajt-b", dir3="L01250002")
     shared = ProcessModel(tenant_id=None, key="llicencia_obres", name="Llicència d'obres",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.config import ConfigurationError, Settings
-from engine.db import db
+from engine.base.db import db
+from engine.base.settings import ConfigurationError, Settings
 from tests.conftest import csrf_token, login, make_tenant, make_user, settings_changed
 
 

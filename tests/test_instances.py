@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent, verify_chain
-from engine.context import Context
-from engine.db import as_utc, db
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.runtime import instances
-from engine.runtime.models import CompletedStep, HumanTask, Incident, ProcessInstance, Timer
+from engine.base.clock import as_utc
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.process.instances import tasks as instances
+from engine.process.models import CompletedStep, HumanTask, Incident, ProcessInstance, Timer
 from engine.tenancy.models import Tenant
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.engine_helpers import make_version
@@ -340,7 +341,7 @@ def test_cli_start_complete_show(tenant: Tenant, people: dict[str, Context]) -> 
 
 
 def test_deployed_generic_procedure_runs_with_its_pinned_forms(tenant: Tenant, people: dict[str, Context]) -> None:
-    from engine.runtime.deploy import deploy_process
+    from engine.process.definition.deploy import deploy_process
 
     source = Path(__file__).resolve().parent.parent / "processes" / "instancia_generica.bpmn"
     deployed = deploy_process(None, source, tenant_id=tenant.id)

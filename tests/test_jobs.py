@@ -8,8 +8,8 @@ import sys
 from pathlib import Path
 
 from engine.audit import AuditEvent
-from engine.db import db
-from engine.jobs import enqueue
+from engine.base.db import db
+from engine.base.jobs import enqueue
 from tests.conftest import make_tenant, settings_changed
 from tests.services import redis_url
 
@@ -19,7 +19,7 @@ ROOT = Path(__file__).resolve().parent.parent
 def record_ping(tenant_id: int) -> None:
     """A job with a visible effect: an audit event."""
     from engine.audit import record
-    from engine.context import Context
+    from engine.base.context import Context
 
     record(Context.system(tenant_id, "job"), "job.ping", "tenant", tenant_id)
     db.session.commit()

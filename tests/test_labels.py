@@ -6,12 +6,12 @@ import dataclasses
 
 from sqlalchemy import select
 
-from engine.db import db
-from engine.demo import deploy_shipped_procedures
-from engine.runtime import instances
-from engine.runtime.inbox import InboxFilters, list_inbox
-from engine.runtime.labels import task_label
-from engine.runtime.models import HumanTask
+from engine.base.db import db
+from engine.demo.data import deploy_shipped_procedures
+from engine.inbox.inbox import InboxFilters, list_inbox
+from engine.process.definition.task_labels import task_label
+from engine.process.instances import tasks as instances
+from engine.process.models import HumanTask
 from tests.conftest import ctx_for, make_tenant, make_user
 
 

@@ -13,7 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
-from engine.db import db
+from engine.base.db import db
 from tests.conftest import _TMP, settings_for_tests
 from tests.services import throwaway_postgres_database
 

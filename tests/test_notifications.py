@@ -10,17 +10,18 @@ import pytest
 from flask import Flask
 from sqlalchemy import select
 
-from engine.context import Context
-from engine.db import as_utc, db
-from engine.errors import Conflict, ValidationFailed
-from engine.records import notifications as n
-from engine.records.documents import store_document
-from engine.records.expedients import open_expedient
-from engine.records.parties import find_or_create_party
-from engine.runtime import instances
-from engine.runtime.models import HumanTask
+from engine.base.clock import as_utc
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, ValidationFailed
+from engine.documents.documents import store_document
+from engine.expedients.expedients import open_expedient
+from engine.expedients.parties import find_or_create_party
+from engine.notifications import notifications as n
+from engine.notifications.alerts import alert_party
+from engine.process.instances import tasks as instances
+from engine.process.models import HumanTask
 from engine.tenancy.models import Tenant
-from engine.worker.notices import alert_party
 from engine.worker.scheduler import sweep_all
 from tests.conftest import ctx_for, make_user, settings_changed
 from tests.engine_helpers import make_version

@@ -6,10 +6,10 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent
-from engine.db import db
-from engine.errors import NotFound, ValidationFailed
-from engine.records.expedients import open_expedient, parties_of
-from engine.records.parties import (
+from engine.base.db import db
+from engine.base.errors import NotFound, ValidationFailed
+from engine.expedients.expedients import open_expedient, parties_of
+from engine.expedients.parties import (
     find_or_create_party,
     find_party_by_nif,
     normalise_nif,

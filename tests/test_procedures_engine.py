@@ -10,15 +10,15 @@ import pytest
 from lxml import etree
 from sqlalchemy import select
 
-from engine.db import db
-from engine.errors import Forbidden, ValidationFailed
-from engine.records.documents import Document
-from engine.runtime import instances
-from engine.runtime.deploy import deploy_process
-from engine.runtime.form_formats import FORMAT_CHECKER
-from engine.runtime.labels import label_for, labels_of
-from engine.runtime.models import Incident
-from engine.runtime.services import OPERATORS, operator_docs
+from engine.base.db import db
+from engine.base.errors import Forbidden, ValidationFailed
+from engine.documents.documents import Document
+from engine.process.definition.deploy import deploy_process
+from engine.process.definition.task_labels import label_for, labels_of
+from engine.process.forms.formats import FORMAT_CHECKER
+from engine.process.instances import tasks as instances
+from engine.process.instances.service_calls import OPERATORS, operator_docs
+from engine.process.models import Incident
 from tests.procedures_helpers import ready, ready_ids, spiff_clock, town
 
 __all__ = ["spiff_clock"]  # the fixture, used by name
@@ -66,8 +66,8 @@ def _model(operator: str = "gee.generate_document", params: str = TITLE) -> str:
 
 def test_every_shipped_procedure_deploys_with_its_dmn_templates_and_spanish_names() -> None:
     t = town()  # deploys processes/*.bpmn as shared models, like `gee demo`
-    from engine.runtime.catalogue import latest_version
-    from engine.runtime.models import ProcessModel
+    from engine.process.definition.catalogue import latest_version
+    from engine.process.models import ProcessModel
 
     keys = set(db.session.execute(select(ProcessModel.key).where(ProcessModel.tenant_id.is_(None))).scalars())
     assert {"llicencia_obres_menors", "llicencia_obres_majors", "comunicacio_previa_obres",

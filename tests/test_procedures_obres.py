@@ -12,15 +12,15 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine.calendar import local_date
-from engine.db import db, utcnow
-from engine.errors import ValidationFailed
-from engine.records import notifications
-from engine.records.decrees import Decree
-from engine.records.documents import Document
-from engine.records.expedients import Expedient
-from engine.records.registry import RegistryEntry
-from engine.runtime.models import ProcessInstance
+from engine.base.clock import local_date, utcnow
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.decrees.book import Decree
+from engine.documents.documents import Document
+from engine.expedients.expedients import Expedient
+from engine.notifications import notifications
+from engine.process.models import ProcessInstance
+from engine.registry.entries import RegistryEntry
 from tests.procedures_helpers import (
     Town,
     actions,

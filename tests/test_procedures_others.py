@@ -12,12 +12,12 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from engine.calendar import local_date
-from engine.db import db, utcnow
-from engine.records.decrees import Decree
-from engine.records.documents import Document
-from engine.records.expedients import Expedient
-from engine.runtime.models import ProcessInstance
+from engine.base.clock import local_date, utcnow
+from engine.base.db import db
+from engine.decrees.book import Decree
+from engine.documents.documents import Document
+from engine.expedients.expedients import Expedient
+from engine.process.models import ProcessInstance
 from tests.procedures_helpers import (
     Town,
     actions,

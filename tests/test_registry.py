@@ -10,14 +10,15 @@ import pytest
 from pypdf import PdfReader
 
 from engine.audit import AuditEvent
-from engine.calendar import MADRID, TenantCalendar
-from engine.db import as_utc, db
-from engine.errors import Conflict, NotFound, ValidationFailed
-from engine.records import registry
-from engine.records.documents import list_documents, read_content, verify_by_csv
-from engine.records.expedients import get_expedient, parties_of
-from engine.records.parties import find_or_create_party
-from engine.records.registry import (
+from engine.base.clock import MADRID, as_utc
+from engine.base.db import db
+from engine.base.errors import Conflict, NotFound, ValidationFailed
+from engine.calendar import TenantCalendar
+from engine.documents.documents import list_documents, read_content, verify_by_csv
+from engine.expedients.expedients import get_expedient, parties_of
+from engine.expedients.parties import find_or_create_party
+from engine.registry import entries as registry
+from engine.registry.entries import (
     Upload,
     effective_moment,
     get_entry,

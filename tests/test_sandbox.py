@@ -10,10 +10,10 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from engine.runtime import specs
-from engine.runtime.sandbox import CalendarConfig, Limits, SandboxedScriptEngine, SandboxEnvironment, ScriptError
-from engine.runtime.script_helpers import HELPER_NAMES, helper_docs
-from engine.runtime.scripting import script_engine_for
+from engine.process.definition import specs
+from engine.process.sandbox.helpers import HELPER_NAMES, helper_docs
+from engine.process.sandbox.runner import CalendarConfig, Limits, SandboxedScriptEngine, SandboxEnvironment, ScriptError
+from engine.process.sandbox.script_engine import script_engine_for
 from tests.conftest import make_tenant
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bpmn"

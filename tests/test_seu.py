@@ -14,17 +14,17 @@ from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
+from engine.base.db import db
 from engine.citizens import filing
 from engine.citizens.identity import CitizenIdentity
-from engine.db import db
-from engine.records.documents import Document, issue_document, store_document
-from engine.records.expedients import Expedient
-from engine.records.notifications import Notification, NotificationEvidence, notify
-from engine.records.parties import ExpedientParty, Party
-from engine.records.registry import RegistryEntry, Upload
-from engine.runtime import instances
-from engine.runtime.messages import AwaitedMessage, deliver_in_transaction
-from engine.runtime.models import HumanTask, ProcessInstance, ProcessVersion
+from engine.documents.documents import Document, issue_document, store_document
+from engine.expedients.expedients import Expedient
+from engine.expedients.parties import ExpedientParty, Party
+from engine.notifications.notifications import Notification, NotificationEvidence, notify
+from engine.process.instances import tasks as instances
+from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
+from engine.process.models import HumanTask, ProcessInstance, ProcessVersion
+from engine.registry.entries import RegistryEntry, Upload
 from tests.conftest import ctx_for, make_tenant, make_user, settings_changed
 from tests.engine_helpers import make_version
 
@@ -314,8 +314,8 @@ def test_an_answer_after_the_deadline_is_delivered_but_recorded_late(town):
 
 
 def test_deliver_message_refuses_when_nothing_waits(town):
-    from engine.errors import Conflict
-    from engine.runtime.messages import deliver_message
+    from engine.base.errors import Conflict
+    from engine.process.instances.messages import deliver_message
 
     ctx = _clerk(town)
     done = filing.file_request(town, MARIA, "instancia_generica",

@@ -8,11 +8,12 @@ import pytest
 from pypdf import PdfReader
 
 from engine.audit import AuditEvent
-from engine.db import db
-from engine.errors import Conflict, Forbidden, ValidationFailed
-from engine.records.decrees import create_draft, get_decree
-from engine.records.documents import get_document, read_content, verify_by_csv
-from engine.signatures import test_ca
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, ValidationFailed
+from engine.decrees.book import create_draft, get_decree
+from engine.demo import ca as test_ca
+from engine.documents.documents import get_document, read_content, verify_by_csv
+from engine.documents.signature_check import verify_pdf
 from engine.signatures.circuits import (
     StepSpec,
     current_pdf,
@@ -26,7 +27,6 @@ from engine.signatures.circuits import (
 from engine.signatures.credentials import credential_of, unlock_personal
 from engine.signatures.models import SigningCredential
 from engine.signatures.pades import Stamp, sign_pdf
-from engine.signatures.verify import verify_pdf
 from tests.records_helpers import new_expedient
 from tests.test_signatures_helpers import (
     KEY_PASSWORD,
@@ -122,7 +122,7 @@ def test_an_uploaded_signed_pdf_is_verified_and_its_signatures_recorded(people):
     credential = unlock_personal(people["mayor"].user_id, KEY_PASSWORD)
     signed = sign_pdf(report_pdf(), credential, _stamp(), reason="x")
     doc = pdf_document(people["clerk"], expedient.id)
-    from engine.records.documents import store_document
+    from engine.documents.documents import store_document
 
     outside = store_document(people["clerk"], expedient.id, "signat.pdf", signed, title="Signat fora",
                              tipo_documental="TD13", from_administration=False)
@@ -263,9 +263,9 @@ SIGN_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 
 
 def test_signing_completes_the_process_task(people):
-    from engine.runtime import instances
-    from engine.runtime.deploy import deploy_process
-    from engine.runtime.models import HumanTask
+    from engine.process.definition.deploy import deploy_process
+    from engine.process.instances import tasks as instances
+    from engine.process.models import HumanTask
 
     result = deploy_process(None, SIGN_PROCESS, tenant_id=people["secretary"].tenant_id)
     assert result.ok, result.problems

@@ -1,6 +1,6 @@
 """Shared set-up for the signature, verification and ENI tests (no tests here).
 
-People get certificates from the installation's test CA (engine.signatures.test_ca), imported
+People get certificates from the installation's test CA (engine.demo.ca), imported
 as PKCS#12 with KEY_PASSWORD, as a real signer would.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from weasyprint import HTML
 
-from engine.context import Context
-from engine.db import db
-from engine.records.documents import store_document
-from engine.signatures import test_ca
+from engine.base.context import Context
+from engine.base.db import db
+from engine.demo import ca as test_ca
+from engine.documents.documents import store_document
 from engine.signatures.credentials import import_personal, import_seal
 from engine.tenancy.models import Tenant, User
 from tests.conftest import ctx_for, make_tenant, make_user

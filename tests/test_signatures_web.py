@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.db import db
-from engine.records.decrees import create_draft, get_decree
+from engine.base.db import db
+from engine.decrees.book import create_draft, get_decree
 from engine.signatures.circuits import pending_count, request_signatures
 from engine.signatures.models import SignatureRequest
 from tests.conftest import csrf_token, login
@@ -124,8 +124,8 @@ def test_eni_download_and_import_pages(client, people):
 
 
 def test_foliated_index_is_sealed_and_verifiable(client, people):
-    from engine.records.documents import verify_by_csv
-    from engine.signatures.verify import verify_pdf
+    from engine.documents.documents import verify_by_csv
+    from engine.documents.signature_check import verify_pdf
     from tests.test_signatures_helpers import stamp_texts
 
     expedient = new_expedient(people["clerk"])

@@ -2,7 +2,7 @@
 
 Each scenario is driven twice with the same decisions: once stored the stock way (whole
 JSON with spec and history, restored by SpiffWorkflow) and once stored pruned by
-engine.runtime.state; after every step both must offer the same tasks with the same data.
+engine.process.instances.state; after every step both must offer the same tasks with the same data.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
-from engine.runtime import state
-from engine.runtime.scripting import script_engine_for
-from engine.runtime.specs import SERIALIZER, build_spec, load_spec, serialize_spec
+from engine.process.definition.specs import SERIALIZER, build_spec, load_spec, serialize_spec
+from engine.process.instances import state
+from engine.process.sandbox.script_engine import script_engine_for
 from tests.engine_helpers import fixture_xml
 
 ENGINE = script_engine_for(None)

@@ -8,12 +8,12 @@ import pytest
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent, verify_chain
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.calendar import TenantCalendar
-from engine.context import Context
-from engine.db import db
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.records.expedients import (
-    close_expedient,
+from engine.documents.closing import close_expedient
+from engine.expedients.expedients import (
     find_by_number,
     get_expedient,
     link_party,
@@ -22,7 +22,7 @@ from engine.records.expedients import (
     relate,
     search_expedients,
 )
-from engine.records.parties import find_or_create_party, find_party_by_nif, get_party, search_parties
+from engine.expedients.parties import find_or_create_party, find_party_by_nif, get_party, search_parties
 from engine.tenancy.admin import (
     NewUser,
     add_user,

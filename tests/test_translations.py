@@ -9,7 +9,7 @@ from pathlib import Path
 from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parent.parent
-TRANSLATIONS = ROOT / "webapp" / "translations"
+TRANSLATIONS = ROOT / "engine" / "translations"
 
 
 def _extracted_msgids(tmp_path: Path) -> set[str]:

@@ -6,9 +6,9 @@ import time
 
 import pytest
 
-from engine.db import db
-from engine.records.document_store import content_store
-from engine.records.documents import issue_document, read_content
+from engine.base.db import db
+from engine.documents.documents import issue_document, read_content
+from engine.documents.store import content_store
 from engine.signatures.circuits import request_signatures, sign
 from engine.signatures.credentials import unlock_personal
 from engine.signatures.pades import Stamp, sign_pdf
@@ -119,7 +119,7 @@ def _run(app, *args):
 
 
 def test_gee_verify_exit_codes(app, people, tmp_path):
-    from engine.signatures import test_ca
+    from engine.demo import ca as test_ca
     from engine.signatures.credentials import UnlockedCredential
 
     stamp = Stamp("Joan Batlle", "Alcalde", "21/11/2026", "ABCDE-FGHJK-MNPQR-STVWX", "http://x/verify",

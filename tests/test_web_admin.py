@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from engine.db import db
-from engine.runtime import instances
-from engine.runtime.models import HumanTask, Incident
+from engine.base.db import db
+from engine.process.instances import tasks as instances
+from engine.process.models import HumanTask, Incident
 from engine.tenancy.models import Tenant, User
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 from tests.engine_helpers import make_version

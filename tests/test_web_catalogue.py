@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from engine.db import db
-from engine.runtime.deploy import deploy_process
-from engine.runtime.instances import start_instance
-from engine.runtime.models import ProcessModel, ProcessVersion
+from engine.base.db import db
+from engine.process.definition.deploy import deploy_process
+from engine.process.instances.tasks import start_instance
+from engine.process.models import ProcessModel, ProcessVersion
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 
 ROOT = Path(__file__).resolve().parent.parent

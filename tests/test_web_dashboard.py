@@ -8,10 +8,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from engine.db import db
-from engine.records.expedients import close_expedient, open_expedient
-from engine.records.statistics import dashboard, monthly_flow
-from engine.runtime.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
+from engine.base.db import db
+from engine.documents.closing import close_expedient
+from engine.expedients.expedients import open_expedient
+from engine.expedients.statistics import dashboard, monthly_flow
+from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from tests.conftest import ctx_for, login, make_tenant, make_user
 
 NOW = datetime(2026, 6, 15, 10, 0, tzinfo=UTC)

@@ -6,9 +6,9 @@ from datetime import UTC, date, datetime
 
 import pytest
 
+from engine.base.db import db
 from engine.calendar import TenantCalendar
-from engine.db import db
-from engine.runtime.deadlines import DeadlineStatus, deadline_status, explain_term
+from engine.calendar.deadline_status import DeadlineStatus, deadline_status, explain_term
 from tests.conftest import make_tenant, make_user
 from tests.web_clerk import login_en
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from engine.db import db
-from engine.records import decrees
+from engine.base.db import db
+from engine.decrees import book as decrees
 from tests.conftest import ctx_for
 from tests.web_clerk import login_en, make_world
 

@@ -10,13 +10,13 @@ import re
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from engine.db import db
-from engine.errors import ValidationFailed
-from engine.records.documents import Document, new_version, read_content, store_document
-from engine.records.opening import PartyInput, open_and_start
-from engine.runtime import instances
-from engine.runtime.deploy import deploy_process
-from engine.runtime.models import HumanTask
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.documents.documents import Document, new_version, read_content, store_document
+from engine.process.definition.deploy import deploy_process
+from engine.process.instances import tasks as instances
+from engine.process.models import HumanTask
+from engine.registry.open_expedient import PartyInput, open_and_start
 from engine.tenancy.tokens import create_token
 from tests.conftest import ctx_for
 from tests.web_clerk import field_error, login_en, make_world, open_case, ready_task, token

@@ -9,10 +9,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from engine.audit.trail import AuditEvent
-from engine.calendar import MADRID
-from engine.db import as_utc, db
-from engine.records.documents import issue_document, store_document
-from engine.records.notifications import Notification, expiry_of, notify
+from engine.base.clock import MADRID, as_utc
+from engine.base.db import db
+from engine.documents.documents import issue_document, store_document
+from engine.notifications.notifications import Notification, expiry_of, notify
 from engine.signatures.circuits import pending_count
 from engine.signatures.models import SignatureRequest
 from tests.conftest import ctx_for, make_user
@@ -46,7 +46,7 @@ def case(world):
 
 
 def _party_id(expedient_id: int) -> int:
-    from engine.records.parties import ExpedientParty
+    from engine.expedients.parties import ExpedientParty
 
     return db.session.execute(db.select(ExpedientParty.party_id)
                               .where(ExpedientParty.expedient_id == expedient_id)).scalar_one()

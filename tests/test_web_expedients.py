@@ -6,13 +6,13 @@ import io
 
 import pytest
 
-from engine.db import db
-from engine.errors import ValidationFailed
-from engine.records.documents import Document
-from engine.records.expedients import Expedient
-from engine.records.opening import PartyInput, open_and_start
-from engine.records.parties import Party
-from engine.runtime.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.documents.documents import Document
+from engine.expedients.expedients import Expedient
+from engine.expedients.parties import Party
+from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
+from engine.registry.open_expedient import PartyInput, open_and_start
 from tests.conftest import ctx_for
 from tests.web_clerk import login_en, make_world, open_case, ready_task, token
 

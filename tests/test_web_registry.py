@@ -6,11 +6,11 @@ import io
 
 import pytest
 
-from engine.db import db
-from engine.records.documents import Document
-from engine.records.expedients import Expedient
-from engine.records.parties import Party
-from engine.records.registry import RegistryEntry
+from engine.base.db import db
+from engine.documents.documents import Document
+from engine.expedients.expedients import Expedient
+from engine.expedients.parties import Party
+from engine.registry.entries import RegistryEntry
 from tests.web_clerk import login_en, make_world, open_case, ready_task, token
 
 

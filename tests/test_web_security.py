@@ -21,12 +21,12 @@ from sqlalchemy import func, select
 from werkzeug.routing import AnyConverter, IntegerConverter
 
 from engine.audit.trail import AuditEvent
-from engine.db import db
-from engine.records.documents import store_document
-from engine.records.opening import PartyInput, open_and_start
-from engine.runtime import instances
-from engine.runtime.deploy import deploy_uploaded
-from engine.runtime.models import HumanTask
+from engine.base.db import db
+from engine.documents.documents import store_document
+from engine.process.definition.deploy import deploy_uploaded
+from engine.process.instances import tasks as instances
+from engine.process.models import HumanTask
+from engine.registry.open_expedient import PartyInput, open_and_start
 from engine.tenancy.models import ROLES
 from engine.tenancy.tokens import create_token
 from tests.conftest import ctx_for, login, make_tenant, make_user

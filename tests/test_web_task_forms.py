@@ -9,12 +9,12 @@ import json
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from engine.db import db
-from engine.records.documents import Document, read_content
-from engine.records.opening import PartyInput, open_and_start
-from engine.runtime.deploy import deploy_process
-from engine.runtime.form_errors import field_errors
-from engine.runtime.models import HumanTask
+from engine.base.db import db
+from engine.documents.documents import Document, read_content
+from engine.process.definition.deploy import deploy_process
+from engine.process.forms.errors import field_errors
+from engine.process.models import HumanTask
+from engine.registry.open_expedient import PartyInput, open_and_start
 from tests.conftest import ctx_for
 from tests.web_clerk import field_error, login_en, make_world, ready_task, token
 from webapp.forms_render import build_fields, parse_submission

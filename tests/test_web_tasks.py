@@ -8,9 +8,10 @@ from datetime import timedelta
 import pytest
 
 from engine.audit.trail import AuditEvent
-from engine.db import db, utcnow
-from engine.runtime.inbox import InboxFilters, list_inbox
-from engine.runtime.models import HumanTask
+from engine.base.clock import utcnow
+from engine.base.db import db
+from engine.inbox.inbox import InboxFilters, list_inbox
+from engine.process.models import HumanTask
 from tests.conftest import ctx_for
 from tests.web_clerk import field_error, login_en, make_world, open_case, ready_task, token
 

@@ -18,16 +18,18 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent
-from engine.calendar import MADRID, TenantCalendar
-from engine.context import Context
-from engine.db import as_utc, db, utcnow
-from engine.errors import Forbidden
-from engine.jobs import enqueue
-from engine.runtime import instances
-from engine.runtime.models import CompletedStep, HumanTask, Timer
+from engine.base.clock import MADRID, as_utc, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Forbidden
+from engine.base.jobs import enqueue
+from engine.calendar import TenantCalendar
+from engine.inbox.overdue_escalation import TaskEscalation
+from engine.process.instances import tasks as instances
+from engine.process.instances import timer_sweep as timers
+from engine.process.models import CompletedStep, HumanTask, Timer
 from engine.tenancy.models import Tenant
-from engine.worker import admin, timers
-from engine.worker.deadlines import TaskEscalation
+from engine.worker import admin
 from engine.worker.integrity import latest_check, run_integrity_checks
 from engine.worker.scheduler import Scheduler, sweep_all
 from tests.conftest import make_user, settings_changed
@@ -121,8 +123,8 @@ def test_overdue_task_is_escalated_to_the_secretaries_once(app: Flask, tenant: T
 
 
 def test_integrity_check_finds_an_altered_document(app: Flask, tenant: Tenant) -> None:
-    from engine.records.document_store import content_store
-    from engine.records.documents import store_document
+    from engine.documents.documents import store_document
+    from engine.documents.store import content_store
 
     ctx = system(tenant)
     doc = store_document(ctx, None, "acta.txt", b"Acta de la sessio", title="Acta", tipo_documental="TD10",
@@ -160,7 +162,7 @@ def work_burst() -> None:
     """Process what is queued in this process (rq SimpleWorker inside the test's app context)."""
     from rq import SimpleWorker
 
-    from engine.jobs import job_queue, redis_connection
+    from engine.base.jobs import job_queue, redis_connection
 
     connection = redis_connection()
     assert connection is not None
@@ -168,7 +170,7 @@ def work_burst() -> None:
 
 
 def worker_env(app: Flask) -> dict[str, str]:
-    from engine.app import settings_of
+    from engine.base.settings import settings_of
 
     settings = settings_of(app)
     return {**os.environ, "REDIS_URL": str(settings.redis_url), "DATABASE_URL": settings.database_url,
@@ -184,7 +186,7 @@ def test_two_schedulers_at_once_never_double_fire(app: Flask, tenant: Tenant, re
     assert first.tick(moment).held and first.tick(moment).held  # the holder renews its lock
     assert not second.tick(moment).held
     timers.sweep(moment)  # even an overlapping sweep without the lock enqueues nothing new
-    from engine.jobs import job_queue, redis_connection
+    from engine.base.jobs import job_queue, redis_connection
 
     queued = job_queue(redis_connection()).job_ids  # type: ignore[arg-type]
     assert [j for j in queued if j.startswith("timer-")] == [timers.timer_job_id(instance_id)]
@@ -252,7 +254,7 @@ def test_failed_job_is_retried_with_backoff_then_listed_and_retried_by_an_admin(
 ) -> None:
     from rq.job import Job
 
-    from engine.jobs import RETRY_INTERVALS, job_queue, redis_connection
+    from engine.base.jobs import RETRY_INTERVALS, job_queue, redis_connection
 
     connection = redis_connection()
     assert connection is not None
@@ -318,7 +320,7 @@ def test_admin_retries_a_failed_job_from_the_page(app: Flask, tenant: Tenant, re
     make_user("admin-user", tenant, ("admin",))
     db.session.commit()
     flag = tmp_path / "up"
-    from engine.jobs import job_queue, redis_connection
+    from engine.base.jobs import job_queue, redis_connection
 
     queue = job_queue(redis_connection())  # type: ignore[arg-type]
     job_id = enqueue(flaky, tenant.id, str(flag))
@@ -344,9 +346,9 @@ def test_admin_retries_a_failed_job_from_the_page(app: Flask, tenant: Tenant, re
 def test_generate_document_renders_the_procedure_template_in_the_expedient_language(
     app: Flask, tenant: Tenant
 ) -> None:
-    from engine.records.documents import read_content
-    from engine.records.expedients import open_expedient
-    from engine.worker.documents import generate_document
+    from engine.documents.documents import read_content
+    from engine.documents.generation_job import generate_document
+    from engine.expedients.expedients import open_expedient
 
     ctx = system(tenant)
     version = make_version(tenant.id, "worker_notified")
@@ -366,7 +368,7 @@ def test_generate_document_renders_the_procedure_template_in_the_expedient_langu
 def test_a_version_renders_with_its_own_base_template_never_the_files_on_disk(tenant: Tenant) -> None:
     from jinja2 import TemplateNotFound
 
-    from engine.records.version_templates import render_version_template
+    from engine.documents.procedure_templates import render_version_template
 
     version = make_version(tenant.id, "worker_notified")
     version.templates = {  # processes/templates/_document.html exists on disk with other content
@@ -382,7 +384,7 @@ def test_a_version_renders_with_its_own_base_template_never_the_files_on_disk(te
 
 
 def test_run_engine_steps_in_background_says_in_progress_with_redis(app: Flask, tenant: Tenant, redis: str) -> None:
-    from engine.worker.steps import continue_in_background
+    from engine.process.instances.background_steps import continue_in_background
 
     instance_id = start(tenant, "worker_notified")
     answer = continue_in_background(system(tenant), instance_id)

@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from flask.testing import FlaskClient
 
-from engine.config import PROJECT_ROOT
-from engine.db import db
-from engine.records.opening import Opened, PartyInput, open_and_start
-from engine.runtime.deploy import deploy_process
-from engine.runtime.models import HumanTask, ProcessModel
+from engine.base.db import db
+from engine.base.settings import PROJECT_ROOT
+from engine.process.definition.deploy import deploy_process
+from engine.process.models import HumanTask, ProcessModel
+from engine.registry.open_expedient import Opened, PartyInput, open_and_start
 from engine.tenancy.models import Tenant, User
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 

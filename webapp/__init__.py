@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from engine.app import create_engine_app
-from engine.config import Settings
+from engine.base.settings import Settings
 
 
 def create_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:

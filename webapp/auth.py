@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from flask import abort, g, redirect, request, session, url_for
 
-from engine.context import Context
-from engine.db import db
+from engine.base.context import Context
+from engine.base.db import db
 from engine.tenancy.models import User
 from webapp.i18n import select_locale
 

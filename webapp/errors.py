@@ -8,8 +8,8 @@ from typing import Any
 from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
-from engine.errors import GeeError
-from engine.i18n import _
+from engine.base.errors import GeeError
+from engine.base.i18n import _
 
 log = logging.getLogger("gee.errors")
 

@@ -19,9 +19,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.i18n import _
-from engine.records.documents import TIPOS_DOCUMENTALES
-from engine.runtime.document_fields import is_document, is_document_list
+from engine.base.i18n import _
+from engine.documents.documents import TIPOS_DOCUMENTALES
+from engine.documents.task_form_fields import is_document, is_document_list
 
 PREFIX = "data"
 TEXTAREA_OVER = 200

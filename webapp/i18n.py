@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from flask import Flask, current_app, has_request_context, request, session
+from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale, refresh
 
-from engine.app import LANGUAGES, settings_of
+from engine.app import LANGUAGES
 from engine.audit.labels import action_label
+from engine.base.settings import current_settings
 from engine.tenancy.models import role_label
 
 
 def select_locale() -> str:
     if not has_request_context():
-        return settings_of(current_app).default_locale  # CLI, worker
+        return current_settings().default_locale  # CLI, worker
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return str(chosen)

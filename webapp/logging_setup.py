@@ -10,7 +10,7 @@ from typing import Any
 
 from flask import Flask, g, request
 
-from engine.app import settings_of
+from engine.base.settings import settings_of
 
 request_log = logging.getLogger("gee.request")
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Flask, g
 
-from engine.i18n import _l
+from engine.base.i18n import _l
 
 
 @dataclass(frozen=True)

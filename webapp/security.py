@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask, g
 from flask_wtf.csrf import CSRFProtect
 
-from engine.app import settings_of
+from engine.base.settings import settings_of
 
 csrf = CSRFProtect()
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.i18n import _l
+from engine.base.i18n import _l
 
 ACTION_LABELS = {
     "expedient.opened": _l("expedient opened"),

@@ -15,8 +15,9 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.context import Context
-from engine.db import as_utc, db, utcnow
+from engine.base.clock import as_utc, utcnow
+from engine.base.context import Context
+from engine.base.db import db
 
 GENESIS_HASH = "0" * 64
 

@@ -16,8 +16,8 @@ from collections.abc import Iterable
 from datetime import date, timedelta
 from enum import StrEnum
 
-from engine.errors import ValidationFailed
-from engine.i18n import _l
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
 
 Suspension = tuple[date, date]
 

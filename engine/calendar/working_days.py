@@ -17,9 +17,9 @@ from typing import TYPE_CHECKING
 
 import holidays
 
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
 from engine.calendar.terms import Suspension, extend_by_suspensions, same_day_months_later
-from engine.errors import ValidationFailed
-from engine.i18n import _l
 
 if TYPE_CHECKING:
     from engine.tenancy.models import Tenant

@@ -17,17 +17,17 @@ from datetime import datetime
 
 from sqlalchemy import or_, select
 
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import NotFound
+from engine.base.i18n import _l
 from engine.citizens.identity import CitizenIdentity
-from engine.context import Context
-from engine.db import db
-from engine.errors import NotFound
-from engine.i18n import _l
-from engine.records.documents import Document, read_content
-from engine.records.expedients import Expedient
-from engine.records.parties import ExpedientParty, Party
-from engine.records.registry import RegistryEntry
-from engine.runtime.messages import AwaitedMessage, awaited_for_expedients
-from engine.runtime.models import HumanTask, ProcessInstance
+from engine.documents.documents import Document, read_content
+from engine.expedients.expedients import Expedient
+from engine.expedients.parties import ExpedientParty, Party
+from engine.process.instances.messages import AwaitedMessage, awaited_for_expedients
+from engine.process.models import HumanTask, ProcessInstance
+from engine.registry.entries import RegistryEntry
 from engine.tenancy.scoping import scoped
 
 

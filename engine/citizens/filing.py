@@ -15,19 +15,20 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from engine.audit import record
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, NotFound, ValidationFailed
+from engine.base.i18n import _l
+from engine.base.identifiers import normalise_nif
 from engine.citizens.carpeta import citizen_party, get_my_expedient
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.procedures import get_procedure
-from engine.context import Context
-from engine.db import db
-from engine.errors import Conflict, NotFound, ValidationFailed
-from engine.i18n import _l
-from engine.records.expedients import link_party, open_expedient
-from engine.records.parties import Party, PartyKind, PartyRole, find_or_create_party, kind_of, normalise_nif
-from engine.records.registry import Channel, RegistryEntry, Upload, register_incoming
-from engine.runtime.instances import _lock_instance, start_in_transaction, validate_against_schema
-from engine.runtime.messages import AwaitedMessage, deliver_in_transaction
-from engine.runtime.models import ProcessVersion
+from engine.expedients.expedients import link_party, open_expedient
+from engine.expedients.parties import Party, PartyKind, PartyRole, find_or_create_party, kind_of
+from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
+from engine.process.instances.tasks import _lock_instance, start_in_transaction, validate_against_schema
+from engine.process.models import ProcessVersion
+from engine.registry.entries import Channel, RegistryEntry, Upload, register_incoming
 from engine.tenancy.models import Tenant
 
 #: The message a requeriment's answer is delivered as (see tests/fixtures/bpmn/seu_instancia_esmena.bpmn).

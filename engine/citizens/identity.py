@@ -14,11 +14,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.context import Context
-from engine.db import db
-from engine.errors import NotFound, ValidationFailed
-from engine.i18n import _l
-from engine.records.parties import normalise_nif
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import NotFound, ValidationFailed
+from engine.base.i18n import _l
+from engine.base.identifiers import normalise_nif
 from engine.tenancy.models import Tenant
 
 #: Claims where providers put the citizen's NIF, in order of preference.

@@ -1,21 +1,21 @@
 """The citizen's side of electronic notifications (Ley 39/2015 arts. 41-43): see the pending
 ones, open (access) or reject them. The evidence and the ten natural days' expiry are kept by
-:mod:`engine.records.notifications`; until a notification is accessed its document stays
+:mod:`engine.notifications.notifications`; until a notification is accessed its document stays
 hidden from the citizen's folder (it takes effect when accessed)."""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import NotFound
+from engine.base.i18n import _l
 from engine.citizens.carpeta import citizen_party
 from engine.citizens.identity import CitizenIdentity
-from engine.context import Context
-from engine.db import db
-from engine.errors import NotFound
-from engine.i18n import _l
-from engine.records import notifications
-from engine.records.notifications import Notification, NotificationState
-from engine.records.parties import Party
+from engine.expedients.parties import Party
+from engine.notifications import notifications
+from engine.notifications.notifications import Notification, NotificationState
 from engine.tenancy.scoping import scoped
 
 

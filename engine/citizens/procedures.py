@@ -21,7 +21,7 @@ display time (so it can be corrected without a new process version). Format::
     }
 
 A published procedure without a sidecar is listed by name only and cannot be filed online.
-The catalogue follows :mod:`engine.runtime.catalogue`: the municipality's own published models
+The catalogue follows :mod:`engine.process.definition.catalogue`: the municipality's own published models
 and the published shared ones, a municipality's own (e.g. adopted) model hiding the shared one
 with the same key.
 """
@@ -36,12 +36,12 @@ from typing import Any
 
 from sqlalchemy import select
 
-from engine.config import PROJECT_ROOT
-from engine.db import db
-from engine.errors import NotFound
-from engine.i18n import _l
-from engine.runtime.catalogue import latest_version, resolve_version
-from engine.runtime.models import ProcessModel, ProcessVersion
+from engine.base.db import db
+from engine.base.errors import NotFound
+from engine.base.i18n import _l
+from engine.base.settings import PROJECT_ROOT
+from engine.process.definition.catalogue import latest_version, resolve_version
+from engine.process.models import ProcessModel, ProcessVersion
 
 log = logging.getLogger("gee.citizens")
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from engine.context import Context
-from engine.errors import Forbidden
-from engine.i18n import _l
+from engine.base.context import Context
+from engine.base.errors import Forbidden
+from engine.base.i18n import _l
 
 #: Clerks, the secretary, the mayor and the tenant admin exchange expedients with other bodies.
 ENI_ROLES = ("tramitador", "secretari", "alcalde", "admin")

@@ -12,9 +12,9 @@ import binascii
 import contextlib
 import hashlib
 
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
 from engine.eni.namespaces import SHA512_URI
-from engine.errors import ValidationFailed
-from engine.i18n import _l
 
 _ALGORITHMS = {
     "sha1": "sha1", "sha256": "sha256", "sha384": "sha384", "sha512": "sha512",

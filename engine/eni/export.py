@@ -17,9 +17,13 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine.audit import record
-from engine.calendar import MADRID
-from engine.context import Context
-from engine.db import as_utc, db, utcnow
+from engine.base.clock import MADRID, as_utc, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import NotFound, ValidationFailed
+from engine.base.i18n import _l
+from engine.documents.documents import Document, list_documents, read_content
+from engine.documents.store import ContentIntegrityError
 from engine.eni import values
 from engine.eni.access import require_eni_role
 from engine.eni.digests import written_digest
@@ -27,12 +31,8 @@ from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.eni.namespaces import NSMAP, VERSION_NTI_DOC, VERSION_NTI_EXP, q
 from engine.eni.schema import check
 from engine.eni.xmlsig import sign_detached
-from engine.errors import NotFound, ValidationFailed
-from engine.i18n import _l
-from engine.records.document_store import ContentIntegrityError
-from engine.records.documents import Document, list_documents, read_content
-from engine.records.expedients import Expedient, get_expedient, parties_of
-from engine.records.parties import PartyRole
+from engine.expedients.expedients import Expedient, get_expedient, parties_of
+from engine.expedients.parties import PartyRole
 from engine.signatures.credentials import unlock_seal
 from engine.tenancy.models import Tenant
 

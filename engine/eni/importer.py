@@ -22,8 +22,13 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine.audit import record
-from engine.context import Context
-from engine.db import db
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, ValidationFailed
+from engine.base.i18n import _l
+from engine.base.xml_safety import UnsafeXmlError, safe_parse_xml
+from engine.documents.closing import close_expedient
+from engine.documents.documents import store_document
 from engine.eni import values
 from engine.eni.access import require_eni_role
 from engine.eni.digests import matches
@@ -31,16 +36,11 @@ from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.eni.namespaces import q
 from engine.eni.schema import check
 from engine.eni.xmlsig import verify_in
-from engine.errors import Conflict, ValidationFailed
-from engine.i18n import _l
-from engine.records.documents import store_document
-from engine.records.expedients import (
+from engine.expedients.expedients import (
     Expedient,
-    close_expedient,
     mark_index_closed_for_remission,
     open_expedient,
 )
-from engine.runtime.xml_safety import UnsafeXmlError, safe_parse_xml
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _when(value: str, element: str) -> datetime:
         raise ValidationFailed(_l("%(element)s: %(value)s is not a date and time.", element=element, value=value),
                                field=element) from None
     if moment.tzinfo is None:
-        from engine.calendar import MADRID
+        from engine.base.clock import MADRID
 
         moment = moment.replace(tzinfo=MADRID)
     return moment

@@ -7,20 +7,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from engine.context import Context
-from engine.db import db, utcnow
+from engine.base.clock import utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import NotFound
+from engine.base.i18n import _l
+from engine.documents.documents import Document, store_document
+from engine.documents.pdf import local_time, render_pdf_from
+from engine.documents.verification_codes import new_csv, verify_url
 from engine.eni.access import require_eni_role
 from engine.eni.export import index_entries
-from engine.errors import NotFound
-from engine.i18n import _l
-from engine.records.csv_codes import new_csv
-from engine.records.documents import Document, store_document
-from engine.records.expedients import get_expedient
-from engine.records.pdf import local_time
-from engine.signatures.circuits import verify_url
+from engine.expedients.expedients import get_expedient
 from engine.signatures.credentials import unlock_seal
 from engine.signatures.pades import Stamp, sign_pdf
-from engine.signatures.rendering import render_pdf_from
 from engine.tenancy.models import Tenant
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.db import db, utcnow
+from engine.base.clock import utcnow
+from engine.base.db import db
 
 
 class EniImportedExpedient(db.Model):  # type: ignore[name-defined]

@@ -9,8 +9,8 @@ from pathlib import Path
 
 from lxml import etree
 
-from engine.errors import ValidationFailed
-from engine.i18n import _l
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
 
 XSD_DIR = Path(__file__).resolve().parent / "xsd"
 

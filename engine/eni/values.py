@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Collection
 
-from engine.errors import ValidationFailed
-from engine.i18n import _l
-from engine.records.documents import SIGNATURE_TYPES, TIPOS_DOCUMENTALES, EstadoElaboracion
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
+from engine.documents.documents import SIGNATURE_TYPES, TIPOS_DOCUMENTALES, EstadoElaboracion
 
 IDENTIFIER_MAX = 52
 EXPEDIENT_STATES = ("E01", "E02", "E03")

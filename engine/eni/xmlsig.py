@@ -18,8 +18,8 @@ from lxml import etree
 from signxml import SignatureConfiguration, XMLSigner, XMLVerifier, methods
 from signxml.exceptions import InvalidInput, InvalidSignature
 
-from engine.errors import ValidationFailed
-from engine.i18n import _l
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
 from engine.signatures.credentials import UnlockedCredential
 
 DS = "http://www.w3.org/2000/09/xmldsig#"

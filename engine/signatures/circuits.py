@@ -9,11 +9,11 @@ signer's key password (the one of the PKCS#12 they imported; see
   last step signs, the signed PDF becomes a new version of the document, issued with the CSV
   the stamps print.
 - A **decree** circuit is alcalde then secretari. The alcalde's signature calls
-  :func:`engine.records.decrees.sign_decree` (which numbers it) and renders the decree's PDF
-  with its number; the secretary's calls :func:`~engine.records.decrees.attest`. The signed
+  :func:`engine.decrees.book.sign_decree` (which numbers it) and renders the decree's PDF
+  with its number; the secretary's calls :func:`~engine.decrees.book.attest`. The signed
   PDF is then stored as a document of the expedient (TD01, issued with its CSV).
 - The signatures are then recorded on the document by verifying the signed PDF (what
-  :func:`engine.records.documents.store_document` does with every PDF that comes in).
+  :func:`engine.documents.documents.store_document` does with every PDF that comes in).
 - When the request stands for a process task (``human_task_id``), the last signature
   completes that task, so the process goes on. Put the task in the lane of the last signer.
 
@@ -28,31 +28,30 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from flask import current_app
 from sqlalchemy import Select, and_, exists, func, or_
 from sqlalchemy.orm import aliased
 
-from engine.app import settings_of
 from engine.audit import record
-from engine.context import Context
-from engine.db import db, utcnow
-from engine.errors import Conflict, Forbidden, GeeError, ValidationFailed
-from engine.i18n import _l
-from engine.records import decrees
-from engine.records.csv_codes import new_csv
-from engine.records.document_store import content_store
-from engine.records.documents import (
+from engine.base.clock import utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, GeeError, ValidationFailed
+from engine.base.events import Event, publish
+from engine.base.i18n import _l
+from engine.decrees import book as decrees
+from engine.documents.documents import (
     Document,
     new_version,
     read_content,
     store_document,
 )
-from engine.records.expedients import Expedient, ensure_open
-from engine.records.pdf import local_time
+from engine.documents.pdf import local_time, render_pdf_from
+from engine.documents.store import content_store
+from engine.documents.verification_codes import new_csv, verify_url
+from engine.expedients.expedients import Expedient, ensure_open
 from engine.signatures.credentials import UnlockedCredential, unlock_personal
 from engine.signatures.models import RequestState, SignatureRequest, SignatureStep
 from engine.signatures.pades import Stamp, sign_pdf
-from engine.signatures.rendering import render_pdf_from
 from engine.tenancy.models import ROLES, Role, Tenant, User
 from engine.tenancy.scoping import get_owned, scoped
 
@@ -90,10 +89,6 @@ class BatchResult:
 
 def _labels(ctx: Context) -> dict[str, str]:
     return LABELS.get(ctx.locale, LABELS["ca"])
-
-
-def verify_url(csv: str) -> str:
-    return f"{settings_of(current_app).public_base_url}/verify?csv={csv}"
 
 
 # -- requesting -----------------------------------------------------------------------------
@@ -302,9 +297,7 @@ def _finish(ctx: Context, request: SignatureRequest, signed: bytes) -> None:
     record(ctx, "signature.completed", "signature_request", request.id, expedient_id=request.expedient_id,
            after=request.summary())
     if request.human_task_id is not None:
-        from engine.runtime.instances import complete_task  # the runtime imports much; only here
-
-        complete_task(ctx, request.human_task_id, {})  # commits this whole transaction
+        publish(Event.SIGNATURE_CIRCUIT_FINISHED, ctx=ctx, human_task_id=request.human_task_id)
 
 
 def sign(ctx: Context, step_id: int, password: str) -> SignatureRequest:

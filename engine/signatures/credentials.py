@@ -21,15 +21,15 @@ from cryptography.hazmat.primitives.asymmetric.types import PrivateKeyTypes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import pkcs12
-from flask import current_app
 from sqlalchemy import select
 
-from engine.app import settings_of
 from engine.audit import record
-from engine.context import Context
-from engine.db import db, utcnow
-from engine.errors import Forbidden, NotFound, ValidationFailed
-from engine.i18n import _l
+from engine.base.clock import utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Forbidden, NotFound, ValidationFailed
+from engine.base.i18n import _l
+from engine.base.settings import current_settings
 from engine.signatures.models import SigningCredential
 from engine.tenancy.models import User
 
@@ -47,7 +47,7 @@ class UnlockedCredential:
 
 
 def _wrap_key(salt: bytes) -> AESGCM:
-    kek = settings_of(current_app).key_encryption_key.encode("utf-8")
+    kek = current_settings().key_encryption_key.encode("utf-8")
     return AESGCM(HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=_INFO).derive(kek))
 
 

@@ -9,7 +9,8 @@ from typing import Any
 from sqlalchemy import DateTime, ForeignKey, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import as_utc, db, utcnow
+from engine.base.clock import as_utc, utcnow
+from engine.base.db import db
 
 
 class SigningCredential(db.Model):  # type: ignore[name-defined]

@@ -21,8 +21,8 @@ from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
 from pyhanko.stamp import TextStampStyle
 from pyhanko_certvalidator.registry import SimpleCertificateStore
 
-from engine.errors import ValidationFailed
-from engine.i18n import _l
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
 from engine.signatures.credentials import UnlockedCredential
 
 #: Stamp boxes, in points on an A4 page: two per row along the bottom margin.

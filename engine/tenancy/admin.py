@@ -18,10 +18,10 @@ from enum import StrEnum
 from sqlalchemy import func, select
 
 from engine.audit import record
-from engine.context import Context
-from engine.db import db
-from engine.errors import Conflict, Forbidden, NotFound, ValidationFailed
-from engine.i18n import _l
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.base.i18n import _l
 from engine.tenancy.models import ROLES, Membership, Role, Tenant, User
 from engine.tenancy.passwords import hash_password
 

@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from engine.db import db, utcnow
-from engine.i18n import _l
+from engine.base.clock import utcnow
+from engine.base.db import db
+from engine.base.i18n import _l
 
 
 class Role(StrEnum):

@@ -10,10 +10,10 @@ from typing import Any, TypeVar
 
 from sqlalchemy import Select, select
 
-from engine.context import Context
-from engine.db import db
-from engine.errors import NotFound
-from engine.i18n import _l
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import NotFound
+from engine.base.i18n import _l
 
 M = TypeVar("M")
 

@@ -16,10 +16,11 @@ from sqlalchemy import DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.audit import record
-from engine.context import Context
-from engine.db import as_utc, db, utcnow
-from engine.errors import Forbidden, NotFound, ValidationFailed
-from engine.i18n import _l
+from engine.base.clock import as_utc, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Forbidden, NotFound, ValidationFailed
+from engine.base.i18n import _l
 from engine.tenancy.models import User
 from engine.tenancy.scoping import get_owned, scoped
 

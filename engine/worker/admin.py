@@ -11,10 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from engine.context import Context
-from engine.errors import Forbidden, NotFound
-from engine.i18n import _l
-from engine.jobs import QUEUE_NAME, job_queue, redis_connection
+from engine.base.context import Context
+from engine.base.errors import Forbidden, NotFound
+from engine.base.i18n import _l
+from engine.base.jobs import QUEUE_NAME, job_queue, redis_connection
 from engine.worker.integrity import IntegrityCheck, latest_check
 
 ADMIN = "admin"

@@ -16,9 +16,10 @@ from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, Text, selec
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.audit import verify_chain
-from engine.context import Context
-from engine.db import db, utcnow
-from engine.records.documents import Document, read_content
+from engine.base.clock import utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.documents.documents import Document, read_content
 from engine.tenancy.models import Tenant
 
 log = logging.getLogger("gee.integrity")

@@ -24,11 +24,14 @@ from typing import Any
 
 from flask import Flask
 
-from engine.calendar import MADRID, local_date
-from engine.db import as_utc, db, utcnow
-from engine.jobs import enqueue, redis_connection
-from engine.records import notifications
-from engine.worker import deadlines, integrity, notices, timers
+from engine.base.clock import MADRID, as_utc, local_date, utcnow
+from engine.base.db import db
+from engine.base.jobs import enqueue, redis_connection
+from engine.inbox import overdue_escalation as deadlines
+from engine.notifications import alerts as notices
+from engine.notifications import notifications
+from engine.process.instances import timer_sweep as timers
+from engine.worker import integrity
 
 log = logging.getLogger("gee.scheduler")
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from engine.db import db
-from engine.records.opening import PartyInput, open_and_start
-from engine.runtime.deploy import deploy_uploaded
-from engine.runtime.models import HumanTask
+from engine.base.db import db
+from engine.process.definition.deploy import deploy_uploaded
+from engine.process.models import HumanTask
+from engine.registry.open_expedient import PartyInput, open_and_start
 from engine.tenancy.models import ROLES
 from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
 

@@ -8,14 +8,14 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from engine.db import db
-from engine.records.documents import Document, issue_document, store_document, verify_by_csv
-from engine.records.expedients import Expedient
-from engine.records.notifications import notify
-from engine.records.parties import Party
-from engine.runtime import instances
-from engine.runtime.messages import AwaitedMessage
-from engine.runtime.models import HumanTask
+from engine.base.db import db
+from engine.documents.documents import Document, issue_document, store_document, verify_by_csv
+from engine.expedients.expedients import Expedient
+from engine.expedients.parties import Party
+from engine.notifications.notifications import notify
+from engine.process.instances import tasks as instances
+from engine.process.instances.messages import AwaitedMessage
+from engine.process.models import HumanTask
 from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
 from tests.test_seu import PDF, esmena_version
 

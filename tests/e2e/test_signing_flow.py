@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from engine.context import Context
-from engine.db import db
-from engine.demo import DEMO_PASSWORD
-from engine.records.documents import issue_document, store_document
-from engine.records.expedients import parties_of
-from engine.records.notifications import notify, record_postal_attempt
-from engine.signatures import test_ca
+from engine.base.context import Context
+from engine.base.db import db
+from engine.demo import ca as test_ca
+from engine.demo.data import DEMO_PASSWORD
+from engine.documents.documents import issue_document, store_document
+from engine.expedients.expedients import parties_of
+from engine.notifications.notifications import notify, record_postal_attempt
 from engine.signatures.circuits import request_signatures
 from engine.signatures.credentials import import_personal
 from tests.conftest import PASSWORD, ctx_for

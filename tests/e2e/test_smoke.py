@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from engine.db import db
+from engine.base.db import db
 from tests.conftest import PASSWORD, make_tenant, make_user
 
 

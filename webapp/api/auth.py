@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import g, jsonify, request
 
-from engine.db import db
-from engine.i18n import _
+from engine.base.db import db
+from engine.base.i18n import _
 from engine.tenancy.tokens import context_for_secret
 
 #: Endpoints anyone may read without a token.

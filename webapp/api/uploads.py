@@ -7,8 +7,8 @@ from pathlib import PurePath
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
-from engine.errors import ValidationFailed
-from engine.i18n import _l
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
 
 
 @dataclass

@@ -6,8 +6,8 @@ import json
 
 import click
 
-from engine.db import db
-from engine.runtime.bench import run_engine_bench, summary
+from engine.base.db import db
+from engine.bench.process_engine import run_engine_bench, summary
 
 
 @click.group("bench")
@@ -42,7 +42,7 @@ def bench_engine_command(sizes: str, samples: int) -> None:
               help="rq worker processes (with REDIS_URL; without it jobs run in-process).")
 def bench_timers_command(count: int, tenants: int, workers: int) -> None:
     """Seed N due timers and time sweeper -> queue -> job -> fire_timers; last line is JSON."""
-    from engine.worker.bench import run_timers_bench
+    from engine.bench.timers import run_timers_bench
 
     click.echo(json.dumps(run_timers_bench(count, tenants, workers, progress=click.echo)))
 

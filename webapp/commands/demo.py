@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import click
-from flask import current_app
 
-from engine.app import settings_of
-from engine.db import db
-from engine.demo import DEMO_PASSWORD, demo_logins, deploy_shipped_procedures, load_demo_tenants
+from engine.base.db import db
+from engine.base.settings import current_settings
+from engine.demo.data import DEMO_PASSWORD, demo_logins, deploy_shipped_procedures, load_demo_tenants
 
 
 @click.command("demo")
@@ -16,7 +15,7 @@ def demo_command() -> None:
 
     Safe to run again. Refused when GEE_ENV=production.
     """
-    if settings_of(current_app).production:
+    if current_settings().production:
         raise click.ClickException("gee demo is refused in production: demo passwords are public.")
     load_demo_tenants()
     results = deploy_shipped_procedures()

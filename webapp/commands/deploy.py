@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from engine.db import db
-from engine.errors import GeeError
-from engine.runtime.deploy import deploy_process
+from engine.base.db import db
+from engine.base.errors import GeeError
+from engine.process.definition.deploy import deploy_process
 from engine.tenancy.models import Tenant
 
 

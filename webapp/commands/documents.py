@@ -7,11 +7,11 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from engine.context import Context
-from engine.db import db
-from engine.errors import GeeError
-from engine.records.decrees import export_year_pdf
-from engine.records.documents import verify_by_csv
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import GeeError
+from engine.decrees.book import export_year_pdf
+from engine.documents.documents import verify_by_csv
 from engine.tenancy.models import Tenant
 from webapp.commands.output import fail, print_json
 

@@ -6,14 +6,14 @@ from pathlib import Path
 
 import click
 
-from engine.context import Context
-from engine.db import db
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import GeeError
+from engine.documents.documents import read_content
 from engine.eni.export import export_expedient
 from engine.eni.importer import import_expedient
 from engine.eni.index_pdf import foliated_index
-from engine.errors import GeeError
-from engine.records.documents import read_content
-from engine.records.expedients import find_by_number
+from engine.expedients.expedients import find_by_number
 from webapp.commands.output import fail
 from webapp.commands.records import _tenant_by_code
 

@@ -9,11 +9,11 @@ from typing import Any
 import click
 from sqlalchemy import select
 
-from engine.context import Context
-from engine.db import db
-from engine.errors import GeeError
-from engine.runtime import instances
-from engine.runtime.models import HumanTask, ProcessInstance
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import GeeError
+from engine.process.instances import tasks as instances
+from engine.process.models import HumanTask, ProcessInstance
 from engine.tenancy.models import Tenant, User
 from webapp.commands.output import fail, print_json
 

@@ -8,7 +8,7 @@ from typing import Any, NoReturn
 
 import click
 
-from engine.errors import GeeError
+from engine.base.errors import GeeError
 
 commands: list[click.Command] = []
 

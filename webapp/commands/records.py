@@ -8,8 +8,8 @@ import click
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent, verify_chain
+from engine.base.db import db
 from engine.calendar import TenantCalendar
-from engine.db import db
 from engine.tenancy.models import Tenant
 from webapp.commands.output import fail
 

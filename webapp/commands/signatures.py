@@ -8,11 +8,11 @@ from pathlib import Path
 import click
 from sqlalchemy import select
 
-from engine.context import Context
-from engine.db import db
-from engine.errors import GeeError
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import GeeError
+from engine.documents.signature_check import verify_pdf
 from engine.signatures.credentials import import_personal, import_seal
-from engine.signatures.verify import verify_pdf
 from engine.tenancy.models import User
 from webapp.commands.output import fail, print_json
 from webapp.commands.records import _tenant_by_code

@@ -13,9 +13,9 @@ from typing import TypeVar
 import click
 from sqlalchemy import select
 
-from engine.context import Context
-from engine.db import db
-from engine.errors import GeeError
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import GeeError
 from engine.tenancy.admin import (
     NewUser,
     TenantKind,

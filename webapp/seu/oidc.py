@@ -23,7 +23,7 @@ from authlib.integrations.requests_client import OAuth2Session
 from flask import Flask, current_app, url_for
 from requests.structures import CaseInsensitiveDict
 
-from engine.app import settings_of
+from engine.base.settings import current_settings
 
 DEV_CLIENT_ID = "gee-dev"
 DEV_CLIENT_SECRET = "gee-dev-secret"  # noqa: S105 - the development provider only
@@ -49,7 +49,7 @@ def config() -> OidcConfig | None:
     issuer = get("GEE_OIDC_ISSUER")
     if issuer:
         return OidcConfig(issuer.rstrip("/"), get("GEE_OIDC_CLIENT_ID") or "", get("GEE_OIDC_CLIENT_SECRET") or "")
-    if settings_of(current_app).production:
+    if current_settings().production:
         return None
     return OidcConfig(None, DEV_CLIENT_ID, DEV_CLIENT_SECRET)
 

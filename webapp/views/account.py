@@ -8,7 +8,6 @@ from typing import Any
 from flask import (
     Blueprint,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -18,9 +17,11 @@ from flask import (
     url_for,
 )
 
-from engine.app import LANGUAGES, settings_of
-from engine.db import as_utc, db, utcnow
-from engine.i18n import _
+from engine.app import LANGUAGES
+from engine.base.clock import as_utc, utcnow
+from engine.base.db import db
+from engine.base.i18n import _
+from engine.base.settings import current_settings
 from engine.tenancy.models import Tenant, User
 from engine.tenancy.passwords import verify_password
 from webapp.auth import login_required
@@ -50,7 +51,7 @@ def login() -> Any:
         if user is None or not user.active or not verify_password(user.password_hash, password):
             if user is not None:
                 user.failed_logins += 1
-                if user.failed_logins >= settings_of(current_app).login_max_failures:
+                if user.failed_logins >= current_settings().login_max_failures:
                     user.locked_until = now + LOCKOUT
                     user.failed_logins = 0
                 db.session.commit()

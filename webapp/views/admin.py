@@ -9,13 +9,13 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
-from engine.db import db
-from engine.errors import ValidationFailed
-from engine.i18n import _, _l
-from engine.records.statistics import open_incidents
-from engine.runtime.instances import retry_incident, skip_incident
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _, _l
+from engine.documents.tenant_logo import set_logo
+from engine.expedients.statistics import open_incidents
+from engine.process.instances.tasks import retry_incident, skip_incident
 from engine.tenancy import admin as tenancy
-from engine.tenancy.branding import set_logo
 from engine.tenancy.models import ROLES, Membership, Tenant, User
 from webapp.auth import login_required, roles_required
 from webapp.navigation import NavItem

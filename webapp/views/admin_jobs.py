@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, url_for
 
-from engine.i18n import _, _l
+from engine.base.i18n import _, _l
 from engine.worker.admin import jobs_overview, retry_failed_job
 from webapp.auth import roles_required
 from webapp.navigation import NavItem

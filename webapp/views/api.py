@@ -12,17 +12,19 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
-from engine.db import as_utc, db
+from engine.base.clock import as_utc
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
+from engine.documents import documents as docs
 from engine.eni.export import export_expedient
-from engine.errors import ValidationFailed
-from engine.i18n import _l
-from engine.records import documents as docs
-from engine.records.expedients import get_expedient, parties_of
-from engine.records.opening import PartyInput, open_and_start
-from engine.runtime import catalogue, instances
-from engine.runtime.deploy import deploy_uploaded
-from engine.runtime.inbox import InboxFilters, list_inbox, task_view
-from engine.runtime.worklist import task_dict, tasks_of_expedient
+from engine.expedients.expedients import get_expedient, parties_of
+from engine.inbox.expedient_tasks import task_dict, tasks_of_expedient
+from engine.inbox.inbox import InboxFilters, list_inbox, task_view
+from engine.process.definition import catalogue
+from engine.process.definition.deploy import deploy_uploaded
+from engine.process.instances import tasks as instances
+from engine.registry.open_expedient import PartyInput, open_and_start
 from engine.tenancy.models import Tenant
 from webapp.api import openapi as openapi_doc
 from webapp.api.auth import authenticate

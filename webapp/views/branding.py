@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort
 
-from engine.tenancy.branding import logo_of
+from engine.documents.tenant_logo import logo_of
 
 bp = Blueprint("branding", __name__)
 

@@ -7,13 +7,13 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from engine.db import db
-from engine.errors import ValidationFailed
-from engine.i18n import _, _l
-from engine.records.statistics import running_instances_by_version
-from engine.runtime import catalogue
-from engine.runtime.deploy import DeployResult, deploy_uploaded
-from engine.runtime.models import ProcessModel, ProcessVersion
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _, _l
+from engine.expedients.statistics import running_instances_by_version
+from engine.process.definition import catalogue
+from engine.process.definition.deploy import DeployResult, deploy_uploaded
+from engine.process.models import ProcessModel, ProcessVersion
 from webapp.api.uploads import model_upload
 from webapp.auth import roles_required
 from webapp.navigation import NavItem

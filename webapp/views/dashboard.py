@@ -7,9 +7,9 @@ from typing import Any
 from flask import Blueprint, g, render_template
 from flask_babel import format_date
 
-from engine.i18n import _, _l
-from engine.records.expedients import ExpedientState
-from engine.records.statistics import dashboard
+from engine.base.i18n import _, _l
+from engine.expedients.expedients import ExpedientState
+from engine.expedients.statistics import dashboard
 from webapp.auth import login_required
 from webapp.navigation import NavItem
 

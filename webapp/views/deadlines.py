@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Blueprint, g, render_template, request
 
-from engine.calendar import TenantCalendar, local_date
-from engine.db import db, utcnow
-from engine.errors import NotFound, ValidationFailed
-from engine.i18n import _l
-from engine.runtime.deadlines import TermUnit, explain_term
+from engine.base.clock import local_date, utcnow
+from engine.base.db import db
+from engine.base.errors import NotFound, ValidationFailed
+from engine.base.i18n import _l
+from engine.calendar import TenantCalendar
+from engine.calendar.deadline_status import TermUnit, explain_term
 from engine.tenancy.models import Tenant
 from webapp.auth import login_required
 from webapp.navigation import NavItem

@@ -6,10 +6,10 @@ from typing import Any
 
 from flask import Blueprint, Response, g, render_template, request
 
-from engine.calendar import local_date
-from engine.db import db, utcnow
-from engine.i18n import _l
-from engine.records.decrees import book, export_year_pdf
+from engine.base.clock import local_date, utcnow
+from engine.base.db import db
+from engine.base.i18n import _l
+from engine.decrees.book import book, export_year_pdf
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
 

@@ -17,10 +17,10 @@ from itsdangerous import BadSignature, URLSafeTimedSerializer
 from joserfc import jwt
 from joserfc.jwk import RSAKey
 
-from engine.app import settings_of
-from engine.errors import ValidationFailed
-from engine.i18n import _
-from engine.records.parties import normalise_nif
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _
+from engine.base.identifiers import normalise_nif
+from engine.base.settings import current_settings
 from webapp.security import csrf
 from webapp.seu.oidc import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 
@@ -51,7 +51,7 @@ def _issuer() -> str:
 
 @bp.before_request
 def _only_outside_production() -> None:
-    if settings_of(current_app).production:
+    if current_settings().production:
         abort(404)
 
 

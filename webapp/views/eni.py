@@ -7,15 +7,15 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from engine.db import db
+from engine.base.db import db
+from engine.base.errors import GeeError, ValidationFailed
+from engine.base.i18n import _l, ngettext
+from engine.documents.documents import read_content
 from engine.eni.access import ENI_ROLES
 from engine.eni.export import export_expedient
 from engine.eni.importer import import_expedient
 from engine.eni.index_pdf import foliated_index
-from engine.errors import GeeError, ValidationFailed
-from engine.i18n import _l, ngettext
-from engine.records.documents import read_content
-from engine.records.expedients import get_expedient
+from engine.expedients.expedients import get_expedient
 from webapp.auth import roles_required
 
 bp = Blueprint("eni", __name__)

@@ -7,24 +7,26 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
 
-from engine.db import db
-from engine.errors import Conflict, NotFound, ValidationFailed
-from engine.i18n import _, _l
-from engine.records import expedients
-from engine.records.documents import TIPOS_DOCUMENTALES, read_content, store_document
-from engine.records.dossier import diagram, dossier, recent_expedients
-from engine.records.expedient_actions import (
+from engine.base.db import db
+from engine.base.errors import Conflict, NotFound, ValidationFailed
+from engine.base.i18n import _, _l
+from engine.base.identifiers import normalise_nif
+from engine.documents import closing
+from engine.documents.documents import TIPOS_DOCUMENTALES, read_content, store_document
+from engine.dossier.actions import (
     NOTIFIERS,
     SIGNATURE_REQUESTERS,
     notify_document,
     record_delivery_attempt,
     request_document_signatures,
 )
-from engine.records.notifications import PostalResult
-from engine.records.opening import PartyInput, open_and_start
-from engine.records.parties import find_party_by_nif, normalise_nif
-from engine.runtime.catalogue import list_models
-from engine.runtime.inbox import first_parties
+from engine.dossier.page import diagram, dossier, recent_expedients
+from engine.expedients import expedients
+from engine.expedients.parties import find_party_by_nif
+from engine.inbox.inbox import first_parties
+from engine.notifications.notifications import PostalResult
+from engine.process.definition.catalogue import list_models
+from engine.registry.open_expedient import PartyInput, open_and_start
 from webapp.auth import login_required, roles_required
 from webapp.navigation import NavItem
 
@@ -161,7 +163,7 @@ def download(expedient_id: int, document_id: int) -> Any:
 @bp.post("/expedients/<int:expedient_id>/close")
 @login_required
 def close(expedient_id: int) -> Any:
-    expedient = expedients.close_expedient(g.ctx, expedient_id)
+    expedient = closing.close_expedient(g.ctx, expedient_id)
     db.session.commit()
     flash(_("Expedient %(number)s closed.", number=expedient.number), "success")
     return redirect(url_for("expedients.show", expedient_id=expedient_id))

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from sqlalchemy import text
 
-from engine.app import settings_of
-from engine.db import db
+from engine.base.db import db
+from engine.base.settings import current_settings
 
 bp = Blueprint("health", __name__)
 
@@ -21,7 +21,7 @@ def healthz() -> Any:
         checks["database"] = "ok"
     except Exception as exc:  # reported, not raised: this is the health endpoint
         checks["database"] = f"error: {exc.__class__.__name__}"
-    redis_url = settings_of(current_app).redis_url
+    redis_url = current_settings().redis_url
     if redis_url:
         from redis import Redis
 

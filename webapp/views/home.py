@@ -6,7 +6,7 @@ from typing import Any
 
 from flask import Blueprint, g, render_template
 
-from engine.db import db
+from engine.base.db import db
 from engine.tenancy.models import Tenant
 from webapp.auth import login_required
 

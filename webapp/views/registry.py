@@ -7,15 +7,15 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from engine.calendar import local_date
-from engine.db import db, utcnow
-from engine.errors import NotFound, ValidationFailed
-from engine.i18n import _, _l
-from engine.records.documents import TIPOS_DOCUMENTALES, read_content
-from engine.records.opening import open_and_start
-from engine.records.parties import find_or_create_party
-from engine.records.registry import Channel, Direction, Upload, get_entry, register_incoming
-from engine.records.registry_book import search_entries, years_with_entries
+from engine.base.clock import local_date, utcnow
+from engine.base.db import db
+from engine.base.errors import NotFound, ValidationFailed
+from engine.base.i18n import _, _l
+from engine.documents.documents import TIPOS_DOCUMENTALES, read_content
+from engine.expedients.parties import find_or_create_party
+from engine.registry.book import search_entries, years_with_entries
+from engine.registry.entries import Channel, Direction, Upload, get_entry, register_incoming
+from engine.registry.open_expedient import open_and_start
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
 from webapp.views.expedients import OPENER_ROLES, published_procedures

@@ -15,13 +15,13 @@ from flask import Blueprint, Response, abort, flash, g, redirect, render_templat
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _
 from engine.citizens import carpeta, filing, notices
 from engine.citizens.identity import citizen_context, identity_from_claims, tenant_by_code
 from engine.citizens.procedures import get_procedure, list_procedures
-from engine.db import db
-from engine.errors import ValidationFailed
-from engine.i18n import _
-from engine.records.registry import Upload
+from engine.registry.entries import Upload
 from engine.tenancy.models import Tenant
 from webapp.seu import oidc
 from webapp.seu.forms import fields_for, typed_values

@@ -7,10 +7,11 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from engine.db import db
-from engine.errors import GeeError, ValidationFailed
-from engine.i18n import _, _l, ngettext
-from engine.records.documents import read_content
+from engine.base.db import db
+from engine.base.errors import GeeError, ValidationFailed
+from engine.base.i18n import _, _l, ngettext
+from engine.documents.documents import read_content
+from engine.documents.signature_check import verify_pdf
 from engine.signatures.circuits import (
     current_pdf,
     get_request,
@@ -22,7 +23,6 @@ from engine.signatures.circuits import (
 )
 from engine.signatures.credentials import credential_of, import_personal
 from engine.signatures.models import SignatureStep
-from engine.signatures.verify import verify_pdf
 from engine.tenancy.scoping import get_owned
 from webapp.auth import login_required, roles_required
 from webapp.navigation import NavItem

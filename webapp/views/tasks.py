@@ -7,13 +7,12 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.db import db
-from engine.errors import ValidationFailed
-from engine.i18n import _, _l
-from engine.records.documents import list_documents, store_document
-from engine.records.expedients import parties_of
-from engine.runtime import instances
-from engine.runtime.inbox import (
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _, _l
+from engine.documents.documents import list_documents, store_document
+from engine.expedients.expedients import parties_of
+from engine.inbox.inbox import (
     InboxFilters,
     Scope,
     count_open,
@@ -23,6 +22,7 @@ from engine.runtime.inbox import (
     save_draft,
     task_view,
 )
+from engine.process.instances import tasks as instances
 from webapp.auth import login_required
 from webapp.forms_render import build_fields, parse_submission
 from webapp.navigation import NavItem

@@ -6,8 +6,8 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.db import db
-from engine.i18n import _, _l
+from engine.base.db import db
+from engine.base.i18n import _, _l
 from engine.tenancy.tokens import create_token, list_tokens, revoke_token
 from webapp.auth import login_required
 from webapp.navigation import NavItem

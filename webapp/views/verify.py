@@ -9,13 +9,13 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request
+from flask import Blueprint, Response, abort, render_template, request
 from redis import Redis
 
-from engine.app import settings_of
-from engine.errors import NotFound
-from engine.records.documents import read_content, verify_by_csv
-from engine.signatures.verify import verify_pdf
+from engine.base.errors import NotFound
+from engine.base.settings import current_settings
+from engine.documents.documents import read_content, verify_by_csv
+from engine.documents.signature_check import verify_pdf
 
 bp = Blueprint("verify", __name__)
 
@@ -36,7 +36,7 @@ class FixedWindowLimiter:
     def hit(self, key: str, limit: int) -> bool:
         """Count one hit; False when ``key`` is over ``limit`` in the current window."""
         window = int(self.clock()) // WINDOW_SECONDS
-        redis_url = settings_of(current_app).redis_url
+        redis_url = current_settings().redis_url
         if redis_url:
             client = Redis.from_url(redis_url)
             name = f"gee:ratelimit:{key}:{window}"
@@ -75,7 +75,7 @@ def page() -> Any:
         return render_template("verify/page.html", code=code, found=None, signatures=None, missing=True), 404
     signatures = None
     if found.intact and found.document.content_type == "application/pdf":
-        from engine.context import Context
+        from engine.base.context import Context
 
         system = Context.system(found.document.tenant_id, "public verification")
         signatures = verify_pdf(read_content(system, found.document.id)[1])
@@ -88,7 +88,7 @@ def download() -> Any:
     found = verify_by_csv(request.args.get("csv") or "")
     if not found.intact:
         abort(409)
-    from engine.context import Context
+    from engine.base.context import Context
 
     _, content = read_content(Context.system(found.document.tenant_id, "public verification"), found.document.id)
     response = Response(content, mimetype=found.document.content_type)

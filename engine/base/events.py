@@ -1,0 +1,52 @@
+"""One small, explicit event registry: how the process core and the features meet without importing each other.
+
+The process core imports no feature. When a feature's act settles something a process waits for (a signature
+circuit finished, a notification accessed or rejected) the feature *publishes* an event and the core, which
+*subscribed* to it, moves the process on; when the core is about to accept a task's data, features that own a
+kind of form field check it. Subscribers run synchronously, in the publisher's unit of work, in the order they
+subscribed; one that raises refuses the whole act. :mod:`engine.app` imports every subscribing module, so a
+published event never goes unheard.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from enum import StrEnum
+from typing import Any
+
+Subscriber = Callable[..., None]
+
+
+class Event(StrEnum):
+    #: The core is about to complete a task with validated data: ``ctx, schema, data, expedient_id``.
+    TASK_SUBMITTED = "task.submitted"
+    #: A signature circuit a task waited on is fully signed: ``ctx, human_task_id``.
+    SIGNATURE_CIRCUIT_FINISHED = "signatures.circuit_finished"
+    #: A notification a task waited on was accessed, rejected or expired: ``ctx, human_task_id, data, idem_key``.
+    NOTIFICATION_SETTLED = "notifications.settled"
+
+
+_subscribers: dict[Event, list[Subscriber]] = defaultdict(list)
+
+
+def subscribe(event: Event) -> Callable[[Subscriber], Subscriber]:
+    """Decorator: call the function each time ``event`` is published."""
+
+    def register(func: Subscriber) -> Subscriber:
+        if func not in _subscribers[event]:
+            _subscribers[event].append(func)
+        return func
+
+    return register
+
+
+def publish(event: Event, **payload: Any) -> None:
+    """Tell every subscriber of ``event``; a subscriber's exception reaches the publisher."""
+    for func in _subscribers[event]:
+        func(**payload)
+
+
+def subscribers(event: Event) -> list[Subscriber]:
+    """Who listens to ``event`` (for the architecture test and the docs)."""
+    return list(_subscribers[event])

@@ -1,0 +1,175 @@
+"""Background jobs: rq over Redis when REDIS_URL is set, otherwise run in-process.
+
+The database is the record; Redis only carries work. Job functions are plain engine
+functions named by import path, run inside an application context.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable, Sequence
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, has_app_context
+
+from engine.base.settings import current_settings
+
+if TYPE_CHECKING:
+    from redis import Redis
+    from rq import Queue
+
+log = logging.getLogger("gee.jobs")
+
+QUEUE_NAME = "gee"
+#: Retries with backoff before a job lands in rq's failed registry.
+RETRY_INTERVALS = [10, 60, 300]
+
+
+def job_path(func: Callable[..., Any]) -> str:
+    return f"{func.__module__}:{func.__qualname__}"
+
+
+def resolve(path: str) -> Callable[..., Any]:
+    module_name, _, attr = path.partition(":")
+    target: Any = importlib.import_module(module_name)
+    for part in attr.split("."):
+        target = getattr(target, part)
+    return target
+
+
+_app_factory: Callable[[], Flask] | None = None
+
+
+def use_app_factory(factory: Callable[[], Flask]) -> None:
+    """Name the factory of the application jobs run in when no application context is open (rq workers).
+
+    :mod:`engine.app` registers itself on import, so this package need not import the whole engine.
+    """
+    global _app_factory
+    _app_factory = factory
+
+
+@lru_cache(maxsize=1)
+def _worker_app() -> Flask:
+    if _app_factory is None:
+        raise RuntimeError("no application factory: import engine.app before running jobs")
+    return _app_factory()
+
+
+def run_job(path: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
+    """Entry point executed by rq workers (and in-process): resolve and call inside an app context."""
+    func = resolve(path)
+    if has_app_context():
+        return func(*args, **kwargs)
+    with _worker_app().app_context():
+        return func(*args, **kwargs)
+
+
+def redis_connection() -> Redis | None:
+    """The Redis of REDIS_URL, or None in embedded mode (jobs in-process)."""
+    redis_url = current_settings().redis_url
+    return _connection_for(redis_url) if redis_url else None
+
+
+@lru_cache(maxsize=4)
+def _connection_for(redis_url: str) -> Redis:
+    """One client (and connection pool) per URL and process, reused by every enqueue."""
+    from redis import Redis
+
+    return Redis.from_url(redis_url)
+
+
+def job_queue(connection: Redis) -> Queue:
+    from rq import Queue
+
+    return Queue(QUEUE_NAME, connection=connection)
+
+
+#: A job in one of these states is still going to run: enqueueing it again is a no-op.
+_LIVE = ("queued", "scheduled", "started", "deferred")
+
+
+def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **kwargs: Any) -> str | None:
+    """Run ``func(*args, **kwargs)`` in the background; returns the rq job id, or None when run in-process.
+
+    Call it after the transaction that made the work necessary has committed. With ``job_id``
+    the job is deduplicated: while a job of that id is queued, scheduled or running, enqueueing
+    it again does nothing (a finished or failed one is replaced). By convention a job's first
+    argument is its tenant id, kept in ``job.meta["tenant_id"]`` for the admin page.
+    """
+    connection = redis_connection()
+    if connection is None:
+        run_job(job_path(func), list(args), kwargs)
+        return None
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    if job_id is not None:
+        try:
+            existing = Job.fetch(job_id, connection=connection)
+        except NoSuchJobError:
+            existing = None
+        if existing is not None:
+            if existing.get_status() in _LIVE:
+                return job_id
+            existing.delete()
+    job = job_queue(connection).enqueue(run_job, **_job_options(func, args, kwargs, job_id))
+    return str(job.id)
+
+
+def _job_options(func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+                 job_id: str | None) -> dict[str, Any]:
+    """How every job is enqueued: by import path, with retries and the tenant in its meta."""
+    from rq import Retry
+
+    tenant_id = args[0] if args and isinstance(args[0], int) else None
+    return {
+        "args": (job_path(func), list(args), kwargs),
+        "job_id": job_id,
+        "retry": Retry(max=len(RETRY_INTERVALS), interval=RETRY_INTERVALS),
+        "meta": {"tenant_id": tenant_id, "func": job_path(func)},
+        "description": job_path(func),
+    }
+
+
+#: Jobs enqueued per Redis pipeline by :func:`enqueue_many`.
+PIPELINE_CHUNK = 1000
+
+
+def enqueue_many(func: Callable[..., Any], calls: Sequence[tuple[Sequence[Any], str]]) -> list[str]:
+    """Enqueue ``func(*args)`` for many ``(args, job_id)`` at once, deduplicated like :func:`enqueue`;
+    returns the ids of the jobs enqueued (those already live are left alone).
+
+    Needs Redis (see :func:`redis_connection`). Two pipelines per chunk instead of several round
+    trips per job: one reads the jobs' statuses, one enqueues the ones not live.
+    """
+    connection = redis_connection()
+    if connection is None:
+        raise RuntimeError("enqueue_many needs REDIS_URL; without it call enqueue per job")
+    from rq.job import Job
+
+    queue = job_queue(connection)
+    enqueued: list[str] = []
+    for start in range(0, len(calls), PIPELINE_CHUNK):
+        chunk = calls[start:start + PIPELINE_CHUNK]
+        with connection.pipeline(transaction=False) as pipe:
+            for _args, job_id in chunk:
+                pipe.hget(Job.key_for(job_id), "status")
+            statuses = pipe.execute()
+        wanted = [(args, job_id, status) for (args, job_id), status in zip(chunk, statuses, strict=True)
+                  if status is None or status.decode() not in _LIVE]
+        ended = [job_id for _args, job_id, status in wanted if status is not None]
+        for job in Job.fetch_many(ended, connection=connection):  # finished or failed: replaced, as in enqueue
+            if job is not None:
+                job.delete()
+        fresh = []
+        for args, job_id, _status in wanted:
+            options = _job_options(func, args, {}, job_id)
+            fresh.append(queue.prepare_data(run_job, options.pop("args"), **options))
+        with connection.pipeline() as pipe:
+            jobs = queue.enqueue_many(fresh, pipeline=pipe) if fresh else []
+            pipe.execute()
+        enqueued.extend(str(job.id) for job in jobs)
+    return enqueued

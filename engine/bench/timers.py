@@ -1,0 +1,212 @@
+"""Timers benchmark: how long the real path sweeper -> queue -> job -> fire_timers takes for N
+due timers, and how late they fire.
+
+Seeding: under throwaway tenants, one real instance of a cheap process (start -> timer ->
+end, ``tests/fixtures/bpmn/worker_cheap.bpmn``) is started per tenant, then copied N times in
+bulk (its stored state and its Timer row), so every copy is a real instance that the sweeper
+fires through ``fire_timers``. Then the scheduler's sweep runs until no timer is pending: with
+REDIS_URL, ``workers`` rq worker processes (``python worker.py --burst --no-scheduler``) run the
+jobs; without it they run in-process. Lateness = ``fired_at - due_at`` per timer.
+Everything created is deleted at the end.
+
+Stopped early (SIGTERM, e.g. from ``timeout``, or Ctrl-C) it stops the workers and reports what
+was measured until then with ``"complete": false`` and the timers still pending.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import delete, func, insert, select
+
+from engine.audit.trail import AuditEvent, AuditHead
+from engine.base.clock import as_utc, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.jobs import redis_connection
+from engine.base.settings import PROJECT_ROOT, current_settings
+from engine.process.definition.specs import build_spec, serialize_spec
+from engine.process.instances import tasks as instances
+from engine.process.instances.timer_sweep import sweep, timer_job_id
+from engine.process.models import CompletedStep, ProcessInstance, ProcessModel, ProcessVersion, Timer
+from engine.tenancy.models import Tenant
+
+CHEAP_BPMN = PROJECT_ROOT / "tests" / "fixtures" / "bpmn" / "worker_cheap.bpmn"
+PROCESS_ID = "worker_cheap"
+BATCH = 5000
+#: Due instances fired per in-process sweep, so an early stop is noticed between sweeps.
+IN_PROCESS_SWEEP = 500
+#: Seconds between progress lines while workers run.
+PROGRESS_EVERY = 60
+
+
+def _seed_tenant(count: int) -> tuple[int, int]:
+    """A tenant with ``count`` copies of one started instance waiting on its timer."""
+    code = f"bench-t-{uuid.uuid4().hex[:8]}"
+    tenant = Tenant(code=code, name="Timers benchmark", dir3="L0BENCH00")
+    db.session.add(tenant)
+    xml = CHEAP_BPMN.read_text(encoding="utf-8")
+    spec, subprocess_specs = build_spec(xml, {}, PROCESS_ID)
+    db.session.flush()
+    model = ProcessModel(tenant_id=tenant.id, key=PROCESS_ID, name="Timers benchmark")
+    db.session.add(model)
+    db.session.flush()
+    version = ProcessVersion(model_id=model.id, number=1, content_hash=hashlib.sha256(xml.encode()).hexdigest(),
+                             bpmn_xml=xml, dmn_files={}, forms={}, templates={},
+                             spec_json=serialize_spec(spec, subprocess_specs), lanes={})
+    db.session.add(version)
+    db.session.commit()
+    first = instances.start_instance(Context.system(tenant.id, "bench"), version)["instance_id"]
+    source = db.session.get(ProcessInstance, first)
+    timer = db.session.execute(select(Timer).where(Timer.instance_id == first)).scalar_one()
+    assert source is not None
+    for start in range(1, count, BATCH):
+        size = min(BATCH, count - start)
+        ids = db.session.execute(
+            insert(ProcessInstance).returning(ProcessInstance.id),
+            [{"tenant_id": tenant.id, "process_version_id": version.id, "status": source.status,
+              "state_json": source.state_json, "version": 1, "started_by": "bench"} for _ in range(size)],
+        ).scalars().all()
+        db.session.execute(insert(Timer), [
+            {"tenant_id": tenant.id, "instance_id": iid, "task_uuid": timer.task_uuid, "element_id": timer.element_id,
+             "due_at": timer.due_at, "state": "pending"} for iid in ids])
+        db.session.commit()
+    return tenant.id, model.id
+
+
+def _cleanup(tenant_id: int, model_id: int) -> None:
+    for table in (CompletedStep, Timer, ProcessInstance, AuditEvent):
+        db.session.execute(delete(table).where(table.tenant_id == tenant_id))
+    db.session.execute(delete(AuditHead).where(AuditHead.tenant_id == tenant_id))
+    db.session.execute(delete(ProcessVersion).where(ProcessVersion.model_id == model_id))
+    db.session.execute(delete(ProcessModel).where(ProcessModel.id == model_id))
+    db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
+    db.session.commit()
+
+
+def _pending(tenant_ids: list[int]) -> int:
+    count = db.session.scalar(select(func.count()).select_from(Timer).where(
+        Timer.tenant_id.in_(tenant_ids), Timer.state == "pending"))
+    db.session.rollback()
+    return int(count or 0)
+
+
+def _percentile(values: list[float], q: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))] if ordered else 0.0
+
+
+def _start_workers(count: int) -> list[subprocess.Popen[bytes]]:
+
+    settings = current_settings()
+    env = {**os.environ, "REDIS_URL": settings.redis_url or "", "DATABASE_URL": settings.database_url}
+    command = [sys.executable, str(PROJECT_ROOT / "worker.py"), "--burst", "--no-scheduler"]
+    return [subprocess.Popen(command, env=env, cwd=PROJECT_ROOT,  # noqa: S603 - our own worker
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            for _ in range(count)]
+
+
+def _stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
+    """rq's warm shutdown (SIGTERM: finish the current job), then kill what is left."""
+    for proc in procs:
+        if proc.poll() is None:
+            proc.terminate()
+    for proc in procs:
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def _drop_queued_jobs(tenant_ids: list[int]) -> None:
+    """After an early stop: the jobs of the timers still pending must not outlive the benchmark
+    (a worker skips a queued job whose hash is gone)."""
+    connection = redis_connection()
+    if connection is None:
+        return
+    from rq.job import Job
+
+    ids = db.session.execute(select(Timer.instance_id).where(
+        Timer.tenant_id.in_(tenant_ids), Timer.state == "pending")).scalars().all()
+    db.session.rollback()
+    for start in range(0, len(ids), BATCH):
+        with connection.pipeline(transaction=False) as pipe:
+            for instance_id in ids[start:start + BATCH]:
+                pipe.delete(Job.key_for(timer_job_id(instance_id)))
+            pipe.execute()
+
+
+def run_timers_bench(count: int, tenants: int = 4, workers: int = 2,
+                     progress: Callable[[str], None] | None = None) -> dict[str, Any]:
+    say = progress or (lambda _msg: None)
+
+    redis_url = current_settings().redis_url
+    per_tenant = [count // tenants + (1 if i < count % tenants else 0) for i in range(tenants)]
+    seeded = [_seed_tenant(n) for n in per_tenant if n]
+    tenant_ids = [t for t, _ in seeded]
+    previous_handler = signal.signal(signal.SIGTERM, signal.default_int_handler)  # stop like Ctrl-C
+    procs: list[subprocess.Popen[bytes]] = []
+    try:
+        latest_due = as_utc(db.session.scalar(select(func.max(Timer.due_at)).where(Timer.tenant_id.in_(tenant_ids))))
+        assert latest_due is not None
+        wait = (latest_due - utcnow()).total_seconds()
+        if wait > 0:
+            time.sleep(wait + 0.01)
+        say(f"seeded {count} due timers in {len(tenant_ids)} tenants; mode: {'rq' if redis_url else 'in-process'}")
+        began = time.perf_counter()
+        sweeps = 0
+        complete = True
+        try:
+            while pending := _pending(tenant_ids):
+                say(f"{time.perf_counter() - began:8.1f} s: {count - pending} fired, {pending} pending")
+                sweeps += 1
+                if not redis_url:
+                    sweep(utcnow(), limit=IN_PROCESS_SWEEP)
+                    continue
+                sweep(utcnow())
+                procs = _start_workers(workers)
+                while any(proc.poll() is None for proc in procs):
+                    try:
+                        procs[0].wait(timeout=PROGRESS_EVERY)
+                    except subprocess.TimeoutExpired:
+                        pending = _pending(tenant_ids)
+                        say(f"{time.perf_counter() - began:8.1f} s: {count - pending} fired, {pending} pending")
+        except KeyboardInterrupt:
+            complete = False
+            say("stopped before every timer fired: reporting what was measured until now")
+        elapsed = time.perf_counter() - began
+        _stop_workers(procs)
+        db.session.rollback()
+        if not complete:
+            _drop_queued_jobs(tenant_ids)
+        rows = db.session.execute(select(Timer.due_at, Timer.fired_at).where(
+            Timer.tenant_id.in_(tenant_ids), Timer.state == "fired")).all()
+        lateness = [((as_utc(f) or utcnow()) - (as_utc(d) or utcnow())) / timedelta(milliseconds=1) for d, f in rows]
+        return {
+            "bench": "timers", "database": db.engine.dialect.name, "mode": "rq" if redis_url else "in-process",
+            "workers": workers if redis_url else 1, "timers": count, "fired": len(rows),
+            "pending": _pending(tenant_ids), "complete": complete, "sweeps": sweeps,
+            "seconds": round(elapsed, 2), "per_second": round(len(rows) / elapsed, 1) if elapsed else None,
+            "lateness_p50_ms": round(_percentile(lateness, 0.5), 1),
+            "lateness_p99_ms": round(_percentile(lateness, 0.99), 1),
+            "lateness_max_ms": round(max(lateness, default=0.0), 1),
+        }
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
+        _stop_workers(procs)
+        db.session.rollback()
+        for tenant_id, model_id in seeded:
+            _cleanup(tenant_id, model_id)
+
+
+__all__ = ["run_timers_bench"]

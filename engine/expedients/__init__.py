@@ -1,0 +1,1 @@
+"""Expedients and their interested parties: opening, numbering, searching, relating; dashboard figures."""

@@ -1,0 +1,412 @@
+"""Expedients (Ley 39/2015, art. 70): the numbered case file behind every resolution.
+
+An expedient gets its number ``AAAA/NNNNNN`` (per tenant and year, without gaps) and its ENI
+identifier ``ES_<DIR3>_<AAAA>_EXP_<id>`` inside the transaction that opens it. States follow
+the NTI: E01 open, E02 closed, E03 index closed for remission.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    insert,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.audit import record
+from engine.audit.trail import hold_chain
+from engine.base.clock import as_utc, local_date, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.base.i18n import _l
+from engine.base.identifiers import compact_nif
+from engine.base.numbering import next_number
+from engine.expedients.parties import ExpedientParty, Party, PartyRole, like_contains
+from engine.process.models import ProcessModel
+from engine.tenancy.models import Role, Tenant
+from engine.tenancy.scoping import get_owned, scoped
+
+SERIES = "expedient"
+ENI_ID_MAX = 52
+_ENI_ID = re.compile(r"ES_[A-Z0-9]{1,21}_\d{4}_EXP_[A-Za-z0-9]{1,30}")
+#: SIA procedure code (digits) or "<organ>_PRO_<id>" (NTI Clasificacion).
+_CLASSIFICATION = re.compile(r"\d{1,12}|[A-Z0-9]{1,21}_PRO_[A-Za-z0-9_]{1,30}")
+_NUMBER = re.compile(r"\s*(\d{4})\s*/\s*(\d{1,9})\s*")
+
+OPENERS = frozenset({Role.TRAMITADOR, Role.SECRETARI, Role.ALCALDE, Role.ADMIN})
+CLOSERS = OPENERS
+#: Reopening a closed expedient is an exceptional act of the secretary (fe pública) or an admin.
+REOPENERS = frozenset({Role.SECRETARI, Role.ADMIN})
+
+
+class ExpedientState(StrEnum):
+    OPEN = "E01"
+    CLOSED = "E02"
+    INDEX_CLOSED_FOR_REMISSION = "E03"
+
+
+expedient_relations = Table(
+    "expedient_relations",
+    db.metadata,
+    Column("expedient_id", ForeignKey("expedients.id", ondelete="CASCADE"), primary_key=True),
+    Column("related_id", ForeignKey("expedients.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Expedient(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "expedients"
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "year", "seq"),
+        UniqueConstraint("tenant_id", "number"),
+        UniqueConstraint("tenant_id", "eni_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    year: Mapped[int] = mapped_column(Integer)
+    seq: Mapped[int] = mapped_column(Integer)
+    #: "2026/000123"
+    number: Mapped[str] = mapped_column(String(20))
+    #: ENI Identificador, e.g. "ES_L01259999_2026_EXP_000123"
+    eni_id: Mapped[str] = mapped_column(String(ENI_ID_MAX))
+    subject: Mapped[str] = mapped_column(String(500))
+    process_model_id: Mapped[int | None] = mapped_column(ForeignKey("process_models.id"), index=True)
+    #: SIA procedure code or "<organ>_PRO_<id>"
+    classification: Mapped[str | None] = mapped_column(String(60))
+    responsible_unit: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(3), default=ExpedientState.OPEN.value)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Index computed at closing: [{"order": 1, "document_id": ..., "digest": ..., "algorithm": ...}]
+    closing_index: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+    related: Mapped[list[Expedient]] = relationship(
+        secondary=expedient_relations,
+        primaryjoin=lambda: Expedient.id == expedient_relations.c.expedient_id,
+        secondaryjoin=lambda: Expedient.id == expedient_relations.c.related_id,
+        order_by=lambda: Expedient.id,
+    )
+    reopenings: Mapped[list[ExpedientReopening]] = relationship(
+        back_populates="expedient", order_by=lambda: ExpedientReopening.id
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.state == ExpedientState.OPEN
+
+    def summary(self) -> dict[str, Any]:
+        """The fields an audit event or a JSON answer shows."""
+        return {
+            "id": self.id,
+            "number": self.number,
+            "eni_id": self.eni_id,
+            "subject": self.subject,
+            "state": self.state,
+            "classification": self.classification,
+            "process_model_id": self.process_model_id,
+            "responsible_unit": self.responsible_unit,
+        }
+
+
+class ExpedientReopening(db.Model):  # type: ignore[name-defined]
+    """A closed expedient was reopened: by whom, when and why (closed expedients are immutable)."""
+
+    __tablename__ = "expedient_reopenings"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    expedient_id: Mapped[int] = mapped_column(ForeignKey("expedients.id"), index=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    previous_state: Mapped[str] = mapped_column(String(3))
+    previous_closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    previous_index: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+
+    expedient: Mapped[Expedient] = relationship(back_populates="reopenings")
+
+
+def format_number(year: int, seq: int) -> str:
+    return f"{year}/{seq:06d}"
+
+
+def eni_identifier(dir3: str, year: int, seq: int) -> str:
+    """``ES_<DIR3>_<AAAA>_EXP_<id>``, validated against the NTI shape and its 52-character limit."""
+    value = f"ES_{dir3}_{year}_EXP_{seq:06d}"
+    if len(value) > ENI_ID_MAX or not _ENI_ID.fullmatch(value):
+        raise ValidationFailed(
+            _l(
+                "Invalid ENI identifier %(value)s (ES_<DIR3>_<year>_EXP_<id>, at most 52 characters).",
+                value=value,
+            ),
+            field="eni_id",
+        )
+    return value
+
+
+def ensure_open(expedient: Expedient) -> None:
+    """Refuse changes to a closed expedient (E02/E03): it must be reopened first."""
+    if not expedient.is_open:
+        raise Conflict(
+            _l("Expedient %(number)s is closed: reopen it before changing it.", number=expedient.number)
+        )
+
+
+def require_role(ctx: Context, allowed: Iterable[str]) -> None:
+    if not any(ctx.has_role(role) for role in allowed):
+        raise Forbidden(_l("You are not allowed to do this."))
+
+
+def _clean_subject(subject: str) -> str:
+    value = " ".join((subject or "").split())
+    if not value:
+        raise ValidationFailed(_l("The subject is required."), field="subject")
+    if len(value) > 500:
+        raise ValidationFailed(_l("The subject is too long (at most 500 characters)."), field="subject")
+    return value
+
+
+def _clean_classification(value: str | None) -> str | None:
+    value = (value or "").strip() or None
+    if value is not None and not _CLASSIFICATION.fullmatch(value):
+        raise ValidationFailed(
+            _l("The classification must be a SIA code or <organ>_PRO_<id>, got %(value)s.", value=value),
+            field="classification",
+        )
+    return value
+
+
+def _clean_unit(value: str | None) -> str | None:
+    value = " ".join((value or "").split()) or None
+    if value is not None and len(value) > 200:
+        raise ValidationFailed(_l("The responsible unit is too long (at most 200 characters)."),
+                               field="responsible_unit")
+    return value
+
+
+def _process_model(ctx: Context, process_model_id: int | None) -> ProcessModel | None:
+    """A process model of the tenant or a shared one; another tenant's model is not found."""
+    if process_model_id is None:
+        return None
+    model = db.session.get(ProcessModel, process_model_id)
+    if model is None or model.tenant_id not in (None, ctx.tenant_id):
+        raise NotFound(_l("Not found."), field="process_model_id")
+    return model
+
+
+# -- services -------------------------------------------------------------------------------
+
+
+def open_expedient(
+    ctx: Context,
+    subject: str,
+    process_model_id: int | None = None,
+    classification: str | None = None,
+    party_ids: Iterable[int] = (),
+    responsible_unit: str | None = None,
+    opened_at: datetime | None = None,
+) -> Expedient:
+    """Open an expedient: its gapless number and ENI identifier are allocated in this transaction.
+
+    The caller commits; a rollback gives the number back. Parties are linked as interessats
+    (with their representatives, if any). The year is that of the opening date in Catalonia.
+    """
+    require_role(ctx, OPENERS)
+    clean_subject = _clean_subject(subject)
+    model = _process_model(ctx, process_model_id)
+    clean_classification = _clean_classification(classification) or (model.classification if model else None)
+    parties = [get_owned(Party, ctx, pid) for pid in dict.fromkeys(party_ids)]
+    tenant = db.session.get(Tenant, ctx.tenant_id)
+    if tenant is None:
+        raise NotFound(_l("Not found."))
+    moment = as_utc(opened_at) or utcnow()
+    year = local_date(moment).year
+    # Lock the tenant's audit chain before the counter: a transaction that audited something
+    # earlier (e.g. created a party) already holds it, so both orders agree and cannot deadlock.
+    hold_chain(ctx.tenant_id)
+    seq = next_number(ctx.tenant_id, SERIES, year)
+    expedient = Expedient(
+        tenant_id=ctx.tenant_id,
+        year=year,
+        seq=seq,
+        number=format_number(year, seq),
+        eni_id=eni_identifier(tenant.dir3, year, seq),
+        subject=clean_subject,
+        process_model_id=model.id if model else None,
+        classification=clean_classification,
+        responsible_unit=_clean_unit(responsible_unit),
+        state=ExpedientState.OPEN.value,
+        opened_at=moment,
+        opened_by_id=ctx.user_id,
+    )
+    db.session.add(expedient)
+    db.session.flush()
+    after = {**expedient.summary(), "opened_at": moment.isoformat(), "parties": [p.nif for p in parties]}
+    record(ctx, "expedient.opened", "expedient", expedient.id, expedient_id=expedient.id, after=after)
+    for party in parties:
+        _add_link(ctx, expedient, party, PartyRole.INTERESSAT)
+        if party.representative_id is not None:
+            _add_link(ctx, expedient, get_owned(Party, ctx, party.representative_id), PartyRole.REPRESENTANT)
+    return expedient
+
+
+def get_expedient(ctx: Context, expedient_id: int) -> Expedient:
+    return get_owned(Expedient, ctx, expedient_id)
+
+
+def find_by_number(ctx: Context, number: str) -> Expedient:
+    """The expedient numbered ``2026/000123`` (``2026/123`` too), or :class:`NotFound`."""
+    match = _NUMBER.fullmatch(number or "")
+    if match is None:
+        raise NotFound(_l("No expedient numbered %(number)s.", number=number))
+    stmt = scoped(Expedient, ctx).where(Expedient.year == int(match[1]), Expedient.seq == int(match[2]))
+    expedient = db.session.execute(stmt).scalar_one_or_none()
+    if expedient is None:
+        raise NotFound(_l("No expedient numbered %(number)s.", number=number))
+    return expedient
+
+
+def search_expedients(ctx: Context, q: str, limit: int = 50) -> list[Expedient]:
+    """Expedients whose number or subject contains ``q``, or with a party whose NIF or name does."""
+    term = " ".join((q or "").split())
+    if not term:
+        return []
+    like = like_contains(term)
+    with_party = (
+        select(ExpedientParty.expedient_id)
+        .join(Party, Party.id == ExpedientParty.party_id)
+        .where(
+            ExpedientParty.tenant_id == ctx.tenant_id,
+            or_(Party.nif.contains(compact_nif(term), autoescape=True), Party.name.ilike(like, escape="\\")),
+        )
+    )
+    stmt = (
+        scoped(Expedient, ctx)
+        .where(
+            or_(
+                Expedient.number.contains(term, autoescape=True),
+                Expedient.subject.ilike(like, escape="\\"),
+                Expedient.id.in_(with_party),
+            )
+        )
+        .order_by(Expedient.year.desc(), Expedient.seq.desc())
+        .limit(limit)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+def relate(ctx: Context, expedient_id: int, other_id: int) -> None:
+    """Relate two expedients of the tenant, both ways (idempotent; closed ones may be related too)."""
+    require_role(ctx, OPENERS)
+    one, other = get_owned(Expedient, ctx, expedient_id), get_owned(Expedient, ctx, other_id)
+    if one.id == other.id:
+        raise ValidationFailed(_l("An expedient cannot be related to itself."), field="related_id")
+    if other in one.related:
+        return
+    db.session.execute(
+        insert(expedient_relations),
+        [{"expedient_id": one.id, "related_id": other.id}, {"expedient_id": other.id, "related_id": one.id}],
+    )
+    db.session.expire(one, ["related"])
+    db.session.expire(other, ["related"])
+    for a, b in ((one, other), (other, one)):
+        record(ctx, "expedient.related", "expedient", a.id, expedient_id=a.id,
+               after={"related_id": b.id, "related_number": b.number})
+
+
+def link_party(ctx: Context, expedient_id: int, party_id: int, role: str = PartyRole.INTERESSAT) -> ExpedientParty:
+    """Add a party to an open expedient as interessat or representant (idempotent); audited."""
+    require_role(ctx, OPENERS)
+    if role not in tuple(PartyRole):
+        raise ValidationFailed(_l("The role must be interessat or representant."), field="role")
+    expedient = get_owned(Expedient, ctx, expedient_id)
+    ensure_open(expedient)
+    party = get_owned(Party, ctx, party_id)
+    return _add_link(ctx, expedient, party, PartyRole(role))
+
+
+def _add_link(ctx: Context, expedient: Expedient, party: Party, role: PartyRole) -> ExpedientParty:
+    existing = db.session.execute(
+        scoped(ExpedientParty, ctx).where(
+            ExpedientParty.expedient_id == expedient.id,
+            ExpedientParty.party_id == party.id,
+            ExpedientParty.role == role.value,
+        )
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    link = ExpedientParty(tenant_id=ctx.tenant_id, expedient_id=expedient.id, party_id=party.id, role=role.value)
+    db.session.add(link)
+    db.session.flush()
+    record(ctx, "expedient.party_added", "expedient", expedient.id, expedient_id=expedient.id,
+           after={"party_id": party.id, "nif": party.nif, "role": role.value})
+    return link
+
+
+def parties_of(ctx: Context, expedient_id: int) -> list[ExpedientParty]:
+    """The parties of an expedient with their roles, in the order they were added."""
+    expedient = get_owned(Expedient, ctx, expedient_id)
+    stmt = scoped(ExpedientParty, ctx).where(ExpedientParty.expedient_id == expedient.id).order_by(ExpedientParty.id)
+    return list(db.session.execute(stmt).scalars())
+
+
+def mark_index_closed_for_remission(ctx: Context, expedient_id: int) -> Expedient:
+    """A closed expedient's index is closed for sending to another body or the archive (E03)."""
+    require_role(ctx, REOPENERS)
+    expedient = get_owned(Expedient, ctx, expedient_id, for_update=True)
+    if expedient.state != ExpedientState.CLOSED:
+        raise Conflict(_l("Only a closed expedient can have its index closed for remission."))
+    before = expedient.summary()
+    expedient.state = ExpedientState.INDEX_CLOSED_FOR_REMISSION.value
+    db.session.flush()
+    record(ctx, "expedient.index_closed", "expedient", expedient.id, expedient_id=expedient.id, before=before,
+           after=expedient.summary())
+    return expedient
+
+
+def reopen_expedient(ctx: Context, expedient_id: int, reason: str) -> Expedient:
+    """Reopen a closed expedient (back to E01): an exceptional act, audited, with a mandatory reason."""
+    require_role(ctx, REOPENERS)
+    clean_reason = " ".join((reason or "").split())
+    if len(clean_reason) < 5:
+        raise ValidationFailed(_l("Give the reason for reopening the expedient."), field="reason")
+    expedient = get_owned(Expedient, ctx, expedient_id, for_update=True)
+    if expedient.is_open:
+        raise Conflict(_l("Expedient %(number)s is already open.", number=expedient.number))
+    before = {**expedient.summary(), "index": expedient.closing_index}
+    db.session.add(
+        ExpedientReopening(
+            tenant_id=ctx.tenant_id,
+            expedient_id=expedient.id,
+            user_id=ctx.user_id,
+            reason=clean_reason,
+            previous_state=expedient.state,
+            previous_closed_at=expedient.closed_at,
+            previous_index=expedient.closing_index,
+        )
+    )
+    expedient.state = ExpedientState.OPEN.value
+    expedient.closed_at = None
+    expedient.closing_index = None
+    db.session.flush()
+    record(ctx, "expedient.reopened", "expedient", expedient.id, expedient_id=expedient.id, before=before,
+           after=expedient.summary(), note=clean_reason)
+    return expedient

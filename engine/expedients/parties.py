@@ -1,0 +1,261 @@
+"""Interested parties (interessats, Ley 39/2015 arts. 4-5): people and entities found again by NIF.
+
+A party is unique per tenant by its normalised NIF/NIE/CIF, so the same citizen or company is
+the same row across every expedient of a municipality. Legal persons and entities must deal
+with the administration electronically (art. 14.2), so their channel is always electronic.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint, or_
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.audit import record
+from engine.base.clock import utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
+from engine.base.identifiers import compact_nif, normalise_nif
+from engine.tenancy.scoping import get_owned, scoped
+
+
+class PartyKind(StrEnum):
+    PERSON = "person"
+    ENTITY = "entity"
+
+
+class Channel(StrEnum):
+    ELECTRONIC = "electronic"
+    POSTAL = "postal"
+
+
+class PartyRole(StrEnum):
+    INTERESSAT = "interessat"
+    REPRESENTANT = "representant"
+
+
+_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
+_PHONE = re.compile(r"\+?[0-9 ]{6,20}")
+#: CIF first letters: companies, associations, public bodies... (NIF starting with a letter other
+#: than K, L, M, X, Y, Z, which are people).
+_ENTITY_LETTERS = frozenset("ABCDEFGHJNPQRSUVW")
+
+
+class Party(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "parties"
+    __table_args__ = (UniqueConstraint("tenant_id", "nif"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    #: Normalised NIF/NIE/CIF: upper case, no separators ("12345678Z", "X1234567L", "B12345674").
+    nif: Mapped[str] = mapped_column(String(9))
+    kind: Mapped[str] = mapped_column(String(10))
+    name: Mapped[str] = mapped_column(String(300), index=True)
+    address: Mapped[str | None] = mapped_column(String(300))
+    postal_code: Mapped[str | None] = mapped_column(String(10))
+    municipality: Mapped[str | None] = mapped_column(String(120))
+    email: Mapped[str | None] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(30))
+    preferred_channel: Mapped[str] = mapped_column(String(10))
+    representative_id: Mapped[int | None] = mapped_column(ForeignKey("parties.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    representative: Mapped[Party | None] = relationship(remote_side=lambda: Party.id)
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "nif": self.nif,
+            "kind": self.kind,
+            "name": self.name,
+            "address": self.address,
+            "postal_code": self.postal_code,
+            "municipality": self.municipality,
+            "email": self.email,
+            "phone": self.phone,
+            "preferred_channel": self.preferred_channel,
+            "representative_id": self.representative_id,
+        }
+
+
+class ExpedientParty(db.Model):  # type: ignore[name-defined]
+    """A party in an expedient, as interessat or as representative."""
+
+    __tablename__ = "expedient_parties"
+    __table_args__ = (UniqueConstraint("expedient_id", "party_id", "role"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    expedient_id: Mapped[int] = mapped_column(ForeignKey("expedients.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    role: Mapped[str] = mapped_column(String(20), default=PartyRole.INTERESSAT.value)
+    added_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    party: Mapped[Party] = relationship()
+
+
+# -- validation ------------------------------------------------------------------------------
+
+
+def like_contains(term: str) -> str:
+    """A LIKE pattern (escape character ``\\``) matching values that contain ``term`` literally."""
+    return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+
+
+def kind_of(nif: str) -> PartyKind:
+    """A CIF belongs to a legal person or entity; a DNI, NIE or K/L/M NIF to a person."""
+    return PartyKind.ENTITY if nif[0] in _ENTITY_LETTERS else PartyKind.PERSON
+
+
+def _clean(value: str | None, limit: int, field: str) -> str | None:
+    value = (value or "").strip() or None
+    if value is not None and len(value) > limit:
+        raise ValidationFailed(_l("%(field)s is too long (at most %(limit)s characters).", field=field,
+                                  limit=limit), field=field)
+    return value
+
+
+def _checked_contact(fields: dict[str, Any]) -> dict[str, Any]:
+    out = {
+        "address": _clean(fields.get("address"), 300, "address"),
+        "postal_code": _clean(fields.get("postal_code"), 10, "postal_code"),
+        "municipality": _clean(fields.get("municipality"), 120, "municipality"),
+        "email": _clean(fields.get("email"), 200, "email"),
+        "phone": _clean(fields.get("phone"), 30, "phone"),
+    }
+    if out["email"] and not _EMAIL.fullmatch(out["email"]):
+        raise ValidationFailed(_l("The e-mail address %(value)s is not valid.", value=out["email"]),
+                               field="email")
+    if out["phone"] and not _PHONE.fullmatch(out["phone"]):
+        raise ValidationFailed(_l("The phone number %(value)s is not valid.", value=out["phone"]), field="phone")
+    return out
+
+
+def _channel(kind: PartyKind, requested: str | None, email: str | None) -> str:
+    if requested is None:
+        return Channel.ELECTRONIC if kind is PartyKind.ENTITY or email else Channel.POSTAL
+    if requested not in tuple(Channel):
+        raise ValidationFailed(_l("The channel must be electronic or postal."), field="preferred_channel")
+    if kind is PartyKind.ENTITY and requested != Channel.ELECTRONIC:
+        raise ValidationFailed(
+            _l("Legal persons and entities must be notified electronically (Ley 39/2015, art. 14.2)."),
+            field="preferred_channel",
+        )
+    return requested
+
+
+def _representative(ctx: Context, party_id: int | None, own_id: int | None) -> int | None:
+    if party_id is None:
+        return None
+    rep = get_owned(Party, ctx, party_id)
+    if own_id is not None and rep.id == own_id:
+        raise ValidationFailed(_l("A party cannot represent itself."), field="representative_id")
+    return rep.id
+
+
+# -- services -------------------------------------------------------------------------------
+
+
+def find_party_by_nif(ctx: Context, nif: str) -> Party | None:
+    """The tenant's party with this NIF (any spelling), or None."""
+    normalised = normalise_nif(nif)
+    return db.session.execute(scoped(Party, ctx).where(Party.nif == normalised)).scalar_one_or_none()
+
+
+def get_party(ctx: Context, party_id: int) -> Party:
+    return get_owned(Party, ctx, party_id)
+
+
+def find_or_create_party(
+    ctx: Context,
+    nif: str,
+    name: str,
+    *,
+    address: str | None = None,
+    postal_code: str | None = None,
+    municipality: str | None = None,
+    email: str | None = None,
+    phone: str | None = None,
+    preferred_channel: str | None = None,
+    representative_id: int | None = None,
+) -> Party:
+    """The existing party with this NIF, unchanged, or a new one (audited).
+
+    Contact data of an existing party change only through :func:`update_party`, so a filing
+    cannot silently overwrite where someone is notified.
+    """
+    existing = find_party_by_nif(ctx, nif)
+    if existing is not None:
+        return existing
+    normalised = normalise_nif(nif)
+    kind = kind_of(normalised)
+    clean_name = _clean(name, 300, "name")
+    if clean_name is None:
+        raise ValidationFailed(_l("The name is required."), field="name")
+    contact = _checked_contact(
+        {"address": address, "postal_code": postal_code, "municipality": municipality, "email": email,
+         "phone": phone}
+    )
+    party = Party(
+        tenant_id=ctx.tenant_id,
+        nif=normalised,
+        kind=kind.value,
+        name=clean_name,
+        preferred_channel=str(_channel(kind, preferred_channel, contact["email"])),
+        representative_id=_representative(ctx, representative_id, None),
+        **contact,
+    )
+    db.session.add(party)
+    db.session.flush()
+    record(ctx, "party.created", "party", party.id, after=party.summary())
+    return party
+
+
+_UPDATABLE = ("name", "address", "postal_code", "municipality", "email", "phone", "preferred_channel",
+              "representative_id")
+
+
+def update_party(ctx: Context, party_id: int, **changes: Any) -> Party:
+    """Change a party's name or contact data (not its NIF); audited with before and after."""
+    unknown = set(changes) - set(_UPDATABLE)
+    if unknown:
+        raise ValidationFailed(_l("These fields cannot be changed: %(fields)s.", fields=", ".join(sorted(unknown))))
+    party = get_owned(Party, ctx, party_id, for_update=True)
+    before = party.summary()
+    merged = {**before, **changes}
+    name = _clean(merged["name"], 300, "name")
+    if name is None:
+        raise ValidationFailed(_l("The name is required."), field="name")
+    contact = _checked_contact(merged)
+    kind = PartyKind(party.kind)
+    requested = changes.get("preferred_channel", party.preferred_channel)
+    party.preferred_channel = str(_channel(kind, requested, contact["email"]))
+    party.name = name
+    for key, value in contact.items():
+        setattr(party, key, value)
+    party.representative_id = _representative(ctx, merged["representative_id"], party.id)
+    db.session.flush()
+    record(ctx, "party.updated", "party", party.id, before=before, after=party.summary())
+    return party
+
+
+def search_parties(ctx: Context, q: str, limit: int = 50) -> list[Party]:
+    """Parties whose NIF or name contains ``q`` (case-insensitive)."""
+    term = (q or "").strip()
+    if not term:
+        return []
+    stmt = (
+        scoped(Party, ctx)
+        .where(or_(Party.nif.contains(compact_nif(term), autoescape=True),
+                   Party.name.ilike(like_contains(term), escape="\\")))
+        .order_by(Party.name, Party.id)
+        .limit(limit)
+    )
+    return list(db.session.execute(stmt).scalars())
+

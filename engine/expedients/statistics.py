@@ -1,0 +1,198 @@
+"""Transparency and control figures of a tenant, read from records and projection rows only
+(expedients, human tasks, process models); no workflow is ever loaded.
+
+- expedients of each procedure by NTI state (E01 open, E02 closed, E03 index closed for remission);
+- overdue tasks: pending human tasks whose due date has passed;
+- median days from opening to closing, per procedure (closed expedients);
+- expedients opened and resolved (closed) per month over the last twelve months.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy import func, select
+
+from engine.base.clock import as_utc, local_date, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.i18n import _
+from engine.expedients.expedients import Expedient, ExpedientState
+from engine.process.models import HumanTask, Incident, ProcessInstance, ProcessModel
+from engine.tenancy.models import User
+
+MONTHS = 12
+#: Instance statuses that are over.
+FINISHED = ("completed", "cancelled")
+
+
+@dataclass(frozen=True)
+class ProcedureStates:
+    procedure: str
+    counts: dict[str, int]  # state code -> number of expedients
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+
+@dataclass(frozen=True)
+class OverdueTask:
+    task_id: int
+    task_name: str
+    role: str | None
+    assignee: str | None
+    due_at: datetime
+    days_overdue: int
+    expedient_id: int | None
+    expedient_number: str | None
+
+
+@dataclass(frozen=True)
+class ResolutionTime:
+    procedure: str
+    median_days: float
+    resolved: int
+
+
+@dataclass(frozen=True)
+class MonthFlow:
+    month: date  # first day of the month
+    opened: int
+    resolved: int
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    states: list[ProcedureStates]
+    overdue: list[OverdueTask]
+    resolution: list[ResolutionTime]
+    flow: list[MonthFlow]
+
+    @property
+    def open_total(self) -> int:
+        return sum(row.counts.get(ExpedientState.OPEN.value, 0) for row in self.states)
+
+
+def _procedure_label(name: str | None) -> str:
+    return name or _("No procedure")
+
+
+def expedients_by_procedure_and_state(ctx: Context) -> list[ProcedureStates]:
+    rows = db.session.execute(
+        select(ProcessModel.name, Expedient.state, func.count())
+        .select_from(Expedient)
+        .outerjoin(ProcessModel, ProcessModel.id == Expedient.process_model_id)
+        .where(Expedient.tenant_id == ctx.tenant_id)
+        .group_by(ProcessModel.name, Expedient.state)
+    ).all()
+    grouped: dict[str, dict[str, int]] = defaultdict(dict)
+    for name, state, count in rows:
+        grouped[_procedure_label(name)][state] = int(count)
+    return [ProcedureStates(name, grouped[name]) for name in sorted(grouped)]
+
+
+def overdue_tasks(ctx: Context, now: datetime | None = None, limit: int = 100) -> list[OverdueTask]:
+    """Pending tasks past their due date, the most overdue first."""
+    moment = as_utc(now) or utcnow()
+    rows = db.session.execute(
+        select(HumanTask, Expedient.number, User.full_name)
+        .outerjoin(Expedient, (Expedient.id == HumanTask.expedient_id) & (Expedient.tenant_id == ctx.tenant_id))
+        .outerjoin(User, User.id == HumanTask.assignee_id)
+        .where(HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", HumanTask.due_at < moment)
+        .order_by(HumanTask.due_at, HumanTask.id)
+        .limit(limit)
+    ).all()
+    today = local_date(moment)
+    out = []
+    for task, number, assignee in rows:
+        due = as_utc(task.due_at) or moment
+        out.append(OverdueTask(task.id, task.name, task.role, assignee, due, (today - local_date(due)).days,
+                               task.expedient_id, number))  # fmt: skip
+    return out
+
+
+def resolution_times(ctx: Context) -> list[ResolutionTime]:
+    """Median natural days from opening to closing of the closed expedients of each procedure."""
+    rows = db.session.execute(
+        select(ProcessModel.name, Expedient.opened_at, Expedient.closed_at)
+        .select_from(Expedient)
+        .outerjoin(ProcessModel, ProcessModel.id == Expedient.process_model_id)
+        .where(Expedient.tenant_id == ctx.tenant_id, Expedient.closed_at.is_not(None))
+    ).all()
+    days: dict[str, list[float]] = defaultdict(list)
+    for name, opened_at, closed_at in rows:
+        opened, closed = as_utc(opened_at), as_utc(closed_at)
+        if opened and closed:
+            days[_procedure_label(name)].append((closed - opened).total_seconds() / 86400)
+    return [ResolutionTime(name, round(statistics.median(values), 1), len(values))
+            for name, values in sorted(days.items())]  # fmt: skip
+
+
+def _month_start(day: date, back: int) -> date:
+    index = day.year * 12 + day.month - 1 - back
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def monthly_flow(ctx: Context, today: date | None = None, months: int = MONTHS) -> list[MonthFlow]:
+    """Opened and resolved (closed) expedients in each of the last ``months`` months, oldest first."""
+    current = today or local_date(utcnow())
+    first = _month_start(current, months - 1)
+    # A day's margin for the time zone; moments before ``first`` fall outside the months listed.
+    since = datetime(first.year, first.month, 1, tzinfo=UTC) - timedelta(days=1)
+    opened = db.session.execute(
+        select(Expedient.opened_at).where(Expedient.tenant_id == ctx.tenant_id, Expedient.opened_at >= since)
+    ).scalars()
+    closed = db.session.execute(
+        select(Expedient.closed_at).where(Expedient.tenant_id == ctx.tenant_id, Expedient.closed_at >= since)
+    ).scalars()
+
+    def per_month(moments: Iterable[datetime | None]) -> Counter[date]:
+        return Counter(local_date(m).replace(day=1) for m in moments if m is not None)
+
+    opened_by, closed_by = per_month(opened), per_month(closed)
+    out = []
+    for back in range(months - 1, -1, -1):
+        month = _month_start(current, back)
+        out.append(MonthFlow(month, opened_by.get(month, 0), closed_by.get(month, 0)))
+    return out
+
+
+def dashboard(ctx: Context, now: datetime | None = None) -> Dashboard:
+    moment = as_utc(now) or utcnow()
+    return Dashboard(
+        states=expedients_by_procedure_and_state(ctx),
+        overdue=overdue_tasks(ctx, moment),
+        resolution=resolution_times(ctx),
+        flow=monthly_flow(ctx, local_date(moment)),
+    )
+
+
+def running_instances_by_version(ctx: Context, version_ids: Iterable[int]) -> dict[int, int]:
+    """How many of this tenant's instances are still running on each process version."""
+    ids = list(version_ids)
+    if not ids:
+        return {}
+    rows = db.session.execute(
+        select(ProcessInstance.process_version_id, func.count())
+        .where(ProcessInstance.tenant_id == ctx.tenant_id, ProcessInstance.process_version_id.in_(ids),
+               ProcessInstance.status.not_in(FINISHED))
+        .group_by(ProcessInstance.process_version_id)
+    ).all()
+    return {version_id: int(count) for version_id, count in rows}
+
+
+def open_incidents(ctx: Context) -> list[tuple[Incident, str | None]]:
+    """Failed steps waiting for an administrator, oldest first, with their expedient's number."""
+    rows = db.session.execute(
+        select(Incident, Expedient.number)
+        .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
+        .outerjoin(Expedient, (Expedient.id == ProcessInstance.expedient_id) & (Expedient.tenant_id == ctx.tenant_id))
+        .where(Incident.tenant_id == ctx.tenant_id, Incident.state == "open")
+        .order_by(Incident.created_at, Incident.id)
+    ).all()
+    return [(incident, number) for incident, number in rows]

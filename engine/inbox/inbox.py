@@ -1,0 +1,269 @@
+"""The clerk's inbox: open human tasks for me or my roles, read from the projection rows only.
+
+Nothing here loads a workflow: tasks come from ``human_tasks`` joined to the expedient, its
+interested parties and the process model. A task is *mine* when it is assigned to me; it is
+*for my role* when nobody has claimed it and its role is one I hold here (or it names no role).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Select, and_, case, func, or_, select
+
+from engine import audit
+from engine.base.clock import utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, NotFound
+from engine.base.i18n import _l
+from engine.base.identifiers import compact_nif
+from engine.calendar import TenantCalendar
+from engine.calendar.deadline_status import DeadlineStatus, deadline_status
+from engine.expedients.expedients import Expedient
+from engine.expedients.parties import ExpedientParty, Party, PartyRole, like_contains
+from engine.process.definition.task_labels import task_label
+from engine.process.instances.tasks import form_schema, may_work_on
+from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
+from engine.tenancy.models import Membership, Tenant, User
+from engine.tenancy.scoping import get_owned
+
+PER_PAGE = 25
+
+
+class Scope(StrEnum):
+    MINE = "mine"
+    ROLE = "role"
+    ALL = "all"
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    scope: Scope = Scope.ALL
+    procedure_id: int | None = None
+    #: Expedient number, subject, or an interested party's NIF or name.
+    q: str = ""
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    task_id: int
+    task_name: str
+    role: str | None
+    assignee_id: int | None
+    created_at: datetime
+    due_at: datetime | None
+    status: DeadlineStatus
+    expedient_id: int | None
+    expedient_number: str | None
+    subject: str | None
+    party_name: str | None
+    party_nif: str | None
+    procedure_name: str
+
+
+@dataclass(frozen=True)
+class InboxPage:
+    rows: list[InboxRow]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _visible(ctx: Context, scope: Scope) -> Any:
+    mine = HumanTask.assignee_id == ctx.user_id
+    for_role = and_(
+        HumanTask.assignee_id.is_(None),
+        or_(HumanTask.role.in_(sorted(ctx.roles)), HumanTask.role.is_(None)),
+    )
+    return {Scope.MINE: mine, Scope.ROLE: for_role, Scope.ALL: or_(mine, for_role)}[scope]
+
+
+def _matching(ctx: Context, q: str) -> Any:
+    term = " ".join(q.split())
+    like = like_contains(term)
+    with_party = (
+        select(ExpedientParty.expedient_id)
+        .join(Party, Party.id == ExpedientParty.party_id)
+        .where(
+            ExpedientParty.tenant_id == ctx.tenant_id,
+            or_(Party.nif.contains(compact_nif(term), autoescape=True), Party.name.ilike(like, escape="\\")),
+        )
+    )
+    return or_(
+        Expedient.number.contains(term, autoescape=True),
+        Expedient.subject.ilike(like, escape="\\"),
+        HumanTask.expedient_id.in_(with_party),
+    )
+
+
+def _query(ctx: Context, filters: InboxFilters) -> Select[Any]:
+    stmt: Any = (
+        select(HumanTask, Expedient, ProcessModel)
+        .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+        .join(ProcessModel, ProcessModel.id == ProcessVersion.model_id)
+        .outerjoin(Expedient, and_(Expedient.id == HumanTask.expedient_id, Expedient.tenant_id == ctx.tenant_id))
+        .where(HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", _visible(ctx, filters.scope))
+    )
+    if filters.procedure_id is not None:
+        stmt = stmt.where(ProcessModel.id == filters.procedure_id)
+    if filters.q.strip():
+        stmt = stmt.where(_matching(ctx, filters.q))
+    return stmt
+
+
+def tenant_calendar(ctx: Context) -> TenantCalendar:
+    tenant = db.session.get(Tenant, ctx.tenant_id)
+    if tenant is None:
+        raise NotFound(_l("Not found."))
+    return TenantCalendar.for_tenant(tenant)
+
+
+def first_parties(ctx: Context, expedient_ids: list[int]) -> dict[int, Party]:
+    """The first interested party of each expedient (the one shown in lists)."""
+    if not expedient_ids:
+        return {}
+    links = db.session.execute(
+        select(ExpedientParty.expedient_id, Party)
+        .join(Party, Party.id == ExpedientParty.party_id)
+        .where(
+            ExpedientParty.tenant_id == ctx.tenant_id,
+            ExpedientParty.expedient_id.in_(expedient_ids),
+            ExpedientParty.role == PartyRole.INTERESSAT.value,
+        )
+        .order_by(ExpedientParty.id)
+    ).all()
+    out: dict[int, Party] = {}
+    for expedient_id, party in links:
+        out.setdefault(expedient_id, party)
+    return out
+
+
+def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int = PER_PAGE) -> InboxPage:
+    """One page of my open tasks: overdue first, then by due date (none last), then oldest first."""
+    now = utcnow()
+    page = max(1, page)
+    stmt = _query(ctx, filters)
+    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    ordered = stmt.order_by(
+        case((HumanTask.due_at < now, 0), else_=1),
+        case((HumanTask.due_at.is_(None), 1), else_=0),
+        HumanTask.due_at,
+        HumanTask.created_at,
+        HumanTask.id,
+    ).limit(per_page).offset((page - 1) * per_page)
+    found = db.session.execute(ordered).all()
+    calendar = tenant_calendar(ctx)
+    parties = first_parties(ctx, [e.id for _, e, _ in found if e is not None])
+    rows = []
+    for task, expedient, model in found:
+        party = parties.get(expedient.id) if expedient is not None else None
+        rows.append(
+            InboxRow(
+                task_id=task.id,
+                task_name=task_label(task, ctx.locale),
+                role=task.role,
+                assignee_id=task.assignee_id,
+                created_at=task.created_at,
+                due_at=task.due_at,
+                status=deadline_status(task.due_at, now, calendar),
+                expedient_id=expedient.id if expedient else None,
+                expedient_number=expedient.number if expedient else None,
+                subject=expedient.subject if expedient else None,
+                party_name=party.name if party else None,
+                party_nif=party.nif if party else None,
+                procedure_name=model.name,
+            )
+        )
+    return InboxPage(rows=rows, total=total, page=page, per_page=per_page)
+
+
+def count_open(ctx: Context) -> int:
+    """How many open tasks are mine or for my roles (the badge in the top bar)."""
+    stmt = select(func.count()).select_from(HumanTask).where(
+        HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", _visible(ctx, Scope.ALL)
+    )
+    return int(db.session.execute(stmt).scalar_one())
+
+
+def procedures_in_inbox(ctx: Context) -> list[ProcessModel]:
+    """The procedures that have open tasks for me (the inbox's procedure filter)."""
+    stmt = (
+        select(ProcessModel)
+        .join(ProcessVersion, ProcessVersion.model_id == ProcessModel.id)
+        .join(ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .where(HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", _visible(ctx, Scope.ALL))
+        .distinct()
+        .order_by(ProcessModel.name)
+    )
+    return list(db.session.execute(stmt).scalars())
+
+
+# -- one task ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TaskView:
+    task: HumanTask
+    #: The task's name in the user's language.
+    task_name: str
+    expedient: Expedient | None
+    procedure: ProcessModel
+    #: The task's pinned JSON Schema, or None for a task without a form.
+    schema: dict[str, Any] | None
+    may_work: bool
+    assignee: User | None
+    status: DeadlineStatus
+
+
+def task_view(ctx: Context, task_id: object) -> TaskView:
+    """A task of this tenant with what its page shows; another tenant's task is not found."""
+    task = get_owned(HumanTask, ctx, task_id)
+    instance = db.session.get(ProcessInstance, task.instance_id)
+    if instance is None:
+        raise NotFound(_l("Not found."))
+    version = instance.process_version
+    expedient = db.session.get(Expedient, task.expedient_id) if task.expedient_id else None
+    return TaskView(
+        task=task,
+        task_name=task_label(task, ctx.locale),
+        expedient=expedient if expedient is not None and expedient.tenant_id == ctx.tenant_id else None,
+        procedure=version.model,
+        schema=form_schema(version, task.form_key),
+        may_work=task.state == "ready" and may_work_on(ctx, task),
+        assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,
+        status=deadline_status(task.due_at, utcnow(), tenant_calendar(ctx)),
+    )
+
+
+def save_draft(ctx: Context, task_id: object, data: dict[str, Any]) -> HumanTask:
+    """Keep what the user typed so far (not validated: a draft may be incomplete). The caller commits."""
+    task = get_owned(HumanTask, ctx, task_id, for_update=True)
+    if task.state != "ready":
+        raise Conflict(_l("This task is no longer pending."))
+    if not may_work_on(ctx, task):
+        raise Forbidden(_l("This task is for the role %(role)s.", role=task.role or "-"))
+    task.draft_data = dict(data)
+    db.session.flush()
+    audit.record(ctx, "task.draft_saved", "human_task", task.id, expedient_id=task.expedient_id,
+                 after={"fields": sorted(data)})
+    return task
+
+
+def reassign_candidates(ctx: Context, task: HumanTask) -> list[User]:
+    """People who hold the task's role in this tenant (anyone with a role if it names none)."""
+    stmt = select(User).join(Membership, Membership.user_id == User.id).where(
+        Membership.tenant_id == ctx.tenant_id, User.active.is_(True)
+    )
+    if task.role:
+        stmt = stmt.where(Membership.role == task.role)
+    return list(db.session.execute(stmt.distinct().order_by(User.full_name)).scalars())

@@ -1,0 +1,49 @@
+"""Jobs around notifications: expiry after ten natural days, continuing the waiting process,
+and the informational e-mail alert to the party (see engine.notifications.notifications)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from engine.base.clock import as_utc, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.i18n import _l
+from engine.base.mail import send_mail
+from engine.expedients.parties import Party
+from engine.notifications import notifications
+from engine.tenancy.models import Tenant
+
+
+def expire_notification(tenant_id: int, notification_id: int, swept_at: str | None = None) -> bool:
+    """Job: deem the notification rejected if its term ran out, then let the process go on."""
+    ctx = Context.system(tenant_id, "notification-expiry")
+    moment = max(as_utc(datetime.fromisoformat(swept_at)) or utcnow(), utcnow()) if swept_at else utcnow()
+    expired = notifications.expire_one(ctx, notification_id, moment) is not None
+    db.session.commit()
+    notifications.continue_process(ctx, notification_id)
+    return expired
+
+
+def continue_after_notification(tenant_id: int, notification_id: int) -> bool:
+    """Job: complete the task waiting for a settled notification (no-op when already done)."""
+    return notifications.continue_process(Context.system(tenant_id, "notification"), notification_id)
+
+
+def alert_party(tenant_id: int, notification_id: int) -> bool:
+    """Job: e-mail the party that a notification awaits them (informational only, art. 41.6)."""
+    ctx = Context.system(tenant_id, "notification-alert")
+    note = notifications.get_notification(ctx, notification_id)
+    party = db.session.get(Party, note.party_id)
+    tenant = db.session.get(Tenant, tenant_id)
+    if party is None or not party.email or tenant is None:
+        return False
+    return send_mail(
+        [party.email],
+        str(_l("%(tenant)s: you have a notification", tenant=tenant.name)),
+        str(_l("A notification from %(tenant)s is available to you in the electronic office. This e-mail is "
+               "only an alert and has no legal effect.", tenant=tenant.name)),
+    )
+
+
+__all__ = ["alert_party", "continue_after_notification", "expire_notification"]

@@ -1,0 +1,333 @@
+"""Notifications to interested parties (Ley 39/2015, arts. 40-46) and their evidence.
+
+A notification puts one document of an expedient at a party's disposal, electronically (the
+e-office / e-NOTUM) or on paper. Every step leaves an evidence row with its timestamp: made
+available, accessed, rejected, expired (deemed rejected), postal delivery attempts.
+
+States: ``pending`` -> ``accessed`` | ``rejected`` | ``expired`` (electronic, not accessed in
+time: deemed rejected, art. 43.2) | ``publication_pending`` (paper, two failed delivery attempts:
+to be published in the Tauler Edictal Únic, art. 44). A postal ``delivered`` attempt counts as
+accessed.
+
+**Expiry (art. 43.2)**: "se entenderá rechazada cuando hayan transcurrido diez días naturales
+desde la puesta a disposición de la notificación sin que se acceda a su contenido". We read
+"transcurridos diez días naturales desde la puesta a disposición" as ten *full* natural days
+counted from the moment of availability: made available on day D at time T, it expires on day
+D+10 at time T (Europe/Madrid wall clock, so a change of summer time does not move it by an
+hour). It is not moved to the next working day: the days are natural and the rule sets when
+the rejection is deemed to happen, not a term for the party to act in (art. 30.4 does not apply).
+
+**The procedure goes on**: a notification may be linked to a process instance waiting for it
+with ``human_task_id``: a user task such as "wait for the notification" (any role). When the
+notification is settled (accessed, rejected, expired, delivered or sent to publication), that
+task is completed by the system with ``{"notification_id": id, "notification_outcome": state}``,
+so the BPMN can branch on the outcome (e.g. an exclusive gateway on ``notification_outcome``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, func, select
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from engine.audit import record
+from engine.base.clock import MADRID, as_utc, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, ValidationFailed
+from engine.base.events import Event, publish
+from engine.base.i18n import _l
+from engine.documents.documents import Document
+from engine.expedients.expedients import Expedient
+from engine.expedients.parties import Channel, Party
+from engine.process.models import HumanTask
+from engine.tenancy.scoping import get_owned, scoped
+
+#: Art. 43.2: natural days after being made available before an electronic notification is deemed rejected.
+EXPIRY_NATURAL_DAYS = 10
+#: Art. 42.2: failed delivery attempts before publication in the Tauler Edictal Únic (art. 44).
+FAILED_ATTEMPTS_BEFORE_PUBLICATION = 2
+
+
+class NotificationState(StrEnum):
+    PENDING = "pending"
+    ACCESSED = "accessed"
+    REJECTED = "rejected"
+    EXPIRED = "expired"
+    PUBLICATION_PENDING = "publication_pending"
+
+
+class PostalResult(StrEnum):
+    DELIVERED = "delivered"
+    ABSENT = "absent"
+    UNKNOWN_ADDRESS = "unknown_address"
+    REFUSED = "refused"
+
+
+class Evidence(StrEnum):
+    MADE_AVAILABLE = "made_available"
+    ACCESSED = "accessed"
+    REJECTED = "rejected"
+    EXPIRED_AS_REJECTED = "expired_as_rejected"
+    POSTAL_ATTEMPT = "postal_attempt"
+    PUBLICATION_PENDING = "publication_pending"
+
+
+class Notification(db.Model):  # type: ignore[name-defined]
+    __tablename__ = "notifications"
+    __table_args__ = (Index("ix_notifications_expiry", "state", "channel", "expires_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    expedient_id: Mapped[int] = mapped_column(ForeignKey("expedients.id"), index=True)
+    party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
+    document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
+    #: electronic | postal
+    channel: Mapped[str] = mapped_column(String(10))
+    #: pending | accessed | rejected | expired | publication_pending
+    state: Mapped[str] = mapped_column(String(20), default=NotificationState.PENDING.value)
+    made_available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Electronic only: when it is deemed rejected if still not accessed (art. 43.2).
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    settled_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: The process waiting for the outcome: its "wait for the notification" user task.
+    instance_id: Mapped[int | None] = mapped_column(ForeignKey("process_instances.id"))
+    human_task_id: Mapped[int | None] = mapped_column(ForeignKey("human_tasks.id"))
+    created_by: Mapped[str | None] = mapped_column(String(80))
+
+    evidence: Mapped[list[NotificationEvidence]] = relationship(
+        order_by="NotificationEvidence.id", back_populates="notification"
+    )
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "expedient_id": self.expedient_id,
+            "party_id": self.party_id,
+            "document_id": self.document_id,
+            "channel": self.channel,
+            "state": self.state,
+            "made_available_at": as_utc(self.made_available_at),
+            "expires_at": as_utc(self.expires_at),
+            "human_task_id": self.human_task_id,
+        }
+
+
+class NotificationEvidence(db.Model):  # type: ignore[name-defined]
+    """Append-only: what happened to a notification and when."""
+
+    __tablename__ = "notification_evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    notification_id: Mapped[int] = mapped_column(ForeignKey("notifications.id"), index=True)
+    #: made_available | accessed | rejected | expired_as_rejected | postal_attempt | publication_pending
+    kind: Mapped[str] = mapped_column(String(30))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    #: Postal attempts: delivered | absent | unknown_address | refused
+    result: Mapped[str | None] = mapped_column(String(20))
+    recorded_by: Mapped[str | None] = mapped_column(String(80))
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+
+    notification: Mapped[Notification] = relationship(back_populates="evidence")
+
+
+def expiry_of(made_available_at: datetime) -> datetime:
+    """Day D at time T -> day D+10 at time T, Europe/Madrid wall clock (see module docstring)."""
+    moment = as_utc(made_available_at)
+    assert moment is not None
+    wall = moment.astimezone(MADRID).replace(tzinfo=None) + timedelta(days=EXPIRY_NATURAL_DAYS)
+    return wall.replace(tzinfo=MADRID).astimezone(UTC)
+
+
+def _evidence(ctx: Context, note: Notification, kind: Evidence, at: datetime, result: str | None = None) -> None:
+    note.evidence.append(
+        NotificationEvidence(tenant_id=note.tenant_id, kind=kind.value, at=at, result=result, recorded_by=ctx.username)
+    )
+
+
+def _check_pending(note: Notification) -> None:
+    if note.state != NotificationState.PENDING:
+        raise Conflict(_l("This notification is already settled (%(state)s).", state=note.state))
+
+
+def notify(
+    ctx: Context,
+    expedient_id: int,
+    party_id: int,
+    document_id: int,
+    channel: str | None = None,
+    *,
+    human_task_id: int | None = None,
+    at: datetime | None = None,
+) -> Notification:
+    """Make ``document_id`` available to ``party_id`` by the party's preferred channel unless
+    ``channel`` is given; ``human_task_id`` names the user task that waits for the outcome."""
+    expedient = get_owned(Expedient, ctx, expedient_id)
+    party = get_owned(Party, ctx, party_id)
+    document = get_owned(Document, ctx, document_id)
+    if document.expedient_id != expedient.id:
+        raise ValidationFailed(_l("The document does not belong to this expedient."), field="document_id")
+    chosen = channel or party.preferred_channel
+    if chosen not in tuple(Channel):
+        raise ValidationFailed(_l("The channel must be electronic or postal."), field="channel")
+    instance_id = None
+    if human_task_id is not None:
+        task = get_owned(HumanTask, ctx, human_task_id)
+        if task.state != "ready":
+            raise ValidationFailed(_l("The task waiting for the notification is not pending."), field="human_task_id")
+        instance_id = task.instance_id
+    moment = as_utc(at) or utcnow()
+    note = Notification(
+        tenant_id=ctx.tenant_id, expedient_id=expedient.id, party_id=party.id, document_id=document.id,
+        channel=chosen, state=NotificationState.PENDING.value, made_available_at=moment,
+        expires_at=expiry_of(moment) if chosen == Channel.ELECTRONIC else None,
+        instance_id=instance_id, human_task_id=human_task_id, created_by=ctx.username,
+    )
+    db.session.add(note)
+    db.session.flush()
+    _evidence(ctx, note, Evidence.MADE_AVAILABLE, moment)
+    record(ctx, "notification.made_available", "notification", note.id, expedient_id=expedient.id,
+           after=note.summary())
+    return note
+
+
+def get_notification(ctx: Context, notification_id: int) -> Notification:
+    return get_owned(Notification, ctx, notification_id)
+
+
+def list_notifications(ctx: Context, expedient_id: int) -> list[Notification]:
+    stmt = scoped(Notification, ctx).where(Notification.expedient_id == expedient_id).order_by(Notification.id)
+    return list(db.session.execute(stmt).scalars())
+
+
+def _settle(ctx: Context, note: Notification, state: NotificationState, evidence: Evidence, at: datetime,
+            result: str | None = None) -> Notification:
+    before = note.state
+    note.state, note.settled_at = state.value, at
+    _evidence(ctx, note, evidence, at, result)
+    record(ctx, f"notification.{state.value}", "notification", note.id, expedient_id=note.expedient_id,
+           before={"state": before}, after={"state": note.state, "at": at, "result": result})
+    return note
+
+
+def access(ctx: Context, notification_id: int, *, at: datetime | None = None) -> Notification:
+    """The party (or the e-office on its behalf) opened the notification: it takes effect now."""
+    note = get_owned(Notification, ctx, notification_id, for_update=True)
+    _check_pending(note)
+    moment = as_utc(at) or utcnow()
+    if note.expires_at is not None and moment >= as_utc(note.expires_at):  # type: ignore[operator]
+        raise Conflict(_l("Too late: the notification was deemed rejected when its ten days ran out."))
+    return _settle(ctx, note, NotificationState.ACCESSED, Evidence.ACCESSED, moment)
+
+
+def reject(ctx: Context, notification_id: int, *, at: datetime | None = None) -> Notification:
+    """The party expressly rejected it: the notification is done, the procedure goes on (art. 41.5)."""
+    note = get_owned(Notification, ctx, notification_id, for_update=True)
+    _check_pending(note)
+    return _settle(ctx, note, NotificationState.REJECTED, Evidence.REJECTED, as_utc(at) or utcnow())
+
+
+def record_postal_attempt(ctx: Context, notification_id: int, attempted_at: datetime, result: str) -> Notification:
+    """A paper delivery attempt; delivered -> accessed, the second failure -> publication pending."""
+    if result not in tuple(PostalResult):
+        raise ValidationFailed(_l("Unknown delivery result %(value)s.", value=result), field="result")
+    note = get_owned(Notification, ctx, notification_id, for_update=True)
+    if note.channel != Channel.POSTAL:
+        raise ValidationFailed(_l("Only postal notifications have delivery attempts."), field="notification_id")
+    _check_pending(note)
+    moment = as_utc(attempted_at)
+    assert moment is not None
+    _evidence(ctx, note, Evidence.POSTAL_ATTEMPT, moment, result)
+    if result == PostalResult.DELIVERED:
+        return _settle(ctx, note, NotificationState.ACCESSED, Evidence.ACCESSED, moment)
+    db.session.flush()
+    failures = db.session.scalar(
+        select(func.count()).select_from(NotificationEvidence)
+        .where(NotificationEvidence.notification_id == note.id, NotificationEvidence.kind == Evidence.POSTAL_ATTEMPT)
+    ) or 0
+    if failures >= FAILED_ATTEMPTS_BEFORE_PUBLICATION:
+        return _settle(ctx, note, NotificationState.PUBLICATION_PENDING, Evidence.PUBLICATION_PENDING, moment, result)
+    record(ctx, "notification.postal_attempt", "notification", note.id, expedient_id=note.expedient_id,
+           after={"at": moment, "result": result})
+    return note
+
+
+def expire_one(ctx: Context, notification_id: int, now: datetime) -> Notification | None:
+    """Deem one electronic notification rejected when its ten natural days have run out."""
+    note = get_owned(Notification, ctx, notification_id, for_update=True)
+    expires = as_utc(note.expires_at)
+    if note.state != NotificationState.PENDING or expires is None or expires > now:
+        return None
+    return _settle(ctx, note, NotificationState.EXPIRED, Evidence.EXPIRED_AS_REJECTED, expires)
+
+
+def continue_process(ctx: Context, notification_id: int) -> bool:
+    """Complete the user task waiting for this settled notification; True when it moved on.
+
+    Runs in its own transaction (after the settlement committed); a task already completed,
+    cancelled or not linked is left alone, so calling it twice is harmless.
+    """
+    note = get_owned(Notification, ctx, notification_id)
+    if note.state == NotificationState.PENDING or note.human_task_id is None:
+        return False
+    task = db.session.get(HumanTask, note.human_task_id)
+    if task is None or task.state != "ready":
+        return False
+    publish(Event.NOTIFICATION_SETTLED, ctx=ctx, human_task_id=task.id,
+            data={"notification_id": note.id, "notification_outcome": note.state},
+            idem_key=f"notification-{note.id}")
+    return True
+
+
+def waiting_continuations(limit: int = 1000) -> list[tuple[int, int]]:
+    """(tenant_id, notification_id) of settled notifications whose waiting task is still ready."""
+    rows = db.session.execute(
+        select(Notification.tenant_id, Notification.id)
+        .join(HumanTask, HumanTask.id == Notification.human_task_id)
+        .where(Notification.state != NotificationState.PENDING, HumanTask.state == "ready")
+        .limit(limit)
+    ).all()
+    return [(tenant_id, nid) for tenant_id, nid in rows]
+
+
+@dataclass(frozen=True)
+class DueExpiry:
+    tenant_id: int
+    notification_id: int
+
+
+def due_expiries(now: datetime, limit: int = 1000) -> list[DueExpiry]:
+    """Pending electronic notifications whose term ran out (all tenants): for the scheduler."""
+    rows = db.session.execute(
+        select(Notification.tenant_id, Notification.id)
+        .where(Notification.state == NotificationState.PENDING, Notification.channel == Channel.ELECTRONIC,
+               Notification.expires_at <= now)
+        .order_by(Notification.expires_at)
+        .limit(limit)
+    ).all()
+    return [DueExpiry(tenant_id, nid) for tenant_id, nid in rows]
+
+
+__all__ = [
+    "EXPIRY_NATURAL_DAYS",
+    "Evidence",
+    "Notification",
+    "NotificationEvidence",
+    "NotificationState",
+    "PostalResult",
+    "access",
+    "continue_process",
+    "due_expiries",
+    "expire_one",
+    "expiry_of",
+    "get_notification",
+    "list_notifications",
+    "notify",
+    "record_postal_attempt",
+    "reject",
+    "waiting_continuations",
+]

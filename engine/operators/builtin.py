@@ -1,0 +1,228 @@
+"""Service tasks: steps the engine runs itself, with the records services, inside the instance's
+transaction (scripts cannot: they run in a sandbox without the database).
+
+A BPMN service task names an operator of :data:`OPERATORS` with SpiffWorkflow's extension::
+
+    <bpmn:serviceTask id="Gen_requeriment" name="Generar el requeriment">
+      <bpmn:extensionElements>
+        <spiffworkflow:serviceTaskOperator id="gee.generate_document" resultVariable="doc_requeriment">
+          <spiffworkflow:parameters>
+            <spiffworkflow:parameter id="titol" type="str" value="'Requeriment d\\'esmena'" />
+          </spiffworkflow:parameters>
+        </spiffworkflow:serviceTaskOperator>
+        <spiffworkflow:properties>
+          <spiffworkflow:property name="documentTemplate" value="requeriment.ca.html" />
+        </spiffworkflow:properties>
+      </bpmn:extensionElements>
+    </bpmn:serviceTask>
+
+Parameter values are expressions evaluated in the sandbox against the task data (so a literal
+text needs quotes); the operator's answer (a JSON object) is stored in ``resultVariable``.
+Deploy refuses an unknown operator or a missing required parameter
+(:func:`engine.process.definition.validation.check_service_tasks`). A failing call rolls back what it
+wrote (a savepoint) and becomes an Incident, like a failing script.
+
+The acting context is the one that advanced the instance: the person who completed the task
+before (so ``gee.sign_decree`` after the alcalde's task signs as that alcalde, and fails for
+anyone else), or the system for timers.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+from jinja2 import TemplateError
+
+from engine import audit
+from engine.base.clock import MADRID, local_date, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.calendar import TenantCalendar
+from engine.decrees import book as decrees
+from engine.documents import closing, documents
+from engine.documents.procedure_templates import DOCUMENT_LOCALES, RenderedTemplate, render_version_template
+from engine.expedients import expedients
+from engine.notifications import notifications
+from engine.process.definition.validation import TEMPLATE_PROPERTY
+from engine.process.instances.service_calls import Call, ServiceError, register_operator
+from engine.registry import entries as registry
+from engine.tenancy.models import Tenant, User
+
+# --------------------------------------------------------------------------- documents
+
+
+def render_document(call: Call, locale: str) -> RenderedTemplate:
+    """Fill in the task's ``documentTemplate`` (its ``locale`` variant) with the process data."""
+    name = call.properties.get(TEMPLATE_PROPERTY)
+    if not name:
+        raise ServiceError("the task names no document template (property documentTemplate)")
+    expedient = expedients.get_expedient(call.ctx, call.expedient_id())
+    tenant = db.session.get(Tenant, call.ctx.tenant_id)
+    context = {
+        **call.data,
+        "dades": call.data,
+        "expedient": {"number": expedient.number, "subject": expedient.subject},
+        "ajuntament": {"name": tenant.name if tenant else ""},
+        "avui": local_date(utcnow()).isoformat(),
+        "idioma": locale,
+    }
+    try:
+        return render_version_template(call.binding.version, name, locale, context)
+    except TemplateError as err:
+        raise ServiceError(f"the template {name} cannot be filled in: {err}") from None
+
+
+def generate_document(call: Call) -> dict[str, Any]:
+    """Render the task's ``documentTemplate`` (in ``idioma``: ca or es) with the process data to a
+    PDF, store it in the expedient as an issued document with a CSV. Parameters: ``titol``,
+    ``tipus_documental`` (TD01 resolució, TD07 notificació, TD11 certificat, TD13 informe...),
+    optional ``idioma``. Answer: ``{"document_id", "csv", "template"}``."""
+    locale = str(call.param("idioma") or call.data.get("idioma") or call.ctx.locale or "ca")
+    locale = locale if locale in DOCUMENT_LOCALES else "ca"
+    rendered = render_document(call, locale)
+    doc = documents.store_document(
+        call.ctx,
+        call.expedient_id(),
+        rendered.pdf_filename,
+        rendered.pdf(),
+        title=str(call.param("titol")),
+        tipo_documental=str(call.param("tipus_documental", "TD99")),
+        from_administration=True,
+        author=call.ctx.username,
+    )
+    doc = documents.issue_document(call.ctx, doc.id)
+    return {"document_id": doc.id, "csv": doc.csv, "template": rendered.name}
+
+
+def sign_document(call: Call) -> dict[str, Any]:
+    """The secretary (fe pública) who completed the previous task signs ``document_id``: the
+    signature (CSV seal, TF01) is noted with the signer's name. Answer: ``{"signed_by"}``."""
+    if not call.ctx.has_role("secretari"):
+        raise ServiceError("only the secretary can sign this document")
+    user = db.session.get(User, call.ctx.user_id) if call.ctx.user_id is not None else None
+    signer = user.full_name if user is not None else call.ctx.username
+    documents.record_signature(call.ctx, int(call.param("document_id")), signature_type="TF01", signer=signer,
+                               reference="secretari")  # fmt: skip
+    return {"signed_by": signer}
+
+
+# --------------------------------------------------------------------------- decrees
+
+
+def create_decree_draft(call: Call) -> dict[str, Any]:
+    """A draft decree in the expedient (no number yet). Parameters: ``titol``, ``text``.
+    Answer: ``{"decree_id"}``."""
+    decree = decrees.create_draft(
+        call.ctx, title=str(call.param("titol")), text=str(call.param("text")), expedient_id=call.expedient_id()
+    )
+    return {"decree_id": decree.id}
+
+
+def sign_decree(call: Call) -> dict[str, Any]:
+    """The alcalde who completed the previous task signs the draft ``decree_id``; it takes the
+    next number of the decree book. Answer: ``{"number": "DEC/2026/0001", "signed_on"}``."""
+    decree = decrees.sign_decree(call.ctx, int(call.param("decree_id")))
+    signed_at = decree.signed_at or utcnow()  # always set by the signature
+    return {"number": decree.number, "signed_on": local_date(signed_at).isoformat()}
+
+
+def attest_decree(call: Call) -> dict[str, Any]:
+    """The secretary who completed the previous task attests decree ``decree_id`` (fe pública).
+    Answer: ``{"attested_by"}``."""
+    decree = decrees.attest(call.ctx, int(call.param("decree_id")))
+    return {"attested_by": decree.attested_by_name}
+
+
+# --------------------------------------------------------------------------- notification, terms, closing
+
+
+def notify(call: Call) -> dict[str, Any]:
+    """Dispatch ``document_id``: an outgoing registry entry (sortida) and, to the expedient's first
+    interested party, a notification with its evidence (made available; accessed, rejected or
+    expired later, see :mod:`engine.notifications.notifications`). Without a party, ``destinatari``
+    (a body) receives it by registry only. Parameters: ``document_id``, ``assumpte``, optional
+    ``destinatari``, ``canal`` (electronic or postal; default the party's preferred one, else
+    electronic). Answer: ``{"registry_number", "notification_id"}``."""
+    expedient_id = call.expedient_id()
+    document_id = int(call.param("document_id"))
+    links = expedients.parties_of(call.ctx, expedient_id)
+    party = links[0].party if links else None
+    recipient = call.param("destinatari")
+    if party is None and not recipient:
+        raise ServiceError("the expedient has no interested party to notify and no destinatari was given")
+    channel = str(call.param("canal") or (party.preferred_channel if party else None) or "electronic")
+    entry = registry.register_outgoing(
+        call.ctx,
+        subject=str(call.param("assumpte")),
+        channel=channel,
+        recipient=str(recipient) if recipient else None,
+        party_id=party.id if party else None,
+        document_ids=[document_id],
+        expedient_id=expedient_id,
+    )
+    notification_id = None
+    if party is not None:
+        note = notifications.notify(call.ctx, expedient_id, party.id, document_id, channel)
+        notification_id = note.id
+    return {"registry_number": entry.number, "notification_id": notification_id}
+
+
+def _as_date(value: Any, name: str) -> date:
+    try:
+        return date.fromisoformat(str(value)[:10])
+    except ValueError:
+        raise ServiceError(f"{name} must be a date like 2026-03-02, got {value!r}") from None
+
+
+def max_resolution_date(call: Call) -> dict[str, Any]:
+    """The last day to resolve and notify (art. 21 and 22.1.a Ley 39/2015) with the tenant's
+    calendar: ``mesos`` months from ``inici`` pushed by the natural days of each suspension
+    (``suspensions``: a list of [since, until] dates). Answer: ``{"date", "timer"}`` where
+    ``timer`` is the end of that day in Spain, ready for a timeDate."""
+    tenant = db.session.get(Tenant, call.ctx.tenant_id)
+    calendar = TenantCalendar.for_tenant(tenant) if tenant else TenantCalendar()
+    suspensions = [(_as_date(a, "suspensions"), _as_date(b, "suspensions")) for a, b in call.param("suspensions") or []]
+    end = calendar.max_resolution_date(_as_date(call.param("inici"), "inici"), int(call.param("mesos")), suspensions)
+    timer = datetime.combine(end, time(23, 59, 59), tzinfo=MADRID).isoformat()
+    return {"date": end.isoformat(), "timer": timer}
+
+
+def record_silence(call: Call) -> dict[str, Any]:
+    """The maximum term ran out without a notified resolution: flag the silence (``efecte``:
+    positive or negative) on the expedient's history. Answer: ``{"effect", "on"}``."""
+    effect = str(call.param("efecte"))
+    if effect not in ("positive", "negative"):
+        raise ServiceError("efecte must be 'positive' or 'negative'")
+    expedient_id = call.expedient_id()
+    on = local_date(utcnow()).isoformat()
+    audit.record(call.ctx, "expedient.silence", "expedient", expedient_id, expedient_id=expedient_id,
+                 after={"effect": effect, "on": on, "instance_id": call.binding.instance.id})  # fmt: skip
+    return {"effect": effect, "on": on}
+
+
+def relate_expedient(call: Call) -> dict[str, Any]:
+    """Relate the expedient to the one numbered ``numero`` (e.g. an application to its call)."""
+    other = expedients.find_by_number(call.ctx, str(call.param("numero")))
+    expedients.relate(call.ctx, call.expedient_id(), other.id)
+    return {"related_id": other.id}
+
+
+def close_expedient(call: Call) -> dict[str, Any]:
+    """Close the expedient (E02) with its index: the procedure closes it when it ends, whoever
+    completed the last task (the audit names them). Answer: ``{"closed": true}``."""
+    actor = Context.system(call.ctx.tenant_id, f"procediment/{call.ctx.username}"[:100])
+    closing.close_expedient(actor, call.expedient_id())
+    return {"closed": True}
+
+
+register_operator("gee.generate_document", generate_document, ("titol",), ("tipus_documental", "idioma"))
+register_operator("gee.sign_document", sign_document, ("document_id",))
+register_operator("gee.create_decree_draft", create_decree_draft, ("titol", "text"))
+register_operator("gee.sign_decree", sign_decree, ("decree_id",))
+register_operator("gee.attest_decree", attest_decree, ("decree_id",))
+register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinatari", "canal"))
+register_operator("gee.max_resolution_date", max_resolution_date, ("inici", "mesos"), ("suspensions",))
+register_operator("gee.record_silence", record_silence, ("efecte",))
+register_operator("gee.relate_expedient", relate_expedient, ("numero",))
+register_operator("gee.close_expedient", close_expedient)

@@ -1,0 +1,70 @@
+"""Element labels in the user's language.
+
+BPMN names are Catalan (the ajuntaments' working language, and what ``HumanTask.name`` keeps).
+A translation is a spiffworkflow property ``name_<locale>`` on the element (the process, a lane,
+a task, an event...), e.g. ``<spiffworkflow:property name="name_es" value="Informe técnico" />``,
+so it is pinned with the version like everything else in the BPMN. The UI asks
+:func:`label_for`; a missing translation falls back to the Catalan name, then to the id.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from sqlalchemy import select
+
+from engine.base.db import db
+from engine.base.xml_safety import safe_parse_xml
+from engine.process.definition.validation import properties
+from engine.process.models import HumanTask, ProcessInstance, ProcessVersion
+
+DEFAULT_LOCALE = "ca"
+
+
+@lru_cache(maxsize=128)
+def _labels(content_hash: str, bpmn_xml: str) -> dict[str, dict[str, str]]:
+    """element id -> {locale: label} of one (immutable) version; keyed by its content hash."""
+    found: dict[str, dict[str, str]] = {}
+    for element in safe_parse_xml(bpmn_xml).iter():
+        if not isinstance(element.tag, str) or not element.get("id") or element.tag.endswith("Definition"):
+            continue
+        names = {DEFAULT_LOCALE: element.get("name")} if element.get("name") else {}
+        for prop, value in properties(element).items():
+            if prop.startswith("name_") and value.strip():
+                names[prop.removeprefix("name_")] = value.strip()
+        if names:
+            found[element.get("id", "")] = names
+    return found
+
+
+def label_for(version: ProcessVersion, element_id: str, locale: str | None) -> str:
+    """The label of ``element_id`` (a task, lane, event or the process key) in ``locale``."""
+    names = _labels(version.content_hash, version.bpmn_xml).get(element_id, {})
+    return names.get(locale or DEFAULT_LOCALE) or names.get(DEFAULT_LOCALE) or element_id
+
+
+def task_label(task: HumanTask, locale: str | None) -> str:
+    """A human task's name in ``locale`` (its stored name is the Catalan one)."""
+    if (locale or DEFAULT_LOCALE) == DEFAULT_LOCALE:
+        return task.name
+    version_id = db.session.execute(
+        select(ProcessInstance.process_version_id).where(ProcessInstance.id == task.instance_id)
+    ).scalar_one()
+    names = _labels_of_version(version_id).get(task.element_id, {})
+    return names.get(str(locale)) or task.name
+
+
+@lru_cache(maxsize=256)
+def _labels_of_version(version_id: int) -> dict[str, dict[str, str]]:
+    """Versions are immutable, so their labels can be remembered by id."""
+    version = db.session.get(ProcessVersion, version_id)
+    return _labels(version.content_hash, version.bpmn_xml) if version is not None else {}
+
+
+def labels_of(version: ProcessVersion, locale: str | None) -> dict[str, str]:
+    """Every labelled element of the version in ``locale`` (for a diagram or a catalogue page)."""
+    return {element_id: label_for(version, element_id, locale) for element_id in
+            _labels(version.content_hash, version.bpmn_xml)}  # fmt: skip
+
+
+__all__ = ["label_for", "labels_of", "task_label"]

@@ -1,0 +1,755 @@
+"""Checking a process model before it is deployed: every problem at once, in designer words.
+
+Each :class:`Problem` names the BPMN element (or the file) and says what is wrong in a sentence
+a process designer understands; nothing here ever shows a stack trace.
+
+Conventions a model must follow (the designer docs repeat them):
+
+- **One executable process per file** is the model; its id is the model key. Other processes in
+  the file may be called from it (call activities).
+- **Lanes are roles.** A lane maps to a role (``tramitador``, ``tecnic``, ``secretari``,
+  ``alcalde``, ``dissenyador``, ``admin``) by a spiffworkflow property ``role`` on the lane, or
+  else by its name: the name, without accents and case, is the role or a usual alias
+  ("Tècnic", "Secretari-interventor", "Alcaldia", "Administratiu"...). When a process has
+  lanes, every user or manual task must be in one.
+- **Forms**: a user task names its JSON Schema with the spiffworkflow property
+  ``formJsonSchemaFilename`` (and optional UI hints with ``formUiSchemaFilename``); files are
+  looked up by name in the forms directory.
+- **Document templates**: any task may name a Jinja2 template with the property
+  ``documentTemplate``; files are looked up by name in the templates directory.
+- **DMN**: a business rule task names its decision (``spiffworkflow:calledDecisionId``); the DMN
+  files beside the BPMN that define the called decisions are bundled with the version.
+- **Service tasks** name a registered operator (``spiffworkflow:serviceTaskOperator``, see
+  :mod:`engine.operators`) and give its required parameters as expressions.
+- **Template languages**: a template named ``<stem>.<locale>.html`` is bundled with its siblings
+  in the other languages (``<stem>.ca.html``, ``<stem>.es.html``) when they exist.
+- **Call activities** call a process of the same file, or a published model visible to the
+  tenant (its own, else a shared one); the called version is pinned in the deployed version.
+"""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+import unicodedata
+from collections import deque
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from jinja2 import TemplateSyntaxError, meta
+from jinja2.sandbox import SandboxedEnvironment
+from jsonschema import Draft202012Validator, SchemaError
+from jsonschema.validators import validator_for
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs import BpmnProcessSpec
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
+
+from engine.base.i18n import _l
+from engine.base.xml_safety import UnsafeXmlError, safe_parse_xml
+from engine.process.definition import specs
+from engine.process.definition.template_locales import DOCUMENT_LOCALES, LOCALE_VARIANT
+from engine.process.instances.service_calls import OPERATORS
+from engine.process.sandbox.runner import SandboxEnvironment, ScriptError
+from engine.tenancy.models import ROLES
+
+BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
+SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
+NS = {"bpmn": BPMN_NS, "spiffworkflow": SPIFF_NS}
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+UI_PROPERTY = "formUiSchemaFilename"
+TEMPLATE_PROPERTY = "documentTemplate"
+ROLE_PROPERTY = "role"
+
+#: Elements the platform does not run, with the reason shown to the designer.
+UNSUPPORTED = {
+    "complexGateway": _l("complex gateways are not supported: use exclusive or inclusive gateways."),
+    "adHocSubProcess": _l("ad hoc subprocesses are not supported."),
+}
+
+_ROLE_ALIASES = {
+    "administratiu": "tramitador",
+    "administrativa": "tramitador",
+    "tramitadora": "tramitador",
+    "tecnica": "tecnic",
+    "secretaria": "secretari",
+    "secretari-interventor": "secretari",
+    "secretaria-interventora": "secretari",
+    "secretari interventor": "secretari",
+    "alcaldessa": "alcalde",
+    "alcaldia": "alcalde",
+    "dissenyadora": "dissenyador",
+    "administrador": "admin",
+    "administradora": "admin",
+}
+
+#: A file a model references: a plain name in its folder (``_document.html``: a base template).
+SAFE_FILE_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._-]{0,199}")
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing that keeps a model from being deployed."""
+
+    element_id: str
+    message: Any  # a lazy translatable string, or str
+    line: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.element_id}: {self.message}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"element_id": self.element_id, "message": str(self.message), "line": self.line}
+
+
+@dataclass(frozen=True)
+class CalledModel:
+    """A deployed version a call activity may pin: its key, content hash and stored spec."""
+
+    key: str
+    version_id: int
+    content_hash: str
+    spec_json: str
+
+
+@dataclass
+class Sources:
+    """Where the files a model references are read from; every read is size-limited."""
+
+    forms_dir: Path
+    templates_dir: Path
+    dmn_dir: Path | None
+    max_bytes: int
+    #: Explicit DMN files (name -> text), used instead of ``dmn_dir`` when given.
+    dmn_files: dict[str, str] | None = None
+
+    def read(self, directory: Path, name: str) -> str:
+        """The text of ``directory/name``; raises LookupError (missing) or ValueError (bad)."""
+        if not SAFE_FILE_NAME.fullmatch(name):
+            raise ValueError("name")
+        path = directory / name
+        if not path.is_file():
+            raise LookupError(name)
+        if path.stat().st_size > self.max_bytes:
+            raise ValueError("size")
+        return path.read_text(encoding="utf-8")
+
+    def dmn_candidates(self) -> dict[str, str]:
+        if self.dmn_files is not None:
+            return dict(self.dmn_files)
+        if self.dmn_dir is None or not self.dmn_dir.is_dir():
+            return {}
+        found = {}
+        for path in sorted(self.dmn_dir.glob("*.dmn")):
+            if path.stat().st_size <= self.max_bytes:
+                found[path.name] = path.read_text(encoding="utf-8", errors="replace")
+            else:
+                found[path.name] = ""  # reported as too big when it is needed
+        return found
+
+
+@dataclass
+class CheckedModel:
+    """A model that passed every check: what a version stores."""
+
+    key: str
+    name: str
+    bpmn_xml: str
+    dmn_files: dict[str, str]
+    forms: dict[str, Any]
+    templates: dict[str, str]
+    lanes: dict[str, str]
+    called: dict[str, CalledModel]
+    spec_json: str
+
+
+@dataclass
+class _Check:
+    file_name: str
+    text: str
+    sources: Sources
+    find_called: Callable[[str], CalledModel | None]
+    max_bytes: int
+    problems: list[Problem] = field(default_factory=list)
+    sandbox: SandboxEnvironment = field(default_factory=SandboxEnvironment)
+
+    def add(self, element_id: str | None, message: Any, line: int | None = None) -> None:
+        self.problems.append(Problem(element_id or self.file_name, message, line))
+
+
+def check_model(
+    file_name: str,
+    text: str,
+    sources: Sources,
+    find_called: Callable[[str], CalledModel | None],
+) -> tuple[CheckedModel | None, list[Problem]]:
+    """Validate a BPMN text and everything it references; the checked model or the problems."""
+    check = _Check(file_name, text, sources, find_called, sources.max_bytes)
+    root = _parse_bpmn(check)
+    if root is None:
+        return None, check.problems
+    process = _main_process(check, root)
+    if process is None:
+        return None, check.problems
+    _check_unsupported(check, root)
+    _check_service_tasks(check, root)
+    lanes = _check_lanes(check, process)
+    forms = _check_forms(check, root)
+    templates = _check_templates(check, root)
+    known = _known_data_names(root, forms)
+    _check_code(check, root, known)
+    dmn_files = _check_dmn(check, root)
+    local_ids = {p.get("id") for p in root.iterfind("bpmn:process", NS)}
+    called = _check_call_activities(check, root, local_ids)
+    if check.problems:
+        return None, check.problems
+    spec_json = _build_spec(check, root, process.get("id", ""), dmn_files, called)
+    if spec_json is None:
+        return None, check.problems
+    return (
+        CheckedModel(
+            key=process.get("id", ""),
+            name=(process.get("name") or process.get("id") or "")[:200],
+            bpmn_xml=text,
+            dmn_files=dmn_files,
+            forms=forms,
+            templates=templates,
+            lanes=lanes,
+            called=called,
+            spec_json=spec_json,
+        ),
+        [],
+    )
+
+
+# --- the XML itself ------------------------------------------------------------------------
+
+
+def _parse_bpmn(check: _Check) -> etree._Element | None:
+    if len(check.text.encode("utf-8")) > check.max_bytes:
+        check.add(None, _l("The file is larger than the %(kb)s KB allowed.", kb=check.max_bytes // 1024))
+        return None
+    try:
+        root = safe_parse_xml(check.text)
+    except UnsafeXmlError:
+        check.add(None, _l("The file declares a DOCTYPE or entities, which are not allowed in BPMN files."))
+        return None
+    except etree.XMLSyntaxError as err:
+        line = err.lineno or None
+        check.add(None, _l("The file is not well-formed XML (line %(line)s: %(detail)s).", line=line,
+                           detail=err.msg), line)  # fmt: skip
+        return None
+    if root.tag != f"{{{BPMN_NS}}}definitions":
+        check.add(None, _l("The file is not a BPMN 2.0 model (its root element is not bpmn:definitions)."))
+        return None
+    return root
+
+
+def _main_process(check: _Check, root: etree._Element) -> etree._Element | None:
+    executable = [p for p in root.iterfind("bpmn:process", NS) if p.get("isExecutable", "").lower() == "true"]
+    if not executable:
+        check.add(None, _l("The file has no executable process: mark the process as executable."))
+        return None
+    called = {c.get("calledElement") for c in root.iter(f"{{{BPMN_NS}}}callActivity")}
+    mains = [p for p in executable if p.get("id") not in called] or executable
+    if len(mains) > 1:
+        ids = ", ".join(p.get("id", "?") for p in mains)
+        check.add(None, _l("The file has several executable processes (%(ids)s): keep one per file.", ids=ids))
+        return None
+    return mains[0]
+
+
+def _check_unsupported(check: _Check, root: etree._Element) -> None:
+    for element in root.iter():
+        local = etree.QName(element).localname if isinstance(element.tag, str) else ""
+        if element.tag == f"{{{BPMN_NS}}}{local}" and local in UNSUPPORTED:
+            check.add(element.get("id"), UNSUPPORTED[local], element.sourceline)
+
+
+def _check_service_tasks(check: _Check, root: etree._Element) -> None:
+    """Each service task names a registered operator with its required parameters."""
+
+
+    for task in _elements(root, "serviceTask"):
+        operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
+        name = operator.get("id", "") if operator is not None else ""
+        known = OPERATORS.get(name)
+        if operator is None or known is None:
+            check.add(task.get("id"), _l("The service task must name one of the operators %(names)s.",
+                                         names=", ".join(OPERATORS)), task.sourceline)  # fmt: skip
+            continue
+        given = {}
+        for param in operator.iterfind("spiffworkflow:parameters/spiffworkflow:parameter", NS):
+            given[param.get("id", "")] = param.get("value", "")
+        for missing in (p for p in known.required if not given.get(p, "").strip()):
+            check.add(task.get("id"), _l("The service %(name)s needs the parameter %(param)s.", name=name,
+                                         param=missing), task.sourceline)  # fmt: skip
+        for param_name, code in given.items():
+            if param_name not in (*known.required, *known.optional):
+                check.add(task.get("id"), _l("The service %(name)s has no parameter %(param)s.", name=name,
+                                             param=param_name), task.sourceline)  # fmt: skip
+            elif code.strip():
+                error = check.sandbox.check(code.strip(), "eval")
+                if error is not None:
+                    check.add(task.get("id"), _code_message("condition", str(error)), task.sourceline)
+
+
+def _with_locale_variants(check: _Check, name: str) -> list[str]:
+    """``name`` and its existing siblings in the other languages."""
+    match = LOCALE_VARIANT.match(name)
+    if not match:
+        return [name]
+    names = [name]
+    for locale in DOCUMENT_LOCALES:
+        sibling = f"{match['stem']}.{locale}.html"
+        if sibling != name and (check.sources.templates_dir / sibling).is_file():
+            names.append(sibling)
+    return names
+
+
+def properties(element: etree._Element) -> dict[str, str]:
+    """The spiffworkflow properties of a BPMN element."""
+    found = {}
+    for prop in element.iterfind("bpmn:extensionElements/spiffworkflow:properties/spiffworkflow:property", NS):
+        if prop.get("name"):
+            found[prop.get("name", "")] = prop.get("value", "")
+    return found
+
+
+# --- lanes ---------------------------------------------------------------------------------
+
+
+def lane_role(name: str | None, props: dict[str, str]) -> str | None:
+    """The role a lane stands for (see the module docstring), or None."""
+    if props.get(ROLE_PROPERTY):
+        role = props[ROLE_PROPERTY].strip().lower()
+        return role if role in ROLES else None
+    if not name:
+        return None
+    plain = "".join(c for c in unicodedata.normalize("NFKD", name) if not unicodedata.combining(c))
+    plain = " ".join(plain.lower().split())
+    return plain if plain in ROLES else _ROLE_ALIASES.get(plain)
+
+
+def _check_lanes(check: _Check, process: etree._Element) -> dict[str, str]:
+    lanes: dict[str, str] = {}
+    in_lane: set[str] = set()
+    for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+        name = lane.get("name")
+        props = properties(lane)
+        role = lane_role(name, props)
+        if not name:
+            check.add(lane.get("id"), _l("The lane has no name: name it after the role that works in it."),
+                      lane.sourceline)  # fmt: skip
+        elif role is None and props.get(ROLE_PROPERTY):
+            check.add(lane.get("id"), _l("The lane %(lane)s has role %(role)s, which does not exist. Roles: "
+                                         "%(roles)s.", lane=name, role=props[ROLE_PROPERTY], roles=", ".join(ROLES)),
+                      lane.sourceline)  # fmt: skip
+        elif role is None:
+            check.add(lane.get("id"), _l("The lane %(lane)s maps to no role. Name it after a role (%(roles)s) or "
+                                         "give it a spiffworkflow property 'role'.", lane=name,
+                                         roles=", ".join(ROLES)), lane.sourceline)  # fmt: skip
+        else:
+            lanes[name] = role
+        in_lane.update((ref.text or "").strip() for ref in lane.iterfind("bpmn:flowNodeRef", NS))
+    if in_lane:
+        for task in _elements(process, "userTask", "manualTask"):
+            if task.get("id") not in in_lane:
+                check.add(task.get("id"), _l("The task %(name)s is in no lane, so nobody would be asked to do it.",
+                                             name=task.get("name") or task.get("id")), task.sourceline)  # fmt: skip
+    return lanes
+
+
+def _elements(root: etree._Element, *local_names: str) -> Iterator[etree._Element]:
+    for name in local_names:
+        yield from root.iter(f"{{{BPMN_NS}}}{name}")
+
+
+# --- forms and templates -------------------------------------------------------------------
+
+
+def _check_forms(check: _Check, root: etree._Element) -> dict[str, Any]:
+    forms: dict[str, Any] = {}
+    for task in _elements(root, "userTask"):
+        props = properties(task)
+        for prop, is_schema in ((FORM_PROPERTY, True), (UI_PROPERTY, False)):
+            name = props.get(prop)
+            if name is None or name in forms:
+                continue
+            loaded = _load_json(check, task, name)
+            if loaded is None:
+                continue
+            if is_schema and not _schema_ok(check, task, name, loaded):
+                continue
+            forms[name] = loaded
+    return forms
+
+
+def _load_json(check: _Check, task: etree._Element, name: str) -> Any:
+    element_id = task.get("id")
+    try:
+        text = check.sources.read(check.sources.forms_dir, name)
+    except LookupError:
+        check.add(element_id, _l("The form %(file)s does not exist in the forms folder.", file=name), task.sourceline)
+        return None
+    except (ValueError, OSError):
+        check.add(element_id, _l("The form file name %(file)s is not valid or the file is too large.", file=name),
+                  task.sourceline)  # fmt: skip
+        return None
+    try:
+        value = json.loads(text)
+    except json.JSONDecodeError as err:
+        check.add(element_id, _l("The form %(file)s is not valid JSON (line %(line)s: %(detail)s).", file=name,
+                                 line=err.lineno, detail=err.msg), task.sourceline)  # fmt: skip
+        return None
+    if not isinstance(value, dict):
+        check.add(element_id, _l("The form %(file)s must be a JSON object.", file=name), task.sourceline)
+        return None
+    return value
+
+
+def _schema_ok(check: _Check, task: etree._Element, name: str, schema: dict[str, Any]) -> bool:
+    try:
+        validator_for(schema, default=Draft202012Validator).check_schema(schema)
+    except SchemaError as err:
+        where = "/".join(str(p) for p in err.path) or "/"
+        check.add(task.get("id"), _l("The form %(file)s is not a valid JSON Schema: %(detail)s (at %(where)s).",
+                                     file=name, detail=err.message, where=where), task.sourceline)  # fmt: skip
+        return False
+    return True
+
+
+def _check_templates(check: _Check, root: etree._Element) -> dict[str, str]:
+    """Bundle the document templates the tasks name, their locale variants and, transitively,
+    the templates they extend or include (rendering reads only the bundled ones)."""
+    templates: dict[str, str] = {}
+    wanted: deque[tuple[etree._Element, str, str | None]] = deque()
+    for element in root.iter():
+        name = properties(element).get(TEMPLATE_PROPERTY) if isinstance(element.tag, str) else None
+        if name:
+            wanted.extend((element, variant, None) for variant in _with_locale_variants(check, name))
+    while wanted:
+        element, name, used_by = wanted.popleft()
+        if name in templates:
+            continue
+        text = _read_template(check, element, name, used_by)
+        if text is None:
+            continue
+        references = _template_references(check, element, name, text)
+        if references is None:
+            continue
+        templates[name] = text
+        wanted.extend((element, reference, name) for reference in references)
+    return templates
+
+
+def _read_template(check: _Check, element: etree._Element, name: str, used_by: str | None) -> str | None:
+    try:
+        return check.sources.read(check.sources.templates_dir, name)
+    except LookupError:
+        if used_by is None:
+            message = _l("The document template %(file)s does not exist in the templates folder.", file=name)
+        else:
+            message = _l("The document template %(file)s, which %(user)s extends or includes, does not exist in "
+                         "the templates folder.", file=name, user=used_by)  # fmt: skip
+        check.add(element.get("id"), message, element.sourceline)
+    except (ValueError, OSError, UnicodeDecodeError):
+        check.add(element.get("id"), _l("The document template name %(file)s is not valid or the file is too "
+                                        "large.", file=name), element.sourceline)  # fmt: skip
+    return None
+
+
+def _template_references(check: _Check, element: etree._Element, name: str, text: str) -> list[str] | None:
+    """The templates ``text`` extends, includes or imports; None (and a problem) when it cannot be used."""
+    try:
+        references = list(meta.find_referenced_templates(SandboxedEnvironment().parse(text)))
+    except TemplateSyntaxError as err:
+        check.add(element.get("id"), _l("The document template %(file)s has an error on line %(line)s: "
+                                        "%(detail)s", file=name, line=err.lineno, detail=err.message),
+                  element.sourceline)  # fmt: skip
+        return None
+    if None in references:
+        check.add(element.get("id"), _l("The document template %(file)s extends or includes a template whose "
+                                        "name is computed: write the name itself.", file=name),
+                  element.sourceline)  # fmt: skip
+        return None
+    return [reference for reference in references if reference is not None]
+
+
+# --- scripts, conditions, timers ---------------------------------------------------------
+
+
+def _code_locations(root: etree._Element) -> Iterator[tuple[etree._Element, str, str, str]]:
+    """(element, code, mode, what) of every piece of designer code in the model."""
+    for task in _elements(root, "scriptTask"):
+        script = task.find("bpmn:script", NS)
+        if script is not None and (script.text or "").strip():
+            yield task, script.text or "", "exec", "script"
+    for element in root.iter():
+        if not isinstance(element.tag, str):
+            continue
+        for tag in ("preScript", "postScript"):
+            script = element.find(f"bpmn:extensionElements/spiffworkflow:{tag}", NS)
+            if script is not None and (script.text or "").strip():
+                yield element, script.text or "", "exec", "script"
+    for flow in _elements(root, "sequenceFlow"):
+        condition = flow.find("bpmn:conditionExpression", NS)
+        if condition is not None and (condition.text or "").strip():
+            yield flow, condition.text or "", "eval", "condition"
+    for tag in ("loopCardinality", "completionCondition", "condition"):
+        for expr in _elements(root, tag):
+            if (expr.text or "").strip():
+                yield _owner(expr), expr.text or "", "eval", "condition"
+    for tag in ("timeDate", "timeDuration", "timeCycle"):
+        for expr in _elements(root, tag):
+            if (expr.text or "").strip():
+                yield _owner(expr), expr.text or "", "eval", tag
+
+
+def _owner(element: etree._Element) -> etree._Element:
+    """The nearest ancestor with an id (the event or task a definition belongs to)."""
+    node: etree._Element | None = element
+    while node is not None and (node.get("id") is None or node.tag.endswith("Definition")):
+        node = node.getparent()
+    return node if node is not None else element
+
+
+def _known_data_names(root: etree._Element, forms: dict[str, Any]) -> set[str]:
+    """Names task data will hold at run time: form fields, script variables, data objects.
+
+    A timer expression that uses one of them cannot be evaluated at deploy time (there is no
+    data yet), so only its syntax is checked."""
+    names: set[str] = set()
+    for schema in forms.values():
+        if isinstance(schema.get("properties"), dict):
+            names.update(schema["properties"])
+    for _element, code, mode, _what in _code_locations(root):
+        if mode != "exec":
+            continue
+        try:
+            tree = ast.parse(code)
+        except (SyntaxError, ValueError):
+            continue
+        names.update(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
+    for obj in _elements(root, "dataObject", "dataObjectReference"):
+        names.update(filter(None, (obj.get("id"), obj.get("name"))))
+    for operator in root.iter(f"{{{SPIFF_NS}}}serviceTaskOperator"):
+        names.update(filter(None, (operator.get("resultVariable"),)))
+    return names
+
+
+def _check_code(check: _Check, root: etree._Element, known: set[str]) -> None:
+    for element, code, mode, what in _code_locations(root):
+        error = check.sandbox.check(code, mode)
+        if error is not None:
+            for problem in error.problems:
+                check.add(element.get("id"), _code_message(what, problem.message), element.sourceline)
+            continue
+        if what in ("timeDate", "timeDuration", "timeCycle"):
+            _check_timer(check, element, code.strip(), what, known)
+
+
+def _code_message(what: str, detail: str) -> Any:
+    if what == "script":
+        return _l("The script cannot run: %(detail)s", detail=detail)
+    if what == "condition":
+        return _l("The condition cannot be evaluated: %(detail)s", detail=detail)
+    return _l("The timer expression cannot be evaluated: %(detail)s", detail=detail)
+
+
+def _check_timer(check: _Check, element: etree._Element, code: str, what: str, known: set[str]) -> None:
+    try:
+        value = check.sandbox.evaluate(code, {})
+    except ScriptError as err:
+        names = {str(p.params.get("name")) for p in err.problems if p.key == "name"}
+        if names and names <= known:
+            return
+        check.add(element.get("id"), _code_message(what, str(err)), element.sourceline)
+        return
+    try:
+        if not isinstance(value, str):
+            raise TypeError
+        if what == "timeDate":
+            datetime.fromisoformat(value)
+        elif what == "timeDuration":
+            TimerEventDefinition.parse_iso_duration(value)
+        else:
+            TimerEventDefinition.parse_iso_recurring_interval(value)
+    except Exception:  # SpiffWorkflow raises a bare Exception for a bad duration
+        expected = {
+            "timeDate": _l("a date and time such as working_days(10) or '2026-12-04T23:59:59+01:00'"),
+            "timeDuration": _l("an ISO 8601 duration such as 'P10D' or 'PT2H'"),
+            "timeCycle": _l("an ISO 8601 repetition such as 'R3/PT1H'"),
+        }[what]
+        check.add(element.get("id"), _l("The timer expression gives %(value)s; it must give %(expected)s.",
+                                        value=repr(value)[:80], expected=expected), element.sourceline)  # fmt: skip
+
+
+# --- DMN and call activities ---------------------------------------------------------------
+
+
+def _called_decisions(root: etree._Element) -> list[tuple[etree._Element, str]]:
+    found = []
+    for task in _elements(root, "businessRuleTask"):
+        ref = task.find("bpmn:extensionElements/spiffworkflow:calledDecisionId", NS)
+        decision = (ref.text or "").strip() if ref is not None else ""
+        found.append((task, decision))
+    return found
+
+
+def _decision_ids(dmn_root: etree._Element) -> set[str]:
+    return {
+        el.get("id", "")
+        for el in dmn_root.iter()
+        if isinstance(el.tag, str) and etree.QName(el).localname == "decision" and el.get("id")
+    }
+
+
+def _check_dmn(check: _Check, root: etree._Element) -> dict[str, str]:
+    """Bundle the DMN files that define the called decisions; report unreadable ones."""
+    calls = _called_decisions(root)
+    if not calls:
+        return {}
+    owners: dict[str, str] = {}
+    unreadable: list[Problem] = []
+    texts = check.sources.dmn_candidates()
+    for name, text in texts.items():
+        problem = _dmn_xml_problem(check, name, text)
+        if problem is not None:
+            unreadable.append(problem)
+            continue
+        for decision in _decision_ids(safe_parse_xml(text)):
+            owners.setdefault(decision, name)
+    bundled: dict[str, str] = {}
+    missing = False
+    for task, decision in calls:
+        if not decision:
+            check.add(task.get("id"), _l("The business rule task does not say which decision (DMN) it calls."),
+                      task.sourceline)  # fmt: skip
+        elif decision not in owners:
+            missing = True
+            check.add(task.get("id"), _l("The decision %(decision)s is not defined in any DMN file beside the "
+                                         "model.", decision=decision), task.sourceline)  # fmt: skip
+        else:
+            bundled[owners[decision]] = texts[owners[decision]]
+    if missing:
+        check.problems.extend(unreadable)
+    for name, text in bundled.items():
+        _check_dmn_semantics(check, name, text)
+    return bundled
+
+
+def _dmn_xml_problem(check: _Check, name: str, text: str) -> Problem | None:
+    if not text or len(text.encode("utf-8")) > check.max_bytes:
+        return Problem(name, _l("The DMN file is empty or larger than the %(kb)s KB allowed.",
+                                kb=check.max_bytes // 1024))  # fmt: skip
+    try:
+        safe_parse_xml(text)
+    except UnsafeXmlError:
+        return Problem(name, _l("The DMN file declares a DOCTYPE or entities, which are not allowed."))
+    except etree.XMLSyntaxError as err:
+        return Problem(name, _l("The DMN file is not well-formed XML (line %(line)s: %(detail)s).",
+                                line=err.lineno, detail=err.msg), err.lineno or None)  # fmt: skip
+    return None
+
+
+def _check_dmn_semantics(check: _Check, name: str, text: str) -> None:
+    parser = specs.new_parser()
+    try:
+        parser.add_dmn_xml(safe_parse_xml(text), filename=name)
+        for dmn_parser in parser.dmn_parsers.values():
+            dmn_parser.parse()
+            if not dmn_parser.decision.decisionTables:
+                raise ValidationException("the decision has no decision table")
+            for table in dmn_parser.decision.decisionTables:
+                _check_dmn_cells(check, name, table)
+    except Exception as err:  # any parser failure is a designer problem, never a trace
+        check.add(getattr(err, "id", None) or name, _l("The DMN file %(file)s cannot be used: %(detail)s",
+                                                      file=name, detail=_short(err)))  # fmt: skip
+
+
+def _check_dmn_cells(check: _Check, name: str, table: Any) -> None:
+    """Input expressions and output cells are evaluated as they are: they must pass the sandbox."""
+    cells = [(item.id, item.expression) for item in table.inputs]
+    cells += [(entry.id, entry.text) for rule in table.rules for entry in rule.outputEntries]
+    for cell_id, text in cells:
+        error = check.sandbox.check(text.strip(), "eval") if text and text.strip() else None
+        if error is not None:
+            check.add(cell_id, _l("The DMN file %(file)s has a cell that cannot be evaluated: %(detail)s",
+                                  file=name, detail=str(error)))  # fmt: skip
+
+
+def _check_call_activities(check: _Check, root: etree._Element, local_ids: set[str | None]) -> dict[str, CalledModel]:
+    called: dict[str, CalledModel] = {}
+    for activity in _elements(root, "callActivity"):
+        target = (activity.get("calledElement") or "").strip()
+        if not target:
+            check.add(activity.get("id"), _l("The call activity does not say which process it calls."),
+                      activity.sourceline)  # fmt: skip
+            continue
+        if target in local_ids or target in called:
+            continue
+        found = check.find_called(target)
+        if found is None:
+            check.add(activity.get("id"), _l("The call activity calls %(target)s, which is not deployed and "
+                                             "published for this municipality nor shared.", target=target),
+                      activity.sourceline)  # fmt: skip
+            continue
+        called[target] = found
+    return called
+
+
+# --- SpiffWorkflow's own parse --------------------------------------------------------------
+
+
+def _short(err: BaseException) -> str:
+    text = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+    return text[:300]
+
+
+def _build_spec(
+    check: _Check, root: etree._Element, process_id: str, dmn_files: dict[str, str], called: dict[str, CalledModel]
+) -> str | None:
+    try:
+        spec, subprocess_specs = specs.build_spec(check.text, dmn_files, process_id, external=_called_specs(called))
+        _check_parsed(check, spec, subprocess_specs)
+        if check.problems:
+            return None
+        return specs.serialize_spec(spec, subprocess_specs)
+    except ValidationException as err:
+        element_id = getattr(err, "id", "") or None
+        line = _line_of(root, element_id)
+        check.add(element_id, _l("The engine cannot use this element: %(detail)s", detail=_short(err)), line)
+    except Exception as err:  # a parser failure becomes a problem, never a trace
+        check.add(None, _l("The engine cannot read this model (%(detail)s).", detail=_short(err)))
+    return None
+
+
+def _check_parsed(check: _Check, spec: BpmnProcessSpec, subprocess_specs: dict[str, BpmnProcessSpec]) -> None:
+    for name, sub in subprocess_specs.items():
+        if sub is None:
+            check.add(None, _l("The process %(name)s that a call activity needs was not found.", name=name))
+
+
+def _called_specs(called: dict[str, CalledModel]) -> dict[str, BpmnProcessSpec]:
+    external: dict[str, BpmnProcessSpec] = {}
+    for key, model in called.items():
+        spec, nested = specs.load_spec(model.spec_json)
+        external[key] = spec
+        for name, sub in nested.items():
+            external.setdefault(name, sub)
+    return external
+
+
+def _line_of(root: etree._Element, element_id: str | None) -> int | None:
+    if not element_id:
+        return None
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.get("id") == element_id:
+            return element.sourceline
+    return None

@@ -1,0 +1,1 @@
+"""Running process instances: start, complete tasks, timers, incidents, messages, state and projections."""

@@ -1,0 +1,232 @@
+"""Rows derived from a workflow after each step: human tasks, timers and completed steps.
+
+Inboxes, counters, the timer sweeper and the history read only these rows, never the
+workflow state. They are written in the same transaction as the state they mirror.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.control import BoundaryEventSplit
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
+    CycleTimerEventDefinition,
+    TimeDateEventDefinition,
+    TimerEventDefinition,
+)
+from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
+
+from engine.base.clock import utcnow
+from engine.base.db import db
+from engine.process.instances.state import all_tasks
+from engine.process.models import CompletedStep, HumanTask, ProcessInstance, ProcessVersion, Timer
+from engine.tenancy.models import ROLES
+
+FORM_PROPERTY = "formJsonSchemaFilename"
+
+
+def lane_role(version: ProcessVersion, lane: str | None) -> str | None:
+    """The role a lane stands for: the deployed mapping, else a lane named like a role."""
+    if not lane:
+        return None
+    wanted = lane.strip().lower()
+    for name, role in (version.lanes or {}).items():
+        if name.strip().lower() == wanted:
+            return str(role)
+    return wanted if wanted in ROLES else None
+
+
+def form_name(task: Task) -> str | None:
+    extensions = getattr(task.task_spec, "extensions", None) or {}
+    value = (extensions.get("properties") or {}).get(FORM_PROPERTY)
+    return str(value) if value else None
+
+
+def element_id(task: Task) -> str:
+    return str(getattr(task.task_spec, "bpmn_id", None) or task.task_spec.name)
+
+
+def element_name(task: Task) -> str:
+    return str(getattr(task.task_spec, "bpmn_name", None) or element_id(task))
+
+
+def timer_definition(task: Task) -> TimerEventDefinition | None:
+    """The timer a waiting event listens for: its own, or the timer branch of an event-based
+    gateway (SpiffWorkflow merges the gateway's events into one MultipleEventDefinition)."""
+    definition = getattr(task.task_spec, "event_definition", None)
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return None
+
+
+def timer_due(task: Task) -> datetime | None:
+    """When a waiting timer event is due, from the value SpiffWorkflow evaluated for it."""
+    definition = timer_definition(task)
+    if definition is None:
+        return None
+    value: Any = task.internal_data.get("event_value")
+    if value is None:
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        value = value.get("next") if isinstance(value, dict) else None
+        if value is None:
+            return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(definition, TimeDateEventDefinition):
+        parsed = TimerEventDefinition.parse_time_or_duration(str(value))
+        return parsed.astimezone(UTC) if isinstance(parsed, datetime) else None
+    return TimerEventDefinition.get_datetime(str(value))
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> list[Task]:
+    return [
+        t
+        for t in all_tasks(workflow)
+        if t.state == TaskState.WAITING
+        and isinstance(t.task_spec, CatchingEvent)
+        and timer_definition(t) is not None
+    ]
+
+
+def _boundary_due(task: Task) -> datetime | None:
+    """The earliest timer attached to a user task (its deadline, shown in the inbox)."""
+    parent = task.parent
+    if parent is None or not isinstance(parent.task_spec, BoundaryEventSplit):
+        return None
+    dues = [d for d in (timer_due(s) for s in parent.children if s is not task) if d is not None]
+    return min(dues, default=None)
+
+
+def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return [t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual]
+
+
+def sync_human_tasks(
+    instance: ProcessInstance, version: ProcessVersion, workflow: BpmnWorkflow, completed_by_id: int | None = None
+) -> list[HumanTask]:
+    """Insert rows for newly ready user/manual tasks; close rows whose task moved on."""
+    rows = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
+    ).scalars()
+    open_rows = {row.task_uuid: row for row in rows}
+    ready = {str(t.id): t for t in ready_human_tasks(workflow)}
+    now = utcnow()
+    for task_uuid, row in open_rows.items():
+        if task_uuid in ready:
+            continue
+        task = workflow.get_task_from_id(UUID(task_uuid))
+        if task is not None and task.state == TaskState.COMPLETED:
+            row.state, row.completed_at, row.completed_by_id = "completed", now, completed_by_id
+        else:
+            row.state, row.completed_at = "cancelled", now
+    created = []
+    for task_uuid, task in ready.items():
+        if task_uuid in open_rows:
+            continue
+        role = lane_role(version, task.task_spec.lane)
+        row = HumanTask(
+            tenant_id=instance.tenant_id,
+            instance_id=instance.id,
+            expedient_id=instance.expedient_id,
+            task_uuid=task_uuid,
+            element_id=element_id(task),
+            name=element_name(task)[:300],
+            lane=task.task_spec.lane,
+            role=role,
+            potential_owners=[role] if role else [],
+            state="ready",
+            form_key=form_name(task),
+            due_at=_boundary_due(task),
+        )
+        db.session.add(row)
+        created.append(row)
+    return created
+
+
+def sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
+    """Pending Timer rows mirror the waiting timer events (the worker sweeps ``due_at``)."""
+    rows = {
+        row.task_uuid: row
+        for row in db.session.execute(
+            select(Timer).where(Timer.instance_id == instance.id, Timer.state == "pending")
+        ).scalars()
+    }
+    waiting = {str(t.id): t for t in waiting_timers(workflow)}
+    now = utcnow()
+    for task_uuid, row in rows.items():
+        if task_uuid in waiting:
+            continue
+        task = workflow.get_task_from_id(UUID(task_uuid))
+        if task is not None and task.state in (TaskState.READY, TaskState.COMPLETED):
+            row.state, row.fired_at = "fired", now
+        else:
+            row.state = "cancelled"
+    for task_uuid, task in waiting.items():
+        due = timer_due(task)
+        if due is None:
+            continue
+        existing = rows.get(task_uuid)
+        if existing is None:
+            db.session.add(
+                Timer(
+                    tenant_id=instance.tenant_id,
+                    instance_id=instance.id,
+                    task_uuid=task_uuid,
+                    element_id=element_id(task),
+                    due_at=due,
+                    state="pending",
+                )
+            )
+        else:
+            existing.due_at = due
+
+
+def finished_ids(workflow: BpmnWorkflow) -> set[UUID]:
+    return {t.id for t in all_tasks(workflow) if t.state == TaskState.COMPLETED}
+
+
+def log_completed_steps(instance: ProcessInstance, workflow: BpmnWorkflow, before: Iterable[UUID]) -> int:
+    """Append a CompletedStep for every BPMN element completed since ``before`` was taken."""
+    seen = set(before)
+    count = 0
+    for task in all_tasks(workflow):
+        if task.state != TaskState.COMPLETED or task.id in seen:
+            continue
+        if not getattr(task.task_spec, "bpmn_id", None):
+            continue  # SpiffWorkflow's internal tasks (Root, Start, End, event splits)
+        db.session.add(
+            CompletedStep(
+                tenant_id=instance.tenant_id,
+                instance_id=instance.id,
+                element_id=element_id(task),
+                element_type=type(task.task_spec).__name__[:60],
+                completed_at=datetime.fromtimestamp(task.last_state_change, UTC),
+            )
+        )
+        count += 1
+    return count
+
+
+__all__ = [
+    "element_id",
+    "finished_ids",
+    "form_name",
+    "lane_role",
+    "log_completed_steps",
+    "ready_human_tasks",
+    "sync_human_tasks",
+    "sync_timers",
+    "timer_due",
+    "waiting_timers",
+]

@@ -1,0 +1,706 @@
+"""Services that run process instances: start, complete a human task, claim/release/reassign,
+fire timers, retry/skip incidents, show.
+
+Every change to an instance happens in one transaction that holds the instance's lock:
+``SELECT … FOR UPDATE`` on PostgreSQL (a write that takes the database lock on SQLite),
+plus a compare-and-swap on ``version`` when the state is written back. A lost race is
+retried from scratch, so two tasks of one instance completed at once both apply, one
+after the other, and the same task completed twice gives the loser a Conflict.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+from uuid import UUID
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
+
+from engine import audit
+from engine.audit.trail import Entry, record_many
+from engine.base.clock import as_utc, utcnow
+from engine.base.context import Context
+from engine.base.db import db, is_postgresql
+from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.base.events import Event, publish, subscribe
+from engine.base.i18n import _l
+from engine.process.definition.catalogue import resolve_model_for_start
+from engine.process.definition.specs import load_spec
+from engine.process.forms.errors import FieldError, field_errors
+from engine.process.instances import incidents, projection, state
+from engine.process.instances import service_calls as services
+from engine.process.instances.messages import sync_awaited_messages, waiting_message_tasks
+from engine.process.models import (
+    CompletedStep,
+    HumanTask,
+    IdempotencyKey,
+    Incident,
+    ProcessInstance,
+    ProcessVersion,
+    Timer,
+)
+from engine.tenancy.models import Membership, Tenant, User
+from engine.tenancy.scoping import get_owned, scoped
+
+log = logging.getLogger("gee.instances")
+
+MAX_ATTEMPTS = 8
+ADMIN = "admin"
+T = TypeVar("T")
+
+
+class _Stale(Exception):
+    """Another transaction saved the instance between our load and our write."""
+
+
+# --------------------------------------------------------------------------- transactions
+
+
+def _in_transaction(work: Callable[[], T]) -> T:
+    """Run ``work`` and commit; retry when a concurrent writer got there first."""
+    for attempt in range(MAX_ATTEMPTS):
+        try:
+            result = work()
+            db.session.commit()
+            return result
+        except (_Stale, IntegrityError) as exc:
+            db.session.rollback()
+            log.warning("instance write lost a race (attempt %s): %s", attempt + 1, exc)
+        except OperationalError as exc:
+            db.session.rollback()
+            if is_postgresql() or "locked" not in str(exc).lower():
+                raise
+        except BaseException:
+            db.session.rollback()
+            raise
+        time.sleep(0.02 * (attempt + 1))
+    raise Conflict(_l("The procedure is being changed by someone else right now; please try again."))
+
+
+def _lock_instance(ctx: Context, instance_id: int) -> ProcessInstance:
+    """The instance row, locked until commit; fresh from the database."""
+    _take_write_lock(ctx, instance_id)
+    instance = db.session.execute(
+        scoped(ProcessInstance, ctx)
+        .where(ProcessInstance.id == instance_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if instance is None:
+        raise NotFound(_l("Not found."))
+    return instance
+
+
+def _lock_for_run(ctx: Context, instance_id: int) -> tuple[ProcessInstance, Tenant]:
+    """Like :func:`_lock_instance`, with what :func:`_open` needs (the pinned version and the
+    tenant, for its calendar) read in the same round trip; only the instance row is locked."""
+    _take_write_lock(ctx, instance_id)
+    row = db.session.execute(
+        scoped(ProcessInstance, ctx)
+        .add_columns(Tenant)
+        .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
+        .where(ProcessInstance.id == instance_id)
+        .options(joinedload(ProcessInstance.process_version, innerjoin=True))
+        .with_for_update(of=ProcessInstance)
+        .execution_options(populate_existing=True)
+    ).one_or_none()
+    if row is None:
+        raise NotFound(_l("Not found."))
+    return row[0], row[1]
+
+
+def _take_write_lock(ctx: Context, instance_id: int) -> None:
+    if not is_postgresql():
+        # SQLite has no row locks: a first write takes the database write lock (waiting
+        # for the current writer), so what we read next is what we will overwrite.
+        db.session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance_id, ProcessInstance.tenant_id == ctx.tenant_id)
+            .values(version=ProcessInstance.version)
+            .execution_options(synchronize_session=False)
+        )
+
+
+# --------------------------------------------------------------------------- loading/saving
+
+
+@dataclass
+class _Run:
+    """One loaded instance being advanced inside a transaction."""
+
+    ctx: Context
+    instance: ProcessInstance
+    version: ProcessVersion
+    workflow: BpmnWorkflow
+    finished_before: set[UUID] = field(default_factory=set)
+    #: Ready user/manual tasks and waiting message events when loaded. Their projection rows
+    #: mirror exactly these (written with the state), so when the ready tasks are the same
+    #: after the change, or no message event waited before or after, there is no row to open,
+    #: close or re-date and the rows are not even read.
+    ready_before: set[UUID] = field(default_factory=set)
+    messages_before: set[UUID] = field(default_factory=set)
+    failures: list[incidents.Failure] = field(default_factory=list)
+    #: Audit events of this change not written yet: :meth:`save` appends them last, right
+    #: before the commit, so the tenant's audit-chain head (locked until commit, shared by
+    #: every transaction of the tenant) is held for a few statements, not the whole change.
+    pending_audit: list[Entry] = field(default_factory=list)
+
+    def write_pending_audit(self) -> None:
+        record_many(self.ctx, self.pending_audit)
+        self.pending_audit = []
+
+    def advance(self) -> None:
+        if self.pending_audit and _has_service_tasks(self.workflow):
+            self.write_pending_audit()  # service calls audit too: keep the chain in call order
+        with services.bound(self.workflow, services.Binding(self.ctx, self.instance, self.version)):
+            self.failures.extend(incidents.run_engine_steps(self.workflow))
+
+    def save(self, completed_by_id: int | None = None) -> None:
+        """Project, log, prune and write the state with a version compare-and-swap."""
+        instance, workflow = self.instance, self.workflow
+        if self.failures:
+            self.write_pending_audit()  # before the incidents' own events
+        if _ids(projection.ready_human_tasks(workflow)) != self.ready_before:
+            projection.sync_human_tasks(instance, self.version, workflow, completed_by_id)
+        projection.sync_timers(instance, workflow)
+        if self.messages_before or waiting_message_tasks(workflow):  # due dates follow the timers
+            sync_awaited_messages(instance, workflow)
+        projection.log_completed_steps(instance, workflow, self.finished_before)
+        incidents.open_incidents(self.ctx, instance, self.failures)
+        self.failures = []
+        state.prune(workflow)
+        before_status = instance.status
+        status = _status_of(instance, workflow)
+        now = utcnow()
+        values: dict[str, Any] = {
+            "state_json": state.dump(workflow),
+            "version": instance.version + 1,
+            "status": status,
+            "updated_at": now,
+        }
+        if status == "completed" and instance.completed_at is None:
+            values["completed_at"] = now
+        result = db.session.execute(
+            update(ProcessInstance)
+            .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:  # type: ignore[attr-defined]
+            raise _Stale()
+        for name, value in values.items():  # what was written, without reading it back
+            set_committed_value(instance, name, value)
+        if status != before_status:
+            self.pending_audit.append(Entry(
+                f"instance.{status}",
+                "process_instance",
+                instance.id,
+                expedient_id=instance.expedient_id,
+                before={"status": before_status},
+                after={"status": status},
+            ))
+        self.write_pending_audit()
+
+
+def _ids(tasks: list[Any]) -> set[UUID]:
+    return {t.id for t in tasks}
+
+
+def _has_service_tasks(workflow: BpmnWorkflow) -> bool:
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    return any(isinstance(t, ServiceTask) for spec in specs for t in spec.task_specs.values())
+
+
+def _status_of(instance: ProcessInstance, workflow: BpmnWorkflow) -> str:
+    if workflow.completed:
+        return "completed"
+    open_incident = db.session.execute(
+        select(Incident.id).where(Incident.instance_id == instance.id, Incident.state == "open").limit(1)
+    ).first()
+    return "incident" if open_incident else "waiting"
+
+
+def _script_engine(tenant_id: int, tenant: Tenant | None = None) -> Any:
+    """The tenant's sandboxed script engine, able to run service tasks (see services)."""
+    from engine.process.sandbox.script_engine import calendar_config_for
+
+    return services.ServiceScriptEngine(calendar_config_for(tenant or db.session.get(Tenant, tenant_id)))
+
+
+def _open(ctx: Context, instance: ProcessInstance, tenant: Tenant | None = None) -> _Run:
+    version = instance.process_version
+    spec, subprocess_specs = load_spec(version.spec_json)
+    workflow = state.load(instance.state_json, spec, subprocess_specs, _script_engine(instance.tenant_id, tenant))
+    return _Run(ctx, instance, version, workflow, projection.finished_ids(workflow),
+                _ids(projection.ready_human_tasks(workflow)), _ids(waiting_message_tasks(workflow)))
+
+
+# --------------------------------------------------------------------------- start
+
+
+def _resolve_version(ctx: Context, process: str | ProcessVersion) -> ProcessVersion:
+    if isinstance(process, str):
+        return resolve_model_for_start(ctx, process)
+    if process.model.tenant_id not in (None, ctx.tenant_id):
+        raise NotFound(_l("Not found."))
+    return process
+
+
+def start_in_transaction(
+    ctx: Context,
+    process: str | ProcessVersion,
+    expedient_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> ProcessInstance:
+    """Start an instance inside the caller's transaction (the caller commits or rolls back),
+    for services that must start a process together with other records, all or nothing."""
+    if not ctx.roles:
+        raise Forbidden(_l("You have no role in this organisation."))
+    if data is not None and not isinstance(data, dict):
+        raise ValidationFailed(_l("The start data must be an object."))
+    version = _resolve_version(ctx, process)
+    spec, subprocess_specs = load_spec(version.spec_json)
+    workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=_script_engine(ctx.tenant_id))
+    workflow.task_tree.data.update(data or {})
+    instance = ProcessInstance(
+        tenant_id=ctx.tenant_id,
+        process_version_id=version.id,
+        expedient_id=expedient_id,
+        status="running",
+        state_json="{}",
+        version=1,
+        started_by=ctx.username,
+    )
+    db.session.add(instance)
+    db.session.flush()
+    audit.record(
+        ctx,
+        "instance.started",
+        "process_instance",
+        instance.id,
+        expedient_id=expedient_id,
+        after={"process": version.model.key, "version": version.number, "data": data or {}},
+    )
+    run = _Run(ctx, instance, version, workflow)
+    run.advance()
+    run.save()
+    return instance
+
+
+def start_instance(
+    ctx: Context,
+    process: str | ProcessVersion,
+    expedient_id: int | None = None,
+    data: dict[str, Any] | None = None,
+) -> dict[str, Any]:
+    """Start the latest published version of ``process`` (a key) or the given version."""
+    return _in_transaction(lambda: _summary(start_in_transaction(ctx, process, expedient_id, data)))
+
+
+# --------------------------------------------------------------------------- forms
+
+
+def form_schema(version: ProcessVersion, form_key: str | None) -> dict[str, Any] | None:
+    if not form_key:
+        return None
+    form = (version.forms or {}).get(form_key)
+    if not isinstance(form, dict):
+        raise Conflict(_l("The form %(name)s is missing from this procedure version.", name=form_key))
+    schema = form.get("schema") if isinstance(form.get("schema"), dict) else form
+    return schema
+
+
+def validate_task_data(version: ProcessVersion, form_key: str | None, data: Any) -> dict[str, Any]:
+    """Check submitted data against the task's pinned JSON Schema (formats included)."""
+    return validate_against_schema(form_schema(version, form_key), data)
+
+
+def validate_against_schema(schema: dict[str, Any] | None, data: Any) -> dict[str, Any]:
+    """Check data against a JSON Schema (formats included); errors name each field."""
+    if not isinstance(data, dict):
+        raise ValidationFailed(_l("The submitted data must be an object."))
+    if schema is not None:
+        details = field_errors(schema, data)
+        if details:
+            raise ValidationFailed(_l("Some fields are not valid."), field=details[0].field, details=details)
+    return data
+
+
+# --------------------------------------------------------------------------- human tasks
+
+
+def _full_name(user_id: int | None) -> str:
+    user = db.session.get(User, user_id) if user_id else None
+    return user.full_name if user else str(_l("someone else"))
+
+
+def may_work_on(ctx: Context, task: HumanTask) -> bool:
+    if task.assignee_id is not None:
+        return task.assignee_id == ctx.user_id
+    if task.role:
+        return ctx.has_role(task.role)
+    return bool(ctx.roles)
+
+
+def _checkmay_work_on(ctx: Context, task: HumanTask) -> None:
+    if task.assignee_id is not None and task.assignee_id != ctx.user_id and task.state == "ready":
+        raise Forbidden(_l("This task is assigned to %(name)s.", name=_full_name(task.assignee_id)))
+    if not may_work_on(ctx, task):
+        raise Forbidden(_l("This task is for the role %(role)s.", role=task.role or "-"))
+
+
+def _check_ready(task: HumanTask) -> None:
+    if task.state == "completed":
+        raise Conflict(_l("This task was already completed by %(name)s.", name=_full_name(task.completed_by_id)))
+    if task.state != "ready":
+        raise Conflict(_l("This task is no longer pending."))
+
+
+def _remembered(ctx: Context, key: str | None) -> dict[str, Any] | None:
+    if not key:
+        return None
+    row = db.session.execute(
+        scoped(IdempotencyKey, ctx).where(IdempotencyKey.user_id == ctx.user_id, IdempotencyKey.key == key)
+    ).scalar_one_or_none()
+    return dict(row.response) if row is not None else None
+
+
+def complete_task(
+    ctx: Context, human_task_id: int, data: dict[str, Any] | None, idem_key: str | None = None
+) -> dict[str, Any]:
+    """Validate, authorise and complete a human task, then run what follows until the
+    process waits again. A retry with the same ``idem_key`` returns the first answer."""
+    if idem_key is not None and not (0 < len(idem_key) <= 100):
+        raise ValidationFailed(_l("The idempotency key must have 1 to 100 characters."))
+
+    def work() -> dict[str, Any]:
+        row = get_owned(HumanTask, ctx, human_task_id)
+        remembered = _remembered(ctx, idem_key)
+        if remembered is not None:
+            return remembered
+        _check_ready(row)
+        _checkmay_work_on(ctx, row)
+        instance = _lock_instance(ctx, row.instance_id)
+        db.session.refresh(row)
+        remembered = _remembered(ctx, idem_key)
+        if remembered is not None:
+            return remembered
+        _check_ready(row)
+        _checkmay_work_on(ctx, row)
+        values = validate_task_data(instance.process_version, row.form_key, data or {})
+        publish(Event.TASK_SUBMITTED, ctx=ctx, schema=form_schema(instance.process_version, row.form_key),
+                data=values, expedient_id=row.expedient_id)
+        run = _open(ctx, instance)
+        task = run.workflow.get_task_from_id(UUID(row.task_uuid))
+        if task is None or task.state != TaskState.READY:
+            raise Conflict(_l("This task is no longer pending."))
+        task.data.update(values)
+        try:
+            task.run()
+        except Exception as exc:
+            log.warning("user task %s could not complete", row.element_id, exc_info=exc)
+            raise ValidationFailed(_l("The task could not be completed: %(error)s", error=str(exc))) from None
+        run.advance()
+        run.save(completed_by_id=ctx.user_id)  # also closes ``row`` (same identity)
+        audit.record(
+            ctx,
+            "task.completed",
+            "human_task",
+            row.id,
+            expedient_id=row.expedient_id,
+            before={"state": "ready"},
+            after={"state": row.state, "element_id": row.element_id, "data": values},
+        )
+        answer = {"human_task_id": row.id, **_summary(instance)}
+        if idem_key:
+            db.session.add(
+                IdempotencyKey(tenant_id=ctx.tenant_id, user_id=ctx.user_id, key=idem_key, response=answer)
+            )
+            db.session.flush()
+        return answer
+
+    try:
+        return _in_transaction(work)
+    except Conflict:
+        remembered = _remembered(ctx, idem_key)  # the same submit won in another session
+        if remembered is not None:
+            return remembered
+        raise
+
+
+def _change_assignee(
+    ctx: Context, human_task_id: int, action: str, pick: Callable[[HumanTask], int | None]
+) -> dict[str, Any]:
+    def work() -> dict[str, Any]:
+        row = get_owned(HumanTask, ctx, human_task_id)
+        _lock_instance(ctx, row.instance_id)
+        db.session.refresh(row)
+        _check_ready(row)
+        before = row.assignee_id
+        row.assignee_id = pick(row)
+        audit.record(
+            ctx,
+            action,
+            "human_task",
+            row.id,
+            expedient_id=row.expedient_id,
+            before={"assignee_id": before},
+            after={"assignee_id": row.assignee_id},
+        )
+        return _human_task_dict(row)
+
+    return _in_transaction(work)
+
+
+def claim(ctx: Context, human_task_id: int) -> dict[str, Any]:
+    """Take a task from the role's shared inbox."""
+
+    def pick(row: HumanTask) -> int | None:
+        if row.assignee_id not in (None, ctx.user_id):
+            raise Conflict(_l("This task was already claimed by %(name)s.", name=_full_name(row.assignee_id)))
+        if not may_work_on(ctx, row):
+            raise Forbidden(_l("This task is for the role %(role)s.", role=row.role or "-"))
+        return ctx.user_id
+
+    return _change_assignee(ctx, human_task_id, "task.claimed", pick)
+
+
+def release(ctx: Context, human_task_id: int) -> dict[str, Any]:
+    """Give a claimed task back to the role's shared inbox (the assignee or an admin)."""
+
+    def pick(row: HumanTask) -> int | None:
+        if row.assignee_id != ctx.user_id and not ctx.has_role(ADMIN):
+            raise Forbidden(_l("Only the person who claimed the task or an administrator can release it."))
+        return None
+
+    return _change_assignee(ctx, human_task_id, "task.released", pick)
+
+
+def reassign(ctx: Context, human_task_id: int, user_id: int) -> dict[str, Any]:
+    """Give the task to someone who holds its role here (an admin, the assignee or a role holder)."""
+
+    def pick(row: HumanTask) -> int | None:
+        if not (ctx.has_role(ADMIN) or may_work_on(ctx, row)):
+            raise Forbidden(_l("You may not reassign this task."))
+        roles = set(
+            db.session.execute(
+                select(Membership.role).where(Membership.tenant_id == ctx.tenant_id, Membership.user_id == user_id)
+            ).scalars()
+        )
+        if not roles or (row.role and row.role not in roles):
+            raise ValidationFailed(
+                _l("That person does not hold the role %(role)s here.", role=row.role or "-"), field="user_id"
+            )
+        return user_id
+
+    return _change_assignee(ctx, human_task_id, "task.reassigned", pick)
+
+
+# --------------------------------------------------------------------------- timers
+
+
+def fire_timers(ctx: Context, instance_id: int, now: datetime | None = None) -> int:
+    """Fire the instance's timer events due at ``now`` and advance; returns how many fired.
+
+    Idempotent: a fired timer is no longer waiting, so a second call finds nothing to do.
+    """
+    moment = as_utc(now) or utcnow()
+    if not ctx.has_role(ADMIN):
+        raise Forbidden(_l("Only the system or an administrator can fire timers."))
+
+    def work() -> int:
+        instance, tenant = _lock_for_run(ctx, instance_id)
+        if instance.status in ("completed", "cancelled"):
+            return 0
+        run = _open(ctx, instance, tenant)
+        due = [t for t in projection.waiting_timers(run.workflow) if _is_due(t, moment)]
+        for task in due:
+            task._set_internal_data(event_fired=True)
+            run.pending_audit.append(Entry(
+                "timer.fired",
+                "process_instance",
+                instance.id,
+                expedient_id=instance.expedient_id,
+                after={"element_id": projection.element_id(task), "task_uuid": str(task.id)},
+            ))
+        if not due:
+            return 0
+        run.workflow.refresh_timers()
+        run.advance()
+        run.save()
+        return len(due)
+
+    return _in_transaction(work)
+
+
+def _is_due(task: Any, moment: datetime) -> bool:
+    due_at = projection.timer_due(task)
+    return due_at is not None and due_at <= moment
+
+
+# --------------------------------------------------------------------------- incidents
+
+
+def _resolve_incident(ctx: Context, incident_id: int, action: str, reason: str | None) -> dict[str, Any]:
+    if not ctx.has_role(ADMIN):
+        raise Forbidden(_l("Only an administrator can resolve incidents."))
+
+    def work() -> dict[str, Any]:
+        incident = get_owned(Incident, ctx, incident_id)
+        instance = _lock_instance(ctx, incident.instance_id)
+        db.session.refresh(incident)
+        if incident.state != "open":
+            raise Conflict(_l("This incident was already resolved by %(name)s.", name=incident.resolved_by or "-"))
+        run = _open(ctx, instance)
+        task = run.workflow.get_task_from_id(UUID(incident.task_uuid)) if incident.task_uuid else None
+        if task is None or task.state != TaskState.ERROR:
+            raise Conflict(_l("The failed step is no longer waiting to be resolved."))
+        incident.state = "retried" if action == "retry" else "skipped"
+        incident.resolved_at, incident.resolved_by, incident.resolution_reason = utcnow(), ctx.username, reason
+        if action == "retry":
+            incidents.rearm(task)
+        else:
+            incidents.complete_without_running(task)
+        audit.record(
+            ctx,
+            f"incident.{incident.state}",
+            "incident",
+            incident.id,
+            expedient_id=instance.expedient_id,
+            before={"state": "open"},
+            after={"state": incident.state, "element_id": incident.element_id, "reason": reason},
+        )
+        db.session.flush()
+        run.advance()
+        run.save()
+        return _summary(instance)
+
+    return _in_transaction(work)
+
+
+def retry_incident(ctx: Context, incident_id: int) -> dict[str, Any]:
+    """Run the failed step again (after the cause was fixed, e.g. the data or a service)."""
+    return _resolve_incident(ctx, incident_id, "retry", None)
+
+
+def skip_incident(ctx: Context, incident_id: int, reason: str) -> dict[str, Any]:
+    """Mark the failed step done without running it; the reason goes to the audit trail."""
+    if not (reason or "").strip():
+        raise ValidationFailed(_l("Say why the step is skipped."), field="reason")
+    return _resolve_incident(ctx, incident_id, "skip", reason.strip())
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _iso(value: datetime | None) -> str | None:
+    value = as_utc(value)
+    return value.isoformat() if value else None
+
+
+def _human_task_dict(row: HumanTask) -> dict[str, Any]:
+    return {
+        "id": row.id,
+        "element_id": row.element_id,
+        "name": row.name,
+        "role": row.role,
+        "assignee_id": row.assignee_id,
+        "form": row.form_key,
+        "due_at": _iso(row.due_at),
+    }
+
+
+def _summary(instance: ProcessInstance) -> dict[str, Any]:
+    ready = db.session.execute(
+        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready").order_by(HumanTask.id)
+    ).scalars()
+    open_incidents = db.session.execute(
+        select(Incident).where(Incident.instance_id == instance.id, Incident.state == "open").order_by(Incident.id)
+    ).scalars()
+    return {
+        "instance_id": instance.id,
+        "status": instance.status,
+        "ready_tasks": [_human_task_dict(t) for t in ready],
+        "incidents": [
+            {"id": i.id, "element_id": i.element_id, "line": i.line, "message": i.message} for i in open_incidents
+        ],
+    }
+
+
+def _current_data(workflow: BpmnWorkflow) -> dict[str, Any]:
+    if workflow.completed:
+        return dict(workflow.data)
+    ready = projection.ready_human_tasks(workflow)
+    source = ready[0] if ready else (workflow.last_task or workflow.task_tree)
+    return dict(source.data)
+
+
+def show_instance(ctx: Context, instance_id: int) -> dict[str, Any]:
+    """Status, ready tasks, open incidents, pending timers, completed steps and current data."""
+    instance = get_owned(ProcessInstance, ctx, instance_id)
+    version = instance.process_version
+    run = _open(ctx, instance)
+    steps = db.session.execute(
+        select(CompletedStep).where(CompletedStep.instance_id == instance.id).order_by(CompletedStep.id)
+    ).scalars()
+    timers = db.session.execute(
+        select(Timer).where(Timer.instance_id == instance.id, Timer.state == "pending").order_by(Timer.due_at)
+    ).scalars()
+    return {
+        **_summary(instance),
+        "process": version.model.key,
+        "version": version.number,
+        "expedient_id": instance.expedient_id,
+        "started_by": instance.started_by,
+        "created_at": _iso(instance.created_at),
+        "completed_at": _iso(instance.completed_at),
+        "timers": [{"element_id": t.element_id, "due_at": _iso(t.due_at)} for t in timers],
+        "completed_steps": [
+            {"element_id": s.element_id, "type": s.element_type, "at": _iso(s.completed_at)} for s in steps
+        ],
+        "data": _current_data(run.workflow),
+    }
+
+
+__all__ = [
+    "FieldError",
+    "claim",
+    "complete_task",
+    "fire_timers",
+    "reassign",
+    "release",
+    "retry_incident",
+    "show_instance",
+    "skip_incident",
+    "start_in_transaction",
+    "start_instance",
+    "validate_against_schema",
+    "validate_task_data",
+]
+
+
+@subscribe(Event.SIGNATURE_CIRCUIT_FINISHED)
+def _signature_circuit_finished(ctx: Context, human_task_id: int) -> None:
+    """The signatures a task waited on are all there: the task is done."""
+    complete_task(ctx, human_task_id, {})
+
+
+@subscribe(Event.NOTIFICATION_SETTLED)
+def _notification_settled(ctx: Context, human_task_id: int, data: dict[str, Any], idem_key: str) -> None:
+    """The notification a task waited on has its outcome: the task completes with it, whoever held it."""
+    row = db.session.get(HumanTask, human_task_id)
+    if row is None or row.state != "ready":
+        return
+    if row.assignee_id is not None:
+        release(ctx, row.id)
+    complete_task(ctx, row.id, data, idem_key=idem_key)

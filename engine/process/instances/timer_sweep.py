@@ -1,0 +1,113 @@
+"""The timer sweeper: due Timer rows -> one deduplicated job per instance -> fire_timers.
+
+The database is the record: a Timer stays ``pending`` until its instance really fired it, so
+a job lost with Redis, or a worker killed mid-job (its transaction rolled back), leaves the
+timer due and the next sweep enqueues it again. Firing is idempotent (a fired timer no
+longer waits), so a timer swept twice never advances its instance twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+
+from engine.base.clock import as_utc, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.jobs import enqueue, enqueue_many, job_queue, redis_connection
+from engine.process.instances import tasks as instances
+from engine.process.models import ProcessInstance, Timer
+
+log = logging.getLogger("gee.timers")
+
+TIMER_JOB_PREFIX = "timer-"
+SWEEP_LIMIT = 100_000
+
+
+def timer_job_id(instance_id: int) -> str:
+    return f"{TIMER_JOB_PREFIX}{instance_id}"
+
+
+def fire_due_timers(tenant_id: int, instance_id: int, swept_at: str | None = None) -> int:
+    """Job: fire the instance's timers due at the sweep (or now, if later); idempotent."""
+    moment = max(as_utc(datetime.fromisoformat(swept_at)) or utcnow(), utcnow()) if swept_at else utcnow()
+    return instances.fire_timers(Context.system(tenant_id, "timer-sweeper"), instance_id, moment)
+
+
+def due_instances(now: datetime, limit: int = SWEEP_LIMIT) -> list[tuple[int, int]]:
+    """(tenant_id, instance_id) with a pending timer due at ``now``, most overdue first."""
+    rows = db.session.execute(
+        select(Timer.tenant_id, Timer.instance_id)
+        .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
+        .where(Timer.state == "pending", Timer.due_at <= now,
+               ProcessInstance.status.not_in(("completed", "cancelled")))
+        .group_by(Timer.tenant_id, Timer.instance_id)
+        .order_by(func.min(Timer.due_at))
+        .limit(limit)
+    ).all()
+    db.session.rollback()  # end the read transaction before the jobs run (in-process mode)
+    return [(tenant_id, instance_id) for tenant_id, instance_id in rows]
+
+
+def recover_abandoned(now: datetime) -> int:
+    """Timer jobs whose worker died (heartbeat expired before ``now``) are dropped so this sweep
+    enqueues them afresh; other abandoned jobs follow rq (retry with backoff, then failed)."""
+    connection = redis_connection()
+    if connection is None:
+        return 0
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    registry = job_queue(connection).started_job_registry
+    dropped = 0
+    for job_id in registry.get_expired_job_ids(now.timestamp()):
+        if not job_id.startswith(TIMER_JOB_PREFIX):
+            continue
+        try:
+            job = Job.fetch(job_id, connection=connection)
+        except NoSuchJobError:
+            continue
+        if job.get_status() == JobStatus.STARTED:
+            log.warning("timer job %s was abandoned by a dead worker; enqueueing it again", job_id)
+            job.delete()
+            dropped += 1
+    registry.cleanup(now.timestamp())
+    return dropped
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    due_instances: int
+    recovered: int
+    failed: int
+
+
+def sweep(now: datetime | None = None, limit: int = SWEEP_LIMIT) -> SweepResult:
+    """Enqueue one ``timer-<instance id>`` job per instance with a due timer.
+
+    With Redis the jobs are enqueued in pipelined batches (still one deduplicated job per
+    instance). Without Redis they run here, one after the other; one instance failing does not
+    stop the others (its timer stays pending and the next sweep tries again).
+    """
+    moment = as_utc(now) or utcnow()
+    recovered = recover_abandoned(moment)
+    due = due_instances(moment, limit)
+    if redis_connection() is not None:
+        enqueue_many(fire_due_timers, [((tenant_id, instance_id, moment.isoformat()), timer_job_id(instance_id))
+                                       for tenant_id, instance_id in due])
+        return SweepResult(len(due), recovered, 0)
+    failed = 0
+    for tenant_id, instance_id in due:
+        try:
+            enqueue(fire_due_timers, tenant_id, instance_id, moment.isoformat(), job_id=timer_job_id(instance_id))
+        except Exception:
+            db.session.rollback()
+            failed += 1
+            log.exception("firing the timers of instance %s failed", instance_id)
+    return SweepResult(len(due), recovered, failed)
+
+
+__all__ = ["SweepResult", "due_instances", "fire_due_timers", "recover_abandoned", "sweep", "timer_job_id"]

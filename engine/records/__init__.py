@@ -1,1 +1,0 @@
-"""The records an ajuntament is legally bound to keep."""
