@@ -63,6 +63,7 @@ browser:
 lint: python-deps
 	$(BIN)/ruff check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 # Refresh the translation catalogues after adding strings (then translate the new entries).
 messages: python-deps
