@@ -22,6 +22,7 @@ from lxml import etree
 from sqlalchemy import select
 
 from engine.audit import record
+from engine.base.clock import MADRID
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
@@ -68,8 +69,6 @@ def _when(value: str, element: str) -> datetime:
         raise ValidationFailed(_l("%(element)s: %(value)s is not a date and time.", element=element, value=value),
                                field=element) from None
     if moment.tzinfo is None:
-        from engine.base.clock import MADRID
-
         moment = moment.replace(tzinfo=MADRID)
     return moment
 
