@@ -17,7 +17,9 @@ def _marker(page, element_id: str) -> str:
 
 
 def _wait_for_diagram(page) -> None:
-    page.wait_for_selector('#diagram[data-loaded="true"]', timeout=15000)
+    """The diagram either draws or says why not: a failed load is reported at once, not as a time-out."""
+    diagram = page.wait_for_selector("#diagram[data-loaded]", timeout=15000)
+    assert diagram.get_attribute("data-loaded") == "true", diagram.get_attribute("data-reason")
 
 
 def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_path):

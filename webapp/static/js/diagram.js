@@ -4,7 +4,10 @@
   var container = document.getElementById("diagram");
   if (!container || !window.BpmnJS) { return; }
   fetch(container.dataset.src, { headers: { Accept: "application/json" }, credentials: "same-origin" })
-    .then(function (response) { return response.json(); })
+    .then(function (response) {
+      if (!response.ok) { throw new Error("HTTP " + response.status); }
+      return response.json();
+    })
     .then(function (data) {
       var viewer = new window.BpmnJS({ container: container });
       return viewer.importXML(data.xml).then(function () {
@@ -20,8 +23,9 @@
         container.dataset.loaded = "true";
       });
     })
-    .catch(function () {
+    .catch(function (error) {
       container.textContent = container.dataset.error || "";
       container.dataset.loaded = "error";
+      container.dataset.reason = String(error);
     });
 })();
