@@ -59,12 +59,19 @@ def _worker_app() -> Flask:
 
 
 def run_job(path: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    """Entry point executed by rq workers (and in-process): resolve and call inside an app context."""
+    """Entry point executed by rq workers (and in-process): resolve and call inside an app context.
+
+    The job is one unit of work (see :mod:`engine.base.unit_of_work`): the job function only
+    flushes, this edge commits once and runs it again after a lost race. Run in-process from
+    inside another unit, it is a savepoint of that one.
+    """
+    from engine.base.unit_of_work import run_in_transaction
+
     func = resolve(path)
     if has_app_context():
-        return func(*args, **kwargs)
+        return run_in_transaction(lambda: func(*args, **kwargs))
     with _worker_app().app_context():
-        return func(*args, **kwargs)
+        return run_in_transaction(lambda: func(*args, **kwargs))
 
 
 def redis_connection() -> Redis | None:
