@@ -4,8 +4,10 @@ fire timers, retry/skip incidents, show.
 Every change to an instance happens in one transaction that holds the instance's lock:
 ``SELECT … FOR UPDATE`` on PostgreSQL (a write that takes the database lock on SQLite),
 plus a compare-and-swap on ``version`` when the state is written back. A lost race is
-retried from scratch, so two tasks of one instance completed at once both apply, one
-after the other, and the same task completed twice gives the loser a Conflict.
+retried from scratch by the entry point's unit of work (:mod:`engine.base.unit_of_work`:
+the whole request, job or command is run again, not just this service), so two tasks
+of one instance completed at once both apply, one after the other, and the same task
+completed twice gives the loser a Conflict.
 """
 
 from __future__ import annotations
