@@ -22,7 +22,7 @@ from sqlalchemy import event, select
 
 from engine.base.db import db
 from engine.base.errors import Conflict
-from engine.base.unit_of_work import LostRace, run_in_transaction
+from engine.base.unit_of_work import LostRace, after_commit, run_in_transaction
 from engine.documents.documents import Document, read_content
 from engine.inbox.inbox import save_draft
 from engine.process.definition.deploy import deploy_process
@@ -202,3 +202,19 @@ def test_a_unit_nested_in_another_leaves_committing_to_the_outer_one(form_task):
     assert len(calls) == 2
     db.session.expire_all()
     assert db.session.get(HumanTask, task.id).assignee_id == world.clerk.id
+
+
+def test_what_follows_a_commit_runs_once_and_only_for_the_run_that_won():
+    runs: list[int] = []
+    followed: list[int] = []
+
+    def work() -> None:
+        runs.append(len(runs) + 1)
+        after_commit(lambda run=runs[-1]: followed.append(run))
+        if len(runs) == 1:
+            raise LostRace()
+
+    run_in_transaction(work)
+    assert runs == [1, 2] and followed == [2]
+    after_commit(lambda: followed.append(0))  # no unit open: right away
+    assert followed == [2, 0]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -101,7 +102,8 @@ _LIVE = ("queued", "scheduled", "started", "deferred")
 def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **kwargs: Any) -> str | None:
     """Run ``func(*args, **kwargs)`` in the background; returns the rq job id, or None when run in-process.
 
-    Call it after the transaction that made the work necessary has committed. With ``job_id``
+    Inside a unit of work (see :mod:`engine.base.unit_of_work`) the job is enqueued once that
+    unit has committed (in-process, it runs right away inside the unit). With ``job_id``
     the job is deduplicated: while a job of that id is queued, scheduled or running, enqueueing
     it again does nothing (a finished or failed one is replaced). By convention a job's first
     argument is its tenant id, kept in ``job.meta["tenant_id"]`` for the admin page.
@@ -110,6 +112,12 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
     if connection is None:
         run_job(job_path(func), list(args), kwargs)
         return None
+    from engine.base import unit_of_work
+
+    if unit_of_work.active():  # a worker must not run it before what it reads is committed
+        deferred_id = job_id or uuid.uuid4().hex
+        unit_of_work.after_commit(lambda: enqueue(func, *args, job_id=deferred_id, **kwargs))
+        return deferred_id
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 

@@ -35,6 +35,7 @@ T = TypeVar("T")
 #: Runs of the whole entry point before giving up with Conflict.
 MAX_ATTEMPTS = 8
 _ACTIVE = "gee_unit_of_work"
+_AFTER_COMMIT = "gee_after_commit"
 #: PostgreSQL SQLSTATEs of a lost race: serialization failure, deadlock detected.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
@@ -68,24 +69,48 @@ def run_in_transaction(work: Callable[[], T], *, retries: int = MAX_ATTEMPTS) ->
     """
     session = db.session
     if session.info.get(_ACTIVE):
-        with session.begin_nested():
-            return work()
+        pending = session.info.setdefault(_AFTER_COMMIT, [])
+        mark = len(pending)
+        try:
+            with session.begin_nested():
+                return work()
+        except BaseException:
+            del pending[mark:]  # what was meant to follow the work that was just undone
+            raise
     session.info[_ACTIVE] = True
     try:
         for attempt in range(retries):
+            session.info[_AFTER_COMMIT] = []
             try:
                 result = work()
                 session.commit()
-                return result
             except BaseException as exc:
                 session.rollback()
                 if not is_lost_race(exc):
                     raise
                 log.warning("unit of work lost a race (attempt %s): %s", attempt + 1, exc)
-            time.sleep(0.02 * (attempt + 1))
+                time.sleep(0.02 * (attempt + 1))
+                continue
+            callbacks: list[Callable[[], object]] = session.info[_AFTER_COMMIT]
+            break
+        else:
+            raise Conflict(_l("The procedure is being changed by someone else right now; please try again."))
     finally:
         session.info.pop(_ACTIVE, None)
-    raise Conflict(_l("The procedure is being changed by someone else right now; please try again."))
+        session.info.pop(_AFTER_COMMIT, None)
+    for callback in callbacks:
+        callback()
+    return result
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the open unit of work has committed (right now when none is open);
+    dropped when the work it follows is rolled back. E.g. enqueueing a job that reads what the
+    unit writes."""
+    if not active():
+        callback()
+        return
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
 def discard() -> None:
@@ -93,6 +118,8 @@ def discard() -> None:
     deploy): the edge then commits nothing of it. Outside a unit it ends the open (read)
     transaction."""
     db.session.rollback()
+    if active():
+        db.session.info[_AFTER_COMMIT] = []
 
 
 def end_read() -> None:
@@ -101,4 +128,6 @@ def end_read() -> None:
         db.session.rollback()
 
 
-__all__ = ["MAX_ATTEMPTS", "LostRace", "active", "discard", "end_read", "is_lost_race", "run_in_transaction"]
+__all__ = [
+    "MAX_ATTEMPTS", "LostRace", "active", "after_commit", "discard", "end_read", "is_lost_race", "run_in_transaction",
+]
