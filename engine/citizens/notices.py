@@ -75,7 +75,7 @@ def hidden_document_ids(ctx: Context, citizen: CitizenIdentity, expedient_id: in
 
 def _settled(ctx: Context, note: Notification) -> Notification:
     if note.human_task_id is not None:
-        notifications.continue_process(ctx, note.id)  # its own transaction
+        notifications.continue_process(ctx, note.id)  # its own unit of work (a savepoint inside an edge)
     return note
 
 

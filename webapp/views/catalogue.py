@@ -90,7 +90,7 @@ def version_xml(version_id: int) -> Any:
 
 
 def _changed(found: ProcessModel, message: str) -> Any:
-    """Commit a change to ``found``, say ``message`` and show the model."""
+    """Say ``message`` and show the model (the request's unit of work commits the change)."""
     flash(message, "success")
     return redirect(url_for("catalogue.model", model_id=found.id))
 
