@@ -12,7 +12,7 @@ from engine.base.settings import Settings
 
 def create_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     app = create_engine_app(settings, overrides)
-    from webapp import errors, i18n, logging_setup, security
+    from webapp import errors, i18n, logging_setup, security, transactions
     from webapp.views import register_blueprints
 
     logging_setup.init_app(app)
@@ -20,4 +20,5 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     i18n.init_app(app)
     errors.init_app(app)
     register_blueprints(app)
+    transactions.init_app(app)  # after the blueprints: wraps their views
     return app

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import importlib
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -59,12 +60,19 @@ def _worker_app() -> Flask:
 
 
 def run_job(path: str, args: list[Any], kwargs: dict[str, Any]) -> Any:
-    """Entry point executed by rq workers (and in-process): resolve and call inside an app context."""
+    """Entry point executed by rq workers (and in-process): resolve and call inside an app context.
+
+    The job is one unit of work (see :mod:`engine.base.unit_of_work`): the job function only
+    flushes, this edge commits once and runs it again after a lost race. Run in-process from
+    inside another unit, it is a savepoint of that one.
+    """
+    from engine.base.unit_of_work import run_in_transaction
+
     func = resolve(path)
     if has_app_context():
-        return func(*args, **kwargs)
+        return run_in_transaction(lambda: func(*args, **kwargs))
     with _worker_app().app_context():
-        return func(*args, **kwargs)
+        return run_in_transaction(lambda: func(*args, **kwargs))
 
 
 def redis_connection() -> Redis | None:
@@ -94,7 +102,8 @@ _LIVE = ("queued", "scheduled", "started", "deferred")
 def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **kwargs: Any) -> str | None:
     """Run ``func(*args, **kwargs)`` in the background; returns the rq job id, or None when run in-process.
 
-    Call it after the transaction that made the work necessary has committed. With ``job_id``
+    Inside a unit of work (see :mod:`engine.base.unit_of_work`) the job is enqueued once that
+    unit has committed (in-process, it runs right away inside the unit). With ``job_id``
     the job is deduplicated: while a job of that id is queued, scheduled or running, enqueueing
     it again does nothing (a finished or failed one is replaced). By convention a job's first
     argument is its tenant id, kept in ``job.meta["tenant_id"]`` for the admin page.
@@ -103,6 +112,12 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
     if connection is None:
         run_job(job_path(func), list(args), kwargs)
         return None
+    from engine.base import unit_of_work
+
+    if unit_of_work.active():  # a worker must not run it before what it reads is committed
+        deferred_id = job_id or uuid.uuid4().hex
+        unit_of_work.after_commit(lambda: enqueue(func, *args, job_id=deferred_id, **kwargs))
+        return deferred_id
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 

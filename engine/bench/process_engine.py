@@ -27,6 +27,7 @@ from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import delete, select
 
 from engine.audit.trail import AuditEvent, AuditHead
+from engine.base import unit_of_work
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.settings import PROJECT_ROOT
@@ -97,12 +98,12 @@ def _bench_tenant() -> Iterator[tuple[Context, ProcessVersion]]:
         spec_json=serialize_spec(spec, subprocess_specs), lanes={},
     )
     db.session.add(version)
-    db.session.commit()
+    unit_of_work.run_in_transaction(db.session.flush)
     ctx = Context(tenant_id=tenant.id, user_id=user.id, username=code, roles=frozenset({"tramitador"}))
     try:
         yield ctx, version
     finally:
-        db.session.rollback()
+        unit_of_work.discard()
         _delete_tenant(tenant.id, user.id, model.id)
 
 
@@ -115,7 +116,7 @@ def _delete_tenant(tenant_id: int, user_id: int, model_id: int) -> None:
     db.session.execute(delete(Membership).where(Membership.tenant_id == tenant_id))
     db.session.execute(delete(User).where(User.id == user_id))
     db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
-    db.session.commit()
+    unit_of_work.run_in_transaction(db.session.flush)
 
 
 def _ready_row(instance_id: int) -> HumanTask:
@@ -140,7 +141,7 @@ def _clone(instance_id: int) -> int:
         name=task.name, lane=task.lane, role=task.role, potential_owners=task.potential_owners, state="ready",
         form_key=task.form_key,
     ))
-    db.session.commit()
+    unit_of_work.run_in_transaction(db.session.flush)
     return copy.id
 
 

@@ -29,6 +29,7 @@ from typing import Any
 from sqlalchemy import delete, func, insert, select
 
 from engine.audit.trail import AuditEvent, AuditHead
+from engine.base import unit_of_work
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
@@ -64,7 +65,7 @@ def _seed_tenant(count: int) -> tuple[int, int]:
                              bpmn_xml=xml, dmn_files={}, forms={}, templates={},
                              spec_json=serialize_spec(spec, subprocess_specs), lanes={})
     db.session.add(version)
-    db.session.commit()
+    unit_of_work.run_in_transaction(db.session.flush)
     first = instances.start_instance(Context.system(tenant.id, "bench"), version)["instance_id"]
     source = db.session.get(ProcessInstance, first)
     timer = db.session.execute(select(Timer).where(Timer.instance_id == first)).scalar_one()
@@ -79,7 +80,7 @@ def _seed_tenant(count: int) -> tuple[int, int]:
         db.session.execute(insert(Timer), [
             {"tenant_id": tenant.id, "instance_id": iid, "task_uuid": timer.task_uuid, "element_id": timer.element_id,
              "due_at": timer.due_at, "state": "pending"} for iid in ids])
-        db.session.commit()
+        unit_of_work.run_in_transaction(db.session.flush)
     return tenant.id, model.id
 
 
@@ -90,13 +91,13 @@ def _cleanup(tenant_id: int, model_id: int) -> None:
     db.session.execute(delete(ProcessVersion).where(ProcessVersion.model_id == model_id))
     db.session.execute(delete(ProcessModel).where(ProcessModel.id == model_id))
     db.session.execute(delete(Tenant).where(Tenant.id == tenant_id))
-    db.session.commit()
+    unit_of_work.run_in_transaction(db.session.flush)
 
 
 def _pending(tenant_ids: list[int]) -> int:
     count = db.session.scalar(select(func.count()).select_from(Timer).where(
         Timer.tenant_id.in_(tenant_ids), Timer.state == "pending"))
-    db.session.rollback()
+    unit_of_work.discard()
     return int(count or 0)
 
 
@@ -138,7 +139,7 @@ def _drop_queued_jobs(tenant_ids: list[int]) -> None:
 
     ids = db.session.execute(select(Timer.instance_id).where(
         Timer.tenant_id.in_(tenant_ids), Timer.state == "pending")).scalars().all()
-    db.session.rollback()
+    unit_of_work.discard()
     for start in range(0, len(ids), BATCH):
         with connection.pipeline(transaction=False) as pipe:
             for instance_id in ids[start:start + BATCH]:
@@ -186,7 +187,7 @@ def run_timers_bench(count: int, tenants: int = 4, workers: int = 2,
             say("stopped before every timer fired: reporting what was measured until now")
         elapsed = time.perf_counter() - began
         _stop_workers(procs)
-        db.session.rollback()
+        unit_of_work.discard()
         if not complete:
             _drop_queued_jobs(tenant_ids)
         rows = db.session.execute(select(Timer.due_at, Timer.fired_at).where(
@@ -204,7 +205,7 @@ def run_timers_bench(count: int, tenants: int = 4, workers: int = 2,
     finally:
         signal.signal(signal.SIGTERM, previous_handler)
         _stop_workers(procs)
-        db.session.rollback()
+        unit_of_work.discard()
         for tenant_id, model_id in seeded:
             _cleanup(tenant_id, model_id)
 

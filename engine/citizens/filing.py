@@ -20,6 +20,7 @@ from engine.base.db import db
 from engine.base.errors import Conflict, NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.identifiers import normalise_nif
+from engine.base.unit_of_work import run_in_transaction
 from engine.citizens.carpeta import citizen_party, get_my_expedient
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.procedures import get_procedure
@@ -58,13 +59,7 @@ class Filing:
 
 
 def _one_transaction(work: Callable[[], T]) -> T:
-    try:
-        result = work()
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
+    return run_in_transaction(work)
 
 
 def _check_uploads(uploads: Sequence[Upload]) -> list[Upload]:

@@ -11,6 +11,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import NotFound
 from engine.base.i18n import _l
+from engine.base.unit_of_work import run_in_transaction
 from engine.citizens.carpeta import citizen_party
 from engine.citizens.identity import CitizenIdentity
 from engine.expedients.parties import Party
@@ -73,29 +74,20 @@ def hidden_document_ids(ctx: Context, citizen: CitizenIdentity, expedient_id: in
 
 
 def _settled(ctx: Context, note: Notification) -> Notification:
-    db.session.commit()
     if note.human_task_id is not None:
-        notifications.continue_process(ctx, note.id)  # its own transaction
+        notifications.continue_process(ctx, note.id)  # its own unit of work (a savepoint inside an edge)
     return note
 
 
 def open_notification(ctx: Context, citizen: CitizenIdentity, notification_id: object) -> Notification:
     """The citizen accesses the notification: it takes effect now (evidence recorded)."""
     note = my_notification(ctx, citizen, notification_id)
-    try:
-        notifications.access(ctx, note.id)
-    except BaseException:
-        db.session.rollback()
-        raise
+    run_in_transaction(lambda: notifications.access(ctx, note.id))
     return _settled(ctx, note)
 
 
 def reject_notification(ctx: Context, citizen: CitizenIdentity, notification_id: object) -> Notification:
     """The citizen expressly rejects it: it counts as made and the procedure goes on (art. 41.5)."""
     note = my_notification(ctx, citizen, notification_id)
-    try:
-        notifications.reject(ctx, note.id)
-    except BaseException:
-        db.session.rollback()
-        raise
+    run_in_transaction(lambda: notifications.reject(ctx, note.id))
     return _settled(ctx, note)

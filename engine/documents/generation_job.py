@@ -17,6 +17,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _l
+from engine.base.unit_of_work import run_in_transaction
 from engine.documents.documents import store_document
 from engine.documents.procedure_templates import DOCUMENT_LOCALES, render_version_template
 from engine.expedients.expedients import Expedient
@@ -55,14 +56,18 @@ def generate_document(
     if locale not in DOCUMENT_LOCALES:
         raise ValidationFailed(_l("Documents are written in Catalan or Spanish."), field="locale")
     ctx = Context.system(tenant_id, "document-generation")
-    expedient = get_owned(Expedient, ctx, expedient_id)
-    version = _version(ctx, expedient, template, process_version_id)
-    context = {"data": data, "expedient": expedient, "tenant": db.session.get(Tenant, tenant_id)}
-    rendered = render_version_template(version, template, locale, context)
-    doc = store_document(ctx, expedient.id, rendered.pdf_filename, rendered.pdf(), title=title or rendered.stem,
-                         tipo_documental=tipo_documental, from_administration=True)  # fmt: skip
-    db.session.commit()
-    return doc.id
+
+    def work() -> int:
+        expedient = get_owned(Expedient, ctx, expedient_id)
+        version = _version(ctx, expedient, template, process_version_id)
+        context = {"data": data, "expedient": expedient, "tenant": db.session.get(Tenant, tenant_id)}
+        rendered = render_version_template(version, template, locale, context)
+        doc = store_document(ctx, expedient.id, rendered.pdf_filename, rendered.pdf(), title=title or rendered.stem,
+                             tipo_documental=tipo_documental, from_administration=True)  # fmt: skip
+        db.session.flush()
+        return int(doc.id)
+
+    return run_in_transaction(work)
 
 
 __all__ = ["generate_document"]

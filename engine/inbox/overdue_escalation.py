@@ -22,6 +22,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.i18n import _l
 from engine.base.mail import send_mail
+from engine.base.unit_of_work import run_in_transaction
 from engine.process.models import HumanTask
 from engine.tenancy.models import Membership, Tenant, User
 
@@ -63,30 +64,32 @@ def secretaries(tenant_id: int) -> list[User]:
 
 def escalate_task(tenant_id: int, human_task_id: int) -> bool:
     """Job: tell the tenant's secretaries that a task is overdue; False when already done."""
+    return run_in_transaction(lambda: _escalate(tenant_id, human_task_id))
+
+
+def _escalate(tenant_id: int, human_task_id: int) -> bool:
     ctx = Context.system(tenant_id, "deadline-escalation")
     task = db.session.get(HumanTask, human_task_id)
     if task is None or task.tenant_id != tenant_id or task.state != "ready":
         return False
     people = secretaries(tenant_id)
-    db.session.add(TaskEscalation(tenant_id=tenant_id, human_task_id=task.id,
-                                  notified_user_ids=[u.id for u in people]))
     try:
-        db.session.flush()
+        with db.session.begin_nested():  # the unique task id: escalated once, here or elsewhere
+            db.session.add(TaskEscalation(tenant_id=tenant_id, human_task_id=task.id,
+                                          notified_user_ids=[u.id for u in people]))
     except IntegrityError:
-        db.session.rollback()
         return False
     record(ctx, "task.escalated", "human_task", task.id, expedient_id=task.expedient_id,
            after={"due_at": as_utc(task.due_at), "secretaries": [u.username for u in people]})
     tenant = db.session.get(Tenant, tenant_id)
     due = as_utc(task.due_at)
-    # Sent before the commit: an SMTP failure rolls the escalation back and the job is retried.
+    # Sent before the unit of work commits: an SMTP failure rolls the escalation back and the job is retried.
     send_mail(
         [u.email for u in people if u.email],
         str(_l("Overdue task: %(task)s", task=task.name)),
         str(_l("The task \"%(task)s\" of %(tenant)s was due on %(due)s and is still pending.",
                task=task.name, tenant=tenant.name if tenant else "", due=local_date(due).isoformat() if due else "")),
     )
-    db.session.commit()
     return True
 
 

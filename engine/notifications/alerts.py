@@ -10,6 +10,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.i18n import _l
 from engine.base.mail import send_mail
+from engine.base.unit_of_work import run_in_transaction
 from engine.expedients.parties import Party
 from engine.notifications import notifications
 from engine.tenancy.models import Tenant
@@ -19,8 +20,7 @@ def expire_notification(tenant_id: int, notification_id: int, swept_at: str | No
     """Job: deem the notification rejected if its term ran out, then let the process go on."""
     ctx = Context.system(tenant_id, "notification-expiry")
     moment = max(as_utc(datetime.fromisoformat(swept_at)) or utcnow(), utcnow()) if swept_at else utcnow()
-    expired = notifications.expire_one(ctx, notification_id, moment) is not None
-    db.session.commit()
+    expired = run_in_transaction(lambda: notifications.expire_one(ctx, notification_id, moment)) is not None
     notifications.continue_process(ctx, notification_id)
     return expired
 

@@ -18,6 +18,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _l
+from engine.base.unit_of_work import run_in_transaction
 from engine.documents.documents import Document
 from engine.expedients.expedients import Expedient, open_expedient
 from engine.expedients.parties import find_or_create_party
@@ -85,8 +86,10 @@ def open_and_start(
     responsible_unit: str | None = None,
     registry_entry_id: int | None = None,
 ) -> Opened:
-    """Open an expedient of a published procedure and start its process; commits, or leaves nothing."""
-    try:
+    """Open an expedient of a published procedure and start its process; all or nothing, in the
+    caller's unit of work (see :mod:`engine.base.unit_of_work`)."""
+
+    def work() -> Opened:
         model = get_model(ctx, process_model_id)
         if not model.published:
             raise ValidationFailed(_l("This procedure is not published."), field="process_model_id")
@@ -113,8 +116,6 @@ def open_and_start(
             _join_entry(ctx, entry, expedient)
         data = {"expedient_number": expedient.number, "subject": expedient.subject}
         instance = start_in_transaction(ctx, version, expedient.id, data)
-        db.session.commit()
-    except BaseException:
-        db.session.rollback()
-        raise
-    return Opened(expedient=expedient, instance=instance)
+        return Opened(expedient=expedient, instance=instance)
+
+    return run_in_transaction(work)

@@ -38,6 +38,7 @@ from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, GeeError, ValidationFailed
 from engine.base.events import Event, publish
 from engine.base.i18n import _l
+from engine.base.unit_of_work import run_in_transaction
 from engine.decrees import book as decrees
 from engine.documents.documents import (
     Document,
@@ -301,25 +302,24 @@ def _finish(ctx: Context, request: SignatureRequest, signed: bytes) -> None:
 
 
 def sign(ctx: Context, step_id: int, password: str) -> SignatureRequest:
-    """Sign one step with my certificate, unlocked with my key password. The caller commits
-    (when the request completes a process task, that task's completion commits)."""
+    """Sign one step with my certificate, unlocked with my key password. The caller's unit of
+    work commits it, with the task completion it may trigger (a lost race redoes both)."""
     return _sign_step(ctx, step_id, unlock_personal(ctx.user_id, password))
 
 
 def sign_batch(ctx: Context, step_ids: Sequence[int], password: str) -> BatchResult:
     """Sign several steps with one password. A wrong password signs nothing; otherwise each
-    item is its own transaction (committed here), and one that fails is reported, not fatal."""
+    item is its own unit of work (a savepoint inside the caller's), and one that fails is
+    reported, not fatal."""
     if not step_ids:
         raise ValidationFailed(_l("Choose at least one item to sign."), field="ids")
     credential = unlock_personal(ctx.user_id, password)
     result = BatchResult()
     for step_id in dict.fromkeys(step_ids):
         try:
-            _sign_step(ctx, step_id, credential)
-            db.session.commit()
+            run_in_transaction(lambda: _sign_step(ctx, step_id, credential))  # noqa: B023 (run now)
             result.signed.append(step_id)
         except GeeError as err:
-            db.session.rollback()
             result.failed.append((step_id, str(err)))
     return result
 

@@ -19,6 +19,7 @@ from engine.audit import verify_chain
 from engine.base.clock import utcnow
 from engine.base.context import Context
 from engine.base.db import db
+from engine.base.unit_of_work import run_in_transaction
 from engine.documents.documents import Document, read_content
 from engine.tenancy.models import Tenant
 
@@ -48,7 +49,7 @@ class IntegrityCheck(db.Model):  # type: ignore[name-defined]
 
 
 def check_tenant(tenant_id: int) -> IntegrityCheck:
-    """Check one tenant and store the result (committed)."""
+    """Check one tenant and store the result (its own unit of work, or the caller's)."""
     started = utcnow()
     problem = verify_chain(tenant_id)
     ctx = Context.system(tenant_id, "integrity-check")
@@ -65,8 +66,12 @@ def check_tenant(tenant_id: int) -> IntegrityCheck:
         audit_problem=str(problem) if problem else None, documents_checked=checked,
         documents_failed=len(failures), failures=failures[:LISTED_FAILURES],
     )
-    db.session.add(result)
-    db.session.commit()
+
+    def store() -> None:
+        db.session.add(result)
+        db.session.flush()
+
+    run_in_transaction(store)
     level = logging.INFO if result.ok else logging.ERROR
     log.log(level, "integrity check of tenant %s: audit %s, %s/%s documents intact", tenant_id,
             "intact" if problem is None else problem, checked - len(failures), checked)

@@ -24,8 +24,8 @@ from typing import Any
 
 from flask import Flask
 
+from engine.base import unit_of_work
 from engine.base.clock import MADRID, as_utc, local_date, utcnow
-from engine.base.db import db
 from engine.base.jobs import enqueue, redis_connection
 from engine.inbox import overdue_escalation as deadlines
 from engine.notifications import alerts as notices
@@ -74,8 +74,7 @@ def _each(result: TickResult, items: list[Any], job: Callable[[Any], object]) ->
     for item in items:
         try:
             job(item)
-        except Exception as exc:  # in-process jobs: one failure does not stop the sweep
-            db.session.rollback()
+        except Exception as exc:  # in-process jobs: one failure (rolled back by its unit) does not stop the sweep
             result.errors.append(f"{item}: {exc}")
             log.exception("scheduled work on %s failed", item)
     return len(items)
@@ -109,7 +108,7 @@ def sweep_all(now: datetime | None = None) -> TickResult:
         day = local_date(moment).isoformat()
         _each(result, [day], lambda d: enqueue(integrity.run_integrity_checks, job_id=f"integrity-{d}"))
         result.integrity = True
-    db.session.rollback()
+    unit_of_work.end_read()
     return result
 
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import g, jsonify, request
 
-from engine.base.db import db
 from engine.base.i18n import _
+from engine.base.unit_of_work import run_in_transaction
 from engine.tenancy.tokens import context_for_secret
 
 #: Endpoints anyone may read without a token.
@@ -30,10 +30,12 @@ def authenticate() -> Any:
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     scheme, _sep, secret = request.headers.get("Authorization", "").partition(" ")
-    ctx = context_for_secret(secret.strip(), request.accept_languages.best_match(("ca", "es", "en")))
-    if scheme.lower() != "bearer" or ctx is None:
-        db.session.rollback()
+    if scheme.lower() != "bearer":
         return unauthorized()
-    db.session.commit()  # last_used_at
+    locale = request.accept_languages.best_match(("ca", "es", "en"))
+    # Its own unit of work (before the view's): the token's last_used_at is kept whatever the view does.
+    ctx = run_in_transaction(lambda: context_for_secret(secret.strip(), locale))
+    if ctx is None:
+        return unauthorized()
     g.ctx = ctx
     return None

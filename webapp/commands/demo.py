@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import click
 
-from engine.base.db import db
 from engine.base.settings import current_settings
 from engine.demo.data import DEMO_PASSWORD, demo_logins, deploy_shipped_procedures, load_demo_tenants
+from webapp.commands.output import transactional
 
 
 @click.command("demo")
+@transactional
 def demo_command() -> None:
     """Load demo data: a provincial service, two municipalities, a user per role, the shipped procedures.
 
@@ -21,12 +22,10 @@ def demo_command() -> None:
     results = deploy_shipped_procedures()
     broken = {name: r.problems for name, r in results.items() if not r.ok}
     if broken:
-        db.session.rollback()
         for name, problems in broken.items():
             for problem in problems:
                 click.echo(f"{name}: {problem}", err=True)
         raise click.ClickException("a shipped procedure does not validate; nothing was loaded")
-    db.session.commit()
     for name, result in results.items():
         assert result.version is not None
         state = "deployed" if result.created else "unchanged"

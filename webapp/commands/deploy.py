@@ -12,6 +12,7 @@ from engine.base.db import db
 from engine.base.errors import GeeError
 from engine.process.definition.deploy import deploy_process
 from engine.tenancy.models import Tenant
+from webapp.commands.output import transactional
 
 
 @click.command("deploy")
@@ -23,6 +24,7 @@ from engine.tenancy.models import Tenant
 @click.option("--templates-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the document templates (default: processes/templates/).")
 @click.option("--as", "created_by", default="gee deploy", show_default=True, help="Name recorded as the deployer.")
+@transactional
 def deploy_command(
     path: Path,
     tenant_code: str | None,
@@ -49,15 +51,12 @@ def deploy_command(
         result = deploy_process(None, path, tenant_id=tenant_id, shared=shared, forms_dir=forms_dir,
                                 templates_dir=templates_dir, created_by=created_by)  # fmt: skip
     except GeeError as err:
-        db.session.rollback()
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
     if result.version is None:
-        db.session.rollback()
         for problem in result.problems:
             click.echo(str(problem))
         sys.exit(1)
-    db.session.commit()
     version = result.version
     if result.created:
         click.echo(f"Deployed {version.model.key} version {version.number} ({version.content_hash[:12]})")

@@ -13,7 +13,7 @@ from engine.base.errors import GeeError
 from engine.decrees.book import export_year_pdf
 from engine.documents.documents import verify_by_csv
 from engine.tenancy.models import Tenant
-from webapp.commands.output import fail, print_json
+from webapp.commands.output import fail, print_json, transactional
 
 
 @click.group("documents")
@@ -50,6 +50,7 @@ def decrees_group() -> None:
 @click.option("--year", required=True, type=int)
 @click.option("--locale", type=click.Choice(["ca", "es"]), default="ca", show_default=True)
 @click.option("--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@transactional
 def export_command(tenant_code: str, year: int, locale: str, output: Path) -> None:
     """Write a year's decree book (index and texts, annulments shown) as a PDF."""
     tenant = db.session.execute(select(Tenant).where(Tenant.code == tenant_code)).scalar_one_or_none()
@@ -59,7 +60,6 @@ def export_command(tenant_code: str, year: int, locale: str, output: Path) -> No
         pdf = export_year_pdf(Context.system(tenant.id, "cli:decrees-export"), year, locale)
     except GeeError as err:
         fail(err)
-    db.session.commit()  # the export is audited
     output.write_bytes(pdf)
     click.echo(f"{output}: {len(pdf)} bytes")
 

@@ -7,14 +7,13 @@ from pathlib import Path
 import click
 
 from engine.base.context import Context
-from engine.base.db import db
 from engine.base.errors import GeeError
 from engine.documents.documents import read_content
 from engine.eni.export import export_expedient
 from engine.eni.importer import import_expedient
 from engine.eni.index_pdf import foliated_index
 from engine.expedients.expedients import find_by_number
-from webapp.commands.output import fail
+from webapp.commands.output import fail, transactional
 from webapp.commands.records import _tenant_by_code
 
 
@@ -28,6 +27,7 @@ def eni_group() -> None:
 @click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the ENI XML.")
+@transactional
 def export_command(number: str, tenant_code: str, output: Path) -> None:
     """Write expedient NUMBER (e.g. 2026/000001) as ENI XML: signed index, metadata, documents."""
     ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-export")
@@ -35,7 +35,6 @@ def export_command(number: str, tenant_code: str, output: Path) -> None:
         xml = export_expedient(ctx, find_by_number(ctx, number).id)
     except GeeError as err:
         fail(err)
-    db.session.commit()  # audited
     output.write_bytes(xml)
     click.echo(f"{output}: {len(xml)} bytes")
 
@@ -43,6 +42,7 @@ def export_command(number: str, tenant_code: str, output: Path) -> None:
 @eni_group.command("import")
 @click.argument("xml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
+@transactional
 def import_command(xml_file: Path, tenant_code: str) -> None:
     """Import an ENI expedient (with its documents) exported by another system. Invalid input
     is refused with the element at fault, and nothing is imported."""
@@ -50,9 +50,7 @@ def import_command(xml_file: Path, tenant_code: str) -> None:
     try:
         result = import_expedient(ctx, xml_file.read_bytes())
     except GeeError as err:
-        db.session.rollback()
         fail(err)
-    db.session.commit()
     click.echo(f"imported {result.expedient.eni_id} as expedient {result.expedient.number} "
                f"({result.documents} documents, state {result.expedient.state})")
 
@@ -62,6 +60,7 @@ def import_command(xml_file: Path, tenant_code: str) -> None:
 @click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the PDF.")
+@transactional
 def index_command(number: str, tenant_code: str, output: Path) -> None:
     """Write the foliated index of expedient NUMBER (sealed PDF with CSV, Ley 39/2015 art. 70)."""
     ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-index")
@@ -70,7 +69,6 @@ def index_command(number: str, tenant_code: str, output: Path) -> None:
         content = read_content(ctx, doc.id)[1]
     except GeeError as err:
         fail(err)
-    db.session.commit()
     output.write_bytes(content)
     click.echo(f"{output}: CSV {doc.csv}")
 

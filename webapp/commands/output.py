@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import json
 import sys
-from typing import Any, NoReturn
+from collections.abc import Callable
+from functools import wraps
+from typing import Any, NoReturn, TypeVar
 
 import click
 
 from engine.base.errors import GeeError
+from engine.base.unit_of_work import run_in_transaction
+
+T = TypeVar("T")
 
 commands: list[click.Command] = []
 
@@ -20,3 +25,23 @@ def print_json(payload: Any) -> None:
 def fail(err: GeeError | str, code: int = 1) -> NoReturn:
     click.echo(f"error: {err}", err=True)
     sys.exit(code)
+
+
+def in_transaction(action: Callable[[], T]) -> T:
+    """The CLI edge: run ``action`` as one unit of work, or exit 1 with its message (nothing kept)."""
+    try:
+        return run_in_transaction(action)
+    except GeeError as err:
+        fail(err)
+
+
+def transactional(command: Callable[..., T]) -> Callable[..., T]:
+    """The CLI edge for a whole command (put it right above ``def``, under the click decorators):
+    the command and the services it calls only flush; one commit when it returns, nothing kept
+    when it fails or exits, a rerun after a lost race."""
+
+    @wraps(command)
+    def edge(*args: Any, **kwargs: Any) -> T:
+        return run_in_transaction(lambda: command(*args, **kwargs))
+
+    return edge

@@ -14,7 +14,7 @@ from engine.base.errors import GeeError
 from engine.documents.signature_check import verify_pdf
 from engine.signatures.credentials import import_personal, import_seal
 from engine.tenancy.models import User
-from webapp.commands.output import fail, print_json
+from webapp.commands.output import fail, print_json, transactional
 from webapp.commands.records import _tenant_by_code
 
 
@@ -51,6 +51,7 @@ def _password(env_name: str) -> str:
 @click.argument("p12", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--user", "username", required=True, help="User name of the certificate's holder.")
 @click.option("--tenant", "tenant_code", required=True, help="A tenant the user belongs to (for the audit).")
+@transactional
 def import_certificate_command(p12: Path, username: str, tenant_code: str) -> None:
     """Import a person's signing certificate (PKCS#12). The password (asked, or GEE_P12_PASSWORD)
     stays the key's password: the holder types it at every signature."""
@@ -63,13 +64,13 @@ def import_certificate_command(p12: Path, username: str, tenant_code: str) -> No
                               _password("GEE_P12_PASSWORD"))
     except GeeError as err:
         fail(err)
-    db.session.commit()
     click.echo(f"imported {row.subject} (serial {row.serial}, valid until {row.not_after:%Y-%m-%d})")
 
 
 @signatures_group.command("import-seal")
 @click.argument("p12", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
+@transactional
 def import_seal_command(p12: Path, tenant_code: str) -> None:
     """Import a municipality's seal certificate (PKCS#12), used for automated signatures such as
     the ENI index. The password is asked (or GEE_P12_PASSWORD); the key is then kept encrypted
@@ -79,7 +80,6 @@ def import_seal_command(p12: Path, tenant_code: str) -> None:
         row = import_seal(Context.system(tenant.id, "cli:signatures"), p12.read_bytes(), _password("GEE_P12_PASSWORD"))
     except GeeError as err:
         fail(err)
-    db.session.commit()
     click.echo(f"imported seal {row.subject} (serial {row.serial})")
 
 

@@ -15,7 +15,6 @@ from sqlalchemy import select
 
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.errors import GeeError
 from engine.tenancy.admin import (
     NewUser,
     TenantKind,
@@ -26,7 +25,7 @@ from engine.tenancy.admin import (
     set_local_holidays,
 )
 from engine.tenancy.models import ROLES, Tenant, User
-from webapp.commands.output import fail
+from webapp.commands.output import fail, in_transaction
 
 T = TypeVar("T")
 
@@ -51,14 +50,8 @@ def _user(username: str) -> User:
 
 
 def _commit(action: Callable[[], T]) -> T:
-    """Run a service and commit, or roll back and exit 1 with its message."""
-    try:
-        result = action()
-        db.session.commit()
-    except GeeError as err:
-        db.session.rollback()
-        fail(err)
-    return result
+    """Run a service as one unit of work, or exit 1 with its message (nothing kept)."""
+    return in_transaction(action)
 
 
 _password = click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,

@@ -54,12 +54,10 @@ def login() -> Any:
                 if user.failed_logins >= current_settings().login_max_failures:
                     user.locked_until = now + LOCKOUT
                     user.failed_logins = 0
-                db.session.commit()
             flash(_("Wrong user name or password."), "danger")
             return render_template("login.html", username=username), 401
         user.failed_logins = 0
         user.locked_until = None
-        db.session.commit()
         session.clear()
         session["user_id"] = user.id
         session["locale"] = user.locale

@@ -26,7 +26,6 @@ NAV = [NavItem("admin.index", _l("Administration"), roles=("admin",), order=80, 
 
 
 def _done(message: str, target: str = "admin.index") -> Any:
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for(target))
 

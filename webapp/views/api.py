@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
+from engine.base import unit_of_work
 from engine.base.clock import as_utc
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
@@ -99,13 +100,12 @@ def deploy_process_model() -> Any:
     upload = model_upload(request.files)
     result = deploy_uploaded(g.ctx, upload.bpmn, forms=upload.forms, templates=upload.templates, dmn_files=upload.dmn)
     if not result.ok or result.version is None:
-        db.session.rollback()
+        unit_of_work.discard()
         raise ValidationFailed(_l("The model has problems; nothing was deployed."), field="bpmn",
                                details=result.problems)  # fmt: skip
     version = result.version
     answer = {"model_id": version.model_id, "key": version.model.key, "version": version.number,
               "version_id": version.id, "created": result.created}  # fmt: skip
-    db.session.commit()
     return _ok(answer, 201 if result.created else 200)
 
 
@@ -157,7 +157,6 @@ def show_expedient(expedient_id: int) -> Any:
 def export_eni(expedient_id: int) -> Any:
     expedient = get_expedient(g.ctx, expedient_id)
     xml = export_expedient(g.ctx, expedient.id)
-    db.session.commit()  # the export is audited
     response = Response(xml, mimetype="application/xml")
     response.headers.set("Content-Disposition", "attachment", filename=f"{expedient.eni_id}.xml")
     return response
@@ -174,7 +173,6 @@ def upload_document(expedient_id: int) -> Any:
         title=request.form.get("title", ""), tipo_documental=request.form.get("tipo_documental", "TD99"),
         from_administration=from_administration, author=g.ctx.username,
     )  # fmt: skip
-    db.session.commit()
     return _ok(doc.meta(), 201)
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from engine.base.db import db
+from engine.base import unit_of_work
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
 from engine.expedients.statistics import running_instances_by_version
@@ -31,14 +31,13 @@ def has_diagram(bpmn_xml: str) -> bool:
 
 
 def _report(result: DeployResult, status: int = 422, model: ProcessModel | None = None) -> Any:
-    db.session.rollback()
+    unit_of_work.discard()
     return render_template("catalogue/report.html", problems=result.problems, model=model), status
 
 
 def _deployed(result: DeployResult) -> Any:
     version = result.version
     assert version is not None
-    db.session.commit()
     if result.created:
         flash(_("Version %(number)s of %(name)s is deployed.", number=version.number, name=version.model.name),
               "success")  # fmt: skip
@@ -91,8 +90,7 @@ def version_xml(version_id: int) -> Any:
 
 
 def _changed(found: ProcessModel, message: str) -> Any:
-    """Commit a change to ``found``, say ``message`` and show the model."""
-    db.session.commit()
+    """Say ``message`` and show the model (the request's unit of work commits the change)."""
     flash(message, "success")
     return redirect(url_for("catalogue.model", model_id=found.id))
 
@@ -133,7 +131,7 @@ def modeler(model_id: int) -> Any:
                                  dmn_files=previous.dmn_files, shared=found.shared)  # fmt: skip
         if result.ok:
             return _deployed(result)
-        db.session.rollback()
+        unit_of_work.discard()
         return render_template("catalogue/modeler.html", model=found, version=previous, xml=xml,
                                problems=result.problems), 422  # fmt: skip
     return render_template("catalogue/modeler.html", model=found, version=previous, xml=previous.bpmn_xml,

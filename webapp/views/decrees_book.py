@@ -7,7 +7,6 @@ from typing import Any
 from flask import Blueprint, Response, g, render_template, request
 
 from engine.base.clock import local_date, utcnow
-from engine.base.db import db
 from engine.base.i18n import _l
 from engine.decrees.book import book, export_year_pdf
 from webapp.auth import roles_required
@@ -39,7 +38,6 @@ def index() -> Any:
 @roles_required(*BOOK_ROLES)
 def pdf(year: int) -> Any:
     content = export_year_pdf(g.ctx, year, str(g.ctx.locale or "ca"))
-    db.session.commit()  # the export is audited
     response = Response(content, mimetype="application/pdf")
     response.headers.set("Content-Disposition", "attachment", filename=f"llibre-decrets-{year}.pdf")
     return response

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from engine.base.db import db
+from engine.base import unit_of_work
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _l, ngettext
 from engine.documents.documents import read_content
@@ -27,7 +27,6 @@ bp = Blueprint("eni", __name__)
 def export(expedient_id: int) -> Any:
     expedient = get_expedient(g.ctx, expedient_id)
     xml = export_expedient(g.ctx, expedient.id)
-    db.session.commit()  # audited
     response = Response(xml, mimetype="application/xml")
     response.headers.set("Content-Disposition", "attachment", filename=f"{expedient.eni_id}.xml")
     return response
@@ -37,7 +36,6 @@ def export(expedient_id: int) -> Any:
 @roles_required(*ENI_ROLES)
 def foliated(expedient_id: int) -> Any:
     doc = foliated_index(g.ctx, expedient_id)
-    db.session.commit()
     _, content = read_content(g.ctx, doc.id)
     response = Response(content, mimetype="application/pdf")
     response.headers.set("Content-Disposition", "attachment", filename=doc.file_name)
@@ -54,9 +52,8 @@ def upload() -> Any:
         if upload is None or not upload.filename:
             raise ValidationFailed(_l("Choose a file to upload."), field="file")
         result = import_expedient(g.ctx, upload.read())
-        db.session.commit()
     except GeeError as err:
-        db.session.rollback()
+        unit_of_work.discard()
         return render_template("eni/import.html", error=str(err)), err.status
     flash(ngettext("Expedient %(id)s imported with %(num)s document.",
                    "Expedient %(id)s imported with %(num)s documents.", result.documents,

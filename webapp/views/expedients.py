@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
 
-from engine.base.db import db
+from engine.base import unit_of_work
 from engine.base.errors import Conflict, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.base.identifiers import normalise_nif
@@ -143,7 +143,6 @@ def upload(expedient_id: int) -> Any:
         tipo_documental=request.form.get("tipo_documental", "TD99"),
         from_administration=request.form.get("origin") != "citizen",
     )
-    db.session.commit()
     flash(_("Document %(title)s added to the expedient.", title=doc.title), "success")
     return redirect(url_for("expedients.show", expedient_id=expedient_id) + "#documents")
 
@@ -164,7 +163,6 @@ def download(expedient_id: int, document_id: int) -> Any:
 @login_required
 def close(expedient_id: int) -> Any:
     expedient = closing.close_expedient(g.ctx, expedient_id)
-    db.session.commit()
     flash(_("Expedient %(number)s closed.", number=expedient.number), "success")
     return redirect(url_for("expedients.show", expedient_id=expedient_id))
 
@@ -173,7 +171,6 @@ def close(expedient_id: int) -> Any:
 @login_required
 def reopen(expedient_id: int) -> Any:
     expedient = expedients.reopen_expedient(g.ctx, expedient_id, request.form.get("reason", ""))
-    db.session.commit()
     flash(_("Expedient %(number)s reopened.", number=expedient.number), "success")
     return redirect(url_for("expedients.show", expedient_id=expedient_id))
 
@@ -189,7 +186,6 @@ def _chosen_id(name: str, message: Any) -> int:
 
 
 def _done(expedient_id: int, anchor: str) -> Any:
-    db.session.commit()
     return redirect(url_for("expedients.show", expedient_id=expedient_id) + anchor)
 
 
@@ -204,7 +200,7 @@ def notify(expedient_id: int) -> Any:
             channel=request.form.get("channel") or None,
         )
     except (ValidationFailed, Conflict) as err:
-        db.session.rollback()
+        unit_of_work.discard()
         return _page(expedient_id, err, "notify")
     flash(_("Notification made available."), "success")
     return _done(expedient_id, f"#notification-{note.id}")
@@ -224,7 +220,7 @@ def delivery_attempt(expedient_id: int, notification_id: int) -> Any:
         note = record_delivery_attempt(g.ctx, expedient_id, notification_id, _attempt_time(),
                                        request.form.get("result", ""))
     except (ValidationFailed, Conflict) as err:
-        db.session.rollback()
+        unit_of_work.discard()
         return _page(expedient_id, err, f"attempt-{notification_id}")
     flash(_("Delivery attempt recorded."), "success")
     return _done(expedient_id, f"#notification-{note.id}")
@@ -236,7 +232,7 @@ def request_signing(expedient_id: int, document_id: int) -> Any:
     try:
         signing = request_document_signatures(g.ctx, expedient_id, document_id, request.form.get("circuit", ""))
     except (ValidationFailed, Conflict) as err:
-        db.session.rollback()
+        unit_of_work.discard()
         return _page(expedient_id, err, f"sign-{document_id}")
     flash(_("%(title)s sent for signature.", title=signing.title), "success")
     return _done(expedient_id, "#documents")

@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
+from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
-from engine.base.db import db
 from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.documents.documents import TIPOS_DOCUMENTALES, read_content
@@ -66,9 +66,8 @@ def new() -> Any:
                 party_id=party_id, sender=form.get("sender") or None, summary=form.get("summary") or None,
                 uploads=uploads, locale=str(g.ctx.locale or "ca"),
             )
-            db.session.commit()
         except ValidationFailed as err:
-            db.session.rollback()
+            unit_of_work.discard()
             error = err
         else:
             flash(_("Entry %(number)s registered. Its receipt is ready to download.", number=entry.number), "success")

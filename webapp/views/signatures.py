@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
-from engine.base.db import db
+from engine.base import unit_of_work
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _, _l, ngettext
 from engine.documents.documents import read_content
@@ -74,9 +74,8 @@ def _act_on_step(step_id: int, action: Any, done_message: Any, category: str) ->
     """Sign or return one of my steps; a refusal goes back to the step with its reason."""
     try:
         done = action(g.ctx, _mine(step_id).id)
-        db.session.commit()
     except GeeError as err:
-        db.session.rollback()
+        unit_of_work.discard()
         flash(str(err), "danger")
         return _back_to(step_id)
     flash(done_message(done.title), category)
@@ -98,7 +97,7 @@ def batch() -> Any:
     try:
         result = sign_batch(g.ctx, ids, request.form.get("password", ""))
     except GeeError as err:
-        db.session.rollback()
+        unit_of_work.discard()
         flash(str(err), "danger")
         return _back_to()
     if result.signed:
@@ -125,9 +124,8 @@ def certificate() -> Any:
             if upload is None or not upload.filename:
                 raise ValidationFailed(_l("Choose a file to upload."), field="file")
             import_personal(g.ctx, g.ctx.user_id, upload.read(), request.form.get("password", ""))
-            db.session.commit()
         except GeeError as err:
-            db.session.rollback()
+            unit_of_work.discard()
             flash(str(err), "danger")
         else:
             flash(_("Your signing certificate was imported."), "success")

@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.base.db import db
+from engine.base import unit_of_work
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
 from engine.documents.documents import list_documents, store_document
@@ -100,18 +100,17 @@ def submit(task_id: int) -> Any:
     data, errors = parse_submission(view.schema, request.form, request.files, store)
     drafting = request.form.get("action") == "draft"
     if errors:
-        db.session.rollback()  # files of a refused submit are not kept: show the form without them
+        unit_of_work.discard()  # files of a refused submit are not kept: show the form without them
         shown, _unused = parse_submission(view.schema, request.form)
         return _render_task(task_id, shown, errors, 422)
     if drafting:
         save_draft(ctx, task_id, data)
-        db.session.commit()
         flash(_("Draft saved."), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
         result = instances.complete_task(ctx, task_id, data, request.form.get("idem_key") or None)
     except ValidationFailed as err:
-        db.session.rollback()
+        unit_of_work.discard()
         found = {d.field: d.message for d in err.details}
         if not found:
             raise

@@ -6,7 +6,6 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.base.db import db
 from engine.base.i18n import _, _l
 from engine.tenancy.tokens import create_token, list_tokens, revoke_token
 from webapp.auth import login_required
@@ -27,7 +26,6 @@ def index() -> Any:
 @login_required
 def create() -> Any:
     new = create_token(g.ctx, request.form.get("name", ""))
-    db.session.commit()
     # Rendered, not redirected: the secret must never sit in a session or a URL.
     return render_template("tokens/index.html", tokens=list_tokens(g.ctx), new=new), 201
 
@@ -36,6 +34,5 @@ def create() -> Any:
 @login_required
 def revoke(token_id: int) -> Any:
     token = revoke_token(g.ctx, token_id)
-    db.session.commit()
     flash(_("The token %(name)s was revoked.", name=token.name), "success")
     return redirect(url_for("tokens.index"))

@@ -4,14 +4,15 @@ fire timers, retry/skip incidents, show.
 Every change to an instance happens in one transaction that holds the instance's lock:
 ``SELECT … FOR UPDATE`` on PostgreSQL (a write that takes the database lock on SQLite),
 plus a compare-and-swap on ``version`` when the state is written back. A lost race is
-retried from scratch, so two tasks of one instance completed at once both apply, one
-after the other, and the same task completed twice gives the loser a Conflict.
+retried from scratch by the entry point's unit of work (:mod:`engine.base.unit_of_work`:
+the whole request, job or command is run again, not just this service), so two tasks
+of one instance completed at once both apply, one after the other, and the same task
+completed twice gives the loser a Conflict.
 """
 
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,6 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -34,6 +34,7 @@ from engine.base.db import db, is_postgresql
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.base.events import Event, publish, subscribe
 from engine.base.i18n import _l
+from engine.base.unit_of_work import LostRace, run_in_transaction
 from engine.process.definition.catalogue import resolve_model_for_start
 from engine.process.definition.specs import load_spec
 from engine.process.forms.errors import FieldError, field_errors
@@ -59,32 +60,13 @@ ADMIN = "admin"
 T = TypeVar("T")
 
 
-class _Stale(Exception):
-    """Another transaction saved the instance between our load and our write."""
-
-
-# --------------------------------------------------------------------------- transactions
+#: A lost race (see :mod:`engine.base.unit_of_work`): the entry point is run again.
+_Stale = LostRace
 
 
 def _in_transaction(work: Callable[[], T]) -> T:
-    """Run ``work`` and commit; retry when a concurrent writer got there first."""
-    for attempt in range(MAX_ATTEMPTS):
-        try:
-            result = work()
-            db.session.commit()
-            return result
-        except (_Stale, IntegrityError) as exc:
-            db.session.rollback()
-            log.warning("instance write lost a race (attempt %s): %s", attempt + 1, exc)
-        except OperationalError as exc:
-            db.session.rollback()
-            if is_postgresql() or "locked" not in str(exc).lower():
-                raise
-        except BaseException:
-            db.session.rollback()
-            raise
-        time.sleep(0.02 * (attempt + 1))
-    raise Conflict(_l("The procedure is being changed by someone else right now; please try again."))
+    """Run ``work`` as (or within) the caller's unit of work; the edge commits and retries."""
+    return run_in_transaction(work, retries=MAX_ATTEMPTS)
 
 
 def _lock_instance(ctx: Context, instance_id: int) -> ProcessInstance:

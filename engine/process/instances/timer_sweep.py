@@ -14,6 +14,7 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from engine.base import unit_of_work
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
@@ -48,7 +49,7 @@ def due_instances(now: datetime, limit: int = SWEEP_LIMIT) -> list[tuple[int, in
         .order_by(func.min(Timer.due_at))
         .limit(limit)
     ).all()
-    db.session.rollback()  # end the read transaction before the jobs run (in-process mode)
+    unit_of_work.end_read()  # end the read transaction before the jobs run (in-process mode)
     return [(tenant_id, instance_id) for tenant_id, instance_id in rows]
 
 
@@ -103,8 +104,7 @@ def sweep(now: datetime | None = None, limit: int = SWEEP_LIMIT) -> SweepResult:
     for tenant_id, instance_id in due:
         try:
             enqueue(fire_due_timers, tenant_id, instance_id, moment.isoformat(), job_id=timer_job_id(instance_id))
-        except Exception:
-            db.session.rollback()
+        except Exception:  # the job's unit of work rolled back what it did
             failed += 1
             log.exception("firing the timers of instance %s failed", instance_id)
     return SweepResult(len(due), recovered, failed)

@@ -1,0 +1,133 @@
+"""One unit of work per entry point: the only place in the engine that commits or rolls back.
+
+Services change the session and flush; the edge that called them (a web request, an API
+call, a CLI command, a background job) runs the whole entry point through
+:func:`run_in_transaction`, which commits once at the end. When a concurrent writer got
+there first (a stale version compare-and-swap, an idempotency key taken meanwhile, a
+serialization failure or deadlock, SQLite's write lock) everything is rolled back and the
+WHOLE entry point is run again with the same inputs, so nothing the caller did before the
+lost race (an upload, a signature) is thrown away; after ``retries`` lost races the caller
+gets :class:`~engine.base.errors.Conflict` (409) with nothing saved.
+
+A service that is also an entry point of its own (called from a test, a script) declares
+its unit with :func:`run_in_transaction` too: inside an edge it joins the edge's unit under
+a savepoint (a failure keeps nothing of what it wrote, a lost race goes up to the edge),
+outside any edge it is the edge.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from typing import TypeVar
+
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from engine.base.db import db
+from engine.base.errors import Conflict
+from engine.base.i18n import _l
+
+log = logging.getLogger("gee.transactions")
+
+T = TypeVar("T")
+
+#: Runs of the whole entry point before giving up with Conflict.
+MAX_ATTEMPTS = 8
+_ACTIVE = "gee_unit_of_work"
+_AFTER_COMMIT = "gee_after_commit"
+#: PostgreSQL SQLSTATEs of a lost race: serialization failure, deadlock detected.
+_RETRYABLE_SQLSTATES = {"40001", "40P01"}
+
+
+class LostRace(Exception):
+    """Another transaction saved the same thing between our read and our write."""
+
+
+def active() -> bool:
+    """Whether an edge's unit of work is open on the current session."""
+    return bool(db.session.info.get(_ACTIVE))
+
+
+def is_lost_race(exc: BaseException) -> bool:
+    """Whether ``exc`` says a concurrent writer won: the entry point may simply run again."""
+    if isinstance(exc, LostRace | IntegrityError):
+        return True
+    if isinstance(exc, OperationalError):
+        sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        if sqlstate in _RETRYABLE_SQLSTATES:
+            return True
+        return "locked" in str(exc).lower() and db.engine.dialect.name == "sqlite"
+    return False
+
+
+def run_in_transaction(work: Callable[[], T], *, retries: int = MAX_ATTEMPTS) -> T:
+    """Run ``work`` as one unit of work: commit once, redo it all after a lost race.
+
+    Nested in an open unit it runs under a savepoint and leaves committing (and retrying)
+    to the outermost one.
+    """
+    session = db.session
+    if session.info.get(_ACTIVE):
+        pending = session.info.setdefault(_AFTER_COMMIT, [])
+        mark = len(pending)
+        try:
+            with session.begin_nested():
+                return work()
+        except BaseException:
+            del pending[mark:]  # what was meant to follow the work that was just undone
+            raise
+    session.info[_ACTIVE] = True
+    try:
+        for attempt in range(retries):
+            session.info[_AFTER_COMMIT] = []
+            try:
+                result = work()
+                session.commit()
+            except BaseException as exc:
+                session.rollback()
+                if not is_lost_race(exc):
+                    raise
+                log.warning("unit of work lost a race (attempt %s): %s", attempt + 1, exc)
+                time.sleep(0.02 * (attempt + 1))
+                continue
+            callbacks: list[Callable[[], object]] = session.info[_AFTER_COMMIT]
+            break
+        else:
+            raise Conflict(_l("The procedure is being changed by someone else right now; please try again."))
+    finally:
+        session.info.pop(_ACTIVE, None)
+        session.info.pop(_AFTER_COMMIT, None)
+    for callback in callbacks:
+        callback()
+    return result
+
+
+def after_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback`` once the open unit of work has committed (right now when none is open);
+    dropped when the work it follows is rolled back. E.g. enqueueing a job that reads what the
+    unit writes."""
+    if not active():
+        callback()
+        return
+    db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
+
+
+def discard() -> None:
+    """Throw away everything the current unit of work did so far (a refused form, a failed
+    deploy): the edge then commits nothing of it. Outside a unit it ends the open (read)
+    transaction."""
+    db.session.rollback()
+    if active():
+        db.session.info[_AFTER_COMMIT] = []
+
+
+def end_read() -> None:
+    """End a read-only transaction (before in-process jobs run) unless an edge's unit is open."""
+    if not active():
+        db.session.rollback()
+
+
+__all__ = [
+    "MAX_ATTEMPTS", "LostRace", "active", "after_commit", "discard", "end_read", "is_lost_race", "run_in_transaction",
+]
