@@ -8,10 +8,11 @@ Anything not theirs answers 404. Views only call :mod:`engine.citizens` services
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from authlib.integrations.base_client.errors import OAuthError
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from sqlalchemy import select
 
@@ -28,7 +29,12 @@ from webapp.seu.forms import fields_for, typed_values
 from webapp.seu.session import NEXT_KEY, citizen_required, current_citizen, log_in, log_out, safe_next
 
 bp = Blueprint("seu", __name__, url_prefix="/seu")
-bp.record_once(lambda state: oidc.init_app(state.app))
+
+
+@bp.record_once
+def _init_oidc(state: BlueprintSetupState) -> None:
+    # A flask.Blueprint is only ever registered on a flask.Flask (the sansio type is wider).
+    oidc.init_app(cast(Flask, state.app))
 
 
 @bp.url_value_preprocessor
