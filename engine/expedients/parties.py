@@ -22,6 +22,7 @@ from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
 from engine.base.identifiers import compact_nif, normalise_nif
+from engine.base.text import clean_text
 from engine.tenancy.scoping import get_owned, scoped
 
 
@@ -113,21 +114,13 @@ def kind_of(nif: str) -> PartyKind:
     return PartyKind.ENTITY if nif[0] in _ENTITY_LETTERS else PartyKind.PERSON
 
 
-def _clean(value: str | None, limit: int, field: str) -> str | None:
-    value = (value or "").strip() or None
-    if value is not None and len(value) > limit:
-        raise ValidationFailed(_l("%(field)s is too long (at most %(limit)s characters).", field=field,
-                                  limit=limit), field=field)
-    return value
-
-
 def _checked_contact(fields: dict[str, Any]) -> dict[str, Any]:
     out = {
-        "address": _clean(fields.get("address"), 300, "address"),
-        "postal_code": _clean(fields.get("postal_code"), 10, "postal_code"),
-        "municipality": _clean(fields.get("municipality"), 120, "municipality"),
-        "email": _clean(fields.get("email"), 200, "email"),
-        "phone": _clean(fields.get("phone"), 30, "phone"),
+        "address": clean_text(fields.get("address"), 300, "address", collapse=False),
+        "postal_code": clean_text(fields.get("postal_code"), 10, "postal_code", collapse=False),
+        "municipality": clean_text(fields.get("municipality"), 120, "municipality", collapse=False),
+        "email": clean_text(fields.get("email"), 200, "email", collapse=False),
+        "phone": clean_text(fields.get("phone"), 30, "phone", collapse=False),
     }
     if out["email"] and not _EMAIL.fullmatch(out["email"]):
         raise ValidationFailed(_l("The e-mail address %(value)s is not valid.", value=out["email"]),
@@ -195,7 +188,7 @@ def find_or_create_party(
         return existing
     normalised = normalise_nif(nif)
     kind = kind_of(normalised)
-    clean_name = _clean(name, 300, "name")
+    clean_name = clean_text(name, 300, "name", collapse=False)
     if clean_name is None:
         raise ValidationFailed(_l("The name is required."), field="name")
     contact = _checked_contact(
@@ -229,7 +222,7 @@ def update_party(ctx: Context, party_id: int, **changes: Any) -> Party:
     party = get_owned(Party, ctx, party_id, for_update=True)
     before = party.summary()
     merged = {**before, **changes}
-    name = _clean(merged["name"], 300, "name")
+    name = clean_text(merged["name"], 300, "name", collapse=False)
     if name is None:
         raise ValidationFailed(_l("The name is required."), field="name")
     contact = _checked_contact(merged)

@@ -35,6 +35,7 @@ from engine.base.db import db
 from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.numbering import next_number
+from engine.base.text import clean_text
 from engine.calendar import TenantCalendar
 from engine.documents.documents import Document, store_document
 from engine.documents.pdf import render_pdf
@@ -282,14 +283,8 @@ def _tenant(ctx: Context) -> Tenant:
 
 
 def _clean(value: str | None, field: str, limit: int, required: bool = True) -> str | None:
-    value = " ".join((value or "").split())
-    if not value:
-        if required:
-            raise ValidationFailed(_l("This field is required."), field=field)
-        return None
-    if len(value) > limit:
-        raise ValidationFailed(_l("Too long (at most %(limit)s characters).", limit=limit), field=field)
-    return value
+    return clean_text(value, limit, field, required=required, required_message=_l("This field is required."),
+                      too_long_message=_l("Too long (at most %(limit)s characters).", limit=limit))
 
 
 def _new_entry(
