@@ -278,11 +278,9 @@ def find_by_number(ctx: Context, number: str) -> Expedient:
     return expedient
 
 
-def search_expedients(ctx: Context, q: str, limit: int = 50) -> list[Expedient]:
-    """Expedients whose number or subject contains ``q``, or with a party whose NIF or name does."""
-    term = " ".join((q or "").split())
-    if not term:
-        return []
+def expedient_matches(ctx: Context, term: str) -> Any:
+    """A condition on :class:`Expedient`: its number or subject contains ``term``, or a party's NIF or
+    name does (``term`` already tidied, not empty)."""
     like = like_contains(term)
     with_party = (
         select(ExpedientParty.expedient_id)
@@ -292,15 +290,21 @@ def search_expedients(ctx: Context, q: str, limit: int = 50) -> list[Expedient]:
             or_(Party.nif.contains(compact_nif(term), autoescape=True), Party.name.ilike(like, escape="\\")),
         )
     )
+    return or_(
+        Expedient.number.contains(term, autoescape=True),
+        Expedient.subject.ilike(like, escape="\\"),
+        Expedient.id.in_(with_party),
+    )
+
+
+def search_expedients(ctx: Context, q: str, limit: int = 50) -> list[Expedient]:
+    """Expedients whose number or subject contains ``q``, or with a party whose NIF or name does."""
+    term = " ".join((q or "").split())
+    if not term:
+        return []
     stmt = (
         scoped(Expedient, ctx)
-        .where(
-            or_(
-                Expedient.number.contains(term, autoescape=True),
-                Expedient.subject.ilike(like, escape="\\"),
-                Expedient.id.in_(with_party),
-            )
-        )
+        .where(expedient_matches(ctx, term))
         .order_by(Expedient.year.desc(), Expedient.seq.desc())
         .limit(limit)
     )
