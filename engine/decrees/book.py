@@ -186,9 +186,18 @@ def attest(ctx: Context, decree_id: int) -> Decree:
     return decree
 
 
+#: Who may annul a signed decree.
+ANNULLERS = (Role.ALCALDE, Role.SECRETARI)
+
+
+def may_annul(ctx: Context, decree: Decree) -> bool:
+    """Whether ``ctx`` may annul ``decree`` now (a signed decree in force, and the role)."""
+    return decree.status == DecreeStatus.SIGNED and any(ctx.has_role(role) for role in ANNULLERS)
+
+
 def annul_decree(ctx: Context, decree_id: int, reason: str) -> Decree:
     """Annul a signed decree: it keeps its number and the book shows why it was annulled."""
-    _require_role(ctx, Role.ALCALDE, Role.SECRETARI)
+    _require_role(ctx, *ANNULLERS)
     reason = _text(reason, "reason")
     decree = _locked(ctx, decree_id)
     if decree.status != DecreeStatus.SIGNED:
