@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint, or_
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.audit import record
@@ -21,7 +21,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
-from engine.base.identifiers import compact_nif, normalise_nif
+from engine.base.identifiers import normalise_nif
 from engine.base.text import clean_text
 from engine.tenancy.scoping import get_owned, scoped
 
@@ -161,10 +161,6 @@ def find_party_by_nif(ctx: Context, nif: str) -> Party | None:
     return db.session.execute(scoped(Party, ctx).where(Party.nif == normalised)).scalar_one_or_none()
 
 
-def get_party(ctx: Context, party_id: int) -> Party:
-    return get_owned(Party, ctx, party_id)
-
-
 def find_or_create_party(
     ctx: Context,
     nif: str,
@@ -236,19 +232,3 @@ def update_party(ctx: Context, party_id: int, **changes: Any) -> Party:
     db.session.flush()
     record(ctx, "party.updated", "party", party.id, before=before, after=party.summary())
     return party
-
-
-def search_parties(ctx: Context, q: str, limit: int = 50) -> list[Party]:
-    """Parties whose NIF or name contains ``q`` (case-insensitive)."""
-    term = (q or "").strip()
-    if not term:
-        return []
-    stmt = (
-        scoped(Party, ctx)
-        .where(or_(Party.nif.contains(compact_nif(term), autoescape=True),
-                   Party.name.ilike(like_contains(term), escape="\\")))
-        .order_by(Party.name, Party.id)
-        .limit(limit)
-    )
-    return list(db.session.execute(stmt).scalars())
-

@@ -43,7 +43,7 @@ from engine.documents.verification_codes import new_csv, verify_url
 from engine.expedients.expedients import Expedient, ensure_open, link_party, open_expedient
 from engine.expedients.parties import Party
 from engine.tenancy.models import Tenant
-from engine.tenancy.scoping import get_owned, scoped
+from engine.tenancy.scoping import get_owned
 
 #: ENI TipoDocumental of the receipt: TD09 "Acuse de recibo".
 RECEIPT_TIPO = "TD09"
@@ -260,16 +260,6 @@ def register_outgoing(
 
 def get_entry(ctx: Context, entry_id: int) -> RegistryEntry:
     return get_owned(RegistryEntry, ctx, entry_id)
-
-
-def list_entries(ctx: Context, direction: str, year: int) -> list[RegistryEntry]:
-    """One book of the registry (a direction and a year), in number order."""
-    stmt = (
-        scoped(RegistryEntry, ctx)
-        .where(RegistryEntry.direction == Direction(direction).value, RegistryEntry.year == year)
-        .order_by(RegistryEntry.seq)
-    )
-    return cast(list[RegistryEntry], list(db.session.execute(stmt).scalars()))
 
 
 # -- steps ----------------------------------------------------------------------------------
