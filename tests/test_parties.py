@@ -13,7 +13,6 @@ from engine.expedients.parties import (
     find_or_create_party,
     find_party_by_nif,
     normalise_nif,
-    search_parties,
     update_party,
 )
 from tests.conftest import ctx_for, make_tenant, make_user
@@ -132,17 +131,6 @@ def test_a_representative_of_another_tenant_is_not_found(ctx):
     with pytest.raises(NotFound):
         find_or_create_party(ctx, "12345678Z", "Maria Puig", representative_id=foreign.id)
 
-
-def test_search_by_name_or_nif(ctx):
-    find_or_create_party(ctx, "12345678Z", "Maria Puig i Soler")
-    find_or_create_party(ctx, "B12345674", "Construccions Segre SL")
-    db.session.commit()
-    assert [p.nif for p in search_parties(ctx, "puig")] == ["12345678Z"]
-    assert [p.nif for p in search_parties(ctx, "segre")] == ["B12345674"]
-    assert [p.nif for p in search_parties(ctx, "12.345.678")] == ["12345678Z"]
-    assert {p.nif for p in search_parties(ctx, "2345")} == {"12345678Z", "B12345674"}
-    assert search_parties(ctx, "%") == []
-    assert search_parties(ctx, "") == []
 
 
 def test_update_is_audited_with_before_and_after(ctx):

@@ -18,11 +18,11 @@ from engine.documents.documents import list_documents, read_content, verify_by_c
 from engine.expedients.expedients import get_expedient, parties_of
 from engine.expedients.parties import find_or_create_party
 from engine.registry import entries as registry
+from engine.registry.book import search_entries
 from engine.registry.entries import (
     Upload,
     effective_moment,
     get_entry,
-    list_entries,
     register_incoming,
     register_outgoing,
 )
@@ -116,7 +116,7 @@ def test_numbers_per_direction_and_year(clerk):
     third = _incoming(clerk, presented_at=madrid(2026, 1, 2, 10, 0))
     assert [first.number, second.number, third.number] == ["E/2025/000001", "E/2026/000001", "E/2026/000002"]
     assert outgoing.number == "S/2026/000001"
-    assert [e.number for e in list_entries(clerk, "E", 2026)] == ["E/2026/000001", "E/2026/000002"]
+    assert [e.number for e in search_entries(clerk, "E", 2026)] == ["E/2026/000002", "E/2026/000001"]
 
 
 def test_entries_follow_temporal_order(clerk):
@@ -226,7 +226,7 @@ def test_filing_into_a_closed_expedient_is_refused(clerk):
     with pytest.raises(Conflict):
         _incoming(clerk, expedient_id=expedient.id)
     db.session.rollback()
-    assert list_entries(clerk, "E", datetime.now(UTC).year) == []
+    assert search_entries(clerk, "E", datetime.now(UTC).year) == []
 
 
 def test_open_and_join_at_once_is_refused(clerk):
@@ -300,4 +300,4 @@ def test_other_tenants_entries_are_not_found(clerk, citizen):
         with pytest.raises(NotFound):
             attempt()
         db.session.rollback()
-    assert list_entries(intruder, "E", entry.year) == [] and list_entries(intruder, "S", entry.year) == []
+    assert search_entries(intruder, "E", entry.year) == [] and search_entries(intruder, "S", entry.year) == []

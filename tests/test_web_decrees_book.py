@@ -7,7 +7,7 @@ import pytest
 from engine.base.db import db
 from engine.decrees import book as decrees
 from tests.conftest import ctx_for
-from tests.web_clerk import login_en, make_world
+from tests.web_clerk import login_en, make_world, token
 
 
 @pytest.fixture
@@ -40,3 +40,39 @@ def test_book_is_per_tenant_and_needs_a_role(client, signed):
     login_en(client2, "toni")  # tècnic
     assert client2.get("/decrees/book").status_code == 403
     assert client2.get(f"/decrees/book/{signed.year}.pdf").status_code == 403
+
+
+def _annul_form(html: str, decree_id: int) -> bool:
+    return f'action="/decrees/{decree_id}/annul"' in html
+
+
+def test_the_secretary_annuls_a_decree_from_the_book(client, signed):
+    login_en(client, "sergi")  # secretari
+    page = client.get(f"/decrees/book?year={signed.year}").get_data(as_text=True)
+    assert _annul_form(page, signed.id) and f"Annul decree {signed.number}" in page
+    path = f"/decrees/{signed.id}/annul"
+    blank = client.post(path, data={"csrf_token": token(client), "reason": "  ", "year": signed.year},
+                        follow_redirects=True)
+    assert "This field is required." in blank.get_data(as_text=True)
+    assert db.session.get(decrees.Decree, signed.id).status == "signed"
+    assert client.post(path, data={"reason": "Error en el destinatari"}).status_code == 400  # no CSRF token
+    done = client.post(path, data={"csrf_token": token(client), "reason": "Error en el destinatari"},
+                       follow_redirects=True)
+    html = done.get_data(as_text=True)
+    assert f"Decree {signed.number} annulled." in html
+    assert "annulled</span>" in html and "Error en el destinatari" in html
+    assert not _annul_form(html, signed.id)
+    db.session.expire_all()
+    assert db.session.get(decrees.Decree, signed.id).status == "annulled"
+    again = client.post(path, data={"csrf_token": token(client), "reason": "Un altre cop"}, follow_redirects=True)
+    assert "Only a signed decree in force can be annulled." in again.get_data(as_text=True)
+
+
+def test_a_clerk_may_not_annul_a_decree(client, signed):
+    login_en(client, "anna")  # tramitador: reads the book, may not annul
+    page = client.get(f"/decrees/book?year={signed.year}").get_data(as_text=True)
+    assert signed.number in page and not _annul_form(page, signed.id)
+    refused = client.post(f"/decrees/{signed.id}/annul", data={"csrf_token": token(client), "reason": "Error"})
+    assert refused.status_code == 403
+    db.session.expire_all()
+    assert db.session.get(decrees.Decree, signed.id).status == "signed"

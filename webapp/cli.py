@@ -6,12 +6,13 @@ import importlib
 import pkgutil
 
 import click
+from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
 from webapp import commands as commands_package
 
 
-def _create_app():  # type: ignore[no-untyped-def]
+def _create_app() -> Flask:
     from webapp import create_app
 
     return create_app()

@@ -1,5 +1,6 @@
-"""Task forms from their JSON Schema: fields to render, submitted strings back to typed data,
-and validation errors in words a clerk understands, next to the field they concern.
+"""Forms from a JSON Schema, for staff task forms and the e-office start forms alike: fields to
+render, submitted strings back to typed data, and validation errors in words a person
+understands, next to the field they concern.
 
 Widgets by property: ``enum`` -> select; ``boolean`` -> checkbox; ``integer``/``number`` ->
 number input; ``format: date`` -> date input; ``format: email`` -> e-mail input; ``format:
@@ -7,7 +8,7 @@ textarea`` or ``maxLength`` > 200 -> textarea; ``format: document`` or ``content
 file upload (the file becomes a Document of the expedient and the data keeps its id); arrays of
 ``format: document`` items -> the expedient's documents as checkboxes plus a multiple file
 upload (the data keeps the ticked and the new ids); arrays of objects -> repeatable rows;
-anything else -> a text input. Field names are ``data.<path>``
+anything else -> a text input. Field names are ``data.<path>`` (the e-office uses ``f_<name>``)
 (rows: ``data.<array>.<index>.<property>``); error paths use ``/`` like the engine's.
 """
 
@@ -122,10 +123,13 @@ def _properties(schema: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]
 def build_fields(
     schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None, errors: Mapping[str, str] | None = None,
     *, name_prefix: str = PREFIX, path_prefix: str = "", documents: Sequence[Any] = (),
+    labels: Mapping[str, str] | None = None, separator: str = ".",
 ) -> list[Field]:
     """The fields of an object schema, filled with ``values`` and their ``errors`` (by path).
 
     ``documents`` are the expedient's documents (latest versions), offered by documents fields.
+    ``labels`` override the schema titles by property name (a procedure's translated labels);
+    a field is named ``<name_prefix><separator><property>``.
     """
     if not schema:
         return []
@@ -137,9 +141,9 @@ def build_fields(
         widget = _widget(prop)
         path = f"{path_prefix}{key}"
         one = Field(
-            name=f"{name_prefix}.{key}",
+            name=f"{name_prefix}{separator}{key}",
             path=path,
-            label=str(prop.get("title") or key),
+            label=(labels or {}).get(key) or str(prop.get("title") or key),
             widget=widget,
             required=key in required,
             help=prop.get("description"),
@@ -244,14 +248,14 @@ def _row_indexes(form: Mapping[str, Any], files: Mapping[str, Any], name: str) -
 
 def parse_submission(
     schema: Mapping[str, Any] | None, form: Mapping[str, Any], files: Mapping[str, Any] | None = None,
-    store: FileStore | None = None, *, name_prefix: str = PREFIX, path_prefix: str = "",
+    store: FileStore | None = None, *, name_prefix: str = PREFIX, path_prefix: str = "", separator: str = ".",
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """Typed data from the submitted strings, and the fields that could not be converted."""
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
     files = files or {}
     for key, prop in _properties(schema or {}):
-        name, path = f"{name_prefix}.{key}", f"{path_prefix}{key}"
+        name, path = f"{name_prefix}{separator}{key}", f"{path_prefix}{key}"
         if _widget(prop) == "array":
             rows: list[dict[str, Any]] = []
             for index in _row_indexes(form, files, name):

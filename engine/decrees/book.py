@@ -136,22 +136,6 @@ def create_draft(ctx: Context, *, title: str, text: str, expedient_id: int | Non
     return decree
 
 
-def update_draft(ctx: Context, decree_id: int, *, title: str | None = None, text: str | None = None) -> Decree:
-    decree = _locked(ctx, decree_id)
-    if decree.status != DecreeStatus.DRAFT:
-        raise Conflict(_l("Decree %(number)s is signed: it can no longer be changed.", number=decree.number))
-    _expedient_open(ctx, decree.expedient_id)
-    before = {"title": decree.title, "text": decree.text}
-    if title is not None:
-        decree.title = _text(title, "title")
-    if text is not None:
-        decree.text = _text(text, "text")
-    db.session.flush()
-    record(ctx, "decree.draft_updated", "decree", decree.id, expedient_id=decree.expedient_id,
-           before=before, after={"title": decree.title, "text": decree.text})
-    return decree
-
-
 def sign_decree(ctx: Context, decree_id: int) -> Decree:
     """The alcalde signs: the decree takes the next number of its tenant and year."""
     _require_role(ctx, Role.ALCALDE)
@@ -186,9 +170,18 @@ def attest(ctx: Context, decree_id: int) -> Decree:
     return decree
 
 
+#: Who may annul a signed decree.
+ANNULLERS = (Role.ALCALDE, Role.SECRETARI)
+
+
+def may_annul(ctx: Context, decree: Decree) -> bool:
+    """Whether ``ctx`` may annul ``decree`` now (a signed decree in force, and the role)."""
+    return decree.status == DecreeStatus.SIGNED and any(ctx.has_role(role) for role in ANNULLERS)
+
+
 def annul_decree(ctx: Context, decree_id: int, reason: str) -> Decree:
     """Annul a signed decree: it keeps its number and the book shows why it was annulled."""
-    _require_role(ctx, Role.ALCALDE, Role.SECRETARI)
+    _require_role(ctx, *ANNULLERS)
     reason = _text(reason, "reason")
     decree = _locked(ctx, decree_id)
     if decree.status != DecreeStatus.SIGNED:

@@ -369,16 +369,6 @@ def list_documents(ctx: Context, expedient_id: int, *, all_versions: bool = Fals
     return cast(list[Document], list(db.session.execute(stmt).scalars()))
 
 
-def version_history(ctx: Context, document_id: int) -> list[Document]:
-    """Every version of a document, oldest first."""
-    doc: Document | None = get_owned(Document, ctx, document_id)
-    chain: list[Document] = []
-    while doc is not None:
-        chain.append(doc)
-        doc = db.session.get(Document, doc.previous_version_id) if doc.previous_version_id else None
-    return list(reversed(chain))
-
-
 def issue_document(ctx: Context, document_id: int) -> Document:
     """Issue an administration document: give it a CSV (a TF01 signature) so anyone can verify it.
 

@@ -38,6 +38,7 @@ from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.identifiers import compact_nif
 from engine.base.numbering import next_number
+from engine.base.text import clean_text
 from engine.expedients.parties import ExpedientParty, Party, PartyRole, like_contains
 from engine.process.models import ProcessModel
 from engine.tenancy.models import Role, Tenant
@@ -176,12 +177,8 @@ def require_role(ctx: Context, allowed: Iterable[str]) -> None:
 
 
 def _clean_subject(subject: str) -> str:
-    value = " ".join((subject or "").split())
-    if not value:
-        raise ValidationFailed(_l("The subject is required."), field="subject")
-    if len(value) > 500:
-        raise ValidationFailed(_l("The subject is too long (at most 500 characters)."), field="subject")
-    return value
+    return clean_text(subject, 500, "subject", required=True, required_message=_l("The subject is required."),
+                      too_long_message=_l("The subject is too long (at most 500 characters)."))
 
 
 def _clean_classification(value: str | None) -> str | None:
@@ -195,11 +192,8 @@ def _clean_classification(value: str | None) -> str | None:
 
 
 def _clean_unit(value: str | None) -> str | None:
-    value = " ".join((value or "").split()) or None
-    if value is not None and len(value) > 200:
-        raise ValidationFailed(_l("The responsible unit is too long (at most 200 characters)."),
-                               field="responsible_unit")
-    return value
+    return clean_text(value, 200, "responsible_unit",
+                      too_long_message=_l("The responsible unit is too long (at most 200 characters)."))
 
 
 def _process_model(ctx: Context, process_model_id: int | None) -> ProcessModel | None:
@@ -284,11 +278,9 @@ def find_by_number(ctx: Context, number: str) -> Expedient:
     return expedient
 
 
-def search_expedients(ctx: Context, q: str, limit: int = 50) -> list[Expedient]:
-    """Expedients whose number or subject contains ``q``, or with a party whose NIF or name does."""
-    term = " ".join((q or "").split())
-    if not term:
-        return []
+def expedient_matches(ctx: Context, term: str) -> Any:
+    """A condition on :class:`Expedient`: its number or subject contains ``term``, or a party's NIF or
+    name does (``term`` already tidied, not empty)."""
     like = like_contains(term)
     with_party = (
         select(ExpedientParty.expedient_id)
@@ -298,15 +290,21 @@ def search_expedients(ctx: Context, q: str, limit: int = 50) -> list[Expedient]:
             or_(Party.nif.contains(compact_nif(term), autoescape=True), Party.name.ilike(like, escape="\\")),
         )
     )
+    return or_(
+        Expedient.number.contains(term, autoescape=True),
+        Expedient.subject.ilike(like, escape="\\"),
+        Expedient.id.in_(with_party),
+    )
+
+
+def search_expedients(ctx: Context, q: str, limit: int = 50) -> list[Expedient]:
+    """Expedients whose number or subject contains ``q``, or with a party whose NIF or name does."""
+    term = " ".join((q or "").split())
+    if not term:
+        return []
     stmt = (
         scoped(Expedient, ctx)
-        .where(
-            or_(
-                Expedient.number.contains(term, autoescape=True),
-                Expedient.subject.ilike(like, escape="\\"),
-                Expedient.id.in_(with_party),
-            )
-        )
+        .where(expedient_matches(ctx, term))
         .order_by(Expedient.year.desc(), Expedient.seq.desc())
         .limit(limit)
     )

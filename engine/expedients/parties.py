@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint, or_
+from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.audit import record
@@ -21,7 +21,8 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
-from engine.base.identifiers import compact_nif, normalise_nif
+from engine.base.identifiers import normalise_nif
+from engine.base.text import clean_text
 from engine.tenancy.scoping import get_owned, scoped
 
 
@@ -113,21 +114,13 @@ def kind_of(nif: str) -> PartyKind:
     return PartyKind.ENTITY if nif[0] in _ENTITY_LETTERS else PartyKind.PERSON
 
 
-def _clean(value: str | None, limit: int, field: str) -> str | None:
-    value = (value or "").strip() or None
-    if value is not None and len(value) > limit:
-        raise ValidationFailed(_l("%(field)s is too long (at most %(limit)s characters).", field=field,
-                                  limit=limit), field=field)
-    return value
-
-
 def _checked_contact(fields: dict[str, Any]) -> dict[str, Any]:
     out = {
-        "address": _clean(fields.get("address"), 300, "address"),
-        "postal_code": _clean(fields.get("postal_code"), 10, "postal_code"),
-        "municipality": _clean(fields.get("municipality"), 120, "municipality"),
-        "email": _clean(fields.get("email"), 200, "email"),
-        "phone": _clean(fields.get("phone"), 30, "phone"),
+        "address": clean_text(fields.get("address"), 300, "address", collapse=False),
+        "postal_code": clean_text(fields.get("postal_code"), 10, "postal_code", collapse=False),
+        "municipality": clean_text(fields.get("municipality"), 120, "municipality", collapse=False),
+        "email": clean_text(fields.get("email"), 200, "email", collapse=False),
+        "phone": clean_text(fields.get("phone"), 30, "phone", collapse=False),
     }
     if out["email"] and not _EMAIL.fullmatch(out["email"]):
         raise ValidationFailed(_l("The e-mail address %(value)s is not valid.", value=out["email"]),
@@ -168,10 +161,6 @@ def find_party_by_nif(ctx: Context, nif: str) -> Party | None:
     return db.session.execute(scoped(Party, ctx).where(Party.nif == normalised)).scalar_one_or_none()
 
 
-def get_party(ctx: Context, party_id: int) -> Party:
-    return get_owned(Party, ctx, party_id)
-
-
 def find_or_create_party(
     ctx: Context,
     nif: str,
@@ -195,7 +184,7 @@ def find_or_create_party(
         return existing
     normalised = normalise_nif(nif)
     kind = kind_of(normalised)
-    clean_name = _clean(name, 300, "name")
+    clean_name = clean_text(name, 300, "name", collapse=False)
     if clean_name is None:
         raise ValidationFailed(_l("The name is required."), field="name")
     contact = _checked_contact(
@@ -229,7 +218,7 @@ def update_party(ctx: Context, party_id: int, **changes: Any) -> Party:
     party = get_owned(Party, ctx, party_id, for_update=True)
     before = party.summary()
     merged = {**before, **changes}
-    name = _clean(merged["name"], 300, "name")
+    name = clean_text(merged["name"], 300, "name", collapse=False)
     if name is None:
         raise ValidationFailed(_l("The name is required."), field="name")
     contact = _checked_contact(merged)
@@ -243,19 +232,3 @@ def update_party(ctx: Context, party_id: int, **changes: Any) -> Party:
     db.session.flush()
     record(ctx, "party.updated", "party", party.id, before=before, after=party.summary())
     return party
-
-
-def search_parties(ctx: Context, q: str, limit: int = 50) -> list[Party]:
-    """Parties whose NIF or name contains ``q`` (case-insensitive)."""
-    term = (q or "").strip()
-    if not term:
-        return []
-    stmt = (
-        scoped(Party, ctx)
-        .where(or_(Party.nif.contains(compact_nif(term), autoescape=True),
-                   Party.name.ilike(like_contains(term), escape="\\")))
-        .order_by(Party.name, Party.id)
-        .limit(limit)
-    )
-    return list(db.session.execute(stmt).scalars())
-

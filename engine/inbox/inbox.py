@@ -20,11 +20,10 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound
 from engine.base.i18n import _l
-from engine.base.identifiers import compact_nif
 from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
-from engine.expedients.expedients import Expedient
-from engine.expedients.parties import ExpedientParty, Party, PartyRole, like_contains
+from engine.expedients.expedients import Expedient, expedient_matches
+from engine.expedients.parties import ExpedientParty, Party, PartyRole
 from engine.process.definition.task_labels import task_label
 from engine.process.instances.tasks import form_schema, may_work_on
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
@@ -86,24 +85,6 @@ def _visible(ctx: Context, scope: Scope) -> Any:
     return {Scope.MINE: mine, Scope.ROLE: for_role, Scope.ALL: or_(mine, for_role)}[scope]
 
 
-def _matching(ctx: Context, q: str) -> Any:
-    term = " ".join(q.split())
-    like = like_contains(term)
-    with_party = (
-        select(ExpedientParty.expedient_id)
-        .join(Party, Party.id == ExpedientParty.party_id)
-        .where(
-            ExpedientParty.tenant_id == ctx.tenant_id,
-            or_(Party.nif.contains(compact_nif(term), autoescape=True), Party.name.ilike(like, escape="\\")),
-        )
-    )
-    return or_(
-        Expedient.number.contains(term, autoescape=True),
-        Expedient.subject.ilike(like, escape="\\"),
-        HumanTask.expedient_id.in_(with_party),
-    )
-
-
 def _query(ctx: Context, filters: InboxFilters) -> Select[Any]:
     stmt: Any = (
         select(HumanTask, Expedient, ProcessModel)
@@ -116,7 +97,7 @@ def _query(ctx: Context, filters: InboxFilters) -> Select[Any]:
     if filters.procedure_id is not None:
         stmt = stmt.where(ProcessModel.id == filters.procedure_id)
     if filters.q.strip():
-        stmt = stmt.where(_matching(ctx, filters.q))
+        stmt = stmt.where(expedient_matches(ctx, " ".join(filters.q.split())))
     return stmt
 
 

@@ -35,6 +35,7 @@ from engine.base.db import db
 from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.numbering import next_number
+from engine.base.text import clean_text
 from engine.calendar import TenantCalendar
 from engine.documents.documents import Document, store_document
 from engine.documents.pdf import render_pdf
@@ -42,7 +43,7 @@ from engine.documents.verification_codes import new_csv, verify_url
 from engine.expedients.expedients import Expedient, ensure_open, link_party, open_expedient
 from engine.expedients.parties import Party
 from engine.tenancy.models import Tenant
-from engine.tenancy.scoping import get_owned, scoped
+from engine.tenancy.scoping import get_owned
 
 #: ENI TipoDocumental of the receipt: TD09 "Acuse de recibo".
 RECEIPT_TIPO = "TD09"
@@ -261,16 +262,6 @@ def get_entry(ctx: Context, entry_id: int) -> RegistryEntry:
     return get_owned(RegistryEntry, ctx, entry_id)
 
 
-def list_entries(ctx: Context, direction: str, year: int) -> list[RegistryEntry]:
-    """One book of the registry (a direction and a year), in number order."""
-    stmt = (
-        scoped(RegistryEntry, ctx)
-        .where(RegistryEntry.direction == Direction(direction).value, RegistryEntry.year == year)
-        .order_by(RegistryEntry.seq)
-    )
-    return cast(list[RegistryEntry], list(db.session.execute(stmt).scalars()))
-
-
 # -- steps ----------------------------------------------------------------------------------
 
 
@@ -282,14 +273,8 @@ def _tenant(ctx: Context) -> Tenant:
 
 
 def _clean(value: str | None, field: str, limit: int, required: bool = True) -> str | None:
-    value = " ".join((value or "").split())
-    if not value:
-        if required:
-            raise ValidationFailed(_l("This field is required."), field=field)
-        return None
-    if len(value) > limit:
-        raise ValidationFailed(_l("Too long (at most %(limit)s characters).", limit=limit), field=field)
-    return value
+    return clean_text(value, limit, field, required=required, required_message=_l("This field is required."),
+                      too_long_message=_l("Too long (at most %(limit)s characters).", limit=limit))
 
 
 def _new_entry(

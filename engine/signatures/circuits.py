@@ -340,13 +340,3 @@ def return_for_changes(ctx: Context, step_id: int, reason: str) -> SignatureRequ
     record(ctx, "signature.returned", "signature_request", request.id, expedient_id=request.expedient_id,
            after=request.summary())
     return request
-
-
-def requests_for_document(ctx: Context, document_id: int) -> list[SignatureRequest]:
-    get_owned(Document, ctx, document_id)
-    stmt = scoped(SignatureRequest, ctx).where(
-        or_(SignatureRequest.document_id == document_id, SignatureRequest.result_document_id == document_id)
-    ).order_by(SignatureRequest.id)
-    return list(db.session.execute(stmt).scalars())
-
-

@@ -61,10 +61,6 @@ def _signer(credential: UnlockedCredential) -> signers.SimpleSigner:
     )
 
 
-def existing_signature_count(pdf: bytes) -> int:
-    return len(PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures)
-
-
 def _box(index: int) -> tuple[int, int, int, int]:
     column, row = index % 2, index // 2
     x = _MARGIN + column * (_STAMP_W + _GAP)

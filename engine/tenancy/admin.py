@@ -22,6 +22,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.base.i18n import _l
+from engine.base.text import clean_text
 from engine.tenancy.models import ROLES, Membership, Role, Tenant, User
 from engine.tenancy.passwords import hash_password
 
@@ -97,17 +98,6 @@ def check_dir3(dir3: str, kind: str) -> str:
     return value
 
 
-def _text(value: str | None, field: str, limit: int, *, required: bool = True) -> str | None:
-    clean = " ".join((value or "").split()) or None
-    if clean is None and required:
-        raise ValidationFailed(_l("This field is required: %(field)s.", field=field), field=field)
-    if clean is not None and len(clean) > limit:
-        raise ValidationFailed(
-            _l("%(field)s is too long (at most %(limit)s characters).", field=field, limit=limit), field=field
-        )
-    return clean
-
-
 def _role(role: str) -> str:
     if role not in ROLES:
         raise ValidationFailed(_l("Unknown role %(role)s.", role=role), field="role")
@@ -127,12 +117,12 @@ def _new_user_row(spec: NewUser) -> User:
         raise ValidationFailed(
             _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password"
         )
-    email = _text(spec.email, "email", 200, required=False)
+    email = clean_text(spec.email, 200, "email")
     if email is not None and not _EMAIL.fullmatch(email):
         raise ValidationFailed(_l("The e-mail address %(value)s is not valid.", value=email), field="email")
     user = User(
         username=username,
-        full_name=_text(spec.full_name, "full_name", 200),
+        full_name=clean_text(spec.full_name, 200, "full_name", required=True),
         email=email,
         password_hash=hash_password(spec.password),
     )
@@ -180,11 +170,11 @@ def create_tenant(
         raise Conflict(_l("Another body already has DIR3 code %(dir3)s.", dir3=clean_dir3), field="dir3")
     tenant = Tenant(
         code=clean_code,
-        name=_text(name, "name", 200),
+        name=clean_text(name, 200, "name", required=True),
         kind=str(kind),
         dir3=clean_dir3,
         ine_code=clean_ine,
-        comarca=_text(comarca, "comarca", 100, required=False),
+        comarca=clean_text(comarca, 100, "comarca"),
         aran=bool(aran),
         local_holidays={},
         signing_officers={},

@@ -19,8 +19,9 @@ from engine.audit import record
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.errors import Forbidden, NotFound, ValidationFailed
+from engine.base.errors import Forbidden, NotFound
 from engine.base.i18n import _l
+from engine.base.text import clean_text
 from engine.tenancy.models import User
 from engine.tenancy.scoping import get_owned, scoped
 
@@ -72,13 +73,8 @@ def create_token(ctx: Context, name: str) -> NewToken:
     """A new token of the acting user for the context's tenant (the caller commits)."""
     if ctx.user_id is None or not ctx.roles:
         raise Forbidden(_l("You have no role in this organisation."))
-    clean = " ".join((name or "").split())
-    if not clean:
-        raise ValidationFailed(_l("Give the token a name, e.g. the program that will use it."), field="name")
-    if len(clean) > NAME_MAX:
-        raise ValidationFailed(
-            _l("%(field)s is too long (at most %(limit)s characters).", field="name", limit=NAME_MAX), field="name"
-        )
+    clean = clean_text(name, NAME_MAX, "name", required=True,
+                       required_message=_l("Give the token a name, e.g. the program that will use it."))
     secret = PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(user_id=ctx.user_id, tenant_id=ctx.tenant_id, name=clean, token_hash=digest(secret),
                      hint=secret[: len(PREFIX) + 4])  # fmt: skip

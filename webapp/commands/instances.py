@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 from sqlalchemy import select
@@ -16,6 +16,8 @@ from engine.process.instances import tasks as instances
 from engine.process.models import HumanTask, ProcessInstance
 from engine.tenancy.models import Tenant, User
 from webapp.commands.output import fail, print_json
+
+_Row = TypeVar("_Row", HumanTask, ProcessInstance)
 
 
 def _tenant(code: str) -> Tenant:
@@ -57,7 +59,7 @@ def _run(call: Callable[[], dict[str, Any]]) -> None:
     print_json(result)
 
 
-def _tenant_of(model: type[HumanTask] | type[ProcessInstance], ident: int, code: str | None) -> Tenant:
+def _tenant_of(model: type[_Row], ident: int, code: str | None) -> Tenant:
     if code:
         return _tenant(code)
     row = db.session.get(model, ident)

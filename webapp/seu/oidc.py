@@ -61,8 +61,16 @@ class _InAppAdapter(requests.adapters.BaseAdapter):
         super().__init__()
         self.app = app
 
-    def send(self, request: Any, **_kwargs: Any) -> requests.Response:
-        url = urlsplit(request.url)
+    def send(
+        self,
+        request: requests.PreparedRequest,
+        stream: bool = False,
+        timeout: float | tuple[float | None, float | None] | None = None,
+        verify: bool | str = True,
+        cert: str | tuple[str, str] | None = None,
+        proxies: dict[str, str] | None = None,
+    ) -> requests.Response:
+        url = urlsplit(request.url or "")
         body = request.body.encode() if isinstance(request.body, str) else request.body
         answer = self.app.test_client().open(
             path=url.path, query_string=url.query, method=request.method, headers=dict(request.headers),
@@ -72,7 +80,7 @@ class _InAppAdapter(requests.adapters.BaseAdapter):
         response.status_code = answer.status_code
         response._content = answer.data
         response.headers = CaseInsensitiveDict(dict(answer.headers))
-        response.url = request.url
+        response.url = request.url or ""
         response.request = request
         response.encoding = "utf-8"
         return response
@@ -81,7 +89,7 @@ class _InAppAdapter(requests.adapters.BaseAdapter):
         pass
 
 
-class _InAppSession(OAuth2Session):  # type: ignore[misc]
+class _InAppSession(OAuth2Session):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         adapter = _InAppAdapter(current_app._get_current_object())  # type: ignore[attr-defined]
@@ -89,11 +97,11 @@ class _InAppSession(OAuth2Session):  # type: ignore[misc]
         self.mount("https://", adapter)
 
 
-class _InAppOAuth2App(FlaskOAuth2App):  # type: ignore[misc]
+class _InAppOAuth2App(FlaskOAuth2App):
     client_cls = _InAppSession
 
 
-class _DevOAuth(OAuth):  # type: ignore[misc]
+class _DevOAuth(OAuth):
     oauth2_client_cls = _InAppOAuth2App
 
 

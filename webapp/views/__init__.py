@@ -17,7 +17,7 @@ from webapp.auth import load_current_user
 
 def register_blueprints(app: Flask) -> None:
     app.before_request(load_current_user)
-    items = []
+    items: list[navigation.NavItem] = []
     for info in sorted(pkgutil.iter_modules(__path__), key=lambda m: m.name):
         module = importlib.import_module(f"{__name__}.{info.name}")
         app.register_blueprint(module.bp)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, render_template, request
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
 
+from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
-from engine.base.i18n import _l
-from engine.decrees.book import book, export_year_pdf
+from engine.base.errors import Conflict, ValidationFailed
+from engine.base.i18n import _, _l
+from engine.decrees.book import annul_decree, book, export_year_pdf, may_annul
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
 
@@ -30,8 +32,23 @@ def _year() -> int:
 def index() -> Any:
     year = _year()
     this_year = local_date(utcnow()).year
-    return render_template("decrees/book.html", year=year, decrees=book(g.ctx, year),
+    decrees = book(g.ctx, year)
+    return render_template("decrees/book.html", year=year, decrees=decrees,
+                           annullable={d.id for d in decrees if may_annul(g.ctx, d)},
                            years=list(range(this_year, this_year - 10, -1)))
+
+
+@bp.post("/decrees/<int:decree_id>/annul")
+@roles_required(*BOOK_ROLES)
+def annul(decree_id: int) -> Any:
+    try:
+        decree = annul_decree(g.ctx, decree_id, request.form.get("reason", ""))
+    except (ValidationFailed, Conflict) as exc:
+        unit_of_work.discard()
+        flash(str(exc), "danger")
+        return redirect(url_for("decrees_book.index", year=request.form.get("year") or None))
+    flash(_("Decree %(number)s annulled.", number=decree.number), "success")
+    return redirect(url_for("decrees_book.index", year=decree.year))
 
 
 @bp.get("/decrees/book/<int:year>.pdf")

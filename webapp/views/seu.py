@@ -8,10 +8,11 @@ Anything not theirs answers 404. Views only call :mod:`engine.citizens` services
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from authlib.integrations.base_client.errors import OAuthError
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask import Blueprint, Flask, Response, abort, flash, g, redirect, render_template, request, session, url_for
+from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from sqlalchemy import select
 
@@ -23,12 +24,17 @@ from engine.citizens.identity import citizen_context, identity_from_claims, tena
 from engine.citizens.procedures import get_procedure, list_procedures
 from engine.registry.entries import Upload
 from engine.tenancy.models import Tenant
+from webapp.forms_render import build_fields, parse_submission
 from webapp.seu import oidc
-from webapp.seu.forms import fields_for, typed_values
 from webapp.seu.session import NEXT_KEY, citizen_required, current_citizen, log_in, log_out, safe_next
 
 bp = Blueprint("seu", __name__, url_prefix="/seu")
-bp.record_once(lambda state: oidc.init_app(state.app))
+
+
+@bp.record_once
+def _init_oidc(state: BlueprintSetupState) -> None:
+    # A flask.Blueprint is only ever registered on a flask.Flask (the sansio type is wider).
+    oidc.init_app(cast(Flask, state.app))
 
 
 @bp.url_value_preprocessor
@@ -56,6 +62,10 @@ def _uploads(field: str = "documents") -> list[Upload]:
         for f in request.files.getlist(field)
         if f and f.filename
     ]
+
+
+#: Start form fields are named ``f_<property>``.
+_SEU_NAMES: dict[str, Any] = {"name_prefix": "f", "separator": "_"}
 
 
 def _errors(exc: ValidationFailed) -> dict[str, str]:
@@ -136,7 +146,8 @@ def file_request(tenant_code: str, key: str) -> Any:
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
-        values = typed_values(proc.start_form, request.form)
+        # Unconvertible strings go on to the schema check, which names the field too.
+        values, typing_errors = parse_submission(proc.start_form, request.form, **_SEU_NAMES)
         represented = None
         if request.form.get("on_behalf"):
             represented = filing.Represented(request.form.get("represented_nif", ""),
@@ -147,13 +158,13 @@ def file_request(tenant_code: str, key: str) -> Any:
             done = filing.file_request(g.seu_tenant, g.citizen, key, values, _uploads(), represented=represented,
                                        email=request.form.get("email") or None, locale=_locale())  # fmt: skip
         except ValidationFailed as exc:
-            errors, status = _errors(exc), 422
+            errors, status = {**_errors(exc), **typing_errors}, 422
             flash(str(exc), "danger")
         else:
             flash(_("Your request has been registered with number %(number)s.", number=done.entry_number), "success")
             return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=done.expedient_id,
                                     filed=done.entry_id))  # fmt: skip
-    fields = fields_for(proc.start_form, proc.field_labels, values, errors)
+    fields = build_fields(proc.start_form, values, errors, labels=proc.field_labels, **_SEU_NAMES)
     return render_template("seu/file.html", procedure=proc, fields=fields, errors=errors,
                            form=request.form), status  # fmt: skip
 
