@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import Any
 
 from flask import (
@@ -18,17 +17,13 @@ from flask import (
 )
 
 from engine.app import LANGUAGES
-from engine.base.clock import as_utc, utcnow
 from engine.base.db import db
 from engine.base.i18n import _
-from engine.base.settings import current_settings
-from engine.tenancy.models import Tenant, User
-from engine.tenancy.passwords import verify_password
+from engine.tenancy.login import authenticate
+from engine.tenancy.models import Tenant
 from webapp.auth import login_required
 
 bp = Blueprint("auth", __name__)
-
-LOCKOUT = timedelta(minutes=5)
 
 
 def _safe_next(target: str | None) -> str:
@@ -41,25 +36,10 @@ def _safe_next(target: str | None) -> str:
 def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
-        password = request.form.get("password", "")
-        user = db.session.query(User).filter_by(username=username).one_or_none()
-        now = utcnow()
-        locked_until = as_utc(user.locked_until) if user else None
-        if user is not None and locked_until and locked_until > now:
-            flash(_("Too many failed attempts. Try again in a few minutes."), "danger")
-            return render_template("login.html", username=username), 429
-        if user is None or not user.active or not verify_password(user.password_hash, password):
-            if user is not None:
-                user.failed_logins += 1
-                if user.failed_logins >= current_settings().login_max_failures:
-                    user.locked_until = now + LOCKOUT
-                    user.failed_logins = 0
-                db.session.commit()
+        user = authenticate(username, request.form.get("password", ""))
+        if user is None:
             flash(_("Wrong user name or password."), "danger")
             return render_template("login.html", username=username), 401
-        user.failed_logins = 0
-        user.locked_until = None
-        db.session.commit()
         session.clear()
         session["user_id"] = user.id
         session["locale"] = user.locale
