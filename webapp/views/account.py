@@ -22,14 +22,13 @@ from engine.base.i18n import _
 from engine.tenancy.login import authenticate
 from engine.tenancy.models import Tenant
 from webapp.auth import login_required
+from webapp.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return url_for("home.index")
+    return safe_next(target, url_for("home.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])

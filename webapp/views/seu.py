@@ -23,9 +23,10 @@ from engine.citizens.identity import citizen_context, identity_from_claims, tena
 from engine.citizens.procedures import get_procedure, list_procedures
 from engine.registry.entries import Upload
 from engine.tenancy.models import Tenant
+from webapp.redirects import safe_next
 from webapp.seu import oidc
 from webapp.seu.forms import fields_for, typed_values
-from webapp.seu.session import NEXT_KEY, citizen_required, current_citizen, log_in, log_out, safe_next
+from webapp.seu.session import NEXT_KEY, citizen_required, current_citizen, log_in, log_out
 
 bp = Blueprint("seu", __name__, url_prefix="/seu")
 bp.record_once(lambda state: oidc.init_app(state.app))
