@@ -13,9 +13,11 @@ from sqlalchemy import update
 
 from engine.base.clock import utcnow
 from engine.base.db import db
+from engine.base.errors import NotFound
+from engine.base.i18n import _l
 from engine.base.settings import current_settings
 from engine.tenancy.models import User
-from engine.tenancy.passwords import verify_password
+from engine.tenancy.passwords import hash_password, verify_password
 
 LOCKOUT = timedelta(minutes=5)
 
@@ -71,3 +73,36 @@ def _lock(user_id: int) -> None:
         .execution_options(synchronize_session=False)
     )
     db.session.commit()
+
+
+def end_sessions(user_id: int) -> None:
+    """Every session of this user ends now, on every browser (the caller commits)."""
+    db.session.execute(
+        update(User)
+        .where(User.id == user_id)
+        .values(session_epoch=User.session_epoch + 1)
+        .execution_options(synchronize_session=False)
+    )
+    user = db.session.get(User, user_id)
+    if user is not None:
+        db.session.refresh(user, ["session_epoch"])
+
+
+def change_password(user_id: int, new_password: str) -> None:
+    """A new password for this user; their open sessions end (the caller commits)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("Not found."))
+    user.password_hash = hash_password(new_password)
+    db.session.flush()
+    end_sessions(user_id)
+
+
+def deactivate_user(user_id: int) -> None:
+    """The user can no longer log in; their open sessions end (the caller commits)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("Not found."))
+    user.active = False
+    db.session.flush()
+    end_sessions(user_id)

@@ -19,7 +19,7 @@ from flask import (
 from engine.app import LANGUAGES
 from engine.base.db import db
 from engine.base.i18n import _
-from engine.tenancy.login import authenticate
+from engine.tenancy.login import authenticate, end_sessions
 from engine.tenancy.models import Tenant
 from webapp.auth import login_required
 from webapp.redirects import safe_next
@@ -41,6 +41,7 @@ def login() -> Any:
             return render_template("login.html", username=username), 401
         session.clear()
         session["user_id"] = user.id
+        session["session_epoch"] = user.session_epoch
         session["locale"] = user.locale
         return redirect(_safe_next(request.args.get("next")))
     return render_template("login.html", username="")
@@ -48,6 +49,10 @@ def login() -> Any:
 
 @bp.post("/logout")
 def logout() -> Any:
+    user_id = session.get("user_id")
+    if isinstance(user_id, int) and g.get("user") is not None:
+        end_sessions(user_id)
+        db.session.commit()
     session.clear()
     return redirect(url_for("auth.login"))
 
