@@ -22,6 +22,7 @@ from engine.base.i18n import _
 from engine.tenancy.login import authenticate, end_sessions
 from engine.tenancy.models import Tenant
 from webapp.auth import login_required
+from webapp.inputs import int_arg
 from webapp.redirects import safe_next
 
 bp = Blueprint("auth", __name__)
@@ -60,9 +61,8 @@ def logout() -> Any:
 @bp.post("/tenant")
 @login_required
 def switch_tenant() -> Any:
-    try:
-        tenant_id = int(request.form.get("tenant_id", ""))
-    except ValueError:
+    tenant_id = int_arg(request.form.get("tenant_id"), field="tenant_id", low=1)
+    if tenant_id is None:
         abort(400)
     if tenant_id not in g.user.tenant_ids():
         abort(404)

@@ -23,6 +23,7 @@ from engine.citizens.identity import citizen_context, identity_from_claims, tena
 from engine.citizens.procedures import get_procedure, list_procedures
 from engine.registry.entries import Upload
 from engine.tenancy.models import Tenant
+from webapp.inputs import int_arg
 from webapp.redirects import safe_next
 from webapp.seu import oidc
 from webapp.seu.forms import fields_for, typed_values
@@ -89,6 +90,13 @@ def procedure(tenant_code: str, key: str) -> Any:
 
 
 # --------------------------------------------------------------------------- identity
+
+
+def _filed(value: str | None) -> int | None:
+    try:
+        return int_arg(value, field="filed", low=1)
+    except ValidationFailed:
+        return None
 
 
 @bp.get("/<tenant_code>/entrar")
@@ -183,7 +191,7 @@ def expedient(tenant_code: str, expedient_id: int) -> Any:
         documents=documents,
         entries=carpeta.my_entries(ctx, expedient_id),
         notifications=notices.my_notifications(ctx, g.citizen, expedient_id),
-        filed=request.args.get("filed", type=int),
+        filed=_filed(request.args.get("filed")),
     )
 
 
