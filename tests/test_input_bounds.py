@@ -16,7 +16,7 @@ EN = {"Accept-Language": "en"}
 @pytest.fixture
 def clerk(client):
     tenant = make_tenant()
-    user = make_user("clerk", tenant, ("tramitador", "dissenyador", "secretari"))
+    user = make_user("clerk", tenant, ("tramitador", "dissenyador", "secretari", "admin"))
     secret = create_token(ctx_for(user, tenant), "script").secret
     db.session.commit()
     login(client, "clerk")
@@ -74,3 +74,19 @@ def test_api_bodies_with_huge_ids_are_refused(client, clerk, body):
     response = client.post("/api/v1/expedients", json=body, headers={"Authorization": f"Bearer {clerk}", **EN})
     assert response.status_code in (400, 404, 422), response.get_data(as_text=True)
     assert response.is_json and response.get_json()["message"]
+
+
+def test_form_ids_beyond_the_integer_range_are_refused_readably(client, clerk):
+    from tests.conftest import csrf_token
+
+    token = csrf_token(client, "/registry/new")
+    for path, data in (
+        ("/registry/1/open", {"process_model_id": HUGE}),
+        ("/expedients/1/notifications", {"party_id": HUGE, "document_id": HUGE}),
+        ("/admin/signing-officers", {"alcalde": HUGE, "secretari": HUGE}),
+        ("/admin/holidays", {"year": HUGE}),
+        ("/signatures/batch", {"step_id": HUGE, "password": "x"}),
+    ):
+        response = client.post(path, data={**data, "csrf_token": token}, headers=EN)
+        assert response.status_code != 500, path
+        assert "Something went wrong on our side" not in response.get_data(as_text=True), path

@@ -47,6 +47,11 @@ def int_arg(value: Any, *, field: str, default: int | None = None, low: int = 0,
     return number
 
 
+def is_id(text: str) -> bool:
+    """A string of digits naming a row id the database can hold."""
+    return text.isascii() and text.isdigit() and len(text) <= 10 and 1 <= int(text) <= DB_INT_MAX
+
+
 def id_value(value: Any, field: str) -> int | None:
     """An id from a JSON body or a form: None when missing, else a positive integer in range."""
     return int_arg(value, field=field, low=1)
