@@ -71,10 +71,18 @@ def test_repeated_failed_logins_are_throttled(client):
         for _ in range(5)
     ]
     assert codes == [401] * 5
-    # Even the right password is refused while the account is locked.
+    # Even the right password is refused while the account is locked, exactly as an unknown user is.
     locked = client.post("/login", data={"username": "clerk", "password": "correct horse battery staple",
                                          "csrf_token": token})
-    assert locked.status_code == 429
+    unknown = client.post("/login", data={"username": "nobody", "password": "x", "csrf_token": token})
+    assert locked.status_code == unknown.status_code == 401
+    assert _flashes(locked) == _flashes(unknown) != []
+
+
+def _flashes(response) -> list[str]:
+    import re
+
+    return re.findall(r'class="alert[^"]*"[^>]*>\s*([^<]*?)\s*<', response.get_data(as_text=True))
 
 
 def test_each_request_logs_one_line_with_tenant_user_route_status_and_duration(client):

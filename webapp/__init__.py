@@ -13,7 +13,10 @@ from engine.base.settings import Settings
 def create_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     app = create_engine_app(settings, overrides)
     from webapp import errors, i18n, logging_setup, security, transactions
+    from webapp.inputs import IdConverter
     from webapp.views import register_blueprints
+
+    app.url_map.converters["int"] = IdConverter
 
     logging_setup.init_app(app)
     security.init_app(app)

@@ -24,7 +24,7 @@ def load_current_user() -> None:
     if user_id is None:
         return
     user = db.session.get(User, user_id)
-    if user is None or not user.active:
+    if user is None or not user.active or session.get("session_epoch") != user.session_epoch:
         session.clear()
         return
     g.user = user

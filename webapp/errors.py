@@ -6,8 +6,10 @@ import logging
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
+from sqlalchemy.exc import DataError
 from werkzeug.exceptions import HTTPException
 
+from engine.base import unit_of_work
 from engine.base.errors import GeeError
 from engine.base.i18n import _
 
@@ -39,6 +41,17 @@ def init_app(app: Flask) -> None:
         if _wants_json():
             return jsonify({"error": err.name.lower().replace(" ", "_"), "message": message}), err.code
         return render_template("error.html", status=err.code, message=message), err.code
+
+    @app.errorhandler(DataError)
+    @app.errorhandler(OverflowError)
+    def _out_of_range(err: Exception) -> Any:
+        # Last line behind webapp.inputs: a number the database cannot hold is the request's fault.
+        unit_of_work.discard()
+        log.warning("value out of range on %s: %s", request.path, str(err).splitlines()[0])
+        message = _("The request was not understood.")
+        if _wants_json():
+            return jsonify({"error": "bad_request", "message": message}), 400
+        return render_template("error.html", status=400, message=message), 400
 
     @app.errorhandler(Exception)
     def _unexpected(err: Exception) -> Any:

@@ -298,14 +298,15 @@ def _new_entry(
     clean_sender = _clean(sender, "sender", 300)
     clean_recipient = _clean(recipient, "recipient", 300)
     corrected = get_owned(RegistryEntry, ctx, corrects_entry_id) if corrects_entry_id is not None else None
+    # Audit lock before the counter's (the order every numbering transaction follows); the
+    # lock serialises this book, so the time is taken under it: an entry that waited for
+    # another is stamped after it, and the order check below cannot race.
+    hold_chain(ctx.tenant_id)
     now = utcnow()
     moment = as_utc(presented_at) or now
     if moment > now:
         raise ValidationFailed(_l("The presentation time cannot be in the future."), field="presented_at")
     year = local_date(moment).year
-    # Audit lock before the counter's (the order every numbering transaction follows); the
-    # counter row then serialises this book, so the order check below cannot race.
-    hold_chain(ctx.tenant_id)
     seq = next_number(ctx.tenant_id, f"registry-{direction.value}", year)
     last = db.session.execute(
         select(RegistryEntry.presented_at)

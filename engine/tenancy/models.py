@@ -81,6 +81,8 @@ class User(db.Model):  # type: ignore[name-defined]
     locale: Mapped[str] = mapped_column(String(5), default="ca")
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    #: Bumped by logout, a password change or a deactivation: every older session cookie stops working.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")

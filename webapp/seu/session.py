@@ -35,12 +35,6 @@ def log_out() -> None:
     session.pop(NEXT_KEY, None)
 
 
-def safe_next(target: str | None, default: str) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
-        return target
-    return default
-
-
 def citizen_required(view: F) -> F:
     """The citizen must be identified; otherwise they go to the identity provider and back."""
 

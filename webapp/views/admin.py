@@ -18,6 +18,7 @@ from engine.process.instances.tasks import retry_incident, skip_incident
 from engine.tenancy import admin as tenancy
 from engine.tenancy.models import ROLES, Membership, Tenant, User
 from webapp.auth import login_required, roles_required
+from webapp.inputs import YEAR_MAX, YEAR_MIN, is_id
 from webapp.navigation import NavItem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -96,6 +97,8 @@ def revoke(user_id: int, role: str) -> Any:
 def holidays() -> Any:
     try:
         year = int(request.form.get("year", ""))
+        if not YEAR_MIN <= year <= YEAR_MAX:
+            raise ValueError(year)
     except ValueError:
         raise ValidationFailed(_l("Write the year with four digits."), field="year") from None
     days = [_date(v, "dates") for v in request.form.getlist("dates") if v.strip()]
@@ -118,7 +121,7 @@ def logo() -> Any:
 def signing_officers() -> Any:
     def user_id(field: str) -> int | None:
         value = request.form.get(field, "")
-        return int(value) if value.isdigit() else None
+        return int(value) if is_id(value) else None
 
     tenancy.set_signing_officers(g.ctx, alcalde=user_id("alcalde"), secretari=user_id("secretari"))
     return _done(_("The signing officers are saved."))

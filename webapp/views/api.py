@@ -30,6 +30,7 @@ from engine.tenancy.models import Tenant
 from webapp.api import openapi as openapi_doc
 from webapp.api.auth import authenticate
 from webapp.api.uploads import model_upload
+from webapp.inputs import PAGE_MAX, id_value, int_arg
 from webapp.security import csrf
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -130,11 +131,11 @@ def create_expedient() -> Any:
     subject = body.get("subject")
     opened = open_and_start(
         g.ctx,
-        process_model_id=body["process_model_id"],
+        process_model_id=id_value(body["process_model_id"], "process_model_id"),
         subject=None if subject is None else str(subject),
         party=_party(body),
         responsible_unit=body.get("responsible_unit"),
-        registry_entry_id=body.get("registry_entry_id"),
+        registry_entry_id=id_value(body.get("registry_entry_id"), "registry_entry_id"),
     )
     ready = [task_dict(t) for t in tasks_of_expedient(g.ctx, opened.expedient.id) if t.state == "ready"]
     instance = {"instance_id": opened.instance.id, "status": opened.instance.status, "ready_tasks": ready}
@@ -194,7 +195,8 @@ def download_document(document_id: int) -> Any:
 
 @bp.get("/tasks")
 def list_tasks() -> Any:
-    page = list_inbox(g.ctx, InboxFilters(), page=request.args.get("page", 1, type=int), per_page=100)
+    number = int_arg(request.args.get("page"), field="page", default=1, low=1, high=PAGE_MAX) or 1
+    page = list_inbox(g.ctx, InboxFilters(), page=number, per_page=100)
     return _ok([
         {"id": row.task_id, "name": row.task_name, "role": row.role, "assignee_id": row.assignee_id,
          "created_at": row.created_at, "due_at": row.due_at, "deadline": str(row.status),

@@ -16,6 +16,7 @@ from engine.process.definition.deploy import DeployResult, deploy_uploaded
 from engine.process.models import ProcessModel, ProcessVersion
 from webapp.api.uploads import model_upload
 from webapp.auth import roles_required
+from webapp.inputs import int_arg
 from webapp.navigation import NavItem
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
@@ -71,9 +72,16 @@ def model(model_id: int) -> Any:
     found = catalogue.get_model(g.ctx, model_id)
     versions = list(reversed(found.versions))
     running = running_instances_by_version(g.ctx, [v.id for v in versions])
-    shown = _version_of(found, request.args.get("version", type=int))
+    shown = _version_of(found, _version_arg())
     return render_template("catalogue/model.html", model=found, versions=versions, running=running, shown=shown,
                            has_diagram=bool(shown and has_diagram(shown.bpmn_xml)))  # fmt: skip
+
+
+def _version_arg() -> int | None:
+    try:
+        return int_arg(request.args.get("version"), field="version", low=1)
+    except ValidationFailed:
+        return None
 
 
 def _version_of(model: ProcessModel, number: int | None) -> ProcessVersion | None:

@@ -15,6 +15,7 @@ from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import TermUnit, explain_term
 from engine.tenancy.models import Tenant
 from webapp.auth import login_required
+from webapp.inputs import TERM_MAX, YEAR_MAX, YEAR_MIN, int_arg
 from webapp.navigation import NavItem
 
 bp = Blueprint("deadlines", __name__)
@@ -24,9 +25,14 @@ NAV = [NavItem("deadlines.calculator", _l("Deadlines"), order=60, menu="tools")]
 
 def _date(value: str, field: str) -> date:
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise ValidationFailed(_l("Enter a valid date (day, month and year)."), field=field) from None
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
+        raise ValidationFailed(
+            _l("Enter a year between %(low)s and %(high)s.", low=YEAR_MIN, high=YEAR_MAX), field=field
+        )
+    return day
 
 
 def _extra_days(text: str) -> frozenset[date]:
@@ -44,10 +50,9 @@ def calculator() -> Any:
     if args.get("start"):
         try:
             start = _date(args["start"], "start")
-            try:
-                amount = int(args.get("amount", ""))
-            except ValueError:
-                raise ValidationFailed(_l("Enter a whole number."), field="amount") from None
+            amount = int_arg(args.get("amount"), field="amount", low=0, high=TERM_MAX)
+            if amount is None:
+                raise ValidationFailed(_l("Enter a whole number."), field="amount")
             extra = _extra_days(args.get("extra", ""))
             local = frozenset(date.fromisoformat(d) for d in tenant.holiday_dates())
             calendar = TenantCalendar.for_tenant(tenant)

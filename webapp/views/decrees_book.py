@@ -12,6 +12,7 @@ from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.decrees.book import annul_decree, book, export_year_pdf, may_annul
 from webapp.auth import roles_required
+from webapp.inputs import YEAR_MAX, YEAR_MIN, int_arg
 from webapp.navigation import NavItem
 
 bp = Blueprint("decrees_book", __name__)
@@ -21,10 +22,10 @@ NAV = [NavItem("decrees_book.index", _l("Decree book"), roles=BOOK_ROLES, order=
 
 
 def _year() -> int:
-    try:
-        return int(request.args.get("year") or local_date(utcnow()).year)
-    except ValueError:
-        return local_date(utcnow()).year
+    year = int_arg(request.args.get("year"), field="year", default=local_date(utcnow()).year,
+                   low=YEAR_MIN, high=YEAR_MAX)
+    assert year is not None
+    return year
 
 
 @bp.get("/decrees/book")

@@ -28,6 +28,7 @@ from engine.notifications.notifications import PostalResult
 from engine.process.definition.catalogue import list_models
 from engine.registry.open_expedient import PartyInput, open_and_start
 from webapp.auth import login_required, roles_required
+from webapp.inputs import is_id
 from webapp.navigation import NavItem
 
 bp = Blueprint("expedients", __name__)
@@ -180,7 +181,7 @@ def reopen(expedient_id: int) -> Any:
 
 def _chosen_id(name: str, message: Any) -> int:
     value = request.form.get(name, "")
-    if not value.isdigit():
+    if not is_id(value):
         raise ValidationFailed(message, field=name)
     return int(value)
 

@@ -17,6 +17,7 @@ from engine.registry.book import search_entries, years_with_entries
 from engine.registry.entries import Channel, Direction, Upload, get_entry, register_incoming
 from engine.registry.open_expedient import open_and_start
 from webapp.auth import roles_required
+from webapp.inputs import YEAR_MAX, YEAR_MIN, id_value, int_arg
 from webapp.navigation import NavItem
 from webapp.views.expedients import OPENER_ROLES, published_procedures
 
@@ -32,10 +33,8 @@ def index() -> Any:
     if direction not in tuple(Direction):
         direction = Direction.INCOMING.value
     this_year = local_date(utcnow()).year
-    try:
-        year = int(request.args.get("year") or this_year)
-    except ValueError:
-        year = this_year
+    year = int_arg(request.args.get("year"), field="year", default=this_year, low=YEAR_MIN, high=YEAR_MAX)
+    assert year is not None
     q = request.args.get("q", "")[:100]
     entries = search_entries(g.ctx, direction, year, q)
     years = sorted({this_year, year, *years_with_entries(g.ctx)}, reverse=True)
@@ -102,7 +101,8 @@ def open_expedient(entry_id: int) -> Any:
     if not request.form.get("process_model_id"):
         raise ValidationFailed(_l("Choose a procedure from the list."), field="process_model_id")
     opened = open_and_start(
-        g.ctx, process_model_id=request.form["process_model_id"], subject=request.form.get("subject") or None,
+        g.ctx, process_model_id=id_value(request.form["process_model_id"], "process_model_id"),
+        subject=request.form.get("subject") or None,
         responsible_unit=request.form.get("responsible_unit") or None, registry_entry_id=entry_id,
     )
     flash(_("Expedient %(number)s opened from the entry and its procedure started.",

@@ -25,8 +25,10 @@ from engine.citizens.procedures import get_procedure, list_procedures
 from engine.registry.entries import Upload
 from engine.tenancy.models import Tenant
 from webapp.forms_render import build_fields, parse_submission
+from webapp.inputs import int_arg
+from webapp.redirects import safe_next
 from webapp.seu import oidc
-from webapp.seu.session import NEXT_KEY, citizen_required, current_citizen, log_in, log_out, safe_next
+from webapp.seu.session import NEXT_KEY, citizen_required, current_citizen, log_in, log_out
 
 bp = Blueprint("seu", __name__, url_prefix="/seu")
 
@@ -98,6 +100,13 @@ def procedure(tenant_code: str, key: str) -> Any:
 
 
 # --------------------------------------------------------------------------- identity
+
+
+def _filed(value: str | None) -> int | None:
+    try:
+        return int_arg(value, field="filed", low=1)
+    except ValidationFailed:
+        return None
 
 
 @bp.get("/<tenant_code>/entrar")
@@ -193,7 +202,7 @@ def expedient(tenant_code: str, expedient_id: int) -> Any:
         documents=documents,
         entries=carpeta.my_entries(ctx, expedient_id),
         notifications=notices.my_notifications(ctx, g.citizen, expedient_id),
-        filed=request.args.get("filed", type=int),
+        filed=_filed(request.args.get("filed")),
     )
 
 

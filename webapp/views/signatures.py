@@ -25,6 +25,7 @@ from engine.signatures.credentials import credential_of, import_personal
 from engine.signatures.models import SignatureStep
 from engine.tenancy.scoping import get_owned
 from webapp.auth import login_required, roles_required
+from webapp.inputs import is_id
 from webapp.navigation import NavItem
 
 bp = Blueprint("signatures", __name__)
@@ -93,7 +94,7 @@ def sign_one(step_id: int) -> Any:
 @bp.post("/signatures/batch")
 @roles_required(*SIGNER_ROLES)
 def batch() -> Any:
-    ids = [int(v) for v in request.form.getlist("step_id") if v.isdigit()]
+    ids = [int(v) for v in request.form.getlist("step_id") if is_id(v)]
     try:
         result = sign_batch(g.ctx, ids, request.form.get("password", ""))
     except GeeError as err:

@@ -25,6 +25,7 @@ from engine.inbox.inbox import (
 from engine.process.instances import tasks as instances
 from webapp.auth import login_required
 from webapp.forms_render import build_fields, parse_submission
+from webapp.inputs import PAGE_MAX, int_arg
 from webapp.navigation import NavItem
 
 bp = Blueprint("tasks", __name__)
@@ -34,8 +35,8 @@ NAV = [NavItem("tasks.inbox", _l("My tasks"), order=10, counter=count_open)]
 
 def _int(value: str | None) -> int | None:
     try:
-        return int(value) if value else None
-    except ValueError:
+        return int_arg(value, field="id", low=1)
+    except ValidationFailed:
         return None
 
 
@@ -48,7 +49,7 @@ def inbox() -> Any:
         scope = Scope.ALL
     filters = InboxFilters(scope=scope, procedure_id=_int(request.args.get("procedure")),
                            q=request.args.get("q", "")[:100])
-    page = list_inbox(g.ctx, filters, _int(request.args.get("page")) or 1)
+    page = list_inbox(g.ctx, filters, int_arg(request.args.get("page"), field="page", low=1, high=PAGE_MAX) or 1)
     template = "tasks/_results.html" if request.headers.get("HX-Request") else "tasks/inbox.html"
     return render_template(template, page=page, filters=filters, procedures=procedures_in_inbox(g.ctx))
 
