@@ -134,6 +134,7 @@ def file_request(
             "data_entrada": local_date(entry.effective_at).isoformat(),
             "expedient": expedient.number,
             "documents_presentats": [a.document_id for a in entry.attachments],
+            "sollicitud": values,  # what the citizen filled in, shown beside every task of the procedure
         }
         instance = start_in_transaction(ctx, version, expedient.id, start_data)
         return Filing(entry.id, entry.number, entry.receipt_document_id, expedient.id, expedient.number,
