@@ -111,9 +111,8 @@ def file_request(
         party, own = _parties(ctx, citizen, represented, email)
         topic = " ".join(str(values.get("assumpte") or "").split())
         subject = f"{procedure.name}: {topic}"[:500] if topic else procedure.name[:500]
-        expedient = open_expedient(ctx, subject, process_model_id=version.model_id, party_ids=[party.id])
-        if procedure.classification:
-            expedient.classification = procedure.classification[:60]
+        expedient = open_expedient(ctx, subject, process_model_id=version.model_id, party_ids=[party.id],
+                                   classification=procedure.classification)
         if own.id != party.id:
             link_party(ctx, expedient.id, own.id, PartyRole.REPRESENTANT)
         entry = register_incoming(
