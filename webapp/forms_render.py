@@ -152,7 +152,7 @@ def build_fields(
             attrs=_attrs(prop, widget),
         )
         if widget == "select":
-            one.options = [(str(v), str(v)) for v in prop.get("enum") or []]
+            one.options = [(str(v), (labels or {}).get(f"{key}={v}") or str(v)) for v in prop.get("enum") or []]
         elif widget == "documents":
             one.choices = [_choice(doc) for doc in documents]
             chosen = values.get(key)

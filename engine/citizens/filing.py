@@ -15,6 +15,7 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from engine.audit import record
+from engine.base.clock import local_date
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, NotFound, ValidationFailed
@@ -110,7 +111,8 @@ def file_request(
         party, own = _parties(ctx, citizen, represented, email)
         topic = " ".join(str(values.get("assumpte") or "").split())
         subject = f"{procedure.name}: {topic}"[:500] if topic else procedure.name[:500]
-        expedient = open_expedient(ctx, subject, process_model_id=version.model_id, party_ids=[party.id])
+        expedient = open_expedient(ctx, subject, process_model_id=version.model_id, party_ids=[party.id],
+                                   classification=procedure.classification)
         if own.id != party.id:
             link_party(ctx, expedient.id, own.id, PartyRole.REPRESENTANT)
         entry = register_incoming(
@@ -128,8 +130,10 @@ def file_request(
             "interessat": {"nif": party.nif, "nom": party.name},
             "representant": {"nif": own.nif, "nom": own.name} if own.id != party.id else None,
             "registre_entrada": entry.number,
+            "data_entrada": local_date(entry.effective_at).isoformat(),
             "expedient": expedient.number,
             "documents_presentats": [a.document_id for a in entry.attachments],
+            "sollicitud": values,  # what the citizen filled in, shown beside every task of the procedure
         }
         instance = start_in_transaction(ctx, version, expedient.id, start_data)
         return Filing(entry.id, entry.number, entry.receipt_document_id, expedient.id, expedient.number,

@@ -7,6 +7,7 @@ display time (so it can be corrected without a new process version). Format::
       "online": true,                       # citizens may file it from the e-office
       "max_term": {"months": 3},            # maximum resolution term: {"months": n} or {"days": n}
       "silence": "positive",                # effect of silence: positive | negative | none
+      "classification": "OBRES_MENORS",     # the SIA code, or the <id> of <organ DIR3>_PRO_<id> (ENI Clasificacion)
       "start_form": { JSON Schema } | "file.json",   # what the citizen fills to file it;
                                             # a name is looked up in the version's forms, then forms/
       "citizen_info": {                     # per locale (ca, es, en); ca is the fallback
@@ -14,6 +15,10 @@ display time (so it can be corrected without a new process version). Format::
           "name": "Instància genèrica",
           "purpose": "What it is for…",
           "documents": ["Documents needed…"],
+          "who": "Who may file it",
+          "term_note": "Replaces the term shown (e.g. a comunicació prèvia has none) (optional)",
+          "legal_basis": "The rules it rests on",
+          "fee": "What it costs (taxes, fees) or that it is free",
           "fields": {"exposo": "Label of the start form field exposo", …},
           "notes": "Anything else (optional)"
         }
@@ -42,6 +47,7 @@ from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT
 from engine.process.definition.catalogue import latest_version, resolve_version
 from engine.process.models import ProcessModel, ProcessVersion
+from engine.tenancy.models import Tenant
 
 log = logging.getLogger("gee.citizens")
 
@@ -64,6 +70,12 @@ class Procedure:
     field_labels: dict[str, str] = field(default_factory=dict)
     start_form: dict[str, Any] | None = None
     version_id: int | None = None
+    who: str | None = None
+    term_note: str | None = None
+    legal_basis: str | None = None
+    fee: str | None = None
+    #: ENI Clasificacion: a SIA code as given, else ``<organ DIR3>_PRO_<id>``
+    classification: str | None = None
 
 
 def read_info(key: str, processes_dir: Path = PROCESSES_DIR) -> dict[str, Any] | None:
@@ -96,7 +108,14 @@ def _start_form(info: dict[str, Any], version: ProcessVersion | None) -> dict[st
     return None
 
 
-def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str) -> Procedure:
+def _classification(info: dict[str, Any], dir3: str) -> str | None:
+    code = str(info.get("classification") or "").strip()
+    if not code:
+        return None
+    return code if code.isdigit() else f"{dir3}_PRO_{code}"
+
+
+def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str, dir3: str = "") -> Procedure:
     info = read_info(model.key)
     if info is None:
         return Procedure(key=model.key, name=model.name, online=False, version_id=version.id if version else None)
@@ -118,7 +137,17 @@ def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str)
         field_labels={str(k): str(v) for k, v in (texts.get("fields") or {}).items()},
         start_form=start_form,
         version_id=version.id if version else None,
+        who=texts.get("who"),
+        term_note=texts.get("term_note"),
+        legal_basis=texts.get("legal_basis"),
+        fee=texts.get("fee"),
+        classification=_classification(info, dir3),
     )
+
+
+def _dir3(tenant_id: int) -> str:
+    tenant = db.session.get(Tenant, tenant_id)
+    return tenant.dir3 if tenant is not None else ""
 
 
 def list_procedures(tenant_id: int, locale: str) -> list[Procedure]:
@@ -133,7 +162,8 @@ def list_procedures(tenant_id: int, locale: str) -> list[Procedure]:
     for model in models:
         if model.key not in chosen or model.tenant_id is not None:
             chosen[model.key] = model
-    procedures = [_procedure(m, latest_version(m), locale) for m in chosen.values()]
+    dir3 = _dir3(tenant_id)
+    procedures = [_procedure(m, latest_version(m), locale, dir3) for m in chosen.values()]
     return sorted(procedures, key=lambda p: p.name.lower())
 
 
@@ -142,4 +172,4 @@ def get_procedure(tenant_id: int, key: str, locale: str) -> Procedure:
     version = resolve_version(tenant_id, key)
     if version is None:
         raise NotFound(_l("There is no published process %(key)s.", key=key))
-    return _procedure(version.model, version, locale)
+    return _procedure(version.model, version, locale, _dir3(tenant_id))

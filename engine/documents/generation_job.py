@@ -20,6 +20,7 @@ from engine.base.i18n import _l
 from engine.base.unit_of_work import run_in_transaction
 from engine.documents.documents import store_document
 from engine.documents.procedure_templates import DOCUMENT_LOCALES, render_version_template
+from engine.documents.verification_codes import new_csv, verify_url
 from engine.expedients.expedients import Expedient
 from engine.process.models import ProcessInstance, ProcessVersion
 from engine.tenancy.models import Tenant
@@ -60,10 +61,12 @@ def generate_document(
     def work() -> int:
         expedient = get_owned(Expedient, ctx, expedient_id)
         version = _version(ctx, expedient, template, process_version_id)
-        context = {"data": data, "expedient": expedient, "tenant": db.session.get(Tenant, tenant_id)}
+        csv = new_csv()  # drawn first: the template prints it, the stored document carries it
+        context = {"data": data, "expedient": expedient, "tenant": db.session.get(Tenant, tenant_id),
+                   "csv": csv, "verify_url": verify_url(csv)}  # fmt: skip
         rendered = render_version_template(version, template, locale, context)
         doc = store_document(ctx, expedient.id, rendered.pdf_filename, rendered.pdf(), title=title or rendered.stem,
-                             tipo_documental=tipo_documental, from_administration=True)  # fmt: skip
+                             tipo_documental=tipo_documental, from_administration=True, csv=csv)  # fmt: skip
         db.session.flush()
         return int(doc.id)
 

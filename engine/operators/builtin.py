@@ -42,6 +42,7 @@ from engine.calendar import TenantCalendar
 from engine.decrees import book as decrees
 from engine.documents import closing, documents
 from engine.documents.procedure_templates import DOCUMENT_LOCALES, RenderedTemplate, render_version_template
+from engine.documents.verification_codes import new_csv, verify_url
 from engine.expedients import expedients
 from engine.notifications import notifications
 from engine.process.definition.validation import TEMPLATE_PROPERTY
@@ -52,8 +53,9 @@ from engine.tenancy.models import Tenant, User
 # --------------------------------------------------------------------------- documents
 
 
-def render_document(call: Call, locale: str) -> RenderedTemplate:
-    """Fill in the task's ``documentTemplate`` (its ``locale`` variant) with the process data."""
+def render_document(call: Call, locale: str, csv: str | None = None) -> RenderedTemplate:
+    """Fill in the task's ``documentTemplate`` (its ``locale`` variant) with the process data;
+    ``csv``, drawn before rendering, is printed with the verification address on every page."""
     name = call.properties.get(TEMPLATE_PROPERTY)
     if not name:
         raise ServiceError("the task names no document template (property documentTemplate)")
@@ -66,6 +68,8 @@ def render_document(call: Call, locale: str) -> RenderedTemplate:
         "ajuntament": {"name": tenant.name if tenant else ""},
         "avui": local_date(utcnow()).isoformat(),
         "idioma": locale,
+        "csv": csv,
+        "verify_url": verify_url(csv) if csv else None,
     }
     try:
         return render_version_template(call.binding.version, name, locale, context)
@@ -80,7 +84,8 @@ def generate_document(call: Call) -> dict[str, Any]:
     optional ``idioma``. Answer: ``{"document_id", "csv", "template"}``."""
     locale = str(call.param("idioma") or call.data.get("idioma") or call.ctx.locale or "ca")
     locale = locale if locale in DOCUMENT_LOCALES else "ca"
-    rendered = render_document(call, locale)
+    csv = new_csv()
+    rendered = render_document(call, locale, csv)
     doc = documents.store_document(
         call.ctx,
         call.expedient_id(),
@@ -90,8 +95,8 @@ def generate_document(call: Call) -> dict[str, Any]:
         tipo_documental=str(call.param("tipus_documental", "TD99")),
         from_administration=True,
         author=call.ctx.username,
+        csv=csv,
     )
-    doc = documents.issue_document(call.ctx, doc.id)
     return {"document_id": doc.id, "csv": doc.csv, "template": rendered.name}
 
 

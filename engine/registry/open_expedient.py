@@ -10,10 +10,12 @@ process cannot start, nothing is left behind (the expedient number is given back
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 
 from engine import audit
+from engine.base.clock import local_date
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
@@ -21,7 +23,7 @@ from engine.base.i18n import _l
 from engine.base.unit_of_work import run_in_transaction
 from engine.documents.documents import Document
 from engine.expedients.expedients import Expedient, open_expedient
-from engine.expedients.parties import find_or_create_party
+from engine.expedients.parties import Party, find_or_create_party
 from engine.process.definition.catalogue import get_model, latest_version
 from engine.process.instances.tasks import start_in_transaction
 from engine.process.models import ProcessInstance
@@ -77,6 +79,24 @@ def _join_entry(ctx: Context, entry: RegistryEntry, expedient: Expedient) -> Non
                  after={"number": entry.number, "expedient": expedient.number, "documents": ids})
 
 
+def _entry_data(ctx: Context, entry: RegistryEntry, party_ids: list[int]) -> dict[str, Any]:
+    """What the entry carries into the procedure: its number and effective date, its text, the
+    interested party and the documents presented (the names an e-office filing uses too)."""
+    party = db.session.get(Party, party_ids[0]) if party_ids else None
+    documents = list(db.session.execute(
+        select(RegistryAttachment.document_id).where(RegistryAttachment.entry_id == entry.id)
+        .order_by(RegistryAttachment.document_id)
+    ).scalars())  # fmt: skip
+    return {
+        "registre_entrada": entry.number,
+        "data_entrada": local_date(entry.effective_at).isoformat(),
+        "assumpte": entry.subject,
+        "text": entry.summary,
+        "interessat": {"nif": party.nif, "nom": party.name} if party is not None else None,
+        "documents_presentats": documents,
+    }
+
+
 def open_and_start(
     ctx: Context,
     *,
@@ -114,7 +134,9 @@ def open_and_start(
         )
         if entry is not None:
             _join_entry(ctx, entry, expedient)
-        data = {"expedient_number": expedient.number, "subject": expedient.subject}
+        data: dict[str, Any] = {"expedient_number": expedient.number, "subject": expedient.subject}
+        if entry is not None:
+            data.update(_entry_data(ctx, entry, party_ids))
         instance = start_in_transaction(ctx, version, expedient.id, data)
         return Opened(expedient=expedient, instance=instance)
 

@@ -10,6 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.base import unit_of_work
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
+from engine.citizens.procedures import read_info
 from engine.documents.documents import list_documents, store_document
 from engine.expedients.expedients import parties_of
 from engine.inbox.inbox import (
@@ -22,6 +23,7 @@ from engine.inbox.inbox import (
     save_draft,
     task_view,
 )
+from engine.inbox.task_context import task_context
 from engine.process.instances import tasks as instances
 from webapp.auth import login_required
 from webapp.forms_render import build_fields, parse_submission
@@ -54,13 +56,23 @@ def inbox() -> Any:
     return render_template(template, page=page, filters=filters, procedures=procedures_in_inbox(g.ctx))
 
 
+def _filed_labels(process_key: str, locale: str | None) -> dict[str, str]:
+    """The e-office's labels of what a citizen filled in (the procedure's information sidecar)."""
+    texts = (read_info(process_key) or {}).get("citizen_info") or {}
+    chosen = texts.get(locale or "ca") or texts.get("ca") or {}
+    return {str(k): str(v) for k, v in (chosen.get("fields") or {}).items()}
+
+
 def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                  status: int = 200) -> Any:
     view = task_view(g.ctx, task_id)
-    shown = values if values is not None else (view.task.draft_data or {})
+    context = task_context(g.ctx, view)
+    shown = values if values is not None else (view.task.draft_data or context.prefill)
     return render_template(
         "tasks/task.html",
         view=view,
+        context=context,
+        filed_labels=_filed_labels(view.procedure.key, g.ctx.locale) if context.filed else {},
         fields=build_fields(view.schema, shown, errors,
                             documents=list_documents(g.ctx, view.expedient.id) if view.expedient else ()),
         errors=errors or {},
