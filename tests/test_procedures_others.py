@@ -18,6 +18,7 @@ from engine.decrees.book import Decree
 from engine.documents.documents import Document
 from engine.expedients.expedients import Expedient
 from engine.process.models import ProcessInstance
+from engine.registry.entries import RegistryAttachment, RegistryEntry
 from tests.procedures_helpers import (
     Town,
     actions,
@@ -56,8 +57,8 @@ def _status(instance_id: int) -> str:
 
 
 def _sign_and_notify(t: Town, instance_id: int, prefix: str) -> None:
-    t.do(instance_id, f"T_{prefix}_signar", {"conforme": True})
-    t.do(instance_id, f"T_{prefix}_fe", {"conforme": True})
+    t.sign(instance_id, f"T_{prefix}_signar")
+    t.sign(instance_id, f"T_{prefix}_fe")
     t.do(instance_id, f"T_{prefix}_rebuda", {"data_notificacio": "2026-04-01", "estat_notificacio": "accedida"})
 
 
@@ -123,12 +124,19 @@ def test_certificat_empadronament_signed_by_the_secretary_and_sent() -> None:
                                        "adreca": "Carrer Major, 12", "data_alta": "2019-05-14",
                                        "finalitat": "tràmits d'estrangeria"})
     assert ready_ids(instance_id) == ["T_signar"]
-    t.do(instance_id, "T_signar", {"conforme": True})
+    t.sign(instance_id, "T_signar")
     t.do(instance_id, "T_lliurar", {"canal": "electronic", "data_lliurament": "2026-03-03"})
     assert _status(instance_id) == "completed"
-    doc = db.session.execute(select(Document).where(Document.expedient_id == expedient_id)).scalar_one()
+    unsigned, doc = db.session.execute(select(Document).where(Document.expedient_id == expedient_id)
+                                       .order_by(Document.id)).scalars()
+    # one certificate: the signed version keeps the CSV the citizen can check (no second code)
+    assert doc.previous_version_id == unsigned.id and unsigned.csv is None
     assert doc.title == "Certificat d'empadronament" and doc.tipo_documental == "TD11" and doc.csv
-    assert [s["signer"] for s in doc.signatures if s["type"] == "TF01" and s.get("signer")] == ["Sandra Roig"]
+    assert [s["signer"] for s in doc.signatures if s["type"] == "TF06"] == ["Sandra Roig"]
+    sent = db.session.execute(select(RegistryAttachment.document_id).join(
+        RegistryEntry, RegistryEntry.id == RegistryAttachment.entry_id).where(
+        RegistryEntry.expedient_id == expedient_id)).scalars().all()
+    assert sent == [doc.id]  # what was sent is the signed certificate
     assert "S_notificar" in steps(instance_id)
 
 
@@ -139,7 +147,7 @@ def test_volant_empadronament_handed_over_in_person_in_spanish() -> None:
     t.do(instance_id, "T_sollicitud", {"tipus": "volant", "nif": "12345678Z", "nom": "Joan Pi",
                                        "adreca": "Carrer Nou, 1", "data_alta": "2020-01-02",
                                        "finalitat": "escolarització", "idioma": "es"})
-    t.do(instance_id, "T_signar", {"conforme": True})
+    t.sign(instance_id, "T_signar")
     t.do(instance_id, "T_lliurar", {"canal": "presencial", "data_lliurament": "2026-03-03"})
     assert document_titles(expedient_id) == ["Volant d'empadronament"]
     assert t.show(instance_id)["data"]["doc_padro"]["template"] == "certificat_empadronament.es.html"
