@@ -261,3 +261,22 @@ def test_spanish_document_when_the_applicant_asks_for_spanish(menors: Town) -> N
     t.do(instance_id, "T_completesa", {"completa": False, "mancances": "Falta la memoria."})
     data = t.show(instance_id)["data"]
     assert data["doc_requeriment"]["template"] == "requeriment_esmena.es.html"
+
+
+def test_the_alcalde_returns_the_decree_with_a_reason_and_it_goes_back_to_the_proposal(menors: Town) -> None:
+    t = menors
+    expedient_id, instance_id = _start(t, MENORS)
+    t.do(instance_id, "T_completesa", {"completa": True})
+    _instruct(t, instance_id)
+    # a sign step is no tick box: neither a form nor the API completes it
+    with pytest.raises(ValidationFailed):
+        t.do(instance_id, "T_resolucio_signar", {"conforme": True})
+    t.give_back(instance_id, "T_resolucio_signar", "Cal citar l'article del POUM.")
+    assert ready_ids(instance_id) == ["T_proposta"]
+    assert t.show(instance_id)["data"]["signatura"] == {"outcome": "returned", "reason": "Cal citar l'article del POUM."}
+    assert [d.number for d in _decrees(expedient_id)] == [None]  # returned unsigned: no number spent
+    t.do(instance_id, "T_proposta", {"sentit": "atorgar", "fonaments": "Vistos els informes i l'art. 12 del POUM."})
+    _resolve(t, instance_id)
+    signed = [d for d in _decrees(expedient_id) if d.number]
+    assert [d.number for d in signed] == [f"DEC/{YEAR}/0001"] and "art. 12 del POUM" in signed[0].text
+    assert db.session.get(ProcessInstance, instance_id).status == "completed"  # type: ignore[union-attr]
