@@ -296,3 +296,29 @@ def test_instancia_generica_from_registry_entry_to_closing() -> None:
     t.do(instance_id, "Task_notificar", {"canal": "electronic", "data_posada_disposicio": "2026-03-03"})
     assert _status(instance_id) == "completed" and steps(instance_id)[-2:] == ["Task_tancar", "EndEvent_tancat"]
     assert db.session.get(Expedient, expedient_id).state == "E02"  # type: ignore[union-attr]
+
+
+def test_instancia_generica_decree_signed_attested_and_notified_as_signed() -> None:
+    t = town("instancia_generica.bpmn")
+    expedient_id = t.open_case("Petició de canvi de titularitat")
+    instance_id = t.start("instancia_generica", expedient_id)
+    t.do(instance_id, "Task_revisar", {"unitat_responsable": "Alcaldia", "completa": True})
+    t.do(instance_id, "Task_tramitar", {"resum": "Canvi de titular de la parada 12.", "cal_resolucio": True})
+    t.do(instance_id, "Task_proposta", {"sentit": "estimar", "fonaments": "Compleix l'ordenança de mercats."})
+    assert ready_ids(instance_id) == ["Task_decret"]
+    t.give_back(instance_id, "Task_decret", "Falta el número de parada al títol.")
+    assert ready_ids(instance_id) == ["Task_proposta"]
+    t.do(instance_id, "Task_proposta", {"sentit": "estimar", "fonaments": "Compleix l'ordenança, parada 12."})
+    t.sign(instance_id, "Task_decret")
+    assert ready_ids(instance_id) == ["Task_fe"]
+    t.sign(instance_id, "Task_fe")
+    assert ready_ids(instance_id) == ["Task_notificar"]
+    decree = next(d for d in _decrees(expedient_id) if d.number)
+    assert decree.number == f"DEC/{YEAR}/0001" and decree.attested_by_name == "Sandra Roig"
+    assert "Resolc estimar la sol·licitud." in decree.text
+    data = t.show(instance_id)["data"]
+    signed = db.session.get(Document, data["doc_decret"]["document_id"])
+    assert signed is not None and signed.version == 2 and signed.csv == data["signatura"]["csv"]
+    assert [s["signer"] for s in signed.signatures if s["type"] == "TF06"] == ["Jordi Mas", "Sandra Roig"]
+    t.do(instance_id, "Task_notificar", {"canal": "electronic", "data_posada_disposicio": "2026-03-03"})
+    assert _status(instance_id) == "completed"
