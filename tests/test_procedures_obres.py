@@ -273,7 +273,8 @@ def test_the_alcalde_returns_the_decree_with_a_reason_and_it_goes_back_to_the_pr
         t.do(instance_id, "T_resolucio_signar", {"conforme": True})
     t.give_back(instance_id, "T_resolucio_signar", "Cal citar l'article del POUM.")
     assert ready_ids(instance_id) == ["T_proposta"]
-    assert t.show(instance_id)["data"]["signatura"] == {"outcome": "returned", "reason": "Cal citar l'article del POUM."}
+    returned = {"outcome": "returned", "reason": "Cal citar l'article del POUM."}
+    assert t.show(instance_id)["data"]["signatura"] == returned
     assert [d.number for d in _decrees(expedient_id)] == [None]  # returned unsigned: no number spent
     t.do(instance_id, "T_proposta", {"sentit": "atorgar", "fonaments": "Vistos els informes i l'art. 12 del POUM."})
     _resolve(t, instance_id)
