@@ -20,8 +20,8 @@ from sqlalchemy import select
 from engine.base.clock import local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
-from engine.demo import ca as test_ca
 from engine.decrees.book import Decree
+from engine.demo import ca as test_ca
 from engine.demo.data import DEMO_PASSWORD
 from engine.documents.documents import Document, issue_document, read_content, store_document
 from engine.expedients.expedients import parties_of
@@ -181,11 +181,10 @@ def _sign_on_the_task_page(page, live_server: str, name: str) -> None:
 def _verified_signers(pdf: bytes, ca_pem: bytes) -> list[str]:
     """pyHanko's validation of every signature, trusting only the demo CA."""
     from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.validation import validate_pdf_signature
     from pyhanko_certvalidator import ValidationContext
-
-    from cryptography import x509
 
     root = asn1_x509.Certificate.load(x509.load_pem_x509_certificate(ca_pem).public_bytes(serialization.Encoding.DER))
     signers = []
