@@ -17,6 +17,7 @@ from sqlalchemy import select
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
+from engine.citizens.carpeta import visible_documents
 from engine.decrees.book import Decree
 from engine.documents.documents import Document, read_content
 from engine.expedients.expedients import Expedient
@@ -120,6 +121,8 @@ def _check_signed_decree(t: Town, expedient_id: int, number: str, signers: list[
     assert number in text and signed.csv in text
     notes = notifications.list_notifications(t.people["tramitador"], expedient_id)
     assert notes[0].document_id == signed.id
+    seen_by_citizen = [d.id for d in visible_documents(t.people["tramitador"], expedient_id)]
+    assert signed.id in seen_by_citizen and first.id not in seen_by_citizen
 
 
 def _decrees(expedient_id: int) -> list[Decree]:

@@ -273,7 +273,7 @@ def new_version(
     (a PDF signed with stamps that print it). ``keep_identity`` (a signature added to the same
     document): the new version takes over the previous one's ENI identifier and CSV, so the
     code printed and notified finds the signed version; the previous row keeps its content and
-    its record of that CSV in ``signatures``.
+    its record of that CSV in ``signatures``, and is no longer issued.
     """
     _check_size(content)
     previous = get_owned(Document, ctx, document_id, for_update=True)
@@ -300,7 +300,9 @@ def new_version(
     )
     if keep_identity:
         eni_id, previous_csv = previous.eni_id, previous.csv
-        previous.eni_id, previous.csv = None, None
+        # the code now names the new version: the old one is no longer issued (the citizen's
+        # folder and the verification page show only the current, signed version)
+        previous.eni_id, previous.csv, previous.issued = None, None, False
         db.session.flush()  # both are unique: free them before the new version takes them
         doc.eni_id = eni_id
         csv = csv or previous_csv
