@@ -208,9 +208,9 @@ def signed_decree_document(ctx: Context, decree_id: int) -> Document:
 def _target_ids(target: Any) -> tuple[int | None, int | None]:
     """(document id, decree id) named by a sign task's variable: an id, or an operator's answer."""
     if isinstance(target, dict):
-        target = {"decree_id": target["decree_id"]} if target.get("decree_id") else target.get("document_id")
-        if isinstance(target, dict):
+        if target.get("decree_id"):
             return None, _as_id(target["decree_id"])
+        return _as_id(target.get("document_id")), None
     return _as_id(target), None
 
 
