@@ -27,8 +27,10 @@ from engine.expedients import expedients, parties
 from engine.process.definition.deploy import deploy_process
 from engine.process.instances import tasks as instances
 from engine.process.models import CompletedStep, HumanTask, Timer
+from engine.signatures import circuits
 from engine.tenancy.models import Tenant
 from tests.conftest import ctx_for, make_tenant, make_user
+from tests.test_signatures_helpers import KEY_PASSWORD, give_certificate
 
 START_OF_TESTS = datetime(2026, 3, 2, 9, 0, tzinfo=MADRID)
 
@@ -94,6 +96,28 @@ class Town:
         row = rows[0]
         return instances.complete_task(self.people[row.role or "tramitador"], row.id, data or {})
 
+    def _sign_step(self, instance_id: int, element_id: str) -> tuple[Context, int]:
+        rows = [t for t in ready(instance_id) if t.element_id == element_id]
+        assert rows, f"{element_id} is not ready; ready: {[t.element_id for t in ready(instance_id)]}"
+        signer = self.people[rows[0].role or "alcalde"]
+        request = circuits.for_task(signer, rows[0].id)
+        assert request is not None, f"{element_id} put nothing in the signature queue"
+        queue = {step.request_id: step.id for step in circuits.pending_for(signer)}
+        assert request.id in queue, f"{element_id} is not in the signature queue of its {rows[0].role}"
+        return signer, queue[request.id]
+
+    def sign(self, instance_id: int, element_id: str, password: str = KEY_PASSWORD) -> None:
+        """Sign the sign task ``element_id`` (gee:sign) as its signer, with the key password."""
+        signer, step_id = self._sign_step(instance_id, element_id)
+        circuits.sign(signer, step_id, password)
+        db.session.commit()
+
+    def give_back(self, instance_id: int, element_id: str, reason: str) -> None:
+        """Return the sign task ``element_id`` with a reason, as its signer."""
+        signer, step_id = self._sign_step(instance_id, element_id)
+        circuits.return_for_changes(signer, step_id, reason)
+        db.session.commit()
+
     def fire(self, instance_id: int, day: str) -> int:
         """The sweep at the first moment of ``day`` (Europe/Madrid): fires the terms that ended
         before it (a term ends at 23:59:59 of its last day)."""
@@ -113,6 +137,8 @@ def town(*files: str) -> Town:
     for role, full_name in ROLE_PEOPLE.items():
         user = make_user(f"{role}.proves", tenant, (role,), full_name=full_name)
         people[role] = user
+        if role in ("alcalde", "secretari"):
+            give_certificate(user, tenant)
     if files:
         results = {f: deploy_process(None, PROCESSES / f, shared=True, created_by="tests") for f in files}
     else:
@@ -144,9 +170,11 @@ def pending_timers(instance_id: int) -> dict[str, str]:
 
 
 def document_titles(expedient_id: int) -> list[str]:
-    """The documents the procedure produced (not those the applicant brought)."""
+    """The documents the procedure produced (not those the applicant brought), as the expedient
+    lists them: each in its current version."""
+    newer = select(Document.previous_version_id).where(Document.previous_version_id.is_not(None))
     stmt = select(Document.title).where(
-        Document.expedient_id == expedient_id, Document.from_administration.is_(True)
+        Document.expedient_id == expedient_id, Document.from_administration.is_(True), Document.id.not_in(newer)
     ).order_by(Document.id)
     return list(db.session.execute(stmt).scalars())
 

@@ -76,7 +76,7 @@ def test_every_shipped_procedure_deploys_with_its_dmn_templates_and_spanish_name
     model = db.session.execute(select(ProcessModel).where(ProcessModel.key == "llicencia_obres_menors")).scalar_one()
     version = latest_version(model)
     assert version is not None and set(version.dmn_files) == {"tributs_obres.dmn"}
-    assert {"decret.ca.html", "decret.es.html", "requeriment_esmena.es.html"} <= set(version.templates)
+    assert {"notificacio.ca.html", "notificacio.es.html", "requeriment_esmena.es.html"} <= set(version.templates)
     assert version.lanes == {"tramitador": "tramitador", "tecnic": "tecnic", "secretari": "secretari",
                              "alcalde": "alcalde"}
     assert label_for(version, "T_informe_tecnic", "ca") == "Emetre l'informe tècnic"
@@ -162,7 +162,7 @@ def test_the_service_renders_with_the_process_data_and_a_retry_after_a_fix_succe
     assert t.show(instance_id)["status"] == "completed"
 
 
-def test_only_the_secretary_signs_the_certificate_and_must_confirm() -> None:
+def test_only_the_secretary_signs_the_certificate_with_her_key() -> None:
     t = town("certificat_empadronament.bpmn")
     expedient_id = t.open_case("Certificat")
     instance_id = t.start("certificat_empadronament", expedient_id)
@@ -173,6 +173,13 @@ def test_only_the_secretary_signs_the_certificate_and_must_confirm() -> None:
     assert (task.element_id, task.role) == ("T_signar", "secretari")
     with pytest.raises(Forbidden):
         instances.complete_task(t.people["tramitador"], task.id, {"conforme": True})
+    # no tick box: the secretary's task is done only by signing with her key
+    for data in ({"conforme": True}, {}):
+        with pytest.raises(ValidationFailed) as refused:
+            instances.complete_task(t.people["secretari"], task.id, data)
+        assert "signing" in str(refused.value)
     with pytest.raises(ValidationFailed):
-        instances.complete_task(t.people["secretari"], task.id, {"conforme": False})
+        t.sign(instance_id, "T_signar", password="not-the-key-password")
     assert ready_ids(instance_id) == ["T_signar"]
+    t.sign(instance_id, "T_signar")
+    assert ready_ids(instance_id) == ["T_lliurar"]

@@ -7,16 +7,19 @@ Monday 16 March 2026: Good Friday 3 April and Easter Monday 6 April, 1 May are h
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
+from engine.citizens.carpeta import visible_documents
 from engine.decrees.book import Decree
-from engine.documents.documents import Document
+from engine.documents.documents import Document, read_content
 from engine.expedients.expedients import Expedient
 from engine.notifications import notifications
 from engine.process.models import ProcessInstance
@@ -78,9 +81,48 @@ def _instruct(t: Town, instance_id: int, *, audiencia: bool = False, sentit: str
 
 
 def _resolve(t: Town, instance_id: int) -> None:
-    t.do(instance_id, "T_resolucio_signar", {"conforme": True})
-    t.do(instance_id, "T_resolucio_fe", {"conforme": True})
+    t.sign(instance_id, "T_resolucio_signar")
+    t.sign(instance_id, "T_resolucio_fe")
     t.do(instance_id, "T_resolucio_rebuda", {"data_notificacio": "2026-03-27", "estat_notificacio": "accedida"})
+
+
+def _valid_signers(pdf: bytes) -> list[str]:
+    """The signers of the PAdES signatures that pyHanko validates against the demo CA."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    from engine.demo import ca as test_ca
+
+    root = asn1_x509.Certificate.load(test_ca.load_or_create_ca()[1].public_bytes(serialization.Encoding.DER))
+    names = []
+    for embedded in PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures:
+        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root], allow_fetching=False))
+        assert status.bottom_line, status.pretty_print_details()
+        names.append(status.signing_cert.subject.native["common_name"])
+    return names
+
+
+def _check_signed_decree(t: Town, expedient_id: int, number: str, signers: list[str]) -> None:
+    """The decree is one document: signed by the alcalde then attested, with one CSV and ENI
+    identifier, the number on the PDF, and that very version is what the citizen is notified."""
+    versions = list(db.session.execute(select(Document).where(
+        Document.expedient_id == expedient_id, Document.title.like(f"{number} %")).order_by(Document.id)).scalars())
+    assert [d.version for d in versions] == [1, 2]
+    first, signed = versions
+    assert signed.previous_version_id == first.id
+    assert signed.csv and first.csv is None and signed.csv in [s.get("csv") for s in first.signatures]
+    assert signed.eni_id and signed.eni_id.endswith(f"_{first.id:012d}")
+    pdf = read_content(t.people["tramitador"], signed.id)[1]
+    assert _valid_signers(pdf) == signers
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert number in text and signed.csv in text
+    notes = notifications.list_notifications(t.people["tramitador"], expedient_id)
+    assert notes[0].document_id == signed.id
+    seen_by_citizen = [d.id for d in visible_documents(t.people["tramitador"], expedient_id)]
+    assert signed.id in seen_by_citizen and first.id not in seen_by_citizen
 
 
 def _decrees(expedient_id: int) -> list[Decree]:
@@ -115,13 +157,15 @@ def test_happy_path_grants_numbers_notifies_liquidates_and_closes(menors: Town) 
         "Informe tècnic",
         "Informe jurídic",
         "Proposta de resolució",
-        f"Atorgament de llicència d'obres menors (DEC/{YEAR}/0001)",
+        f"DEC/{YEAR}/0001 Atorgament de llicència d'obres menors",
         "Notificació: Atorgament de llicència d'obres menors",
         "Liquidació provisional de la taxa i l'ICIO",
     ]
-    docs = db.session.execute(select(Document).where(Document.expedient_id == expedient_id,
-                                                     Document.from_administration.is_(True))).scalars()
-    assert all(d.csv and d.tipo_documental for d in docs)
+    docs = list(db.session.execute(select(Document).where(Document.expedient_id == expedient_id,
+                                                          Document.from_administration.is_(True))).scalars())
+    superseded = {d.previous_version_id for d in docs}
+    assert all(d.csv and d.tipo_documental for d in docs if d.id not in superseded)
+    _check_signed_decree(t, expedient_id, "DEC/2026/0001", ["Jordi Mas", "Sandra Roig"])
     assert _outgoing(expedient_id) == ["Notificació: Atorgament de llicència d'obres menors",
                                        "Liquidació provisional de la taxa i l'ICIO"]
     notes = notifications.list_notifications(t.people["tramitador"], expedient_id)
@@ -220,3 +264,23 @@ def test_spanish_document_when_the_applicant_asks_for_spanish(menors: Town) -> N
     t.do(instance_id, "T_completesa", {"completa": False, "mancances": "Falta la memoria."})
     data = t.show(instance_id)["data"]
     assert data["doc_requeriment"]["template"] == "requeriment_esmena.es.html"
+
+
+def test_the_alcalde_returns_the_decree_with_a_reason_and_it_goes_back_to_the_proposal(menors: Town) -> None:
+    t = menors
+    expedient_id, instance_id = _start(t, MENORS)
+    t.do(instance_id, "T_completesa", {"completa": True})
+    _instruct(t, instance_id)
+    # a sign step is no tick box: neither a form nor the API completes it
+    with pytest.raises(ValidationFailed):
+        t.do(instance_id, "T_resolucio_signar", {"conforme": True})
+    t.give_back(instance_id, "T_resolucio_signar", "Cal citar l'article del POUM.")
+    assert ready_ids(instance_id) == ["T_proposta"]
+    returned = {"outcome": "returned", "reason": "Cal citar l'article del POUM."}
+    assert t.show(instance_id)["data"]["signatura"] == returned
+    assert [d.number for d in _decrees(expedient_id)] == [None]  # returned unsigned: no number spent
+    t.do(instance_id, "T_proposta", {"sentit": "atorgar", "fonaments": "Vistos els informes i l'art. 12 del POUM."})
+    _resolve(t, instance_id)
+    signed = [d for d in _decrees(expedient_id) if d.number]
+    assert [d.number for d in signed] == [f"DEC/{YEAR}/0001"] and "art. 12 del POUM" in signed[0].text
+    assert db.session.get(ProcessInstance, instance_id).status == "completed"  # type: ignore[union-attr]

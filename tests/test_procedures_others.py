@@ -18,6 +18,7 @@ from engine.decrees.book import Decree
 from engine.documents.documents import Document
 from engine.expedients.expedients import Expedient
 from engine.process.models import ProcessInstance
+from engine.registry.entries import RegistryAttachment, RegistryEntry
 from tests.procedures_helpers import (
     Town,
     actions,
@@ -56,8 +57,8 @@ def _status(instance_id: int) -> str:
 
 
 def _sign_and_notify(t: Town, instance_id: int, prefix: str) -> None:
-    t.do(instance_id, f"T_{prefix}_signar", {"conforme": True})
-    t.do(instance_id, f"T_{prefix}_fe", {"conforme": True})
+    t.sign(instance_id, f"T_{prefix}_signar")
+    t.sign(instance_id, f"T_{prefix}_fe")
     t.do(instance_id, f"T_{prefix}_rebuda", {"data_notificacio": "2026-04-01", "estat_notificacio": "accedida"})
 
 
@@ -123,12 +124,19 @@ def test_certificat_empadronament_signed_by_the_secretary_and_sent() -> None:
                                        "adreca": "Carrer Major, 12", "data_alta": "2019-05-14",
                                        "finalitat": "tràmits d'estrangeria"})
     assert ready_ids(instance_id) == ["T_signar"]
-    t.do(instance_id, "T_signar", {"conforme": True})
+    t.sign(instance_id, "T_signar")
     t.do(instance_id, "T_lliurar", {"canal": "electronic", "data_lliurament": "2026-03-03"})
     assert _status(instance_id) == "completed"
-    doc = db.session.execute(select(Document).where(Document.expedient_id == expedient_id)).scalar_one()
+    unsigned, doc = db.session.execute(select(Document).where(Document.expedient_id == expedient_id)
+                                       .order_by(Document.id)).scalars()
+    # one certificate: the signed version keeps the CSV the citizen can check (no second code)
+    assert doc.previous_version_id == unsigned.id and unsigned.csv is None
     assert doc.title == "Certificat d'empadronament" and doc.tipo_documental == "TD11" and doc.csv
-    assert [s["signer"] for s in doc.signatures if s["type"] == "TF01" and s.get("signer")] == ["Sandra Roig"]
+    assert [s["signer"] for s in doc.signatures if s["type"] == "TF06"] == ["Sandra Roig"]
+    sent = db.session.execute(select(RegistryAttachment.document_id).join(
+        RegistryEntry, RegistryEntry.id == RegistryAttachment.entry_id).where(
+        RegistryEntry.expedient_id == expedient_id)).scalars().all()
+    assert sent == [doc.id]  # what was sent is the signed certificate
     assert "S_notificar" in steps(instance_id)
 
 
@@ -139,7 +147,7 @@ def test_volant_empadronament_handed_over_in_person_in_spanish() -> None:
     t.do(instance_id, "T_sollicitud", {"tipus": "volant", "nif": "12345678Z", "nom": "Joan Pi",
                                        "adreca": "Carrer Nou, 1", "data_alta": "2020-01-02",
                                        "finalitat": "escolarització", "idioma": "es"})
-    t.do(instance_id, "T_signar", {"conforme": True})
+    t.sign(instance_id, "T_signar")
     t.do(instance_id, "T_lliurar", {"canal": "presencial", "data_lliurament": "2026-03-03"})
     assert document_titles(expedient_id) == ["Volant d'empadronament"]
     assert t.show(instance_id)["data"]["doc_padro"]["template"] == "certificat_empadronament.es.html"
@@ -288,3 +296,29 @@ def test_instancia_generica_from_registry_entry_to_closing() -> None:
     t.do(instance_id, "Task_notificar", {"canal": "electronic", "data_posada_disposicio": "2026-03-03"})
     assert _status(instance_id) == "completed" and steps(instance_id)[-2:] == ["Task_tancar", "EndEvent_tancat"]
     assert db.session.get(Expedient, expedient_id).state == "E02"  # type: ignore[union-attr]
+
+
+def test_instancia_generica_decree_signed_attested_and_notified_as_signed() -> None:
+    t = town("instancia_generica.bpmn")
+    expedient_id = t.open_case("Petició de canvi de titularitat")
+    instance_id = t.start("instancia_generica", expedient_id)
+    t.do(instance_id, "Task_revisar", {"unitat_responsable": "Alcaldia", "completa": True})
+    t.do(instance_id, "Task_tramitar", {"resum": "Canvi de titular de la parada 12.", "cal_resolucio": True})
+    t.do(instance_id, "Task_proposta", {"sentit": "estimar", "fonaments": "Compleix l'ordenança de mercats."})
+    assert ready_ids(instance_id) == ["Task_decret"]
+    t.give_back(instance_id, "Task_decret", "Falta el número de parada al títol.")
+    assert ready_ids(instance_id) == ["Task_proposta"]
+    t.do(instance_id, "Task_proposta", {"sentit": "estimar", "fonaments": "Compleix l'ordenança, parada 12."})
+    t.sign(instance_id, "Task_decret")
+    assert ready_ids(instance_id) == ["Task_fe"]
+    t.sign(instance_id, "Task_fe")
+    assert ready_ids(instance_id) == ["Task_notificar"]
+    decree = next(d for d in _decrees(expedient_id) if d.number)
+    assert decree.number == f"DEC/{YEAR}/0001" and decree.attested_by_name == "Sandra Roig"
+    assert "Resolc estimar la sol·licitud." in decree.text
+    data = t.show(instance_id)["data"]
+    signed = db.session.get(Document, data["doc_decret"]["document_id"])
+    assert signed is not None and signed.version == 2 and signed.csv == data["signatura"]["csv"]
+    assert [s["signer"] for s in signed.signatures if s["type"] == "TF06"] == ["Jordi Mas", "Sandra Roig"]
+    t.do(instance_id, "Task_notificar", {"canal": "electronic", "data_posada_disposicio": "2026-03-03"})
+    assert _status(instance_id) == "completed"

@@ -21,8 +21,12 @@ Subscriber = Callable[..., None]
 class Event(StrEnum):
     #: The core is about to complete a task with validated data: ``ctx, schema, data, expedient_id``.
     TASK_SUBMITTED = "task.submitted"
-    #: A signature circuit a task waited on is fully signed: ``ctx, human_task_id``.
+    #: A signature circuit a task waited on is fully signed, or was returned with a reason:
+    #: ``ctx, human_task_id, data`` (``data`` is what the task completes with).
     SIGNATURE_CIRCUIT_FINISHED = "signatures.circuit_finished"
+    #: A sign task (a user task with the ``gee:sign`` property) became ready:
+    #: ``ctx, human_task_id, role, target`` (``target``: the value of the variable it names).
+    SIGN_TASK_READY = "process.sign_task_ready"
     #: A notification a task waited on was accessed, rejected or expired: ``ctx, human_task_id, data, idem_key``.
     NOTIFICATION_SETTLED = "notifications.settled"
 

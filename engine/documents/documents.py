@@ -265,11 +265,15 @@ def new_version(
     title: str | None = None,
     author: str | None = None,
     csv: str | None = None,
+    keep_identity: bool = False,
 ) -> Document:
     """A new version of a document: a new row; the previous one stays as it was.
 
     ``csv``, as in :func:`store_document`, issues the new version with a code drawn beforehand
-    (a PDF signed with stamps that print it).
+    (a PDF signed with stamps that print it). ``keep_identity`` (a signature added to the same
+    document): the new version takes over the previous one's ENI identifier and CSV, so the
+    code printed and notified finds the signed version; the previous row keeps its content and
+    its record of that CSV in ``signatures``, and is no longer issued.
     """
     _check_size(content)
     previous = get_owned(Document, ctx, document_id, for_update=True)
@@ -294,6 +298,14 @@ def new_version(
         version=previous.version + 1,
         previous_version_id=previous.id,
     )
+    if keep_identity:
+        eni_id, previous_csv = previous.eni_id, previous.csv
+        # the code now names the new version: the old one is no longer issued (the citizen's
+        # folder and the verification page show only the current, signed version)
+        previous.eni_id, previous.csv, previous.issued = None, None, False
+        db.session.flush()  # both are unique: free them before the new version takes them
+        doc.eni_id = eni_id
+        csv = csv or previous_csv
     if csv is not None:
         _issue(doc, csv)
     record(ctx, "document.new_version", "document", doc.id, expedient_id=doc.expedient_id,

@@ -48,6 +48,7 @@ from engine.notifications import notifications
 from engine.process.definition.validation import TEMPLATE_PROPERTY
 from engine.process.instances.service_calls import Call, ServiceError, register_operator
 from engine.registry import entries as registry
+from engine.signatures.circuits import signed_decree_document
 from engine.tenancy.models import Tenant, User
 
 # --------------------------------------------------------------------------- documents
@@ -139,6 +140,18 @@ def attest_decree(call: Call) -> dict[str, Any]:
     return {"attested_by": decree.attested_by_name}
 
 
+def decree_info(call: Call) -> dict[str, Any]:
+    """What the book says of decree ``decree_id`` after its sign steps (``gee:sign``): its
+    number, when it was signed, who attested it, and its signed PDF (the document to notify).
+    Answer: ``{"number", "signed_on", "attested_by", "document_id", "csv"}``."""
+    decree = decrees.get_decree(call.ctx, int(call.param("decree_id")))
+    if decree.number is None or decree.signed_at is None:
+        raise ServiceError("the decree is not signed yet: put a sign task (gee:sign) of the alcalde before this step")
+    doc = signed_decree_document(call.ctx, decree.id)
+    return {"number": decree.number, "signed_on": local_date(decree.signed_at).isoformat(),
+            "attested_by": decree.attested_by_name, "document_id": doc.id, "csv": doc.csv}
+
+
 # --------------------------------------------------------------------------- notification, terms, closing
 
 
@@ -226,6 +239,7 @@ register_operator("gee.sign_document", sign_document, ("document_id",))
 register_operator("gee.create_decree_draft", create_decree_draft, ("titol", "text"))
 register_operator("gee.sign_decree", sign_decree, ("decree_id",))
 register_operator("gee.attest_decree", attest_decree, ("decree_id",))
+register_operator("gee.decree_info", decree_info, ("decree_id",))
 register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinatari", "canal"))
 register_operator("gee.max_resolution_date", max_resolution_date, ("inici", "mesos"), ("suspensions",))
 register_operator("gee.record_silence", record_silence, ("efecte",))

@@ -19,6 +19,15 @@ signer's key password (the one of the PKCS#12 they imported; see
 
 Returning a step (with a reason) ends the request; a decree already numbered stays numbered
 (decree numbers are never given back) and the requester starts a new circuit if needed.
+
+**Sign tasks.** A process user task with the property ``gee:sign`` asks for one signature when
+it becomes ready (:func:`request_for_task`, on ``Event.SIGN_TASK_READY``): the signer of its
+lane finds it in the inbox and in the signature queue. Signing completes the task with
+``signatura = {"outcome": "signed", "document_id", "csv", "number"}``; returning it completes it
+with ``{"outcome": "returned", "reason"}``, and the model routes back. On a decree, the
+alcalde's task numbers and signs it (the signed PDF becomes document TD01 of the expedient);
+the secretary's task then attests that same document (fe pública): a second PAdES signature,
+a new version with the same CSV and ENI identifier.
 """
 
 from __future__ import annotations
@@ -36,7 +45,7 @@ from engine.base.clock import utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, GeeError, ValidationFailed
-from engine.base.events import Event, publish
+from engine.base.events import Event, publish, subscribe
 from engine.base.i18n import _l
 from engine.base.unit_of_work import run_in_transaction
 from engine.decrees import book as decrees
@@ -152,6 +161,14 @@ def request_signatures(
             )
         _no_pending_request(ctx, SignatureRequest.decree_id, decree.id)
         title, expedient_id = decree.title, decree.expedient_id
+    return _new_request(ctx, specs, title=title, expedient_id=expedient_id, document_id=document_id,
+                        decree_id=decree_id, human_task_id=human_task_id)
+
+
+def _new_request(
+    ctx: Context, specs: list[StepSpec], *, title: str, expedient_id: int | None, document_id: int | None,
+    decree_id: int | None, human_task_id: int | None,
+) -> SignatureRequest:
     request = SignatureRequest(
         tenant_id=ctx.tenant_id, expedient_id=expedient_id, document_id=document_id, decree_id=decree_id,
         title=title, state=RequestState.PENDING.value, csv=new_csv(), human_task_id=human_task_id,
@@ -167,6 +184,91 @@ def request_signatures(
     record(ctx, "signature.requested", "signature_request", request.id, expedient_id=expedient_id,
            after=request.summary())
     return request
+
+
+def signed_decree_document(ctx: Context, decree_id: int) -> Document:
+    """The signed PDF of a decree: the latest version of what its alcalde's circuit stored."""
+    found = db.session.execute(
+        scoped(SignatureRequest, ctx).where(SignatureRequest.decree_id == decree_id,
+                                            SignatureRequest.document_id.is_(None),
+                                            SignatureRequest.result_document_id.is_not(None))
+    ).scalars().first()
+    if found is None or found.result_document_id is None:
+        raise Conflict(_l("This decree was signed without its PDF; it cannot be attested here."))
+    doc = get_owned(Document, ctx, found.result_document_id)
+    while True:
+        successor = db.session.execute(
+            scoped(Document, ctx).where(Document.previous_version_id == doc.id)
+        ).scalar_one_or_none()
+        if successor is None:
+            return doc
+        doc = successor
+
+
+def _target_ids(target: Any) -> tuple[int | None, int | None]:
+    """(document id, decree id) named by a sign task's variable: an id, or an operator's answer."""
+    if isinstance(target, dict):
+        if target.get("decree_id"):
+            return None, _as_id(target["decree_id"])
+        return _as_id(target.get("document_id")), None
+    return _as_id(target), None
+
+
+def _as_id(value: Any) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+@subscribe(Event.SIGN_TASK_READY)
+def _sign_task_ready(ctx: Context, human_task_id: int, role: str | None, target: Any) -> None:
+    request_for_task(ctx, human_task_id, role, target)
+
+
+def request_for_task(ctx: Context, human_task_id: int, role: str | None, target: Any) -> SignatureRequest:
+    """A sign task is ready: one signature step, for its lane's role, on what it names. A draft
+    decree is numbered and signed by the alcalde; a signed decree is attested by the secretary."""
+    document_id, decree_id = _target_ids(target)
+    if document_id is None and decree_id is None:
+        raise ValidationFailed(_l("The sign step names no document or decree to sign."))
+    specs = _clean_steps(ctx, [role or ""])
+    if decree_id is not None:
+        decree = decrees.get_decree(ctx, decree_id)
+        if decree.status == decrees.DecreeStatus.DRAFT:
+            if role != Role.ALCALDE:
+                raise ValidationFailed(_l("A draft decree is signed by the alcalde first."))
+            _no_pending_request(ctx, SignatureRequest.decree_id, decree.id)
+            return _new_request(ctx, specs, title=decree.title, expedient_id=decree.expedient_id,
+                                document_id=None, decree_id=decree.id, human_task_id=human_task_id)
+        if role != Role.SECRETARI or decree.status != decrees.DecreeStatus.SIGNED or decree.attested_at:
+            raise ValidationFailed(_l("Only the secretary attests a signed decree, once."))
+        doc = signed_decree_document(ctx, decree.id)
+    else:
+        assert document_id is not None
+        doc = get_owned(Document, ctx, document_id)
+        if doc.content_type != "application/pdf":
+            raise ValidationFailed(_l("Only PDF documents can be signed."))
+    _no_pending_request(ctx, SignatureRequest.document_id, doc.id)
+    return _new_request(ctx, specs, title=doc.title, expedient_id=doc.expedient_id, document_id=doc.id,
+                        decree_id=decree_id, human_task_id=human_task_id)
+
+
+def for_task(ctx: Context, human_task_id: int) -> SignatureRequest | None:
+    """The pending signature request a sign task stands for, if any."""
+    stmt = scoped(SignatureRequest, ctx).where(SignatureRequest.human_task_id == human_task_id,
+                                               SignatureRequest.state == RequestState.PENDING.value)
+    return cast(SignatureRequest | None, db.session.execute(stmt).scalars().first())
+
+
+def stamp_csv(ctx: Context, request: SignatureRequest) -> str:
+    """The CSV the stamps print: an issued document keeps its own; else the request's."""
+    if request.document_id is not None:
+        doc = get_owned(Document, ctx, request.document_id)
+        if doc.csv:
+            return doc.csv
+    return request.csv
 
 
 # -- the queue ------------------------------------------------------------------------------
@@ -253,6 +355,9 @@ def _user_name(user_id: int | None) -> str:
 def _pdf_to_sign(ctx: Context, request: SignatureRequest, step: SignatureStep) -> bytes:
     if request.decree_id is None:
         return current_pdf(ctx, request.id)
+    if request.document_id is not None:  # the decree's signed PDF, attested by the secretary
+        decrees.attest(ctx, request.decree_id)
+        return current_pdf(ctx, request.id)
     if step.role == Role.ALCALDE:
         decree = decrees.sign_decree(ctx, request.decree_id)  # numbers it
         return _render_decree(ctx, decree, request.csv)
@@ -266,8 +371,9 @@ def _sign_step(ctx: Context, step_id: int, credential: UnlockedCredential) -> Si
     labels = _labels(ctx)
     now = utcnow()
     role = step.role or next((r for r in ("alcalde", "secretari", "tecnic") if r in ctx.roles), "")
+    csv = stamp_csv(ctx, request)
     stamp = Stamp(signer=_user_name(ctx.user_id), role=labels.get(role, role), date=local_time(now),
-                  csv=request.csv, verify_url=verify_url(request.csv), labels=labels)
+                  csv=csv, verify_url=verify_url(csv), labels=labels)
     signed = sign_pdf(pdf, credential, stamp, reason=request.title[:200])
     request.working_sha256 = content_store().put(signed).sha256
     step.state = RequestState.SIGNED.value
@@ -282,7 +388,8 @@ def _sign_step(ctx: Context, step_id: int, credential: UnlockedCredential) -> Si
 
 def _finish(ctx: Context, request: SignatureRequest, signed: bytes) -> None:
     if request.document_id is not None:
-        doc = new_version(ctx, request.document_id, signed, csv=request.csv)
+        # the same document, signed: same CSV and ENI identifier (no fork)
+        doc = new_version(ctx, request.document_id, signed, csv=stamp_csv(ctx, request), keep_identity=True)
     else:
         assert request.decree_id is not None
         decree = decrees.get_decree(ctx, request.decree_id)
@@ -298,7 +405,10 @@ def _finish(ctx: Context, request: SignatureRequest, signed: bytes) -> None:
     record(ctx, "signature.completed", "signature_request", request.id, expedient_id=request.expedient_id,
            after=request.summary())
     if request.human_task_id is not None:
-        publish(Event.SIGNATURE_CIRCUIT_FINISHED, ctx=ctx, human_task_id=request.human_task_id)
+        number = decrees.get_decree(ctx, request.decree_id).number if request.decree_id is not None else None
+        outcome = {"outcome": "signed", "document_id": doc.id, "csv": doc.csv, "number": number}
+        publish(Event.SIGNATURE_CIRCUIT_FINISHED, ctx=ctx, human_task_id=request.human_task_id,
+                data={"signatura": outcome})
 
 
 def sign(ctx: Context, step_id: int, password: str) -> SignatureRequest:
@@ -339,4 +449,7 @@ def return_for_changes(ctx: Context, step_id: int, reason: str) -> SignatureRequ
     db.session.flush()
     record(ctx, "signature.returned", "signature_request", request.id, expedient_id=request.expedient_id,
            after=request.summary())
+    if request.human_task_id is not None:
+        publish(Event.SIGNATURE_CIRCUIT_FINISHED, ctx=ctx, human_task_id=request.human_task_id,
+                data={"signatura": {"outcome": "returned", "reason": clean}})
     return request

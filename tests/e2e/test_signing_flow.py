@@ -1,22 +1,29 @@
 """Clerk -> mayor -> secretary in a real browser: a report goes up, is sent for signature, the mayor
 signs it from the queue, the secretary attests, and the document then verifies with two valid
-signatures. And the instància genèrica walked until the decree reaches the mayor, with the
-diagram's highlight following each step."""
+signatures. And the instància genèrica walked to its decree, with the diagram's highlight
+following each step: the mayor signs it on her task page (PDF shown, key password typed), the
+secretary attests it, the book shows its number and pyHanko validates both signatures."""
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
 from flask import Flask
+from sqlalchemy import select
 
+from engine.base.clock import local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
+from engine.decrees.book import Decree
 from engine.demo import ca as test_ca
 from engine.demo.data import DEMO_PASSWORD
-from engine.documents.documents import issue_document, store_document
+from engine.documents.documents import Document, issue_document, read_content, store_document
 from engine.expedients.expedients import parties_of
 from engine.notifications.notifications import notify, record_postal_attempt
 from engine.signatures.circuits import request_signatures
@@ -156,8 +163,41 @@ def _assert_current(page, url: str, current: str, done: tuple[str, ...]) -> None
         assert "gee-done" in _marker(page, element) and "gee-current" not in _marker(page, element)
 
 
-def test_instancia_generica_reaches_the_mayor_and_the_diagram_follows(live_server, sessions):
-    world = make_world()
+def _sign_on_the_task_page(page, live_server: str, name: str) -> None:
+    """Open the sign task from the inbox, see the PDF inline, type the key password and sign."""
+    page.goto(f"{live_server}/tasks")
+    page.locator("tr[data-task-id]").get_by_role("link", name=name).click()
+    frame = page.locator("iframe#sign-pdf")
+    frame.wait_for()
+    assert page.locator("#task-form").count() == 0  # no tick box, no form: only the signature
+    pdf = page.request.get(f"{live_server}{frame.get_attribute('src')}")
+    assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
+    page.fill("#sign-form #password", DEMO_PASSWORD)
+    page.locator("#sign-form button[type=submit]").click()
+    page.wait_for_url(f"{live_server}/tasks")
+    assert page.locator(".alert-success").count() == 1
+
+
+def _verified_signers(pdf: bytes, ca_pem: bytes) -> list[str]:
+    """pyHanko's validation of every signature, trusting only the demo CA."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography import x509
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    root = asn1_x509.Certificate.load(x509.load_pem_x509_certificate(ca_pem).public_bytes(serialization.Encoding.DER))
+    signers = []
+    for embedded in PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures:
+        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root], allow_fetching=False))
+        assert status.intact and status.valid and status.trusted, status.pretty_print_details()
+        signers.append(status.signing_cert.subject.native["common_name"])
+    return signers
+
+
+def test_instancia_generica_decree_signed_by_the_mayor_and_attested_in_the_browser(live_server, sessions,
+                                                                                  signing_world):
+    world = signing_world
     opened = open_case(world, subject="Petició de canvi de titularitat")
     db.session.commit()
     url = f"{live_server}/expedients/{opened.expedient.id}"
@@ -192,8 +232,26 @@ def test_instancia_generica_reaches_the_mayor_and_the_diagram_follows(live_serve
     clerk.screenshot(path=str(SHOTS / "decree-at-the-mayor.png"), full_page=True)
 
     mayor = sessions("alba")
-    mayor.goto(f"{live_server}/tasks")
-    assert mayor.locator("tr[data-task-id]").get_by_role("link", name="Resoldre per decret d'alcaldia").count() == 1
+    assert mayor.locator('nav a[href="/signatures"] .badge').inner_text().strip() == "1"  # in her queue too
+    _sign_on_the_task_page(mayor, live_server, "Resoldre per decret d'alcaldia")
+    _sign_on_the_task_page(secretary, live_server, "Donar fe del decret")
+    _assert_current(clerk, url, "Task_notificar", ("Task_decret", "Task_fe", "Task_decret_signat"))
+
+    mayor.goto(f"{live_server}/decrees/book")
+    year = local_date(utcnow()).year
+    row = mayor.locator("main table tbody tr").first
+    assert row.locator("td").first.inner_text().strip() == f"DEC/{year}/0001"
+    assert "Alba Mas" in row.inner_text()
+
+    decree = db.session.execute(select(Decree)).scalar_one()
+    doc = db.session.execute(select(Document).where(Document.title.like(f"{decree.number} %"))
+                             .order_by(Document.version.desc())).scalars().first()
+    assert doc is not None and doc.version == 2 and doc.csv
+    pdf = read_content(ctx_for(world.clerk, world.tenant), doc.id)[1]
+    # pyHanko validates with asyncio.run: off the thread where Playwright's event loop runs
+    with ThreadPoolExecutor(1) as pool:
+        ca_pem = test_ca.load_or_create_ca()[1].public_bytes(serialization.Encoding.PEM)
+        assert pool.submit(_verified_signers, pdf, ca_pem).result() == ["Alba Mas", "Sergi Roca"]
 
 
 def test_expedient_page_with_notifications_and_signatures_is_accessible(live_server, browser):

@@ -71,16 +71,23 @@ def _back_to(step_id: int | None = None) -> Any:
     return redirect(url_for("signatures.show", step_id=step_id) if step_id else url_for("signatures.queue"))
 
 
+def _task_id() -> int | None:
+    """The sign task page the form was sent from (it goes back there, not to the queue)."""
+    value = request.form.get("task_id", "")
+    return int(value) if is_id(value) else None
+
+
 def _act_on_step(step_id: int, action: Any, done_message: Any, category: str) -> Any:
     """Sign or return one of my steps; a refusal goes back to the step with its reason."""
+    task_id = _task_id()
     try:
         done = action(g.ctx, _mine(step_id).id)
     except GeeError as err:
         unit_of_work.discard()
         flash(str(err), "danger")
-        return _back_to(step_id)
+        return redirect(url_for("tasks.show", task_id=task_id)) if task_id else _back_to(step_id)
     flash(done_message(done.title), category)
-    return _back_to()
+    return redirect(url_for("tasks.inbox")) if task_id else _back_to()
 
 
 @bp.post("/signatures/<int:step_id>/sign")

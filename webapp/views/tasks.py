@@ -25,6 +25,7 @@ from engine.inbox.inbox import (
 )
 from engine.inbox.task_context import task_context
 from engine.process.instances import tasks as instances
+from engine.signatures.circuits import for_task, pending_for
 from webapp.auth import login_required
 from webapp.forms_render import build_fields, parse_submission
 from webapp.inputs import PAGE_MAX, int_arg
@@ -68,11 +69,15 @@ def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dic
     view = task_view(g.ctx, task_id)
     context = task_context(g.ctx, view)
     shown = values if values is not None else (view.task.draft_data or context.prefill)
+    signing = for_task(g.ctx, view.task.id) if view.task.state == "ready" else None
+    mine = {step.request_id: step for step in pending_for(g.ctx)} if signing is not None else {}
     return render_template(
         "tasks/task.html",
         view=view,
         context=context,
         filed_labels=_filed_labels(view.procedure.key, g.ctx.locale) if context.filed else {},
+        signing=signing,
+        sign_step=mine.get(signing.id) if signing is not None else None,
         fields=build_fields(view.schema, shown, errors,
                             documents=list_documents(g.ctx, view.expedient.id) if view.expedient else ()),
         errors=errors or {},

@@ -19,6 +19,11 @@ Conventions a model must follow (the designer docs repeat them):
   ``documentTemplate``; files are looked up by name in the templates directory.
 - **DMN**: a business rule task names its decision (``spiffworkflow:calledDecisionId``); the DMN
   files beside the BPMN that define the called decisions are bundled with the version.
+- **Sign tasks**: a user task with the property ``gee:sign`` (value: the name of the variable that
+  holds the document or decree to sign, e.g. the ``resultVariable`` of ``gee.create_decree_draft``)
+  is done by a real signature of the person in its lane (``alcalde`` or ``secretari``), not by a
+  form: it has no ``formJsonSchemaFilename``. It completes with ``signatura`` =
+  ``{"outcome": "signed" | "returned", ...}``.
 - **Service tasks** name a registered operator (``spiffworkflow:serviceTaskOperator``, see
   :mod:`engine.operators`) and give its required parameters as expressions.
 - **Template languages**: a template named ``<stem>.<locale>.html`` is bundled with its siblings
@@ -202,6 +207,7 @@ def check_model(
     forms = _check_forms(check, root)
     templates = _check_templates(check, root)
     known = _known_data_names(root, forms)
+    _check_sign_tasks(check, process, known)
     _check_code(check, root, known)
     dmn_files = _check_dmn(check, root)
     local_ids = {p.get("id") for p in root.iterfind("bpmn:process", NS)}
@@ -363,6 +369,46 @@ def _check_lanes(check: _Check, process: etree._Element) -> dict[str, str]:
                 check.add(task.get("id"), _l("The task %(name)s is in no lane, so nobody would be asked to do it.",
                                              name=task.get("name") or task.get("id")), task.sourceline)  # fmt: skip
     return lanes
+
+
+SIGN_PROPERTY = "gee:sign"
+#: The roles whose lane may hold a sign task: they have a signature queue.
+SIGNER_ROLES = ("alcalde", "secretari")
+
+
+def _check_sign_tasks(check: _Check, process: etree._Element, known: set[str]) -> None:
+    """A ``gee:sign`` task: a user task, without a form, in a signer's lane, naming a variable
+    an earlier step sets."""
+    lane_of: dict[str, str | None] = {}
+    for lane in process.iter(f"{{{BPMN_NS}}}lane"):
+        role = lane_role(lane.get("name"), properties(lane))
+        for ref in lane.iterfind("bpmn:flowNodeRef", NS):
+            lane_of[(ref.text or "").strip()] = role
+    for element in process.iter():
+        if not isinstance(element.tag, str):
+            continue
+        variable = properties(element).get(SIGN_PROPERTY)
+        if variable is None:
+            continue
+        name = element.get("name") or element.get("id")
+        line = element.sourceline
+        if element.tag != f"{{{BPMN_NS}}}userTask":
+            check.add(element.get("id"), _l("Only a user task can be a sign task (property gee:sign)."), line)
+            continue
+        variable = variable.strip()
+        if not variable.isidentifier():
+            check.add(element.get("id"), _l("The sign task %(name)s must name a variable (gee:sign), such as "
+                                            "decret_esborrany.", name=name), line)  # fmt: skip
+        elif variable not in known:
+            check.add(element.get("id"), _l("The sign task %(name)s signs %(var)s, which no earlier step sets.",
+                                            name=name, var=variable), line)  # fmt: skip
+        if properties(element).get(FORM_PROPERTY):
+            check.add(element.get("id"), _l("The sign task %(name)s is done by signing: remove its form.",
+                                            name=name), line)  # fmt: skip
+        if lane_of.get(element.get("id") or "") not in SIGNER_ROLES:
+            check.add(element.get("id"), _l("Put the sign task %(name)s in the lane of a signer: %(roles)s.",
+                                            name=name, roles=", ".join(SIGNER_ROLES)), line)  # fmt: skip
+    known.add("signatura")
 
 
 def _elements(root: etree._Element, *local_names: str) -> Iterator[etree._Element]:

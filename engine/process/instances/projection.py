@@ -31,6 +31,8 @@ from engine.process.models import CompletedStep, HumanTask, ProcessInstance, Pro
 from engine.tenancy.models import ROLES
 
 FORM_PROPERTY = "formJsonSchemaFilename"
+#: A user task done by signing: the property names the variable holding the document or decree.
+SIGN_PROPERTY = "gee:sign"
 
 
 def lane_role(version: ProcessVersion, lane: str | None) -> str | None:
@@ -48,6 +50,13 @@ def form_name(task: Task) -> str | None:
     extensions = getattr(task.task_spec, "extensions", None) or {}
     value = (extensions.get("properties") or {}).get(FORM_PROPERTY)
     return str(value) if value else None
+
+
+def sign_variable(task: Task) -> str | None:
+    """The variable a sign task signs (its ``gee:sign`` property), or None for other tasks."""
+    extensions = getattr(task.task_spec, "extensions", None) or {}
+    value = (extensions.get("properties") or {}).get(SIGN_PROPERTY)
+    return str(value).strip() if value else None
 
 
 def element_id(task: Task) -> str:

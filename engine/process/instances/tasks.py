@@ -147,13 +147,26 @@ class _Run:
         with services.bound(self.workflow, services.Binding(self.ctx, self.instance, self.version)):
             self.failures.extend(incidents.run_engine_steps(self.workflow))
 
+    def _ask_for_signatures(self, created: list[HumanTask]) -> None:
+        """A sign task that became ready puts its document in the signer's queue (the
+        signatures feature listens); the task completes when it is signed or returned."""
+        for row in created:
+            task = self.workflow.get_task_from_id(UUID(row.task_uuid))
+            variable = projection.sign_variable(task) if task is not None else None
+            if task is None or variable is None:
+                continue
+            db.session.flush()  # the row's id, for the signature request to point at
+            publish(Event.SIGN_TASK_READY, ctx=self.ctx, human_task_id=row.id, role=row.role,
+                    target=task.data.get(variable))
+
     def save(self, completed_by_id: int | None = None) -> None:
         """Project, log, prune and write the state with a version compare-and-swap."""
         instance, workflow = self.instance, self.workflow
         if self.failures:
             self.write_pending_audit()  # before the incidents' own events
         if _ids(projection.ready_human_tasks(workflow)) != self.ready_before:
-            projection.sync_human_tasks(instance, self.version, workflow, completed_by_id)
+            created = projection.sync_human_tasks(instance, self.version, workflow, completed_by_id)
+            self._ask_for_signatures(created)
         projection.sync_timers(instance, workflow)
         if self.messages_before or waiting_message_tasks(workflow):  # due dates follow the timers
             sync_awaited_messages(instance, workflow)
@@ -358,10 +371,14 @@ def _remembered(ctx: Context, key: str | None) -> dict[str, Any] | None:
 
 
 def complete_task(
-    ctx: Context, human_task_id: int, data: dict[str, Any] | None, idem_key: str | None = None
+    ctx: Context, human_task_id: int, data: dict[str, Any] | None, idem_key: str | None = None,
+    *, by_signature: bool = False,
 ) -> dict[str, Any]:
     """Validate, authorise and complete a human task, then run what follows until the
-    process waits again. A retry with the same ``idem_key`` returns the first answer."""
+    process waits again. A retry with the same ``idem_key`` returns the first answer.
+
+    A sign task (``gee:sign``) completes only ``by_signature``: when its signature is made or
+    returned (the signatures feature publishes it); a form or API call is refused."""
     if idem_key is not None and not (0 < len(idem_key) <= 100):
         raise ValidationFailed(_l("The idempotency key must have 1 to 100 characters."))
 
@@ -386,6 +403,9 @@ def complete_task(
         task = run.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
             raise Conflict(_l("This task is no longer pending."))
+        if projection.sign_variable(task) is not None and not by_signature:
+            raise ValidationFailed(_l("This task is done by signing: open it, read the document and type "
+                                      "your key password (or return it with a reason)."))
         task.data.update(values)
         try:
             task.run()
@@ -672,9 +692,10 @@ __all__ = [
 
 
 @subscribe(Event.SIGNATURE_CIRCUIT_FINISHED)
-def _signature_circuit_finished(ctx: Context, human_task_id: int) -> None:
-    """The signatures a task waited on are all there: the task is done."""
-    complete_task(ctx, human_task_id, {})
+def _signature_circuit_finished(ctx: Context, human_task_id: int, data: dict[str, Any] | None = None) -> None:
+    """The signatures a task waited on are all there (or were returned): the task is done,
+    with the outcome in ``data``."""
+    complete_task(ctx, human_task_id, data or {}, by_signature=True)
 
 
 @subscribe(Event.NOTIFICATION_SETTLED)
