@@ -21,6 +21,7 @@ from engine.base.db import db
 from engine.expedients.expedients import open_expedient
 from engine.tenancy.models import Tenant
 from engine.worker.anchoring import checkpoints_dir, read_checkpoints, seal_chain, verify_anchored
+from engine.worker.integrity import latest_check, run_integrity_checks
 from engine.worker.scheduler import sweep_all
 from tests.conftest import ctx_for, make_user, settings_changed
 from tests.smtp_sink import SmtpSink
@@ -100,7 +101,12 @@ def test_edit_and_rehash_is_detected_by_the_checkpoint(app: Flask, tenant: Tenan
     result = gee(app, "verify", "--tenant", CODE)
     assert result.exit_code == 1
     assert "checkpoint" in result.stderr and "edited" in result.stderr and CODE in result.stderr
+    assert "between #1 and #6" in result.stderr  # the checkpoint sealed event #6; #2 was rewritten
     assert "Traceback" not in result.output
+    # The nightly integrity check (shown on the admin "Background jobs" page) finds it too.
+    run_integrity_checks(tenant.id)
+    check = latest_check(tenant.id)
+    assert check is not None and not check.audit_ok and "checkpoint" in (check.audit_problem or "")
 
 
 def test_tail_deleted_and_head_wound_back_is_detected(app: Flask, tenant: Tenant) -> None:

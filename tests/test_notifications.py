@@ -165,6 +165,6 @@ def test_a_notification_of_a_closed_expedient_can_still_be_opened_and_that_is_re
     db.session.commit()
     assert opened.state == "accessed"
     assert [(e.kind, e.result) for e in opened.evidence] == [
-        ("made_available", None), ("accessed", "expedient closed (E02)")]
+        ("made_available", None), ("accessed", "expedient_closed")]
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "notification.accessed")).scalar_one()
-    assert event.after is not None and event.after["result"] == "expedient closed (E02)"
+    assert event.after is not None and event.after["result"] == "expedient_closed"

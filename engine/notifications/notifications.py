@@ -229,9 +229,9 @@ def access(ctx: Context, notification_id: int, *, at: datetime | None = None) ->
     expedient = db.session.get(Expedient, note.expedient_id)
     if expedient is not None and not expedient.is_open:
         # Access is the party's right and closing does not annul a practised act (module docstring):
-        # allowed, and the evidence says the expedient was closed when it was opened.
+        # allowed, and the evidence (result "expedient_closed") says so.
         return _settle(ctx, note, NotificationState.ACCESSED, Evidence.ACCESSED, moment,
-                       f"expedient closed ({expedient.state})")
+                       "expedient_closed")
     return _settle(ctx, note, NotificationState.ACCESSED, Evidence.ACCESSED, moment)
 
 
