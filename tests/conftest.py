@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -29,7 +30,7 @@ from sqlalchemy import text  # noqa: E402
 
 from engine.base.context import Context  # noqa: E402
 from engine.base.db import db  # noqa: E402
-from engine.base.settings import Settings  # noqa: E402
+from engine.base.settings import Settings, settings_of  # noqa: E402
 from engine.tenancy.models import Membership, Tenant, User  # noqa: E402
 from engine.tenancy.passwords import hash_password  # noqa: E402
 from tests.services import XDIST_WORKER, per_worker_redis_url  # noqa: E402
@@ -84,6 +85,8 @@ def _app_context(app: Flask) -> Iterator[None]:
         db.session.rollback()
         db.session.remove()
         _truncate_all()
+        # Audit checkpoints name tenants by id, which the next test reuses: they go with the rows.
+        shutil.rmtree(settings_of(app).document_store / "audit-checkpoints", ignore_errors=True)
 
 
 def _truncate_all() -> None:

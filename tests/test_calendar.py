@@ -234,3 +234,22 @@ def test_gee_deadline_options(app, args, expected):
     result = app.test_cli_runner().invoke(main, ["deadline", *args])
     assert result.exit_code == 0, result.output
     assert result.stdout == expected
+
+
+@pytest.mark.parametrize(("extra", "expected"), [
+    # Val d'Aran: 26 December is a working day there (Decret of the Generalitat: 17 June instead).
+    # From Monday 22 December 2025, five working days: 23 (1), 24 (2), 25 Christmas holiday,
+    # 26 (3), weekend, 29 (4), 30 (5) -> Tuesday 30 December (elsewhere in Catalonia: the 31st).
+    ([], "2025-12-30\n"),
+    # Plus a local holiday on Monday 29: 23, 24, 26, 30, 31 -> still the Aran calendar, the 31st.
+    (["--local-holiday", "2025-12-29"], "2025-12-31\n"),
+])
+def test_gee_deadline_uses_the_tenants_aran_calendar(app, extra, expected):
+    from webapp.cli import main
+
+    make_tenant("ajt-aran", dir3="L01250999", aran=True)
+    db.session.commit()
+    result = app.test_cli_runner().invoke(
+        main, ["deadline", "--start", "2025-12-22", "--working-days", "5", "--tenant", "ajt-aran", *extra])
+    assert result.exit_code == 0, result.output
+    assert result.stdout == expected

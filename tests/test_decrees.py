@@ -216,3 +216,16 @@ def test_cli_exports_the_year_book(app, people, tmp_path):
     assert result.exit_code == 0, result.output
     assert f"{decree.number} " in _pdf_text(target.read_bytes())
     assert "Decret exportat" in _pdf_text(target.read_bytes())
+
+
+def test_cli_exports_the_year_book_with_short_output_option(app, people, tmp_path):
+    # README: `gee decrees export --tenant CODE --year N -o FILE`.
+    from webapp.cli import main
+
+    decree = _signed(people, title="Decret curt")
+    target = tmp_path / "llibre-curt.pdf"
+    result = app.test_cli_runner().invoke(
+        main, ["decrees", "export", "--tenant", "ajt-proves", "--year", str(decree.year), "-o", str(target)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Decret curt" in _pdf_text(target.read_bytes())

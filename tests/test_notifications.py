@@ -48,11 +48,25 @@ def case(clerk: Context) -> dict[str, int]:
     return {"expedient": expedient.id, "party": party.id, "document": doc.id}
 
 
-def test_expiry_is_ten_full_natural_days_after_being_made_available() -> None:
-    # Made available on 21 November at 10:15 -> deemed rejected on 1 December at 10:15.
-    assert n.expiry_of(MADE) == datetime(2026, 12, 1, 9, 15, tzinfo=UTC)
-    # Across the end of summer time the wall-clock time is kept: 12:00 CEST -> 12:00 CET.
-    assert n.expiry_of(datetime(2026, 10, 20, 10, 0, tzinfo=UTC)) == datetime(2026, 10, 30, 11, 0, tzinfo=UTC)
+#: Last moment of the tenth natural day after MADE (worked below): 1 December 2026, 23:59:59 CET.
+LAST_MOMENT = datetime(2026, 12, 1, 22, 59, 59, tzinfo=UTC)
+
+
+def test_expiry_is_the_end_of_the_tenth_natural_day_after_being_made_available() -> None:
+    # Art. 43.2 Ley 39/2015: rejected when ten natural days have passed since it was made available;
+    # days counted as art. 30.4 counts them, from the day after. Made available Saturday 21 November
+    # 2026 at 10:15 CET: day 1 is 22 November, ..., day 10 is Tuesday 1 December (November has 30
+    # days: 22..30 are days 1-9). The tenth day runs to its end: 1 December 23:59:59 CET (UTC+1)
+    # = 22:59:59 UTC. Not the clock time of the making available (10:15) of that day.
+    assert n.expiry_of(MADE) == LAST_MOMENT
+    # Made available at 00:30 CET on 22 November (23:30 UTC on the 21st): day D is the Madrid
+    # day, 22 November; the tenth day is 2 December -> 23:59:59 CET = 22:59:59 UTC.
+    assert n.expiry_of(datetime(2026, 11, 21, 23, 30, tzinfo=UTC)) == datetime(2026, 12, 2, 22, 59, 59, tzinfo=UTC)
+    # Summer time: 20 October 2026 12:00 CEST (10:00 UTC); day 10 is 30 October, after summer time
+    # ends on 25 October, so 23:59:59 CET = 22:59:59 UTC.
+    assert n.expiry_of(datetime(2026, 10, 20, 10, 0, tzinfo=UTC)) == datetime(2026, 10, 30, 22, 59, 59, tzinfo=UTC)
+    # 1 July 2026 at 10:00 CEST (08:00 UTC) -> 11 July 23:59:59 CEST (UTC+2) = 21:59:59 UTC.
+    assert n.expiry_of(datetime(2026, 7, 1, 8, 0, tzinfo=UTC)) == datetime(2026, 7, 11, 21, 59, 59, tzinfo=UTC)
 
 
 def test_unaccessed_notification_is_deemed_rejected_and_the_process_goes_on(
@@ -71,7 +85,7 @@ def test_unaccessed_notification_is_deemed_rejected_and_the_process_goes_on(
     note = n.get_notification(clerk, note.id)
     assert note.state == "expired"
     assert [(e.kind, as_utc(e.at)) for e in note.evidence] == [
-        ("made_available", MADE), ("expired_as_rejected", datetime(2026, 12, 1, 9, 15, tzinfo=UTC))]
+        ("made_available", MADE), ("expired_as_rejected", LAST_MOMENT)]
     tasks = db.session.execute(select(HumanTask).where(HumanTask.instance_id == started["instance_id"])
                                .order_by(HumanTask.id)).scalars().all()
     assert [(t.element_id, t.state) for t in tasks] == [("wait_notification", "completed"),
@@ -85,9 +99,11 @@ def test_unaccessed_notification_is_deemed_rejected_and_the_process_goes_on(
 def test_access_in_time_takes_effect_and_late_access_is_refused(clerk: Context, case: dict[str, int]) -> None:
     on_time = n.notify(clerk, case["expedient"], case["party"], case["document"], at=MADE)
     late = n.notify(clerk, case["expedient"], case["party"], case["document"], at=MADE)
-    n.access(clerk, on_time.id, at=MADE + timedelta(days=9, hours=23))
+    # The tenth day (1 December) runs to its end: opened at 23:59:59 CET it still takes effect ...
+    n.access(clerk, on_time.id, at=LAST_MOMENT)
+    # ... one second later (2 December 00:00:00 CET) it was already deemed rejected.
     with pytest.raises(Conflict):
-        n.access(clerk, late.id, at=MADE + timedelta(days=10))
+        n.access(clerk, late.id, at=LAST_MOMENT + timedelta(seconds=1))
     n.reject(clerk, late.id, at=MADE + timedelta(days=2))
     db.session.commit()
     assert [(x.id, x.state) for x in n.list_notifications(clerk, case["expedient"])] == [
@@ -131,3 +147,24 @@ def test_party_gets_an_informational_email(tenant: Tenant, clerk: Context, case:
     assert alert_party(tenant.id, note.id)
     assert [m["to"] for m in smtp.messages] == [["maria@example.test"]]
     assert "no legal effect" in smtp.messages[0]["body"]
+
+
+def test_a_notification_of_a_closed_expedient_can_still_be_opened_and_that_is_recorded(
+    clerk: Context, case: dict[str, int]
+) -> None:
+    # Access is the party's right (Ley 39/2015 arts. 41 and 43) and closing the expedient does not
+    # annul the act notified: the party may still open it; the evidence says the expedient was closed.
+    from engine.audit.trail import AuditEvent
+    from engine.documents.closing import close_expedient
+
+    note = n.notify(clerk, case["expedient"], case["party"], case["document"], at=MADE)
+    db.session.commit()
+    close_expedient(clerk, case["expedient"])
+    db.session.commit()
+    opened = n.access(clerk, note.id, at=MADE + timedelta(days=1))
+    db.session.commit()
+    assert opened.state == "accessed"
+    assert [(e.kind, e.result) for e in opened.evidence] == [
+        ("made_available", None), ("accessed", "expedient_closed")]
+    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "notification.accessed")).scalar_one()
+    assert event.after is not None and event.after["result"] == "expedient_closed"

@@ -240,6 +240,34 @@ def test_return_with_reason(people):
     request_signatures(people["clerk"], None, ["alcalde", "secretari"], decree_id=decree.id)
 
 
+def test_a_decree_returned_at_attestation_can_be_sent_for_attestation_again(people):
+    # The alcalde signs (the decree is numbered); the secretary returns it at the attestation.
+    decree, request = _decree_request(people)
+    sign(people["mayor"], request.steps[0].id, KEY_PASSWORD)
+    db.session.commit()
+    number = get_decree(people["clerk"], decree.id).number
+    printed_csv = request.csv
+    return_for_changes(people["secretary"], request.steps[1].id, "Cal adjuntar l'informe jurídic")
+    db.session.commit()
+    decree = get_decree(people["clerk"], decree.id)
+    assert (decree.status, decree.number, decree.attested_at) == ("signed", number, None)
+    # Sent again: only the secretary has to act; the alcalde is not asked to sign twice.
+    again = request_signatures(people["clerk"], None, ["alcalde", "secretari"], decree_id=decree.id)
+    db.session.commit()
+    assert [s.role for s in again.steps] == ["secretari"]
+    assert pending_count(people["mayor"]) == 0 and pending_count(people["secretary"]) == 1
+    assert number in _text(current_pdf(people["secretary"], again.id))
+    sign(people["secretary"], again.steps[0].id, KEY_PASSWORD)
+    db.session.commit()
+    decree = get_decree(people["clerk"], decree.id)
+    assert decree.attested_at is not None and decree.number == number  # attested, same number
+    doc, content = read_content(people["clerk"], again.result_document_id)
+    assert [s["signer"] for s in doc.signatures if s["type"] == "TF06"] == ["Joan Batlle", "Marta Secretària"]
+    # The CSV the alcalde's stamp printed is the one the issued decree answers to.
+    assert doc.csv == printed_csv and verify_by_csv(printed_csv).intact
+    assert verify_pdf(content).valid
+
+
 SIGN_PROCESS = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="defs"
     targetNamespace="http://gee.example/bpmn">

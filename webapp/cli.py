@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
+import logging
 import pkgutil
+from typing import Any
 
 import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from engine.base.errors import GeeError
 from webapp import commands as commands_package
+from webapp.commands.output import fail
+
+log = logging.getLogger("gee.cli")
 
 
 def _create_app() -> Flask:
@@ -29,8 +36,22 @@ def _in_app_context(command: click.Command) -> click.Command:
         for sub in command.commands.values():
             _in_app_context(sub)
     elif command.callback is not None:
-        command.callback = with_appcontext(command.callback)
+        command.callback = with_appcontext(_one_line_errors(command.callback))
     return command
+
+
+def _one_line_errors(callback: Any) -> Any:
+    """An expected refusal (a GeeError) a command did not catch: one line, exit 1, no traceback."""
+
+    @functools.wraps(callback)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return callback(*args, **kwargs)
+        except GeeError as err:
+            log.debug("command refused", exc_info=err)
+            fail(err)
+
+    return run
 
 
 def _register_commands() -> None:

@@ -38,16 +38,40 @@ class TextFormatter(logging.Formatter):
         return base
 
 
+#: Libraries whose warnings are outcomes GEE reports itself (an untrusted signature, say): shown
+#: only at DEBUG, so a command prints its own one-line message instead of the library's traceback.
+QUIET_LIBRARIES = ("pyhanko", "pyhanko_certvalidator")
+
+
+class _DetailsAtDebug(logging.Filter):
+    """Below ERROR, a record's traceback is kept only when the log level is DEBUG."""
+
+    def __init__(self, level: str) -> None:
+        super().__init__()
+        self.debug = logging.getLevelName(level) == logging.DEBUG
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not self.debug and record.levelno < logging.ERROR and record.exc_info:
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def configure_logging(level: str, fmt: str) -> None:
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
         handler.setFormatter(TextFormatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    handler.addFilter(_DetailsAtDebug(level))
     root = logging.getLogger("gee")
     root.handlers[:] = [handler]
     root.setLevel(level)
     root.propagate = False
+    for name in QUIET_LIBRARIES:
+        library = logging.getLogger(name)
+        library.handlers[:] = [handler]
+        library.setLevel(logging.DEBUG if logging.getLevelName(level) == logging.DEBUG else logging.ERROR)
+        library.propagate = False
 
 
 def init_app(app: Flask) -> None:

@@ -10,12 +10,17 @@ to be published in the Tauler Edictal Únic, art. 44). A postal ``delivered`` at
 accessed.
 
 **Expiry (art. 43.2)**: "se entenderá rechazada cuando hayan transcurrido diez días naturales
-desde la puesta a disposición de la notificación sin que se acceda a su contenido". We read
-"transcurridos diez días naturales desde la puesta a disposición" as ten *full* natural days
-counted from the moment of availability: made available on day D at time T, it expires on day
-D+10 at time T (Europe/Madrid wall clock, so a change of summer time does not move it by an
-hour). It is not moved to the next working day: the days are natural and the rule sets when
-the rejection is deemed to happen, not a term for the party to act in (art. 30.4 does not apply).
+desde la puesta a disposición de la notificación sin que se acceda a su contenido". The ten
+natural days are counted as art. 30.4 counts days: from the day after the one on which the
+notification was made available, and the tenth day runs to its end. Made available on day D (at
+any time), it is deemed rejected when day D+10 ends: 23:59:59 Europe/Madrid of D+10 is the last
+moment it can still be opened. It is not moved to the next working day: the days are natural and
+the rule sets when the rejection is deemed to happen, not a term for the party to act in.
+
+**Closed expedients**: opening a notification is the party's right (art. 41.1 and 43) and closing
+the expedient does not annul an act already practised, so a pending notification of a closed
+expedient can still be opened; the access evidence and the audit event record that the
+expedient was closed at that moment.
 
 **The procedure goes on**: a notification may be linked to a process instance waiting for it
 with ``human_task_id``: a user task such as "wait for the notification" (any role). When the
@@ -27,7 +32,7 @@ so the BPMN can branch on the outcome (e.g. an exclusive gateway on ``notificati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -136,11 +141,11 @@ class NotificationEvidence(db.Model):  # type: ignore[name-defined]
 
 
 def expiry_of(made_available_at: datetime) -> datetime:
-    """Day D at time T -> day D+10 at time T, Europe/Madrid wall clock (see module docstring)."""
+    """Made available on day D (any time) -> last moment 23:59:59 of day D+10, Europe/Madrid."""
     moment = as_utc(made_available_at)
     assert moment is not None
-    wall = moment.astimezone(MADRID).replace(tzinfo=None) + timedelta(days=EXPIRY_NATURAL_DAYS)
-    return wall.replace(tzinfo=MADRID).astimezone(UTC)
+    tenth_day = moment.astimezone(MADRID).date() + timedelta(days=EXPIRY_NATURAL_DAYS)
+    return datetime.combine(tenth_day, time(23, 59, 59), tzinfo=MADRID).astimezone(UTC)
 
 
 def _evidence(ctx: Context, note: Notification, kind: Evidence, at: datetime, result: str | None = None) -> None:
@@ -219,8 +224,14 @@ def access(ctx: Context, notification_id: int, *, at: datetime | None = None) ->
     note = get_owned(Notification, ctx, notification_id, for_update=True)
     _check_pending(note)
     moment = as_utc(at) or utcnow()
-    if note.expires_at is not None and moment >= as_utc(note.expires_at):  # type: ignore[operator]
+    if note.expires_at is not None and moment > as_utc(note.expires_at):  # type: ignore[operator]
         raise Conflict(_l("Too late: the notification was deemed rejected when its ten days ran out."))
+    expedient = db.session.get(Expedient, note.expedient_id)
+    if expedient is not None and not expedient.is_open:
+        # Access is the party's right and closing does not annul a practised act (module docstring):
+        # allowed, and the evidence (result "expedient_closed") says so.
+        return _settle(ctx, note, NotificationState.ACCESSED, Evidence.ACCESSED, moment,
+                       "expedient_closed")
     return _settle(ctx, note, NotificationState.ACCESSED, Evidence.ACCESSED, moment)
 
 
@@ -260,7 +271,7 @@ def expire_one(ctx: Context, notification_id: int, now: datetime) -> Notificatio
     """Deem one electronic notification rejected when its ten natural days have run out."""
     note = get_owned(Notification, ctx, notification_id, for_update=True)
     expires = as_utc(note.expires_at)
-    if note.state != NotificationState.PENDING or expires is None or expires > now:
+    if note.state != NotificationState.PENDING or expires is None or expires >= now:
         return None
     return _settle(ctx, note, NotificationState.EXPIRED, Evidence.EXPIRED_AS_REJECTED, expires)
 
@@ -305,7 +316,7 @@ def due_expiries(now: datetime, limit: int = 1000) -> list[DueExpiry]:
     rows = db.session.execute(
         select(Notification.tenant_id, Notification.id)
         .where(Notification.state == NotificationState.PENDING, Notification.channel == Channel.ELECTRONIC,
-               Notification.expires_at <= now)
+               Notification.expires_at < now)
         .order_by(Notification.expires_at)
         .limit(limit)
     ).all()

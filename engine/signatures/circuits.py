@@ -18,7 +18,9 @@ signer's key password (the one of the PKCS#12 they imported; see
   completes that task, so the process goes on. Put the task in the lane of the last signer.
 
 Returning a step (with a reason) ends the request; a decree already numbered stays numbered
-(decree numbers are never given back) and the requester starts a new circuit if needed.
+(decree numbers are never given back) and the requester starts a new circuit if needed. A decree
+the alcalde signed and the secretary returned is signed but not attested: sending it again puts
+only the secretary's step in a new circuit, over the PDF the alcalde signed (same CSV).
 
 **Sign tasks.** A process user task with the property ``gee:sign`` asks for one signature when
 it becomes ready (:func:`request_for_task`, on ``Event.SIGN_TASK_READY``): the signer of its
@@ -128,6 +130,19 @@ def _no_pending_request(ctx: Context, column: Any, ident: int) -> None:
         raise Conflict(_l("This is already waiting for signatures."))
 
 
+def _returned_after_mayor(ctx: Context, decree_id: int) -> SignatureRequest:
+    """The latest returned circuit of a decree whose alcalde step was signed (its PDF goes on)."""
+    returned = db.session.execute(
+        scoped(SignatureRequest, ctx)
+        .where(SignatureRequest.decree_id == decree_id, SignatureRequest.state == RequestState.RETURNED.value,
+               SignatureRequest.working_sha256.is_not(None))
+        .order_by(SignatureRequest.id.desc()).limit(1)
+    ).scalar_one_or_none()
+    if returned is None:
+        raise Conflict(_l("Only a draft decree can be sent for signature."))
+    return cast(SignatureRequest, returned)
+
+
 def request_signatures(
     ctx: Context,
     document_id: int | None,
@@ -142,6 +157,7 @@ def request_signatures(
     if (document_id is None) == (decree_id is None):
         raise ValidationFailed(_l("Ask for signatures on either a document or a decree."))
     specs = _clean_steps(ctx, steps)
+    carried: SignatureRequest | None = None
     if document_id is not None:
         doc = get_owned(Document, ctx, document_id)
         if doc.content_type != "application/pdf":
@@ -153,26 +169,44 @@ def request_signatures(
     else:
         assert decree_id is not None
         decree = decrees.get_decree(ctx, decree_id)
-        if decree.status != decrees.DecreeStatus.DRAFT:
+        roles = tuple(s.role for s in specs)
+        if decree.status == decrees.DecreeStatus.SIGNED and decree.attested_at is None:
+            # Signed (and numbered) by the alcalde, then returned at the attestation: only the
+            # secretary's step is sent again, over the PDF the alcalde signed.
+            if roles not in (DECREE_STEPS, DECREE_STEPS[1:]) or any(s.user_id for s in specs):
+                raise ValidationFailed(
+                    _l("A decree is signed by the alcalde and then attested by the secretary."), field="steps"
+                )
+            specs = [StepSpec(role=Role.SECRETARI.value)]
+            _no_pending_request(ctx, SignatureRequest.decree_id, decree.id)
+            carried = _returned_after_mayor(ctx, decree.id)
+        elif decree.status != decrees.DecreeStatus.DRAFT:
             raise Conflict(_l("Only a draft decree can be sent for signature."))
-        if tuple(s.role for s in specs) != DECREE_STEPS or any(s.user_id for s in specs):
+        elif roles != DECREE_STEPS or any(s.user_id for s in specs):
             raise ValidationFailed(
                 _l("A decree is signed by the alcalde and then attested by the secretary."), field="steps"
             )
-        _no_pending_request(ctx, SignatureRequest.decree_id, decree.id)
+        else:
+            _no_pending_request(ctx, SignatureRequest.decree_id, decree.id)
         title, expedient_id = decree.title, decree.expedient_id
     return _new_request(ctx, specs, title=title, expedient_id=expedient_id, document_id=document_id,
-                        decree_id=decree_id, human_task_id=human_task_id)
+                        decree_id=decree_id, human_task_id=human_task_id, carried=carried)
 
 
 def _new_request(
     ctx: Context, specs: list[StepSpec], *, title: str, expedient_id: int | None, document_id: int | None,
-    decree_id: int | None, human_task_id: int | None,
+    decree_id: int | None, human_task_id: int | None, carried: SignatureRequest | None = None,
 ) -> SignatureRequest:
+    csv = new_csv()
+    if carried is not None:
+        # The alcalde's stamp prints the returned request's CSV, which no document was issued
+        # with: it moves to this request, so the attested decree is issued with the printed CSV.
+        csv, carried.csv = carried.csv, new_csv()
+        db.session.flush()
     request = SignatureRequest(
         tenant_id=ctx.tenant_id, expedient_id=expedient_id, document_id=document_id, decree_id=decree_id,
-        title=title, state=RequestState.PENDING.value, csv=new_csv(), human_task_id=human_task_id,
-        created_by_id=ctx.user_id,
+        title=title, state=RequestState.PENDING.value, csv=csv, human_task_id=human_task_id,
+        created_by_id=ctx.user_id, working_sha256=carried.working_sha256 if carried is not None else None,
     )
     request.steps = [
         SignatureStep(tenant_id=ctx.tenant_id, position=pos, role=spec.role, user_id=spec.user_id,

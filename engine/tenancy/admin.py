@@ -23,8 +23,9 @@ from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.text import clean_text
+from engine.tenancy.login import change_password, deactivate_user, end_sessions
 from engine.tenancy.models import ROLES, Membership, Role, Tenant, User
-from engine.tenancy.passwords import hash_password
+from engine.tenancy.passwords import hash_password, verify_password
 
 
 class TenantKind(StrEnum):
@@ -133,7 +134,7 @@ def _new_user_row(spec: NewUser) -> User:
 
 def _user_summary(user: User, tenant_id: int) -> dict[str, object]:
     return {"id": user.id, "username": user.username, "full_name": user.full_name,
-            "roles": sorted(user.roles_in(tenant_id))}
+            "roles": sorted(user.roles_in(tenant_id)), "active": user.active}
 
 
 # -- services -------------------------------------------------------------------------------
@@ -293,3 +294,47 @@ def set_signing_officers(ctx: Context, *, alcalde: int | None = None, secretari:
     db.session.flush()
     record(ctx, "tenant.signing_officers", "tenant", tenant.id, before=before, after=officers)
     return tenant
+
+
+def change_own_password(ctx: Context, current: str, new: str, repeated: str) -> None:
+    """A staff user changes their own password: the current one, then the new one twice.
+
+    Every session of the user ends (the caller keeps the one making the change).
+    """
+    user = db.session.get(User, ctx.user_id) if ctx.user_id is not None else None
+    if user is None:
+        raise NotFound(_l("Not found."))
+    if not verify_password(user.password_hash, current or ""):
+        raise ValidationFailed(_l("The current password is not right."), field="current_password")
+    if len(new or "") < MIN_PASSWORD_LENGTH:
+        raise ValidationFailed(
+            _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="new_password"
+        )
+    if new != repeated:
+        raise ValidationFailed(_l("The two new passwords are not the same."), field="repeat_password")
+    change_password(user.id, new)
+    record(ctx, "user.password_changed", "user", user.id)
+
+
+def set_user_active(ctx: Context, user_id: int, active: bool) -> User:
+    """Deactivate (no more logins) or reactivate a user of the tenant; either way their sessions end.
+
+    A tenant administrator acts on the users of their tenant, never on themselves (so a tenant
+    always keeps the administrator who acts).
+    """
+    require_tenant_admin(ctx)
+    if user_id == ctx.user_id:
+        raise Conflict(_l("You cannot deactivate or reactivate your own account."))
+    user = _tenant_user(ctx, user_id)
+    before = _user_summary(user, ctx.tenant_id)
+    if active:
+        user.active = True
+        user.failed_logins, user.locked_until = 0, None
+        db.session.flush()
+        end_sessions(user.id)
+    else:
+        deactivate_user(user.id)
+    db.session.refresh(user)
+    record(ctx, "user.reactivated" if active else "user.deactivated", "user", user.id, before=before,
+           after=_user_summary(user, ctx.tenant_id))
+    return user

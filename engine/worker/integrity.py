@@ -1,9 +1,10 @@
 """Nightly integrity checks: every tenant's audit chain and every document's stored content.
 
-For each tenant, :func:`engine.audit.verify_chain` finds the first broken link of the audit
-chain, and every document's bytes are read again from the content store and compared with the
-stored size and SHA-512 digest. The result is one IntegrityCheck row per tenant and run (the
-admin "Background jobs" page shows the latest) and a log line; a failure is logged as an error.
+For each tenant, :func:`engine.worker.anchoring.verify_anchored` finds the first broken link of
+the audit chain or the first signed checkpoint it no longer matches, and every document's bytes
+are read again from the content store and compared with the stored size and SHA-512 digest. The
+result is one IntegrityCheck row per tenant and run (the admin "Background jobs" page shows the
+latest) and a log line; a failure is logged as an error.
 """
 
 from __future__ import annotations
@@ -15,13 +16,13 @@ from typing import Any
 from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.audit import verify_chain
 from engine.base.clock import utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.unit_of_work import run_in_transaction
 from engine.documents.documents import Document, read_content
 from engine.tenancy.models import Tenant
+from engine.worker.anchoring import verify_anchored
 
 log = logging.getLogger("gee.integrity")
 
@@ -51,7 +52,7 @@ class IntegrityCheck(db.Model):  # type: ignore[name-defined]
 def check_tenant(tenant_id: int) -> IntegrityCheck:
     """Check one tenant and store the result (its own unit of work, or the caller's)."""
     started = utcnow()
-    problem = verify_chain(tenant_id)
+    problem = verify_anchored(tenant_id)
     ctx = Context.system(tenant_id, "integrity-check")
     checked, failures = 0, []
     ids = db.session.execute(select(Document.id).where(Document.tenant_id == tenant_id).order_by(Document.id))

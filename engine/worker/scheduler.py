@@ -3,7 +3,8 @@
 Every ``interval`` seconds the lock holder (renewing the lock as it goes) sweeps:
 due timers (one ``timer-<instance>`` job each), expired electronic notifications, settled
 notifications whose process still waits, overdue tasks to escalate, and once a night (after
-``INTEGRITY_HOUR`` Europe/Madrid) the integrity checks. Every piece of work is a deduplicated,
+``INTEGRITY_HOUR`` Europe/Madrid) the integrity checks and the sealing of every tenant's audit
+chain head (:mod:`engine.worker.anchoring`). Every piece of work is a deduplicated,
 idempotent job, so a sweep that overlaps another (a lock lost during a long pause) does no harm.
 
 Without Redis there is nothing to share: the loop runs every job in-process, no lock needed
@@ -31,7 +32,7 @@ from engine.inbox import overdue_escalation as deadlines
 from engine.notifications import alerts as notices
 from engine.notifications import notifications
 from engine.process.instances import timer_sweep as timers
-from engine.worker import integrity
+from engine.worker import anchoring, integrity
 
 log = logging.getLogger("gee.scheduler")
 
@@ -107,6 +108,7 @@ def sweep_all(now: datetime | None = None) -> TickResult:
     if integrity_due(moment):
         day = local_date(moment).isoformat()
         _each(result, [day], lambda d: enqueue(integrity.run_integrity_checks, job_id=f"integrity-{d}"))
+        _each(result, [day], lambda d: enqueue(anchoring.seal_all_tenants, job_id=f"audit-seal-{d}"))
         result.integrity = True
     unit_of_work.end_read()
     return result

@@ -49,7 +49,8 @@ def decrees_group() -> None:
 @click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
 @click.option("--year", required=True, type=int)
 @click.option("--locale", type=click.Choice(["ca", "es"]), default="ca", show_default=True)
-@click.option("--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "output", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the PDF.")
 @transactional
 def export_command(tenant_code: str, year: int, locale: str, output: Path) -> None:
     """Write a year's decree book (index and texts, annulments shown) as a PDF."""

@@ -1,4 +1,4 @@
-"""``gee deadline`` and ``gee audit verify``: records commands that need no web request."""
+"""``gee deadline``, ``gee audit verify`` and ``gee audit seal``: records commands that need no web request."""
 
 from __future__ import annotations
 
@@ -7,10 +7,12 @@ from datetime import date, datetime
 import click
 from sqlalchemy import select
 
-from engine.audit.trail import AuditEvent, verify_chain
+from engine.audit.trail import AuditEvent
 from engine.base.db import db
+from engine.base.errors import GeeError
 from engine.calendar import TenantCalendar
 from engine.tenancy.models import Tenant
+from engine.worker.anchoring import latest_checkpoint, seal_chain, verify_anchored
 from webapp.commands.output import fail
 
 
@@ -45,9 +47,15 @@ def deadline_command(
     given = [v is not None for v in (working_days, natural_days, months)]
     if sum(given) != 1:
         raise click.UsageError("give exactly one of --working-days, --natural-days, --months")
-    calendar = TenantCalendar(local_holidays=[d.date() for d in local_holidays], aran=aran)
+    extra = [d.date() for d in local_holidays]
+    calendar = TenantCalendar(local_holidays=extra, aran=aran)
     if tenant_code:
-        calendar = calendar.union(TenantCalendar.for_tenant(_tenant_by_code(tenant_code)))
+        # The tenant's own calendar (its Aran flag included), as the engine and the web calculator
+        # use it; only what the options add is joined to it.
+        tenant = _tenant_by_code(tenant_code)
+        calendar = TenantCalendar.for_tenant(tenant)
+        if extra or aran:
+            calendar = calendar.union(TenantCalendar(local_holidays=extra, aran=aran or bool(tenant.aran)))
     first: date = start.date()
     if working_days is not None:
         end = calendar.add_working_days(first, working_days)
@@ -67,14 +75,14 @@ def audit_group() -> None:
 @audit_group.command("verify")
 @click.option("--tenant", "tenant_code", help="Only this tenant (default: every tenant).")
 def audit_verify_command(tenant_code: str | None) -> None:
-    """Check every tenant's hash chain; exit 1 naming the first broken event."""
+    """Check every tenant's hash chain against its signed checkpoints; exit 1 naming the first problem."""
     if tenant_code:
         tenants = [_tenant_by_code(tenant_code)]
     else:
         tenants = list(db.session.execute(select(Tenant).order_by(Tenant.id)).scalars())
     checked = 0
     for tenant in tenants:
-        problem = verify_chain(tenant.id)
+        problem = verify_anchored(tenant.id)
         if problem is not None:
             fail(f"audit chain broken: tenant {tenant.code} (id {tenant.id}), event #{problem.seq}: "
                  f"{problem.reason}")
@@ -82,6 +90,22 @@ def audit_verify_command(tenant_code: str | None) -> None:
             select(db.func.count()).select_from(AuditEvent).where(AuditEvent.tenant_id == tenant.id)
         ) or 0
     click.echo(f"audit chain intact ({checked} events)")
+    if tenant_code:
+        latest = latest_checkpoint(tenants[0].id)
+        click.echo(f"latest {latest.describe()}" if latest else "no checkpoint yet: run gee audit seal")
+
+
+@audit_group.command("seal")
+@click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
+@click.option("--no-mail", is_flag=True, help="Do not e-mail the checkpoint to the tenant's secretaries.")
+def audit_seal_command(tenant_code: str, no_mail: bool) -> None:
+    """Sign a checkpoint of the tenant's chain head with its seal and keep it in the document store."""
+    tenant = _tenant_by_code(tenant_code)
+    try:
+        checkpoint = seal_chain(tenant.id, mail=not no_mail)
+    except GeeError as err:
+        fail(err)
+    click.echo(f"sealed: {checkpoint.describe()} -> {checkpoint.path}")
 
 
 commands: list[click.Command] = [deadline_command, audit_group]

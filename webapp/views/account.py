@@ -17,8 +17,11 @@ from flask import (
 )
 
 from engine.app import LANGUAGES
+from engine.base import unit_of_work
 from engine.base.db import db
+from engine.base.errors import ValidationFailed
 from engine.base.i18n import _
+from engine.tenancy.admin import MIN_PASSWORD_LENGTH, change_own_password
 from engine.tenancy.login import authenticate, end_sessions
 from engine.tenancy.models import Tenant
 from webapp.auth import login_required
@@ -55,6 +58,25 @@ def logout() -> Any:
         end_sessions(user_id)
     session.clear()
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password_page() -> Any:
+    """Change my password: the current one and the new one twice; my other sessions end."""
+    if request.method == "POST":
+        form = request.form
+        try:
+            change_own_password(g.ctx, form.get("current_password", ""), form.get("new_password", ""),
+                                form.get("repeat_password", ""))
+        except ValidationFailed as err:
+            unit_of_work.discard()
+            return render_template("account/password.html", error=err, min_length=MIN_PASSWORD_LENGTH), 400
+        # Every other browser is logged out; this one goes on with the new epoch.
+        session["session_epoch"] = g.user.session_epoch
+        flash(_("Your password was changed. Your other sessions were closed."), "success")
+        return redirect(url_for("home.index"))
+    return render_template("account/password.html", error=None, min_length=MIN_PASSWORD_LENGTH)
 
 
 @bp.post("/tenant")

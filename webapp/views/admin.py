@@ -92,6 +92,20 @@ def revoke(user_id: int, role: str) -> Any:
     return _done(_("The role was revoked."))
 
 
+@bp.post("/users/<int:user_id>/deactivate")
+@roles_required("admin")
+def deactivate(user_id: int) -> Any:
+    user = tenancy.set_user_active(g.ctx, user_id, False)
+    return _done(_("%(name)s can no longer log in; their sessions were closed.", name=user.full_name))
+
+
+@bp.post("/users/<int:user_id>/reactivate")
+@roles_required("admin")
+def reactivate(user_id: int) -> Any:
+    user = tenancy.set_user_active(g.ctx, user_id, True)
+    return _done(_("%(name)s can log in again.", name=user.full_name))
+
+
 @bp.post("/holidays")
 @roles_required("admin")
 def holidays() -> Any:

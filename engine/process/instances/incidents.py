@@ -70,7 +70,8 @@ def run_engine_steps(workflow: BpmnWorkflow) -> list[Failure]:
             if task is not None and task.state != TaskState.ERROR:
                 task._set_state(TaskState.ERROR)
             message, line = _describe(exc)
-            log.warning("step %s failed: %s", element_id(task) if task else "?", message, exc_info=exc)
+            log.warning("step %s failed: %s", element_id(task) if task else "?", message)
+            log.debug("step %s failed", element_id(task) if task else "?", exc_info=exc)
             failures.append(Failure(task, message, line))
             if task is None or len(failures) >= MAX_FAILURES_PER_RUN:
                 raise

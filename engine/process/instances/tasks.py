@@ -410,7 +410,8 @@ def complete_task(
         try:
             task.run()
         except Exception as exc:
-            log.warning("user task %s could not complete", row.element_id, exc_info=exc)
+            log.warning("user task %s could not complete: %s", row.element_id, exc)
+            log.debug("user task %s could not complete", row.element_id, exc_info=exc)
             raise ValidationFailed(_l("The task could not be completed: %(error)s", error=str(exc))) from None
         run.advance()
         run.save(completed_by_id=ctx.user_id)  # also closes ``row`` (same identity)
