@@ -158,6 +158,9 @@ def test_a_valid_power_lets_the_representative_act_and_the_grantor_sees_every_ac
     assert f"Ha obert l'expedient {own.number}" in html
     assert "Ha descarregat el document Resolució d&#39;atorgament" in html
     assert "Ha obert la notificació Resolució d&#39;atorgament" in html
+    for path in ("apoderaments", "apoderaments/nou", "accessos"):
+        html = maria.get(f"{base}/{path}").get_data(as_text=True)
+        assert "<script>" not in html and " style=" not in html and " onclick=" not in html, path
     # Jordi's own page shows nobody acted for him.
     assert 'id="accesses"' not in jordi.get(f"{base}/accessos").get_data(as_text=True)
 
@@ -254,6 +257,12 @@ def test_staff_accredit_a_declared_representative_on_the_expedient(app, town, cl
     assert jordi.get(f"{base}/carpeta/{filed_for.id}").status_code == 200
     assert jordi.get(f"{base}/notificacions/{note.id}").status_code == 200
     assert 'data-role="representant"' in jordi.get(f"{base}/carpeta").get_data(as_text=True)
+    # A refused revocation (reason too long) revokes nothing.
+    too_long = staff.post(f"/powers/{power.id}/revoke", data={"csrf_token": csrf_token(staff, "/powers"),
+                                                             "reason": "x" * 2001})  # fmt: skip
+    assert too_long.status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Power, power.id).revoked_at is None
     # Revoked by the clerk: back to what he filed himself.
     revoke = staff.post(f"/powers/{power.id}/revoke", data={"csrf_token": csrf_token(staff, "/powers"),
                                                            "reason": "Revocació presentada en paper"})  # fmt: skip

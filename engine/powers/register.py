@@ -181,6 +181,7 @@ def get_power(ctx: Context, power_id: object) -> Power:
 def revoke(ctx: Context, power_id: object, *, reason: str | None = None, grantor_nif: str | None = None) -> Power:
     """Revoke a power from now on. ``grantor_nif``: the grantor revokes it in the e-office (only
     their own powers; anything else is NotFound). Without it, staff revoke it."""
+    clean_reason = clean_text(reason, 2000, "reason")
     power = get_owned(Power, ctx, power_id, for_update=True)
     if grantor_nif is not None and power.grantor_nif != grantor_nif:
         raise NotFound(_l("Not found."))
@@ -188,7 +189,7 @@ def revoke(ctx: Context, power_id: object, *, reason: str | None = None, grantor
         raise Conflict(_l("This power was already revoked."))
     power.revoked_at = utcnow()
     power.revoked_by = ctx.username
-    power.revocation_reason = clean_text(reason, 2000, "reason")
+    power.revocation_reason = clean_reason
     db.session.flush()
     record(ctx, "powers.revoked", "power", power.id, before={"state": "valid"},
            after={"revoked_at": power.revoked_at.isoformat(), "by_grantor": grantor_nif is not None,

@@ -74,6 +74,7 @@ def revoke(power_id: int) -> Any:
     try:
         power = powers.revoke(g.ctx, power_id, reason=request.form.get("reason"))
     except (Conflict, ValidationFailed) as exc:
+        discard()
         flash(str(exc), "warning")
         return redirect(url_for("powers.index"))
     flash(_("The power has been revoked."), "success")
