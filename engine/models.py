@@ -8,6 +8,7 @@ from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.expedients.expedients import Expedient, ExpedientReopening
 from engine.inbox.overdue_escalation import TaskEscalation
 from engine.notifications.notifications import Notification, NotificationEvidence
+from engine.powers.models import Power, PowerExpedient
 from engine.process.instances.messages import AwaitedMessage
 from engine.process.models import (
     CompletedStep,
@@ -45,6 +46,8 @@ __all__ = [
     "Membership",
     "Notification",
     "NotificationEvidence",
+    "Power",
+    "PowerExpedient",
     "ProcessInstance",
     "ProcessModel",
     "ProcessVersion",

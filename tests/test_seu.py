@@ -228,10 +228,11 @@ def test_filing_for_an_entity_links_the_representative(client, town):
     assert response.status_code == 302, response.get_data(as_text=True)
     links = {(link.party.nif, link.role) for link in db.session.execute(select(ExpedientParty)).scalars()}
     assert links == {("B12345674", "interessat"), ("12345678Z", "representant")}
+    # The declaration accredits nothing lasting (art. 5.6): only a registered power does.
     entity = db.session.execute(select(Party).where(Party.nif == "B12345674")).scalar_one()
-    assert entity.representative.nif == "12345678Z"
+    assert entity.representative is None
     folder = client.get(f"/seu/{town.code}/carpeta").get_data(as_text=True)
-    assert ('data-expedient="' in folder and "as representative" in folder) or "representant" in folder
+    assert 'data-role="presentador"' in folder
 
 
 def test_invalid_request_is_refused_and_saves_nothing(client, town):

@@ -82,7 +82,9 @@ def _parties(
     if nif == own.nif:
         raise ValidationFailed(_l("A party cannot represent itself."), field="represented_nif")
     channel = "electronic" if kind_of(nif) is PartyKind.ENTITY else None
-    party = find_or_create_party(ctx, nif, represented.name, representative_id=own.id, preferred_channel=channel)
+    # The declaration alone accredits nothing (art. 5.6): no lasting representative is recorded on
+    # the party; only a power in the register (engine.powers) lets the representative see more.
+    party = find_or_create_party(ctx, nif, represented.name, preferred_channel=channel)
     return party, own
 
 

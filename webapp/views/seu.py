@@ -17,11 +17,12 @@ from flask_babel import get_locale
 from sqlalchemy import select
 
 from engine.base.db import db
-from engine.base.errors import ValidationFailed
+from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _
 from engine.citizens import carpeta, filing, notices
 from engine.citizens.identity import citizen_context, identity_from_claims, tenant_by_code
 from engine.citizens.procedures import get_procedure, list_procedures
+from engine.powers import register as powers
 from engine.registry.entries import Upload
 from engine.tenancy.models import Tenant
 from webapp.forms_render import build_fields, parse_submission
@@ -193,14 +194,12 @@ def folder(tenant_code: str) -> Any:
 @citizen_required
 def expedient(tenant_code: str, expedient_id: int) -> Any:
     ctx = _ctx()
-    item = carpeta.get_my_expedient(ctx, g.citizen, expedient_id)
-    hidden = notices.hidden_document_ids(ctx, g.citizen, expedient_id)
-    documents = [d for d in carpeta.visible_documents(ctx, expedient_id) if d.id not in hidden]
+    item = carpeta.open_my_expedient(ctx, g.citizen, expedient_id)
     return render_template(
         "seu/expedient.html",
         item=item,
-        documents=documents,
-        entries=carpeta.my_entries(ctx, expedient_id),
+        documents=carpeta.documents_for(ctx, g.citizen, item),
+        entries=carpeta.entries_for(ctx, g.citizen, item),
         notifications=notices.my_notifications(ctx, g.citizen, expedient_id),
         filed=_filed(request.args.get("filed")),
     )
@@ -257,7 +256,7 @@ def notifications(tenant_code: str) -> Any:
 @bp.get("/<tenant_code>/notificacions/<int:notification_id>")
 @citizen_required
 def notification(tenant_code: str, notification_id: int) -> Any:
-    note = notices.my_notification(_ctx(), g.citizen, notification_id)
+    note = notices.view_notification(_ctx(), g.citizen, notification_id)
     item = carpeta.get_my_expedient(_ctx(), g.citizen, note.expedient_id)
     return render_template("seu/notification.html", note=note, item=item)
 
@@ -272,3 +271,59 @@ def settle_notification(tenant_code: str, notification_id: int, action: str) -> 
         note = notices.reject_notification(_ctx(), g.citizen, notification_id)
         flash(_("You have rejected the notification. The procedure goes on (art. 41.5 Law 39/2015)."), "warning")
     return redirect(url_for("seu.notification", tenant_code=tenant_code, notification_id=note.id))
+
+
+# --------------------------------------------------------------------------- powers (apoderaments)
+
+
+@bp.get("/<tenant_code>/apoderaments")
+@citizen_required
+def powers_list(tenant_code: str) -> Any:
+    ctx = _ctx()
+    return render_template("seu/powers.html", granted=powers.granted_by(ctx, g.citizen.nif),
+                           received=powers.received_by(ctx, g.citizen.nif), today=powers.today(),
+                           procedures=powers.procedure_keys(ctx))  # fmt: skip
+
+
+@bp.route("/<tenant_code>/apoderaments/nou", methods=["GET", "POST"])
+@citizen_required
+def grant_power(tenant_code: str) -> Any:
+    ctx = _ctx()
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            chosen = None if form.get("scope", "all") == "all" else form.getlist("procedures")
+            done = powers.grant_apud_acta(
+                ctx, g.citizen.nif, g.citizen.name, form.get("representative_nif", ""),
+                form.get("representative_name", ""), procedures=chosen,
+                valid_from=powers.parse_date(form.get("valid_from"), "valid_from"),
+                valid_until=powers.parse_date(form.get("valid_until"), "valid_until"),
+            )
+        except ValidationFailed as exc:
+            errors, status = _errors(exc), 422
+            flash(str(exc), "danger")
+        else:
+            flash(_("You have granted the power to %(name)s.", name=done.representative_name), "success")
+            return redirect(url_for("seu.powers_list", tenant_code=tenant_code))
+    return render_template("seu/power_grant.html", errors=errors, form=request.form, today=powers.today(),
+                           procedures=powers.procedure_keys(ctx)), status  # fmt: skip
+
+
+@bp.post("/<tenant_code>/apoderaments/<int:power_id>/revocar")
+@citizen_required
+def revoke_power(tenant_code: str, power_id: int) -> Any:
+    try:
+        powers.revoke(_ctx(), power_id, grantor_nif=g.citizen.nif)
+    except Conflict as exc:
+        flash(str(exc), "warning")
+    else:
+        flash(_("The power has been revoked."), "success")
+    return redirect(url_for("seu.powers_list", tenant_code=tenant_code))
+
+
+@bp.get("/<tenant_code>/accessos")
+@citizen_required
+def accesses(tenant_code: str) -> Any:
+    return render_template("seu/accesses.html", events=powers.accesses_on_behalf_of(_ctx(), g.citizen.nif))
