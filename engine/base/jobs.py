@@ -32,6 +32,8 @@ RETRY_INTERVALS = [10, 60, 300]
 WORKERS_KEY = "gee:workers"
 ALIVE_PREFIX = "gee:worker:alive:"
 ALIVE_TTL = 10
+#: A job whose worker died this many times while running it goes to the failed jobs instead.
+MAX_ABANDONED = 3
 
 
 def job_path(func: Callable[..., Any]) -> str:
@@ -202,8 +204,9 @@ def recover_abandoned_jobs(connection: Redis, now: float, drop_prefixes: tuple[s
             continue
         if not dead and score >= now:
             continue
-        log.warning("job %s was abandoned by worker %s (%s); it runs again", job_id, worker or "?",
-                    "process gone" if dead else "heartbeat expired")
+        why = "its worker's process is gone" if dead else "its heartbeat expired"
+        times = int(job.meta.get("abandoned", 0)) + 1
+        give_up = times > MAX_ABANDONED and not job_id.startswith(drop_prefixes)
         with connection.pipeline() as pipe:
             pipe.zrem(registry.key, raw)
             pipe.delete(job.execution_registry.key)
@@ -211,11 +214,32 @@ def recover_abandoned_jobs(connection: Redis, now: float, drop_prefixes: tuple[s
                 pipe.srem(WORKERS_KEY, worker)
             if job_id.startswith(drop_prefixes):
                 pipe.delete(job.key)
+            elif give_up:  # it kills its worker every time: an admin decides (Background jobs page)
+                _record_failure(job, f"AbandonedJobError: the worker died {times} times while running it", pipe)
             pipe.execute()
+        if give_up:
+            log.error("job %s was abandoned %d times (%s); moved to the failed jobs", job_id, times, why)
+            continue
+        log.warning("job %s was abandoned by worker %s (%s); it runs again", job_id, worker or "?", why)
         if not job_id.startswith(drop_prefixes):
+            job.meta["abandoned"] = times
+            job.save_meta()
             queue.enqueue_job(job)
         recovered.append(job_id)
     return recovered
+
+
+def _record_failure(job: Any, exc_string: str, pipe: Any) -> None:
+    """Mark ``job`` failed with ``exc_string`` as its error, as rq does for its own failures."""
+    try:
+        from rq.job_lifecycle import record_job_failure  # rq >= 3
+    except ImportError:  # rq 2
+        from rq.job import JobStatus
+
+        job.set_status(JobStatus.FAILED, pipeline=pipe)
+        job_queue(job.connection).failed_job_registry.add(job, exc_string=exc_string, pipeline=pipe)
+        return
+    record_job_failure(job, exc_string, pipe)
 
 
 #: Jobs enqueued per Redis pipeline by :func:`enqueue_many`.
