@@ -209,3 +209,13 @@ def worker_registered(url: str) -> bool:
         return bool(Redis.from_url(url, socket_connect_timeout=1).keys("rq:worker:*"))
     except Exception:
         return False
+
+
+def test_work_asked_for_while_redis_is_away_is_done_in_process_not_lost(tenant: Tenant, own_redis: OwnRedis) -> None:
+    from engine.base.unit_of_work import run_in_transaction
+
+    own_redis.stop()
+    # An act that commits, then enqueues its follow-up work (as a page or an API call does):
+    # the act does not fail after its data was saved, and the follow-up is done.
+    run_in_transaction(lambda: enqueue(record_done, tenant.id, "redis-away", job_id="redis-away"))
+    assert done_marks("redis-away") == 1

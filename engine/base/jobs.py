@@ -127,6 +127,21 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
         deferred_id = job_id or uuid.uuid4().hex
         unit_of_work.after_commit(lambda: enqueue(func, *args, job_id=deferred_id, **kwargs))
         return deferred_id
+    from redis.exceptions import ConnectionError as RedisDown
+    from redis.exceptions import TimeoutError as RedisSlow
+
+    try:
+        return _enqueue_in_redis(connection, func, args, kwargs, job_id)
+    except (RedisDown, RedisSlow) as exc:
+        # Redis went away: the work is not dropped (nor the request that asked for it failed
+        # after its data was committed); it runs here, as without Redis.
+        log.error("Redis is unreachable (%s): job %s runs in-process", exc, job_id or job_path(func))
+        run_job(job_path(func), list(args), kwargs)
+        return None
+
+
+def _enqueue_in_redis(connection: Redis, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+                      job_id: str | None) -> str:
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
