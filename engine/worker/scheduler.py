@@ -115,6 +115,13 @@ def sweep_all(now: datetime | None = None) -> TickResult:
     return result
 
 
+def _redis_away(exc: Exception) -> bool:
+    from redis.exceptions import ConnectionError as RedisDown
+    from redis.exceptions import TimeoutError as RedisSlow
+
+    return isinstance(exc, RedisDown | RedisSlow)
+
+
 class Scheduler:
     def __init__(self, app: Flask, interval: float = 5.0, lock_ttl: float | None = None):
         self.app, self.interval = app, interval
@@ -145,8 +152,11 @@ class Scheduler:
                     result = self.tick()
                     if result.held and (result.timers or result.expiries or result.escalations or result.errors):
                         log.info("scheduler tick: %s", result)
-                except Exception:
-                    log.exception("scheduler tick failed")
+                except Exception as exc:
+                    if _redis_away(exc):  # logged at each sweep until Redis answers; the loop goes on
+                        log.warning("scheduler tick skipped: Redis is unreachable (%s)", exc)
+                    else:
+                        log.exception("scheduler tick failed")
                 stop.wait(self.interval)
         finally:
             if self.lock is not None:
