@@ -3,7 +3,8 @@
 With REDIS_URL: an rq worker on the "gee" queue, plus the scheduler loop (timer sweeper,
 notification expiry, deadline escalation, nightly integrity check) in a child process. Many
 hosts may run it: one scheduler is active at a time (a Redis lock with expiry), every worker
-takes jobs. ``--no-scheduler`` runs only the rq worker; ``gee scheduler`` only the scheduler.
+takes jobs. When Redis goes away the worker waits for it (with back-off, logging each attempt)
+and goes on. ``--no-scheduler`` runs only the rq worker; ``gee scheduler`` only the scheduler.
 
 Without Redis (embedded mode) the web app runs jobs in-process; this command then runs the
 scheduler loop alone, whose jobs also run in-process.
@@ -19,7 +20,6 @@ import os
 import sys
 
 from engine.app import create_engine_app
-from engine.base.jobs import QUEUE_NAME
 from engine.base.settings import settings_of
 
 log = logging.getLogger("gee.worker")
@@ -47,8 +47,7 @@ def main(burst: bool = False, scheduler: bool = True, interval: float = 5.0) -> 
         print("REDIS_URL is not set: running the scheduler only; its jobs run in-process.", file=sys.stderr)
         run_scheduler(interval)
         return 0
-    from redis import Redis
-    from rq import SimpleWorker
+    from engine.worker.rq_worker import run_worker
 
     child = None
     if scheduler and not burst:
@@ -57,13 +56,8 @@ def main(burst: bool = False, scheduler: bool = True, interval: float = 5.0) -> 
             target=run_scheduler, args=(interval, os.getpid()), name="gee-scheduler", daemon=True
         )
         child.start()
-    # SimpleWorker runs each job in this process instead of a fork per job: the app, its database
-    # pool, the cached process specs and the script sandbox's child process stay warm (a fresh
-    # work-horse per job cost ~1.5 s of start-up per timer firing). Jobs open their application
-    # context through engine.base.jobs.run_job; job timeouts still apply (SIGALRM).
-    worker = SimpleWorker([QUEUE_NAME], connection=Redis.from_url(redis_url))
     try:
-        worker.work(burst=burst, with_scheduler=True)
+        run_worker(redis_url, burst=burst)  # reconnects when Redis goes away (engine/worker/rq_worker.py)
     finally:
         if child is not None:
             child.terminate()

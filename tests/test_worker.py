@@ -226,7 +226,16 @@ def test_a_killed_worker_is_recovered_and_the_instance_advances_once(
         os.killpg(proc.pid, signal.SIGKILL)  # the host dies: worker and work-horse at once
         proc.wait()
     assert ready(instance_id) == ["answer"] and fired_count(instance_id) == 0
-    # Long after the dead worker's heartbeat expired, the sweeper finds the timer still due.
+    # Long after the dead worker's heartbeat expired, the sweeper finds the timer still due, even
+    # when rq's record of the execution expired too (rq's recovery then raised "Execution … not
+    # found in Redis" at every tick).
+    from engine.base.jobs import redis_connection
+
+    connection = redis_connection()
+    assert connection is not None
+    executions = [key for key in connection.scan_iter("rq:execution:*")]
+    assert executions
+    connection.delete(*executions)
     later = utcnow() + timedelta(days=11)
     result = timers.sweep(later)
     assert (result.recovered, result.due_instances) == (1, 1)
@@ -392,3 +401,30 @@ def test_run_engine_steps_in_background_says_in_progress_with_redis(app: Flask, 
     assert continue_in_background(system(tenant), instance_id)["job_id"] == answer["job_id"]  # deduplicated
     work_burst()
     assert ready(instance_id) == ["wait_notification"]
+
+
+def test_a_job_that_kills_its_worker_every_time_ends_in_the_failed_jobs(
+    app: Flask, tenant: Tenant, redis: str, tmp_path: Path
+) -> None:
+    from rq import SimpleWorker
+
+    from engine.base.jobs import MAX_ABANDONED, WORKERS_KEY, job_queue, recover_abandoned_jobs, redis_connection
+
+    connection = redis_connection()
+    assert connection is not None
+    queue = job_queue(connection)
+    job_id = enqueue(flaky, tenant.id, str(tmp_path / "never"))
+    for attempt in range(MAX_ABANDONED + 1):
+        # A GEE worker takes the job and its process dies (no liveness key is left behind).
+        name = f"dead-host.{attempt}"
+        connection.sadd(WORKERS_KEY, name)
+        worker = SimpleWorker([queue], connection=connection, name=name)
+        job, _queue = queue.dequeue_any([queue], timeout=None, connection=connection)  # type: ignore[misc]
+        assert job.id == job_id
+        worker.prepare_execution(job)
+        worker.prepare_job_execution(job)  # what rq does as the job starts
+        assert recover_abandoned_jobs(connection, time.time()) == ([job_id] if attempt < MAX_ABANDONED else [])
+    assert queue.count == 0
+    admin_ctx = Context(tenant.id, None, "admin", frozenset({"admin"}))
+    assert [(f.id, f.error) for f in admin.jobs_overview(admin_ctx).failed] == [
+        (job_id, f"AbandonedJobError: the worker died {MAX_ABANDONED + 1} times while running it")]

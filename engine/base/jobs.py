@@ -11,7 +11,7 @@ import logging
 import uuid
 from collections.abc import Callable, Sequence
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, has_app_context
 
@@ -26,6 +26,14 @@ log = logging.getLogger("gee.jobs")
 QUEUE_NAME = "gee"
 #: Retries with backoff before a job lands in rq's failed registry.
 RETRY_INTERVALS = [10, 60, 300]
+#: GEE workers (``python worker.py``) name themselves in this set and keep ``ALIVE_PREFIX + name``
+#: alive (expiring after ``ALIVE_TTL`` seconds) while their process lives, job or no job: a job
+#: started by a worker of the set whose key has expired was abandoned by a dead process.
+WORKERS_KEY = "gee:workers"
+ALIVE_PREFIX = "gee:worker:alive:"
+ALIVE_TTL = 10
+#: A job whose worker died this many times while running it goes to the failed jobs instead.
+MAX_ABANDONED = 3
 
 
 def job_path(func: Callable[..., Any]) -> str:
@@ -86,7 +94,8 @@ def _connection_for(redis_url: str) -> Redis:
     """One client (and connection pool) per URL and process, reused by every enqueue."""
     from redis import Redis
 
-    return Redis.from_url(redis_url)
+    # A Redis that went away makes a call fail within seconds instead of hanging on connect.
+    return Redis.from_url(redis_url, socket_connect_timeout=5, health_check_interval=30)
 
 
 def job_queue(connection: Redis) -> Queue:
@@ -118,6 +127,21 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
         deferred_id = job_id or uuid.uuid4().hex
         unit_of_work.after_commit(lambda: enqueue(func, *args, job_id=deferred_id, **kwargs))
         return deferred_id
+    from redis.exceptions import ConnectionError as RedisDown
+    from redis.exceptions import TimeoutError as RedisSlow
+
+    try:
+        return _enqueue_in_redis(connection, func, args, kwargs, job_id)
+    except (RedisDown, RedisSlow) as exc:
+        # Redis went away: the work is not dropped (nor the request that asked for it failed
+        # after its data was committed); it runs here, as without Redis.
+        log.error("Redis is unreachable (%s): job %s runs in-process", exc, job_id or job_path(func))
+        run_job(job_path(func), list(args), kwargs)
+        return None
+
+
+def _enqueue_in_redis(connection: Redis, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],
+                      job_id: str | None) -> str:
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
@@ -147,6 +171,90 @@ def _job_options(func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str
         "meta": {"tenant_id": tenant_id, "func": job_path(func)},
         "description": job_path(func),
     }
+
+
+def alive_key(worker_name: str) -> str:
+    return f"{ALIVE_PREFIX}{worker_name}"
+
+
+def recover_abandoned_jobs(connection: Redis, now: float, drop_prefixes: tuple[str, ...] = ()) -> list[str]:
+    """Jobs left "started" by a dead worker are queued again; returns their ids.
+
+    A job is abandoned when its GEE worker's liveness key has expired (the process died: a
+    kill -9, a lost host; noticed within ``ALIVE_TTL`` seconds) or when rq's own heartbeat of
+    the job expired before ``now`` (any worker). Jobs are idempotent, so running one again
+    does no harm. Jobs whose id starts with one of ``drop_prefixes`` are removed instead (the
+    caller enqueues them afresh from the database, as the timer sweep does).
+
+    rq's own clean-up (``StartedJobRegistry.cleanup``) is not used: it deletes nothing and
+    fails on an abandoned job whose execution record already expired ("Execution … not found
+    in Redis"), which stopped every sweep. Each entry here is handled on its own; a broken one
+    is logged and removed, never raised.
+    """
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job, JobStatus
+
+    queue = job_queue(connection)
+    registry = queue.started_job_registry
+    members: set[bytes] = cast(Any, connection.smembers(WORKERS_KEY))
+    workers = {name.decode() for name in members}
+    entries: list[tuple[bytes, float]] = cast(Any, connection.zrange(registry.key, 0, -1, withscores=True))
+    recovered: list[str] = []
+    for raw, score in entries:
+        job_id = registry.parse_job_id(raw.decode())
+        try:
+            job = Job.fetch(job_id, connection=connection)
+        except NoSuchJobError:
+            connection.zrem(registry.key, raw)
+            continue
+        except Exception:  # an unreadable job: drop its entry, keep sweeping
+            log.exception("abandoned job %s cannot be read; its entry is removed", job_id)
+            connection.zrem(registry.key, raw)
+            continue
+        worker = job.worker_name or ""
+        dead = worker in workers and not connection.exists(alive_key(worker))
+        if job.get_status(refresh=False) != JobStatus.STARTED:
+            if score < now:
+                connection.zrem(registry.key, raw)  # a leftover entry of a finished job
+            continue
+        if not dead and score >= now:
+            continue
+        why = "its worker's process is gone" if dead else "its heartbeat expired"
+        times = int(job.meta.get("abandoned", 0)) + 1
+        give_up = times > MAX_ABANDONED and not job_id.startswith(drop_prefixes)
+        with connection.pipeline() as pipe:
+            pipe.zrem(registry.key, raw)
+            pipe.delete(job.execution_registry.key)
+            if dead:
+                pipe.srem(WORKERS_KEY, worker)
+            if job_id.startswith(drop_prefixes):
+                pipe.delete(job.key)
+            elif give_up:  # it kills its worker every time: an admin decides (Background jobs page)
+                _record_failure(job, f"AbandonedJobError: the worker died {times} times while running it", pipe)
+            pipe.execute()
+        if give_up:
+            log.error("job %s was abandoned %d times (%s); moved to the failed jobs", job_id, times, why)
+            continue
+        log.warning("job %s was abandoned by worker %s (%s); it runs again", job_id, worker or "?", why)
+        if not job_id.startswith(drop_prefixes):
+            job.meta["abandoned"] = times
+            job.save_meta()
+            queue.enqueue_job(job)
+        recovered.append(job_id)
+    return recovered
+
+
+def _record_failure(job: Any, exc_string: str, pipe: Any) -> None:
+    """Mark ``job`` failed with ``exc_string`` as its error, as rq does for its own failures."""
+    try:
+        from rq.job_lifecycle import record_job_failure  # rq >= 3
+    except ImportError:  # rq 2
+        from rq.job import JobStatus
+
+        job.set_status(JobStatus.FAILED, pipeline=pipe)
+        job_queue(job.connection).failed_job_registry.add(job, exc_string=exc_string, pipeline=pipe)
+        return
+    record_job_failure(job, exc_string, pipe)
 
 
 #: Jobs enqueued per Redis pipeline by :func:`enqueue_many`.

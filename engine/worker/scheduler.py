@@ -9,7 +9,8 @@ idempotent job, so a sweep that overlaps another (a lock lost during a long paus
 
 Without Redis there is nothing to share: the loop runs every job in-process, no lock needed
 (one embedded process). If the lock holder dies, its lock expires after ``lock_ttl`` seconds
-and another scheduler takes over.
+(15 by default) and another scheduler takes over. Each sweep first runs again the jobs a dead
+worker abandoned (:func:`engine.base.jobs.recover_abandoned_jobs`).
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from engine.worker import anchoring, integrity
 log = logging.getLogger("gee.scheduler")
 
 LOCK_NAME = "gee:scheduler:lock"
+#: Seconds a scheduler lock outlives its holder when the holder dies without releasing it.
+LOCK_TTL = 15.0
 INTEGRITY_HOUR = 2
 
 
@@ -114,12 +117,22 @@ def sweep_all(now: datetime | None = None) -> TickResult:
     return result
 
 
+def _redis_away(exc: Exception) -> bool:
+    from redis.exceptions import ConnectionError as RedisDown
+    from redis.exceptions import TimeoutError as RedisSlow
+
+    return isinstance(exc, RedisDown | RedisSlow)
+
+
 class Scheduler:
-    def __init__(self, app: Flask, interval: float = 5.0, lock_ttl: float = 30.0):
+    def __init__(self, app: Flask, interval: float = 5.0, lock_ttl: float | None = None):
         self.app, self.interval = app, interval
         with app.app_context():
             connection = redis_connection()
-        self.lock = SchedulerLock(connection, lock_ttl) if connection is not None else None
+        # The lock outlives a dead holder by at most ``lock_ttl`` (15 s by default, three sweeps
+        # at least): then another host's scheduler takes over.
+        ttl = lock_ttl if lock_ttl is not None else max(LOCK_TTL, 3 * interval)
+        self.lock = SchedulerLock(connection, ttl) if connection is not None else None
 
     def tick(self, now: datetime | None = None) -> TickResult:
         """Sweep once if this scheduler holds (or takes) the lock."""
@@ -141,8 +154,11 @@ class Scheduler:
                     result = self.tick()
                     if result.held and (result.timers or result.expiries or result.escalations or result.errors):
                         log.info("scheduler tick: %s", result)
-                except Exception:
-                    log.exception("scheduler tick failed")
+                except Exception as exc:
+                    if _redis_away(exc):  # logged at each sweep until Redis answers; the loop goes on
+                        log.warning("scheduler tick skipped: Redis is unreachable (%s)", exc)
+                    else:
+                        log.exception("scheduler tick failed")
                 stop.wait(self.interval)
         finally:
             if self.lock is not None:

@@ -293,7 +293,8 @@ _ENI_PATHS: dict[str, Any] = {
         "get": _op("The expedient as an ENI electronic expedient (XML: index, signature, metadata)", "exportEni",
                    {"200": {"description": "ENI XML", "content": {"application/xml": {}}},
                     "401": {"$ref": "#/components/responses/E401"}, "404": {"$ref": "#/components/responses/E404"},
-                    "409": {"$ref": "#/components/responses/E409"}},
+                    "409": {"$ref": "#/components/responses/E409"},
+                    "422": {"$ref": "#/components/responses/E422"}},
                    tag="expedients", parameters=[_EXPEDIENT_ID]),
     },
 }

@@ -18,7 +18,7 @@ from engine.base import unit_of_work
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.jobs import enqueue, enqueue_many, job_queue, redis_connection
+from engine.base.jobs import enqueue, enqueue_many, recover_abandoned_jobs, redis_connection
 from engine.process.instances import tasks as instances
 from engine.process.models import ProcessInstance, Timer
 
@@ -54,29 +54,13 @@ def due_instances(now: datetime, limit: int = SWEEP_LIMIT) -> list[tuple[int, in
 
 
 def recover_abandoned(now: datetime) -> int:
-    """Timer jobs whose worker died (heartbeat expired before ``now``) are dropped so this sweep
-    enqueues them afresh; other abandoned jobs follow rq (retry with backoff, then failed)."""
+    """Jobs whose worker died (its process gone, or its heartbeat expired before ``now``) run
+    again: timer jobs are dropped so this sweep enqueues them afresh from the database, other
+    jobs are queued again as they were (see :func:`engine.base.jobs.recover_abandoned_jobs`)."""
     connection = redis_connection()
     if connection is None:
         return 0
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job, JobStatus
-
-    registry = job_queue(connection).started_job_registry
-    dropped = 0
-    for job_id in registry.get_expired_job_ids(now.timestamp()):
-        if not job_id.startswith(TIMER_JOB_PREFIX):
-            continue
-        try:
-            job = Job.fetch(job_id, connection=connection)
-        except NoSuchJobError:
-            continue
-        if job.get_status() == JobStatus.STARTED:
-            log.warning("timer job %s was abandoned by a dead worker; enqueueing it again", job_id)
-            job.delete()
-            dropped += 1
-    registry.cleanup(now.timestamp())
-    return dropped
+    return len(recover_abandoned_jobs(connection, now.timestamp(), drop_prefixes=(TIMER_JOB_PREFIX,)))
 
 
 @dataclass(frozen=True)
