@@ -237,3 +237,24 @@ def export_expedient(ctx: Context, expedient_id: int) -> bytes:
     out: bytes = etree.tostring(package, xml_declaration=True, encoding="UTF-8")
     return out
 
+
+
+def export_remission(ctx: Context, expedient_id: int) -> bytes:
+    """The expedient as a remission zip, the shape other systems send and import takes:
+    ``expediente.xml`` (signed index + metadata) and one ``<identifier>.xml`` per documento."""
+    import io
+    import zipfile
+
+    package = etree.fromstring(export_expedient(ctx, expedient_id))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for element in package:
+            if element.tag == q("eniexp", "expediente"):
+                name = "expediente.xml"
+            else:
+                identifier = element.findtext(f"{q('enidocmeta', 'metadatos')}/{q('enidocmeta', 'Identificador')}")
+                name = f"{identifier}.xml"
+            part = etree.fromstring(etree.tostring(element))  # its own document, namespaces declared
+            etree.cleanup_namespaces(part, top_nsmap={k: v for k, v in NSMAP.items() if k != "gee"})
+            archive.writestr(name, etree.tostring(part, xml_declaration=True, encoding="UTF-8"))
+    return buffer.getvalue()

@@ -13,7 +13,6 @@ complete import.
 from __future__ import annotations
 
 import base64
-import binascii
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
@@ -37,8 +36,8 @@ from engine.eni.digests import algorithm_of, matches
 from engine.eni.findings import BROKEN, DS, UNSUPPORTED, verify_cms, verify_pades, verify_xml_signature
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.eni.namespaces import q
-from engine.eni.schema import check
 from engine.eni.remission import Remission, documentos, find_expediente, from_bytes
+from engine.eni.schema import check
 from engine.expedients.expedients import (
     Expedient,
     mark_index_closed_for_remission,
@@ -218,9 +217,15 @@ def import_remission(ctx: Context, remission: Remission, *, source_sha256: str =
                         identifier=identifier, index_signature_finding=finding)
 
 
+def _enveloping_signature(element: etree._Element) -> etree._Element | None:
+    contenido = element.find(q("enifile", "contenido"))
+    return contenido.find(f".//{{{DS}}}Signature") if contenido is not None else None
+
+
 def _findings(incoming: _IncomingDocument, firmas: etree._Element | None) -> list[dict[str, Any]]:
     """One finding per signature of the document (see :mod:`engine.eni.findings`)."""
-    content, out = incoming.content, []
+    content = incoming.content
+    out: list[dict[str, Any]] = []
     for firma in firmas.findall(q("enids", "firma")) if firmas is not None else []:
         kind = (firma.findtext(q("enids", "TipoFirma")) or "").strip()
         holder = firma.find(f"{q('enids', 'ContenidoFirma')}/{q('enids', 'FirmaConCertificado')}")
@@ -238,14 +243,15 @@ def _findings(incoming: _IncomingDocument, firmas: etree._Element | None) -> lis
             continue
         elif content.container is not None:
             result = verify_cms(content.container)
+        elif content.form == "xades" and (enveloping := _enveloping_signature(incoming.element)) is not None:
+            result = verify_xml_signature(enveloping, enveloping)
         else:
             result = (UNSUPPORTED, "")
         out.append({"type": kind, "finding": result[0], "detail": result[1]})
     if content.form == "xades" and not any(f["type"] == "TF03" for f in out):
-        contenido = incoming.element.find(q("enifile", "contenido"))
-        signature = contenido.find(f".//{{{DS}}}Signature") if contenido is not None else None
-        if signature is not None:
-            result = verify_xml_signature(signature, signature)
+        enveloping = _enveloping_signature(incoming.element)
+        if enveloping is not None:
+            result = verify_xml_signature(enveloping, enveloping)
             out.append({"type": "TF03", "finding": result[0], "detail": result[1]})
     if content.container is not None and not any(f["type"] == "TF05" for f in out):
         result = verify_cms(content.container)

@@ -111,6 +111,9 @@ def find_expediente(remission: Remission) -> etree._Element:
 
 
 def documentos(remission: Remission) -> list[tuple[str, etree._Element]]:
-    """Every ``enidoc:documento`` of the remission, with the name of the file it came in."""
-    return [(name, element) for name, root in remission.xml.items()
+    """Every ``enidoc:documento`` of the remission, with the name of the file it came in. A
+    documento inside a larger file is taken out into a document of its own, so its xs:ID values
+    (``CONTENIDO_DOCUMENTO``...) are its own, as if it had been sent separately."""
+    return [(name, element if element is root else etree.fromstring(etree.tostring(element)))
+            for name, root in remission.xml.items()
             for element in ([root] if root.tag == q("enidoc", "documento") else root.iter(q("enidoc", "documento")))]

@@ -38,7 +38,7 @@ class _PortableXAdESSigner(XAdESSigner):
     def _add_reference_to_signed_info(self, sig_root: etree._Element, node_to_reference: etree._Element,
                                       **attrs: str) -> None:
         super()._add_reference_to_signed_info(sig_root, node_to_reference, **attrs)
-        reference = sig_root.find(f"{{{DS}}}SignedInfo")[-1]  # type: ignore[index]
+        reference = sig_root.find(f"{{{DS}}}SignedInfo")[-1]
         transforms = etree.Element(f"{{{DS}}}Transforms")
         etree.SubElement(transforms, f"{{{DS}}}Transform", Algorithm=C14N)
         reference.insert(0, transforms)
