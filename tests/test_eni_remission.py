@@ -3,7 +3,6 @@ GEE), export signed as XAdES, the remission zip round trip, and the bulk migrati
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import io
 import shutil
@@ -19,7 +18,7 @@ from signxml.xades import XAdESVerifier
 from engine.base.db import db
 from engine.documents.closing import close_expedient
 from engine.documents.documents import list_documents, read_content
-from engine.eni.export import export_expedient, export_remission
+from engine.eni.export import export_remission
 from engine.eni.importer import import_expedient, import_remission
 from engine.eni.models import EniImportedDocument
 from engine.eni.remission import from_path
@@ -166,8 +165,9 @@ def test_export_is_xades_and_the_remission_zip_round_trips(people, tmp_path):
     signature = exp.find(f".//{{{NS['ds']}}}Signature")
     assert signature.find(".//{http://uri.etsi.org/01903/v1.3.2#}SigningTime") is not None
     cert = signature.findtext(f".//{{{NS['ds']}}}X509Certificate")
-    from cryptography import x509 as cx509
     import base64
+
+    from cryptography import x509 as cx509
 
     pem = cx509.load_der_x509_certificate(base64.b64decode("".join(cert.split()))).public_bytes(
         serialization.Encoding.PEM).decode()
