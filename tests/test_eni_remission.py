@@ -212,3 +212,34 @@ def test_export_is_xades_and_the_remission_zip_round_trips(people, tmp_path):
     assert digests(parts) == digests(parts2)
     for (_id, value), data in zip(digests(parts), contents(parts).values(), strict=True):
         assert base64.b64decode(value) == hashlib.sha512(data).digest()
+
+
+def _sha1_pades(pdf: bytes, signer) -> bytes:
+    from asn1crypto import keys as akeys
+    from asn1crypto import x509 as ax509
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.sign import signers
+    from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata
+
+    simple = signers.SimpleSigner(
+        signing_cert=ax509.Certificate.load(signer.cert.public_bytes(serialization.Encoding.DER)),
+        signing_key=akeys.PrivateKeyInfo.load(signer.key.private_bytes(
+            serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())),
+        cert_registry=None)
+    out = io.BytesIO()
+    signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
+                     PdfSignatureMetadata(field_name="Signatura", md_algorithm="sha1"), signer=simple, output=out)
+    return out.getvalue()
+
+
+def test_a_legacy_sha1_pades_document_is_kept_with_a_weak_finding(people, tmp_path, capfd):
+    from tests.test_signatures_helpers import report_pdf
+
+    signed = _sha1_pades(report_pdf("Decret de 2009"), make_signer())
+    sent = Expedient("ES_L01080193_2009_EXP_PDF1", [Doc("ES_L01080193_2009_DOC_P1", signed, digest="sha1")])
+    result = import_remission(people["clerk"], from_path(sent.write(tmp_path)))
+    db.session.commit()
+    (_doc, imported, content) = _by_identifier(people["clerk"], result.expedient)["ES_L01080193_2009_DOC_P1"]
+    assert content == signed
+    assert [f["finding"] for f in imported.signature_findings] == ["weak"], imported.signature_findings
+    assert "Traceback" not in capfd.readouterr().err

@@ -212,7 +212,7 @@ def verify_pades(pdf: bytes) -> list[tuple[str, str]]:
     results = []
     for signature in embedded:
         try:
-            results.append(verify_cms(signature.pkcs7_content.dump(), _signed_bytes(pdf, signature)))
+            results.append(verify_cms(bytes(signature.pkcs7_content), _signed_bytes(pdf, signature)))
         except Exception as err:  # a signature we cannot read is a finding, not a crash
             results.append((BROKEN, f"{type(err).__name__}: {str(err)[:160]}"))
     return results

@@ -253,6 +253,9 @@ def _findings(incoming: _IncomingDocument, firmas: etree._Element | None) -> lis
         if enveloping is not None:
             result = verify_xml_signature(enveloping, enveloping)
             out.append({"type": "TF03", "finding": result[0], "detail": result[1]})
+    if (content.data and content.data.startswith(b"%PDF") and not any(f["type"] == "TF06" for f in out)):
+        # a PDF signed inside (PAdES) that the sender did not list as a firma
+        out.extend({"type": "TF06", "finding": f, "detail": d} for f, d in verify_pades(content.data))
     if content.container is not None and not any(f["type"] == "TF05" for f in out):
         result = verify_cms(content.container)
         out.append({"type": "TF05", "finding": result[0], "detail": result[1]})
