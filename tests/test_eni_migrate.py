@@ -9,7 +9,8 @@ from sqlalchemy import select
 from engine.base.db import db
 from engine.eni.models import EniImportedExpedient
 from engine.expedients.expedients import Expedient
-from tests.eni_builder import Doc, Expedient as SentExpedient
+from tests.eni_builder import Doc
+from tests.eni_builder import Expedient as SentExpedient
 from tests.test_signatures_helpers import town
 from webapp.cli import main
 
