@@ -105,3 +105,14 @@ def test_bulk_migration_reports_every_expedient_and_resumes(app, tmp_path):
     assert "24 skipped" in again.output and "imported" not in again.output.splitlines()[-1]
     assert db.session.execute(select(db.func.count()).select_from(EniImportedExpedient)
                               .where(EniImportedExpedient.tenant_id == tenant_id)).scalar_one() == 24
+
+
+def test_the_migration_benchmark_runs_and_reports_json(app):
+    import json
+
+    result = app.test_cli_runner().invoke(main, ["bench", "migrate", "--count", "10"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output.strip().splitlines()[-1])
+    first, again = figures["runs"]
+    assert figures["broken"] == 1 and first["imported"] == 9 and first["refused"] == 1
+    assert again["skipped"] == 9 and "imported" not in again

@@ -1,13 +1,16 @@
 """ENI import: an expedient exported by another system (open or closed), with its documents,
 metadata and signatures preserved.
 
-Accepted input: GEE's package (``gee:expedienteConDocumentos``) or any XML whose root is, or
-contains, one ENI ``expediente`` and the ENI ``documento`` elements of its index. The XML is
-parsed hardened (no DTD, no entities, no network); every part is validated against the
-official schemas; each document's content is digested again and compared with the index
-(``ValorHuella`` in whichever algorithm and encoding the sender used). Anything wrong is
-refused with the element and the problem, and nothing is imported: the caller commits only a
-complete import.
+Accepted input (see :mod:`engine.eni.remission`): a remission as a folder or a zip (the
+``expediente`` file and one file per ``documento``, any names, documents matched by their
+identifier), GEE's package (``gee:expedienteConDocumentos``) or any XML holding one ENI
+``expediente`` and the ``documento`` elements of its index. Every XML file is parsed hardened
+(no DTD, no entities, no network); every part is validated against the official schemas; each
+document's content, in whichever form it came (:mod:`engine.eni.content`), is digested again and
+compared with the index (``ValorHuella`` in whichever algorithm and encoding the sender used).
+Anything wrong is refused with the element and the problem, and nothing is imported: the
+caller commits only a complete import. Signatures are checked and their findings recorded
+(:mod:`engine.eni.findings`); a weak or untrusted signature never refuses a document.
 """
 
 from __future__ import annotations

@@ -58,7 +58,7 @@ def migrate_command(source: Path, tenant_code: str, dry_run: bool, report_path: 
         writer.writeheader()
     try:
         for number, item in enumerate(todo, start=1):
-            outcome = _one(ctx, item, mapping, dry_run)
+            outcome = migrate_item(ctx, item, mapping, dry_run)
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
             if writer and report:
                 writer.writerow(asdict(outcome))
@@ -73,7 +73,8 @@ def migrate_command(source: Path, tenant_code: str, dry_run: bool, report_path: 
     click.echo(f"{len(todo)} expedients in {elapsed:.1f}s: {summary}")
 
 
-def _one(ctx: Context, item: Item, mapping: dict[str, ClassificationTarget], dry_run: bool) -> Outcome:
+def migrate_item(ctx: Context, item: Item, mapping: dict[str, ClassificationTarget], dry_run: bool) -> Outcome:
+    """One expedient as its own unit of work: committed when imported, nothing kept otherwise."""
     def work() -> Outcome:
         outcome = migrate_one(ctx, item, mapping, dry_run=dry_run)
         if outcome.status == "refused" or dry_run:
