@@ -110,12 +110,17 @@ def xades_detached(target, signer: Signer):
                                                           reference_uri=[f"#{target.get('Id')}"])
 
 
-def xades_enveloping(content: bytes, signer: Signer):
-    """A TF03 signature whose ds:Object holds the content in base64."""
+def xades_enveloping(content: bytes, signer: Signer, sha1: bool = False):
+    """A TF03 signature whose ds:Object holds the content in base64 (SHA-1 as legacy tools did)."""
+    from signxml import DigestAlgorithm, SignatureMethod
+
     holder = etree.Element("Documento")
     holder.text = base64.b64encode(content).decode()
-    return XMLSigner(method=methods.enveloping, signature_algorithm="rsa-sha256", digest_algorithm="sha256",
-                     c14n_algorithm=EXC_C14N).sign(holder.text.encode(), key=signer.key, cert=[signer.cert])
+    xml_signer = XMLSigner(method=methods.enveloping, signature_algorithm="rsa-sha256", digest_algorithm="sha256",
+                           c14n_algorithm=EXC_C14N)
+    if sha1:  # signxml refuses to make SHA-1 signatures unless told after construction
+        xml_signer.sign_alg, xml_signer.digest_alg = SignatureMethod.RSA_SHA1, DigestAlgorithm.SHA1
+    return xml_signer.sign(holder.text.encode(), key=signer.key, cert=[signer.cert])
 
 
 @dataclass
@@ -129,6 +134,7 @@ class Doc:
     folder: str | None = None  # CarpetaIndizada / ExpedienteIndizado it sits in ("carpeta:X", "sub:Y")
     signer: Signer | None = None
     cades_algorithm: object = None
+    xml_sha1: bool = False
     extra_files: dict[str, bytes] = field(default_factory=dict)
 
     def digested_bytes(self) -> bytes:
@@ -158,7 +164,7 @@ class Doc:
             el(contenido, "enifile:referenciaFichero", "#FIRMA_0")
         elif self.form == "tf03":
             datos = el(contenido, "enifile:DatosXML")
-            datos.append(xades_enveloping(self.content, self.signer))
+            datos.append(xades_enveloping(self.content, self.signer, self.xml_sha1))
         elif self.form.startswith("reference"):
             el(contenido, "enifile:referenciaFichero", f"contingut/{self.identifier}.pdf")
         el(contenido, "enifile:NombreFormato", "pdf")

@@ -110,11 +110,16 @@ def test_legacy_weak_and_altered_signatures_are_recorded_not_refused(people, tmp
     sent = Expedient("ES_L01080193_2009_EXP_VELL1", [
         Doc("ES_L01080193_2009_DOC_W1", PDF + b"sha1", form="tf05", signer=signer, cades_algorithm=hashes.SHA1(),
             digest="sha1"),
+        Doc("ES_L01080193_2009_DOC_W2", PDF + b"xml-sha1", form="tf03", signer=signer, xml_sha1=True, digest="md5"),
     ], signer=signer)
     result = import_remission(people["clerk"], from_path(sent.write(tmp_path)))
     db.session.commit()
-    (_doc, imported, content) = _by_identifier(people["clerk"], result.expedient)["ES_L01080193_2009_DOC_W1"]
+    got = _by_identifier(people["clerk"], result.expedient)
+    (_doc, imported, content) = got["ES_L01080193_2009_DOC_W1"]
     assert content == PDF + b"sha1"
+    assert [f["finding"] for f in imported.signature_findings] == ["weak"]
+    (_doc, imported, content) = got["ES_L01080193_2009_DOC_W2"]
+    assert content == PDF + b"xml-sha1"
     assert [f["finding"] for f in imported.signature_findings] == ["weak"]
 
 

@@ -9,6 +9,8 @@ against the official schemas: an export that would not validate is never handed 
 from __future__ import annotations
 
 import base64
+import io
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -242,9 +244,6 @@ def export_expedient(ctx: Context, expedient_id: int) -> bytes:
 def export_remission(ctx: Context, expedient_id: int) -> bytes:
     """The expedient as a remission zip, the shape other systems send and import takes:
     ``expediente.xml`` (signed index + metadata) and one ``<identifier>.xml`` per documento."""
-    import io
-    import zipfile
-
     package = etree.fromstring(export_expedient(ctx, expedient_id))
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
