@@ -295,7 +295,15 @@ def _store(ctx: Context, expedient: Expedient, incoming: _IncomingDocument, item
     except ValidationFailed as err:
         raise ValidationFailed(_l("Document %(id)s: %(problem)s", id=identifier, problem=str(err)),
                                field=err.field) from None
-    doc.signatures = [*_signature_entries(firmas, identifier), *(doc.signatures or [])]
+    findings = _findings(incoming, firmas)
+    entries = _signature_entries(firmas, identifier)
+    pending = list(findings)
+    for entry in entries:  # each listed firma shows its finding where the document's signatures are shown
+        match = next((f for f in pending if f["type"] == entry["type"]), None)
+        if match is not None:
+            pending.remove(match)
+            entry["finding"] = match["finding"]
+    doc.signatures = [*entries, *(doc.signatures or [])]
     contenido = element.find(q("enifile", "contenido"))
     assert contenido is not None
     plain = content.form == "binary"
@@ -306,7 +314,7 @@ def _store(ctx: Context, expedient: Expedient, incoming: _IncomingDocument, item
         order_label=item.findtext(q("eniconexpind", "OrdenDocumentoExpediente")),
         signatures_xml=etree.tostring(firmas, encoding="unicode") if firmas is not None else None,
         metadata_xml=etree.tostring(meta, encoding="unicode"),
-        signature_findings=_findings(incoming, firmas),
+        signature_findings=findings,
         content_reference=content.reference if content.data is None else None,
         declared_digest=None if plain else item.findtext(q("eniconexpind", "ValorHuella")),
         declared_function=None if plain else item.findtext(q("eniconexpind", "FuncionResumen")),
