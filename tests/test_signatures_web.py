@@ -122,9 +122,7 @@ def test_eni_download_and_import_pages(client, people):
                        content_type="multipart/form-data")
     assert good.status_code == 302 and "/expedients/" in good.headers["Location"]
 
-    from tests.eni_builder import Doc, Expedient
-
-    from tests.eni_builder import make_signer
+    from tests.eni_builder import Doc, Expedient, make_signer
 
     remission = Expedient("ES_L01080193_2015_EXP_WEB1", [
         Doc("ES_L01080193_2015_DOC_WEB1", b"%PDF-1.4 web", form="tf05", signer=make_signer())]).zip()
