@@ -122,6 +122,18 @@ def test_eni_download_and_import_pages(client, people):
                        content_type="multipart/form-data")
     assert good.status_code == 302 and "/expedients/" in good.headers["Location"]
 
+    from tests.eni_builder import Doc, Expedient, make_signer
+
+    remission = Expedient("ES_L01080193_2015_EXP_WEB1", [
+        Doc("ES_L01080193_2015_DOC_WEB1", b"%PDF-1.4 web", form="tf05", signer=make_signer())]).zip()
+    zipped = client.post("/eni/import", data={"csrf_token": token, "file": (io.BytesIO(remission), "remesa.zip")},
+                         content_type="multipart/form-data")
+    assert zipped.status_code == 302 and "/expedients/" in zipped.headers["Location"]
+    page = client.get(zipped.headers["Location"]).get_data(as_text=True)
+    assert "ES_L01080193_2015_EXP_WEB1" in page
+    # the CAdES signature that carried the content is shown with its finding (Catalan by default)
+    assert 'TF05 · <span class="signature-finding">certificat no de confiança</span>' in page
+
 
 def test_foliated_index_is_sealed_and_verifiable(client, people):
     from engine.documents.documents import verify_by_csv

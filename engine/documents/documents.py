@@ -70,6 +70,8 @@ TIPOS_DOCUMENTALES: dict[str, str] = {
     "TD18": "Comunicación ciudadano",
     "TD19": "Factura",
     "TD20": "Otros incautados",
+    # TD51-TD69: the further types the official ENI schema (MetadatosDocumentoEni.xsd) lists.
+    **{f"TD{n}": f"Tipo documental TD{n}" for n in range(51, 70)},
     "TD99": "Otros",
 }
 
@@ -182,7 +184,7 @@ def _check_size(content: bytes) -> None:
 def _check_eni(tipo_documental: str, estado: str, origin_document_eni_id: str | None) -> None:
     if tipo_documental not in TIPOS_DOCUMENTALES:
         raise ValidationFailed(
-            _l("Unknown document type %(value)s (TD01-TD20 or TD99).", value=tipo_documental),
+            _l("Unknown document type %(value)s (TD01-TD20, TD51-TD69 or TD99).", value=tipo_documental),
             field="tipo_documental",
         )
     if estado not in EstadoElaboracion.__members__.values():

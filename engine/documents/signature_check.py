@@ -9,6 +9,7 @@ valid. Revocation is checked only when the information is embedded (no network a
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from io import BytesIO
@@ -19,11 +20,24 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from pyhanko.pdf_utils.reader import PdfFileReader
 from pyhanko.sign.validation import validate_pdf_signature
+from pyhanko.sign.validation.errors import DisallowedAlgorithmError
 from pyhanko_certvalidator import ValidationContext
 
 from engine.base.clock import utcnow
 from engine.base.i18n import _l, ngettext
 from engine.documents.trust import trust_roots
+
+
+class _RefusedAlgorithmNotice(logging.Filter):
+    """pyHanko logs a traceback when a signature uses an algorithm its policy refuses (SHA-1 in
+    legacy documents). The signature is then reported as not valid, which is the finding; the
+    traceback is noise on the console of an import or a migration."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.exc_info and isinstance(record.exc_info[1], DisallowedAlgorithmError))
+
+
+logging.getLogger("pyhanko.sign.validation.generic_cms").addFilter(_RefusedAlgorithmNotice())
 
 
 @dataclass(frozen=True)

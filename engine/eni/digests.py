@@ -1,7 +1,7 @@
 """ValorHuella / FuncionResumen: what systems write differs, so digests are always recomputed.
 
 GEE writes SHA-512 as base64, naming it with the XML Encryption URI (as InSiDE does). On
-import, names like ``SHA512``, ``SHA-512``, ``sha512`` or the W3C URIs are understood, and the
+import, names like ``MD5``, ``SHA1``, ``SHA512``, ``SHA-512``, ``sha512`` or the W3C URIs are understood, and the
 value may be base64 or hexadecimal.
 """
 
@@ -17,7 +17,7 @@ from engine.base.i18n import _l
 from engine.eni.namespaces import SHA512_URI
 
 _ALGORITHMS = {
-    "sha1": "sha1", "sha256": "sha256", "sha384": "sha384", "sha512": "sha512",
+    "md5": "md5", "sha1": "sha1", "sha256": "sha256", "sha384": "sha384", "sha512": "sha512",
 }
 
 

@@ -9,6 +9,8 @@ against the official schemas: an export that would not validate is never handed 
 from __future__ import annotations
 
 import base64
+import io
+import zipfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -132,7 +134,13 @@ def _index(parent: etree._Element, ctx: Context, entries: list[IndexEntry]) -> N
     _sub(content, "eniconexpind", "FechaIndiceElectronico", eni_datetime(utcnow()))
     for entry in entries:
         item = _sub(content, "eniconexpind", "DocumentoIndizado")
-        digest, function = written_digest(entry.content)
+        declared = entry.imported
+        if declared is not None and declared.declared_digest and declared.declared_function:
+            # content held elsewhere, or carried in a signature or as XML: the digest the sender
+            # declared (checked on import wherever GEE holds the bytes) travels with the content.
+            digest, function = declared.declared_digest, declared.declared_function
+        else:
+            digest, function = written_digest(entry.content)
         _sub(item, "eniconexpind", "IdentificadorDocumento", entry.identifier)
         _sub(item, "eniconexpind", "ValorHuella", digest)
         _sub(item, "eniconexpind", "FuncionResumen", function)
@@ -184,10 +192,14 @@ def _own_metadata(parent: etree._Element, doc: Document, identifier: str) -> Non
 def _document(parent: etree._Element, entry: IndexEntry) -> etree._Element:
     content_id = f"CONTENIDO_{entry.order}"
     element = _sub(parent, "enidoc", "documento", Id=f"DOC_{entry.order}")
-    contenido = _sub(element, "enifile", "contenido", Id=content_id)
-    _sub(contenido, "enifile", "ValorBinario", base64.b64encode(entry.content).decode("ascii"))
     imported = entry.imported
-    _sub(contenido, "enifile", "NombreFormato", imported.format_name if imported else format_name(entry.document))
+    if imported is not None and imported.contenido_xml:  # DatosXML, inside a signature, a reference
+        element.append(etree.fromstring(imported.contenido_xml))
+    else:
+        contenido = _sub(element, "enifile", "contenido", Id=content_id)
+        _sub(contenido, "enifile", "ValorBinario", base64.b64encode(entry.content).decode("ascii"))
+        _sub(contenido, "enifile", "NombreFormato",
+             imported.format_name if imported else format_name(entry.document))
     if imported is not None:  # what another system wrote is given back exactly as received
         element.append(etree.fromstring(imported.metadata_xml))
         if imported.signatures_xml:
@@ -227,3 +239,21 @@ def export_expedient(ctx: Context, expedient_id: int) -> bytes:
     out: bytes = etree.tostring(package, xml_declaration=True, encoding="UTF-8")
     return out
 
+
+
+def export_remission(ctx: Context, expedient_id: int) -> bytes:
+    """The expedient as a remission zip, the shape other systems send and import takes:
+    ``expediente.xml`` (signed index + metadata) and one ``<identifier>.xml`` per documento."""
+    package = etree.fromstring(export_expedient(ctx, expedient_id))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for element in package:
+            if element.tag == q("eniexp", "expediente"):
+                name = "expediente.xml"
+            else:
+                identifier = element.findtext(f"{q('enidocmeta', 'metadatos')}/{q('enidocmeta', 'Identificador')}")
+                name = f"{identifier}.xml"
+            part = etree.fromstring(etree.tostring(element))  # its own document, namespaces declared
+            etree.cleanup_namespaces(part, top_nsmap={k: v for k, v in NSMAP.items() if k != "gee"})
+            archive.writestr(name, etree.tostring(part, xml_declaration=True, encoding="UTF-8"))
+    return buffer.getvalue()

@@ -27,6 +27,8 @@ class EniImportedExpedient(db.Model):  # type: ignore[name-defined]
     index_signatures: Mapped[list[str]] = mapped_column(JSON)
     #: Whether the received index signature was intact (None: not an XML signature we can check).
     index_signature_intact: Mapped[bool | None] = mapped_column()
+    #: valid, weak, untrusted, broken or unsupported (see :mod:`engine.eni.findings`).
+    index_signature_finding: Mapped[str | None] = mapped_column(String(20))
     source_sha256: Mapped[str] = mapped_column(String(64))
     imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     imported_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
@@ -46,6 +48,17 @@ class EniImportedDocument(db.Model):  # type: ignore[name-defined]
     #: ``enids:firmas`` of the document exactly as received (or None).
     signatures_xml: Mapped[str | None] = mapped_column(Text)
     metadata_xml: Mapped[str] = mapped_column(Text)
+    #: One finding per signature: {"type", "finding", "detail"} (see :mod:`engine.eni.findings`).
+    signature_findings: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    #: Set when the content is held elsewhere (a referenciaFichero GEE could not fetch): the
+    #: stored file is only a marker, and the index's digest is kept as declared.
+    content_reference: Mapped[str | None] = mapped_column(Text)
+    #: The index's ValorHuella / FuncionResumen as declared, for content held elsewhere.
+    declared_digest: Mapped[str | None] = mapped_column(Text)
+    declared_function: Mapped[str | None] = mapped_column(String(200))
+    #: ``enifile:contenido`` as received when it was not plain ValorBinario (DatosXML, inside a
+    #: signature, a reference), written back as is on export.
+    contenido_xml: Mapped[str | None] = mapped_column(Text)
 
     def as_dict(self) -> dict[str, Any]:
         return {"identifier": self.identifier, "organs": self.organs, "format": self.format_name}

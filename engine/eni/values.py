@@ -45,7 +45,7 @@ def expedient_state(value: str) -> str:
 
 
 def tipo_documental(value: str) -> str:
-    return _one_of("TipoDocumental", value, TIPOS_DOCUMENTALES, "TD01-TD20 or TD99")
+    return _one_of("TipoDocumental", value, TIPOS_DOCUMENTALES, "TD01-TD20, TD51-TD69 or TD99")
 
 
 def estado_elaboracion(value: str) -> str:

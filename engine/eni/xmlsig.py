@@ -1,10 +1,12 @@
-"""The signature of an ENI index (ENI TF02: a detached signature inside the same XML).
+"""The signature of an ENI index (ENI TF02: XAdES internally detached, inside the same XML).
 
-It is an XML-DSig signature (RSA-SHA256, exclusive canonicalisation, the certificate chain in
-KeyInfo) whose only reference is ``#<Id of IndiceContenido>``, made with the municipality's
-seal (Ley 40/2015 art. 42.a: exporting is an automated action). It carries no XAdES
-qualifying properties: signxml's XAdES signer does not survive moving the detached signature
-into ``enids:firmas``, so we write the XML-DSig core honestly rather than a broken XAdES.
+It is a XAdES-BES signature (RSA-SHA256, exclusive canonicalisation, the certificate chain in
+KeyInfo) made with the municipality's seal (Ley 40/2015 art. 42.a: exporting is an automated
+action). Its references: ``#<Id of IndiceContenido>``, the XAdES ``SignedProperties`` (signing
+time, signing certificate digest) and the ``KeyInfo``. signxml's XAdES signer digests those two
+with the exclusive canonicalisation but does not say so in a ``Transform``, so a verifier falls
+back to inclusive canonicalisation, which changes once the signature sits inside
+``enids:firmas`` under other namespaces; :class:`_PortableXAdESSigner` writes the Transform.
 """
 
 from __future__ import annotations
@@ -15,8 +17,9 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from lxml import etree
-from signxml import SignatureConfiguration, XMLSigner, XMLVerifier, methods
+from signxml import SignatureConfiguration, XMLVerifier, methods
 from signxml.exceptions import InvalidInput, InvalidSignature
+from signxml.xades import XAdESSigner, XAdESVerifier
 
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
@@ -26,15 +29,30 @@ DS = "http://www.w3.org/2000/09/xmldsig#"
 C14N = "http://www.w3.org/2001/10/xml-exc-c14n#"
 
 
+XADES = "http://uri.etsi.org/01903/v1.3.2#"
+
+
+class _PortableXAdESSigner(XAdESSigner):
+    """signxml's XAdES signer, with the canonicalisation of every added reference stated."""
+
+    def _add_reference_to_signed_info(self, sig_root: etree._Element, node_to_reference: etree._Element,
+                                      **attrs: str) -> None:
+        super()._add_reference_to_signed_info(sig_root, node_to_reference, **attrs)
+        reference = sig_root.find(f"{{{DS}}}SignedInfo")[-1]
+        transforms = etree.Element(f"{{{DS}}}Transforms")
+        etree.SubElement(transforms, f"{{{DS}}}Transform", Algorithm=C14N)
+        reference.insert(0, transforms)
+
+
 def sign_detached(target: etree._Element, credential: UnlockedCredential) -> etree._Element:
-    """A ``ds:Signature`` over ``target`` (which must carry an ``Id``), to be placed beside it."""
-    signer = XMLSigner(method=methods.detached, signature_algorithm="rsa-sha256", digest_algorithm="sha256",
-                       c14n_algorithm=C14N)
+    """A XAdES ``ds:Signature`` over ``target`` (which must carry an ``Id``), to be placed beside it."""
+    signer = _PortableXAdESSigner(method=methods.detached, signature_algorithm="rsa-sha256",
+                                  digest_algorithm="sha256", c14n_algorithm=C14N)
     key = credential.key
     if not isinstance(key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise ValidationFailed(_l("The seal's key type cannot sign XML (RSA or EC needed)."))
     signature: etree._Element = signer.sign(
-        target, key=key, cert=[credential.certificate, *credential.chain],
+        target, key=key, cert=[credential.certificate, *credential.chain], always_add_key_value=False,
         reference_uri=[f"#{target.get('Id')}"],
     )
     return signature
@@ -50,8 +68,12 @@ def verify_in(document: bytes, certificate: x509.Certificate | None = None) -> b
             return False
         certificate = x509.load_der_x509_certificate(base64.b64decode("".join(found.text.split())))
     pem = certificate.public_bytes(serialization.Encoding.PEM).decode("ascii")
+    tree = etree.fromstring(document)
+    xades = tree.find(f".//{{{XADES}}}QualifyingProperties") is not None
+    references = len(tree.findall(f".//{{{DS}}}SignedInfo/{{{DS}}}Reference"))
     try:
-        XMLVerifier().verify(document, x509_cert=pem, expect_config=SignatureConfiguration(expect_references=1))
+        (XAdESVerifier() if xades else XMLVerifier()).verify(
+            document, x509_cert=pem, expect_config=SignatureConfiguration(expect_references=references))
     except (InvalidSignature, InvalidInput):
         return False
     return True

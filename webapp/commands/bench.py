@@ -48,3 +48,51 @@ def bench_timers_command(count: int, tenants: int, workers: int) -> None:
 
 
 commands: list[click.Command] = [bench_group]
+
+
+@bench_group.command("migrate")
+@click.option("--count", default=300, show_default=True, type=click.IntRange(min=1),
+              help="Expedients to generate and migrate (3 documents of 20 kB each; every tenth one broken).")
+def bench_migrate_command(count: int) -> None:
+    """Generate COUNT ENI remissions, run ``gee migrate`` over them into a throwaway tenant, then
+    again (everything skipped); last line is JSON."""
+    import tempfile
+    import time
+    import uuid
+    from pathlib import Path
+
+    from engine.base.context import Context
+    from engine.base.unit_of_work import run_in_transaction
+    from engine.bench.eni_migration import write_source
+    from engine.eni.migration import items
+    from engine.tenancy.models import Tenant
+    from webapp.commands.migrate import migrate_item
+
+    def new_tenant() -> int:
+        code = f"bench-{uuid.uuid4().hex[:8]}"
+        tenant = Tenant(code=code, name="Benchmark migration", dir3="L0BENCH00")
+        db.session.add(tenant)
+        db.session.flush()
+        return int(tenant.id)
+
+    tenant_id = run_in_transaction(new_tenant)
+    ctx = Context.system(tenant_id, "cli:bench-migrate")
+    with tempfile.TemporaryDirectory() as folder:
+        began = time.perf_counter()
+        broken = write_source(Path(folder), count)
+        generated = time.perf_counter() - began
+        runs = []
+        for label in ("first run", "re-run"):
+            began = time.perf_counter()
+            statuses: dict[str, int] = {}
+            for n, item in enumerate(items(Path(folder)), start=1):
+                outcome = migrate_item(ctx, item, {}, False)
+                statuses[outcome.status] = statuses.get(outcome.status, 0) + 1
+                if n % 50 == 0:
+                    click.echo(f"{label}: {n}/{count}", err=True)
+            elapsed = time.perf_counter() - began
+            runs.append({"run": label, "seconds": round(elapsed, 1), "per_expedient_ms": round(1000 * elapsed / count),
+                         **statuses})
+            click.echo(f"{label}: {elapsed:.1f}s {statuses}")
+    click.echo(json.dumps({"database": db.engine.dialect.name, "expedients": count, "documents_each": 3,
+                           "broken": broken, "generate_seconds": round(generated, 1), "runs": runs}))

@@ -9,9 +9,10 @@ import click
 from engine.base.context import Context
 from engine.base.errors import GeeError
 from engine.documents.documents import read_content
-from engine.eni.export import export_expedient
-from engine.eni.importer import import_expedient
+from engine.eni.export import export_expedient, export_remission
+from engine.eni.importer import import_remission
 from engine.eni.index_pdf import foliated_index
+from engine.eni.remission import from_path
 from engine.expedients.expedients import find_by_number
 from webapp.commands.output import fail, transactional
 from webapp.commands.records import _tenant_by_code
@@ -26,13 +27,16 @@ def eni_group() -> None:
 @click.argument("number")
 @click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Where to write the ENI XML.")
+              help="Where to write the ENI XML (or the zip, with --remission).")
+@click.option("--remission", is_flag=True,
+              help="Write a remission zip: expediente.xml and one file per documento.")
 @transactional
-def export_command(number: str, tenant_code: str, output: Path) -> None:
+def export_command(number: str, tenant_code: str, output: Path, remission: bool) -> None:
     """Write expedient NUMBER (e.g. 2026/000001) as ENI XML: signed index, metadata, documents."""
     ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-export")
     try:
-        xml = export_expedient(ctx, find_by_number(ctx, number).id)
+        expedient_id = find_by_number(ctx, number).id
+        xml = export_remission(ctx, expedient_id) if remission else export_expedient(ctx, expedient_id)
     except GeeError as err:
         fail(err)
     output.write_bytes(xml)
@@ -40,17 +44,19 @@ def export_command(number: str, tenant_code: str, output: Path) -> None:
 
 
 @eni_group.command("import")
-@click.argument("xml_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("xml_file", type=click.Path(exists=True, path_type=Path))
 @click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
 @transactional
 def import_command(xml_file: Path, tenant_code: str) -> None:
-    """Import an ENI expedient (with its documents) exported by another system. Invalid input
+    """Import an ENI expedient (with its documents) exported by another system: one XML file, or
+    a remission (expediente file + one file per documento) as a folder or a zip. Invalid input
     is refused with the element at fault, and nothing is imported."""
     ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-import")
     try:
-        result = import_expedient(ctx, xml_file.read_bytes())
+        result = import_remission(ctx, from_path(xml_file))
     except GeeError as err:
         fail(err)
+    assert result.expedient is not None
     click.echo(f"imported {result.expedient.eni_id} as expedient {result.expedient.number} "
                f"({result.documents} documents, state {result.expedient.state})")
 

@@ -51,10 +51,11 @@ def upload() -> Any:
     try:
         if upload is None or not upload.filename:
             raise ValidationFailed(_l("Choose a file to upload."), field="file")
-        result = import_expedient(g.ctx, upload.read())
+        result = import_expedient(g.ctx, upload.read(), upload.filename)
     except GeeError as err:
         unit_of_work.discard()
         return render_template("eni/import.html", error=str(err)), err.status
+    assert result.expedient is not None
     flash(ngettext("Expedient %(id)s imported with %(num)s document.",
                    "Expedient %(id)s imported with %(num)s documents.", result.documents,
                    id=result.expedient.eni_id), "success")

@@ -1,0 +1,90 @@
+"""``gee migrate``: bring hundreds of ENI expedients over from another tool."""
+
+from __future__ import annotations
+
+import csv
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import click
+
+from engine.base.context import Context
+from engine.base.errors import GeeError
+from engine.base.unit_of_work import run_in_transaction
+from engine.eni.migration import (
+    REPORT_FIELDS,
+    ClassificationTarget,
+    Item,
+    Outcome,
+    items,
+    migrate_one,
+    read_classification_map,
+)
+from webapp.commands.output import fail
+from webapp.commands.records import _tenant_by_code
+
+
+class _Refused(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+@click.command("migrate")
+@click.argument("source", type=click.Path(exists=True, path_type=Path))
+@click.option("--tenant", "tenant_code", required=True, help="Tenant code.")
+@click.option("--dry-run", is_flag=True, help="Check every expedient; import nothing.")
+@click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="CSV report: every expedient imported, skipped or refused, with the element and reason.")
+@click.option("--classification-map", "map_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="CSV old_code,new_code[,unit]: the old tool's classification codes in the tenant's catalogue, "
+                   "and the unit whose inbox receives the open expedients.")
+def migrate_command(source: Path, tenant_code: str, dry_run: bool, report_path: Path | None,
+                    map_path: Path | None) -> None:
+    """Import every ENI expedient in SOURCE (a folder or a zip: one folder, zip or XML file per
+    expedient). Each expedient is committed on its own; a re-run skips what is already in."""
+    tenant_id = run_in_transaction(lambda: _tenant_by_code(tenant_code).id)
+    try:
+        mapping = read_classification_map(map_path.read_text(encoding="utf-8-sig")) if map_path else {}
+    except GeeError as err:
+        fail(err)
+    ctx = Context.system(tenant_id, "cli:migrate")
+    todo = list(items(source))
+    counts: dict[str, int] = {}
+    started = time.monotonic()
+    report = report_path.open("w", newline="", encoding="utf-8") if report_path else None
+    writer = csv.DictWriter(report, fieldnames=REPORT_FIELDS) if report else None
+    if writer:
+        writer.writeheader()
+    try:
+        for number, item in enumerate(todo, start=1):
+            outcome = migrate_item(ctx, item, mapping, dry_run)
+            counts[outcome.status] = counts.get(outcome.status, 0) + 1
+            if writer and report:
+                writer.writerow(asdict(outcome))
+                report.flush()
+            detail = outcome.reason or outcome.expedient or outcome.identifier
+            click.echo(f"[{number}/{len(todo)}] {item.name}: {outcome.status} {detail}", err=True)
+    finally:
+        if report:
+            report.close()
+    elapsed = time.monotonic() - started
+    summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do"
+    click.echo(f"{len(todo)} expedients in {elapsed:.1f}s: {summary}")
+
+
+def migrate_item(ctx: Context, item: Item, mapping: dict[str, ClassificationTarget], dry_run: bool) -> Outcome:
+    """One expedient as its own unit of work: committed when imported, nothing kept otherwise."""
+    def work() -> Outcome:
+        outcome = migrate_one(ctx, item, mapping, dry_run=dry_run)
+        if outcome.status == "refused" or dry_run:
+            raise _Refused(outcome)  # nothing of a refused (or checked) expedient is kept
+        return outcome
+
+    try:
+        return run_in_transaction(work)
+    except _Refused as refused:
+        return refused.outcome
+
+
+commands = [migrate_command]
