@@ -1,7 +1,7 @@
 """eni import findings: per-document signature findings, content held elsewhere, original contenido
 
-Revision ID: 0003_eni_findings
-Revises: 0002
+Revision ID: 0004_eni_findings
+Revises: 0003_powers
 Create Date: 2026-12-03
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0003_eni_findings'
-down_revision = '0002'
+revision = '0004_eni_findings'
+down_revision = '0003_powers'
 branch_labels = None
 depends_on = None
 
