@@ -27,6 +27,9 @@ class Event(StrEnum):
     #: A sign task (a user task with the ``gee:sign`` property) became ready:
     #: ``ctx, human_task_id, role, target`` (``target``: the value of the variable it names).
     SIGN_TASK_READY = "process.sign_task_ready"
+    #: A task waiting for a notification (property ``gee:await-notification``) became ready:
+    #: ``ctx, human_task_id, target`` (``target``: the value of the variable it names).
+    NOTIFICATION_TASK_READY = "process.notification_task_ready"
     #: A notification a task waited on was accessed, rejected or expired: ``ctx, human_task_id, data, idem_key``.
     NOTIFICATION_SETTLED = "notifications.settled"
 

@@ -8,6 +8,7 @@ document never reaches the network or the filesystem, whatever ends up in the HT
 
 from __future__ import annotations
 
+import os
 from datetime import datetime
 from pathlib import Path
 from typing import Any, NoReturn
@@ -43,8 +44,14 @@ def render_html(template: str, **context: Any) -> str:
 
 
 def html_to_pdf(html: str) -> bytes:
-    """PDF bytes of an HTML document; nothing it names (images, stylesheets) is fetched."""
+    """PDF bytes of an HTML document; nothing it names (images, stylesheets) is fetched.
+
+    The same HTML gives the same bytes: the font subsets WeasyPrint embeds would otherwise carry
+    the second they were made (fontTools stamps them unless SOURCE_DATE_EPOCH is set, the
+    reproducible-builds convention), so a signer re-reading a draft would get other bytes."""
     from weasyprint import HTML  # heavy import, only when a PDF is made
+
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
 
     pdf: bytes = HTML(string=html, url_fetcher=_no_fetch).write_pdf()
     return pdf

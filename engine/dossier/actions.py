@@ -11,7 +11,7 @@ commits.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from engine.base.clock import MADRID, as_utc, utcnow
 from engine.base.context import Context
@@ -20,7 +20,8 @@ from engine.base.i18n import _l
 from engine.documents.documents import Document
 from engine.expedients.expedients import get_expedient, parties_of
 from engine.expedients.parties import Party
-from engine.notifications.notifications import Notification, notify, record_postal_attempt
+from engine.notifications.alerts import continue_once_committed
+from engine.notifications.notifications import Notification, notify, record_postal_attempt, record_publication
 from engine.signatures.circuits import REQUESTERS, request_signatures
 from engine.signatures.models import SignatureRequest
 from engine.tenancy.scoping import get_owned
@@ -91,7 +92,24 @@ def record_delivery_attempt(
     if made_available is not None and moment < made_available.replace(second=0, microsecond=0):
         raise ValidationFailed(_l("A delivery attempt cannot be earlier than the notification."),
                                field="attempted_at")
-    return record_postal_attempt(ctx, note.id, moment, result)
+    note = record_postal_attempt(ctx, note.id, moment, result)
+    continue_once_committed(ctx, note)
+    return note
+
+
+def record_notice_publication(
+    ctx: Context, expedient_id: int, notification_id: int, published_on: date, reference: str
+) -> Notification:
+    """The BOE announcement of a notification that could not be delivered by post (art. 44):
+    the notification is practised on that day and the procedure waiting for it goes on."""
+    _require(ctx, NOTIFIERS)
+    expedient = get_expedient(ctx, expedient_id)
+    note = get_owned(Notification, ctx, notification_id)
+    if note.expedient_id != expedient.id:
+        raise ValidationFailed(_l("The notification does not belong to this expedient."), field="notification_id")
+    note = record_publication(ctx, note.id, published_on, reference)
+    continue_once_committed(ctx, note)
+    return note
 
 
 def request_document_signatures(ctx: Context, expedient_id: int, document_id: int, circuit: str) -> SignatureRequest:

@@ -1,5 +1,6 @@
 """Jobs around notifications: expiry after ten natural days, continuing the waiting process,
-and the informational e-mail alert to the party (see engine.notifications.notifications)."""
+and the informational e-mail alert to the party (see engine.notifications.notifications); and
+the link between a process step that waits for a notification and that notification."""
 
 from __future__ import annotations
 
@@ -8,9 +9,11 @@ from datetime import datetime
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
+from engine.base.events import Event, subscribe
 from engine.base.i18n import _l
+from engine.base.jobs import enqueue
 from engine.base.mail import send_mail
-from engine.base.unit_of_work import run_in_transaction
+from engine.base.unit_of_work import after_commit, run_in_transaction
 from engine.expedients.parties import Party
 from engine.notifications import notifications
 from engine.tenancy.models import Tenant
@@ -28,6 +31,26 @@ def expire_notification(tenant_id: int, notification_id: int, swept_at: str | No
 def continue_after_notification(tenant_id: int, notification_id: int) -> bool:
     """Job: complete the task waiting for a settled notification (no-op when already done)."""
     return notifications.continue_process(Context.system(tenant_id, "notification"), notification_id)
+
+
+@subscribe(Event.NOTIFICATION_TASK_READY)
+def _wait_for_notification(ctx: Context, human_task_id: int, target: object) -> None:
+    """A step waits for a notification (``gee:await-notification``): its outcome will complete
+    the step. One already practised continues the process once this change has committed."""
+    note = notifications.link_waiting_task(ctx, human_task_id, target)
+    if note is not None:
+        continue_once_committed(ctx, note)
+
+
+def continue_once_committed(ctx: Context, note: notifications.Notification) -> None:
+    """When ``note`` is practised and a step waits for it, complete that step in a job of its
+    own once the current change has committed (a failing process step then opens an incident
+    instead of undoing the record of the notification)."""
+    if note.human_task_id is None or note.state not in notifications.PRACTISED:
+        return
+    tenant_id, notification_id = ctx.tenant_id, note.id
+    after_commit(lambda: enqueue(continue_after_notification, tenant_id, notification_id,
+                                 job_id=f"continue-notification-{notification_id}"))
 
 
 def alert_party(tenant_id: int, notification_id: int) -> bool:

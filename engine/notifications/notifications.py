@@ -32,7 +32,7 @@ so the BPMN can branch on the outcome (e.g. an exclusive gateway on ``notificati
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import Any
 
@@ -40,7 +40,7 @@ from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, func, selec
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.audit import record
-from engine.base.clock import MADRID, as_utc, utcnow
+from engine.base.clock import MADRID, as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
@@ -64,6 +64,13 @@ class NotificationState(StrEnum):
     REJECTED = "rejected"
     EXPIRED = "expired"
     PUBLICATION_PENDING = "publication_pending"
+    #: The announcement appeared in the Tauler Edictal Únic (BOE): the notification is practised (art. 44).
+    PUBLISHED = "published"
+
+
+#: The outcomes after which the procedure goes on: the notification is practised, or deemed so.
+PRACTISED = (NotificationState.ACCESSED, NotificationState.REJECTED, NotificationState.EXPIRED,
+             NotificationState.PUBLISHED)
 
 
 class PostalResult(StrEnum):
@@ -80,6 +87,7 @@ class Evidence(StrEnum):
     EXPIRED_AS_REJECTED = "expired_as_rejected"
     POSTAL_ATTEMPT = "postal_attempt"
     PUBLICATION_PENDING = "publication_pending"
+    PUBLISHED = "published"
 
 
 class Notification(db.Model):  # type: ignore[name-defined]
@@ -133,7 +141,8 @@ class NotificationEvidence(db.Model):  # type: ignore[name-defined]
     kind: Mapped[str] = mapped_column(String(30))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     #: Postal attempts: delivered | absent | unknown_address | refused
-    result: Mapped[str | None] = mapped_column(String(20))
+    #: A postal attempt's result, or the reference of the BOE announcement.
+    result: Mapped[str | None] = mapped_column(String(100))
     recorded_by: Mapped[str | None] = mapped_column(String(80))
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
@@ -267,6 +276,27 @@ def record_postal_attempt(ctx: Context, notification_id: int, attempted_at: date
     return note
 
 
+def record_publication(ctx: Context, notification_id: int, published_on: date, reference: str) -> Notification:
+    """The announcement of a notification that could not be delivered appeared in the Tauler
+    Edictal Únic (BOE) on ``published_on``: it is practised that day (Ley 39/2015 art. 44)."""
+    note = get_owned(Notification, ctx, notification_id, for_update=True)
+    if note.state != NotificationState.PUBLICATION_PENDING:
+        raise Conflict(_l("Only a notification pending publication can be recorded as published."))
+    reference = " ".join((reference or "").split())
+    if not reference or len(reference) > 100:
+        raise ValidationFailed(_l("Give the reference of the announcement in the BOE (up to 100 characters)."),
+                               field="reference")
+    moment = datetime.combine(published_on, time(0, 0), tzinfo=MADRID)
+    if moment.date() > local_date(utcnow()):
+        raise ValidationFailed(_l("The publication date cannot be in the future."), field="published_on")
+    made_available = as_utc(note.made_available_at)
+    if made_available is not None and published_on < local_date(made_available):
+        raise ValidationFailed(_l("The publication cannot be earlier than the notification."), field="published_on")
+    at = as_utc(moment)
+    assert at is not None
+    return _settle(ctx, note, NotificationState.PUBLISHED, Evidence.PUBLISHED, at, reference)
+
+
 def expire_one(ctx: Context, notification_id: int, now: datetime) -> Notification | None:
     """Deem one electronic notification rejected when its ten natural days have run out."""
     note = get_owned(Notification, ctx, notification_id, for_update=True)
@@ -283,15 +313,50 @@ def continue_process(ctx: Context, notification_id: int) -> bool:
     cancelled or not linked is left alone, so calling it twice is harmless.
     """
     note = get_owned(Notification, ctx, notification_id)
-    if note.state == NotificationState.PENDING or note.human_task_id is None:
+    if note.state not in PRACTISED or note.human_task_id is None:
         return False
     task = db.session.get(HumanTask, note.human_task_id)
     if task is None or task.state != "ready":
         return False
     publish(Event.NOTIFICATION_SETTLED, ctx=ctx, human_task_id=task.id,
-            data={"notification_id": note.id, "notification_outcome": note.state},
+            data=outcome_data(note),
             idem_key=f"notification-{note.id}")
     return True
+
+
+def outcome_data(note: Notification) -> dict[str, Any]:
+    """What a task waiting for the notification completes with: the outcome and the day it took
+    effect (``notified_on``: terms counted from a notification start the day after it)."""
+    settled = as_utc(note.settled_at)
+    return {
+        "notification_id": note.id,
+        "notification_outcome": note.state,
+        "notified_on": local_date(settled).isoformat() if settled else None,
+    }
+
+
+def link_waiting_task(ctx: Context, human_task_id: int, target: Any) -> Notification | None:
+    """A task waits for the notification named by ``target`` (what ``gee.notify`` answered, or
+    its id): link them, so the notification's outcome completes the task. None when ``target``
+    names no notification (a dispatch by registry only)."""
+    value = target.get("notification_id") if isinstance(target, dict) else target
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        note = get_owned(Notification, ctx, int(value), for_update=True)
+    except (TypeError, ValueError):
+        return None
+    task = get_owned(HumanTask, ctx, human_task_id)
+    note.human_task_id, note.instance_id = task.id, task.instance_id
+    db.session.flush()
+    return note
+
+
+def awaited_by(ctx: Context, human_task_id: int) -> Notification | None:
+    """The notification whose outcome the task waits for, if any."""
+    return db.session.execute(
+        scoped(Notification, ctx).where(Notification.human_task_id == human_task_id).order_by(Notification.id.desc())
+    ).scalars().first()
 
 
 def waiting_continuations(limit: int = 1000) -> list[tuple[int, int]]:
@@ -299,7 +364,7 @@ def waiting_continuations(limit: int = 1000) -> list[tuple[int, int]]:
     rows = db.session.execute(
         select(Notification.tenant_id, Notification.id)
         .join(HumanTask, HumanTask.id == Notification.human_task_id)
-        .where(Notification.state != NotificationState.PENDING, HumanTask.state == "ready")
+        .where(Notification.state.in_([state.value for state in PRACTISED]), HumanTask.state == "ready")
         .limit(limit)
     ).all()
     return [(tenant_id, nid) for tenant_id, nid in rows]
@@ -325,20 +390,25 @@ def due_expiries(now: datetime, limit: int = 1000) -> list[DueExpiry]:
 
 __all__ = [
     "EXPIRY_NATURAL_DAYS",
+    "PRACTISED",
     "Evidence",
     "Notification",
     "NotificationEvidence",
     "NotificationState",
     "PostalResult",
     "access",
+    "awaited_by",
     "continue_process",
     "due_expiries",
     "expire_one",
     "expiry_of",
     "get_notification",
+    "link_waiting_task",
     "list_notifications",
     "notify",
+    "outcome_data",
     "record_postal_attempt",
+    "record_publication",
     "reject",
     "waiting_continuations",
 ]

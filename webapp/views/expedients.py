@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, jsonify, redirect, render_template, request, url_for
@@ -18,6 +18,7 @@ from engine.dossier.actions import (
     SIGNATURE_REQUESTERS,
     notify_document,
     record_delivery_attempt,
+    record_notice_publication,
     request_document_signatures,
 )
 from engine.dossier.page import diagram, dossier, recent_expedients
@@ -224,6 +225,26 @@ def delivery_attempt(expedient_id: int, notification_id: int) -> Any:
         unit_of_work.discard()
         return _page(expedient_id, err, f"attempt-{notification_id}")
     flash(_("Delivery attempt recorded."), "success")
+    return _done(expedient_id, f"#notification-{note.id}")
+
+
+def _publication_day() -> date:
+    try:
+        return date.fromisoformat(request.form.get("published_on", ""))
+    except ValueError:
+        raise ValidationFailed(_l("Give the date of the announcement in the BOE."), field="published_on") from None
+
+
+@bp.post("/expedients/<int:expedient_id>/notifications/<int:notification_id>/publication")
+@roles_required(*NOTIFIERS)
+def notice_publication(expedient_id: int, notification_id: int) -> Any:
+    try:
+        note = record_notice_publication(g.ctx, expedient_id, notification_id, _publication_day(),
+                                         request.form.get("reference", ""))
+    except (ValidationFailed, Conflict) as err:
+        unit_of_work.discard()
+        return _page(expedient_id, err, f"publication-{notification_id}")
+    flash(_("Publication recorded: the notification is practised."), "success")
     return _done(expedient_id, f"#notification-{note.id}")
 
 

@@ -24,6 +24,7 @@ from engine.inbox.inbox import (
     task_view,
 )
 from engine.inbox.task_context import task_context
+from engine.notifications.notifications import awaited_by
 from engine.process.instances import tasks as instances
 from engine.signatures.circuits import for_task, pending_for
 from webapp.auth import login_required
@@ -77,6 +78,7 @@ def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dic
         context=context,
         filed_labels=_filed_labels(view.procedure.key, g.ctx.locale) if context.filed else {},
         signing=signing,
+        awaited=awaited_by(g.ctx, view.task.id) if view.task.state == "ready" else None,
         sign_step=mine.get(signing.id) if signing is not None else None,
         fields=build_fields(view.schema, shown, errors,
                             documents=list_documents(g.ctx, view.expedient.id) if view.expedient else ()),

@@ -208,6 +208,7 @@ def check_model(
     templates = _check_templates(check, root)
     known = _known_data_names(root, forms)
     _check_sign_tasks(check, process, known)
+    _check_notification_tasks(check, process, known)
     _check_code(check, root, known)
     dmn_files = _check_dmn(check, root)
     local_ids = {p.get("id") for p in root.iterfind("bpmn:process", NS)}
@@ -409,6 +410,32 @@ def _check_sign_tasks(check: _Check, process: etree._Element, known: set[str]) -
             check.add(element.get("id"), _l("Put the sign task %(name)s in the lane of a signer: %(roles)s.",
                                             name=name, roles=", ".join(SIGNER_ROLES)), line)  # fmt: skip
     known.add("signatura")
+
+
+AWAIT_NOTIFICATION_PROPERTY = "gee:await-notification"
+
+
+def _check_notification_tasks(check: _Check, process: etree._Element, known: set[str]) -> None:
+    """A ``gee:await-notification`` task: a user task, without a form and not a sign task, naming
+    the variable an earlier ``gee.notify`` answered into."""
+    for element in process.iter(f"{{{BPMN_NS}}}*"):
+        variable = properties(element).get(AWAIT_NOTIFICATION_PROPERTY)
+        if variable is None:
+            continue
+        name, line = element.get("name") or element.get("id"), element.sourceline
+        if element.tag != f"{{{BPMN_NS}}}userTask":
+            check.add(element.get("id"), _l("Only a user task can wait for a notification "
+                                            "(property gee:await-notification)."), line)  # fmt: skip
+            continue
+        variable = variable.strip()
+        if not variable.isidentifier() or variable not in known:
+            check.add(element.get("id"), _l("The task %(name)s waits for the notification in %(var)s, which no "
+                                            "earlier step sets (the resultVariable of a gee.notify).",
+                                            name=name, var=variable), line)  # fmt: skip
+        if properties(element).get(FORM_PROPERTY) or properties(element).get(SIGN_PROPERTY):
+            check.add(element.get("id"), _l("The task %(name)s goes on with the notification's outcome: it cannot "
+                                            "have a form or be a sign task.", name=name), line)  # fmt: skip
+    known.update(("notification_id", "notification_outcome", "notified_on"))
 
 
 def _elements(root: etree._Element, *local_names: str) -> Iterator[etree._Element]:

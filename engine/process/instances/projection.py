@@ -33,6 +33,9 @@ from engine.tenancy.models import ROLES
 FORM_PROPERTY = "formJsonSchemaFilename"
 #: A user task done by signing: the property names the variable holding the document or decree.
 SIGN_PROPERTY = "gee:sign"
+#: A user task that waits for a notification's outcome: the property names the variable holding
+#: what ``gee.notify`` answered (``{"notification_id": …}``).
+AWAIT_NOTIFICATION_PROPERTY = "gee:await-notification"
 
 
 def lane_role(version: ProcessVersion, lane: str | None) -> str | None:
@@ -56,6 +59,13 @@ def sign_variable(task: Task) -> str | None:
     """The variable a sign task signs (its ``gee:sign`` property), or None for other tasks."""
     extensions = getattr(task.task_spec, "extensions", None) or {}
     value = (extensions.get("properties") or {}).get(SIGN_PROPERTY)
+    return str(value).strip() if value else None
+
+
+def await_notification_variable(task: Task) -> str | None:
+    """The variable naming the notification a task waits for (``gee:await-notification``), or None."""
+    extensions = getattr(task.task_spec, "extensions", None) or {}
+    value = (extensions.get("properties") or {}).get(AWAIT_NOTIFICATION_PROPERTY)
     return str(value).strip() if value else None
 
 

@@ -147,17 +147,25 @@ class _Run:
         with services.bound(self.workflow, services.Binding(self.ctx, self.instance, self.version)):
             self.failures.extend(incidents.run_engine_steps(self.workflow))
 
-    def _ask_for_signatures(self, created: list[HumanTask]) -> None:
-        """A sign task that became ready puts its document in the signer's queue (the
-        signatures feature listens); the task completes when it is signed or returned."""
+    def _announce_waiting_tasks(self, created: list[HumanTask]) -> None:
+        """A task that waits on a record tells the feature that keeps it: a sign task puts its
+        document in the signer's queue, a notification task links itself to the notification
+        (the signatures and notifications features listen). Such a task completes when its
+        record settles — signed or returned, accessed, rejected or expired — never by a form."""
         for row in created:
             task = self.workflow.get_task_from_id(UUID(row.task_uuid))
-            variable = projection.sign_variable(task) if task is not None else None
-            if task is None or variable is None:
+            if task is None:
                 continue
-            db.session.flush()  # the row's id, for the signature request to point at
-            publish(Event.SIGN_TASK_READY, ctx=self.ctx, human_task_id=row.id, role=row.role,
-                    target=task.data.get(variable))
+            signs, awaits = projection.sign_variable(task), projection.await_notification_variable(task)
+            if signs is None and awaits is None:
+                continue
+            db.session.flush()  # the row's id, for the record to point at
+            if signs is not None:
+                publish(Event.SIGN_TASK_READY, ctx=self.ctx, human_task_id=row.id, role=row.role,
+                        target=task.data.get(signs))
+            else:
+                publish(Event.NOTIFICATION_TASK_READY, ctx=self.ctx, human_task_id=row.id,
+                        target=task.data.get(awaits or ""))
 
     def save(self, completed_by_id: int | None = None) -> None:
         """Project, log, prune and write the state with a version compare-and-swap."""
@@ -166,7 +174,7 @@ class _Run:
             self.write_pending_audit()  # before the incidents' own events
         if _ids(projection.ready_human_tasks(workflow)) != self.ready_before:
             created = projection.sync_human_tasks(instance, self.version, workflow, completed_by_id)
-            self._ask_for_signatures(created)
+            self._announce_waiting_tasks(created)
         projection.sync_timers(instance, workflow)
         if self.messages_before or waiting_message_tasks(workflow):  # due dates follow the timers
             sync_awaited_messages(instance, workflow)
@@ -372,13 +380,15 @@ def _remembered(ctx: Context, key: str | None) -> dict[str, Any] | None:
 
 def complete_task(
     ctx: Context, human_task_id: int, data: dict[str, Any] | None, idem_key: str | None = None,
-    *, by_signature: bool = False,
+    *, by_signature: bool = False, by_notification: bool = False,
 ) -> dict[str, Any]:
     """Validate, authorise and complete a human task, then run what follows until the
     process waits again. A retry with the same ``idem_key`` returns the first answer.
 
     A sign task (``gee:sign``) completes only ``by_signature``: when its signature is made or
-    returned (the signatures feature publishes it); a form or API call is refused."""
+    returned (the signatures feature publishes it); a task waiting for a notification
+    (``gee:await-notification``) only ``by_notification``, with its outcome. A form or API call
+    is refused for both."""
     if idem_key is not None and not (0 < len(idem_key) <= 100):
         raise ValidationFailed(_l("The idempotency key must have 1 to 100 characters."))
 
@@ -406,6 +416,9 @@ def complete_task(
         if projection.sign_variable(task) is not None and not by_signature:
             raise ValidationFailed(_l("This task is done by signing: open it, read the document and type "
                                       "your key password (or return it with a reason)."))
+        if projection.await_notification_variable(task) is not None and not by_notification:
+            raise ValidationFailed(_l("This step waits for the notification's outcome (accessed, rejected or "
+                                      "expired): it goes on by itself, nobody completes it by hand."))
         task.data.update(values)
         try:
             task.run()
@@ -707,4 +720,4 @@ def _notification_settled(ctx: Context, human_task_id: int, data: dict[str, Any]
         return
     if row.assignee_id is not None:
         release(ctx, row.id)
-    complete_task(ctx, row.id, data, idem_key=idem_key)
+    complete_task(ctx, row.id, data, idem_key=idem_key, by_notification=True)
