@@ -120,6 +120,8 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         UniqueConstraint("instance_id", "task_uuid"),
         Index("ix_human_tasks_inbox", "tenant_id", "state", "role", "due_at"),
+        # The inbox's order (due date, none last; then oldest) read straight from the index.
+        Index("ix_human_tasks_inbox_order", "tenant_id", "state", "due_at", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
