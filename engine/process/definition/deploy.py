@@ -119,6 +119,7 @@ def deploy_process(
         dmn_dir=Path(dmn_dir) if dmn_dir else folder,
         max_bytes=settings.max_bpmn_bytes,
         dmn_files=dmn_files,
+        info_dir=folder,
     )
     checked, problems = check_model(name, text, sources, called_model_finder(owner))
     if checked is None:
