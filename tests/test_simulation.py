@@ -1,0 +1,112 @@
+"""Test-running a draft: the real services run the version along a chosen path in a throwaway
+municipality, and nothing of it is kept."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from engine.audit.trail import AuditEvent
+from engine.base.db import db
+from engine.decrees.book import Decree
+from engine.documents.documents import Document
+from engine.expedients.expedients import Expedient
+from engine.process.definition.deploy import deploy_process
+from engine.process.models import ProcessInstance
+from engine.simulation.runner import Plan, simulate
+from engine.tenancy.models import Tenant, User
+from tests.conftest import ctx_for, make_user
+
+ROOT = Path(__file__).resolve().parent.parent
+EXAMPLE = ROOT / "examples" / "sol-licitud-de-prova"
+
+
+def _designer(tenant):
+    return ctx_for(make_user(f"dis-{tenant.code}", tenant, roles=("dissenyador",)), tenant)
+
+
+def _example_draft(tenant, ctx):
+    result = deploy_process(ctx, EXAMPLE / "sollicitud_de_prova.bpmn", forms_dir=EXAMPLE / "forms",
+                            templates_dir=EXAMPLE / "templates", draft=True)
+    assert result.problems == []
+    db.session.commit()
+    return result.version
+
+
+def _counts():
+    return {model.__name__: db.session.scalar(select(func.count()).select_from(model))
+            for model in (Tenant, User, Expedient, Document, Decree, ProcessInstance, AuditEvent)}
+
+
+def test_the_example_runs_to_its_end_and_nothing_is_kept(tenant):
+    ctx = _designer(tenant)
+    version = _example_draft(tenant, ctx)
+    before = _counts()
+    report = simulate(ctx, version)
+    assert report.outcome == "completed", (report.stopped_at, report.message)
+    path = report.path()
+    assert path.index("T_dades") < path.index("T_resposta") < path.index("S_notificar")
+    assert [a.element_id for a in report.actions] == ["T_dades", "T_resposta"]
+    kinds = {(p.kind, p.title) for p in report.produced}
+    assert ("document", "Resposta a la sol·licitud de prova") in kinds
+    assert any(p.kind == "notification" for p in report.produced)
+    assert any(p.kind == "registry" and p.detail.startswith("S") for p in report.produced)
+    db.session.rollback()
+    assert _counts() == before  # not a row of it stayed
+
+
+def test_the_designer_data_overrides_the_sample(tenant):
+    ctx = _designer(tenant)
+    version = _example_draft(tenant, ctx)
+    report = simulate(ctx, version, Plan(task_data={"T_dades": {"nom": "Joana Vidal", "idioma": "es"}}))
+    first = report.actions[0]
+    assert first.element_id == "T_dades" and first.detail["nom"] == "Joana Vidal"
+    assert first.detail["nif"] == "12345678Z"  # the rest is sample data the form accepts
+
+
+def test_bad_override_stops_with_the_form_error(tenant):
+    ctx = _designer(tenant)
+    version = _example_draft(tenant, ctx)
+    report = simulate(ctx, version, Plan(task_data={"T_dades": {"nif": "123"}}))
+    assert report.outcome == "invalid" and report.stopped_at == "T_dades" and "nif" in (report.message or "")
+
+
+def _shipped(name):
+    result = deploy_process(None, ROOT / "processes" / f"{name}.bpmn", shared=True)
+    assert result.problems == []
+    db.session.commit()
+    return result.version
+
+
+def test_the_decree_path_is_signed_attested_and_notified(tenant):
+    ctx = _designer(tenant)
+    version = _shipped("instancia_generica")
+    report = simulate(ctx, version, Plan(task_data={"Task_tramitar": {"cal_resolucio": True}}))
+    assert report.outcome == "completed", (report.stopped_at, report.message)
+    assert [(a.element_id, a.what) for a in report.actions if a.what in ("sign", "return")] == [
+        ("Task_decret", "sign"), ("Task_fe", "sign")]
+    assert "EndEvent_tancat" in report.path()
+    decree = [p for p in report.produced if p.kind == "decree"]
+    documents = [p for p in report.produced if p.kind == "document"]
+    assert len(decree) == 1 and decree[0].detail.startswith("DEC/")  # numbered at the mayor's signature
+    assert [d.detail for d in documents] == ["TD01"]  # one decree PDF, signed twice: one document
+
+
+def test_a_returned_decree_goes_back_to_the_proposal_once(tenant):
+    ctx = _designer(tenant)
+    version = _shipped("instancia_generica")
+    plan = Plan(task_data={"Task_tramitar": {"cal_resolucio": True}}, outcomes={"Task_decret": "returned"})
+    report = simulate(ctx, version, plan)
+    assert report.outcome == "completed"
+    done = [(a.element_id, a.what) for a in report.actions]
+    assert done.index(("Task_decret", "return")) < done.index(("Task_decret", "sign"))
+    assert report.path().count("Task_proposta") == 2
+
+
+def test_without_a_decree_the_answer_path_is_taken(tenant):
+    ctx = _designer(tenant)
+    version = _shipped("instancia_generica")
+    report = simulate(ctx, version, Plan(task_data={"Task_tramitar": {"cal_resolucio": False}}))
+    assert report.outcome == "completed"
+    assert "Task_respondre" in report.path() and "Task_decret" not in report.path()
