@@ -110,3 +110,17 @@ def test_without_a_decree_the_answer_path_is_taken(tenant):
     report = simulate(ctx, version, Plan(task_data={"Task_tramitar": {"cal_resolucio": False}}))
     assert report.outcome == "completed"
     assert "Task_respondre" in report.path() and "Task_decret" not in report.path()
+
+
+def test_every_path_of_the_instancia_generica_is_found(tenant):
+    from engine.simulation.paths import run_every_path
+
+    ctx = _designer(tenant)
+    version = _shipped("instancia_generica")
+    found = run_every_path(ctx, version, max_runs=10)
+    paths = [report.path() for _plan, report in found.ends]
+    assert len(set(paths)) == len(paths) >= 3
+    assert any("Task_respondre" in p for p in paths)  # no decree: an answer
+    assert any("Task_decret" in p and p.count("Task_proposta") == 1 for p in paths)  # decree signed at once
+    assert any(p.count("Task_proposta") == 2 for p in paths)  # decree returned, then signed
+    assert found.runs <= 10

@@ -24,6 +24,9 @@ class Action:
     element_id: str
     what: str  # complete | sign | return | notification | answer | clock
     detail: dict[str, Any] = field(default_factory=dict)
+    #: Other choices the designer could make here (first visits only): for a task, form field ->
+    #: its other values (enum values, the other boolean); else ``"outcome"`` -> the other outcomes.
+    alternatives: dict[str, list[Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,9 @@ class _Run:
         self.visits: Counter[str] = Counter()
         self.actions: list[Action] = []
         self.current: str | None = None
+        self.pending_alternatives: dict[str, list[Any]] = {}
+        self.message_decisions: dict[int, str] = {}
+        self.reported_waits: set[int] = set()
         self.names, self.props = _elements(version.bpmn_xml)
 
     # --- setting up ---------------------------------------------------------------------
@@ -158,11 +161,20 @@ class _Run:
                                          AwaitedMessage.state == "waiting").order_by(AwaitedMessage.id)
         ).scalars().first()  # fmt: skip
         self.current = message.element_id if message is not None else None
-        answered = message is not None and self._choice(message.element_id, MESSAGE_OUTCOMES, message.message_name)
+        answered = None
+        if message is not None:  # decided once per wait: "not answered" lets the clock run to its term
+            if message.id not in self.message_decisions:
+                self.message_decisions[message.id] = self._choice(message.element_id, MESSAGE_OUTCOMES,
+                                                                  message.message_name)  # fmt: skip
+            answered = self.message_decisions[message.id]
         if message is not None and answered == "answered":
             deliver_message(self.cast.system, self.instance.id, message.message_name, dict(SAMPLE_ANSWER))
-            self.actions.append(Action(message.element_id, "answer", {"message": message.message_name}))
+            self.actions.append(Action(message.element_id, "answer", {"message": message.message_name},
+                                       self._others(message.element_id, MESSAGE_OUTCOMES, answered)))
             return True
+        if message is not None and message.id not in self.reported_waits:
+            self.reported_waits.add(message.id)
+            self.pending_alternatives = self._others(message.element_id, MESSAGE_OUTCOMES, "not_answered")
         return self._move_clock()
 
     def _move_clock(self) -> bool:
@@ -173,7 +185,8 @@ class _Run:
             return False
         moment = (as_utc(timer.due_at) or utcnow()) + timedelta(seconds=1)
         instances.fire_timers(self.cast.system, self.instance.id, moment)
-        self.actions.append(Action(timer.element_id, "clock", {"now": moment.isoformat()}))
+        self.actions.append(Action(timer.element_id, "clock", {"now": moment.isoformat()}, self.pending_alternatives))
+        self.pending_alternatives = {}
         return True
 
     def _do(self, row: HumanTask) -> None:
@@ -193,7 +206,8 @@ class _Run:
         if first:
             data.update(self.plan.task_data.get(row.element_id) or {})
         instances.complete_task(self.cast.person(row.role), row.id, data)
-        self.actions.append(Action(row.element_id, "complete", data))
+        alternatives = _field_alternatives(schema, data) if first else {}
+        self.actions.append(Action(row.element_id, "complete", data, alternatives))
 
     def _sign(self, row: HumanTask) -> None:
         signer = self.cast.person(row.role)
@@ -207,7 +221,8 @@ class _Run:
             circuits.return_for_changes(signer, steps[request.id], "Retornat a la simulació")
         else:
             circuits.sign(signer, steps[request.id], KEY_PASSWORD)
-        self.actions.append(Action(row.element_id, "return" if outcome == "returned" else "sign", {"role": row.role}))
+        self.actions.append(Action(row.element_id, "return" if outcome == "returned" else "sign", {"role": row.role},
+                                   self._others(row.element_id, SIGN_OUTCOMES, outcome)))
 
     def _settle_notification(self, row: HumanTask, variable: str) -> None:
         outcome = self._choice(row.element_id, NOTIFICATION_OUTCOMES)
@@ -217,7 +232,8 @@ class _Run:
                 "notified_on": self.today.isoformat()}  # fmt: skip
         publish(Event.NOTIFICATION_SETTLED, ctx=self.cast.system, human_task_id=row.id, data=data,
                 idem_key=f"simulacio-{row.id}")  # fmt: skip
-        self.actions.append(Action(row.element_id, "notification", data))
+        self.actions.append(Action(row.element_id, "notification", data,
+                                   self._others(row.element_id, NOTIFICATION_OUTCOMES, outcome)))
 
     def _choice(self, element_id: str, outcomes: tuple[str, ...], alias: str | None = None) -> str:
         """The designer's outcome for the first visit of ``element_id``, else the first (the usual) one."""
@@ -225,6 +241,12 @@ class _Run:
         self.visits[element_id] += 1
         chosen = self.plan.outcomes.get(element_id) or (self.plan.outcomes.get(alias) if alias else None)
         return chosen if first and chosen in outcomes else outcomes[0]
+
+    def _others(self, element_id: str, outcomes: tuple[str, ...], taken: str) -> dict[str, list[Any]]:
+        """The outcomes not taken, on the first visit of ``element_id`` (later visits take the usual one)."""
+        if self.visits[element_id] != 1:
+            return {}
+        return {"outcome": [o for o in outcomes if o != taken]}
 
     # --- reporting --------------------------------------------------------------------------
 
@@ -264,6 +286,25 @@ class _Run:
         ).scalars()  # fmt: skip
         produced += [Produced("registry", e.subject, f"{e.direction} {e.number}") for e in entries]
         return produced
+
+
+def _field_alternatives(schema: dict[str, Any] | None, data: dict[str, Any]) -> dict[str, list[Any]]:
+    """Form field -> the values it could have had instead (enum values, the other boolean): what
+    gateways usually decide on."""
+    found: dict[str, list[Any]] = {}
+    for name, prop in ((schema or {}).get("properties") or {}).items():
+        if not isinstance(prop, dict) or "const" in prop:
+            continue
+        if isinstance(prop.get("enum"), list):
+            values = list(prop["enum"])
+        elif prop.get("type") == "boolean":
+            values = [True, False]
+        else:
+            continue
+        others = [v for v in values if v != data.get(name)]
+        if others:
+            found[name] = others
+    return found
 
 
 _REPLACED = select(Document.previous_version_id).where(Document.previous_version_id.is_not(None))
