@@ -55,7 +55,7 @@ def test_a_malformed_plan_is_refused_in_one_line(app, tmp_path):
     plan.write_text(json.dumps({"tasks": {"T_dades": "nom"}}), encoding="utf-8")
     run = cli.invoke(main, ["process", "test-run", "sollicitud_de_prova", "--version", "1", "--tenant", "ajt-cli",
                             "--data", str(plan)])
-    assert run.exit_code == 1 and "each task" in run.output and "Traceback" not in run.output
+    assert run.exit_code == 1 and "each task" in run.output.lower() and "Traceback" not in run.output
     missing = cli.invoke(main, ["process", "publish", "sollicitud_de_prova", "--version", "7", "--tenant", "ajt-cli"])
     assert missing.exit_code == 1 and "no version 7" in missing.output
 

@@ -33,15 +33,17 @@ from sqlalchemy import select
 from engine.base.clock import as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.errors import GeeError
+from engine.base.errors import GeeError, ValidationFailed
 from engine.base.events import Event, publish
+from engine.base.i18n import _l
 from engine.base.unit_of_work import run_discarded
 from engine.base.xml_safety import safe_parse_xml
 from engine.decrees.book import Decree
 from engine.documents.documents import Document, store_document
 from engine.expedients import expedients, parties
 from engine.notifications.notifications import Notification
-from engine.process.definition.validation import BPMN_NS, properties
+from engine.process.definition.outline import AWAIT_NOTIFICATION_PROPERTY
+from engine.process.definition.validation import BPMN_NS, SIGN_PROPERTY, properties
 from engine.process.instances import tasks as instances
 from engine.process.instances.messages import AwaitedMessage, deliver_message
 from engine.process.models import PUBLISHED, CompletedStep, HumanTask, Incident, ProcessModel, ProcessVersion, Timer
@@ -54,8 +56,6 @@ from engine.tenancy.models import Tenant
 
 #: Waits resolved before a run gives up (a loop the defaults do not leave).
 MAX_STEPS = 60
-SIGN_PROPERTY = "gee:sign"
-AWAIT_NOTIFICATION_PROPERTY = "gee:await-notification"
 SIGN_OUTCOMES = ("signed", "returned")
 NOTIFICATION_OUTCOMES = ("accessed", "rejected", "expired")
 MESSAGE_OUTCOMES = ("answered", "not_answered")
@@ -81,6 +81,23 @@ class Plan:
     #: -> its outcome (first visit): signed/returned, accessed/rejected/expired, answered/not_answered.
     outcomes: dict[str, str] = field(default_factory=dict)
     max_steps: int = MAX_STEPS
+
+
+def plan_from_json(raw: Any) -> Plan:
+    """A plan from its JSON form ``{"start": {...}, "tasks": {"T_id": {...}}, "outcomes": {"T_id": "returned"}}``
+    (the CLI's --data file, the preview page's text box); ValidationFailed when malformed."""
+    if not isinstance(raw, dict) or set(raw) - {"start", "tasks", "outcomes"}:
+        raise ValidationFailed(_l('The test data must be an object with "start", "tasks" and/or "outcomes".'))
+    start, tasks, outcomes = raw.get("start", {}), raw.get("tasks", {}), raw.get("outcomes", {})
+    if not isinstance(start, dict) or not isinstance(tasks, dict) or not isinstance(outcomes, dict):
+        raise ValidationFailed(_l('In the test data, "start", "tasks" and "outcomes" are objects.'))
+    if not all(isinstance(v, dict) for v in tasks.values()):
+        raise ValidationFailed(_l('In the test data, each task in "tasks" takes an object of form fields.'))
+    allowed = {*SIGN_OUTCOMES, *NOTIFICATION_OUTCOMES, *MESSAGE_OUTCOMES}
+    if not all(isinstance(v, str) and v in allowed for v in outcomes.values()):
+        raise ValidationFailed(_l('In the test data, each outcome is one of %(outcomes)s.',
+                                  outcomes=", ".join(sorted(allowed))))  # fmt: skip
+    return Plan(start_data=start, task_data=tasks, outcomes=outcomes)
 
 
 def simulate(ctx: Context, version: ProcessVersion, plan: Plan | None = None) -> Report:
@@ -344,4 +361,6 @@ def _elements(bpmn_xml: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]
     return names, props
 
 
-__all__ = ["MAX_STEPS", "MESSAGE_OUTCOMES", "NOTIFICATION_OUTCOMES", "SIGN_OUTCOMES", "Plan", "simulate"]
+__all__ = [
+    "MAX_STEPS", "MESSAGE_OUTCOMES", "NOTIFICATION_OUTCOMES", "SIGN_OUTCOMES", "Plan", "plan_from_json", "simulate",
+]

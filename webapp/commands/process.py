@@ -5,19 +5,18 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
 
 import click
 from sqlalchemy import select
 
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.errors import NotFound
+from engine.base.errors import GeeError, NotFound
 from engine.process.definition.drafts import find_version, publish_version
 from engine.process.models import ProcessVersion
 from engine.simulation.paths import describe, run_every_path
 from engine.simulation.report import Report
-from engine.simulation.runner import Plan, simulate
+from engine.simulation.runner import Plan, plan_from_json, simulate
 from engine.tenancy.models import Tenant
 from webapp.commands.output import fail, print_json, transactional
 
@@ -60,7 +59,7 @@ def _version_for(tenant_id: int, key: str, number: int) -> ProcessVersion:
 
 
 def read_plan(path: Path | None) -> Plan:
-    """A plan from a JSON file ``{"start": {...}, "tasks": {"T_id": {...}}, "outcomes": {"T_id": "returned"}}``."""
+    """A plan from a JSON file (see :func:`engine.simulation.runner.plan_from_json`)."""
     if path is None:
         return Plan()
     try:
@@ -68,23 +67,9 @@ def read_plan(path: Path | None) -> Plan:
     except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
         fail(f"--data: cannot read {path}: {err}")
     try:
-        return plan_from(raw)
-    except ValueError as err:
+        return plan_from_json(raw)
+    except GeeError as err:
         fail(f"--data: {err}")
-
-
-def plan_from(raw: Any) -> Plan:
-    """A plan from its JSON form (the CLI's --data file, the web page's text box); ValueError if malformed."""
-    if not isinstance(raw, dict) or set(raw) - {"start", "tasks", "outcomes"}:
-        raise ValueError('give an object with "start", "tasks" and/or "outcomes"')
-    start, tasks, outcomes = raw.get("start", {}), raw.get("tasks", {}), raw.get("outcomes", {})
-    if not isinstance(start, dict) or not isinstance(tasks, dict) or not isinstance(outcomes, dict):
-        raise ValueError('"start", "tasks" and "outcomes" are objects')
-    if not all(isinstance(v, dict) for v in tasks.values()):
-        raise ValueError('each task in "tasks" takes an object of form fields')
-    if not all(isinstance(v, str) for v in outcomes.values()):
-        raise ValueError('each outcome in "outcomes" is a text such as "returned" or "not_answered"')
-    return Plan(start_data=start, task_data=tasks, outcomes=outcomes)
 
 
 def _print_report(report: Report) -> None:

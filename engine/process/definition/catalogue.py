@@ -87,6 +87,13 @@ def latest_version(model: ProcessModel) -> ProcessVersion | None:
     ).scalars().first()
 
 
+def newest_version(model: ProcessModel) -> ProcessVersion | None:
+    """The model's newest version, a draft or not (what the modeler edits)."""
+    return db.session.execute(
+        select(ProcessVersion).where(ProcessVersion.model_id == model.id).order_by(ProcessVersion.number.desc())
+    ).scalars().first()
+
+
 def _published(tenant_id: int | None, key: str) -> ProcessModel | None:
     owner = ProcessModel.tenant_id.is_(None) if tenant_id is None else ProcessModel.tenant_id == tenant_id
     return db.session.execute(

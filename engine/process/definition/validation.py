@@ -205,13 +205,18 @@ def check_model(
     _check_unsupported(check, root)
     _check_service_tasks(check, root)
     lanes = _check_lanes(check, process)
+    before_forms = len(check.problems)
     forms = _check_forms(check, root)
+    forms_read = len(check.problems) == before_forms
     templates = _check_templates(check, root)
+    before_dmn = len(check.problems)
     dmn_files = _check_dmn(check, root)
+    dmn_read = len(check.problems) == before_dmn
     known = _known_data_names(root, forms, dmn_files, _start_form_fields(check, process.get("id", "")))
     _check_sign_tasks(check, process, known)
     _check_code(check, root, known)
-    _check_undefined_names(check, root, known)
+    if forms_read and dmn_read:  # else the names they define are unknown: fix those files first
+        _check_undefined_names(check, root, known)
     local_ids = {p.get("id") for p in root.iterfind("bpmn:process", NS)}
     called = _check_call_activities(check, root, local_ids)
     if check.problems:
