@@ -124,3 +124,69 @@ def test_every_path_of_the_instancia_generica_is_found(tenant):
     assert any("Task_decret" in p and p.count("Task_proposta") == 1 for p in paths)  # decree signed at once
     assert any(p.count("Task_proposta") == 2 for p in paths)  # decree returned, then signed
     assert found.runs <= 10
+
+
+FIXTURES = ROOT / "tests" / "fixtures" / "bpmn"
+
+
+def _esmena(tenant, ctx):
+    from engine.process.definition.deploy import deploy_uploaded
+    from tests.test_seu import FORMS
+
+    text = (FIXTURES / "seu_instancia_esmena.bpmn").read_text(encoding="utf-8")
+    # the fixture's last flow (Task_resoldre -> End_resolt) is referenced but not declared: add it
+    text = text.replace("</bpmn:process>", '<bpmn:sequenceFlow id="F9" sourceRef="Task_resoldre" '
+                        'targetRef="End_resolt" /></bpmn:process>')
+    result = deploy_uploaded(ctx, text, forms=FORMS, draft=True)
+    assert result.problems == []
+    db.session.commit()
+    return result.version
+
+
+def test_a_requeriment_answered_resumes_the_process(tenant):
+    ctx = _designer(tenant)
+    report = simulate(ctx, _esmena(tenant, ctx), Plan(task_data={"Task_revisar": {"completa": False}}))
+    assert report.outcome == "completed"
+    assert "answer" in [a.what for a in report.actions]
+    assert "Task_resoldre" in report.path() and report.path()[-1] == "End_resolt"
+
+
+def test_a_requeriment_not_answered_runs_out_its_term(tenant):
+    from datetime import datetime, time, timedelta
+
+    from engine.base.clock import MADRID, local_date, utcnow
+    from engine.calendar.working_days import TenantCalendar
+
+    ctx = _designer(tenant)
+    plan = Plan(task_data={"Task_revisar": {"completa": False}}, outcomes={"resposta_requeriment": "not_answered"})
+    report = simulate(ctx, _esmena(tenant, ctx), plan)
+    assert report.outcome == "completed", (report.stopped_at, report.message)
+    clock = [a for a in report.actions if a.what == "clock"]
+    assert len(clock) == 1
+    # the clock moved to the first moment after the term: its last day is 10 working days after today
+    # (art. 30 Ley 39/2015, the municipality's calendar), and the term runs to the end of that day
+    moved_to = datetime.fromisoformat(clock[0].detail["now"]).astimezone(MADRID)
+    last_day = TenantCalendar.for_tenant(tenant).add_working_days(local_date(utcnow()), 10)
+    assert (moved_to.date(), moved_to.time()) == (last_day + timedelta(days=1), time(0, 0, 0))
+    assert "Task_desistiment" in report.path() and report.path()[-1] == "End_desistit"
+    assert "Catch_resposta" not in report.path()
+
+
+def test_every_path_finds_complete_answered_and_withdrawn(tenant):
+    from engine.simulation.paths import run_every_path
+
+    ctx = _designer(tenant)
+    found = run_every_path(ctx, _esmena(tenant, ctx), max_runs=6)
+    ends = {report.path()[-1] for _plan, report in found.ends}
+    assert ends == {"End_resolt", "End_desistit"} and len(found.ends) == 3
+
+
+def test_a_flow_that_leads_nowhere_stops_the_run_where_it_stands(tenant):
+    from engine.process.definition.deploy import deploy_uploaded
+    from tests.test_seu import FORMS
+
+    ctx = _designer(tenant)
+    text = (FIXTURES / "seu_instancia_esmena.bpmn").read_text(encoding="utf-8")  # F9 referenced, never declared
+    version = deploy_uploaded(ctx, text, forms=FORMS, draft=True).version
+    report = simulate(ctx, version)
+    assert report.outcome == "waiting" and report.stopped_at == "Task_resoldre"

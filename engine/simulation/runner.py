@@ -274,10 +274,17 @@ class _Run:
         ).scalars().first()  # fmt: skip
 
     def _waiting_on(self) -> tuple[str | None, str | None]:
+        """Where a run that cannot go on stands: the task still waiting, else the last step reached."""
         ready = db.session.execute(
             select(HumanTask.element_id).where(HumanTask.instance_id == self.instance.id, HumanTask.state == "ready")
         ).scalars().first()  # fmt: skip
-        return ready, None
+        if ready is not None:
+            return ready, None
+        last = db.session.execute(
+            select(CompletedStep.element_id).where(CompletedStep.instance_id == self.instance.id)
+            .order_by(CompletedStep.id.desc())
+        ).scalars().first()  # fmt: skip
+        return last, None
 
     def _report(self, outcome: str, stopped_at: str | None = None, message: str | None = None) -> Report:
         rows = db.session.execute(
