@@ -190,3 +190,52 @@ def test_a_flow_that_leads_nowhere_stops_the_run_where_it_stands(tenant):
     version = deploy_uploaded(ctx, text, forms=FORMS, draft=True).version
     report = simulate(ctx, version)
     assert report.outcome == "waiting" and report.stopped_at == "Task_resoldre"
+
+
+AWAIT = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core" id="D" targetNamespace="http://gee.example/bpmn">
+  <bpmn:process id="espera_notificacio" name="Espera de notificació" isExecutable="true">
+    <bpmn:laneSet id="LS"><bpmn:lane id="L" name="tramitador">
+      <bpmn:flowNodeRef>S</bpmn:flowNodeRef><bpmn:flowNodeRef>SC</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>T_espera</bpmn:flowNodeRef><bpmn:flowNodeRef>G</bpmn:flowNodeRef>
+      <bpmn:flowNodeRef>E_oberta</bpmn:flowNodeRef><bpmn:flowNodeRef>E_rebutjada</bpmn:flowNodeRef>
+    </bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="S"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:scriptTask id="SC" name="Notificació feta"><bpmn:incoming>F1</bpmn:incoming><bpmn:outgoing>F2</bpmn:outgoing>
+      <bpmn:script>tramesa = {"notification_id": 7}</bpmn:script></bpmn:scriptTask>
+    <bpmn:userTask id="T_espera" name="Esperar la notificació">
+      <bpmn:extensionElements><spiffworkflow:properties>
+        <spiffworkflow:property name="gee:await-notification" value="tramesa" />
+      </spiffworkflow:properties></bpmn:extensionElements>
+      <bpmn:incoming>F2</bpmn:incoming><bpmn:outgoing>F3</bpmn:outgoing></bpmn:userTask>
+    <bpmn:exclusiveGateway id="G" default="F_rebutjada"><bpmn:incoming>F3</bpmn:incoming>
+      <bpmn:outgoing>F_oberta</bpmn:outgoing><bpmn:outgoing>F_rebutjada</bpmn:outgoing></bpmn:exclusiveGateway>
+    <bpmn:endEvent id="E_oberta"><bpmn:incoming>F_oberta</bpmn:incoming></bpmn:endEvent>
+    <bpmn:endEvent id="E_rebutjada"><bpmn:incoming>F_rebutjada</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="S" targetRef="SC" />
+    <bpmn:sequenceFlow id="F2" sourceRef="SC" targetRef="T_espera" />
+    <bpmn:sequenceFlow id="F3" sourceRef="T_espera" targetRef="G" />
+    <bpmn:sequenceFlow id="F_oberta" sourceRef="G" targetRef="E_oberta">
+      <bpmn:conditionExpression>notification_outcome == 'accessed'</bpmn:conditionExpression></bpmn:sequenceFlow>
+    <bpmn:sequenceFlow id="F_rebutjada" sourceRef="G" targetRef="E_rebutjada" />
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+def test_a_notification_wait_settles_as_accessed_today_or_as_chosen(tenant):
+    from engine.base.clock import local_date, utcnow
+    from engine.process.definition.deploy import deploy_uploaded
+
+    ctx = _designer(tenant)
+    version = deploy_uploaded(ctx, AWAIT, draft=True).version
+    assert version is not None
+    db.session.commit()
+    report = simulate(ctx, version)
+    assert report.outcome == "completed" and report.path()[-1] == "E_oberta"
+    settled = [a for a in report.actions if a.what == "notification"]
+    assert [a.detail for a in settled] == [{"notification_outcome": "accessed", "notification_id": 7,
+                                           "notified_on": local_date(utcnow()).isoformat()}]
+    expired = simulate(ctx, version, Plan(outcomes={"T_espera": "expired"}))
+    assert expired.path()[-1] == "E_rebutjada"

@@ -107,7 +107,8 @@ def run_discarded(work: Callable[[], T]) -> T:
     """Run ``work`` as a unit of work whose changes are ALL thrown away at the end, whatever it
     returns or raises (a test-run of a draft procedure): nothing of it is ever committed, and what
     it meant to do after commit is dropped. Nested in an open unit it runs under a savepoint that
-    is rolled back, so the caller's own work is kept."""
+    is rolled back, so the caller's own work is kept; outside any unit it is the edge, and ends by
+    rolling back the session's open transaction."""
     session = db.session
     if session.info.get(_ACTIVE):
         pending = session.info.setdefault(_AFTER_COMMIT, [])
