@@ -56,29 +56,25 @@ def sample_value(schema: Any, *, today: date, document_id: int | None) -> Any:
                 for name, prop in (schema.get("properties") or {}).items()}  # fmt: skip
     if kind == "array":
         items: dict[str, Any] = schema["items"] if isinstance(schema.get("items"), dict) else {}
-        count = max(int(schema.get("minItems", 1) or 0), 1 if _is_document_list(items) else 0)
+        if items.get("type") == "integer" and document_id is not None:  # document ids: the sample document
+            return [document_id]
+        count = int(schema.get("minItems", 1) or 0)
         return [sample_value(items, today=today, document_id=document_id) for _ in range(count)]
     if kind == "boolean":
         return True
     if kind in ("integer", "number"):
         if schema.get("format") == "document" and document_id is not None:
             return document_id
-        return _number(schema, integer=kind == "integer", document_id=document_id)
+        return _number(schema, integer=kind == "integer")
     if kind == "string" or kind is None:
         return _string(schema, today)
     return None
 
 
-def _is_document_list(items: dict[str, Any]) -> bool:
-    return items.get("type") == "integer"
-
-
-def _number(schema: dict[str, Any], *, integer: bool, document_id: int | None) -> int | float:
+def _number(schema: dict[str, Any], *, integer: bool) -> int | float:
     low = schema.get("minimum")
     if low is None and schema.get("exclusiveMinimum") is not None:
         low = schema["exclusiveMinimum"] + (1 if integer else 0.01)
-    if integer and low == 1 and document_id is not None:
-        return document_id  # a list of document ids: {"type": "integer", "minimum": 1}
     value: float = float(low) if low is not None else 100.0
     step = schema.get("multipleOf")
     if isinstance(step, int | float) and step > 0:
