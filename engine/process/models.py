@@ -22,6 +22,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engine.base.clock import utcnow
 from engine.base.db import db
 
+#: Status of a :class:`ProcessVersion`.
+DRAFT = "draft"
+PUBLISHED = "published"
+
 
 class ProcessModel(db.Model):  # type: ignore[name-defined]
     """A procedure in a catalogue, identified by its BPMN process id (``key``).
@@ -84,8 +88,15 @@ class ProcessVersion(db.Model):  # type: ignore[name-defined]
     called_versions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(80))
+    #: ``draft`` (uploaded to be previewed and test-run: never started, never in the catalogue
+    #: nor the e-office) or ``published`` (the latest published version is the current one).
+    status: Mapped[str] = mapped_column(String(20), default=PUBLISHED, server_default=PUBLISHED)
 
     model: Mapped[ProcessModel] = relationship(back_populates="versions", foreign_keys=[model_id])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DRAFT
 
 
 class ProcessInstance(db.Model):  # type: ignore[name-defined]
