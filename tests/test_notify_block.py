@@ -41,7 +41,8 @@ def _notified(canal: str = "electronic") -> tuple[Town, int, int]:
     db.session.commit()
     expedient_id = t.open_case("Llicència d'obres menors")
     document_id = t.attach(expedient_id, "Decret de concessió")
-    instance_id = t.start("notify_block", expedient_id, {"document_id": document_id, "canal": canal})
+    instance_id = t.start("notify_block", expedient_id,
+                          {"documents_presentats": [document_id], "sollicitud": {"canal": canal}})
     db.session.commit()
     return t, instance_id, expedient_id
 
@@ -79,6 +80,9 @@ def test_access_by_the_party_takes_the_process_on_with_the_day_it_took_effect() 
     assert ready_ids(instance_id) == ["T_seguir"] and "T_espera" in steps(instance_id)
     data = t.show(instance_id)["data"]
     assert (data["notification_outcome"], data["notified_on"]) == ("accessed", local_date(opened).isoformat())
+    # and with the dispatch it settles, for terms that run from it
+    assert data["notificacio"]["notified_on"] == local_date(opened).isoformat()
+    assert data["notificacio"]["registry_number"].startswith("S/")
 
 
 def test_ten_natural_days_without_access_count_as_rejected_and_the_process_goes_on() -> None:

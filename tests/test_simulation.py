@@ -134,9 +134,6 @@ def _esmena(tenant, ctx):
     from tests.test_seu import FORMS
 
     text = (FIXTURES / "seu_instancia_esmena.bpmn").read_text(encoding="utf-8")
-    # the fixture's last flow (Task_resoldre -> End_resolt) is referenced but not declared: add it
-    text = text.replace("</bpmn:process>", '<bpmn:sequenceFlow id="F9" sourceRef="Task_resoldre" '
-                        'targetRef="End_resolt" /></bpmn:process>')
     result = deploy_uploaded(ctx, text, forms=FORMS, draft=True)
     assert result.problems == []
     db.session.commit()
@@ -176,9 +173,18 @@ def test_every_path_finds_complete_answered_and_withdrawn(tenant):
     from engine.simulation.paths import run_every_path
 
     ctx = _designer(tenant)
-    found = run_every_path(ctx, _esmena(tenant, ctx), max_runs=6)
-    ends = {report.path()[-1] for _plan, report in found.ends}
-    assert ends == {"End_resolt", "End_desistit"} and len(found.ends) == 3
+    found = run_every_path(ctx, _esmena(tenant, ctx), max_runs=12)
+    paths = {tuple(e for e in report.path() if e.startswith(("Catch", "Timer", "Script_ampliar", "End")))
+             for _plan, report in found.ends}
+    # complete at once; amended in time; amended in the extended term; withdrawn after the term or
+    # after the extended term (art. 68.1 and 68.2 Ley 39/2015)
+    assert paths == {
+        ("End_resolt",),
+        ("Catch_resposta", "End_resolt"),
+        ("Catch_ampliacio", "Script_ampliar", "Catch_resposta_ampliat", "End_resolt"),
+        ("Timer_termini", "End_desistit"),
+        ("Catch_ampliacio", "Script_ampliar", "Timer_termini_ampliat", "End_desistit"),
+    }
 
 
 def test_a_flow_that_leads_nowhere_stops_the_run_where_it_stands(tenant):
@@ -186,7 +192,9 @@ def test_a_flow_that_leads_nowhere_stops_the_run_where_it_stands(tenant):
     from tests.test_seu import FORMS
 
     ctx = _designer(tenant)
-    text = (FIXTURES / "seu_instancia_esmena.bpmn").read_text(encoding="utf-8")  # F9 referenced, never declared
+    text = (FIXTURES / "seu_instancia_esmena.bpmn").read_text(encoding="utf-8")
+    # the last flow (Task_resoldre -> End_resolt) still referenced, no longer declared
+    text = text.replace('<bpmn:sequenceFlow id="F9" sourceRef="Task_resoldre" targetRef="End_resolt" />', "")
     version = deploy_uploaded(ctx, text, forms=FORMS, draft=True).version
     report = simulate(ctx, version)
     assert report.outcome == "waiting" and report.stopped_at == "Task_resoldre"

@@ -43,7 +43,7 @@ from engine.audit import record
 from engine.base.clock import MADRID, as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.errors import Conflict, ValidationFailed
+from engine.base.errors import Conflict, NotFound, ValidationFailed
 from engine.base.events import Event, publish
 from engine.base.i18n import _l
 from engine.documents.documents import Document
@@ -344,7 +344,7 @@ def link_waiting_task(ctx: Context, human_task_id: int, target: Any) -> Notifica
         return None
     try:
         note = get_owned(Notification, ctx, int(value), for_update=True)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, NotFound):
         return None
     task = get_owned(HumanTask, ctx, human_task_id)
     note.human_task_id, note.instance_id = task.id, task.instance_id

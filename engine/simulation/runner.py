@@ -38,6 +38,7 @@ from engine.base.events import Event, publish
 from engine.base.i18n import _l
 from engine.base.unit_of_work import run_discarded
 from engine.base.xml_safety import safe_parse_xml
+from engine.citizens.filing import EXTENSION_MESSAGE
 from engine.decrees.book import Decree
 from engine.documents.documents import Document, store_document
 from engine.expedients import expedients, parties
@@ -93,7 +94,7 @@ def plan_from_json(raw: Any) -> Plan:
         raise ValidationFailed(_l('In the test data, "start", "tasks" and "outcomes" are objects.'))
     if not all(isinstance(v, dict) for v in tasks.values()):
         raise ValidationFailed(_l('In the test data, each task in "tasks" takes an object of form fields.'))
-    allowed = {*SIGN_OUTCOMES, *NOTIFICATION_OUTCOMES, *MESSAGE_OUTCOMES}
+    allowed = {*SIGN_OUTCOMES, *NOTIFICATION_OUTCOMES, *MESSAGE_OUTCOMES, EXTENSION_MESSAGE}
     if not all(isinstance(v, str) and v in allowed for v in outcomes.values()):
         raise ValidationFailed(_l('In the test data, each outcome is one of %(outcomes)s.',
                                   outcomes=", ".join(sorted(allowed))))  # fmt: skip
@@ -103,6 +104,12 @@ def plan_from_json(raw: Any) -> Plan:
 def simulate(ctx: Context, version: ProcessVersion, plan: Plan | None = None) -> Report:
     """Run ``version`` along the path ``plan`` chooses; nothing of the run is kept."""
     return run_discarded(lambda: _Run(ctx, version, plan or Plan()).go())
+
+
+def _names_in_order(message: AwaitedMessage) -> list[str]:
+    """The messages a wait takes, the usual answer first and a request to extend the term last."""
+    names = list(message.message_names or [message.message_name])
+    return sorted(names, key=lambda name: name == EXTENSION_MESSAGE)
 
 
 class _Run:
@@ -179,19 +186,22 @@ class _Run:
         ).scalars().first()  # fmt: skip
         self.current = message.element_id if message is not None else None
         answered = None
+        names = _names_in_order(message) if message is not None else []
+        choices = ("answered", *names[1:], "not_answered")  # another message (an extension) by its name
         if message is not None:  # decided once per wait: "not answered" lets the clock run to its term
             if message.id not in self.message_decisions:
-                self.message_decisions[message.id] = self._choice(message.element_id, MESSAGE_OUTCOMES,
-                                                                  message.message_name)  # fmt: skip
+                self.message_decisions[message.id] = self._choice(message.element_id, choices, names[0])
             answered = self.message_decisions[message.id]
-        if message is not None and answered == "answered":
-            deliver_message(self.cast.system, self.instance.id, message.message_name, dict(SAMPLE_ANSWER))
-            self.actions.append(Action(message.element_id, "answer", {"message": message.message_name},
-                                       self._others(message.element_id, MESSAGE_OUTCOMES, answered)))
+        if message is not None and answered not in (None, "not_answered"):
+            name = names[0] if answered == "answered" else str(answered)
+            payload = {**SAMPLE_ANSWER, "requested_on": local_date(utcnow()).isoformat()}
+            deliver_message(self.cast.system, self.instance.id, name, payload)
+            self.actions.append(Action(message.element_id, "answer", {"message": name},
+                                       self._others(message.element_id, choices, str(answered))))
             return True
         if message is not None and message.id not in self.reported_waits:
             self.reported_waits.add(message.id)
-            self.pending_alternatives = self._others(message.element_id, MESSAGE_OUTCOMES, "not_answered")
+            self.pending_alternatives = self._others(message.element_id, choices, "not_answered")
         return self._move_clock()
 
     def _move_clock(self) -> bool:

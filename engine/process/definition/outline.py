@@ -7,10 +7,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from engine.base.xml_safety import safe_parse_xml
-from engine.process.definition.validation import BPMN_NS, FORM_PROPERTY, NS, SIGN_PROPERTY, properties
+from engine.process.definition.validation import (
+    AWAIT_NOTIFICATION_PROPERTY,
+    BPMN_NS,
+    FORM_PROPERTY,
+    NS,
+    SIGN_PROPERTY,
+    properties,
+)
 from engine.process.models import ProcessVersion
-
-AWAIT_NOTIFICATION_PROPERTY = "gee:await-notification"
 
 
 @dataclass(frozen=True)

@@ -416,9 +416,13 @@ def complete_task(
         if projection.sign_variable(task) is not None and not by_signature:
             raise ValidationFailed(_l("This task is done by signing: open it, read the document and type "
                                       "your key password (or return it with a reason)."))
-        if projection.await_notification_variable(task) is not None and not by_notification:
+        awaited = projection.await_notification_variable(task)
+        if awaited is not None and not by_notification:
             raise ValidationFailed(_l("This step waits for the notification's outcome (accessed, rejected or "
                                       "expired): it goes on by itself, nobody completes it by hand."))
+        if awaited is not None and isinstance(task.data.get(awaited), dict):
+            # the outcome also goes with the dispatch it settles: requeriment_notificat['notified_on']
+            task.data[awaited] = {**task.data[awaited], **values}
         task.data.update(values)
         try:
             task.run()

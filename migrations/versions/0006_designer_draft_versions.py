@@ -1,7 +1,7 @@
 """designer: process versions are drafts until published (existing versions are published)
 
-Revision ID: 0005_designer_drafts
-Revises: 0004_eni_findings
+Revision ID: 0006_designer_drafts
+Revises: 0005_notice_publication
 Create Date: 2026-12-03
 
 """
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0005_designer_drafts'
-down_revision = '0004_eni_findings'
+revision = '0006_designer_drafts'
+down_revision = '0005_notice_publication'
 branch_labels = None
 depends_on = None
 
