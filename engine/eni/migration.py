@@ -20,6 +20,7 @@ from pathlib import Path, PurePosixPath
 from engine.base.context import Context
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _l
+from engine.base.unit_of_work import run_in_transaction
 from engine.eni.importer import already_imported, expedient_identifier_of, import_remission
 from engine.eni.namespaces import q
 from engine.eni.remission import Remission, find_expediente, from_files, from_path, unzip
@@ -73,7 +74,8 @@ def items(source: Path) -> Iterator[Item]:
     for name, data in files.items():
         parts = PurePosixPath(name).parts
         if len(parts) == 1:
-            groups[name] = {name: data}
+            if PurePosixPath(name).suffix.lower() in (".zip", ".xml"):  # as in a folder: other files are no expedient
+                groups[name] = {name: data}
         else:
             groups.setdefault(parts[0], {})["/".join(parts[1:])] = data
     for name in sorted(groups):
@@ -119,3 +121,23 @@ def migrate_one(ctx: Context, item: Item, mapping: dict[str, ClassificationTarge
 
 
 REPORT_FIELDS = ["source", "status", "identifier", "expedient", "documents", "element", "reason", "index_signature"]
+
+
+class _Refused(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+def migrate_item(ctx: Context, item: Item, mapping: dict[str, ClassificationTarget], dry_run: bool) -> Outcome:
+    """One expedient as its own unit of work (a savepoint inside a job's unit): kept when imported,
+    nothing kept when refused or only checked."""
+    def work() -> Outcome:
+        outcome = migrate_one(ctx, item, mapping, dry_run=dry_run)
+        if outcome.status == "refused" or dry_run:
+            raise _Refused(outcome)  # nothing of a refused (or checked) expedient is kept
+        return outcome
+
+    try:
+        return run_in_transaction(work)
+    except _Refused as refused:
+        return refused.outcome
