@@ -59,6 +59,9 @@ class EniImportedDocument(db.Model):  # type: ignore[name-defined]
     #: ``enifile:contenido`` as received when it was not plain ValorBinario (DatosXML, inside a
     #: signature, a reference), written back as is on export.
     contenido_xml: Mapped[str | None] = mapped_column(Text)
+    #: The folders and subexpedients of the sender's index the document was in, root first (see
+    #: :mod:`engine.eni.index_tree`); None at the index's top level.
+    index_path: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     def as_dict(self) -> dict[str, Any]:
         return {"identifier": self.identifier, "organs": self.organs, "format": self.format_name}

@@ -1,4 +1,5 @@
-"""eni migration runs: bulk migrations started from the admin page, with progress and report
+"""eni migration runs (bulk migrations from the admin page, with progress and report) and the
+folder/subexpedient path of each imported document
 
 Revision ID: 0005_eni_migration_runs
 Revises: 0004_eni_findings
@@ -43,9 +44,13 @@ def upgrade():
     )
     with op.batch_alter_table('eni_migration_runs', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_eni_migration_runs_tenant_id'), ['tenant_id'], unique=False)
+    with op.batch_alter_table('eni_imported_documents', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('index_path', sa.JSON(), nullable=True))
 
 
 def downgrade():
+    with op.batch_alter_table('eni_imported_documents', schema=None) as batch_op:
+        batch_op.drop_column('index_path')
     with op.batch_alter_table('eni_migration_runs', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_eni_migration_runs_tenant_id'))
     op.drop_table('eni_migration_runs')
