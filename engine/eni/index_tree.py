@@ -14,7 +14,11 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from lxml import etree
+from sqlalchemy import select
 
+from engine.base.context import Context
+from engine.base.db import db
+from engine.eni.models import EniImportedDocument
 from engine.eni.namespaces import q
 
 Step = dict[str, Any]
@@ -40,10 +44,15 @@ def indexed_documents(content: etree._Element,
             yield from indexed_documents(child, (*path, step))
 
 
-def path_label(path: list[Step] | None) -> str:
-    """The path as a reader sees it: ``Informes / subexpedient SUB_1``."""
-    return " / ".join(step["id"] if step["kind"] == "carpeta" else f"⧉ {step['id'] or step.get('date', '')}"
-                      for step in path or [])
+def document_paths(ctx: Context, document_ids: list[int]) -> dict[int, list[Step]]:
+    """The index path of each imported document among ``document_ids`` that was in a folder or subexpedient."""
+    if not document_ids:
+        return {}
+    rows = db.session.execute(
+        select(EniImportedDocument.document_id, EniImportedDocument.index_path).where(
+            EniImportedDocument.tenant_id == ctx.tenant_id, EniImportedDocument.document_id.in_(document_ids))
+    ).all()
+    return {int(doc_id): list(path) for doc_id, path in rows if path}
 
 
 class NestedWriter:
@@ -73,4 +82,4 @@ class NestedWriter:
         return self._open[-1][1] if self._open else self._root
 
 
-__all__ = ["NestedWriter", "indexed_documents", "path_label"]
+__all__ = ["NestedWriter", "document_paths", "indexed_documents"]
