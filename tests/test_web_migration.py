@@ -94,7 +94,14 @@ def run_id_of(response) -> int:  # type: ignore[no-untyped-def]
     return int(response.headers["Location"].rstrip("/").rsplit("/", 1)[1])
 
 
-def test_dry_run_then_import_then_run_again(admin: tuple[FlaskClient, int]) -> None:
+@pytest.fixture
+def embedded(app: Flask) -> Iterator[None]:
+    """No Redis: jobs run in-process, as in the embedded default."""
+    with settings_changed(app, redis_url=None):
+        yield
+
+
+def test_dry_run_then_import_then_run_again(admin: tuple[FlaskClient, int], embedded: None) -> None:
     client, tenant_id = admin
     data, good = source_zip()
     dry = run_id_of(upload(client, data, dry_run=True, mapping=MAP))
