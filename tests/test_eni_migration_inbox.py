@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from engine.base.db import db
 from engine.expedients.expedients import Expedient
-from engine.process.models import HumanTask
+from engine.process.models import HumanTask, ProcessModel
 from engine.tenancy.models import Tenant
-from tests.conftest import make_user
+from tests.conftest import csrf_token, make_user
 from tests.eni_builder import Doc
 from tests.eni_builder import Expedient as SentExpedient
 from tests.test_signatures_helpers import town
@@ -66,11 +66,27 @@ def test_open_migrated_expedients_reach_the_inbox_of_the_mapped_role_only(app: F
     closed = db.session.execute(select(Expedient).where(Expedient.eni_id == URB_CLOSED)).scalar_one()
     assert db.session.execute(select(HumanTask).where(HumanTask.expedient_id == closed.id)).first() is None
 
+    # The one-step process behind it is no procedure: unpublished, so neither the catalogue nor the e-office
+    # offers it.
+    models = db.session.execute(select(ProcessModel).where(ProcessModel.key.like("expedient_migrat_%"))).scalars()
+    assert {(m.key, m.published) for m in models} == {("expedient_migrat_tecnic", False),
+                                                       ("expedient_migrat_tramitador", False)}
+
+    # The technician takes it up and marks it done: it leaves her inbox.
+    client = app.test_client()
+    login_en(client, "tecnica.urb")
+    task = db.session.execute(select(HumanTask).where(HumanTask.role == "tecnic")).scalar_one()
+    assert client.get(f"/tasks/{task.id}").status_code == 200
+    done = client.post(f"/tasks/{task.id}", data={"csrf_token": csrf_token(client, "/tasks"), "action": "complete",
+                                                 "idem_key": "continua-1"})
+    assert done.status_code == 302, done.get_data(as_text=True)
+    assert number[URB_OPEN] not in client.get("/tasks").get_data(as_text=True)
+
     # Re-running skips everything and puts nothing in anyone's inbox twice.
     again = app.test_cli_runner().invoke(main, ["migrate", str(_source(tmp_path)), "--tenant", "ajt-proves",
                                                 "--classification-map", str(mapping)])
     assert "3 skipped" in again.output
-    assert len(db.session.execute(select(HumanTask).where(HumanTask.state == "ready")).all()) == 2
+    assert len(db.session.execute(select(HumanTask).where(HumanTask.state == "ready")).all()) == 1
 
 
 def test_a_map_naming_an_unknown_role_is_refused_with_its_line(app: Flask, tmp_path: Path) -> None:

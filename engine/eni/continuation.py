@@ -4,20 +4,24 @@ An open expedient (ENI ``Estado`` E01) arrives without a running procedure, so n
 show it to anyone. The migration starts on it a one-step process, ``expedient_migrat_<role>``: a
 manual task "Continue the migrated expedient" in the lane of that role, which lands in the inbox
 of the role's holders (and of no one else) until one of them marks it done. The model is made from
-``processes/expedient_migrat.bpmn`` and deployed for the municipality the first time it is needed.
+``processes/expedient_migrat.bpmn`` and deployed, unpublished, for the municipality the first time
+it is needed.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from sqlalchemy import select
+
 from engine.base.context import Context
+from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
-from engine.process.definition.catalogue import resolve_version
+from engine.process.definition.catalogue import latest_version
 from engine.process.definition.deploy import deploy_process
 from engine.process.instances.tasks import start_in_transaction
-from engine.process.models import ProcessVersion
+from engine.process.models import ProcessModel, ProcessVersion
 
 #: The roles that may go on with a migrated expedient; the first is the default.
 CONTINUING_ROLES = ("tramitador", "tecnic", "secretari", "alcalde")
@@ -34,13 +38,20 @@ def continuing_role(value: str | None) -> str:
 
 
 def _version(tenant_id: int, role: str) -> ProcessVersion:
+    """The municipality's continuation model for ``role``, deployed the first time. It stays
+    unpublished: it is no procedure anyone starts (not in the catalogue nor the e-office)."""
     key = f"expedient_migrat_{role}"
-    version = resolve_version(tenant_id, key)
+    model = db.session.execute(
+        select(ProcessModel).where(ProcessModel.tenant_id == tenant_id, ProcessModel.key == key)
+    ).scalar_one_or_none()
+    version = latest_version(model) if model is not None else None
     if version is not None:
         return version
     result = deploy_process(None, _TEMPLATE.read_text("utf-8").replace("ROLE", role), tenant_id=tenant_id,
                             created_by="migration")
     assert result.version is not None, result.problems  # a model GEE ships; its check is a test
+    result.version.model.published = False
+    db.session.flush()
     return result.version
 
 
