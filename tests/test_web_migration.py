@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 import engine.eni.migration_runs as migration_runs
 from engine.base.db import db
 from engine.base.jobs import job_queue, redis_connection, run_job
+from engine.base.settings import current_settings
 from engine.eni.models import EniImportedExpedient, MigrationRun
 from engine.expedients.expedients import Expedient
 from engine.tenancy.models import Tenant
@@ -130,6 +131,13 @@ def test_dry_run_then_import_then_run_again(admin: tuple[FlaskClient, int], embe
     assert imported(tenant_id) == GOOD
     listing = client.get("/admin/migration/").get_data(as_text=True)
     assert listing.count("/admin/migration/") >= 3 and "dry run" in listing
+
+    # Once the operator has deleted the kept zip, running it again says so.
+    kept = db.session.get(MigrationRun, again)
+    assert kept is not None
+    (current_settings().document_store / kept.source_path).unlink()
+    gone = client.post(f"/admin/migration/{again}/rerun", data={"csrf_token": csrf_token(client, "/")})
+    assert gone.status_code == 409 and "no longer on the server" in gone.get_data(as_text=True)
 
 
 def test_bad_input_gets_a_readable_error_and_starts_nothing(admin: tuple[FlaskClient, int]) -> None:

@@ -44,6 +44,8 @@ def _source_file(run: MigrationRun) -> Path:
 
 
 def _count(source: Path) -> int:
+    if not source.is_file():
+        raise Conflict(_l("The zip of this migration is no longer on the server; upload it again."))
     total = sum(1 for _ in items(source))
     if not total:
         raise ValidationFailed(_l("The zip holds no expedient (a folder, zip or XML file per expedient)."),
