@@ -4,7 +4,7 @@ from engine.audit.trail import AuditEvent, AuditHead
 from engine.base.numbering import Counter
 from engine.decrees.book import Decree
 from engine.documents.documents import Document
-from engine.eni.models import EniImportedDocument, EniImportedExpedient
+from engine.eni.models import EniImportedDocument, EniImportedExpedient, MigrationRun
 from engine.expedients.expedients import Expedient, ExpedientReopening
 from engine.inbox.overdue_escalation import TaskEscalation
 from engine.notifications.notifications import Notification, NotificationEvidence
@@ -44,6 +44,7 @@ __all__ = [
     "Incident",
     "IntegrityCheck",
     "Membership",
+    "MigrationRun",
     "Notification",
     "NotificationEvidence",
     "Power",

@@ -205,17 +205,21 @@ class Expedient:
         containers: dict[str, object] = {}
         for order, doc in enumerate(self.documents, start=1):
             parent = contenido
-            if doc.folder:
-                if doc.folder not in containers:
-                    kind, name = doc.folder.split(":")
+            # folder: "carpeta:NAME", "sub:ANY" (a subexpedient without Id) or "expediente:ID", nested with "/"
+            key = ""
+            for step in (doc.folder or "").split("/") if doc.folder else []:
+                key = f"{key}/{step}"
+                if key not in containers:
+                    kind, name = step.split(":")
                     if kind == "carpeta":
-                        box = el(contenido, "eniconexpind:CarpetaIndizada")
+                        box = el(parent, "eniconexpind:CarpetaIndizada")
                         el(box, "eniconexpind:IdentificadorCarpeta", name)
                     else:
-                        box = el(contenido, "eniconexpind:ExpedienteIndizado")
+                        box = el(parent, "eniconexpind:ExpedienteIndizado", **({"Id": name} if kind == "expediente"
+                                                                                else {}))
                         el(box, "eniconexpind:FechaIndiceElectronico", "2015-05-01T09:00:00+02:00")
-                    containers[doc.folder] = box
-                parent = containers[doc.folder]
+                    containers[key] = box
+                parent = containers[key]
             item = el(parent, "eniconexpind:DocumentoIndizado")
             value, function = doc.huella()
             el(item, "eniconexpind:IdentificadorDocumento", doc.identifier)

@@ -53,6 +53,8 @@ ACTION_LABELS = {
     "signature.completed": _l("all signatures done"),
     "eni.exported": _l("exported in ENI format"),
     "eni.imported": _l("imported from ENI"),
+    "eni.migration_started": _l("migration from another tool started"),
+    "eni.migration_finished": _l("migration from another tool finished"),
     "party.created": _l("interested party registered"),
     "party.updated": _l("interested party changed"),
 }

@@ -62,6 +62,10 @@ class Settings:
     login_max_failures: int
     #: Language of messages outside a web request (CLI, worker); the web uses the user's choice.
     default_locale: str = "ca"
+    #: RFC 3161 time-stamping authority for the audit checkpoints (unset: checkpoints carry no timestamp).
+    tsa_url: str | None = None
+    #: PEM bundle of the roots the TSA's certificate must chain to (unset: the token's chain is not checked).
+    tsa_trust_roots: Path | None = None
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -108,6 +112,8 @@ class Settings:
             script_memory_mb=_int(env, "GEE_SCRIPT_MEMORY_MB", 256),
             login_max_failures=_int(env, "GEE_LOGIN_MAX_FAILURES", 5),
             default_locale=_locale(env.get("GEE_DEFAULT_LOCALE", "ca")),
+            tsa_url=env.get("GEE_TSA_URL") or None,
+            tsa_trust_roots=Path(env["GEE_TSA_TRUST_ROOTS"]) if env.get("GEE_TSA_TRUST_ROOTS") else None,
         )
 
 

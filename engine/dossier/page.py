@@ -17,6 +17,7 @@ from engine.decrees.book import Decree
 from engine.documents.documents import Document, list_documents
 from engine.dossier.actions import NOTIFIERS, SIGNATURE_REQUESTERS
 from engine.eni.access import ENI_ROLES
+from engine.eni.index_tree import document_paths
 from engine.expedients.expedients import CLOSERS as EXPEDIENT_CLOSERS
 from engine.expedients.expedients import REOPENERS, Expedient, get_expedient, parties_of
 from engine.expedients.parties import ExpedientParty, Party
@@ -72,6 +73,8 @@ class Dossier:
     may_notify: bool = False
     may_request_signatures: bool = False
     may_export_eni: bool = False
+    #: document id -> the folders and subexpedients of the sender's index it was in (ENI imports).
+    folders: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
 
 def _rows(stmt: Any) -> list[Any]:
@@ -109,6 +112,7 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
         may_notify=expedient.is_open and any(ctx.has_role(r) for r in NOTIFIERS),
         may_request_signatures=expedient.is_open and any(ctx.has_role(r) for r in SIGNATURE_REQUESTERS),
         may_export_eni=any(ctx.has_role(r) for r in ENI_ROLES),
+        folders=document_paths(ctx, [doc.id for doc in documents]),
     )
 
 

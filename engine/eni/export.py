@@ -29,6 +29,7 @@ from engine.documents.store import ContentIntegrityError
 from engine.eni import values
 from engine.eni.access import require_eni_role
 from engine.eni.digests import written_digest
+from engine.eni.index_tree import NestedWriter
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.eni.namespaces import NSMAP, VERSION_NTI_DOC, VERSION_NTI_EXP, q
 from engine.eni.schema import check
@@ -131,9 +132,12 @@ def _metadata(parent: etree._Element, ctx: Context, expedient: Expedient, tenant
 def _index(parent: etree._Element, ctx: Context, entries: list[IndexEntry]) -> None:
     indice = _sub(parent, "eniexpind", "indice")
     content = _sub(indice, "eniexpind", "IndiceContenido", Id=INDEX_ID)
-    _sub(content, "eniconexpind", "FechaIndiceElectronico", eni_datetime(utcnow()))
+    now = eni_datetime(utcnow())
+    _sub(content, "eniconexpind", "FechaIndiceElectronico", now)
+    nesting = NestedWriter(content, now, _sub)  # the sender's folders and subexpedients, as imported
     for entry in entries:
-        item = _sub(content, "eniconexpind", "DocumentoIndizado")
+        parent = nesting.parent_for(entry.imported.index_path if entry.imported else None)
+        item = _sub(parent, "eniconexpind", "DocumentoIndizado")
         declared = entry.imported
         if declared is not None and declared.declared_digest and declared.declared_function:
             # content held elsewhere, or carried in a signature or as XML: the digest the sender

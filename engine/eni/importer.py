@@ -37,6 +37,7 @@ from engine.eni.access import require_eni_role
 from engine.eni.content import Content, extract
 from engine.eni.digests import algorithm_of, matches
 from engine.eni.findings import BROKEN, DS, UNSUPPORTED, verify_cms, verify_pades, verify_xml_signature
+from engine.eni.index_tree import Step, indexed_documents
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.eni.namespaces import q
 from engine.eni.remission import Remission, documentos, find_expediente, from_bytes
@@ -163,9 +164,10 @@ def import_remission(ctx: Context, remission: Remission, *, source_sha256: str =
         raise Conflict(_l("Expedient %(id)s was already imported.", id=identifier))
 
     documents = _incoming_documents(remission)
-    indexed = list(exp.iter(q("eniconexpind", "DocumentoIndizado")))
-    plan: list[tuple[_IncomingDocument, etree._Element]] = []
-    for item in indexed:
+    root = exp.find(f"{q('eniexpind', 'indice')}/{q('eniexpind', 'IndiceContenido')}")
+    indexed = list(indexed_documents(root)) if root is not None else []
+    plan: list[tuple[_IncomingDocument, etree._Element, list[Step]]] = []
+    for item, path in indexed:
         doc_id = _text(item, "eniconexpind", "IdentificadorDocumento", "DocumentoIndizado")
         incoming = documents.get(doc_id)
         if incoming is None:
@@ -183,7 +185,7 @@ def import_remission(ctx: Context, remission: Remission, *, source_sha256: str =
             raise ValidationFailed(
                 _l("DocumentoIndizado %(id)s: ValorHuella does not match the document's content "
                    "(altered or wrongly indexed).", id=doc_id), field="ValorHuella")
-        plan.append((incoming, item))
+        plan.append((incoming, item, path))
     if not plan:
         raise ValidationFailed(_l("The index lists no documents."), field="IndiceContenido")
 
@@ -199,8 +201,8 @@ def import_remission(ctx: Context, remission: Remission, *, source_sha256: str =
     expedient = open_expedient(ctx, f"ENI {identifier}", opened_at=opened_at, responsible_unit=responsible_unit)
     expedient.eni_id = identifier
     expedient.classification = mapped[:60]
-    for incoming, item in plan:
-        _store(ctx, expedient, incoming, item)
+    for incoming, item, path in plan:
+        _store(ctx, expedient, incoming, item, path)
     db.session.add(EniImportedExpedient(
         tenant_id=ctx.tenant_id, expedient_id=expedient.id, identifier=identifier, organs=organs,
         classification=classification, interested=_texts(meta, "eniexpmeta", "Interesado"),
@@ -265,7 +267,8 @@ def _findings(incoming: _IncomingDocument, firmas: etree._Element | None) -> lis
     return out
 
 
-def _store(ctx: Context, expedient: Expedient, incoming: _IncomingDocument, item: etree._Element) -> None:
+def _store(ctx: Context, expedient: Expedient, incoming: _IncomingDocument, item: etree._Element,
+           path: list[Step]) -> None:
     element, identifier = incoming.element, incoming.identifier
     meta = element.find(q("enidocmeta", "metadatos"))
     assert meta is not None
@@ -319,5 +322,6 @@ def _store(ctx: Context, expedient: Expedient, incoming: _IncomingDocument, item
         declared_digest=None if plain else item.findtext(q("eniconexpind", "ValorHuella")),
         declared_function=None if plain else item.findtext(q("eniconexpind", "FuncionResumen")),
         contenido_xml=None if plain else etree.tostring(contenido, encoding="unicode"),
+        index_path=path or None,
     ))
     db.session.flush()

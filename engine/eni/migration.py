@@ -20,6 +20,8 @@ from pathlib import Path, PurePosixPath
 from engine.base.context import Context
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _l
+from engine.base.unit_of_work import run_in_transaction
+from engine.eni.continuation import CONTINUING_ROLES, continue_by_hand, continuing_role
 from engine.eni.importer import already_imported, expedient_identifier_of, import_remission
 from engine.eni.namespaces import q
 from engine.eni.remission import Remission, find_expediente, from_files, from_path, unzip
@@ -29,19 +31,26 @@ from engine.eni.remission import Remission, find_expediente, from_files, from_pa
 class ClassificationTarget:
     classification: str
     unit: str | None
+    #: The role whose holders go on with the open expedients (see :mod:`engine.eni.continuation`).
+    role: str = CONTINUING_ROLES[0]
 
 
 def read_classification_map(text: str) -> dict[str, ClassificationTarget]:
-    """``old_code,new_code[,unit]`` per line (a header line starting ``old`` is skipped)."""
+    """``old_code,new_code[,unit[,role]]`` per line (a header line starting ``old`` is skipped)."""
     mapping: dict[str, ClassificationTarget] = {}
     for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
         cells = [c.strip() for c in row]
         if not cells or not any(cells) or (number == 1 and cells[0].lower().startswith("old")):
             continue
         if len(cells) < 2 or not cells[0] or not cells[1]:
-            raise ValidationFailed(_l("Classification map, line %(line)s: expected old_code,new_code[,unit].",
+            raise ValidationFailed(_l("Classification map, line %(line)s: expected old_code,new_code[,unit[,role]].",
                                       line=number), field="classification-map")
-        mapping[cells[0]] = ClassificationTarget(cells[1], cells[2] if len(cells) > 2 and cells[2] else None)
+        try:
+            role = continuing_role(cells[3] if len(cells) > 3 else None)
+        except ValidationFailed as err:
+            raise ValidationFailed(_l("Classification map, line %(line)s: %(problem)s", line=number,
+                                      problem=str(err)), field="classification-map") from None
+        mapping[cells[0]] = ClassificationTarget(cells[1], cells[2] if len(cells) > 2 and cells[2] else None, role)
     return mapping
 
 
@@ -73,7 +82,8 @@ def items(source: Path) -> Iterator[Item]:
     for name, data in files.items():
         parts = PurePosixPath(name).parts
         if len(parts) == 1:
-            groups[name] = {name: data}
+            if PurePosixPath(name).suffix.lower() in (".zip", ".xml"):  # as in a folder: other files are no expedient
+                groups[name] = {name: data}
         else:
             groups.setdefault(parts[0], {})["/".join(parts[1:])] = data
     for name in sorted(groups):
@@ -108,9 +118,12 @@ def migrate_one(ctx: Context, item: Item, mapping: dict[str, ClassificationTarge
         old_code = (meta.findtext(q("eniexpmeta", "Clasificacion")) or "").strip() if meta is not None else ""
         state = (meta.findtext(q("eniexpmeta", "Estado")) or "").strip() if meta is not None else ""
         target = mapping.get(old_code)
+        unit = target.unit if target and state == "E01" else None
         result = import_remission(
             ctx, remission, classification_map={k: v.classification for k, v in mapping.items()},
-            responsible_unit=target.unit if target and state == "E01" else None, dry_run=dry_run)
+            responsible_unit=unit, dry_run=dry_run)
+        if result.expedient is not None and state == "E01":  # open: someone must go on with it
+            continue_by_hand(ctx, result.expedient.id, target.role if target else CONTINUING_ROLES[0], unit)
     except GeeError as err:
         return Outcome(item.name, "refused", element=getattr(err, "field", "") or "", reason=str(err))
     return Outcome(item.name, "checked" if dry_run else "imported", result.identifier,
@@ -119,3 +132,23 @@ def migrate_one(ctx: Context, item: Item, mapping: dict[str, ClassificationTarge
 
 
 REPORT_FIELDS = ["source", "status", "identifier", "expedient", "documents", "element", "reason", "index_signature"]
+
+
+class _Refused(Exception):
+    def __init__(self, outcome: Outcome) -> None:
+        self.outcome = outcome
+
+
+def migrate_item(ctx: Context, item: Item, mapping: dict[str, ClassificationTarget], dry_run: bool) -> Outcome:
+    """One expedient as its own unit of work (a savepoint inside a job's unit): kept when imported,
+    nothing kept when refused or only checked."""
+    def work() -> Outcome:
+        outcome = migrate_one(ctx, item, mapping, dry_run=dry_run)
+        if outcome.status == "refused" or dry_run:
+            raise _Refused(outcome)  # nothing of a refused (or checked) expedient is kept
+        return outcome
+
+    try:
+        return run_in_transaction(work)
+    except _Refused as refused:
+        return refused.outcome

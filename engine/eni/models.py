@@ -59,6 +59,50 @@ class EniImportedDocument(db.Model):  # type: ignore[name-defined]
     #: ``enifile:contenido`` as received when it was not plain ValorBinario (DatosXML, inside a
     #: signature, a reference), written back as is on export.
     contenido_xml: Mapped[str | None] = mapped_column(Text)
+    #: The folders and subexpedients of the sender's index the document was in, root first (see
+    #: :mod:`engine.eni.index_tree`); None at the index's top level.
+    index_path: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
     def as_dict(self) -> dict[str, Any]:
         return {"identifier": self.identifier, "organs": self.organs, "format": self.format_name}
+
+
+class MigrationRun(db.Model):  # type: ignore[name-defined]
+    """A bulk migration started from the admin page: its source, options, progress and report.
+
+    The uploaded zip is kept in the document store folder (``source_path``, relative to it) so any
+    worker can read it and a re-run can use it again; ``done`` counts the expedients of the source
+    already handled, in name order, and moves in the same transaction as their import, so a job
+    that dies mid-way resumes at the first expedient not committed.
+    """
+
+    __tablename__ = "eni_migration_runs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    source_name: Mapped[str] = mapped_column(String(255))
+    source_path: Mapped[str] = mapped_column(String(400))
+    mapping_csv: Mapped[str | None] = mapped_column(Text)
+    dry_run: Mapped[bool] = mapped_column(default=False)
+    #: queued | running | finished | failed
+    status: Mapped[str] = mapped_column(String(20), default="queued")
+    total: Mapped[int] = mapped_column(Integer, default=0)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    imported: Mapped[int] = mapped_column(Integer, default=0)
+    refused: Mapped[int] = mapped_column(Integer, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, default=0)
+    checked: Mapped[int] = mapped_column(Integer, default=0)
+    #: The CSV report as the run goes (same columns as ``gee migrate --report``).
+    report_csv: Mapped[str] = mapped_column(Text, default="")
+    error: Mapped[str | None] = mapped_column(Text)
+    started_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+    @property
+    def finished(self) -> bool:
+        return self.status in ("finished", "failed")
+
+    @property
+    def percent(self) -> int:
+        return 100 if not self.total else min(100, self.done * 100 // self.total)

@@ -13,6 +13,11 @@ lives where the database's administrator cannot reach it.
 :func:`verify_anchored` checks the chain as before and then every checkpoint: its signature, and
 that the event it names still exists with the same hash. An edited-and-rehashed event makes the
 first later checkpoint differ; a deleted tail leaves a checkpoint beyond the end of the chain.
+The signer must be the tenant's own seal (the very certificate of its seal credential) and chain
+to the configured trust roots: a checkpoint signed by another tenant's seal or a self-made key is
+broken. When a time-stamping authority is
+configured (``GEE_TSA_URL``) each checkpoint also carries an RFC 3161 timestamp token over its
+signature (:mod:`engine.worker.checkpoint_timestamps`), checked in the same pass.
 """
 
 from __future__ import annotations
@@ -47,6 +52,7 @@ from engine.base.settings import current_settings
 from engine.documents.trust import trust_roots
 from engine.signatures.credentials import UnlockedCredential, seal_of, unlock_seal
 from engine.tenancy.models import Membership, Role, Tenant, User
+from engine.worker.checkpoint_timestamps import TimestampUnavailable, request_token, token_problem, token_time, tsa_url
 
 log = logging.getLogger("gee.anchoring")
 
@@ -64,18 +70,29 @@ class Checkpoint:
     sealed_at: datetime
     payload: bytes
     signature: bytes
+    #: The TSA the checkpoint was sealed with (signed in the payload), and its timestamp token.
+    tsa: str | None = None
+    timestamp: bytes | None = None
 
     def describe(self) -> str:
         return f"checkpoint {self.path.name} (event #{self.seq}, sealed {self.sealed_at.isoformat(timespec='seconds')})"
+
+    def timestamp_note(self) -> str:
+        if self.timestamp is None:
+            return "no timestamp"
+        try:
+            return f"timestamped {token_time(self.timestamp).isoformat(timespec='seconds')} by {self.tsa or 'a TSA'}"
+        except Exception:  # an unreadable token is reported by verify_anchored
+            return "unreadable timestamp"
 
 
 def checkpoints_dir(tenant_id: int) -> Path:
     return current_settings().document_store / "audit-checkpoints" / f"tenant-{tenant_id}"
 
 
-def _payload(tenant: Tenant, seq: int, last_hash: str, at: datetime) -> bytes:
+def _payload(tenant: Tenant, seq: int, last_hash: str, at: datetime, tsa: str | None) -> bytes:
     body = {"format": FORMAT, "tenant_id": tenant.id, "tenant_code": tenant.code, "seq": seq, "hash": last_hash,
-            "sealed_at": at.isoformat(timespec="seconds")}
+            "sealed_at": at.isoformat(timespec="seconds"), "tsa": tsa}
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
@@ -96,18 +113,38 @@ def _sign(payload: bytes, credential: UnlockedCredential) -> bytes:
     return bytes(signed.dump())
 
 
-def _signature_intact(checkpoint: Checkpoint) -> bool:
+def _signature_problem(checkpoint: Checkpoint) -> str | None:
+    """Why the checkpoint's signature does not prove the tenant's seal signed it; None when it does."""
+    roots = trust_roots()
     try:
         info = cms.ContentInfo.load(checkpoint.signature)
-        # Integrity and the signature's mathematics are what a checkpoint needs; the installation's
-        # trust roots only keep the validator off the network and the system's trust list.
-        context = ValidationContext(trust_roots=[_asn1(c) for c in trust_roots()], allow_fetching=False)
+        context = ValidationContext(trust_roots=[_asn1(c) for c in roots], allow_fetching=False)
         status = asyncio.run(async_validate_detached_cms(checkpoint.payload, info["content"],
                                                          signer_validation_context=context))
     except Exception:  # unreadable or foreign bytes: a broken checkpoint, not a crash
         log.debug("checkpoint %s: signature unreadable", checkpoint.path, exc_info=True)
-        return False
-    return bool(status.intact and status.valid)
+        return "its seal signature is not valid (unreadable)"
+    if not (status.intact and status.valid):
+        return "its seal signature is not valid"
+    signer = status.signing_cert
+    name = signer.subject.native.get("common_name") or signer.subject.human_friendly
+    if roots and not status.trusted:
+        return f"it was signed by {name}, whose certificate does not chain to the trusted roots"
+    seal = seal_of(checkpoint.tenant_id)
+    if seal is None:
+        return "the tenant has no seal certificate to check its signer against"
+    seal_cert = _asn1(x509.load_pem_x509_certificate(seal.certificate_pem.encode("ascii")))
+    if signer.dump() != seal_cert.dump():
+        return f"it was signed by {name} (certificate {signer.serial_number:x}), not by the tenant's seal"
+    return None
+
+
+def _timestamp_problem(checkpoint: Checkpoint) -> str | None:
+    if checkpoint.timestamp is None:
+        if checkpoint.tsa:
+            return f"it was sealed with the TSA {checkpoint.tsa} but its timestamp token is missing"
+        return None
+    return token_problem(checkpoint.timestamp, checkpoint.signature)
 
 
 def _write(tenant_id: int, name: str, content: bytes) -> Path:
@@ -136,7 +173,8 @@ def read_checkpoints(tenant_id: int) -> list[Checkpoint | Path]:
             found.append(Checkpoint(
                 path=path, tenant_id=int(body["tenant_id"]), seq=int(body["seq"]), hash=str(body["hash"]),
                 sealed_at=datetime.fromisoformat(body["sealed_at"]), payload=payload,
-                signature=base64.b64decode(wrapper["signature"]),
+                signature=base64.b64decode(wrapper["signature"]), tsa=body.get("tsa") or None,
+                timestamp=base64.b64decode(wrapper["timestamp"]) if wrapper.get("timestamp") else None,
             ))
         except (OSError, ValueError, KeyError, TypeError):
             found.append(path)
@@ -148,8 +186,11 @@ def _verified_checkpoints(tenant_id: int) -> tuple[list[Checkpoint], ChainProble
     for item in read_checkpoints(tenant_id):
         if isinstance(item, Path):
             return checkpoints, ChainProblem(tenant_id, 0, f"checkpoint {item.name} is unreadable")
-        if item.tenant_id != tenant_id or not _signature_intact(item):
-            return checkpoints, ChainProblem(tenant_id, item.seq, f"{item.describe()}: its seal signature is not valid")
+        if item.tenant_id != tenant_id:
+            return checkpoints, ChainProblem(tenant_id, item.seq, f"{item.describe()}: it belongs to another tenant")
+        problem = _signature_problem(item) or _timestamp_problem(item)
+        if problem is not None:
+            return checkpoints, ChainProblem(tenant_id, item.seq, f"{item.describe()}: {problem}")
         checkpoints.append(item)
     checkpoints.sort(key=lambda c: (c.seq, c.sealed_at))
     return checkpoints, None
@@ -200,7 +241,8 @@ def seal_chain(tenant_id: int, *, mail: bool = True) -> Checkpoint:
     """Write a signed checkpoint of the tenant's chain head (and mail it to the secretaries).
 
     Refused (Conflict) when the chain is already broken: a checkpoint must never bless a
-    tampered chain. When the head has not moved since the latest checkpoint, that one is returned.
+    tampered chain, and when a TSA is configured but gives no timestamp (nothing is written; the
+    next run tries again). When the head has not moved since the latest checkpoint, that one is returned.
     """
     tenant = db.session.get(Tenant, tenant_id)
     if tenant is None:
@@ -215,14 +257,23 @@ def seal_chain(tenant_id: int, *, mail: bool = True) -> Checkpoint:
         return latest
     credential = unlock_seal(tenant_id)
     now = utcnow()
-    payload = _payload(tenant, seq, last_hash, now)
+    tsa = tsa_url()
+    payload = _payload(tenant, seq, last_hash, now, tsa)
     signature = _sign(payload, credential)
     wrapper = {"checkpoint": base64.b64encode(payload).decode("ascii"),
                "signature": base64.b64encode(signature).decode("ascii")}
+    token = None
+    if tsa:
+        try:
+            token = request_token(signature)
+        except TimestampUnavailable as err:
+            raise Conflict(_l("No checkpoint was written: %(problem)s. Try again later, or unset GEE_TSA_URL "
+                              "to seal without a timestamp.", problem=str(err))) from None
+        wrapper["timestamp"] = base64.b64encode(token).decode("ascii")
     content = json.dumps(wrapper, indent=1).encode("utf-8") + b"\n"
     path = _write(tenant_id, f"{seq:010d}-{now.strftime('%Y%m%dT%H%M%S%fZ')}.json", content)
     checkpoint = Checkpoint(path=path, tenant_id=tenant_id, seq=seq, hash=last_hash, sealed_at=now,
-                            payload=payload, signature=signature)
+                            payload=payload, signature=signature, tsa=tsa, timestamp=token)
     log.info("audit chain of tenant %s sealed at event #%s (%s)", tenant.code, seq, path)
     if mail:
         send_mail(_secretaries(tenant_id), f"GEE: audit checkpoint {tenant.code} #{seq}", (

@@ -64,9 +64,8 @@ def bench_migrate_command(count: int) -> None:
     from engine.base.context import Context
     from engine.base.unit_of_work import run_in_transaction
     from engine.bench.eni_migration import write_source
-    from engine.eni.migration import items
+    from engine.eni.migration import items, migrate_item
     from engine.tenancy.models import Tenant
-    from webapp.commands.migrate import migrate_item
 
     def new_tenant() -> int:
         code = f"bench-{uuid.uuid4().hex[:8]}"

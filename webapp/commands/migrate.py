@@ -14,20 +14,12 @@ from engine.base.errors import GeeError
 from engine.base.unit_of_work import run_in_transaction
 from engine.eni.migration import (
     REPORT_FIELDS,
-    ClassificationTarget,
-    Item,
-    Outcome,
     items,
-    migrate_one,
+    migrate_item,
     read_classification_map,
 )
 from webapp.commands.output import fail
 from webapp.commands.records import _tenant_by_code
-
-
-class _Refused(Exception):
-    def __init__(self, outcome: Outcome) -> None:
-        self.outcome = outcome
 
 
 @click.command("migrate")
@@ -71,20 +63,6 @@ def migrate_command(source: Path, tenant_code: str, dry_run: bool, report_path: 
     elapsed = time.monotonic() - started
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do"
     click.echo(f"{len(todo)} expedients in {elapsed:.1f}s: {summary}")
-
-
-def migrate_item(ctx: Context, item: Item, mapping: dict[str, ClassificationTarget], dry_run: bool) -> Outcome:
-    """One expedient as its own unit of work: committed when imported, nothing kept otherwise."""
-    def work() -> Outcome:
-        outcome = migrate_one(ctx, item, mapping, dry_run=dry_run)
-        if outcome.status == "refused" or dry_run:
-            raise _Refused(outcome)  # nothing of a refused (or checked) expedient is kept
-        return outcome
-
-    try:
-        return run_in_transaction(work)
-    except _Refused as refused:
-        return refused.outcome
 
 
 commands = [migrate_command]

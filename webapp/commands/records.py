@@ -13,6 +13,7 @@ from engine.base.errors import GeeError
 from engine.calendar import TenantCalendar
 from engine.tenancy.models import Tenant
 from engine.worker.anchoring import latest_checkpoint, seal_chain, verify_anchored
+from engine.worker.checkpoint_timestamps import tsa_url
 from webapp.commands.output import fail
 
 
@@ -92,7 +93,11 @@ def audit_verify_command(tenant_code: str | None) -> None:
     click.echo(f"audit chain intact ({checked} events)")
     if tenant_code:
         latest = latest_checkpoint(tenants[0].id)
-        click.echo(f"latest {latest.describe()}" if latest else "no checkpoint yet: run gee audit seal")
+        click.echo(f"latest {latest.describe()}, {latest.timestamp_note()}" if latest
+                   else "no checkpoint yet: run gee audit seal")
+    url = tsa_url()
+    click.echo(f"timestamps: checked with the TSA of GEE_TSA_URL ({url})" if url
+               else "timestamps: no TSA configured (GEE_TSA_URL); checkpoints are signed by the seal only")
 
 
 @audit_group.command("seal")
@@ -105,7 +110,9 @@ def audit_seal_command(tenant_code: str, no_mail: bool) -> None:
         checkpoint = seal_chain(tenant.id, mail=not no_mail)
     except GeeError as err:
         fail(err)
-    click.echo(f"sealed: {checkpoint.describe()} -> {checkpoint.path}")
+    click.echo(f"sealed: {checkpoint.describe()}, {checkpoint.timestamp_note()} -> {checkpoint.path}")
+    if not tsa_url():
+        click.echo("no TSA configured (GEE_TSA_URL): the checkpoint has no RFC 3161 timestamp")
 
 
 commands: list[click.Command] = [deadline_command, audit_group]
