@@ -7,6 +7,7 @@ from engine.documents.documents import Document
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.expedients.expedients import Expedient, ExpedientReopening
 from engine.inbox.overdue_escalation import TaskEscalation
+from engine.onboarding.models import TenantImport
 from engine.notifications.notifications import Notification, NotificationEvidence
 from engine.powers.models import Power, PowerExpedient
 from engine.process.instances.messages import AwaitedMessage
@@ -23,6 +24,7 @@ from engine.process.models import (
 from engine.registry.entries import RegistryAttachment, RegistryEntry
 from engine.signatures.models import SignatureRequest, SignatureStep, SigningCredential
 from engine.tenancy.models import Membership, Tenant, User
+from engine.tenancy.password_links import PasswordLink
 from engine.tenancy.tokens import ApiToken
 from engine.worker.integrity import IntegrityCheck
 
@@ -46,6 +48,7 @@ __all__ = [
     "Membership",
     "Notification",
     "NotificationEvidence",
+    "PasswordLink",
     "Power",
     "PowerExpedient",
     "ProcessInstance",
@@ -58,6 +61,7 @@ __all__ = [
     "SigningCredential",
     "TaskEscalation",
     "Tenant",
+    "TenantImport",
     "Timer",
     "User",
 ]
