@@ -24,9 +24,7 @@ from engine.tenancy.codes import check_body_dir3, check_ine, check_municipal_dir
 T = TypeVar("T")
 
 COLUMNS = ("name", "kind", "ine", "dir3", "comarca", "aran", "holiday_1", "holiday_2", "admin_name", "admin_email")
-REQUIRED_T = TypeVar("T")
-
-COLUMNS = ("name", "kind", "dir3", "admin_name", "admin_email")
+REQUIRED_COLUMNS = ("name", "kind", "dir3", "admin_name", "admin_email")
 MAX_ROWS = 2000
 #: How the kind may be written in the file.
 _KINDS = {
