@@ -7,8 +7,8 @@ from engine.documents.documents import Document
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.expedients.expedients import Expedient, ExpedientReopening
 from engine.inbox.overdue_escalation import TaskEscalation
-from engine.onboarding.models import TenantImport
 from engine.notifications.notifications import Notification, NotificationEvidence
+from engine.onboarding.models import TenantImport
 from engine.powers.models import Power, PowerExpedient
 from engine.process.instances.messages import AwaitedMessage
 from engine.process.models import (

@@ -23,7 +23,8 @@ from engine.tenancy.password_links import set_password_with_link
 from tests.engine_helpers import make_version
 from tests.onboarding_helpers import csv_file, link_in, mail_sink, platform_context
 
-LLEIDA = "Ajuntament de Lleida,ajuntament,25120,L01251207,Segrià,no,2026-05-11,2026-09-29,Maria Puig,maria.puig@lleida.test"
+LLEIDA = ("Ajuntament de Lleida,ajuntament,25120,L01251207,Segrià,no,2026-05-11,2026-09-29,"
+          "Maria Puig,maria.puig@lleida.test")
 VIELHA = "Ajuntament de Vielha e Mijaran,ajuntament,252430,L01252430,Val d'Aran,sí,,,Pèir Arnau,peir@vielha.test"
 SUCS = "EMD de Sucs,EMD,,L05000123,Segrià,no,,,Anna Roca,anna@sucs.test"
 SEGRIA = "Consell Comarcal del Segrià,Consell comarcal,,L07000025,Segrià,,,,Jordi Mas,jordi@segria.test"

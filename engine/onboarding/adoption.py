@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 
@@ -71,7 +72,7 @@ def month_start(now: datetime) -> datetime:
     return datetime(first.year, first.month, 1, tzinfo=MADRID)
 
 
-def _per_tenant(stmt: Select[tuple[int, int]]) -> dict[int, int]:
+def _per_tenant(stmt: Select[Any, Any]) -> dict[int, int]:
     return {tenant_id: int(count or 0) for tenant_id, count in db.session.execute(stmt).all()}
 
 

@@ -13,11 +13,8 @@ their holders. Its seal, logo and other users are on its administrator's welcome
 
 from __future__ import annotations
 
-import logging
 import re
 import secrets
-import smtplib
-from collections.abc import Callable
 from typing import Any
 
 from flask_babel import force_locale
@@ -29,18 +26,15 @@ from engine.base.db import db
 from engine.base.errors import Forbidden, GeeError, NotFound
 from engine.base.i18n import _, _l
 from engine.base.jobs import enqueue, redis_connection
-from engine.base.mail import send_mail
-from engine.base.settings import current_settings
-from engine.base.unit_of_work import after_commit, run_in_transaction
+from engine.base.mail import send_after_commit
+from engine.base.unit_of_work import run_in_transaction
 from engine.onboarding.models import TenantImport
 from engine.onboarding.rows import BadRow, TenantRow, check_row, read_rows
 from engine.process.definition.catalogue import adopt_shared
 from engine.process.models import ProcessModel
 from engine.tenancy.admin import NewUser, create_tenant, set_local_holidays
 from engine.tenancy.models import Role, Tenant, User
-from engine.tenancy.password_links import issue_password_link
-
-log = logging.getLogger("gee.onboarding")
+from engine.tenancy.password_links import issue_password_link, password_link_url
 
 #: The line of the file a row comes from (the header is line 1).
 FIRST_LINE = 2
@@ -65,23 +59,14 @@ def _free_username(email: str) -> str:
     return candidate
 
 
-def _welcome_mail(email: str, name: str, tenant_name: str, username: str, secret: str) -> Callable[[], None]:
-    link = f"{current_settings().public_base_url}/password/{secret}"
+def _welcome_mail(email: str, name: str, tenant_name: str, username: str, secret: str) -> None:
     subject = _("Welcome to GEE: %(tenant)s", tenant=tenant_name)
     body = _(
         "Hello %(name)s,\n\nYou are the administrator of %(tenant)s in GEE. Your user name is %(username)s.\n"
         "Set your password through this link (it works once and expires in three days):\n\n%(link)s\n",
-        name=name, tenant=tenant_name, username=username, link=link,
+        name=name, tenant=tenant_name, username=username, link=password_link_url(secret),
     )
-
-    def send() -> None:
-        try:
-            send_mail([email], subject, body)
-        except (OSError, smtplib.SMTPException) as exc:
-            # The tenant exists; the platform administrator can send a new link from its page.
-            log.error("welcome e-mail to %s not sent: %s", email, exc)
-
-    return send
+    send_after_commit([email], subject, body)
 
 
 def _shared_catalogue() -> list[ProcessModel]:
@@ -107,7 +92,7 @@ def _create(ctx: Context, row: TenantRow) -> tuple[Tenant, str]:
         adopt_shared(in_tenant, model.id)
     admin = db.session.execute(select(User).where(User.username == username)).scalar_one()
     secret = issue_password_link(admin.id)
-    after_commit(_welcome_mail(row.admin_email, row.admin_name, tenant.name, username, secret))
+    _welcome_mail(row.admin_email, row.admin_name, tenant.name, username, secret)
     return tenant, username
 
 

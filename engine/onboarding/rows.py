@@ -153,12 +153,13 @@ def check_row(raw: dict[str, str]) -> TenantRow:
         messages.append(str(_l("Give both local holidays, or neither.")))
     if len(days) == 2 and days[0].year != days[1].year:
         messages.append(str(_l("Both local holidays must fall in the same year.")))
+    no_admin = _l("The first administrator's name is missing.")
     admin_name = check(lambda: clean_text(get("admin_name"), 200, "admin_name", required=True,
-                                          required_message=_l("The first administrator's name is missing.")))  # fmt: skip
+                                          required_message=no_admin))  # fmt: skip
     admin_email = (get("admin_email") or "").strip().lower()
     if "@" not in admin_email or "." not in admin_email.rsplit("@", 1)[-1] or " " in admin_email:
         messages.append(str(_l("The e-mail address %(value)s is not valid.", value=admin_email)))
-    if messages:
+    if messages or name is None or kind is None or dir3 is None or admin_name is None:
         raise BadRow(messages)
     return TenantRow(name=name, kind=kind, ine_code=ine, dir3=dir3, comarca=comarca, aran=bool(aran),
                      holidays=days, admin_name=admin_name, admin_email=admin_email)  # fmt: skip

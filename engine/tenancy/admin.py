@@ -26,8 +26,8 @@ from engine.base.i18n import _l
 from engine.base.text import clean_text
 from engine.tenancy.codes import check_ine, check_municipal_dir3
 from engine.tenancy.login import change_password, deactivate_user, end_sessions
-from engine.tenancy.password_links import issue_password_link
 from engine.tenancy.models import ROLES, Membership, Role, Tenant, User
+from engine.tenancy.password_links import issue_password_link
 from engine.tenancy.passwords import MIN_PASSWORD_LENGTH, check_new_password, hash_password, verify_password
 
 
@@ -83,8 +83,9 @@ def _tenant(ctx: Context) -> Tenant:
     return tenant
 
 
-def _tenant_user(ctx: Context, user_id: int) -> User:
-    """A user holding some role in the context's tenant; anyone else is not found."""
+def tenant_user(ctx: Context, user_id: int) -> User:
+    """A user holding some role in the context's tenant; anyone else is not found (administrators only)."""
+    require_tenant_admin(ctx)
     user = db.session.get(User, user_id)
     if user is None or ctx.tenant_id not in user.tenant_ids():
         raise NotFound(_l("Not found."))
@@ -239,7 +240,7 @@ def grant_role(ctx: Context, user_id: int, role: str) -> None:
     """Give a role in the context's tenant (idempotent)."""
     require_tenant_admin(ctx)
     _role(role)
-    user = db.session.get(User, user_id) if ctx.platform_admin else _tenant_user(ctx, user_id)
+    user = db.session.get(User, user_id) if ctx.platform_admin else tenant_user(ctx, user_id)
     if user is None:
         raise NotFound(_l("Not found."))
     if role in user.roles_in(ctx.tenant_id):
@@ -254,7 +255,7 @@ def grant_role(ctx: Context, user_id: int, role: str) -> None:
 def revoke_role(ctx: Context, user_id: int, role: str) -> None:
     """Take a role away; a tenant always keeps at least one administrator."""
     require_tenant_admin(ctx)
-    user = _tenant_user(ctx, user_id)
+    user = tenant_user(ctx, user_id)
     membership = db.session.execute(
         select(Membership).where(
             Membership.tenant_id == ctx.tenant_id, Membership.user_id == user.id, Membership.role == _role(role)
@@ -303,7 +304,7 @@ def set_signing_officers(ctx: Context, *, alcalde: int | None = None, secretari:
     for office, user_id in ((Role.ALCALDE, alcalde), (Role.SECRETARI, secretari)):
         if user_id is None:
             continue
-        user = _tenant_user(ctx, user_id)
+        user = tenant_user(ctx, user_id)
         if office not in user.roles_in(ctx.tenant_id):
             raise ValidationFailed(
                 _l("%(user)s does not hold the role %(role)s here.", user=user.username, role=office.value),
@@ -340,7 +341,7 @@ def set_user_active(ctx: Context, user_id: int, active: bool) -> User:
     require_tenant_admin(ctx)
     if user_id == ctx.user_id:
         raise Conflict(_l("You cannot deactivate or reactivate your own account."))
-    user = _tenant_user(ctx, user_id)
+    user = tenant_user(ctx, user_id)
     before = _user_summary(user, ctx.tenant_id)
     if active:
         user.active = True
@@ -361,7 +362,7 @@ def update_user(ctx: Context, user_id: int, *, full_name: str, email: str | None
     The roles given are the user's roles here afterwards; a tenant always keeps an administrator.
     """
     require_tenant_admin(ctx)
-    user = _tenant_user(ctx, user_id)
+    user = tenant_user(ctx, user_id)
     wanted = {_role(r) for r in roles}
     if not wanted:
         raise ValidationFailed(_l("Give the user at least one role."), field="roles")
@@ -388,8 +389,16 @@ def reset_password(ctx: Context, user_id: int) -> str:
     """Reset a user's password: the old one stops working, their sessions end, and the returned
     one-time secret lets them set a new one (tenant administrators only; the caller commits)."""
     require_tenant_admin(ctx)
-    user = _tenant_user(ctx, user_id)
+    user = tenant_user(ctx, user_id)
     change_password(user.id, secrets.token_urlsafe(32))  # nobody knows it: only the link opens the account
     secret = issue_password_link(user.id)
     record(ctx, "user.password_reset", "user", user.id)
     return secret
+
+
+def administrators(tenant_id: int) -> list[User]:
+    """The administrators of a tenant, by name."""
+    return list(db.session.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant_id, Membership.role == Role.ADMIN.value).order_by(User.full_name)
+    ).scalars())

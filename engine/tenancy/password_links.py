@@ -15,8 +15,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.base.clock import as_utc, utcnow
 from engine.base.db import db
-from engine.base.errors import ValidationFailed
-from engine.base.i18n import _l
+from engine.base.errors import NotFound, ValidationFailed
+from engine.base.i18n import _, _l
+from engine.base.mail import send_after_commit
+from engine.base.settings import current_settings
 from engine.tenancy.login import change_password
 from engine.tenancy.models import User
 from engine.tenancy.passwords import check_new_password
@@ -87,3 +89,22 @@ def set_password_with_link(secret: str, new: str, repeated: str) -> User:
     link.user.failed_logins, link.user.locked_until = 0, None
     db.session.flush()
     return link.user
+
+
+def password_link_url(secret: str) -> str:
+    return f"{current_settings().public_base_url}/password/{secret}"
+
+
+def mail_password_link(user_id: int, secret: str) -> User:
+    """E-mail a reset link to its user once the unit of work commits (when they have an address)."""
+    user = db.session.get(User, user_id)
+    if user is None:
+        raise NotFound(_l("Not found."))
+    if user.email:
+        subject = _("GEE: set your password")
+        body = _("Hello %(name)s,\n\nYour GEE password was reset. Your user name is %(username)s.\n"
+                 "Set a new password through this link (it works once and expires in three days):\n\n%(link)s\n",
+                 name=user.full_name, username=user.username, link=password_link_url(secret))
+        send_after_commit([user.email], subject, body)
+    return user
+
