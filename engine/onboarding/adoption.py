@@ -15,7 +15,7 @@ Only numbers leave this module: no document, expedient content or person's data 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
@@ -67,9 +67,9 @@ def _require_platform_admin(ctx: Context) -> None:
 
 
 def month_start(now: datetime) -> datetime:
-    """The first moment of ``now``'s calendar month in Catalonia."""
+    """The first moment of ``now``'s calendar month in Catalonia, in UTC (as moments are stored)."""
     first = local_date(now).replace(day=1)
-    return datetime(first.year, first.month, 1, tzinfo=MADRID)
+    return datetime(first.year, first.month, 1, tzinfo=MADRID).astimezone(UTC)
 
 
 def _per_tenant(stmt: Select[Any, Any]) -> dict[int, int]:
