@@ -3,6 +3,9 @@ new tenant starts with."""
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 from dataclasses import replace
 from datetime import date
 
@@ -20,8 +23,11 @@ from engine.process.models import ProcessModel
 from engine.tenancy.login import authenticate
 from engine.tenancy.models import Tenant, User
 from engine.tenancy.password_links import set_password_with_link
+from tests.conftest import settings_changed
 from tests.engine_helpers import make_version
 from tests.onboarding_helpers import csv_file, link_in, mail_sink, platform_context
+from tests.services import redis_url
+from tests.test_jobs import ROOT
 
 LLEIDA = ("Ajuntament de Lleida,ajuntament,25120,L01251207,Segrià,no,2026-05-11,2026-09-29,"
           "Maria Puig,maria.puig@lleida.test")
@@ -164,3 +170,26 @@ def test_a_new_tenant_starts_with_the_catalogue_officer_slots_and_a_checklist_it
     set_password_with_link(secret, "una contrasenya ben llarga", "una contrasenya ben llarga")
     db.session.commit()
     assert authenticate("maria.puig", "una contrasenya ben llarga") is not None
+
+
+def test_with_workers_each_row_is_its_own_job_and_the_upload_returns_at_once(app):
+    url = redis_url()
+    from redis import Redis
+    from rq import Queue
+
+    Queue("gee", connection=Redis.from_url(url)).empty()
+    ctx = platform_context()
+    with settings_changed(app, redis_url=url) as settings:
+        job = _run(ctx, csv_file(LLEIDA, BAD_ROWS[0][0], SUCS))
+        assert (job.done, job.finished_at) == (0, None)  # queued, not imported yet
+        assert Queue("gee", connection=Redis.from_url(url)).count == 1
+    env = {**os.environ, "REDIS_URL": url, "DATABASE_URL": settings.database_url, "GEE_ENV": "testing"}
+    done = subprocess.run([sys.executable, str(ROOT / "worker.py"), "--burst"], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=180)
+    assert done.returncode == 0, done.stderr
+    db.session.expire_all()
+    job = db.session.get(TenantImport, job.id)
+    assert [o["status"] for o in job.outcomes] == ["created", "error", "created"]
+    assert job.finished_at is not None
+    # One job per row: the worker ran the first row's job and then the two it queued, one after the other.
+    assert done.stderr.count("continue_import") >= 3 or done.stdout.count("continue_import") >= 3
