@@ -38,7 +38,7 @@ def test_the_csv_upload_shows_a_progress_bar_and_the_report_of_each_row(app, pla
     assert response.status_code == 302
     job = db.session.execute(select(TenantImport)).scalar_one()
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert 'role="progressbar"' in page and 'aria-valuenow="100"' in page
+    assert '<progress class="w-100 mb-2" id="import-bar" max="100" value="100"' in page
     assert "hx-trigger" not in page  # finished: no more polling
     fragment = client.get(f"/admin/tenants/imports/{job.id}/progress").get_data(as_text=True)
     report = re.sub(r"\s+", " ", fragment)
@@ -56,7 +56,7 @@ def test_an_unfinished_import_is_polled(platform_client):
     db.session.add(job)
     db.session.commit()
     fragment = client.get(f"/admin/tenants/imports/{job.id}/progress").get_data(as_text=True)
-    assert 'hx-trigger="every 1s"' in fragment and 'aria-valuenow="50"' in fragment
+    assert 'hx-trigger="every 1s"' in fragment and 'id="import-bar" max="100" value="50"' in fragment
 
 
 def test_a_file_that_is_not_the_csv_keeps_the_page_with_the_reason(platform_client):
@@ -204,3 +204,33 @@ def test_the_welcome_checklist_ticks_itself_when_things_are_really_done(admin_cl
     assert (after["holidays"], after["officers"], after["seal"]) == ("yes", "yes", "no")
     home = client.get("/").get_data(as_text=True)
     assert 'id="welcome-checklist"' in home
+
+
+def test_an_admin_cannot_edit_or_reset_a_user_of_another_municipality(admin_client):
+    client, _tenant, token = admin_client
+    other = make_tenant("ajt-altre", "Ajuntament d'Altre", dir3="L01250024", ine_code="250024")
+    stranger = make_user("estranya", other, ("tramitador",))
+    db.session.commit()
+    assert client.get(f"/admin/users/{stranger.id}").status_code == 404
+    assert client.post(f"/admin/users/{stranger.id}/password-link", data={"csrf_token": token}).status_code == 404
+    assert authenticate("estranya", PASSWORD) is not None
+
+
+def test_the_platform_admin_sends_a_new_link_to_a_tenant_s_administrator(app, platform_client):
+    client, token = platform_client
+    with mail_sink(app):
+        client.post("/admin/tenants/import", data={
+            "file": (io.BytesIO(csv_file(LLEIDA)), "ens.csv"), "csrf_token": token})
+    lleida = db.session.execute(select(Tenant).where(Tenant.dir3 == "L01251207")).scalar_one()
+    maria = _user("maria.puig")
+    page = client.get(f"/admin/tenants/{lleida.id}").get_data(as_text=True)
+    assert "maria.puig" in page
+    with mail_sink(app) as smtp:
+        response = client.post(f"/admin/tenants/{lleida.id}/users/{maria.id}/password-link",
+                               data={"csrf_token": token})  # fmt: skip
+    assert response.status_code == 200
+    path = link_in(response.get_data(as_text=True))
+    assert link_in(smtp.messages[0]["body"]) == path
+    # The link of the welcome e-mail stopped working: only the newest one opens the account.
+    assert len(db.session.execute(select(PasswordLink).where(PasswordLink.used_at.is_(None))).all()) == 1
+    assert app.test_client().get(path).status_code == 200

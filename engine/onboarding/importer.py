@@ -108,8 +108,8 @@ def import_row(ctx: Context, raw: dict[str, str], line: int) -> Outcome:
         return _outcome(line, row.name, "existing", tenant_code=existing.code)
     if row.ine_code is not None:
         twin = db.session.execute(
-            select(Tenant).where(Tenant.ine_code == row.ine_code, Tenant.kind == row.kind)
-        ).scalar_one_or_none()
+            select(Tenant).where(Tenant.ine_code == row.ine_code, Tenant.kind == row.kind).order_by(Tenant.id)
+        ).scalars().first()
         if twin is not None:
             return _outcome(line, row.name, "error", [_(
                 "INE code %(ine)s already belongs to %(name)s, whose DIR3 code is %(dir3)s.",

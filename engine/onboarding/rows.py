@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.text import clean_text
-from engine.tenancy.admin import TenantKind
+from engine.tenancy.admin import TenantKind, check_email
 from engine.tenancy.codes import check_body_dir3, check_ine, check_municipal_dir3
 
 T = TypeVar("T")
@@ -148,18 +148,17 @@ def check_row(raw: dict[str, str]) -> TenantRow:
     aran = check(_aran, get("aran", ""))
     holidays = [check(_holiday, get(field, ""), field) for field in ("holiday_1", "holiday_2")]
     days = tuple(sorted(d for d in holidays if d is not None))
-    if len(days) == 1 and all(h is not None or get(f, "").strip() == "" for h, f in
-                              zip(holidays, ("holiday_1", "holiday_2"), strict=True)):
+    if len([f for f in ("holiday_1", "holiday_2") if get(f, "").strip()]) == 1:
         messages.append(str(_l("Give both local holidays, or neither.")))
     if len(days) == 2 and days[0].year != days[1].year:
         messages.append(str(_l("Both local holidays must fall in the same year.")))
     no_admin = _l("The first administrator's name is missing.")
     admin_name = check(lambda: clean_text(get("admin_name"), 200, "admin_name", required=True,
                                           required_message=no_admin))  # fmt: skip
-    admin_email = (get("admin_email") or "").strip().lower()
-    if "@" not in admin_email or "." not in admin_email.rsplit("@", 1)[-1] or " " in admin_email:
-        messages.append(str(_l("The e-mail address %(value)s is not valid.", value=admin_email)))
-    if messages or name is None or kind is None or dir3 is None or admin_name is None:
+    admin_email = check(check_email, (get("admin_email") or "").lower())
+    if not (get("admin_email") or "").strip():
+        messages.append(str(_l("The first administrator's e-mail address is missing.")))
+    if messages or name is None or kind is None or dir3 is None or admin_name is None or admin_email is None:
         raise BadRow(messages)
     return TenantRow(name=name, kind=kind, ine_code=ine, dir3=dir3, comarca=comarca, aran=bool(aran),
                      holidays=days, admin_name=admin_name, admin_email=admin_email)  # fmt: skip

@@ -128,7 +128,7 @@ def _new_user_row(spec: NewUser) -> User:
         raise ValidationFailed(
             _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password"
         )
-    email = _checked_email(spec.email)
+    email = check_email(spec.email)
     user = User(
         username=username,
         full_name=clean_text(spec.full_name, 200, "full_name", required=True),
@@ -140,7 +140,8 @@ def _new_user_row(spec: NewUser) -> User:
     return user
 
 
-def _checked_email(value: str | None) -> str | None:
+def check_email(value: str | None) -> str | None:
+    """A trimmed e-mail address of the usual shape, or None when empty."""
     email = clean_text(value, 200, "email")
     if email is not None and not _EMAIL.fullmatch(email):
         raise ValidationFailed(_l("The e-mail address %(value)s is not valid.", value=email), field="email")
@@ -367,7 +368,7 @@ def update_user(ctx: Context, user_id: int, *, full_name: str, email: str | None
     if not wanted:
         raise ValidationFailed(_l("Give the user at least one role."), field="roles")
     clean_name = clean_text(full_name, 200, "full_name", required=True)
-    clean_email = _checked_email(email)
+    clean_email = check_email(email)
     before = _user_summary(user, ctx.tenant_id) | {"email": user.email}
     current = user.roles_in(ctx.tenant_id)
     if Role.ADMIN.value in current - wanted:

@@ -27,7 +27,7 @@ def test_platform_admin_imports_five_bodies_and_a_new_admin_sees_the_checklist(a
         page.set_input_files("#import-file", str(upload))
         page.click("#import-submit")
         # The progress bar reaches 100% and the report lists every row.
-        page.wait_for_selector('#import-progress [aria-valuenow="100"]')
+        page.wait_for_selector('#import-bar[value="100"]')
         page.wait_for_selector('#import-report tr[data-line="6"]')
         bad = page.inner_text('#import-report tr[data-line="4"]')
         assert "Ajuntament de Tarragona" in bad and "431480" in bad
