@@ -8,6 +8,7 @@ from engine.eni.models import EniImportedDocument, EniImportedExpedient, Migrati
 from engine.expedients.expedients import Expedient, ExpedientReopening
 from engine.inbox.overdue_escalation import TaskEscalation
 from engine.notifications.notifications import Notification, NotificationEvidence
+from engine.onboarding.models import TenantImport
 from engine.powers.models import Power, PowerExpedient
 from engine.process.instances.messages import AwaitedMessage
 from engine.process.models import (
@@ -23,6 +24,7 @@ from engine.process.models import (
 from engine.registry.entries import RegistryAttachment, RegistryEntry
 from engine.signatures.models import SignatureRequest, SignatureStep, SigningCredential
 from engine.tenancy.models import Membership, Tenant, User
+from engine.tenancy.password_links import PasswordLink
 from engine.tenancy.tokens import ApiToken
 from engine.worker.integrity import IntegrityCheck
 
@@ -47,6 +49,7 @@ __all__ = [
     "MigrationRun",
     "Notification",
     "NotificationEvidence",
+    "PasswordLink",
     "Power",
     "PowerExpedient",
     "ProcessInstance",
@@ -59,6 +62,7 @@ __all__ = [
     "SigningCredential",
     "TaskEscalation",
     "Tenant",
+    "TenantImport",
     "Timer",
     "User",
 ]

@@ -96,7 +96,7 @@ def test_a_municipality_s_dir3_is_l01_and_six_digits(platform, dir3):
 
 def test_dir3_is_upper_cased_and_other_kinds_have_their_own_codes(platform):
     assert new_municipality(platform, dir3="l01250019").dir3 == "L01250019"
-    emd = create_tenant(platform, code="emd", name="EMD de Proves", dir3="L05000123", ine_code="250010",
+    emd = create_tenant(platform, code="emd", name="EMD de Proves", dir3="L05000123", ine_code="250019",
                         kind="emd", first_admin=first_admin("admin.emd"))
     assert emd.dir3 == "L05000123"
 

@@ -65,4 +65,20 @@ def send_mail(recipients: Iterable[str], subject: str, body: str) -> bool:
     return True
 
 
-__all__ = ["MailSettings", "send_mail"]
+def send_after_commit(recipients: Iterable[str], subject: str, body: str) -> None:
+    """Send once the open unit of work commits; an SMTP failure then is logged, not raised
+    (what the unit wrote stays, and whoever needed the e-mail can ask for it again)."""
+    from engine.base.unit_of_work import after_commit
+
+    to = list(recipients)
+
+    def send() -> None:
+        try:
+            send_mail(to, subject, body)
+        except (OSError, smtplib.SMTPException) as exc:
+            log.error("e-mail %r to %s not sent: %s", subject, ", ".join(to), exc)
+
+    after_commit(send)
+
+
+__all__ = ["MailSettings", "send_after_commit", "send_mail"]

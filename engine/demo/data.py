@@ -110,9 +110,13 @@ def load_demo_tenants() -> dict[str, Tenant]:
     for spec in MUNICIPALITIES:
         tenant = _tenant(spec)
         tenants[spec.code] = tenant
+        holders: dict[str, int] = {}
         for role in ROLES:
             user = _user(f"{role}.{spec.short}", f"{ROLE_NAMES[role]} ({spec.short})", password_hash)
             _grant(user, tenant, role)
+            holders[role] = user.id
+        if not any((tenant.signing_officers or {}).values()):  # the demo's mayor and secretary hold the offices
+            tenant.signing_officers = {office: holders[office] for office in ("alcalde", "secretari")}
         _grant(shared_secretary, tenant, "secretari")
     db.session.flush()
     load_demo_credentials([tenants[spec.code] for spec in MUNICIPALITIES], DEMO_PASSWORD)

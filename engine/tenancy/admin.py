@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import secrets
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -23,25 +24,33 @@ from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.text import clean_text
+from engine.tenancy.codes import check_ine, check_municipal_dir3
 from engine.tenancy.login import change_password, deactivate_user, end_sessions
 from engine.tenancy.models import ROLES, Membership, Role, Tenant, User
-from engine.tenancy.passwords import hash_password, verify_password
+from engine.tenancy.password_links import issue_password_link
+from engine.tenancy.passwords import MIN_PASSWORD_LENGTH, check_new_password, hash_password, verify_password
 
 
 class TenantKind(StrEnum):
     AJUNTAMENT = "ajuntament"
     EMD = "emd"
+    CONSELL_COMARCAL = "consell_comarcal"
     PROVINCIAL = "provincial"
 
+
+KIND_LABELS = {
+    TenantKind.AJUNTAMENT.value: _l("Ajuntament"),
+    TenantKind.EMD.value: _l("EMD"),
+    TenantKind.CONSELL_COMARCAL.value: _l("Consell comarcal"),
+    TenantKind.PROVINCIAL.value: _l("Provincial service"),
+}
 
 #: A municipality's DIR3 code is L01 + its 6-digit INE code (5 digits + check digit).
 _MUNICIPAL_DIR3 = re.compile(r"L01\d{6}")
 _ANY_DIR3 = re.compile(r"[A-Z][A-Z0-9]{1,20}")
-_INE = re.compile(r"\d{6}")
 _CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
-MIN_PASSWORD_LENGTH = 12
 LOCAL_HOLIDAYS_PER_YEAR = 2
 SIGNING_OFFICES = (Role.ALCALDE, Role.SECRETARI)
 
@@ -74,8 +83,9 @@ def _tenant(ctx: Context) -> Tenant:
     return tenant
 
 
-def _tenant_user(ctx: Context, user_id: int) -> User:
-    """A user holding some role in the context's tenant; anyone else is not found."""
+def tenant_user(ctx: Context, user_id: int) -> User:
+    """A user holding some role in the context's tenant; anyone else is not found (administrators only)."""
+    require_tenant_admin(ctx)
     user = db.session.get(User, user_id)
     if user is None or ctx.tenant_id not in user.tenant_ids():
         raise NotFound(_l("Not found."))
@@ -118,9 +128,7 @@ def _new_user_row(spec: NewUser) -> User:
         raise ValidationFailed(
             _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="password"
         )
-    email = clean_text(spec.email, 200, "email")
-    if email is not None and not _EMAIL.fullmatch(email):
-        raise ValidationFailed(_l("The e-mail address %(value)s is not valid.", value=email), field="email")
+    email = check_email(spec.email)
     user = User(
         username=username,
         full_name=clean_text(spec.full_name, 200, "full_name", required=True),
@@ -130,6 +138,25 @@ def _new_user_row(spec: NewUser) -> User:
     db.session.add(user)
     db.session.flush()
     return user
+
+
+def check_email(value: str | None) -> str | None:
+    """A trimmed e-mail address of the usual shape, or None when empty."""
+    email = clean_text(value, 200, "email")
+    if email is not None and not _EMAIL.fullmatch(email):
+        raise ValidationFailed(_l("The e-mail address %(value)s is not valid.", value=email), field="email")
+    return email
+
+
+def _keep_an_admin(ctx: Context) -> None:
+    """Refuse to take the administrator role from the tenant's last administrator."""
+    admins = db.session.scalar(
+        select(func.count()).select_from(Membership).where(
+            Membership.tenant_id == ctx.tenant_id, Membership.role == Role.ADMIN.value
+        )
+    )
+    if (admins or 0) <= 1:
+        raise Conflict(_l("A municipality must keep at least one administrator."), field="role")
 
 
 def _user_summary(user: User, tenant_id: int) -> dict[str, object]:
@@ -159,12 +186,12 @@ def create_tenant(
     clean_code = (code or "").strip().lower()
     if not _CODE.fullmatch(clean_code):
         raise ValidationFailed(_l("The code may use lower-case letters, digits and dashes."), field="code")
+    clean_ine = check_ine(ine_code) if (ine_code or "").strip() else None
+    if kind == TenantKind.AJUNTAMENT and clean_ine is None:
+        raise ValidationFailed(_l("An ajuntament needs its INE municipality code."), field="ine_code")
     clean_dir3 = check_dir3(dir3, kind)
-    clean_ine = (ine_code or "").strip() or None
-    if clean_ine is not None and not _INE.fullmatch(clean_ine):
-        raise ValidationFailed(_l("The INE code has 6 digits (5 and a check digit)."), field="ine_code")
-    if kind != TenantKind.PROVINCIAL and clean_ine is None:
-        raise ValidationFailed(_l("This field is required: %(field)s.", field="ine_code"), field="ine_code")
+    if kind == TenantKind.AJUNTAMENT and clean_ine is not None:
+        check_municipal_dir3(clean_dir3, clean_ine)
     if db.session.execute(select(Tenant.id).where(Tenant.code == clean_code)).first() is not None:
         raise Conflict(_l("The code %(code)s is already used.", code=clean_code), field="code")
     if db.session.execute(select(Tenant.id).where(Tenant.dir3 == clean_dir3)).first() is not None:
@@ -178,7 +205,8 @@ def create_tenant(
         comarca=clean_text(comarca, 100, "comarca"),
         aran=bool(aran),
         local_holidays={},
-        signing_officers={},
+        # The offices that sign are there from the start, waiting for their holders.
+        signing_officers={office.value: None for office in SIGNING_OFFICES},
     )
     db.session.add(tenant)
     db.session.flush()
@@ -213,7 +241,7 @@ def grant_role(ctx: Context, user_id: int, role: str) -> None:
     """Give a role in the context's tenant (idempotent)."""
     require_tenant_admin(ctx)
     _role(role)
-    user = db.session.get(User, user_id) if ctx.platform_admin else _tenant_user(ctx, user_id)
+    user = db.session.get(User, user_id) if ctx.platform_admin else tenant_user(ctx, user_id)
     if user is None:
         raise NotFound(_l("Not found."))
     if role in user.roles_in(ctx.tenant_id):
@@ -228,7 +256,7 @@ def grant_role(ctx: Context, user_id: int, role: str) -> None:
 def revoke_role(ctx: Context, user_id: int, role: str) -> None:
     """Take a role away; a tenant always keeps at least one administrator."""
     require_tenant_admin(ctx)
-    user = _tenant_user(ctx, user_id)
+    user = tenant_user(ctx, user_id)
     membership = db.session.execute(
         select(Membership).where(
             Membership.tenant_id == ctx.tenant_id, Membership.user_id == user.id, Membership.role == _role(role)
@@ -237,13 +265,7 @@ def revoke_role(ctx: Context, user_id: int, role: str) -> None:
     if membership is None:
         return
     if role == Role.ADMIN:
-        admins = db.session.scalar(
-            select(func.count()).select_from(Membership).where(
-                Membership.tenant_id == ctx.tenant_id, Membership.role == Role.ADMIN.value
-            )
-        )
-        if (admins or 0) <= 1:
-            raise Conflict(_l("A municipality must keep at least one administrator."), field="role")
+        _keep_an_admin(ctx)
     before = _user_summary(user, ctx.tenant_id)
     db.session.delete(membership)
     db.session.flush()
@@ -283,7 +305,7 @@ def set_signing_officers(ctx: Context, *, alcalde: int | None = None, secretari:
     for office, user_id in ((Role.ALCALDE, alcalde), (Role.SECRETARI, secretari)):
         if user_id is None:
             continue
-        user = _tenant_user(ctx, user_id)
+        user = tenant_user(ctx, user_id)
         if office not in user.roles_in(ctx.tenant_id):
             raise ValidationFailed(
                 _l("%(user)s does not hold the role %(role)s here.", user=user.username, role=office.value),
@@ -306,12 +328,7 @@ def change_own_password(ctx: Context, current: str, new: str, repeated: str) -> 
         raise NotFound(_l("Not found."))
     if not verify_password(user.password_hash, current or ""):
         raise ValidationFailed(_l("The current password is not right."), field="current_password")
-    if len(new or "") < MIN_PASSWORD_LENGTH:
-        raise ValidationFailed(
-            _l("The password must have at least %(n)s characters.", n=MIN_PASSWORD_LENGTH), field="new_password"
-        )
-    if new != repeated:
-        raise ValidationFailed(_l("The two new passwords are not the same."), field="repeat_password")
+    check_new_password(new, repeated)
     change_password(user.id, new)
     record(ctx, "user.password_changed", "user", user.id)
 
@@ -325,7 +342,7 @@ def set_user_active(ctx: Context, user_id: int, active: bool) -> User:
     require_tenant_admin(ctx)
     if user_id == ctx.user_id:
         raise Conflict(_l("You cannot deactivate or reactivate your own account."))
-    user = _tenant_user(ctx, user_id)
+    user = tenant_user(ctx, user_id)
     before = _user_summary(user, ctx.tenant_id)
     if active:
         user.active = True
@@ -338,3 +355,51 @@ def set_user_active(ctx: Context, user_id: int, active: bool) -> User:
     record(ctx, "user.reactivated" if active else "user.deactivated", "user", user.id, before=before,
            after=_user_summary(user, ctx.tenant_id))
     return user
+
+
+def update_user(ctx: Context, user_id: int, *, full_name: str, email: str | None, roles: Iterable[str]) -> User:
+    """Change a user's name, e-mail and roles in the context's tenant (tenant administrators only).
+
+    The roles given are the user's roles here afterwards; a tenant always keeps an administrator.
+    """
+    require_tenant_admin(ctx)
+    user = tenant_user(ctx, user_id)
+    wanted = {_role(r) for r in roles}
+    if not wanted:
+        raise ValidationFailed(_l("Give the user at least one role."), field="roles")
+    clean_name = clean_text(full_name, 200, "full_name", required=True)
+    clean_email = check_email(email)
+    before = _user_summary(user, ctx.tenant_id) | {"email": user.email}
+    current = user.roles_in(ctx.tenant_id)
+    if Role.ADMIN.value in current - wanted:
+        _keep_an_admin(ctx)
+    for membership in [m for m in user.memberships if m.tenant_id == ctx.tenant_id and m.role not in wanted]:
+        db.session.delete(membership)
+    for role in sorted(wanted - current):
+        db.session.add(Membership(tenant_id=ctx.tenant_id, user_id=user.id, role=role))
+    user.full_name, user.email = clean_name, clean_email
+    db.session.flush()
+    db.session.refresh(user)
+    after = _user_summary(user, ctx.tenant_id) | {"email": user.email}
+    if after != before:
+        record(ctx, "user.updated", "user", user.id, before=before, after=after)
+    return user
+
+
+def reset_password(ctx: Context, user_id: int) -> str:
+    """Reset a user's password: the old one stops working, their sessions end, and the returned
+    one-time secret lets them set a new one (tenant administrators only; the caller commits)."""
+    require_tenant_admin(ctx)
+    user = tenant_user(ctx, user_id)
+    change_password(user.id, secrets.token_urlsafe(32))  # nobody knows it: only the link opens the account
+    secret = issue_password_link(user.id)
+    record(ctx, "user.password_reset", "user", user.id)
+    return secret
+
+
+def administrators(tenant_id: int) -> list[User]:
+    """The administrators of a tenant, by name."""
+    return list(db.session.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant_id, Membership.role == Role.ADMIN.value).order_by(User.full_name)
+    ).scalars())

@@ -6,8 +6,10 @@ the audit trail records them as ``cli``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import TypeVar
 
 import click
@@ -15,6 +17,8 @@ from sqlalchemy import select
 
 from engine.base.context import Context
 from engine.base.db import db
+from engine.onboarding.importer import FIRST_LINE, import_row
+from engine.onboarding.rows import read_rows
 from engine.tenancy.admin import (
     NewUser,
     TenantKind,
@@ -85,6 +89,39 @@ def tenant_create_command(code: str, name: str, dir3: str, kind: str, ine_code: 
         aran=aran, first_admin=admin,
     ))
     click.echo(f"tenant {tenant.code} created (id {tenant.id}, DIR3 {tenant.dir3}); admin {admin_username}")
+
+
+@tenant_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+def tenant_import_command(csv_file: Path) -> None:
+    """Onboard many ens locals from a CSV file, each row in its own transaction.
+
+    Columns (first line): name, kind (ajuntament, EMD, consell comarcal), ine, dir3, comarca,
+    aran (yes/no), holiday_1, holiday_2, admin_name, admin_email. A bad row creates nothing and
+    is reported; a body already on the platform (same DIR3) is left as it is, so re-running the
+    same file is safe. Each new administrator gets a one-time link by e-mail to set a password.
+    Exit status 1 when some row could not be imported.
+    """
+    rows = in_transaction(lambda: read_rows(csv_file.read_bytes()))
+    counts = {"created": 0, "existing": 0, "error": 0}
+    ctx = _cli_context(0)
+    for index, raw in enumerate(rows):
+        line = index + FIRST_LINE
+        outcome = in_transaction(lambda raw=raw, line=line: import_row(ctx, raw, line))  # type: ignore[misc]
+        counts[outcome["status"]] += 1
+        click.echo(f"[{index + 1}/{len(rows)}] line {line} {outcome['name']}: " + _describe(outcome))
+    click.echo(f"{counts['created']} created, {counts['existing']} already on the platform, "
+               f"{counts['error']} not imported")
+    if counts["error"]:
+        sys.exit(1)
+
+
+def _describe(outcome: dict[str, object]) -> str:
+    if outcome["status"] == "created":
+        return f"created as {outcome['tenant_code']}, administrator {outcome['admin_username']}"
+    if outcome["status"] == "existing":
+        return f"already on the platform as {outcome['tenant_code']}, left as it is"
+    return "NOT imported: " + "; ".join(str(m) for m in outcome["messages"])  # type: ignore[attr-defined]
 
 
 @tenant_group.command("holidays")

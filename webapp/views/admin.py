@@ -1,5 +1,5 @@
-"""Administració: incidents, users and roles, settings of the municipality; tenants for
-platform administrators."""
+"""Administració: the welcome checklist, incidents, users and roles, settings of the municipality
+(the platform pages are in :mod:`webapp.views.platform`)."""
 
 from __future__ import annotations
 
@@ -9,15 +9,19 @@ from typing import Any
 from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
 from sqlalchemy import select
 
+from engine.base import unit_of_work
 from engine.base.db import db
-from engine.base.errors import ValidationFailed
+from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.documents.tenant_logo import set_logo
 from engine.expedients.statistics import open_incidents
+from engine.onboarding.checklist import welcome_checklist
 from engine.process.instances.tasks import retry_incident, skip_incident
+from engine.signatures.credentials import import_seal
 from engine.tenancy import admin as tenancy
 from engine.tenancy.models import ROLES, Membership, Tenant, User
-from webapp.auth import login_required, roles_required
+from engine.tenancy.password_links import mail_password_link, password_link_url
+from webapp.auth import roles_required
 from webapp.inputs import YEAR_MAX, YEAR_MIN, is_id
 from webapp.navigation import NavItem
 
@@ -44,12 +48,19 @@ def _date(value: str, field: str) -> date:
         raise ValidationFailed(_l("Write the date as YYYY-MM-DD."), field=field) from None
 
 
+def _index_page(new_user: dict[str, Any] | None = None, error: Exception | None = None) -> str:
+    tenant = db.session.get(Tenant, g.ctx.tenant_id)
+    if tenant is None:
+        abort(404)
+    return render_template("admin/index.html", incidents=open_incidents(g.ctx), users=_tenant_users(), roles=ROLES,
+                           tenant=tenant, this_year=date.today().year, checklist=welcome_checklist(tenant),
+                           new_user=new_user or {}, error=error)  # fmt: skip
+
+
 @bp.get("/")
 @roles_required("admin")
 def index() -> Any:
-    tenant = db.session.get(Tenant, g.ctx.tenant_id)
-    return render_template("admin/index.html", incidents=open_incidents(g.ctx), users=_tenant_users(), roles=ROLES,
-                           tenant=tenant, this_year=date.today().year)  # fmt: skip
+    return _index_page()
 
 
 @bp.post("/incidents/<int:incident_id>/retry")
@@ -74,8 +85,45 @@ def add_user() -> Any:
     form = request.form
     spec = tenancy.NewUser(username=form.get("username", ""), full_name=form.get("full_name", ""),
                            password=form.get("password", ""), email=form.get("email") or None)
-    user = tenancy.add_user(g.ctx, spec, request.form.getlist("roles"))
+    try:
+        user = tenancy.add_user(g.ctx, spec, form.getlist("roles"))
+    except (ValidationFailed, Conflict) as err:
+        unit_of_work.discard()
+        kept = {"username": spec.username, "full_name": spec.full_name, "email": spec.email or "",
+                "roles": form.getlist("roles")}  # fmt: skip
+        return _index_page(new_user=kept, error=err), err.status
     return _done(_("%(name)s can now log in.", name=user.full_name))
+
+
+@bp.route("/users/<int:user_id>", methods=["GET", "POST"])
+@roles_required("admin")
+def edit_user(user_id: int) -> Any:
+    """A user's name, e-mail and roles here; the form keeps what was typed when it is refused."""
+    user = tenancy.tenant_user(g.ctx, user_id)
+    values: dict[str, Any] = {"full_name": user.full_name, "email": user.email or "",
+                              "roles": sorted(user.roles_in(g.ctx.tenant_id))}  # fmt: skip
+    if request.method == "POST":
+        form = request.form
+        values = {"full_name": form.get("full_name", ""), "email": form.get("email", ""),
+                  "roles": form.getlist("roles")}  # fmt: skip
+        try:
+            tenancy.update_user(g.ctx, user_id, full_name=values["full_name"], email=values["email"] or None,
+                                roles=values["roles"])  # fmt: skip
+        except (ValidationFailed, Conflict) as err:
+            unit_of_work.discard()
+            return render_template("admin/user.html", user=user, values=values, roles=ROLES, error=err), err.status
+        return _done(_("The changes to %(name)s are saved.", name=values["full_name"]))
+    return render_template("admin/user.html", user=user, values=values, roles=ROLES, error=None)
+
+
+@bp.post("/users/<int:user_id>/password-link")
+@roles_required("admin")
+def password_link(user_id: int) -> Any:
+    """Reset a user's password: the one-time link is shown once here and e-mailed to them."""
+    secret = tenancy.reset_password(g.ctx, user_id)
+    user = mail_password_link(user_id, secret)
+    return render_template("admin/password_link.html", user=user, link=password_link_url(secret),
+                           back=url_for("admin.edit_user", user_id=user_id))  # fmt: skip
 
 
 @bp.post("/users/<int:user_id>/roles")
@@ -130,6 +178,17 @@ def logo() -> Any:
     return _done(_("The logo is saved."))
 
 
+@bp.post("/seal")
+@roles_required("admin")
+def seal() -> Any:
+    """The municipality's seal certificate (PKCS#12), which signs automated acts."""
+    upload = request.files.get("seal")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(_l("Choose the seal's PKCS#12 file (.p12 or .pfx)."), field="seal")
+    import_seal(g.ctx, upload.read(), request.form.get("password", ""))
+    return _done(_("The seal certificate is saved."))
+
+
 @bp.post("/signing-officers")
 @roles_required("admin")
 def signing_officers() -> Any:
@@ -139,36 +198,3 @@ def signing_officers() -> Any:
 
     tenancy.set_signing_officers(g.ctx, alcalde=user_id("alcalde"), secretari=user_id("secretari"))
     return _done(_("The signing officers are saved."))
-
-
-# -- platform administrators -----------------------------------------------------------------
-
-
-def _require_platform_admin() -> None:
-    if not g.ctx.platform_admin:
-        abort(403)
-
-
-@bp.get("/tenants")
-@login_required
-def tenants() -> Any:
-    _require_platform_admin()
-    rows = db.session.execute(select(Tenant).order_by(Tenant.name)).scalars().all()
-    return render_template("admin/tenants.html", tenants=rows)
-
-
-@bp.post("/tenants")
-@login_required
-def create_tenant() -> Any:
-    _require_platform_admin()
-    form = request.form
-    first_admin = tenancy.NewUser(
-        username=form.get("admin_username", ""), full_name=form.get("admin_full_name", ""),
-        password=form.get("admin_password", ""), email=form.get("admin_email") or None,
-    )
-    tenant = tenancy.create_tenant(
-        g.ctx, code=form.get("code", ""), name=form.get("name", ""), dir3=form.get("dir3", ""),
-        kind=form.get("kind", "ajuntament"), ine_code=form.get("ine_code") or None,
-        comarca=form.get("comarca") or None, aran=form.get("aran") == "on", first_admin=first_admin,
-    )  # fmt: skip
-    return _done(_("%(name)s is created with its first administrator.", name=tenant.name), "admin.tenants")

@@ -1,0 +1,142 @@
+"""Adoption figures of every tenant, for the provincial service's platform view.
+
+Each figure is one aggregate query grouped by tenant over the tenants of the page shown
+(never a loop over rows in Python), read from records and projections only:
+
+- active users: distinct active accounts holding a role in the tenant;
+- expedients opened this month (Europe/Madrid calendar month);
+- incoming registry entries this month, and how many of them were filed online (the e-office);
+- open incidents (failed steps waiting for an administrator);
+- overdue tasks (pending human tasks past their due date).
+
+Only numbers leave this module: no document, expedient content or person's data of a tenant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Select, case, func, or_, select
+
+from engine.base.clock import MADRID, as_utc, local_date, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Forbidden, NotFound
+from engine.base.i18n import _l
+from engine.expedients.expedients import Expedient
+from engine.process.models import HumanTask, Incident
+from engine.registry.entries import Channel, Direction, RegistryEntry
+from engine.tenancy.models import Membership, Tenant, User
+
+PER_PAGE = 25
+
+
+@dataclass(frozen=True)
+class TenantFigures:
+    tenant: Tenant
+    active_users: int
+    opened_this_month: int
+    filed_this_month: int
+    filed_online_this_month: int
+    open_incidents: int
+    overdue_tasks: int
+
+    @property
+    def online_share(self) -> float | None:
+        """Share of this month's incoming entries filed online (0–1), None when there were none."""
+        return self.filed_online_this_month / self.filed_this_month if self.filed_this_month else None
+
+
+@dataclass(frozen=True)
+class TenantPage:
+    rows: list[TenantFigures]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def _require_platform_admin(ctx: Context) -> None:
+    if not ctx.platform_admin:
+        raise Forbidden(_l("Only platform administrators can do this."))
+
+
+def month_start(now: datetime) -> datetime:
+    """The first moment of ``now``'s calendar month in Catalonia, in UTC (as moments are stored)."""
+    first = local_date(now).replace(day=1)
+    return datetime(first.year, first.month, 1, tzinfo=MADRID).astimezone(UTC)
+
+
+def _per_tenant(stmt: Select[Any, Any]) -> dict[int, int]:
+    return {tenant_id: int(count or 0) for tenant_id, count in db.session.execute(stmt).all()}
+
+
+def figures_of(tenants: list[Tenant], now: datetime | None = None) -> list[TenantFigures]:
+    """The figures of these tenants, in their order (five grouped queries, whatever their number)."""
+    moment = as_utc(now) or utcnow()
+    since = month_start(moment)
+    ids = [t.id for t in tenants]
+    users = _per_tenant(
+        select(Membership.tenant_id, func.count(func.distinct(Membership.user_id)))
+        .join(User, User.id == Membership.user_id)
+        .where(Membership.tenant_id.in_(ids), User.active.is_(True)).group_by(Membership.tenant_id)
+    )
+    opened = _per_tenant(
+        select(Expedient.tenant_id, func.count()).where(Expedient.tenant_id.in_(ids), Expedient.opened_at >= since)
+        .group_by(Expedient.tenant_id)
+    )
+    filed_rows = db.session.execute(
+        select(RegistryEntry.tenant_id, func.count(),
+               func.sum(case((RegistryEntry.channel == Channel.ELECTRONIC.value, 1), else_=0)))
+        .where(RegistryEntry.tenant_id.in_(ids), RegistryEntry.direction == Direction.INCOMING.value,
+               RegistryEntry.presented_at >= since)
+        .group_by(RegistryEntry.tenant_id)
+    ).all()  # fmt: skip
+    filed = {tenant_id: (int(total), int(online or 0)) for tenant_id, total, online in filed_rows}
+    incidents = _per_tenant(
+        select(Incident.tenant_id, func.count()).where(Incident.tenant_id.in_(ids), Incident.state == "open")
+        .group_by(Incident.tenant_id)
+    )
+    overdue = _per_tenant(
+        select(HumanTask.tenant_id, func.count())
+        .where(HumanTask.tenant_id.in_(ids), HumanTask.state == "ready", HumanTask.due_at < moment)
+        .group_by(HumanTask.tenant_id)
+    )
+    return [
+        TenantFigures(t, users.get(t.id, 0), opened.get(t.id, 0), filed.get(t.id, (0, 0))[0],
+                      filed.get(t.id, (0, 0))[1], incidents.get(t.id, 0), overdue.get(t.id, 0))
+        for t in tenants
+    ]  # fmt: skip
+
+
+def platform_tenants(ctx: Context, search: str = "", page: int = 1, per_page: int = PER_PAGE,
+                     now: datetime | None = None) -> TenantPage:
+    """Every tenant of the platform with its figures, by name; ``search`` matches name, code,
+    DIR3, INE code or comarca (platform administrators only)."""
+    _require_platform_admin(ctx)
+    stmt = select(Tenant)
+    words = search.strip()
+    if words:
+        pattern = f"%{words.lower()}%"
+        stmt = stmt.where(or_(*(func.lower(column).like(pattern) for column in
+                                (Tenant.name, Tenant.code, Tenant.dir3, Tenant.ine_code, Tenant.comarca))))  # fmt: skip
+    total = int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
+    page = max(1, page)
+    tenants = list(db.session.execute(
+        stmt.order_by(Tenant.name, Tenant.id).limit(per_page).offset((page - 1) * per_page)
+    ).scalars())
+    return TenantPage(figures_of(tenants, now), total, page, per_page)
+
+
+def tenant_figures(ctx: Context, tenant_id: int, now: datetime | None = None) -> TenantFigures:
+    """One tenant's figures (platform administrators only)."""
+    _require_platform_admin(ctx)
+    tenant = db.session.get(Tenant, tenant_id)
+    if tenant is None:
+        raise NotFound(_l("Not found."))
+    return figures_of([tenant], now)[0]
