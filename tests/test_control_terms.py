@@ -115,6 +115,7 @@ def two_towns():
     opened = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
     near = open_expedient(ctx, "Obra a prop del termini", process_model_id=model.id, opened_at=opened)
     record_term(ctx, near.id, date(2026, 3, 2), 1, [(date(2026, 3, 5), date(2026, 3, 12))])  # ends 9 April
+    near.silence = "positive"  # what the procedure's sidecar gives when it starts
     far = open_expedient(ctx, "Obra amb temps", process_model_id=model.id, opened_at=opened)
     record_term(ctx, far.id, date(2026, 3, 20), 1, [])  # ends Monday 20 April
     suspended = open_expedient(ctx, "Obra en requeriment", process_model_id=model.id, opened_at=opened)
@@ -196,6 +197,9 @@ def test_the_mayor_sees_the_risk_list_refresh_on_the_dashboard(client, two_towns
     listing = client.get("/dashboard/terms/").get_data(as_text=True)
     assert w["far"].number in listing and w["near"].number in listing
     assert client.get("/dashboard/terms/province").status_code == 403
+    # The expedient page shows where it stands (the real today is long after April 2026: past).
+    expedient_page = client.get(f"/expedients/{w['near'].id}").get_data(as_text=True)
+    assert 'id="legal-term"' in expedient_page and "Silenci positiu" in expedient_page
 
 
 def test_a_clerk_does_not_get_the_risk_list(client, two_towns) -> None:

@@ -74,6 +74,15 @@ def open_terms(ctx: Context, page: int = 1, today: date | None = None, per_page:
     return TermsPage([term_status(calendar, e, name, day) for e, name in rows], total, page, pages)
 
 
+def term_of(ctx: Context, expedient: Expedient, today: date | None = None) -> TermStatus | None:
+    """Where one open expedient of the tenant stands against its legal term (None: closed or no term)."""
+    if expedient.tenant_id != ctx.tenant_id or not expedient.is_open or expedient.term_due is None:
+        return None
+    model = db.session.get(ProcessModel, expedient.process_model_id) if expedient.process_model_id else None
+    return term_status(tenant_calendar(ctx.tenant_id), expedient, model.name if model else None,
+                       today or local_date(utcnow()))  # fmt: skip
+
+
 def at_risk(ctx: Context, today: date | None = None, limit: int = RISK_LIMIT) -> list[TermStatus]:
     """Open expedients with 10 working days or fewer left, or past their term; most urgent first."""
     day = today or local_date(utcnow())
