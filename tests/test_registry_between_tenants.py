@@ -15,6 +15,7 @@ from engine.documents.documents import Document, read_content, store_document
 from engine.expedients.expedients import open_expedient
 from engine.registry.between_tenants import send_to_tenant
 from engine.registry.entries import RegistryAttachment, RegistryEntry
+from engine.tenancy.tokens import create_token
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 
 REPORT = b"%PDF-1.4 peticio d'informe tecnic\n"
@@ -110,3 +111,32 @@ def test_the_clerk_sends_it_from_the_registry_page(client, platform) -> None:
                                                   "recipient_tenant_id": "", "subject": "Sense destinatari"})
     assert refused.status_code == 422 and 'value="Sense destinatari"' in refused.get_data(as_text=True)
     assert len(_entries(diputacio.id)) == 1
+
+
+def test_an_api_client_sends_it_and_a_technician_may_not(client, platform) -> None:
+    ajuntament, diputacio, consell, ctx = platform
+    doc = store_document(ctx, None, "peticio.pdf", REPORT, title="Petició", tipo_documental="TD06",
+                         from_administration=True)
+    secret = create_token(ctx, "script").secret
+    technician = make_user("toni", ajuntament, ("tecnic",))
+    technician_secret = create_token(ctx_for(technician, ajuntament), "script").secret
+    db.session.commit()
+    body = {"recipient_tenant_id": diputacio.id, "subject": "Petició per API", "document_ids": [doc.id]}
+    response = client.post("/api/v1/registry/deliveries", json=body, headers=_bearer(secret))
+    assert response.status_code == 201, response.get_json()
+    answer = response.get_json()
+    [incoming] = _entries(diputacio.id)
+    assert answer["their_number"] == incoming.number and answer["recipient"] == "Diputació de Lleida"
+    assert answer["entry"]["direction"] == "S" and answer["entry"]["receipt_document_id"] is not None
+    # Registering is for clerks, secretaries, mayors and admins.
+    refused = client.post("/api/v1/registry/deliveries", json=body, headers=_bearer(technician_secret))
+    assert refused.status_code == 403
+    # Not to this tenant itself, and nothing reaches a tenant that was not addressed.
+    own = client.post("/api/v1/registry/deliveries", json={**body, "recipient_tenant_id": ajuntament.id},
+                      headers=_bearer(secret))
+    assert own.status_code == 422 and own.get_json()["field"] == "recipient_tenant_id"
+    assert len(_entries(diputacio.id)) == 1 and _entries(consell.id) == []
+
+
+def _bearer(secret: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {secret}", "Accept-Language": "en"}

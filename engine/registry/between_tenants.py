@@ -23,6 +23,7 @@ from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
 from engine.base.unit_of_work import run_in_transaction
 from engine.documents.documents import read_content, store_document
+from engine.expedients.expedients import OPENERS, require_role
 from engine.registry.entries import (
     RECEIPT_TIPO,
     Channel,
@@ -68,6 +69,8 @@ def send_to_tenant(
     expedient_id: int | None = None,
 ) -> Delivery:
     """Register the outgoing entry here and the incoming one at the addressed tenant, all or nothing."""
+
+    require_role(ctx, OPENERS)
 
     def work() -> Delivery:
         recipient = _recipient(ctx, recipient_tenant_id)
