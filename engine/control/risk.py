@@ -8,15 +8,15 @@ and the exact status is then worked out for those few rows only. Nothing walks t
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, and_, case, func, select
 
 from engine.base.clock import local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
+from engine.calendar import TenantCalendar
 from engine.control.legal_terms import tenant_calendar
 from engine.control.status import RISK_WORKING_DAYS, TermStatus, term_status
 from engine.expedients.expedients import Expedient, ExpedientState
@@ -26,8 +26,6 @@ from engine.tenancy.models import Tenant
 PAGE_SIZE = 50
 #: At most this many expedients in a risk list (the most urgent first).
 RISK_LIMIT = 500
-#: 10 working days never span more natural days than this (weekends, Easter, Christmas).
-RISK_NATURAL_BOUND = 31
 
 
 @dataclass(frozen=True)
@@ -97,26 +95,30 @@ def at_risk(ctx: Context, today: date | None = None, limit: int = RISK_LIMIT) ->
 
 
 def province_terms(today: date | None = None) -> list[TenantTerms]:
-    """For each active tenant: open expedients with a term, how many are at risk, how many past it."""
+    """For each active tenant: open expedients with a term, how many are at risk, how many past it.
+
+    Without a running suspension the stored last day is the real one, so those are counted by
+    the database per tenant (against each tenant's own 10th working day); only the few with a
+    running suspension are worked out one by one.
+    """
     day = today or local_date(utcnow())
-    tenants = db.session.execute(select(Tenant.id, Tenant.name).where(Tenant.active.is_(True))
-                                 .order_by(Tenant.name)).all()  # fmt: skip
-    counts = dict(db.session.execute(
-        select(Expedient.tenant_id, func.count()).where(
-            Expedient.state == ExpedientState.OPEN.value, Expedient.term_due.is_not(None))
+    tenants = list(db.session.execute(select(Tenant).where(Tenant.active.is_(True)).order_by(Tenant.name)).scalars())
+    if not tenants:
+        return []
+    bounds = {t.id: TenantCalendar.for_tenant(t).add_working_days(day, RISK_WORKING_DAYS) for t in tenants}
+    steady = Expedient.term_suspended_since.is_(None)
+    bound = case(bounds, value=Expedient.tenant_id, else_=day)
+    counts = {tenant_id: [int(n), int(risky or 0), int(past or 0)] for tenant_id, n, risky, past in db.session.execute(
+        select(Expedient.tenant_id, func.count(),
+               func.sum(case((and_(steady, Expedient.term_due <= bound), 1), else_=0)),
+               func.sum(case((and_(steady, Expedient.term_due < day), 1), else_=0)))
+        .where(Expedient.state == ExpedientState.OPEN.value, Expedient.term_due.is_not(None))
         .group_by(Expedient.tenant_id)
-    ).all())  # fmt: skip
-    candidates = db.session.execute(
-        _open_with_term().where(Expedient.term_due <= day + timedelta(days=RISK_NATURAL_BOUND))
-    ).all()
-    risk: dict[int, list[TermStatus]] = defaultdict(list)
-    calendars = {}
-    for expedient, name in candidates:
-        tenant_id = expedient.tenant_id
-        if tenant_id not in calendars:
-            calendars[tenant_id] = tenant_calendar(tenant_id)
-        status = term_status(calendars[tenant_id], expedient, name, day)
-        if status.at_risk:
-            risk[tenant_id].append(status)
-    return [TenantTerms(tid, name, int(counts.get(tid, 0)), len(risk[tid]), sum(s.expired for s in risk[tid]))
-            for tid, name in tenants]  # fmt: skip
+    ).all()}  # fmt: skip
+    calendars = {t.id: TenantCalendar.for_tenant(t) for t in tenants}
+    for expedient, name in db.session.execute(_open_with_term().where(~steady)).all():
+        if expedient.tenant_id in counts and expedient.tenant_id in calendars:
+            status = term_status(calendars[expedient.tenant_id], expedient, name, day)
+            counts[expedient.tenant_id][1] += status.at_risk
+            counts[expedient.tenant_id][2] += status.expired
+    return [TenantTerms(t.id, t.name, *counts.get(t.id, [0, 0, 0])) for t in tenants]

@@ -79,8 +79,9 @@ class Expedient(db.Model):  # type: ignore[name-defined]
         UniqueConstraint("tenant_id", "year", "seq"),
         UniqueConstraint("tenant_id", "number"),
         UniqueConstraint("tenant_id", "eni_id"),
-        # The legal-term control reads open expedients by due date (engine.control.risk).
-        Index("ix_expedients_term_due", "tenant_id", "state", "term_due"),
+        # The legal-term control reads open expedients by due date, and whether a suspension
+        # runs, from this index alone (engine.control.risk).
+        Index("ix_expedients_term_due", "tenant_id", "state", "term_due", "term_suspended_since"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

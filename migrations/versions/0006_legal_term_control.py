@@ -25,7 +25,8 @@ def upgrade():
         batch_op.add_column(sa.Column('term_suspended_since', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('term_due', sa.Date(), nullable=True))
         batch_op.add_column(sa.Column('silence', sa.String(length=16), nullable=True))
-        batch_op.create_index('ix_expedients_term_due', ['tenant_id', 'state', 'term_due'], unique=False)
+        batch_op.create_index('ix_expedients_term_due', ['tenant_id', 'state', 'term_due', 'term_suspended_since'],
+                              unique=False)
     op.create_table(
         'term_digests',
         sa.Column('id', sa.Integer(), nullable=False),
