@@ -2,6 +2,7 @@
 
 from engine.audit.trail import AuditEvent, AuditHead
 from engine.base.numbering import Counter
+from engine.control.weekly_digest import TermDigest
 from engine.decrees.book import Decree
 from engine.documents.documents import Document
 from engine.eni.models import EniImportedDocument, EniImportedExpedient, MigrationRun
@@ -63,6 +64,7 @@ __all__ = [
     "TaskEscalation",
     "Tenant",
     "TenantImport",
+    "TermDigest",
     "Timer",
     "User",
 ]

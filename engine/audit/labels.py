@@ -25,6 +25,8 @@ ACTION_LABELS = {
     "task.reassigned": _l("task reassigned"),
     "task.draft_saved": _l("draft saved"),
     "task.escalated": _l("overdue task escalated to the secretary"),
+    "registry.delivered": _l("entry delivered to another administration on the platform"),
+    "control.term_digest": _l("weekly e-mail of the legal terms at risk"),
     "timer.fired": _l("deadline reached"),
     "message.delivered": _l("answer received"),
     "message.delivered_late": _l("answer received after the deadline"),

@@ -19,6 +19,9 @@ Subscriber = Callable[..., None]
 
 
 class Event(StrEnum):
+    #: An instance started on an expedient, before its first steps run:
+    #: ``ctx, expedient_id, process_key, data`` (``data``: the start data).
+    INSTANCE_STARTED = "process.instance_started"
     #: The core is about to complete a task with validated data: ``ctx, schema, data, expedient_id``.
     TASK_SUBMITTED = "task.submitted"
     #: A signature circuit a task waited on is fully signed, or was returned with a reason:

@@ -39,6 +39,11 @@ def extend_by_suspensions(end: date, suspensions: Iterable[Suspension]) -> date:
     return end
 
 
+def suspended_days(suspensions: Iterable[Suspension], until: date) -> int:
+    """Natural days of the suspensions that had passed by ``until`` (overlaps counted once)."""
+    return sum((min(end, until) - since).days for since, end in _merged(suspensions) if since < until)
+
+
 def _merged(suspensions: Iterable[Suspension]) -> list[Suspension]:
     merged: list[Suspension] = []
     for since, until in sorted(suspensions):

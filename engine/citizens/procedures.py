@@ -34,7 +34,6 @@ with the same key.
 from __future__ import annotations
 
 import json
-import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -46,12 +45,10 @@ from engine.base.errors import NotFound
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT
 from engine.process.definition.catalogue import latest_version, resolve_version
+from engine.process.definition.sidecar import read_info
 from engine.process.models import ProcessModel, ProcessVersion
 from engine.tenancy.models import Tenant
 
-log = logging.getLogger("gee.citizens")
-
-PROCESSES_DIR = PROJECT_ROOT / "processes"
 FORMS_DIR = PROJECT_ROOT / "forms"
 SILENCE_EFFECTS = ("positive", "negative", "none")
 
@@ -76,21 +73,6 @@ class Procedure:
     fee: str | None = None
     #: ENI Clasificacion: a SIA code as given, else ``<organ DIR3>_PRO_<id>``
     classification: str | None = None
-
-
-def read_info(key: str, processes_dir: Path = PROCESSES_DIR) -> dict[str, Any] | None:
-    """The sidecar of process ``key``, or None when there is none (or it is unreadable)."""
-    if not key.replace("_", "").replace("-", "").isalnum():
-        return None
-    path = processes_dir / f"{key}.info.json"
-    if not path.is_file():
-        return None
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        log.warning("citizen information %s is not valid JSON", path)
-        return None
-    return data if isinstance(data, dict) else None
 
 
 def _start_form(info: dict[str, Any], version: ProcessVersion | None) -> dict[str, Any] | None:

@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Column,
+    Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Table,
@@ -77,6 +79,9 @@ class Expedient(db.Model):  # type: ignore[name-defined]
         UniqueConstraint("tenant_id", "year", "seq"),
         UniqueConstraint("tenant_id", "number"),
         UniqueConstraint("tenant_id", "eni_id"),
+        # The legal-term control reads open expedients by due date, and whether a suspension
+        # runs, from this index alone (engine.control.risk).
+        Index("ix_expedients_term_due", "tenant_id", "state", "term_due", "term_suspended_since"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -98,6 +103,16 @@ class Expedient(db.Model):  # type: ignore[name-defined]
     closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Index computed at closing: [{"order": 1, "document_id": ..., "digest": ..., "algorithm": ...}]
     closing_index: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # The maximum legal term to resolve and notify (arts. 21-22 Ley 39/2015), kept by
+    # engine.control: its start (registry entry or opening), length, the suspensions that ended
+    # ([[since, until], ...] ISO dates), the start of a suspension still running, the last day
+    # with the ended suspensions applied, and the effect of silence (positive/negative/lapse).
+    term_start: Mapped[date | None] = mapped_column(Date)
+    term_months: Mapped[int | None] = mapped_column(Integer)
+    term_suspensions: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    term_suspended_since: Mapped[date | None] = mapped_column(Date)
+    term_due: Mapped[date | None] = mapped_column(Date)
+    silence: Mapped[str | None] = mapped_column(String(16))
 
     related: Mapped[list[Expedient]] = relationship(
         secondary=expedient_relations,

@@ -39,6 +39,7 @@ from engine.base.clock import MADRID, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.calendar import TenantCalendar
+from engine.control import legal_terms
 from engine.decrees import book as decrees
 from engine.documents import closing, documents
 from engine.documents.procedure_templates import DOCUMENT_LOCALES, RenderedTemplate, render_version_template
@@ -197,13 +198,27 @@ def max_resolution_date(call: Call) -> dict[str, Any]:
     """The last day to resolve and notify (art. 21 and 22.1.a Ley 39/2015) with the tenant's
     calendar: ``mesos`` months from ``inici`` pushed by the natural days of each suspension
     (``suspensions``: a list of [since, until] dates). Answer: ``{"date", "timer"}`` where
-    ``timer`` is the end of that day in Spain, ready for a timeDate."""
-    tenant = db.session.get(Tenant, call.ctx.tenant_id)
-    calendar = TenantCalendar.for_tenant(tenant) if tenant else TenantCalendar()
+    ``timer`` is the end of that day in Spain, ready for a timeDate. On an expedient the term is
+    also recorded for the legal-term control, ending any suspension still running there."""
     suspensions = [(_as_date(a, "suspensions"), _as_date(b, "suspensions")) for a, b in call.param("suspensions") or []]
-    end = calendar.max_resolution_date(_as_date(call.param("inici"), "inici"), int(call.param("mesos")), suspensions)
+    start, months = _as_date(call.param("inici"), "inici"), int(call.param("mesos"))
+    if call.binding.instance.expedient_id is not None:
+        end = legal_terms.record_term(call.ctx, call.expedient_id(), start, months, suspensions)
+    else:
+        tenant = db.session.get(Tenant, call.ctx.tenant_id)
+        calendar = TenantCalendar.for_tenant(tenant) if tenant else TenantCalendar()
+        end = calendar.max_resolution_date(start, months, suspensions)
     timer = datetime.combine(end, time(23, 59, 59), tzinfo=MADRID).isoformat()
     return {"date": end.isoformat(), "timer": timer}
+
+
+def suspend_term(call: Call) -> dict[str, Any]:
+    """The maximum term is suspended from ``des_de`` (a requeriment d'esmena notified, a sector
+    report asked for: art. 22.1 Ley 39/2015) until ``gee.max_resolution_date`` records it again
+    with that suspension ended. Answer: ``{"since"}``."""
+    since = _as_date(call.param("des_de"), "des_de")
+    legal_terms.suspend_term(call.ctx, call.expedient_id(), since)
+    return {"since": since.isoformat()}
 
 
 def record_silence(call: Call) -> dict[str, Any]:
@@ -242,6 +257,7 @@ register_operator("gee.attest_decree", attest_decree, ("decree_id",))
 register_operator("gee.decree_info", decree_info, ("decree_id",))
 register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinatari", "canal"))
 register_operator("gee.max_resolution_date", max_resolution_date, ("inici", "mesos"), ("suspensions",))
+register_operator("gee.suspend_term", suspend_term, ("des_de",))
 register_operator("gee.record_silence", record_silence, ("efecte",))
 register_operator("gee.relate_expedient", relate_expedient, ("numero",))
 register_operator("gee.close_expedient", close_expedient)

@@ -89,6 +89,11 @@ class RegistryEntry(db.Model):  # type: ignore[name-defined]
     corrects_entry_id: Mapped[int | None] = mapped_column(ForeignKey("registry_entries.id"))
     receipt_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    # An entry exchanged with another administration on this platform (engine.registry.between_tenants):
+    # the other side's tenant, entry id and number (an outgoing entry's delivery, an incoming one's origin).
+    counterpart_tenant_id: Mapped[int | None] = mapped_column(ForeignKey("tenants.id"))
+    counterpart_entry_id: Mapped[int | None] = mapped_column(ForeignKey("registry_entries.id"))
+    counterpart_number: Mapped[str | None] = mapped_column(String(20))
 
     attachments: Mapped[list[RegistryAttachment]] = relationship(order_by="RegistryAttachment.position")
 

@@ -2,7 +2,8 @@
 
 Every ``interval`` seconds the lock holder (renewing the lock as it goes) sweeps:
 due timers (one ``timer-<instance>`` job each), expired electronic notifications, settled
-notifications whose process still waits, overdue tasks to escalate, and once a night (after
+notifications whose process still waits, overdue tasks to escalate, once a week each tenant's
+e-mail of legal terms at risk (:mod:`engine.control.weekly_digest`), and once a night (after
 ``INTEGRITY_HOUR`` Europe/Madrid) the integrity checks and the sealing of every tenant's audit
 chain head (:mod:`engine.worker.anchoring`). Every piece of work is a deduplicated,
 idempotent job, so a sweep that overlaps another (a lock lost during a long pause) does no harm.
@@ -29,6 +30,7 @@ from flask import Flask
 from engine.base import unit_of_work
 from engine.base.clock import MADRID, as_utc, local_date, utcnow
 from engine.base.jobs import enqueue, redis_connection
+from engine.control import weekly_digest
 from engine.inbox import overdue_escalation as deadlines
 from engine.notifications import alerts as notices
 from engine.notifications import notifications
@@ -70,6 +72,7 @@ class TickResult:
     expiries: int = 0
     continuations: int = 0
     escalations: int = 0
+    digests: int = 0
     integrity: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -108,6 +111,8 @@ def sweep_all(now: datetime | None = None) -> TickResult:
     overdue = deadlines.overdue_tasks(moment)
     result.escalations = _each(result, overdue, lambda o: enqueue(
         deadlines.escalate_task, o[0], o[1], job_id=f"escalate-{o[1]}"))
+    result.digests = _each(result, weekly_digest.digests_due(moment), lambda d: enqueue(
+        weekly_digest.send_weekly_digest, d[0], d[1], job_id=f"term-digest-{d[0]}-{d[1]}"))
     if integrity_due(moment):
         day = local_date(moment).isoformat()
         _each(result, [day], lambda d: enqueue(integrity.run_integrity_checks, job_id=f"integrity-{d}"))

@@ -130,6 +130,25 @@ _SCHEMAS: dict[str, Any] = {
             "instance": {"type": ["object", "null"], "description": "The started procedure, if any"},
         },
     },
+    "NewDelivery": {
+        "type": "object",
+        "required": ["recipient_tenant_id", "subject"],
+        "properties": {
+            "recipient_tenant_id": {"type": "integer", "description": "Another administration on this platform"},
+            "subject": {"type": "string", "maxLength": 500},
+            "summary": {"type": "string", "maxLength": 4000},
+            "document_ids": {"type": "array", "items": {"type": "integer"}, "description": "Documents sent"},
+            "expedient_id": {"type": "integer", "description": "The open expedient the entry goes out of"},
+        },
+    },
+    "Delivery": {
+        "type": "object",
+        "properties": {
+            "entry": {"type": "object", "description": "The outgoing entry here (its receipt is the recipient's)"},
+            "recipient": {"type": "string"},
+            "their_number": {"type": "string", "description": "The incoming entry's number at the recipient"},
+        },
+    },
     "Document": {
         "type": "object",
         "description": "ENI metadata of a document (never its bytes)",
@@ -226,6 +245,13 @@ def _paths() -> dict[str, Any]:
             "post": _op("Open an expedient (and start its procedure)", "openExpedient",
                         {"201": _json(_ref("Opened"), "Opened")} | err(403, 404, 422), tag="expedients",
                         requestBody={"required": True, "content": {JSON: {"schema": _ref("NewExpedient")}}}),
+        },
+        "/api/v1/registry/deliveries": {
+            "post": _op("Send an outgoing entry to another administration on this platform (it arrives there as "
+                        "an incoming entry with the documents and a receipt)", "deliverEntry",
+                        {"201": _json(_ref("Delivery"), "Registered on both sides")} | err(403, 404, 409, 422),
+                        tag="registry",
+                        requestBody={"required": True, "content": {JSON: {"schema": _ref("NewDelivery")}}}),
         },
         "/api/v1/expedients/{expedient_id}": {
             "get": _op("An expedient with its parties, documents and tasks", "getExpedient",

@@ -25,6 +25,7 @@ from engine.inbox.inbox import InboxFilters, list_inbox, task_view
 from engine.process.definition import catalogue
 from engine.process.definition.deploy import deploy_uploaded
 from engine.process.instances import tasks as instances
+from engine.registry.between_tenants import send_to_tenant
 from engine.registry.open_expedient import PartyInput, open_and_start
 from engine.tenancy.models import Tenant
 from webapp.api import openapi as openapi_doc
@@ -140,6 +141,26 @@ def create_expedient() -> Any:
     ready = [task_dict(t) for t in tasks_of_expedient(g.ctx, opened.expedient.id) if t.state == "ready"]
     instance = {"instance_id": opened.instance.id, "status": opened.instance.status, "ready_tasks": ready}
     return _ok({"expedient": _expedient_dict(opened.expedient), "instance": instance}, 201)
+
+
+@bp.post("/registry/deliveries")
+def deliver_entry() -> Any:
+    """An outgoing entry to another administration on the platform; it arrives there at once."""
+    body = _body()
+    document_ids = body.get("document_ids") or []
+    if not isinstance(document_ids, list):
+        raise ValidationFailed(_l("Send a list of document ids."), field="document_ids")
+    delivery = send_to_tenant(
+        g.ctx,
+        recipient_tenant_id=id_value(body.get("recipient_tenant_id"), "recipient_tenant_id"),
+        subject=str(body.get("subject") or ""),
+        summary=None if body.get("summary") is None else str(body["summary"]),
+        document_ids=[id_value(d, "document_ids") or 0 for d in document_ids],
+        expedient_id=id_value(body.get("expedient_id"), "expedient_id"),
+    )
+    outgoing = delivery.outgoing
+    return _ok({"entry": outgoing.summary_dict(), "recipient": outgoing.recipient,
+                "their_number": outgoing.counterpart_number}, 201)
 
 
 @bp.get("/expedients/<int:expedient_id>")

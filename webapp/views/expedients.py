@@ -11,6 +11,7 @@ from engine.base import unit_of_work
 from engine.base.errors import Conflict, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.base.identifiers import normalise_nif
+from engine.control.risk import term_of
 from engine.documents import closing
 from engine.documents.documents import TIPOS_DOCUMENTALES, read_content, store_document
 from engine.dossier.actions import (
@@ -112,8 +113,9 @@ def party_lookup() -> Any:
 
 def _page(expedient_id: int, error: ValidationFailed | Conflict | None = None, failed_form: str | None = None) -> Any:
     """The expedient page; after a refused action, with the error beside the form that failed."""
-    page = render_template("expedients/show.html", d=dossier(g.ctx, expedient_id), tipos=TIPOS_DOCUMENTALES,
-                           postal_results=list(PostalResult), error=error,
+    found = dossier(g.ctx, expedient_id)
+    page = render_template("expedients/show.html", d=found, term=term_of(g.ctx, found.expedient),
+                           tipos=TIPOS_DOCUMENTALES, postal_results=list(PostalResult), error=error,
                            failed_form=failed_form, form=request.form)
     return (page, error.status) if error else page
 

@@ -294,6 +294,9 @@ def start_in_transaction(
         expedient_id=expedient_id,
         after={"process": version.model.key, "version": version.number, "data": data or {}},
     )
+    if expedient_id is not None:
+        publish(Event.INSTANCE_STARTED, ctx=ctx, expedient_id=expedient_id, process_key=version.model.key,
+                data=dict(data or {}))
     run = _Run(ctx, instance, version, workflow)
     run.advance()
     run.save()

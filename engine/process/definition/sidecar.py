@@ -1,0 +1,35 @@
+"""The sidecar of a procedure: ``processes/<key>.info.json`` beside its BPMN.
+
+It holds what is not the flow itself: the citizen information, the maximum resolution term
+(``max_term``) and the effect of silence (``silence``). It is read at use time, so it can be
+corrected without deploying a new process version. The format is described in
+:mod:`engine.citizens.procedures`; the legal-term control (:mod:`engine.control`) reads it too.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+from engine.base.settings import PROJECT_ROOT
+
+log = logging.getLogger("gee.process")
+
+PROCESSES_DIR = PROJECT_ROOT / "processes"
+
+
+def read_info(key: str, processes_dir: Path = PROCESSES_DIR) -> dict[str, Any] | None:
+    """The sidecar of process ``key``, or None when there is none (or it is unreadable)."""
+    if not key.replace("_", "").replace("-", "").isalnum():
+        return None
+    path = processes_dir / f"{key}.info.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        log.warning("procedure information %s is not valid JSON", path)
+        return None
+    return data if isinstance(data, dict) else None
