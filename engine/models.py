@@ -2,6 +2,15 @@
 
 from engine.audit.trail import AuditEvent, AuditHead
 from engine.base.numbering import Counter
+from engine.bodies.models import (
+    AgendaItem,
+    Attendance,
+    Body,
+    BodyMember,
+    BodySession,
+    ConvocationNotice,
+    Proposal,
+)
 from engine.decrees.book import Decree
 from engine.documents.documents import Document
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
@@ -27,11 +36,17 @@ from engine.tenancy.tokens import ApiToken
 from engine.worker.integrity import IntegrityCheck
 
 __all__ = [
+    "AgendaItem",
     "ApiToken",
+    "Attendance",
     "AuditEvent",
     "AuditHead",
     "AwaitedMessage",
+    "Body",
+    "BodyMember",
+    "BodySession",
     "CompletedStep",
+    "ConvocationNotice",
     "Counter",
     "Decree",
     "Document",
@@ -51,6 +66,7 @@ __all__ = [
     "ProcessInstance",
     "ProcessModel",
     "ProcessVersion",
+    "Proposal",
     "RegistryAttachment",
     "RegistryEntry",
     "SignatureRequest",
