@@ -16,6 +16,7 @@ from engine.documents.documents import Document
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.expedients.expedients import Expedient, ExpedientReopening
 from engine.inbox.overdue_escalation import TaskEscalation
+from engine.noticeboard.models import Edict
 from engine.notifications.notifications import Notification, NotificationEvidence
 from engine.powers.models import Power, PowerExpedient
 from engine.process.instances.messages import AwaitedMessage
@@ -50,6 +51,7 @@ __all__ = [
     "Counter",
     "Decree",
     "Document",
+    "Edict",
     "EniImportedDocument",
     "EniImportedExpedient",
     "Expedient",
