@@ -1,8 +1,8 @@
-"""collegiate bodies: members, sessions, agenda items, attendance, convocation notices, proposals
+"""collegiate bodies and the notice board
 
 Revision ID: 0006_bodies
 Revises: 0005_notice_publication
-Create Date: 2026-12-03 12:09:16.864781
+Create Date: 2026-12-03 12:22:14.665876
 
 """
 from alembic import op
@@ -105,6 +105,32 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_body_sessions_status'), ['status'], unique=False)
         batch_op.create_index(batch_op.f('ix_body_sessions_tenant_id'), ['tenant_id'], unique=False)
 
+    op.create_table('edicts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('tenant_id', sa.Integer(), nullable=False),
+    sa.Column('expedient_id', sa.Integer(), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('text', sa.Text(), nullable=False),
+    sa.Column('document_ids', sa.JSON(), nullable=False),
+    sa.Column('starts_on', sa.Date(), nullable=False),
+    sa.Column('ends_on', sa.Date(), nullable=False),
+    sa.Column('published_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('published_by', sa.String(length=200), nullable=False),
+    sa.Column('digest', sa.String(length=64), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withdrawal_reason', sa.Text(), nullable=True),
+    sa.Column('diligence_document_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['diligence_document_id'], ['documents.id'], name=op.f('fk_edicts_diligence_document_id_documents')),
+    sa.ForeignKeyConstraint(['expedient_id'], ['expedients.id'], name=op.f('fk_edicts_expedient_id_expedients')),
+    sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_edicts_tenant_id_tenants')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_edicts'))
+    )
+    with op.batch_alter_table('edicts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_edicts_ends_on'), ['ends_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_edicts_expedient_id'), ['expedient_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_edicts_starts_on'), ['starts_on'], unique=False)
+        batch_op.create_index(batch_op.f('ix_edicts_tenant_id'), ['tenant_id'], unique=False)
+
     op.create_table('agenda_items',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('tenant_id', sa.Integer(), nullable=False),
@@ -195,6 +221,13 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_agenda_items_session_id'))
 
     op.drop_table('agenda_items')
+    with op.batch_alter_table('edicts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_edicts_tenant_id'))
+        batch_op.drop_index(batch_op.f('ix_edicts_starts_on'))
+        batch_op.drop_index(batch_op.f('ix_edicts_expedient_id'))
+        batch_op.drop_index(batch_op.f('ix_edicts_ends_on'))
+
+    op.drop_table('edicts')
     with op.batch_alter_table('body_sessions', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_body_sessions_tenant_id'))
         batch_op.drop_index(batch_op.f('ix_body_sessions_status'))
