@@ -75,3 +75,24 @@ def test_another_town_cannot_reach_a_body_or_its_sessions(client) -> None:
     assert client.get(f"/bodies/{ple.id}/minutes/2026.pdf").status_code == 404
     assert "Ple de l" not in client.get("/bodies").get_data(as_text=True)
     assert t.tenant.id != other.id
+
+
+def test_the_api_shows_a_session_with_its_quorum_and_results(client) -> None:
+    from engine.tenancy.tokens import create_token
+    from tests.bodies_helpers import convened_session, hold
+
+    t, ple = ple_town(11)
+    propose(t)
+    session = convened_session(t, ple)
+    hold(t, session, (3, 1, 0), "Pere Font", "Laia Serra", "Joan Riera")
+    secret = create_token(t.people["secretari"], "script").secret
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {secret}"}
+    listed = client.get("/api/v1/bodies", headers=headers).get_json()
+    assert [(b["code"], b["legal_members"], len(b["members"])) for b in listed] == [("ple", 11, 12)]
+    shown = client.get(f"/api/v1/sessions/{session.id}", headers=headers).get_json()
+    # 11 members: the quorum is 4 (LBRL art. 46.2.c); the president and three councillors are present
+    assert shown["quorum"] == {"required": 4, "present": 4, "constituted": True}
+    assert shown["items"][0]["result"] == "approved" and shown["items"][0]["votes"] == {
+        "for": 3, "against": 1, "abstentions": 0}
+    assert client.get(f"/api/v1/sessions/{session.id}").status_code == 401
