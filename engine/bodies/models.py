@@ -110,7 +110,7 @@ class BodySession(db.Model):  # type: ignore[name-defined]
     minutes_approved_in_id: Mapped[int | None] = mapped_column(ForeignKey("body_sessions.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
-    body: Mapped[Body] = relationship(lazy="joined")
+    body: Mapped[Body] = relationship(lazy="selectin")
     items: Mapped[list[AgendaItem]] = relationship(order_by="AgendaItem.position", lazy="selectin",
                                                    foreign_keys="AgendaItem.session_id")
     attendance: Mapped[list[Attendance]] = relationship(order_by="Attendance.member_id", lazy="selectin")
@@ -180,7 +180,7 @@ class Attendance(db.Model):  # type: ignore[name-defined]
     #: Attended remotely (LBRL art. 46.3), identity and vote ensured by the platform used.
     remote: Mapped[bool] = mapped_column(Boolean, default=False)
 
-    member: Mapped[BodyMember] = relationship(lazy="joined")
+    member: Mapped[BodyMember] = relationship(lazy="selectin")
 
 
 class ConvocationNotice(db.Model):  # type: ignore[name-defined]
@@ -196,7 +196,7 @@ class ConvocationNotice(db.Model):  # type: ignore[name-defined]
     made_available_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     read_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
-    member: Mapped[BodyMember] = relationship(lazy="joined")
+    member: Mapped[BodyMember] = relationship(lazy="selectin")
 
 
 class Proposal(db.Model):  # type: ignore[name-defined]
