@@ -16,7 +16,7 @@ from engine.documents.documents import Document
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.expedients.expedients import Expedient, ExpedientReopening
 from engine.inbox.overdue_escalation import TaskEscalation
-from engine.noticeboard.models import Edict
+from engine.noticeboard.models import Allegation, Edict
 from engine.notifications.notifications import Notification, NotificationEvidence
 from engine.powers.models import Power, PowerExpedient
 from engine.process.instances.messages import AwaitedMessage
@@ -38,6 +38,7 @@ from engine.worker.integrity import IntegrityCheck
 
 __all__ = [
     "AgendaItem",
+    "Allegation",
     "ApiToken",
     "Attendance",
     "AuditEvent",

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.base.clock import as_utc, utcnow
@@ -43,3 +43,18 @@ class Edict(db.Model):  # type: ignore[name-defined]
             "digest": self.digest,
             "withdrawn_at": as_utc(self.withdrawn_at),
         }
+
+
+class Allegation(db.Model):  # type: ignore[name-defined]
+    """An allegation filed against an edict of public information: its registry entry, and whether it
+    came in after the term (it is kept and listed, marked late)."""
+
+    __tablename__ = "edict_allegations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    edict_id: Mapped[int] = mapped_column(ForeignKey("edicts.id"), index=True)
+    registry_entry_id: Mapped[int] = mapped_column(ForeignKey("registry_entries.id"))
+    name: Mapped[str] = mapped_column(String(300))
+    late: Mapped[bool] = mapped_column(Boolean, default=False)
+    filed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)

@@ -4,4 +4,5 @@ between the process core and the records features. Importing this package regist
 from engine.operators import (
     bodies,  # noqa: F401  (registers gee.propose_to_body)
     builtin,  # noqa: F401  (registers the gee.* operators)
+    public_information,  # noqa: F401  (registers gee.public_information, gee.allegations)
 )
