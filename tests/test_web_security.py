@@ -37,7 +37,7 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 
 #: Routes anyone may use without logging in (prefix match on the rule).
 PUBLIC = ("/login", "/logout", "/healthz", "/static/", "/locale", "/verify", "/api/v1/openapi.json", "/seu",
-          "/dev-idp", "/tenants/<tenant_code>/logo")
+          "/dev-idp", "/tenants/<tenant_code>/logo", "/tauler")  # /tauler: the public notice board
 
 MARKERS = ("B-SECRET-EXPEDIENT", "B-SECRET-PARTY", "B-SECRET-DOC", "B-SECRET-CONTENT", "B-SECRET-TOKEN",
            "B-SECRET-USER")
