@@ -2,12 +2,22 @@
 
 from engine.audit.trail import AuditEvent, AuditHead
 from engine.base.numbering import Counter
+from engine.bodies.models import (
+    AgendaItem,
+    Attendance,
+    Body,
+    BodyMember,
+    BodySession,
+    ConvocationNotice,
+    Proposal,
+)
 from engine.control.weekly_digest import TermDigest
 from engine.decrees.book import Decree
 from engine.documents.documents import Document
 from engine.eni.models import EniImportedDocument, EniImportedExpedient, MigrationRun
 from engine.expedients.expedients import Expedient, ExpedientReopening
 from engine.inbox.overdue_escalation import TaskEscalation
+from engine.noticeboard.models import Allegation, Edict
 from engine.notifications.notifications import Notification, NotificationEvidence
 from engine.onboarding.models import TenantImport
 from engine.powers.models import Power, PowerExpedient
@@ -30,14 +40,22 @@ from engine.tenancy.tokens import ApiToken
 from engine.worker.integrity import IntegrityCheck
 
 __all__ = [
+    "AgendaItem",
+    "Allegation",
     "ApiToken",
+    "Attendance",
     "AuditEvent",
     "AuditHead",
     "AwaitedMessage",
+    "Body",
+    "BodyMember",
+    "BodySession",
     "CompletedStep",
+    "ConvocationNotice",
     "Counter",
     "Decree",
     "Document",
+    "Edict",
     "EniImportedDocument",
     "EniImportedExpedient",
     "Expedient",
@@ -56,6 +74,7 @@ __all__ = [
     "ProcessInstance",
     "ProcessModel",
     "ProcessVersion",
+    "Proposal",
     "RegistryAttachment",
     "RegistryEntry",
     "SignatureRequest",

@@ -6,6 +6,7 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from engine.base.db import db
+from engine.bodies.models import BodySession
 from engine.process.models import ProcessModel
 from engine.tenancy.models import ROLES, Tenant, User
 from tests.conftest import login
@@ -32,6 +33,12 @@ def test_demo_loads_everything_and_is_idempotent(client):
     shared = db.session.scalars(select(ProcessModel).where(ProcessModel.tenant_id.is_(None))).all()
     assert "instancia_generica" in {m.key for m in shared}
     assert db.session.scalar(select(func.count()).select_from(User)) == 14
+    # each municipality's Ple: a held session with signed minutes, and an upcoming one to convene
+    for tenant in municipalities:
+        held, upcoming = sorted(db.session.scalars(select(BodySession).where(BodySession.tenant_id == tenant.id)),
+                                key=lambda s: s.id)
+        assert held.status == "held" and held.minutes_number == f"1/{held.minutes_year}" and held.minutes_signed
+        assert upcoming.status == "convening" and upcoming.items[0].approves_minutes_of_id == held.id
 
     # The README's logins work.
     login(client, "tramitador.sant", "demo-gee-2026")

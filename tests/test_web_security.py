@@ -39,7 +39,8 @@ METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
 PUBLIC = ("/login", "/logout", "/healthz", "/static/", "/locale", "/verify", "/api/v1/openapi.json", "/seu",
           "/dev-idp", "/tenants/<tenant_code>/logo",
           # a one-time link to set a password: the secret in the address is the credential
-          "/password")
+          "/password",
+          "/tauler")  # /tauler: the public notice board
 
 MARKERS = ("B-SECRET-EXPEDIENT", "B-SECRET-PARTY", "B-SECRET-DOC", "B-SECRET-CONTENT", "B-SECRET-TOKEN",
            "B-SECRET-USER")

@@ -35,6 +35,10 @@ class Event(StrEnum):
     NOTIFICATION_TASK_READY = "process.notification_task_ready"
     #: A notification a task waited on was accessed, rejected or expired: ``ctx, human_task_id, data, idem_key``.
     NOTIFICATION_SETTLED = "notifications.settled"
+    #: The last signer of a document circuit signed: ``ctx, document_id, signed_document_id``
+    #: (the document sent to sign, and its signed version). Features that issue documents through a
+    #: circuit (a session's convocation, minutes, certificates) take it from there.
+    DOCUMENT_SIGNED = "signatures.document_signed"
 
 
 _subscribers: dict[Event, list[Subscriber]] = defaultdict(list)

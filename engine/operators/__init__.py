@@ -1,4 +1,8 @@
 """Service operators a BPMN service task calls (generate a document, number a decree, notify...): the bridge
 between the process core and the records features. Importing this package registers them."""
 
-from engine.operators import builtin  # noqa: F401  (registers the gee.* operators)
+from engine.operators import (
+    bodies,  # noqa: F401  (registers gee.propose_to_body)
+    builtin,  # noqa: F401  (registers the gee.* operators)
+    public_information,  # noqa: F401  (registers gee.public_information, gee.allegations)
+)

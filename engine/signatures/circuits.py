@@ -438,6 +438,8 @@ def _finish(ctx: Context, request: SignatureRequest, signed: bytes) -> None:
     db.session.flush()
     record(ctx, "signature.completed", "signature_request", request.id, expedient_id=request.expedient_id,
            after=request.summary())
+    if request.document_id is not None:
+        publish(Event.DOCUMENT_SIGNED, ctx=ctx, document_id=request.document_id, signed_document_id=doc.id)
     if request.human_task_id is not None:
         number = decrees.get_decree(ctx, request.decree_id).number if request.decree_id is not None else None
         outcome = {"outcome": "signed", "document_id": doc.id, "csv": doc.csv, "number": number}

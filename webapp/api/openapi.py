@@ -326,6 +326,48 @@ _ENI_PATHS: dict[str, Any] = {
 }
 
 
+_BODY_ID = _id_param("body_id", "Collegiate body id")
+_SESSION_ID = _id_param("session_id", "Session id")
+_READ_ERRORS = {"401": {"$ref": "#/components/responses/E401"}, "404": {"$ref": "#/components/responses/E404"}}
+_SESSION_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "body_id": {"type": "integer"},
+        "kind": {"type": "string", "enum": ["ordinary", "extraordinary", "urgent"]},
+        "status": {"type": "string", "enum": ["draft", "convening", "convened", "held"]},
+        "starts_at": {"type": "string", "format": "date-time"}, "place": {"type": "string"},
+        "convened_at": {"type": ["string", "null"], "format": "date-time"},
+        "minutes_number": {"type": ["string", "null"], "examples": ["1/2026"]},
+        "minutes_signed": {"type": "boolean"},
+        "quorum": {"type": "object", "description": "LBRL art. 46.2.c"},
+        "items": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_BODIES_PATHS: dict[str, Any] = {
+    "/api/v1/bodies": {
+        "get": _op("The collegiate bodies (Ple, Junta de Govern, comissions) with their members", "listBodies",
+                   {"200": _json({"type": "array", "items": {"type": "object"}}, "Bodies"),
+                    "401": {"$ref": "#/components/responses/E401"}}, tag="bodies"),
+    },
+    "/api/v1/bodies/{body_id}/sessions": {
+        "get": _op("The sessions of a body, latest first", "listBodySessions",
+                   {"200": _json({"type": "array", "items": _SESSION_SCHEMA}, "Sessions")} | _READ_ERRORS,
+                   tag="bodies", parameters=[_BODY_ID]),
+    },
+    "/api/v1/sessions/{session_id}": {
+        "get": _op("A session: agenda, quorum, votes and results, minutes", "showSession",
+                   {"200": _json(_SESSION_SCHEMA, "Session")} | _READ_ERRORS | {
+                       "403": {"$ref": "#/components/responses/E403"}},
+                   tag="bodies", parameters=[_SESSION_ID]),
+    },
+    "/api/v1/edicts": {
+        "get": _op("The edicts of the notice board (published, withdrawn, ended)", "listEdicts",
+                   {"200": _json({"type": "array", "items": {"type": "object"}}, "Edicts"),
+                    "401": {"$ref": "#/components/responses/E401"}}, tag="noticeboard"),
+    },
+}
+
+
 def spec() -> dict[str, Any]:
     """The OpenAPI document."""
     return {
@@ -340,7 +382,7 @@ def spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _paths() | _ENI_PATHS,
+        "paths": _paths() | _ENI_PATHS | _BODIES_PATHS,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": _SCHEMAS,

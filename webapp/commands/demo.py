@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 
 from engine.base.settings import current_settings
-from engine.demo.data import DEMO_PASSWORD, demo_logins, deploy_shipped_procedures, load_demo_tenants
+from engine.demo.bodies import load_demo_bodies
+from engine.demo.data import DEMO_PASSWORD, MUNICIPALITIES, demo_logins, deploy_shipped_procedures, load_demo_tenants
 from webapp.commands.output import transactional
 
 
@@ -18,7 +19,10 @@ def demo_command() -> None:
     """
     if current_settings().production:
         raise click.ClickException("gee demo is refused in production: demo passwords are public.")
-    load_demo_tenants()
+    tenants = load_demo_tenants()
+    for spec in MUNICIPALITIES:
+        if load_demo_bodies(tenants[spec.code], DEMO_PASSWORD):
+            click.echo(f"Ple of {spec.name}: a held session (signed minutes) and an upcoming one")
     results = deploy_shipped_procedures()
     broken = {name: r.problems for name, r in results.items() if not r.ok}
     if broken:

@@ -1,0 +1,340 @@
+"""Sessions of a collegiate body: the agenda, the convocation, attendance and quorum, the votes.
+
+The secretary builds the agenda from the body's pending proposals (and the approval of earlier
+minutes), then asks the mayor to sign the convocation: a PDF with the agenda, signed with a PAdES
+signature through the signature circuits. When the mayor signs, the convocation is made available
+to every member (one notice each), which must happen at least two working days before the session
+(:mod:`engine.bodies.rules`); from then on the members read the agenda's expedients. During the
+session the secretary notes attendance (present, remote) and, item by item, the debate and the
+votes; an item added after the convocation is urgent and its urgency is voted first.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import cast
+
+from engine.audit import record
+from engine.base.clock import as_utc, local_date, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, ValidationFailed
+from engine.base.i18n import _l
+from engine.bodies import rules
+from engine.bodies.bodies import bodies_of_user, clean_text, get_body, require_keeper
+from engine.bodies.models import (
+    AgendaItem,
+    Attendance,
+    BodySession,
+    ConvocationNotice,
+    Majority,
+    MemberRole,
+    Proposal,
+    ProposalState,
+    SessionKind,
+    SessionStatus,
+)
+from engine.bodies.paperwork import render
+from engine.calendar import TenantCalendar
+from engine.documents.documents import store_document
+from engine.documents.verification_codes import new_csv
+from engine.signatures.circuits import request_signatures
+from engine.tenancy.models import Role, Tenant
+from engine.tenancy.scoping import get_owned, scoped
+
+
+def calendar_of(ctx: Context) -> TenantCalendar:
+    tenant = db.session.get(Tenant, ctx.tenant_id)
+    return TenantCalendar.for_tenant(tenant) if tenant is not None else TenantCalendar()
+
+
+def get_session(ctx: Context, session_id: int, *, for_update: bool = False) -> BodySession:
+    return get_owned(BodySession, ctx, session_id, for_update=for_update)
+
+
+def may_read(ctx: Context, session: BodySession) -> bool:
+    """Staff read every session; a member reads the sessions of their bodies once convened."""
+    if any(ctx.has_role(r) for r in (Role.SECRETARI, Role.ALCALDE, Role.ADMIN, Role.TRAMITADOR)):
+        return True
+    return session.body_id in bodies_of_user(ctx) and session.status != SessionStatus.DRAFT
+
+
+def read_session(ctx: Context, session_id: int) -> BodySession:
+    session = get_session(ctx, session_id)
+    if not may_read(ctx, session):
+        raise Forbidden(_l("You cannot read this session."))
+    return session
+
+
+def sessions_of(ctx: Context, body_id: int) -> list[BodySession]:
+    stmt = scoped(BodySession, ctx).where(BodySession.body_id == body_id).order_by(BodySession.starts_at.desc())
+    return [s for s in db.session.execute(stmt).scalars() if may_read(ctx, s)]
+
+
+def create_session(ctx: Context, body_id: int, *, kind: str, starts_at: datetime, place: str) -> BodySession:
+    require_keeper(ctx)
+    body = get_body(ctx, body_id)
+    if kind not in tuple(SessionKind):
+        raise ValidationFailed(_l("The session must be ordinary, extraordinary or urgent."), field="kind")
+    moment = as_utc(starts_at)
+    if moment is None or moment <= utcnow():
+        raise ValidationFailed(_l("A session is convened for a future date."), field="starts_at")
+    session = BodySession(tenant_id=ctx.tenant_id, body_id=body.id, kind=kind, starts_at=moment,
+                          place=clean_text(place, "place"), status=SessionStatus.DRAFT.value)
+    db.session.add(session)
+    db.session.flush()
+    record(ctx, "body.session_created", "body_session", session.id, after=session.summary())
+    return session
+
+
+def _next_position(session: BodySession) -> int:
+    return max((i.position for i in session.items), default=0) + 1
+
+
+def _open_agenda(session: BodySession) -> bool:
+    """Items join a draft agenda freely; after the convocation only as urgent items."""
+    if session.status in (SessionStatus.CONVENING, SessionStatus.HELD):
+        raise Conflict(_l("The agenda of this session cannot change now."))
+    return session.status == SessionStatus.CONVENED
+
+
+def add_proposal(ctx: Context, session_id: int, proposal_id: int) -> AgendaItem:
+    """Put a pending proposal of the session's body on its agenda."""
+    require_keeper(ctx)
+    session = get_session(ctx, session_id, for_update=True)
+    urgent = _open_agenda(session)
+    proposal = get_owned(Proposal, ctx, proposal_id, for_update=True)
+    if proposal.body_id != session.body_id or proposal.state != ProposalState.PENDING:
+        raise Conflict(_l("This proposal is not waiting for this body."))
+    item = AgendaItem(tenant_id=ctx.tenant_id, session_id=session.id, position=_next_position(session),
+                      title=proposal.title, text=proposal.text, majority=proposal.majority, proposal_id=proposal.id,
+                      expedient_id=proposal.expedient_id, urgent=urgent)
+    proposal.state = ProposalState.SCHEDULED.value
+    db.session.add(item)
+    db.session.flush()
+    session.items.append(item)
+    record(ctx, "body.item_added", "body_session", session.id, expedient_id=proposal.expedient_id,
+           after={"position": item.position, "title": item.title, "urgent": urgent})
+    return item
+
+
+def add_minutes_approval(ctx: Context, session_id: int, previous_id: int) -> AgendaItem:
+    """The approval of an earlier session's signed minutes (simple majority) as an item."""
+    require_keeper(ctx)
+    session = get_session(ctx, session_id, for_update=True)
+    urgent = _open_agenda(session)
+    previous = get_session(ctx, previous_id)
+    if previous.body_id != session.body_id or as_utc(previous.starts_at) >= as_utc(session.starts_at):  # type: ignore[operator]
+        raise Conflict(_l("Only the minutes of an earlier session of the same body can be approved."))
+    if not previous.minutes_signed or previous.minutes_approved_in_id is not None:
+        raise Conflict(_l("These minutes are not signed, or are already approved."))
+    if any(i.approves_minutes_of_id == previous.id for i in session.items):
+        raise Conflict(_l("These minutes are already on the agenda."))
+    item = AgendaItem(tenant_id=ctx.tenant_id, session_id=session.id, position=_next_position(session),
+                      title=str(_l("Approval of the minutes of session %(number)s", number=previous.minutes_number)),
+                      majority=Majority.SIMPLE.value, approves_minutes_of_id=previous.id, urgent=urgent)
+    db.session.add(item)
+    db.session.flush()
+    session.items.append(item)
+    return item
+
+
+# -- convocation ----------------------------------------------------------------------------
+
+
+def _check_in_time(ctx: Context, session: BodySession, convened_on: datetime) -> None:
+    if session.kind == SessionKind.URGENT:
+        return  # the Ple votes the urgency first instead (art. 46.2.b, ROF art. 79)
+    calendar = calendar_of(ctx)
+    session_on = local_date(session.starts_at)
+    if not rules.convened_in_time(calendar, local_date(convened_on), session_on):
+        latest = rules.latest_convocation_day(calendar, session_on)
+        raise Conflict(_l("Too late to convene: a session on %(day)s must be convened by %(latest)s "
+                          "(two working days before, LBRL art. 46.2.b).",
+                          day=session_on.strftime("%d/%m/%Y"), latest=latest.strftime("%d/%m/%Y")))
+
+
+def convene(ctx: Context, session_id: int) -> BodySession:
+    """Draft the convocation (PDF with the agenda) and put it in the mayor's signature queue."""
+    require_keeper(ctx)
+    session = get_session(ctx, session_id, for_update=True)
+    if session.status != SessionStatus.DRAFT:
+        raise Conflict(_l("This session is already convened."))
+    if not session.items:
+        raise ValidationFailed(_l("Put at least one item on the agenda."), field="items")
+    if not any(m.active and m.role == MemberRole.PRESIDENT for m in session.body.members):
+        raise ValidationFailed(_l("The body has no president."), field="members")
+    _check_in_time(ctx, session, utcnow())
+    csv = new_csv()
+    pdf = render(ctx, "convocation.html", csv=csv, session=session, body=session.body)
+    doc = store_document(ctx, None, f"convocatoria-{session.body.code}-{session.id}.pdf", pdf,
+                         title=str(_l("Convocation of %(body)s", body=session.body.name)), tipo_documental="TD06",
+                         from_administration=True, author=ctx.username, csv=csv)
+    request_signatures(ctx, doc.id, [Role.ALCALDE.value])
+    session.convocation_document_id = doc.id
+    session.status = SessionStatus.CONVENING.value
+    db.session.flush()
+    record(ctx, "body.convocation_drafted", "body_session", session.id, after=session.summary())
+    return session
+
+
+def convocation_signed(ctx: Context, session: BodySession, signed_document_id: int) -> None:
+    """The mayor signed: the convocation is made available to every member now."""
+    now = utcnow()
+    _check_in_time(ctx, session, now)
+    session.convocation_document_id = signed_document_id
+    session.status, session.convened_at = SessionStatus.CONVENED.value, now
+    for member in session.body.members:
+        if member.active:
+            db.session.add(ConvocationNotice(tenant_id=session.tenant_id, session_id=session.id, member_id=member.id,
+                                             made_available_at=now))
+    db.session.flush()
+    record(ctx, "body.session_convened", "body_session", session.id, after=session.summary())
+
+
+def notices(ctx: Context, session_id: int) -> list[ConvocationNotice]:
+    stmt = scoped(ConvocationNotice, ctx).where(ConvocationNotice.session_id == session_id)
+    return cast(list[ConvocationNotice], list(db.session.execute(stmt.order_by(ConvocationNotice.id)).scalars()))
+
+
+def read_notice(ctx: Context, session_id: int) -> None:
+    """A member opened the convocation: the first reading is kept as evidence."""
+    for notice in notices(ctx, session_id):
+        if notice.member.user_id == ctx.user_id and ctx.user_id is not None and notice.read_at is None:
+            notice.read_at = utcnow()
+            record(ctx, "body.convocation_read", "body_session", session_id, after={"member": notice.member.name})
+    db.session.flush()
+
+
+# -- the session ----------------------------------------------------------------------------
+
+
+def _in_session(ctx: Context, session_id: int) -> BodySession:
+    require_keeper(ctx)
+    session = get_session(ctx, session_id, for_update=True)
+    if session.status != SessionStatus.CONVENED:
+        raise Conflict(_l("Only a convened session that is not closed can be recorded."))
+    return session
+
+
+def record_attendance(ctx: Context, session_id: int, present: dict[int, bool], remote: dict[int, bool]) -> BodySession:
+    """Who is present (and who attends remotely), by member id."""
+    session = _in_session(ctx, session_id)
+    member_ids = {m.id for m in session.body.members if m.active}
+    if not set(present) <= member_ids or not set(remote) <= member_ids:
+        raise ValidationFailed(_l("Only members of the body attend."), field="attendance")
+    if any(i.result is not None for i in session.items):
+        raise Conflict(_l("Votes are recorded: attendance is closed."))
+    rows = {a.member_id: a for a in session.attendance}
+    for member_id in sorted(member_ids):
+        row = rows.get(member_id)
+        if row is None:
+            row = Attendance(tenant_id=ctx.tenant_id, session_id=session.id, member_id=member_id)
+            db.session.add(row)
+            session.attendance.append(row)
+        row.present = bool(present.get(member_id))
+        row.remote = row.present and bool(remote.get(member_id))
+    db.session.flush()
+    record(ctx, "body.attendance", "body_session", session.id,
+           after={"present": sorted(k for k, v in present.items() if v)})
+    return session
+
+
+def quorum_of(session: BodySession) -> rules.QuorumCheck:
+    present = [a.member for a in session.attendance if a.present]
+    return rules.check_quorum(
+        session.body.legal_members,
+        sum(1 for m in present if m.votes),
+        president_present=any(m.role == MemberRole.PRESIDENT for m in present),
+        secretary_present=any(m.role == MemberRole.SECRETARI for m in present),
+    )
+
+
+def _votes(session: BodySession, votes_for: int, against: int, abstentions: int) -> None:
+    check = quorum_of(session)
+    if not check.constituted:
+        raise Conflict(_l("No quorum: %(present)s members present, %(required)s needed, with the president and "
+                          "the secretary (LBRL art. 46.2.c).", present=check.present, required=check.required))
+    if min(votes_for, against, abstentions) < 0 or votes_for + against + abstentions != check.present:
+        raise ValidationFailed(_l("For, against and abstentions must add up to the %(n)s members present.",
+                                  n=check.present), field="votes")
+
+
+def vote_session_urgency(ctx: Context, session_id: int, votes_for: int, against: int, abstentions: int) -> bool:
+    """An urgent session first votes its urgency (simple majority); if refused, it is lifted."""
+    session = _in_session(ctx, session_id)
+    if session.kind != SessionKind.URGENT or session.urgency_approved is not None:
+        raise Conflict(_l("There is no urgency to vote."))
+    _votes(session, votes_for, against, abstentions)
+    session.urgency_approved = rules.passes(Majority.SIMPLE, session.body.legal_members, votes_for, against)
+    db.session.flush()
+    record(ctx, "body.session_urgency", "body_session", session.id,
+           after={"for": votes_for, "against": against, "abstentions": abstentions,
+                  "approved": session.urgency_approved})
+    return bool(session.urgency_approved)
+
+
+def _item(session: BodySession, item_id: int) -> AgendaItem:
+    found = next((i for i in session.items if i.id == item_id), None)
+    if found is None:
+        raise ValidationFailed(_l("That item is not on this session's agenda."), field="item_id")
+    if session.kind == SessionKind.URGENT and not session.urgency_approved:
+        raise Conflict(_l("The urgency of the session has not been approved."))
+    return found
+
+
+def vote_item_urgency(ctx: Context, session_id: int, item_id: int, votes_for: int, against: int,
+                      abstentions: int) -> bool:
+    """The urgency of an item not on the convocation's agenda, by absolute majority."""
+    session = _in_session(ctx, session_id)
+    item = _item(session, item_id)
+    if not item.urgent or item.urgency_approved is not None:
+        raise Conflict(_l("There is no urgency to vote."))
+    _votes(session, votes_for, against, abstentions)
+    item.urgency_for, item.urgency_against, item.urgency_abstentions = votes_for, against, abstentions
+    item.urgency_approved = rules.passes(Majority.ABSOLUTE, session.body.legal_members, votes_for, against)
+    db.session.flush()
+    return bool(item.urgency_approved)
+
+
+def vote_item(ctx: Context, session_id: int, item_id: int, *, votes_for: int, against: int, abstentions: int,
+              debate: str = "") -> AgendaItem:
+    """Record an item's debate and vote; the result follows from the majority it requires."""
+    session = _in_session(ctx, session_id)
+    item = _item(session, item_id)
+    if item.result is not None:
+        raise Conflict(_l("This item is already voted."))
+    if item.urgent and not item.urgency_approved:
+        raise Conflict(_l("Vote the urgency of this item first (absolute majority)."))
+    _votes(session, votes_for, against, abstentions)
+    item.debate = (debate or "").strip()[:20000] or None
+    item.votes_for, item.votes_against, item.abstentions = votes_for, against, abstentions
+    approved = rules.passes(item.majority, session.body.legal_members, votes_for, against)
+    item.result = "approved" if approved else "rejected"
+    if item.approves_minutes_of_id is not None and approved:
+        previous = get_session(ctx, item.approves_minutes_of_id, for_update=True)
+        previous.minutes_approved_in_id = session.id
+    db.session.flush()
+    record(ctx, "body.item_voted", "body_session", session.id, expedient_id=item.expedient_id,
+           after={"position": item.position, "title": item.title, **item.votes(), "result": item.result})
+    return item
+
+
+def close_session(ctx: Context, session_id: int) -> BodySession:
+    """The session is over: every item taken in is voted (an urgent one refused is not dealt with)."""
+    session = _in_session(ctx, session_id)
+    lifted = session.kind == SessionKind.URGENT and session.urgency_approved is False
+    pending = [i for i in session.items if i.result is None and not (i.urgent and i.urgency_approved is False)]
+    if not lifted and not quorum_of(session).constituted:
+        raise Conflict(_l("The session was not constituted (no quorum)."))
+    if pending and not lifted:
+        positions = ", ".join(str(i.position) for i in pending)
+        raise Conflict(_l("Some items are not voted yet: %(items)s.", items=positions))
+    for item in session.items:
+        if item.proposal_id is not None and item.result is None:  # not dealt with: back to the queue
+            proposal = get_owned(Proposal, ctx, item.proposal_id, for_update=True)
+            proposal.state = ProposalState.PENDING.value
+    session.status, session.held_at = SessionStatus.HELD.value, utcnow()
+    db.session.flush()
+    record(ctx, "body.session_held", "body_session", session.id, after=session.summary())
+    return session

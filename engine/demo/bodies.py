@@ -1,0 +1,82 @@
+"""Demo collegiate bodies: each demo municipality gets a Ple of seven with a session held two weeks
+ago (its minutes numbered and signed by the secretary and the mayor) and an upcoming session whose
+convocation waits for the mayor's signature. Idempotent: a municipality with a Ple is left alone."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from sqlalchemy import select
+
+from engine.base.clock import MADRID, local_date, utcnow
+from engine.base.context import Context
+from engine.base.db import db
+from engine.bodies import bodies, minutes, sessions
+from engine.bodies.models import AgendaItem, Attendance, Body, BodySession, SessionStatus
+from engine.signatures import circuits
+from engine.tenancy.models import Membership, Tenant, User
+
+COUNCILLORS = ("Pere Font i Serra", "Laia Riera Pujol", "Joan Bosch Vila", "Núria Camps Soler", "Marc Prat Coll",
+               "Carme Vives Roca")
+
+
+def _person(tenant: Tenant, role: str) -> Context:
+    user = db.session.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant.id, Membership.role == role, User.username.like(f"{role}.%"))
+        .order_by(User.id)
+    ).scalars().first()
+    assert user is not None, f"the demo municipality {tenant.code} has no {role}"
+    return Context(tenant_id=tenant.id, user_id=user.id, username=user.username, roles=frozenset({role}))
+
+
+def _held_session(secretary: Context, ple: Body) -> BodySession:
+    """A session two weeks ago, as the secretary recorded it: all present but one, one agreement."""
+    day = local_date(utcnow()) - timedelta(days=14)
+    starts = datetime.combine(day, time(19, 0), tzinfo=MADRID)
+    session = BodySession(tenant_id=ple.tenant_id, body_id=ple.id, kind="ordinary", starts_at=starts,
+                          place="Sala de plens", status=SessionStatus.HELD.value,
+                          convened_at=starts - timedelta(days=5), held_at=starts + timedelta(hours=2))
+    db.session.add(session)
+    db.session.flush()
+    for member in ple.members:
+        db.session.add(Attendance(tenant_id=ple.tenant_id, session_id=session.id, member_id=member.id,
+                                  present=member.name != COUNCILLORS[-1], remote=member.name == COUNCILLORS[0]))
+    db.session.add(AgendaItem(tenant_id=ple.tenant_id, session_id=session.id, position=1,
+                              title="Aprovació inicial del pressupost municipal", text="S'aprova inicialment el "
+                              "pressupost general de l'exercici vinent i s'exposa al públic durant quinze dies.",
+                              majority="simple", debate="El grup de l'oposició demana més inversió en camins.",
+                              votes_for=4, votes_against=2, abstentions=0, result="approved"))
+    db.session.flush()
+    db.session.expire(session)
+    return session
+
+
+def load_demo_bodies(tenant: Tenant, password: str) -> bool:
+    """The demo Ple of ``tenant``; False when it already exists. The caller commits."""
+    secretary, mayor = _person(tenant, "secretari"), _person(tenant, "alcalde")
+    if db.session.execute(select(Body).where(Body.tenant_id == tenant.id, Body.code == "ple")).first():
+        return False
+    ple = bodies.create_body(secretary, code="ple", name="Ple de l'Ajuntament", kind="ple", legal_members=7)
+    mayor_user = db.session.get(User, mayor.user_id)
+    secretary_user = db.session.get(User, secretary.user_id)
+    assert mayor_user is not None and secretary_user is not None
+    bodies.add_member(secretary, ple.id, name=mayor_user.full_name, role="president", user_id=mayor_user.id,
+                      group="Grup municipal A")
+    bodies.add_member(secretary, ple.id, name=secretary_user.full_name, role="secretari", user_id=secretary_user.id)
+    for n, name in enumerate(COUNCILLORS):
+        bodies.add_member(secretary, ple.id, name=name, role="vocal",
+                          group="Grup municipal A" if n < 3 else "Grup municipal B")
+    held = _held_session(secretary, ple)
+    minutes.draft_minutes(secretary, held.id)
+    for signer in (secretary, mayor):
+        for step in circuits.pending_for(signer):
+            circuits.sign(signer, step.id, password)
+    calendar = sessions.calendar_of(secretary)
+    upcoming_day = calendar.add_working_days(local_date(utcnow()), 5)
+    upcoming = sessions.create_session(secretary, ple.id, kind="ordinary",
+                                       starts_at=datetime.combine(upcoming_day, time(19, 0), tzinfo=MADRID),
+                                       place="Sala de plens")
+    sessions.add_minutes_approval(secretary, upcoming.id, held.id)
+    sessions.convene(secretary, upcoming.id)  # waits for the mayor's signature in the demo
+    return True

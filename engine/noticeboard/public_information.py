@@ -1,0 +1,79 @@
+"""Public information (Ley 39/2015 art. 83): an edict on the notice board for at least 20 working
+days, during which anyone may file allegations; each allegation is a registry entry (entrada) in the
+edict's expedient. An allegation whose effective date (art. 31.2.b: a filing on a non-working day
+counts from the next working day) falls after the last day of the term is kept, marked late.
+
+The procedure block is two service tasks around a timer: ``gee.public_information`` publishes the
+edict and answers the end of the term as a ``timer`` for a timeDate; when it fires,
+``gee.allegations`` gives the process the list of allegations.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any, cast
+
+from engine.audit import record
+from engine.base.clock import local_date
+from engine.base.context import Context
+from engine.base.db import db
+from engine.base.errors import Conflict, ValidationFailed
+from engine.base.i18n import _l
+from engine.expedients.parties import find_or_create_party
+from engine.noticeboard import edicts
+from engine.noticeboard.models import Allegation, Edict
+from engine.registry.entries import Channel, RegistryEntry, register_incoming
+from engine.tenancy.scoping import get_owned, scoped
+
+#: Ley 39/2015 art. 83.2: the term of public information is never shorter than twenty working days.
+MINIMUM_WORKING_DAYS = 20
+
+
+def open_public_information(ctx: Context, expedient_id: int, *, title: str, text: str, starts_on: date,
+                            working_days: int = MINIMUM_WORKING_DAYS,
+                            document_ids: list[int] | None = None) -> Edict:
+    """Publish the edict of a public information for ``working_days`` (at least twenty)."""
+    if working_days < MINIMUM_WORKING_DAYS:
+        raise ValidationFailed(_l("Public information lasts at least 20 working days (Ley 39/2015 art. 83.2)."),
+                               field="working_days")
+    return edicts.publish(ctx, expedient_id, title=title, text=text, starts_on=starts_on, working_days=working_days,
+                          document_ids=document_ids)
+
+
+def file_allegation(ctx: Context, edict_id: int, *, nif: str, name: str, text: str,
+                    channel: str = Channel.ELECTRONIC.value) -> Allegation:
+    """Register an allegation against a published edict (during its term or, marked late, after)."""
+    edict = get_owned(Edict, ctx, edict_id, for_update=True)
+    if edict.withdrawn_at is not None:
+        raise Conflict(_l("This edict is no longer on the board."))
+    text = (text or "").strip()
+    if not text:
+        raise ValidationFailed(_l("This field is required."), field="text")
+    party = find_or_create_party(ctx, nif, name)
+    entry = register_incoming(ctx, subject=str(_l("Allegation: %(title)s", title=edict.title))[:500], channel=channel,
+                              party_id=party.id, summary=text[:20000], expedient_id=edict.expedient_id,
+                              locale=ctx.locale)
+    late = local_date(entry.effective_at) > edict.ends_on
+    allegation = Allegation(tenant_id=ctx.tenant_id, edict_id=edict.id, registry_entry_id=entry.id,
+                            name=party.name, late=late)
+    db.session.add(allegation)
+    db.session.flush()
+    record(ctx, "edict.allegation_filed", "edict", edict.id, expedient_id=edict.expedient_id,
+           after={"registry_number": entry.number, "late": late})
+    return allegation
+
+
+def allegations_of(ctx: Context, edict_id: int) -> list[Allegation]:
+    edict = get_owned(Edict, ctx, edict_id)
+    stmt = scoped(Allegation, ctx).where(Allegation.edict_id == edict.id).order_by(Allegation.id)
+    return cast(list[Allegation], list(db.session.execute(stmt).scalars()))
+
+
+def allegations_summary(ctx: Context, edict_id: int) -> dict[str, Any]:
+    """What the process receives when the term ends."""
+    rows = allegations_of(ctx, edict_id)
+    listed = []
+    for row in rows:
+        entry = db.session.get(RegistryEntry, row.registry_entry_id)
+        listed.append({"registry_number": entry.number if entry else None, "name": row.name, "late": row.late})
+    return {"count": len(rows), "on_time": sum(1 for r in rows if not r.late), "allegations": listed}

@@ -1,0 +1,228 @@
+"""Collegiate bodies on the web: the bodies and their members, sessions with their agenda, the
+convocation, attendance and votes, the minutes and the certificates (services in engine/bodies)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+
+from engine.base import unit_of_work
+from engine.base.clock import MADRID, local_date, utcnow
+from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.base.i18n import _, _l
+from engine.bodies import bodies, certificates, minutes, rules, sessions
+from engine.bodies.proposals import pending_proposals
+from engine.documents.documents import read_content
+from webapp.auth import login_required, roles_required
+from webapp.inputs import YEAR_MAX, YEAR_MIN, int_arg
+from webapp.navigation import NavItem
+
+bp = Blueprint("bodies", __name__)
+
+KEEPERS = bodies.KEEPERS
+NAV = [NavItem("bodies.index", _l("Collegiate bodies"), order=45, menu="tools")]
+
+
+def _act(work: Callable[[], Any], done: str, back: str) -> Any:
+    """Run a service; a refusal is shown to the user and nothing is kept."""
+    try:
+        work()
+    except (ValidationFailed, Conflict) as exc:
+        unit_of_work.discard()
+        flash(str(exc), "danger")
+        return redirect(back)
+    flash(done, "success")
+    return redirect(back)
+
+
+def _int(name: str, low: int = 0, high: int = 1000) -> int:
+    value = int_arg(request.form.get(name), field=name, default=0, low=low, high=high)
+    return int(value or 0)
+
+
+@bp.get("/bodies")
+@login_required
+def index() -> Any:
+    mine = set(bodies.bodies_of_user(g.ctx))
+    staff = any(g.ctx.has_role(r) for r in ("secretari", "alcalde", "admin", "tramitador"))
+    shown = [b for b in bodies.list_bodies(g.ctx) if staff or b.id in mine]
+    return render_template("bodies/index.html", bodies=shown, keeper=any(g.ctx.has_role(r) for r in KEEPERS))
+
+
+@bp.post("/bodies")
+@roles_required(*KEEPERS)
+def create() -> Any:
+    return _act(lambda: bodies.create_body(g.ctx, code=request.form.get("code", ""), name=request.form.get("name", ""),
+                                           kind=request.form.get("kind", ""),
+                                           legal_members=_int("legal_members", 1, 100)),
+                _("Body created."), url_for("bodies.index"))
+
+
+@bp.get("/bodies/<int:body_id>")
+@login_required
+def show(body_id: int) -> Any:
+    body = bodies.get_body(g.ctx, body_id)
+    keeper = any(g.ctx.has_role(r) for r in KEEPERS)
+    this_year = local_date(utcnow()).year
+    return render_template("bodies/show.html", body=body, keeper=keeper, sessions=sessions.sessions_of(g.ctx, body.id),
+                           proposals=pending_proposals(g.ctx, body.id) if keeper else [],
+                           quorum=rules.quorum(body.legal_members),
+                           absolute=rules.absolute_majority(body.legal_members),
+                           years=list(range(this_year, this_year - 5, -1)))
+
+
+@bp.post("/bodies/<int:body_id>/members")
+@roles_required(*KEEPERS)
+def add_member(body_id: int) -> Any:
+    user_id = request.form.get("user_id") or None
+    return _act(lambda: bodies.add_member(g.ctx, body_id, name=request.form.get("name", ""),
+                                          role=request.form.get("role", ""), group=request.form.get("group"),
+                                          user_id=int(user_id) if user_id and user_id.isdigit() else None),
+                _("Member added."), url_for("bodies.show", body_id=body_id))
+
+
+def _starts_at() -> datetime:
+    try:
+        return datetime.fromisoformat(request.form.get("starts_at", "")).replace(tzinfo=MADRID)
+    except ValueError:
+        raise ValidationFailed(_l("Give the date and time of the session."), field="starts_at") from None
+
+
+@bp.post("/bodies/<int:body_id>/sessions")
+@roles_required(*KEEPERS)
+def create_session(body_id: int) -> Any:
+    created: list[int] = []
+
+    def work() -> None:
+        created.append(sessions.create_session(g.ctx, body_id, kind=request.form.get("kind", ""),
+                                               starts_at=_starts_at(), place=request.form.get("place", "")).id)
+
+    answer = _act(work, _("Session created."), url_for("bodies.show", body_id=body_id))
+    return redirect(url_for("bodies.session", session_id=created[0])) if created else answer
+
+
+@bp.get("/bodies/<int:body_id>/minutes/<int:year>.pdf")
+@roles_required(*KEEPERS, "alcalde")
+def minutes_book(body_id: int, year: int) -> Any:
+    int_arg(year, field="year", low=YEAR_MIN, high=YEAR_MAX)
+    response = Response(minutes.export_book_pdf(g.ctx, body_id, year), mimetype="application/pdf")
+    response.headers.set("Content-Disposition", "attachment", filename=f"llibre-actes-{body_id}-{year}.pdf")
+    return response
+
+
+# -- sessions -------------------------------------------------------------------------------
+
+
+@bp.get("/sessions/<int:session_id>")
+@login_required
+def session(session_id: int) -> Any:
+    found = sessions.read_session(g.ctx, session_id)
+    sessions.read_notice(g.ctx, session_id)
+    keeper = any(g.ctx.has_role(r) for r in KEEPERS)
+    earlier = [s for s in sessions.sessions_of(g.ctx, found.body_id)
+               if s.minutes_signed and s.minutes_approved_in_id is None and s.id != found.id]
+    return render_template("bodies/session.html", session=found, body=found.body, keeper=keeper,
+                           proposals=pending_proposals(g.ctx, found.body_id) if keeper else [],
+                           notices=sessions.notices(g.ctx, found.id), quorum=sessions.quorum_of(found),
+                           present={a.member_id: a for a in found.attendance}, earlier=earlier)
+
+
+def _back(session_id: int) -> str:
+    return url_for("bodies.session", session_id=session_id)
+
+
+@bp.post("/sessions/<int:session_id>/items")
+@roles_required(*KEEPERS)
+def add_item(session_id: int) -> Any:
+    proposal = request.form.get("proposal_id", "")
+    previous = request.form.get("previous_id", "")
+
+    def work() -> None:
+        if previous.isdigit():
+            sessions.add_minutes_approval(g.ctx, session_id, int(previous))
+        elif proposal.isdigit():
+            sessions.add_proposal(g.ctx, session_id, int(proposal))
+        else:
+            raise ValidationFailed(_l("Choose a proposal."), field="proposal_id")
+
+    return _act(work, _("Item added to the agenda."), _back(session_id))
+
+
+@bp.post("/sessions/<int:session_id>/convene")
+@roles_required(*KEEPERS)
+def convene(session_id: int) -> Any:
+    return _act(lambda: sessions.convene(g.ctx, session_id),
+                _("The convocation waits for the mayor's signature."), _back(session_id))
+
+
+@bp.post("/sessions/<int:session_id>/attendance")
+@roles_required(*KEEPERS)
+def attendance(session_id: int) -> Any:
+    present = {int(v): True for v in request.form.getlist("present") if v.isdigit()}
+    remote = {int(v): True for v in request.form.getlist("remote") if v.isdigit()}
+    return _act(lambda: sessions.record_attendance(g.ctx, session_id, present, remote),
+                _("Attendance recorded."), _back(session_id))
+
+
+@bp.post("/sessions/<int:session_id>/urgency")
+@roles_required(*KEEPERS)
+def urgency(session_id: int) -> Any:
+    item = request.form.get("item_id", "")
+    votes = (_int("votes_for"), _int("against"), _int("abstentions"))
+
+    def work() -> None:
+        if item.isdigit():
+            sessions.vote_item_urgency(g.ctx, session_id, int(item), *votes)
+        else:
+            sessions.vote_session_urgency(g.ctx, session_id, *votes)
+
+    return _act(work, _("Urgency voted."), _back(session_id))
+
+
+@bp.post("/sessions/<int:session_id>/items/<int:item_id>/vote")
+@roles_required(*KEEPERS)
+def vote(session_id: int, item_id: int) -> Any:
+    return _act(lambda: sessions.vote_item(g.ctx, session_id, item_id, votes_for=_int("votes_for"),
+                                           against=_int("against"), abstentions=_int("abstentions"),
+                                           debate=request.form.get("debate", "")),
+                _("Vote recorded."), _back(session_id))
+
+
+@bp.post("/sessions/<int:session_id>/close")
+@roles_required(*KEEPERS)
+def close(session_id: int) -> Any:
+    return _act(lambda: sessions.close_session(g.ctx, session_id), _("Session closed."), _back(session_id))
+
+
+@bp.post("/sessions/<int:session_id>/minutes")
+@roles_required(*KEEPERS)
+def draft_minutes(session_id: int) -> Any:
+    return _act(lambda: minutes.draft_minutes(g.ctx, session_id),
+                _("The minutes wait for the signatures of the secretary and the mayor."), _back(session_id))
+
+
+@bp.post("/sessions/<int:session_id>/items/<int:item_id>/certificate")
+@roles_required(*KEEPERS)
+def certificate(session_id: int, item_id: int) -> Any:
+    return _act(lambda: certificates.issue_certificate(g.ctx, item_id),
+                _("The certificate waits for the signatures of the secretary and the mayor."), _back(session_id))
+
+
+@bp.get("/sessions/<int:session_id>/documents/<int:document_id>")
+@login_required
+def document(session_id: int, document_id: int) -> Any:
+    found = sessions.read_session(g.ctx, session_id)
+    own = {found.convocation_document_id, found.minutes_document_id,
+           *(i.certificate_document_id for i in found.items)} - {None}
+    if document_id not in own:
+        raise NotFound(_l("Not found."))
+    try:
+        doc, content = read_content(g.ctx, document_id)
+    except Forbidden:
+        raise NotFound(_l("Not found.")) from None
+    response = Response(content, mimetype=doc.content_type)
+    response.headers.set("Content-Disposition", "inline", filename=doc.file_name)
+    return response

@@ -1,0 +1,129 @@
+"""The notice board (tauler d'anuncis): staff publish edicts from expedients and issue the certificate
+of exposure; the public board of each municipality at /tauler/<tenant_code>/ with search and a JSON feed."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+
+from engine.base import unit_of_work
+from engine.base.clock import local_date, utcnow
+from engine.base.context import Context
+from engine.base.errors import Conflict, ValidationFailed
+from engine.base.i18n import _, _l
+from engine.citizens.identity import tenant_by_code
+from engine.documents.documents import read_content
+from engine.noticeboard import diligence, edicts
+from webapp.auth import roles_required
+from webapp.inputs import int_arg
+from webapp.navigation import NavItem
+
+bp = Blueprint("noticeboard", __name__)
+
+STAFF = edicts.PUBLISHERS
+NAV = [NavItem("noticeboard.index", _l("Notice board"), roles=STAFF, order=46, menu="tools")]
+
+
+def _date(name: str) -> date | None:
+    raw = request.form.get(name, "")
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise ValidationFailed(_l("Give a date like 2026-03-02."), field=name) from None
+
+
+@bp.get("/noticeboard")
+@roles_required(*STAFF)
+def index() -> Any:
+    return render_template("noticeboard/index.html", edicts=edicts.edicts_of(g.ctx), today=local_date(utcnow()),
+                           intact=edicts.intact)
+
+
+@bp.post("/noticeboard")
+@roles_required(*STAFF)
+def publish() -> Any:
+    try:
+        starts_on = _date("starts_on") or local_date(utcnow())
+        days = int_arg(request.form.get("working_days") or None, field="working_days", low=1, high=365)
+        doc_ids = [int(v) for v in request.form.getlist("document_ids") if v.isdigit()]
+        expedient_id = int_arg(request.form.get("expedient_id"), field="expedient_id", low=1, high=2**31)
+        edicts.publish(g.ctx, int(expedient_id or 0), title=request.form.get("title", ""),
+                       text=request.form.get("text", ""), starts_on=starts_on, ends_on=_date("ends_on"),
+                       working_days=days, document_ids=doc_ids)
+    except (ValidationFailed, Conflict) as exc:
+        unit_of_work.discard()
+        flash(str(exc), "danger")
+        return redirect(url_for("noticeboard.index"))
+    flash(_("Edict published."), "success")
+    return redirect(url_for("noticeboard.index"))
+
+
+@bp.post("/noticeboard/<int:edict_id>/withdraw")
+@roles_required(*STAFF)
+def withdraw(edict_id: int) -> Any:
+    try:
+        edicts.withdraw(g.ctx, edict_id, request.form.get("reason", ""))
+    except (ValidationFailed, Conflict) as exc:
+        unit_of_work.discard()
+        flash(str(exc), "danger")
+        return redirect(url_for("noticeboard.index"))
+    flash(_("Edict withdrawn."), "success")
+    return redirect(url_for("noticeboard.index"))
+
+
+@bp.post("/noticeboard/<int:edict_id>/diligence")
+@roles_required(*STAFF)
+def issue_diligence(edict_id: int) -> Any:
+    try:
+        diligence.issue_diligence(g.ctx, edict_id)
+    except (ValidationFailed, Conflict) as exc:
+        unit_of_work.discard()
+        flash(str(exc), "danger")
+        return redirect(url_for("noticeboard.index"))
+    flash(_("The certificate of exposure waits for the secretary's signature."), "success")
+    return redirect(url_for("noticeboard.index"))
+
+
+# -- public ---------------------------------------------------------------------------------
+
+
+@bp.get("/tauler/<tenant_code>/")
+def public(tenant_code: str) -> Any:
+    tenant = tenant_by_code(tenant_code)
+    query = (request.args.get("q") or "")[:200]
+    return render_template("noticeboard/public.html", tenant=tenant, query=query,
+                           edicts=edicts.exposed(tenant.id, local_date(utcnow()), query))
+
+
+@bp.get("/tauler/<tenant_code>/feed.json")
+def feed(tenant_code: str) -> Any:
+    tenant = tenant_by_code(tenant_code)
+    items = [{**edicts.feed_entry(e), "url": url_for("noticeboard.public_edict", tenant_code=tenant.code,
+                                                      edict_id=e.id, _external=True)}
+             for e in edicts.exposed(tenant.id, local_date(utcnow()))]
+    return jsonify({"tenant": tenant.name, "edicts": items})
+
+
+@bp.get("/tauler/<tenant_code>/<int:edict_id>")
+def public_edict(tenant_code: str, edict_id: int) -> Any:
+    tenant = tenant_by_code(tenant_code)
+    edict = edicts.public_edict(tenant.id, edict_id, local_date(utcnow()))
+    if edict is None:
+        abort(404)
+    return render_template("noticeboard/edict.html", tenant=tenant, edict=edict)
+
+
+@bp.get("/tauler/<tenant_code>/<int:edict_id>/documents/<int:document_id>")
+def public_document(tenant_code: str, edict_id: int, document_id: int) -> Any:
+    tenant = tenant_by_code(tenant_code)
+    edict = edicts.public_edict(tenant.id, edict_id, local_date(utcnow()))
+    if edict is None or document_id not in edict.document_ids:
+        abort(404)
+    doc, content = read_content(Context.system(tenant.id, "noticeboard"), document_id)
+    response = Response(content, mimetype=doc.content_type)
+    response.headers.set("Content-Disposition", "inline", filename=doc.file_name)
+    return response
