@@ -76,8 +76,8 @@ def answer_online(t: Town, expedient_id: int, day: str, text: str, document: str
 
 
 def ask_extension(t: Town, expedient_id: int, day: str) -> Any:
-    """Maria asks for the five-day extension of the requeriment (art. 68.2 Ley 39/2015) on ``day``."""
-    awaited = _awaited(t, expedient_id, "ampliacio_termini")
+    """Maria asks, on the awaited requeriment, for its five-day extension (art. 68.2 Ley 39/2015) on ``day``."""
+    awaited = _awaited(t, expedient_id, filing.ANSWER_MESSAGE)
     with registry_day(day):
         filed = filing.request_extension(t.tenant, MARIA, expedient_id, awaited.id)  # type: ignore[attr-defined]
     db.session.commit()

@@ -97,8 +97,8 @@ def test_a_requeriment_answered_online_suspends_the_month(t: Town) -> None:
     assert ready_ids(instance_id) == ["T_req_notificat"]
     open_notification(t, expedient_id, "2026-03-05")
     # Art. 68.1 Ley 39/2015 (art. 28 Llei 19/2014): 10 working days from the day after 5 March:
-    # 6, 9-13, (16 local holiday), 17-20 -> Friday 20 March.
-    assert pending_timers(instance_id) == {"C_req_termini": "2026-03-20T23:59:59+01:00"}
+    # 6, 9-13, (16 local holiday), 17-20 -> Friday 20 March (the timer of the wait for the answer).
+    assert pending_timers(instance_id) == {"GW_req_espera": "2026-03-20T23:59:59+01:00"}
     answer_online(t, expedient_id, "2026-03-12", "Demano els contractes de neteja viària de 2025.", "Aclariment")
     # Suspended from the notification (5 March) to the answer (12 March), 7 days (art. 22.1.a):
     # 2 April + 7 -> Thursday 9 April.
@@ -122,7 +122,7 @@ def test_the_five_day_extension_then_no_answer_ends_in_a_desistiment_decree(t: T
     open_notification(t, expedient_id, "2026-03-05")
     ask_extension(t, expedient_id, "2026-03-18")
     # Art. 68.2: five more working days after the original end (Friday 20 March): 23-27 -> Friday 27 March.
-    assert pending_timers(instance_id) == {"C_req_termini_ampliat": "2026-03-27T23:59:59+01:00"}
+    assert pending_timers(instance_id) == {"GW_req_ampliat": "2026-03-27T23:59:59+01:00"}
     with pytest.raises(Exception):  # noqa: B017, PT011 - no second extension: nothing waits for it any more
         ask_extension(t, expedient_id, "2026-03-19")
     db.session.rollback()
