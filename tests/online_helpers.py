@@ -1,8 +1,9 @@
 """A citizen who files, answers and opens notifications in the e-office, on the days a test chooses.
 
 The procedures' terms are checked by hand against the 2026 calendar, so each act of the citizen
-happens on a chosen day: the registry stamps an entry with its clock (``engine.registry.entries``),
-which :func:`registry_day` sets for the length of one act, as if the citizen had acted then. The
+happens on a chosen day: the registry stamps an entry with its clock (``engine.registry.entries``)
+and the e-office checks a term against its own (``engine.citizens.filing``); :func:`registry_day`
+sets both for the length of one act, as if the citizen had acted then. The
 notifications' own outcome is given with its moment (``at``). Everything else runs as in
 production: the e-office services, the registry, the notification and the process engine.
 """
@@ -40,13 +41,13 @@ def moment(day: str, hour: int = 10) -> datetime:
 
 @contextmanager
 def registry_day(day: str, hour: int = 10) -> Iterator[None]:
-    """The registry stamps entries made inside the block at ``day`` ``hour`` (Spain)."""
-    original = entries.utcnow
-    entries.utcnow = lambda: moment(day, hour).astimezone(UTC)  # type: ignore[assignment]
+    """The registry and the e-office act inside the block at ``day`` ``hour`` (Spain)."""
+    originals = (entries.utcnow, filing.utcnow)
+    entries.utcnow = filing.utcnow = lambda: moment(day, hour).astimezone(UTC)  # type: ignore[assignment]
     try:
         yield
     finally:
-        entries.utcnow = original  # type: ignore[assignment]
+        entries.utcnow, filing.utcnow = originals  # type: ignore[assignment]
 
 
 def file_online(t: Town, key: str, data: dict[str, Any], day: str, title: str = "Sol·licitud") -> tuple[int, int]:
@@ -75,11 +76,11 @@ def answer_online(t: Town, expedient_id: int, day: str, text: str, document: str
     return filed
 
 
-def ask_extension(t: Town, expedient_id: int, day: str) -> Any:
+def ask_extension(t: Town, expedient_id: int, day: str) -> filing.Filing:
     """Maria asks, on the awaited requeriment, for its five-day extension (art. 68.2 Ley 39/2015) on ``day``."""
     awaited = _awaited(t, expedient_id, filing.ANSWER_MESSAGE)
     with registry_day(day):
-        filed = filing.request_extension(t.tenant, MARIA, expedient_id, awaited.id)  # type: ignore[attr-defined]
+        filed = filing.request_extension(t.tenant, MARIA, expedient_id, awaited.id)
     db.session.commit()
     return filed
 
