@@ -137,6 +137,20 @@ def test_the_five_day_extension_then_no_answer_ends_in_a_desistiment_decree(t: T
     assert closed(expedient_id, instance_id)
 
 
+def test_the_month_extended_for_volume_is_signed_notified_and_moves_the_silence(t: Town) -> None:
+    expedient_id, instance_id = _filed(t)
+    t.do(instance_id, "T_admissio", {"precisa": True, "ampliar_termini": True,
+                                     "motiu_ampliacio": "Cal revisar 240 contractes."})
+    assert document_titles(expedient_id)[-1] == "Ampliació del termini per resoldre"
+    t.sign(instance_id, "T_ampliacio_signar")  # the alcalde's signed act, notified before the month ends
+    assert outgoing(expedient_id) == ["Ampliació del termini per resoldre"]
+    assert ready_ids(instance_id) == ["T_ampliacio_notificada"]
+    open_notification(t, expedient_id, "2026-03-10")
+    # Art. 33.2 Llei 19/2014: one more month: two months from 2 March = Saturday 2 May -> Monday 4 May.
+    assert pending_timers(instance_id) == {"C_silenci": "2026-05-04T23:59:59+02:00"}
+    assert ready_ids(instance_id) == ["T_resoldre"]
+
+
 def test_positive_silence_is_flagged_when_the_month_runs_out_and_the_duty_to_resolve_stays(t: Town) -> None:
     expedient_id, instance_id = _filed(t)
     t.do(instance_id, "T_admissio", {"precisa": True})
