@@ -252,3 +252,12 @@ def test_posts_without_csrf_token_are_refused(client, world):
 def test_inbox_needs_login(client, world):
     response = client.get("/tasks")
     assert response.status_code == 302 and "/login" in response.headers["Location"]
+
+
+def test_a_long_inbox_links_a_handful_of_pages_not_all_of_them() -> None:
+    from engine.inbox.inbox import InboxPage
+
+    page = InboxPage(rows=[], total=10_000, page=200, per_page=25)  # 400 pages
+    assert page.page_links() == [1, None, 198, 199, 200, 201, 202, None, 400]
+    assert InboxPage(rows=[], total=60, page=1, per_page=25).page_links() == [1, 2, 3]
+    assert InboxPage(rows=[], total=200, page=2, per_page=25).page_links() == [1, 2, 3, 4, None, 8]

@@ -103,6 +103,33 @@ def run_in_transaction(work: Callable[[], T], *, retries: int = MAX_ATTEMPTS) ->
     return result
 
 
+def run_discarded(work: Callable[[], T]) -> T:
+    """Run ``work`` as a unit of work whose changes are ALL thrown away at the end, whatever it
+    returns or raises (a test-run of a draft procedure): nothing of it is ever committed, and what
+    it meant to do after commit is dropped. Nested in an open unit it runs under a savepoint that
+    is rolled back, so the caller's own work is kept; outside any unit it is the edge, and ends by
+    rolling back the session's open transaction."""
+    session = db.session
+    if session.info.get(_ACTIVE):
+        pending = session.info.setdefault(_AFTER_COMMIT, [])
+        mark = len(pending)
+        savepoint = session.begin_nested()
+        try:
+            return work()
+        finally:
+            if savepoint.is_active:
+                savepoint.rollback()
+            del pending[mark:]
+    session.info[_ACTIVE] = True
+    session.info[_AFTER_COMMIT] = []
+    try:
+        return work()
+    finally:
+        session.rollback()
+        session.info.pop(_ACTIVE, None)
+        session.info.pop(_AFTER_COMMIT, None)
+
+
 def after_commit(callback: Callable[[], object]) -> None:
     """Run ``callback`` once the open unit of work has committed (right now when none is open);
     dropped when the work it follows is rolled back. E.g. enqueueing a job that reads what the
@@ -129,5 +156,6 @@ def end_read() -> None:
 
 
 __all__ = [
-    "MAX_ATTEMPTS", "LostRace", "active", "after_commit", "discard", "end_read", "is_lost_race", "run_in_transaction",
+    "MAX_ATTEMPTS", "LostRace", "active", "after_commit", "discard", "end_read", "is_lost_race", "run_discarded",
+    "run_in_transaction",
 ]

@@ -287,6 +287,7 @@ def expedient_matches(ctx: Context, term: str) -> Any:
         .join(Party, Party.id == ExpedientParty.party_id)
         .where(
             ExpedientParty.tenant_id == ctx.tenant_id,
+            Party.tenant_id == ctx.tenant_id,  # scanned per tenant, not across the province's parties
             or_(Party.nif.contains(compact_nif(term), autoescape=True), Party.name.ilike(like, escape="\\")),
         )
     )

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, case, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from engine import audit
 from engine.base.clock import utcnow
@@ -75,6 +75,18 @@ class InboxPage:
     def pages(self) -> int:
         return max(1, -(-self.total // self.per_page))
 
+    def page_links(self, radius: int = 2) -> list[int | None]:
+        """The page numbers to link: the first, the last and ``radius`` around the current one;
+        None marks a gap (so 400 pages give a handful of links, not 400)."""
+        wanted = {1, self.pages, *range(self.page - radius, self.page + radius + 1)}
+        shown = sorted(n for n in wanted if 1 <= n <= self.pages)
+        links: list[int | None] = []
+        for n in shown:
+            if links and n - (links[-1] or 0) > 1:
+                links.append(None)
+            links.append(n)
+        return links
+
 
 def _visible(ctx: Context, scope: Scope) -> Any:
     mine = HumanTask.assignee_id == ctx.user_id
@@ -134,10 +146,10 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
     page = max(1, page)
     stmt = _query(ctx, filters)
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
+    # Overdue tasks have the earliest due dates, so "overdue first, then by due date, none last"
+    # is plain due-date order: what the index ix_human_tasks_inbox_order reads in order.
     ordered = stmt.order_by(
-        case((HumanTask.due_at < now, 0), else_=1),
-        case((HumanTask.due_at.is_(None), 1), else_=0),
-        HumanTask.due_at,
+        HumanTask.due_at.asc().nulls_last(),
         HumanTask.created_at,
         HumanTask.id,
     ).limit(per_page).offset((page - 1) * per_page)

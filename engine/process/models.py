@@ -22,6 +22,10 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engine.base.clock import utcnow
 from engine.base.db import db
 
+#: Status of a :class:`ProcessVersion`.
+DRAFT = "draft"
+PUBLISHED = "published"
+
 
 class ProcessModel(db.Model):  # type: ignore[name-defined]
     """A procedure in a catalogue, identified by its BPMN process id (``key``).
@@ -84,8 +88,15 @@ class ProcessVersion(db.Model):  # type: ignore[name-defined]
     called_versions: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     created_by: Mapped[str | None] = mapped_column(String(80))
+    #: ``draft`` (uploaded to be previewed and test-run: never started, never in the catalogue
+    #: nor the e-office) or ``published`` (the latest published version is the current one).
+    status: Mapped[str] = mapped_column(String(20), default=PUBLISHED, server_default=PUBLISHED)
 
     model: Mapped[ProcessModel] = relationship(back_populates="versions", foreign_keys=[model_id])
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == DRAFT
 
 
 class ProcessInstance(db.Model):  # type: ignore[name-defined]
@@ -120,6 +131,8 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         UniqueConstraint("instance_id", "task_uuid"),
         Index("ix_human_tasks_inbox", "tenant_id", "state", "role", "due_at"),
+        # The inbox's order (due date, none last; then oldest) read straight from the index.
+        Index("ix_human_tasks_inbox_order", "tenant_id", "state", "due_at", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

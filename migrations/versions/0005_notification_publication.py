@@ -1,5 +1,5 @@
 """notification evidence result holds the reference of a BOE announcement (art. 44); a message
-wait lists every message it takes (answer or extension of a requeriment)
+wait lists every message it takes (answer or extension of a requeriment); the inbox's order index
 
 Revision ID: 0005_notice_publication
 Revises: 0004_eni_findings
@@ -22,9 +22,12 @@ def upgrade():
         batch_op.alter_column('result', existing_type=sa.String(length=20), type_=sa.String(length=100))
     with op.batch_alter_table('awaited_messages', schema=None) as batch_op:
         batch_op.add_column(sa.Column('message_names', sa.JSON(), nullable=True))
+    op.create_index('ix_human_tasks_inbox_order', 'human_tasks',
+                    ['tenant_id', 'state', 'due_at', 'created_at', 'id'], unique=False)
 
 
 def downgrade():
+    op.drop_index('ix_human_tasks_inbox_order', table_name='human_tasks')
     with op.batch_alter_table('awaited_messages', schema=None) as batch_op:
         batch_op.drop_column('message_names')
     with op.batch_alter_table('notification_evidence', schema=None) as batch_op:

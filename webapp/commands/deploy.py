@@ -24,6 +24,7 @@ from webapp.commands.output import transactional
 @click.option("--templates-dir", type=click.Path(file_okay=False, path_type=Path),
               help="Folder of the document templates (default: processes/templates/).")
 @click.option("--as", "created_by", default="gee deploy", show_default=True, help="Name recorded as the deployer.")
+@click.option("--draft", is_flag=True, help="Store a draft to test-run; `gee process publish` makes it current.")
 @transactional
 def deploy_command(
     path: Path,
@@ -32,12 +33,14 @@ def deploy_command(
     forms_dir: Path | None,
     templates_dir: Path | None,
     created_by: str,
+    draft: bool,
 ) -> None:
     """Validate PATH (a .bpmn file) with its forms, templates and DMN files, and deploy it.
 
     Prints "Deployed <key> version <n> (<hash>)" or "<key> unchanged" and exits 0; when the model
     has problems, prints each as "<element id>: <message>" and exits 1, storing nothing.
-    DMN files are taken from the folder of PATH.
+    DMN files are taken from the folder of PATH. With --draft the version is stored as a draft:
+    nothing starts on it until `gee process publish KEY --version N`.
     """
     if shared == bool(tenant_code):
         raise click.UsageError("Give either --tenant CODE or --shared.")
@@ -49,7 +52,7 @@ def deploy_command(
         tenant_id = tenant.id
     try:
         result = deploy_process(None, path, tenant_id=tenant_id, shared=shared, forms_dir=forms_dir,
-                                templates_dir=templates_dir, created_by=created_by)  # fmt: skip
+                                templates_dir=templates_dir, created_by=created_by, draft=draft)  # fmt: skip
     except GeeError as err:
         click.echo(f"error: {err}", err=True)
         sys.exit(1)
@@ -58,7 +61,9 @@ def deploy_command(
             click.echo(str(problem))
         sys.exit(1)
     version = result.version
-    if result.created:
+    if result.created and version.is_draft:
+        click.echo(f"Deployed {version.model.key} version {version.number} as a draft ({version.content_hash[:12]})")
+    elif result.created:
         click.echo(f"Deployed {version.model.key} version {version.number} ({version.content_hash[:12]})")
     else:
         click.echo(f"{version.model.key} unchanged: version {version.number} ({version.content_hash[:12]})")

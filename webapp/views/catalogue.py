@@ -37,14 +37,15 @@ def _report(result: DeployResult, status: int = 422, model: ProcessModel | None 
 
 
 def _deployed(result: DeployResult) -> Any:
+    """An upload is a draft: show its preview, where it is test-run and published."""
     version = result.version
     assert version is not None
     if result.created:
-        flash(_("Version %(number)s of %(name)s is deployed.", number=version.number, name=version.model.name),
-              "success")  # fmt: skip
+        flash(_("Version %(number)s of %(name)s is stored as a draft: preview it, test-run it, then publish it.",
+                number=version.number, name=version.model.name), "success")  # fmt: skip
     else:
         flash(_("This content was already deployed as version %(number)s.", number=version.number), "info")
-    return redirect(url_for("catalogue.model", model_id=version.model_id))
+    return redirect(url_for("drafts.preview", version_id=version.id))
 
 
 @bp.get("/")
@@ -62,7 +63,8 @@ def index() -> Any:
 @roles_required(*DESIGNERS)
 def deploy() -> Any:
     upload = model_upload(request.files)
-    result = deploy_uploaded(g.ctx, upload.bpmn, forms=upload.forms, templates=upload.templates, dmn_files=upload.dmn)
+    result = deploy_uploaded(g.ctx, upload.bpmn, forms=upload.forms, templates=upload.templates, dmn_files=upload.dmn,
+                             draft=True)  # fmt: skip
     return _deployed(result) if result.ok else _report(result)
 
 
@@ -85,9 +87,11 @@ def _version_arg() -> int | None:
 
 
 def _version_of(model: ProcessModel, number: int | None) -> ProcessVersion | None:
+    """The version asked for, else the current one, else the newest draft."""
+    current = catalogue.latest_version(model) or catalogue.newest_version(model)
     if number is None:
-        return catalogue.latest_version(model)
-    return next((v for v in model.versions if v.number == number), catalogue.latest_version(model))
+        return current
+    return next((v for v in model.versions if v.number == number), current)
 
 
 @bp.get("/versions/<int:version_id>.bpmn")
@@ -129,14 +133,14 @@ def adopt(model_id: int) -> Any:
 def modeler(model_id: int) -> Any:
     found = catalogue.get_model(g.ctx, model_id)
     catalogue.require_designer(g.ctx, found)
-    previous = catalogue.latest_version(found)
+    previous = catalogue.newest_version(found)
     if previous is None:
         raise ValidationFailed(_l("The model has no version to edit."))
     if request.method == "POST":
         xml = request.form.get("bpmn_xml", "")
         # The new version keeps the forms, templates and decision tables of the one it edits.
         result = deploy_uploaded(g.ctx, xml, forms=previous.forms, templates=previous.templates,
-                                 dmn_files=previous.dmn_files, shared=found.shared)  # fmt: skip
+                                 dmn_files=previous.dmn_files, shared=found.shared, draft=True)  # fmt: skip
         if result.ok:
             return _deployed(result)
         unit_of_work.discard()

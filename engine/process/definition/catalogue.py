@@ -19,7 +19,7 @@ from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound
 from engine.base.i18n import _l
 from engine.process.definition.validation import CalledModel
-from engine.process.models import ProcessModel, ProcessVersion
+from engine.process.models import PUBLISHED, ProcessModel, ProcessVersion
 from engine.tenancy.models import Tenant
 
 #: Roles that may deploy, publish and adopt models of their tenant.
@@ -79,6 +79,16 @@ def get_version(ctx: Context, version_id: object) -> ProcessVersion:
 
 
 def latest_version(model: ProcessModel) -> ProcessVersion | None:
+    """The model's current version: its latest published one (drafts are never current)."""
+    return db.session.execute(
+        select(ProcessVersion)
+        .where(ProcessVersion.model_id == model.id, ProcessVersion.status == PUBLISHED)
+        .order_by(ProcessVersion.number.desc())
+    ).scalars().first()
+
+
+def newest_version(model: ProcessModel) -> ProcessVersion | None:
+    """The model's newest version, a draft or not (what the modeler edits)."""
     return db.session.execute(
         select(ProcessVersion).where(ProcessVersion.model_id == model.id).order_by(ProcessVersion.number.desc())
     ).scalars().first()

@@ -35,7 +35,7 @@ from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT, Settings, current_settings
 from engine.process.definition.catalogue import audit_context_for, called_model_finder, require_designer
 from engine.process.definition.validation import SAFE_FILE_NAME, CheckedModel, Problem, Sources, check_model
-from engine.process.models import ProcessModel, ProcessVersion
+from engine.process.models import DRAFT, PUBLISHED, ProcessModel, ProcessVersion
 
 DEFAULT_FORMS_DIR = PROJECT_ROOT / "forms"
 DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "processes" / "templates"
@@ -105,9 +105,14 @@ def deploy_process(
     dmn_dir: Path | None = None,
     dmn_files: dict[str, str] | None = None,
     created_by: str | None = None,
+    draft: bool = False,
 ) -> DeployResult:
     """Validate and store a model for one tenant (``tenant_id``, default the context's) or as a
-    shared model (``shared=True``). ``ctx=None`` is the operator at the command line."""
+    shared model (``shared=True``). ``ctx=None`` is the operator at the command line.
+
+    A ``draft`` version is stored to be previewed and test-run: nothing starts on it until it is
+    published (:mod:`engine.process.definition.drafts`). Content already deployed gives back
+    that version as it is."""
     owner = _owner(ctx, tenant_id, shared)
     settings = _settings()
     name, text, folder, problems = _read_source(source, settings.max_bpmn_bytes)
@@ -119,12 +124,13 @@ def deploy_process(
         dmn_dir=Path(dmn_dir) if dmn_dir else folder,
         max_bytes=settings.max_bpmn_bytes,
         dmn_files=dmn_files,
+        info_dir=folder,
     )
     checked, problems = check_model(name, text, sources, called_model_finder(owner))
     if checked is None:
         return DeployResult(problems=problems)
     actor = (ctx.username if ctx else None) or created_by
-    version, created = _store(checked, owner, created_by or actor)
+    version, created = _store(checked, owner, created_by or actor, DRAFT if draft else PUBLISHED)
     if created:
         audit_ctx = audit_context_for(ctx, owner, actor)
         if audit_ctx is not None:
@@ -140,6 +146,7 @@ def deploy_uploaded(
     templates: Mapping[str, str | bytes] | None = None,
     dmn_files: Mapping[str, str | bytes] | None = None,
     shared: bool = False,
+    draft: bool = False,
 ) -> DeployResult:
     """Deploy a model that brings the files it references with it (a web upload, the modeler
     saving a new version with the previous version's forms): they are written to a private
@@ -153,7 +160,7 @@ def deploy_uploaded(
         _write_all(templates_dir, templates or {}, "templates")
         dmn = {name: _as_text(name, content, "dmn") for name, content in (dmn_files or {}).items()}
         return deploy_process(ctx, text, shared=shared, forms_dir=forms_dir, templates_dir=templates_dir,
-                              dmn_files=dmn)  # fmt: skip
+                              dmn_files=dmn, draft=draft)  # fmt: skip
 
 
 def _as_text(name: str, content: str | bytes | dict[str, Any], field_name: str) -> str:
@@ -193,6 +200,7 @@ def _summary(version: ProcessVersion) -> dict[str, Any]:
         "content_hash": version.content_hash,
         "shared": version.model.shared,
         "called_versions": version.called_versions,
+        "status": version.status,
     }
 
 
@@ -212,7 +220,9 @@ def _model(owner: int | None, checked: CheckedModel) -> ProcessModel:
     return model
 
 
-def _store(checked: CheckedModel, owner: int | None, created_by: str | None) -> tuple[ProcessVersion, bool]:
+def _store(
+    checked: CheckedModel, owner: int | None, created_by: str | None, status: str
+) -> tuple[ProcessVersion, bool]:
     digest = content_hash(checked)
     model = _model(owner, checked)
     same = select(ProcessVersion).where(ProcessVersion.model_id == model.id, ProcessVersion.content_hash == digest)
@@ -234,6 +244,7 @@ def _store(checked: CheckedModel, owner: int | None, created_by: str | None) -> 
         lanes=checked.lanes,
         called_versions={key: called.version_id for key, called in checked.called.items()},
         created_by=created_by,
+        status=status,
     )
     try:
         with db.session.begin_nested():

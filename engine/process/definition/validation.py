@@ -34,7 +34,6 @@ Conventions a model must follow (the designer docs repeat them):
 
 from __future__ import annotations
 
-import ast
 import json
 import re
 import unicodedata
@@ -56,7 +55,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 from engine.base.i18n import _l
 from engine.base.xml_safety import UnsafeXmlError, safe_parse_xml
-from engine.process.definition import specs
+from engine.process.definition import data_names, specs
 from engine.process.definition.template_locales import DOCUMENT_LOCALES, LOCALE_VARIANT
 from engine.process.instances.service_calls import OPERATORS
 from engine.process.sandbox.runner import SandboxEnvironment, ScriptError
@@ -132,6 +131,8 @@ class Sources:
     max_bytes: int
     #: Explicit DMN files (name -> text), used instead of ``dmn_dir`` when given.
     dmn_files: dict[str, str] | None = None
+    #: Where ``<key>.info.json`` (the e-office information, with its start form) may sit.
+    info_dir: Path | None = None
 
     def read(self, directory: Path, name: str) -> str:
         """The text of ``directory/name``; raises LookupError (missing) or ValueError (bad)."""
@@ -204,13 +205,19 @@ def check_model(
     _check_unsupported(check, root)
     _check_service_tasks(check, root)
     lanes = _check_lanes(check, process)
+    before_forms = len(check.problems)
     forms = _check_forms(check, root)
+    forms_read = len(check.problems) == before_forms
     templates = _check_templates(check, root)
-    known = _known_data_names(root, forms)
+    before_dmn = len(check.problems)
+    dmn_files = _check_dmn(check, root)
+    dmn_read = len(check.problems) == before_dmn
+    known = _known_data_names(root, forms, dmn_files, _start_form_fields(check, process.get("id", "")))
     _check_sign_tasks(check, process, known)
     _check_notification_tasks(check, process, known)
     _check_code(check, root, known)
-    dmn_files = _check_dmn(check, root)
+    if forms_read and dmn_read:  # else the names they define are unknown: fix those files first
+        _check_undefined_names(check, root, known)
     local_ids = {p.get("id") for p in root.iterfind("bpmn:process", NS)}
     called = _check_call_activities(check, root, local_ids)
     if check.problems:
@@ -592,28 +599,60 @@ def _owner(element: etree._Element) -> etree._Element:
     return node if node is not None else element
 
 
-def _known_data_names(root: etree._Element, forms: dict[str, Any]) -> set[str]:
-    """Names task data will hold at run time: form fields, script variables, data objects.
+def _known_data_names(
+    root: etree._Element, forms: dict[str, Any], dmn_files: dict[str, str], start_fields: set[str]
+) -> set[str]:
+    """Names task data will hold at run time (see :mod:`engine.process.definition.data_names`).
 
     A timer expression that uses one of them cannot be evaluated at deploy time (there is no
     data yet), so only its syntax is checked."""
-    names: set[str] = set()
+    names = set(start_fields)
     for schema in forms.values():
-        if isinstance(schema.get("properties"), dict):
-            names.update(schema["properties"])
-    for _element, code, mode, _what in _code_locations(root):
-        if mode != "exec":
-            continue
-        try:
-            tree = ast.parse(code)
-        except (SyntaxError, ValueError):
-            continue
-        names.update(n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and isinstance(n.ctx, ast.Store))
-    for obj in _elements(root, "dataObject", "dataObjectReference"):
-        names.update(filter(None, (obj.get("id"), obj.get("name"))))
-    for operator in root.iter(f"{{{SPIFF_NS}}}serviceTaskOperator"):
-        names.update(filter(None, (operator.get("resultVariable"),)))
+        names |= data_names.names_in_schema(schema)
+    scripts = (code for _element, code, mode, _what in _code_locations(root) if mode == "exec")
+    names |= data_names.model_defined_names(root, scripts)
+    names |= data_names.dmn_output_names(dmn_files)
     return names
+
+
+def _start_form_fields(check: _Check, key: str) -> set[str]:
+    """The fields of the e-office start form named in ``<key>.info.json`` beside the model (a
+    filing puts them in the process data); none when there is no such file."""
+    folder = check.sources.info_dir
+    if folder is None or not SAFE_FILE_NAME.fullmatch(f"{key}.info.json"):
+        return set()
+    try:
+        info = json.loads(check.sources.read(folder, f"{key}.info.json"))
+        form = info.get("start_form") if isinstance(info, dict) else None
+        if isinstance(form, str):
+            form = json.loads(check.sources.read(check.sources.forms_dir, form))
+    except (LookupError, ValueError, OSError):
+        return set()
+    return data_names.names_in_schema(form)
+
+
+def _read_pieces(root: etree._Element) -> Iterator[tuple[etree._Element, str, str]]:
+    """(element, code, mode) of every expression or script that reads process data."""
+    for element, code, mode, _what in _code_locations(root):
+        yield element, code, mode
+    for task in _elements(root, "serviceTask"):
+        for param in task.iterfind(
+            "bpmn:extensionElements/spiffworkflow:serviceTaskOperator/spiffworkflow:parameters/"
+            "spiffworkflow:parameter", NS
+        ):
+            if (param.get("value") or "").strip():
+                yield task, param.get("value", ""), "eval"
+
+
+def _check_undefined_names(check: _Check, root: etree._Element, known: set[str]) -> None:
+    """A name read by a script, condition, timer or service parameter that nothing defines is a
+    typo or a missing step: refused here rather than an incident later."""
+    reported = {problem.element_id for problem in check.problems}  # one problem at a time per element
+    pieces = (piece for piece in _read_pieces(root) if piece[0].get("id") not in reported)
+    for element, name in data_names.undefined_reads(pieces, known):
+        check.add(element.get("id"), _l("%(name)s is read here but nothing defines it: no form field, script, "
+                                        "service result, decision output, message or start data of the "
+                                        "procedure has this name.", name=name), element.sourceline)  # fmt: skip
 
 
 def _check_code(check: _Check, root: etree._Element, known: set[str]) -> None:

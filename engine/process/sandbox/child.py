@@ -143,6 +143,9 @@ _ALLOWED_BUILTINS = (
     "ArithmeticError", "Exception", "KeyError", "IndexError", "TypeError", "ValueError", "ZeroDivisionError",
 )  # fmt: skip
 
+#: The names every script sees besides its data and the helpers.
+SCRIPT_BUILTINS: tuple[str, ...] = (*_ALLOWED_BUILTINS, "math")
+
 #: Builtins a Python programmer may try that scripts deliberately do not have.
 UNAVAILABLE = frozenset({
     "open", "exec", "eval", "compile", "__import__", "globals", "locals", "vars", "dir", "input",
