@@ -212,7 +212,8 @@ def check_model(
     before_dmn = len(check.problems)
     dmn_files = _check_dmn(check, root)
     dmn_read = len(check.problems) == before_dmn
-    known = _known_data_names(root, forms, dmn_files, _start_form_fields(check, process.get("id", "")))
+    start_fields = _start_form_fields(check, process.get("id", "")) | _declared_start_data(process)
+    known = _known_data_names(root, forms, dmn_files, start_fields)
     _check_sign_tasks(check, process, known)
     _check_notification_tasks(check, process, known)
     _check_code(check, root, known)
@@ -613,6 +614,16 @@ def _known_data_names(
     names |= data_names.model_defined_names(root, scripts)
     names |= data_names.dmn_output_names(dmn_files)
     return names
+
+
+#: A process property listing the data it is started with by another process or a program
+#: (comma-separated names), beside what a registry entry or an e-office filing brings.
+START_DATA_PROPERTY = "gee:start-data"
+
+
+def _declared_start_data(process: etree._Element) -> set[str]:
+    declared = properties(process).get(START_DATA_PROPERTY, "")
+    return {name.strip() for name in declared.split(",") if name.strip().isidentifier()}
 
 
 def _start_form_fields(check: _Check, key: str) -> set[str]:
