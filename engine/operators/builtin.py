@@ -23,8 +23,8 @@ Deploy refuses an unknown operator or a missing required parameter
 wrote (a savepoint) and becomes an Incident, like a failing script.
 
 The acting context is the one that advanced the instance: the person who completed the task
-before (so ``gee.sign_decree`` after the alcalde's task signs as that alcalde, and fails for
-anyone else), or the system for timers.
+before, or the system for timers. Signatures are never an operator: a sign step (a user task
+with ``gee:sign``) is signed by its signer with a real PAdES signature.
 """
 
 from __future__ import annotations
@@ -101,18 +101,6 @@ def generate_document(call: Call) -> dict[str, Any]:
     return {"document_id": doc.id, "csv": doc.csv, "template": rendered.name}
 
 
-def sign_document(call: Call) -> dict[str, Any]:
-    """The secretary (fe pública) who completed the previous task signs ``document_id``: the
-    signature (CSV seal, TF01) is noted with the signer's name. Answer: ``{"signed_by"}``."""
-    if not call.ctx.has_role("secretari"):
-        raise ServiceError("only the secretary can sign this document")
-    user = db.session.get(User, call.ctx.user_id) if call.ctx.user_id is not None else None
-    signer = user.full_name if user is not None else call.ctx.username
-    documents.record_signature(call.ctx, int(call.param("document_id")), signature_type="TF01", signer=signer,
-                               reference="secretari")  # fmt: skip
-    return {"signed_by": signer}
-
-
 # --------------------------------------------------------------------------- decrees
 
 
@@ -123,21 +111,6 @@ def create_decree_draft(call: Call) -> dict[str, Any]:
         call.ctx, title=str(call.param("titol")), text=str(call.param("text")), expedient_id=call.expedient_id()
     )
     return {"decree_id": decree.id}
-
-
-def sign_decree(call: Call) -> dict[str, Any]:
-    """The alcalde who completed the previous task signs the draft ``decree_id``; it takes the
-    next number of the decree book. Answer: ``{"number": "DEC/2026/0001", "signed_on"}``."""
-    decree = decrees.sign_decree(call.ctx, int(call.param("decree_id")))
-    signed_at = decree.signed_at or utcnow()  # always set by the signature
-    return {"number": decree.number, "signed_on": local_date(signed_at).isoformat()}
-
-
-def attest_decree(call: Call) -> dict[str, Any]:
-    """The secretary who completed the previous task attests decree ``decree_id`` (fe pública).
-    Answer: ``{"attested_by"}``."""
-    decree = decrees.attest(call.ctx, int(call.param("decree_id")))
-    return {"attested_by": decree.attested_by_name}
 
 
 def decree_info(call: Call) -> dict[str, Any]:
@@ -187,8 +160,12 @@ def notify(call: Call) -> dict[str, Any]:
 
 
 def _as_date(value: Any, name: str) -> date:
+    """A date, or the day in Spain of a moment (an answer's ``received_at`` is a UTC moment)."""
+    text = str(value).strip()
     try:
-        return date.fromisoformat(str(value)[:10])
+        if len(text) > 10:
+            return local_date(datetime.fromisoformat(text))
+        return date.fromisoformat(text)
     except ValueError:
         raise ServiceError(f"{name} must be a date like 2026-03-02, got {value!r}") from None
 
@@ -235,10 +212,7 @@ def close_expedient(call: Call) -> dict[str, Any]:
 
 
 register_operator("gee.generate_document", generate_document, ("titol",), ("tipus_documental", "idioma"))
-register_operator("gee.sign_document", sign_document, ("document_id",))
 register_operator("gee.create_decree_draft", create_decree_draft, ("titol", "text"))
-register_operator("gee.sign_decree", sign_decree, ("decree_id",))
-register_operator("gee.attest_decree", attest_decree, ("decree_id",))
 register_operator("gee.decree_info", decree_info, ("decree_id",))
 register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinatari", "canal"))
 register_operator("gee.max_resolution_date", max_resolution_date, ("inici", "mesos"), ("suspensions",))
