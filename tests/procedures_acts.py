@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 from engine.base.clock import MADRID
 from engine.base.db import db
@@ -77,14 +78,18 @@ def registry_day(monkeypatch: pytest.MonkeyPatch, day: str, hour: int = 10) -> I
     """The registry's clock at ``day`` ``hour``:00 in Spain while the citizen files."""
     with monkeypatch.context() as patch:
         patch.setattr(entries, "utcnow", lambda: moment(day, hour))
+        patch.setattr(filing, "utcnow", lambda: moment(day, hour))
         yield
 
 
 def awaited(instance_id: int, message: str) -> AwaitedMessage:
-    row = db.session.execute(select(AwaitedMessage).where(
-        AwaitedMessage.instance_id == instance_id, AwaitedMessage.message_name == message,
-        AwaitedMessage.state == "waiting")).scalar_one()
-    return row
+    """The wait of ``instance_id`` that takes ``message`` (NoResultFound if none is offered)."""
+    rows = db.session.execute(select(AwaitedMessage).where(
+        AwaitedMessage.instance_id == instance_id, AwaitedMessage.state == "waiting")).scalars()
+    matching = [row for row in rows if row.accepts(message)]
+    if len(matching) != 1:
+        raise NoResultFound(f"{len(matching)} waits take {message}")
+    return matching[0]
 
 
 def answer_online(t: Town, monkeypatch: pytest.MonkeyPatch, instance_id: int, expedient_id: int, day: str,
@@ -94,5 +99,15 @@ def answer_online(t: Town, monkeypatch: pytest.MonkeyPatch, instance_id: int, ex
     with registry_day(monkeypatch, day):
         done = filing.answer_requeriment(t.tenant, MARIA, expedient_id, row.id,
                                          [Upload("document.pdf", PDF, "Document esmenat")], text=text)
+    db.session.commit()
+    return done
+
+
+def ask_extension(t: Town, monkeypatch: pytest.MonkeyPatch, instance_id: int, expedient_id: int,
+                  day: str) -> filing.Filing:
+    """The applicant asks in the e-office for the five extra days (art. 68.2) on ``day``."""
+    row = awaited(instance_id, filing.EXTENSION_MESSAGE)
+    with registry_day(monkeypatch, day):
+        done = filing.request_extension(t.tenant, MARIA, expedient_id, row.id)
     db.session.commit()
     return done

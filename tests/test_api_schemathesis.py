@@ -31,6 +31,9 @@ from tests.conftest import ctx_for, make_user
 ROOT = Path(__file__).resolve().parent.parent
 BPMN = ROOT / "processes" / "instancia_generica.bpmn"
 FORMS = sorted((ROOT / "forms").glob("instancia_generica_*.json"))
+TEMPLATES = [ROOT / "processes" / "templates" / name for name in (
+    "_document.html", "requeriment_instancia.ca.html", "requeriment_instancia.es.html",
+    "resposta_instancia.ca.html", "resposta_instancia.es.html")]
 
 
 @pytest.fixture
@@ -47,7 +50,8 @@ def secret(app: Flask, tenant: Tenant) -> str:
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     files = {"bpmn": (io.BytesIO(BPMN.read_bytes()), BPMN.name),
-             "forms": [(io.BytesIO(f.read_bytes()), f.name) for f in FORMS]}
+             "forms": [(io.BytesIO(f.read_bytes()), f.name) for f in FORMS],
+             "templates": [(io.BytesIO(f.read_bytes()), f.name) for f in TEMPLATES]}
     deployed = client.post("/api/v1/process-models", data=files, headers=headers, content_type="multipart/form-data")
     assert deployed.status_code == 201, deployed.get_json()
     opened = client.post("/api/v1/expedients", headers=headers, json={

@@ -9,19 +9,21 @@ from __future__ import annotations
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.exc import NoResultFound
 
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
-from engine.base.errors import Conflict
+from engine.citizens import filing
 from engine.decrees.book import Decree
 from engine.documents.documents import Document
 from engine.expedients.expedients import Expedient
 from engine.notifications import notifications as n
-from engine.process.instances.messages import deliver_message
 from engine.process.models import ProcessInstance
 from engine.registry.entries import RegistryEntry
 from tests.procedures_acts import (
     answer_online,
+    ask_extension,
+    awaited,
     notification_expired,
     notification_opened,
     notification_rejected,
@@ -137,16 +139,14 @@ def test_requeriment_answered_online_suspends_the_term_then_a_decree_is_notified
 def test_extension_of_five_days_once_then_withdrawal_by_decree(monkeypatch: pytest.MonkeyPatch) -> None:
     t, expedient_id, instance_id = _case()
     _required(t, instance_id, expedient_id)
-    deliver_message(t.people["tramitador"], instance_id, "ampliacio_termini",
-                    {"registre_entrada": "E/2026/000009", "requested_on": "2026-03-12"})
-    db.session.commit()
+    asked = ask_extension(t, monkeypatch, instance_id, expedient_id, "2026-03-12")
+    assert t.show(instance_id)["data"]["ampliacio_termini"]["requested_on"] == "2026-03-12"
+    assert asked.entry_number.startswith("E/")  # an incoming registry entry
     # art. 68.2: five more working days after the end of the original term (20 March):
     # 23, 24, 25, 26, 27 March -> Friday 27 March 2026.
     assert pending_timers(instance_id) == {"GW_espera_ampliat": "2026-03-27T23:59:59+01:00"}
-    with pytest.raises(Conflict):  # no second extension
-        deliver_message(t.people["tramitador"], instance_id, "ampliacio_termini",
-                        {"registre_entrada": "E/2026/000010", "requested_on": "2026-03-20"})
-    db.session.rollback()
+    with pytest.raises(NoResultFound):  # no second extension is offered
+        awaited(instance_id, filing.EXTENSION_MESSAGE)
     assert t.fire(instance_id, "2026-03-27") == 0
     assert t.fire(instance_id, "2026-03-28") == 1
     assert ready_ids(instance_id) == ["Task_desistiment"]

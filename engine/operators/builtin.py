@@ -49,7 +49,7 @@ from engine.process.definition.validation import TEMPLATE_PROPERTY
 from engine.process.instances.service_calls import Call, ServiceError, register_operator
 from engine.registry import entries as registry
 from engine.signatures.circuits import signed_decree_document
-from engine.tenancy.models import Tenant, User
+from engine.tenancy.models import Tenant
 
 # --------------------------------------------------------------------------- documents
 
