@@ -111,3 +111,15 @@ def ask_extension(t: Town, monkeypatch: pytest.MonkeyPatch, instance_id: int, ex
         done = filing.request_extension(t.tenant, MARIA, expedient_id, row.id)
     db.session.commit()
     return done
+
+
+def delivered_by_post(t: Town, expedient_id: int, sent: str, delivered: str) -> None:
+    """Sent by post on ``sent``; the postman hands it over on ``delivered`` (first attempt)."""
+    note = pending_notification(t, expedient_id)
+    assert note.channel == "postal"
+    note.made_available_at = moment(sent, 9)
+    db.session.commit()
+    n.record_postal_attempt(t.people["tramitador"], note.id, moment(delivered, 12), "delivered")
+    db.session.commit()
+    assert n.continue_process(t.people["tramitador"], note.id) is True
+    db.session.commit()

@@ -113,47 +113,6 @@ def test_comunicacio_previa_direct_order_to_stop() -> None:
     assert "Afecta la façana." in _decrees(expedient_id)[0].text
 
 
-# --------------------------------------------------------------------------- empadronament
-
-
-def test_certificat_empadronament_signed_by_the_secretary_and_sent() -> None:
-    t = town("certificat_empadronament.bpmn")
-    expedient_id = t.open_case("Certificat d'empadronament")
-    instance_id = t.start("certificat_empadronament", expedient_id)
-    t.do(instance_id, "T_sollicitud", {"tipus": "certificat", "nif": "X1234567L", "nom": "Maria Soler Vidal",
-                                       "adreca": "Carrer Major, 12", "data_alta": "2019-05-14",
-                                       "finalitat": "tràmits d'estrangeria"})
-    assert ready_ids(instance_id) == ["T_signar"]
-    t.sign(instance_id, "T_signar")
-    t.do(instance_id, "T_lliurar", {"canal": "electronic", "data_lliurament": "2026-03-03"})
-    assert _status(instance_id) == "completed"
-    unsigned, doc = db.session.execute(select(Document).where(Document.expedient_id == expedient_id)
-                                       .order_by(Document.id)).scalars()
-    # one certificate: the signed version keeps the CSV the citizen can check (no second code)
-    assert doc.previous_version_id == unsigned.id and unsigned.csv is None
-    assert doc.title == "Certificat d'empadronament" and doc.tipo_documental == "TD11" and doc.csv
-    assert [s["signer"] for s in doc.signatures if s["type"] == "TF06"] == ["Sandra Roig"]
-    sent = db.session.execute(select(RegistryAttachment.document_id).join(
-        RegistryEntry, RegistryEntry.id == RegistryAttachment.entry_id).where(
-        RegistryEntry.expedient_id == expedient_id)).scalars().all()
-    assert sent == [doc.id]  # what was sent is the signed certificate
-    assert "S_notificar" in steps(instance_id)
-
-
-def test_volant_empadronament_handed_over_in_person_in_spanish() -> None:
-    t = town("certificat_empadronament.bpmn")
-    expedient_id = t.open_case("Volant d'empadronament")
-    instance_id = t.start("certificat_empadronament", expedient_id)
-    t.do(instance_id, "T_sollicitud", {"tipus": "volant", "nif": "12345678Z", "nom": "Joan Pi",
-                                       "adreca": "Carrer Nou, 1", "data_alta": "2020-01-02",
-                                       "finalitat": "escolarització", "idioma": "es"})
-    t.sign(instance_id, "T_signar")
-    t.do(instance_id, "T_lliurar", {"canal": "presencial", "data_lliurament": "2026-03-03"})
-    assert document_titles(expedient_id) == ["Volant d'empadronament"]
-    assert t.show(instance_id)["data"]["doc_padro"]["template"] == "certificat_empadronament.es.html"
-    assert "S_notificar" not in steps(instance_id)
-
-
 # --------------------------------------------------------------------------- subvencions
 
 
