@@ -15,10 +15,8 @@ from sqlalchemy import select
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.decrees.book import Decree
-from engine.documents.documents import Document
 from engine.expedients.expedients import Expedient
 from engine.process.models import ProcessInstance
-from engine.registry.entries import RegistryAttachment, RegistryEntry
 from tests.procedures_helpers import (
     Town,
     actions,

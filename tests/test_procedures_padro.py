@@ -6,14 +6,34 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from engine.audit.trail import AuditEvent
 from engine.base.db import db
+from engine.citizens import filing
+from engine.decrees.book import Decree
 from engine.documents.documents import Document
 from engine.expedients import expedients, parties
 from engine.expedients.expedients import Expedient
 from engine.process.models import ProcessInstance
-from engine.registry.entries import RegistryAttachment, RegistryEntry
-from tests.procedures_acts import delivered_by_post, notification_opened, pending_notification
-from tests.procedures_helpers import Town, document_titles, ready_ids, spiff_clock, town
+from engine.registry.entries import RegistryAttachment, RegistryEntry, Upload
+from tests.procedures_acts import (
+    MARIA as MARIA_CITIZEN,
+)
+from tests.procedures_acts import (
+    PDF,
+    delivered_by_post,
+    notification_expired,
+    notification_opened,
+    pending_notification,
+    registry_day,
+)
+from tests.procedures_helpers import (
+    Town,
+    document_titles,
+    pending_timers,
+    ready_ids,
+    spiff_clock,
+    town,
+)
 
 __all__ = ["spiff_clock"]  # the fixture, used by name
 pytestmark = pytest.mark.usefixtures("spiff_clock")
@@ -77,3 +97,84 @@ def test_volant_in_spanish_delivered_by_post() -> None:
     assert _closed(instance_id, expedient_id)
     assert document_titles(expedient_id) == ["Volant d'empadronament"]
     assert t.show(instance_id)["data"]["notification_outcome"] == "accessed"
+
+
+# --------------------------------------------------------------------------- alta / canvi de domicili
+# The application is filed in the e-office on Monday 2 March 2026: three months to resolve and notify
+# (art. 21.3 Ley 39/2015) end on Tuesday 2 June 2026, and the silence is positive (art. 24.1; the 2020
+# technical instructions of the padró, BOE-A-2020-4784).
+
+ALTA = {"tipus_moviment": "alta", "adreca": "Carrer del Riu, 4, 2n", "municipi_procedencia": "Lleida",
+        "persones": ["Maria Soler Vidal (12345678Z)", "Pau Serra Soler (menor)"]}
+
+
+def _filed(monkeypatch: pytest.MonkeyPatch) -> tuple[Town, int, int]:
+    t = town("padro_alta_canvi_domicili.bpmn")
+    with registry_day(monkeypatch, "2026-03-02"):
+        done = filing.file_request(t.tenant, MARIA_CITIZEN, "padro_alta_canvi_domicili", dict(ALTA),
+                                   [Upload("dni.pdf", PDF, "DNI")])
+    db.session.commit()
+    assert done.expedient_id is not None and done.instance_id is not None
+    return t, done.expedient_id, done.instance_id
+
+
+def test_alta_inscribed_and_the_signed_volant_delivered(monkeypatch: pytest.MonkeyPatch) -> None:
+    t, expedient_id, instance_id = _filed(monkeypatch)
+    expedient = db.session.get(Expedient, expedient_id)
+    assert expedient is not None and expedient.classification == f"{t.tenant.dir3}_PRO_PADRO_ALTA"
+    data = t.show(instance_id)["data"]
+    assert data["data_entrada"] == "2026-03-02"  # the registry entry's date, typed by nobody
+    t.do(instance_id, "Task_revisar", {"completa": True})
+    assert pending_timers(instance_id) == {"Timer_silenci": "2026-06-02T23:59:59+02:00"}
+    t.do(instance_id, "Task_tramitar", {"resum": "Contracte de lloguer vigent.", "inscriure": True})
+    t.do(instance_id, "Task_respondre", {"adreca": ALTA["adreca"], "persones": ALTA["persones"]})
+    assert ready_ids(instance_id) == ["Task_resposta_signar"]
+    t.sign(instance_id, "Task_resposta_signar")
+    volant = db.session.get(Document, t.show(instance_id)["data"]["signatura"]["document_id"])
+    assert volant is not None and volant.title == "Volant d'empadronament" and volant.tipo_documental == "TD11"
+    assert [s["signer"] for s in volant.signatures if s["type"] == "TF06"] == ["Sandra Roig"]
+    assert pending_notification(t, expedient_id).document_id == volant.id
+    notification_opened(t, expedient_id, available="2026-03-09", opened="2026-03-10")
+    assert _closed(instance_id, expedient_id)
+
+
+def test_alta_refused_by_a_decree_notified(monkeypatch: pytest.MonkeyPatch) -> None:
+    t, expedient_id, instance_id = _filed(monkeypatch)
+    t.do(instance_id, "Task_revisar", {"completa": True})
+    t.do(instance_id, "Task_tramitar", {"resum": "La policia local no hi ha trobat ningú en dues visites.",
+                                        "inscriure": False})
+    t.do(instance_id, "Task_proposta", {"fonaments": "No s'acredita la residència al domicili declarat."})
+    t.sign(instance_id, "Task_decret")
+    t.sign(instance_id, "Task_fe")
+    decree = db.session.execute(select(Decree).where(Decree.expedient_id == expedient_id)).scalar_one()
+    assert decree.title == "Denegació de la inscripció al padró municipal d'habitants"
+    assert "resolc denegar la inscripció" in decree.text and decree.attested_by_name == "Sandra Roig"
+    notification_opened(t, expedient_id, available="2026-03-16", opened="2026-03-17")
+    assert _closed(instance_id, expedient_id)
+    assert "Volant d'empadronament" not in document_titles(expedient_id)
+
+
+def test_alta_not_resolved_in_three_months_is_granted_by_silence(monkeypatch: pytest.MonkeyPatch) -> None:
+    t, expedient_id, instance_id = _filed(monkeypatch)
+    t.do(instance_id, "Task_revisar", {"completa": True})
+    assert t.fire(instance_id, "2026-06-02") == 0
+    assert t.fire(instance_id, "2026-06-03") == 1
+    silence = db.session.execute(select(AuditEvent.after).where(
+        AuditEvent.expedient_id == expedient_id, AuditEvent.action == "expedient.silence")).scalars().all()
+    assert [event["effect"] for event in silence if event] == ["positive"]
+    assert ready_ids(instance_id) == ["Task_tramitar"]  # the inscription is still to be made and delivered
+
+
+def test_alta_with_documents_missing_and_no_answer_ends_in_withdrawal(monkeypatch: pytest.MonkeyPatch) -> None:
+    t, expedient_id, instance_id = _filed(monkeypatch)
+    t.do(instance_id, "Task_revisar", {"completa": False, "mancances": "Falta el contracte de lloguer."})
+    assert document_titles(expedient_id)[-1] == "Requeriment d'esmena"
+    notification_opened(t, expedient_id, available="2026-03-03", opened="2026-03-04")
+    # 10 working days from Thursday 5 March (16 March local holiday): 5, 6, 9-13, 17, 18, 19 -> 19 March.
+    assert pending_timers(instance_id) == {"GW_espera": "2026-03-19T23:59:59+01:00"}
+    assert t.fire(instance_id, "2026-03-20") == 1
+    t.do(instance_id, "Task_desistiment", {"fonaments": "No ha aportat el títol d'ocupació de l'habitatge."})
+    t.sign(instance_id, "Task_decret")
+    t.sign(instance_id, "Task_fe")
+    notification_expired(t, expedient_id, available="2026-03-23")
+    assert _closed(instance_id, expedient_id)
