@@ -141,6 +141,13 @@ def signing_officers() -> Any:
     return _done(_("The signing officers are saved."))
 
 
+@bp.post("/csv-regulation")
+@roles_required("admin")
+def csv_regulation() -> Any:
+    tenancy.set_csv_regulation(g.ctx, request.form.get("csv_regulation", ""))
+    return _done(_("The act creating the CSV system is saved."))
+
+
 # -- platform administrators -----------------------------------------------------------------
 
 
