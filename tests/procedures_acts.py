@@ -93,11 +93,12 @@ def awaited(instance_id: int, message: str) -> AwaitedMessage:
 
 
 def answer_online(t: Town, monkeypatch: pytest.MonkeyPatch, instance_id: int, expedient_id: int, day: str,
-                  text: str = "Adjunto el document que faltava.") -> filing.Filing:
-    """The applicant answers the requeriment from her folder in the e-office on ``day``."""
+                  text: str = "Adjunto el document que faltava.", citizen: CitizenIdentity = MARIA) -> filing.Filing:
+    """The applicant answers (a requeriment, an audiència, a justification) from her folder in the
+    e-office on ``day``."""
     row = awaited(instance_id, filing.ANSWER_MESSAGE)
     with registry_day(monkeypatch, day):
-        done = filing.answer_requeriment(t.tenant, MARIA, expedient_id, row.id,
+        done = filing.answer_requeriment(t.tenant, citizen, expedient_id, row.id,
                                          [Upload("document.pdf", PDF, "Document esmenat")], text=text)
     db.session.commit()
     return done

@@ -33,6 +33,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from jinja2 import TemplateError
+from sqlalchemy import select
 
 from engine import audit
 from engine.base.clock import MADRID, local_date, utcnow
@@ -46,6 +47,7 @@ from engine.documents.verification_codes import new_csv, verify_url
 from engine.expedients import expedients
 from engine.notifications import notifications
 from engine.process.definition.validation import TEMPLATE_PROPERTY
+from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
 from engine.process.instances.service_calls import Call, ServiceError, register_operator
 from engine.registry import entries as registry
 from engine.signatures.circuits import signed_decree_document
@@ -203,6 +205,37 @@ def relate_expedient(call: Call) -> dict[str, Any]:
     return {"related_id": other.id}
 
 
+def message_related(call: Call) -> dict[str, Any]:
+    """Deliver the message ``missatge`` to the process of each related expedient that waits for
+    it, with its own payload ``dades[<expedient number>]`` (e.g. a call for grants resolved as a
+    whole tells each application its place, score and amount, art. 22.1 Llei 38/2003). Answer:
+    ``{"delivered": [numbers], "not_waiting": [numbers]}``: a related expedient with a payload
+    whose process no longer waits is listed, not an error."""
+    name = str(call.param("missatge"))
+    payloads = call.param("dades")
+    if not isinstance(payloads, dict):
+        raise ServiceError("dades must map expedient numbers to the payload of each")
+    expedient = expedients.get_expedient(call.ctx, call.expedient_id())
+    unknown = sorted(set(payloads) - {e.number for e in expedient.related})
+    if unknown:
+        raise ServiceError(f"not related to this expedient: {', '.join(unknown)}")
+    delivered: list[str] = []
+    not_waiting: list[str] = []
+    for other in sorted(expedient.related, key=lambda e: e.number):
+        payload = payloads.get(other.number)
+        if not isinstance(payload, dict):
+            continue
+        waiting = [row.instance_id for row in db.session.execute(select(AwaitedMessage).where(
+            AwaitedMessage.tenant_id == call.ctx.tenant_id, AwaitedMessage.expedient_id == other.id,
+            AwaitedMessage.state == "waiting")).scalars() if row.accepts(name)]
+        if not waiting:
+            not_waiting.append(other.number)
+            continue
+        deliver_in_transaction(call.ctx, waiting[0], name, dict(payload))
+        delivered.append(other.number)
+    return {"delivered": delivered, "not_waiting": not_waiting}
+
+
 def close_expedient(call: Call) -> dict[str, Any]:
     """Close the expedient (E02) with its index: the procedure closes it when it ends, whoever
     completed the last task (the audit names them). Answer: ``{"closed": true}``."""
@@ -218,4 +251,5 @@ register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinata
 register_operator("gee.max_resolution_date", max_resolution_date, ("inici", "mesos"), ("suspensions",))
 register_operator("gee.record_silence", record_silence, ("efecte",))
 register_operator("gee.relate_expedient", relate_expedient, ("numero",))
+register_operator("gee.message_related", message_related, ("missatge", "dades"))
 register_operator("gee.close_expedient", close_expedient)
