@@ -105,7 +105,7 @@ def test_volant_in_spanish_delivered_by_post() -> None:
 # technical instructions of the padró, BOE-A-2020-4784).
 
 ALTA = {"tipus_moviment": "alta", "adreca": "Carrer del Riu, 4, 2n", "municipi_procedencia": "Lleida",
-        "persones": ["Maria Soler Vidal (12345678Z)", "Pau Serra Soler (menor)"]}
+        "persones": "Maria Soler Vidal (12345678Z)\nPau Serra Soler (menor)"}
 
 
 def _filed(monkeypatch: pytest.MonkeyPatch) -> tuple[Town, int, int]:
