@@ -12,13 +12,9 @@ from engine.audit.trail import AuditEvent
 from engine.base.db import db
 from engine.tenancy.tokens import ApiToken, create_token, digest, revoke_token
 from tests.conftest import ctx_for, login, make_tenant, make_user
+from tests.instancia_files import BPMN, FORMS, TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
-BPMN = ROOT / "processes" / "instancia_generica.bpmn"
-FORMS = sorted((ROOT / "forms").glob("instancia_generica_*.json"))
-TEMPLATES = [ROOT / "processes" / "templates" / name for name in (
-    "_document.html", "requeriment_instancia.ca.html", "requeriment_instancia.es.html",
-    "resposta_instancia.ca.html", "resposta_instancia.es.html")]
 EN = {"Accept-Language": "en"}
 
 

@@ -27,13 +27,9 @@ from engine.base.db import db
 from engine.tenancy.models import Tenant
 from engine.tenancy.tokens import create_token
 from tests.conftest import ctx_for, make_user
+from tests.instancia_files import BPMN, FORMS, TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
-BPMN = ROOT / "processes" / "instancia_generica.bpmn"
-FORMS = sorted((ROOT / "forms").glob("instancia_generica_*.json"))
-TEMPLATES = [ROOT / "processes" / "templates" / name for name in (
-    "_document.html", "requeriment_instancia.ca.html", "requeriment_instancia.es.html",
-    "resposta_instancia.ca.html", "resposta_instancia.es.html")]
 
 
 @pytest.fixture
