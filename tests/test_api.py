@@ -12,10 +12,9 @@ from engine.audit.trail import AuditEvent
 from engine.base.db import db
 from engine.tenancy.tokens import ApiToken, create_token, digest, revoke_token
 from tests.conftest import ctx_for, login, make_tenant, make_user
+from tests.instancia_files import BPMN, FORMS, TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
-BPMN = ROOT / "processes" / "instancia_generica.bpmn"
-FORMS = sorted((ROOT / "forms").glob("instancia_generica_*.json"))
 EN = {"Accept-Language": "en"}
 
 
@@ -27,6 +26,7 @@ def model_files() -> dict[str, object]:
     return {
         "bpmn": (io.BytesIO(BPMN.read_bytes()), BPMN.name),
         "forms": [(io.BytesIO(f.read_bytes()), f.name) for f in FORMS],
+        "templates": [(io.BytesIO(f.read_bytes()), f.name) for f in TEMPLATES],
     }
 
 
@@ -175,7 +175,8 @@ def test_deploy_open_claim_complete_and_documents(client, world):
 
 
 def test_a_model_with_problems_is_refused_with_every_problem(client, world):
-    files = {"bpmn": (io.BytesIO(BPMN.read_bytes()), BPMN.name)}  # no forms
+    files = {"bpmn": (io.BytesIO(BPMN.read_bytes()), BPMN.name),  # no forms
+             "templates": [(io.BytesIO(f.read_bytes()), f.name) for f in TEMPLATES]}
     response = client.post("/api/v1/process-models", data=files, headers=bearer(world["ajt-a"]["secret"]),
                            content_type="multipart/form-data")
     assert response.status_code == 422

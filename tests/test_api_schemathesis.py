@@ -27,10 +27,9 @@ from engine.base.db import db
 from engine.tenancy.models import Tenant
 from engine.tenancy.tokens import create_token
 from tests.conftest import ctx_for, make_user
+from tests.instancia_files import BPMN, FORMS, TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
-BPMN = ROOT / "processes" / "instancia_generica.bpmn"
-FORMS = sorted((ROOT / "forms").glob("instancia_generica_*.json"))
 
 
 @pytest.fixture
@@ -47,7 +46,8 @@ def secret(app: Flask, tenant: Tenant) -> str:
     client = app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     files = {"bpmn": (io.BytesIO(BPMN.read_bytes()), BPMN.name),
-             "forms": [(io.BytesIO(f.read_bytes()), f.name) for f in FORMS]}
+             "forms": [(io.BytesIO(f.read_bytes()), f.name) for f in FORMS],
+             "templates": [(io.BytesIO(f.read_bytes()), f.name) for f in TEMPLATES]}
     deployed = client.post("/api/v1/process-models", data=files, headers=headers, content_type="multipart/form-data")
     assert deployed.status_code == 201, deployed.get_json()
     opened = client.post("/api/v1/expedients", headers=headers, json={

@@ -347,7 +347,7 @@ def test_deployed_generic_procedure_runs_with_its_pinned_forms(tenant: Tenant, p
     deployed = deploy_process(None, source, tenant_id=tenant.id)
     assert deployed.problems == []
     db.session.commit()
-    started = instances.start_instance(people["anna"], "instancia_generica")
+    started = instances.start_instance(people["anna"], "instancia_generica", data={"data_entrada": "2026-03-02"})
     review = _only_ready(started["instance_id"])
     assert (review.role, review.form_key) == ("tramitador", "instancia_generica_revisar.json")
 

@@ -182,4 +182,4 @@ def test_only_the_secretary_signs_the_certificate_with_her_key() -> None:
         t.sign(instance_id, "T_signar", password="not-the-key-password")
     assert ready_ids(instance_id) == ["T_signar"]
     t.sign(instance_id, "T_signar")
-    assert ready_ids(instance_id) == ["T_lliurar"]
+    assert ready_ids(instance_id) == ["T_lliurat"]  # the delivery waits for the notification's outcome

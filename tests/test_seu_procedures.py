@@ -15,9 +15,10 @@ from sqlalchemy import select
 from engine.base.clock import local_date
 from engine.base.db import db
 from engine.demo.data import deploy_shipped_procedures
-from engine.expedients.expedients import Expedient
+from engine.expedients.expedients import Expedient, open_expedient
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.registry.entries import RegistryEntry
+from tests.conftest import ctx_for, make_user
 from tests.test_seu import PDF, citizen_login, token_of
 
 #: key -> per locale: (name, maximum term, effect of silence, a phrase of its legal basis). Checked by hand:
@@ -59,6 +60,12 @@ SHEETS = {
         "es": ("Certificado o volante de empadronamiento", "3 meses", "Positivo", "Real Decreto 1690/1986"),
         "en": ("Certificate of registration", "3 months", "Positive", "Royal Decree 1690/1986"),
     },
+    "padro_alta_canvi_domicili": {
+        "ca": ("Alta o canvi de domicili al padró", "3 mesos", "Positiu", "Reial decret 1690/1986"),
+        "es": ("Alta o cambio de domicilio en el padrón", "3 meses", "Positivo", "Real Decreto 1690/1986"),
+        "en": ("Registration or change of address in the municipal register", "3 months", "Positive",
+               "Royal Decree 1690/1986"),
+    },
     "instancia_generica": {
         "ca": ("Instància genèrica", "3 mesos", "Negatiu", "Llei 39/2015"),
         "es": ("Instancia genérica", "3 meses", "Negativo", "Ley 39/2015"),
@@ -80,10 +87,12 @@ FILINGS = {
     "comunicacio_previa_obres": ({"f_emplacament": "Plaça de l'Església, 1",
                                   "f_referencia_cadastral": "4A08169P03PRAT0001LR",
                                   "f_descripcio_obres": "Pintar la façana", "f_pressupost": "1800"}, "T_dades"),
-    "subvencio_sollicitud": ({"f_expedient_convocatoria": "2026/12", "f_data_publicacio_convocatoria": "2026-02-16",
-                              "f_activitat": "Festa major infantil", "f_import_sollicitat": "1500"}, "T_dades"),
+    "subvencio_sollicitud": ({"f_data_publicacio_convocatoria": "2026-02-16",  # + the call's number, below
+                              "f_activitat": "Festa major infantil", "f_import_sollicitat": "1500"}, "T_completesa"),
     "certificat_empadronament": ({"f_tipus": "certificat", "f_adreca": "Carrer Major, 12",
                                   "f_finalitat": "Matrícula escolar"}, "T_sollicitud"),
+    "padro_alta_canvi_domicili": ({"f_tipus_moviment": "alta", "f_adreca": "Carrer del Riu, 4",
+                                   "f_persones": "Maria Soler Vidal"}, "Task_revisar"),
     "instancia_generica": ({"f_assumpte": "Gual permanent", "f_exposo": "Tinc un garatge al carrer Major 3.",
                             "f_sollicito": "Una placa de gual permanent."}, "Task_revisar"),
 }
@@ -129,6 +138,10 @@ def test_the_start_form_speaks_the_citizens_language(client, town):
 @pytest.mark.parametrize("key", sorted(FILINGS))
 def test_filing_each_procedure_online_opens_its_expedient(client, town, key):
     values, first_task = FILINGS[key]
+    if key == "subvencio_sollicitud":  # an application names a call the council opened
+        clerk = ctx_for(make_user("clerk.subv", town, ("tramitador",)), town)
+        values = {**values, "f_expedient_convocatoria": open_expedient(clerk, "Subvencions a entitats 2026").number}
+        db.session.commit()
     citizen_login(client, town.code)
     path = f"/seu/{town.code}/tramits/{key}/sollicitud"
     token = token_of(client.get(path).get_data(as_text=True))

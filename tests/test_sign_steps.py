@@ -40,10 +40,9 @@ def _to_the_mayor(t: Town, fonaments: str = "Compleix l'ordenança de mercats.")
 
 def test_deploy_refuses_sign_steps_out_of_a_signer_lane_with_a_form_or_an_unknown_variable(tmp_path: Path) -> None:
     text = BPMN.read_text()
-    text = text.replace('<spiffworkflow:property name="gee:sign" value="decret_esborrany" />',
-                        '<spiffworkflow:property name="gee:sign" value="decret_inexistent" />', 1)
-    form = '<spiffworkflow:property name="formJsonSchemaFilename" value="instancia_generica_resposta.json" />'
-    text = text.replace(form, f'<spiffworkflow:property name="gee:sign" value="resum" />\n          {form}')
+    text = text.replace('name="gee:sign" value="decret_esborrany"', 'name="gee:sign" value="decret_inexistent"', 1)
+    form = 'name="formJsonSchemaFilename" value="instancia_generica_resposta.json"'
+    text = text.replace(form, f'name="gee:sign" value="resum" /><spiffworkflow:property {form}')
     bad = tmp_path / "instancia_generica.bpmn"
     bad.write_text(text)
     result = deploy_process(None, bad, shared=True, created_by="tests")
@@ -100,7 +99,7 @@ def test_the_mayor_signs_on_the_task_page_the_secretary_attests_from_her_queue(c
     token = re.search(r'name="csrf_token" value="([^"]+)"', queue).group(1)  # type: ignore[union-attr]
     client.post("/signatures/batch", data={"csrf_token": token, "password": KEY_PASSWORD, "step_id": step_ids})
     db.session.expire_all()
-    assert ready_ids(instance_id) == ["Task_notificar"]
+    assert ready_ids(instance_id) == ["Task_resolucio_notificada"]
 
     data = t.show(instance_id)["data"]
     doc = db.session.get(Document, data["doc_decret"]["document_id"])

@@ -15,10 +15,9 @@ from engine.process.definition.deploy import deploy_process
 from engine.process.instances.tasks import start_instance
 from engine.process.models import ProcessModel, ProcessVersion
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
+from tests.instancia_files import BPMN, FORMS, TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
-BPMN = ROOT / "processes" / "instancia_generica.bpmn"
-FORMS = sorted((ROOT / "forms").glob("instancia_generica_*.json"))
 
 WITH_DI = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -54,6 +53,7 @@ def designer(client):
 
 def upload(client, bpmn: bytes, forms=FORMS):
     data = {"bpmn": (io.BytesIO(bpmn), "model.bpmn"), "forms": [(io.BytesIO(f.read_bytes()), f.name) for f in forms],
+            "templates": [(io.BytesIO(f.read_bytes()), f.name) for f in TEMPLATES],
             "csrf_token": csrf_token(client, "/catalogue/")}
     return client.post("/catalogue/deploy", data=data, content_type="multipart/form-data")
 

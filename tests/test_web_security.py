@@ -31,6 +31,7 @@ from engine.tenancy.models import ROLES
 from engine.tenancy.tokens import create_token
 from tests.conftest import ctx_for, login, make_tenant, make_user
 from tests.engine_helpers import make_version
+from tests.instancia_files import BPMN, FORMS, TEMPLATES
 
 ROOT = Path(__file__).resolve().parent.parent
 METHODS = ("GET", "POST", "PUT", "PATCH", "DELETE")
@@ -76,8 +77,9 @@ def world():
     b = make_tenant("ajt-b", "Ajuntament B", dir3="L01250002", ine_code="250002")
     owner = make_user("b.admin", b, roles=ROLES, full_name="B-SECRET-USER")
     ctx = ctx_for(owner, b)
-    forms = {f.name: f.read_bytes() for f in (ROOT / "forms").glob("instancia_generica_*.json")}
-    deployed = deploy_uploaded(ctx, (ROOT / "processes" / "instancia_generica.bpmn").read_text(), forms=forms)
+    forms = {f.name: f.read_bytes() for f in FORMS}
+    templates = {f.name: f.read_bytes() for f in TEMPLATES}
+    deployed = deploy_uploaded(ctx, BPMN.read_text(), forms=forms, templates=templates)
     assert deployed.ok, deployed.problems
     db.session.commit()
     opened = open_and_start(ctx, process_model_id=deployed.version.model_id, subject="B-SECRET-EXPEDIENT",

@@ -43,7 +43,7 @@ from engine.documents.store import (
     safe_file_name,
     sniff_content_type,
 )
-from engine.documents.verification_codes import REGULATION, new_csv, normalize_csv
+from engine.documents.verification_codes import REGULATION, new_csv, normalize_csv, regulation_of
 from engine.expedients.expedients import Expedient, ensure_open
 from engine.tenancy.models import Tenant
 from engine.tenancy.scoping import get_owned, scoped
@@ -448,6 +448,8 @@ class CsvVerification:
     document: Document
     tenant_name: str
     intact: bool
+    #: The act under which the code was generated (the municipality's, else the law).
+    regulation: str = REGULATION
 
 
 def verify_by_csv(code: str) -> CsvVerification:
@@ -469,4 +471,5 @@ def verify_by_csv(code: str) -> CsvVerification:
         intact = True
     except ContentIntegrityError:
         intact = False
-    return CsvVerification(document=doc, tenant_name=tenant.name if tenant else "", intact=intact)
+    return CsvVerification(document=doc, tenant_name=tenant.name if tenant else "", intact=intact,
+                           regulation=regulation_of(tenant.csv_regulation if tenant else None))

@@ -19,7 +19,8 @@ SYMBOLS = 20
 GROUP = 5
 #: Randomness of one code, in bits.
 ENTROPY_BITS = SYMBOLS * math.log2(len(ALPHABET))
-#: What a TF01 signature names as its RegulacionGeneracionCSV.
+#: What a TF01 signature names as its RegulacionGeneracionCSV while the municipality has not
+#: named its own act creating the CSV system (Tenant.csv_regulation).
 REGULATION = "Ley 40/2015, de 1 de octubre, art. 42.b"
 
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
@@ -37,6 +38,11 @@ def normalize_csv(text: str) -> str | None:
     if len(raw) != SYMBOLS or any(ch not in ALPHABET for ch in raw):
         return None
     return "-".join(raw[i : i + GROUP] for i in range(0, SYMBOLS, GROUP))
+
+
+def regulation_of(tenant_regulation: str | None) -> str:
+    """The RegulacionGeneracionCSV to state: the municipality's act, else the law."""
+    return tenant_regulation or REGULATION
 
 
 def verify_url(csv: str | None = None) -> str:

@@ -26,6 +26,7 @@ from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.documents.documents import Document, list_documents, read_content
 from engine.documents.store import ContentIntegrityError
+from engine.documents.verification_codes import regulation_of
 from engine.eni import values
 from engine.eni.access import require_eni_role
 from engine.eni.digests import written_digest
@@ -157,7 +158,9 @@ def _index(parent: etree._Element, ctx: Context, entries: list[IndexEntry]) -> N
     holder.append(sign_detached(content, unlock_seal(ctx.tenant_id)))
 
 
-def _own_signatures(parent: etree._Element, doc: Document, content_id: str) -> None:
+def _own_signatures(parent: etree._Element, doc: Document, content_id: str, regulation: str | None) -> None:
+    """The document's signatures; a CSV names the municipality's act creating its CSV system
+    (``regulation``), else the reference kept when it was issued."""
     entries = doc.signatures or []
     if not entries:
         return
@@ -168,7 +171,7 @@ def _own_signatures(parent: etree._Element, doc: Document, content_id: str) -> N
         _sub(firma, "enids", "TipoFirma", "TF01")
         csv = _sub(_sub(firma, "enids", "ContenidoFirma"), "enids", "CSV")
         _sub(csv, "enids", "ValorCSV", entry["csv"])
-        _sub(csv, "enids", "RegulacionGeneracionCSV", entry.get("regulation") or "")
+        _sub(csv, "enids", "RegulacionGeneracionCSV", regulation or regulation_of(entry.get("regulation")))
     if any(s.get("type") == "TF06" for s in entries):
         # PAdES: the signatures live inside the PDF, so the firma points at the content.
         firma = _sub(firmas, "enids", "firma", Id=f"{content_id}_PADES", ref=content_id)
@@ -193,7 +196,7 @@ def _own_metadata(parent: etree._Element, doc: Document, identifier: str) -> Non
     _sub(meta, "enidocmeta", "TipoDocumental", values.tipo_documental(doc.tipo_documental))
 
 
-def _document(parent: etree._Element, entry: IndexEntry) -> etree._Element:
+def _document(parent: etree._Element, entry: IndexEntry, regulation: str | None) -> etree._Element:
     content_id = f"CONTENIDO_{entry.order}"
     element = _sub(parent, "enidoc", "documento", Id=f"DOC_{entry.order}")
     imported = entry.imported
@@ -210,7 +213,7 @@ def _document(parent: etree._Element, entry: IndexEntry) -> etree._Element:
             element.append(etree.fromstring(imported.signatures_xml))
     else:
         _own_metadata(element, entry.document, entry.identifier)
-        _own_signatures(element, entry.document, content_id)
+        _own_signatures(element, entry.document, content_id, regulation)
     return element
 
 
@@ -230,7 +233,7 @@ def export_expedient(ctx: Context, expedient_id: int) -> bytes:
         raise ValidationFailed(_l("An ENI expedient needs at least one document in its index."))
     package = etree.Element(q("gee", "expedienteConDocumentos"), nsmap=NSMAP)
     exp = _sub(package, "eniexp", "expediente", Id="EXPEDIENTE")
-    documents = [_document(package, entry) for entry in entries]
+    documents = [_document(package, entry, tenant.csv_regulation) for entry in entries]
     holder = etree.Element("holder")
     _metadata(holder, ctx, expedient, tenant, imported)  # values are checked before the index is signed
     _index(exp, ctx, entries)

@@ -23,8 +23,8 @@ Deploy refuses an unknown operator or a missing required parameter
 wrote (a savepoint) and becomes an Incident, like a failing script.
 
 The acting context is the one that advanced the instance: the person who completed the task
-before (so ``gee.sign_decree`` after the alcalde's task signs as that alcalde, and fails for
-anyone else), or the system for timers.
+before, or the system for timers. Signatures are never an operator: a sign step (a user task
+with ``gee:sign``) is signed by its signer with a real PAdES signature.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from jinja2 import TemplateError
+from sqlalchemy import select
 
 from engine import audit
 from engine.base.clock import MADRID, local_date, utcnow
@@ -47,10 +48,11 @@ from engine.documents.verification_codes import new_csv, verify_url
 from engine.expedients import expedients
 from engine.notifications import notifications
 from engine.process.definition.validation import TEMPLATE_PROPERTY
+from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
 from engine.process.instances.service_calls import Call, ServiceError, register_operator
 from engine.registry import entries as registry
 from engine.signatures.circuits import signed_decree_document
-from engine.tenancy.models import Tenant, User
+from engine.tenancy.models import Tenant
 
 # --------------------------------------------------------------------------- documents
 
@@ -102,18 +104,6 @@ def generate_document(call: Call) -> dict[str, Any]:
     return {"document_id": doc.id, "csv": doc.csv, "template": rendered.name}
 
 
-def sign_document(call: Call) -> dict[str, Any]:
-    """The secretary (fe pública) who completed the previous task signs ``document_id``: the
-    signature (CSV seal, TF01) is noted with the signer's name. Answer: ``{"signed_by"}``."""
-    if not call.ctx.has_role("secretari"):
-        raise ServiceError("only the secretary can sign this document")
-    user = db.session.get(User, call.ctx.user_id) if call.ctx.user_id is not None else None
-    signer = user.full_name if user is not None else call.ctx.username
-    documents.record_signature(call.ctx, int(call.param("document_id")), signature_type="TF01", signer=signer,
-                               reference="secretari")  # fmt: skip
-    return {"signed_by": signer}
-
-
 # --------------------------------------------------------------------------- decrees
 
 
@@ -124,21 +114,6 @@ def create_decree_draft(call: Call) -> dict[str, Any]:
         call.ctx, title=str(call.param("titol")), text=str(call.param("text")), expedient_id=call.expedient_id()
     )
     return {"decree_id": decree.id}
-
-
-def sign_decree(call: Call) -> dict[str, Any]:
-    """The alcalde who completed the previous task signs the draft ``decree_id``; it takes the
-    next number of the decree book. Answer: ``{"number": "DEC/2026/0001", "signed_on"}``."""
-    decree = decrees.sign_decree(call.ctx, int(call.param("decree_id")))
-    signed_at = decree.signed_at or utcnow()  # always set by the signature
-    return {"number": decree.number, "signed_on": local_date(signed_at).isoformat()}
-
-
-def attest_decree(call: Call) -> dict[str, Any]:
-    """The secretary who completed the previous task attests decree ``decree_id`` (fe pública).
-    Answer: ``{"attested_by"}``."""
-    decree = decrees.attest(call.ctx, int(call.param("decree_id")))
-    return {"attested_by": decree.attested_by_name}
 
 
 def decree_info(call: Call) -> dict[str, Any]:
@@ -188,8 +163,12 @@ def notify(call: Call) -> dict[str, Any]:
 
 
 def _as_date(value: Any, name: str) -> date:
+    """A date, or the day in Spain of a moment (an answer's ``received_at`` is a UTC moment)."""
+    text = str(value).strip()
     try:
-        return date.fromisoformat(str(value)[:10])
+        if len(text) > 10:
+            return local_date(datetime.fromisoformat(text))
+        return date.fromisoformat(text)
     except ValueError:
         raise ServiceError(f"{name} must be a date like 2026-03-02, got {value!r}") from None
 
@@ -241,6 +220,37 @@ def relate_expedient(call: Call) -> dict[str, Any]:
     return {"related_id": other.id}
 
 
+def message_related(call: Call) -> dict[str, Any]:
+    """Deliver the message ``missatge`` to the process of each related expedient that waits for
+    it, with its own payload ``dades[<expedient number>]`` (e.g. a call for grants resolved as a
+    whole tells each application its place, score and amount, art. 22.1 Llei 38/2003). Answer:
+    ``{"delivered": [numbers], "not_waiting": [numbers]}``: a related expedient with a payload
+    whose process no longer waits is listed, not an error."""
+    name = str(call.param("missatge"))
+    payloads = call.param("dades")
+    if not isinstance(payloads, dict):
+        raise ServiceError("dades must map expedient numbers to the payload of each")
+    expedient = expedients.get_expedient(call.ctx, call.expedient_id())
+    unknown = sorted(set(payloads) - {e.number for e in expedient.related})
+    if unknown:
+        raise ServiceError(f"not related to this expedient: {', '.join(unknown)}")
+    delivered: list[str] = []
+    not_waiting: list[str] = []
+    for other in sorted(expedient.related, key=lambda e: e.number):
+        payload = payloads.get(other.number)
+        if not isinstance(payload, dict):
+            continue
+        waiting = [row.instance_id for row in db.session.execute(select(AwaitedMessage).where(
+            AwaitedMessage.tenant_id == call.ctx.tenant_id, AwaitedMessage.expedient_id == other.id,
+            AwaitedMessage.state == "waiting")).scalars() if row.accepts(name)]
+        if not waiting:
+            not_waiting.append(other.number)
+            continue
+        deliver_in_transaction(call.ctx, waiting[0], name, dict(payload))
+        delivered.append(other.number)
+    return {"delivered": delivered, "not_waiting": not_waiting}
+
+
 def close_expedient(call: Call) -> dict[str, Any]:
     """Close the expedient (E02) with its index: the procedure closes it when it ends, whoever
     completed the last task (the audit names them). Answer: ``{"closed": true}``."""
@@ -250,14 +260,12 @@ def close_expedient(call: Call) -> dict[str, Any]:
 
 
 register_operator("gee.generate_document", generate_document, ("titol",), ("tipus_documental", "idioma"))
-register_operator("gee.sign_document", sign_document, ("document_id",))
 register_operator("gee.create_decree_draft", create_decree_draft, ("titol", "text"))
-register_operator("gee.sign_decree", sign_decree, ("decree_id",))
-register_operator("gee.attest_decree", attest_decree, ("decree_id",))
 register_operator("gee.decree_info", decree_info, ("decree_id",))
 register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinatari", "canal"))
 register_operator("gee.max_resolution_date", max_resolution_date, ("inici", "mesos"), ("suspensions",))
 register_operator("gee.suspend_term", suspend_term, ("des_de",))
 register_operator("gee.record_silence", record_silence, ("efecte",))
 register_operator("gee.relate_expedient", relate_expedient, ("numero",))
+register_operator("gee.message_related", message_related, ("missatge", "dades"))
 register_operator("gee.close_expedient", close_expedient)

@@ -318,6 +318,29 @@ def set_signing_officers(ctx: Context, *, alcalde: int | None = None, secretari:
     return tenant
 
 
+#: The longest act reference kept as the tenant's CSV regulation.
+CSV_REGULATION_MAX = 500
+
+
+def set_csv_regulation(ctx: Context, text: str | None) -> Tenant:
+    """Name the municipality's act that created its CSV system (Ley 40/2015 art. 42.b; the ENI's
+    RegulacionGeneracionCSV). Empty clears it: the law's own reference is used then."""
+    require_tenant_admin(ctx)
+    tenant = _tenant(ctx)
+    clean = " ".join((text or "").split()) or None
+    if clean is not None and len(clean) > CSV_REGULATION_MAX:
+        raise ValidationFailed(_l("The act is too long (at most %(n)s characters).", n=CSV_REGULATION_MAX),
+                               field="csv_regulation")
+    if clean is not None and len(clean) < 10:
+        raise ValidationFailed(_l("Name the act in full: its kind, number, date and title."), field="csv_regulation")
+    before = tenant.csv_regulation
+    tenant.csv_regulation = clean
+    db.session.flush()
+    record(ctx, "tenant.csv_regulation", "tenant", tenant.id, before={"csv_regulation": before},
+           after={"csv_regulation": clean})
+    return tenant
+
+
 def change_own_password(ctx: Context, current: str, new: str, repeated: str) -> None:
     """A staff user changes their own password: the current one, then the new one twice.
 

@@ -58,6 +58,9 @@ class Tenant(db.Model):  # type: ignore[name-defined]
     logo_document_id: Mapped[int | None] = mapped_column(Integer)
     #: {"alcalde": user_id, "secretari": user_id}
     signing_officers: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    #: The municipality's act creating its CSV system (RegulacionGeneracionCSV of the ENI), e.g.
+    #: "Decret d'alcaldia 15/2026, de 3 de febrer, de creació del sistema de codi segur de verificació".
+    csv_regulation: Mapped[str | None] = mapped_column(String(500))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

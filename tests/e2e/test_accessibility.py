@@ -12,6 +12,7 @@ from engine.process.models import HumanTask
 from engine.registry.open_expedient import PartyInput, open_and_start
 from engine.tenancy.models import ROLES
 from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
+from tests.instancia_files import BPMN, FORMS, TEMPLATES
 
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / "webapp" / "static" / "vendor" / "axe-core" / "axe.min.js"
@@ -36,8 +37,9 @@ def town():
     tenant = make_tenant(name="Ajuntament de Proves")
     user = make_user("anna", tenant, ROLES, full_name="Anna Puig")
     ctx = ctx_for(user, tenant)
-    forms = {f.name: f.read_bytes() for f in (ROOT / "forms").glob("instancia_generica_*.json")}
-    deployed = deploy_uploaded(ctx, (ROOT / "processes" / "instancia_generica.bpmn").read_text(), forms=forms)
+    forms = {f.name: f.read_bytes() for f in FORMS}
+    templates = {f.name: f.read_bytes() for f in TEMPLATES}
+    deployed = deploy_uploaded(ctx, BPMN.read_text(), forms=forms, templates=templates)
     assert deployed.ok
     db.session.commit()
     opened = open_and_start(ctx, process_model_id=deployed.version.model_id, subject="Sol·licitud de prova",

@@ -235,7 +235,9 @@ def test_instancia_generica_decree_signed_by_the_mayor_and_attested_in_the_brows
     assert mayor.locator('nav a[href="/signatures"] .badge').inner_text().strip() == "1"  # in her queue too
     _sign_on_the_task_page(mayor, live_server, "Resoldre per decret d'alcaldia")
     _sign_on_the_task_page(secretary, live_server, "Donar fe del decret")
-    _assert_current(clerk, url, "Task_notificar", ("Task_decret", "Task_fe", "Task_decret_signat"))
+    # notified: the step waits for the notification's own outcome
+    _assert_current(clerk, url, "Task_resolucio_notificada",
+                    ("Task_decret", "Task_fe", "Task_decret_signat", "S_resolucio_notificar"))
 
     mayor.goto(f"{live_server}/decrees/book")
     year = local_date(utcnow()).year

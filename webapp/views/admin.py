@@ -198,3 +198,10 @@ def signing_officers() -> Any:
 
     tenancy.set_signing_officers(g.ctx, alcalde=user_id("alcalde"), secretari=user_id("secretari"))
     return _done(_("The signing officers are saved."))
+
+
+@bp.post("/csv-regulation")
+@roles_required("admin")
+def csv_regulation() -> Any:
+    tenancy.set_csv_regulation(g.ctx, request.form.get("csv_regulation", ""))
+    return _done(_("The act creating the CSV system is saved."))
