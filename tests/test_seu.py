@@ -7,14 +7,18 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import UTC, date, datetime, timedelta
 from urllib.parse import urlsplit
 
+import holidays
 import pytest
 from flask.testing import FlaskClient
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
+from engine.base.clock import MADRID
 from engine.base.db import db
+from engine.base.errors import Conflict
 from engine.citizens import filing
 from engine.citizens.identity import CitizenIdentity
 from engine.documents.documents import Document, issue_document, store_document
@@ -295,14 +299,67 @@ def test_folder_shows_step_and_the_requeriment_to_answer(client, town):
     assert client.get(path).status_code == 404  # answered: nothing to answer any more
 
 
+def _working_days_between(after: date, until: date) -> int:
+    """Working days in (after, until] by the law's own reckoning (art. 30.2 Ley 39/2015: Saturdays,
+    Sundays and holidays are not working days), with Catalonia's holidays from the holidays package."""
+    catalan = holidays.country_holidays("ES", subdiv="CT", years=range(after.year, until.year + 1))
+    days = (after + timedelta(days=n) for n in range(1, (until - after).days + 1))
+    return sum(1 for d in days if d.weekday() < 5 and d not in catalan)
+
+
+def test_the_applicant_asks_once_for_five_more_working_days(client, town):
+    ctx = _clerk(town)
+    citizen_login(client, town.code)
+    _file(client, town)
+    expedient = db.session.execute(select(Expedient)).scalar_one()
+    _require_amendment(ctx, expedient.id)
+    first = db.session.execute(select(AwaitedMessage)).scalar_one()
+    first_end = first.due_at.astimezone(MADRID).date()
+    page_url = f"/seu/{town.code}/carpeta/{expedient.id}"
+    page = client.get(page_url).get_data(as_text=True)
+    assert 'id="extension-form"' in page and 'id="answer-requeriment"' in page
+    asked = client.post(f"{page_url}/requeriments/{first.id}/extension", data={"csrf_token": token_of(page)})
+    assert asked.status_code == 302
+    entries = list(db.session.execute(select(RegistryEntry).order_by(RegistryEntry.id)).scalars())
+    assert len(entries) == 2 and entries[1].expedient_id == expedient.id  # the request is a registry entry
+    db.session.expire_all()
+    waits = list(db.session.execute(select(AwaitedMessage).order_by(AwaitedMessage.id)).scalars())
+    assert [w.state for w in waits] == ["received", "waiting"]
+    second_end = waits[1].due_at.astimezone(MADRID).date()
+    # art. 68.2: five more working days, counted after the last day of the original term
+    assert _working_days_between(first_end, second_end) == 5 and second_end.weekday() < 5
+    page = client.get(page_url).get_data(as_text=True)
+    assert 'id="extension-form"' not in page and 'id="answer-requeriment"' in page  # only once
+    again = client.post(f"{page_url}/requeriments/{first.id}/extension", data={"csrf_token": token_of(page)})
+    assert again.status_code == 302 and _count(RegistryEntry) == 2
+    done = filing.answer_requeriment(town, MARIA, expedient.id, waits[1].id, text="Adjunto el plànol signat")
+    db.session.commit()
+    assert done.late is False
+    ready = db.session.execute(select(HumanTask).where(HumanTask.state == "ready")).scalar_one()
+    assert ready.element_id == "Task_resoldre"
+
+
+def test_no_extension_once_the_term_has_ended(town):
+    ctx = _clerk(town)
+    done = filing.file_request(town, MARIA, "instancia_generica",
+                               {"assumpte": "Gual", "exposo": "Garatge.", "sollicito": "Placa."})  # fmt: skip
+    _require_amendment(ctx, done.expedient_id)
+    awaited = db.session.execute(select(AwaitedMessage)).scalar_one()
+    # the term ended a second ago and the sweep has not fired its timer yet (art. 32.3: an extension
+    # must be asked for, and granted, before the term ends)
+    awaited.due_at = datetime.now(UTC) - timedelta(seconds=1)
+    db.session.commit()
+    with pytest.raises(Conflict, match="already ended"):
+        filing.request_extension(town, MARIA, done.expedient_id, awaited.id)
+    assert _count(RegistryEntry) == 1
+
+
 def test_an_answer_after_the_deadline_is_delivered_but_recorded_late(town):
     ctx = _clerk(town)
     done = filing.file_request(town, MARIA, "instancia_generica",
                                {"assumpte": "Gual", "exposo": "Garatge.", "sollicito": "Placa."})  # fmt: skip
     _require_amendment(ctx, done.expedient_id)
     awaited = db.session.execute(select(AwaitedMessage)).scalar_one()
-    from datetime import timedelta
-
     delivery = deliver_in_transaction(ctx, done.instance_id, "resposta_requeriment", {"document_ids": []},
                                       at=awaited.due_at + timedelta(seconds=1))  # fmt: skip
     db.session.commit()
@@ -315,7 +372,6 @@ def test_an_answer_after_the_deadline_is_delivered_but_recorded_late(town):
 
 
 def test_deliver_message_refuses_when_nothing_waits(town):
-    from engine.base.errors import Conflict
     from engine.process.instances.messages import deliver_message
 
     ctx = _clerk(town)

@@ -1,5 +1,6 @@
-"""Filing from the e-office: a request that opens an expedient and starts its procedure, and
-an answer to a requeriment that resumes the procedure waiting for it.
+"""Filing from the e-office: a request that opens an expedient and starts its procedure, an
+answer to a requeriment that resumes the procedure waiting for it, and a request to extend the
+term of that requeriment.
 
 Each is ONE transaction: the party, the registry entry (with its receipt), the expedient, the
 documents and the process start (or message delivery) are all written, or none is — a failure
@@ -15,14 +16,14 @@ from typing import Any, TypeVar
 from sqlalchemy import select
 
 from engine.audit import record
-from engine.base.clock import local_date
+from engine.base.clock import as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.identifiers import normalise_nif
 from engine.base.unit_of_work import run_in_transaction
-from engine.citizens.carpeta import citizen_party, get_my_expedient
+from engine.citizens.carpeta import FolderItem, citizen_party, get_my_expedient
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.procedures import get_procedure
 from engine.expedients.expedients import link_party, open_expedient
@@ -35,6 +36,8 @@ from engine.tenancy.models import Tenant
 
 #: The message a requeriment's answer is delivered as (see tests/fixtures/bpmn/seu_instancia_esmena.bpmn).
 ANSWER_MESSAGE = "resposta_requeriment"
+#: The message a request to extend a requeriment's term is delivered as (Ley 39/2015 art. 68.2).
+EXTENSION_MESSAGE = "ampliacio_termini"
 MAX_FILES = 10
 T = TypeVar("T")
 
@@ -158,19 +161,7 @@ def answer_requeriment(
     resumes its process. A late answer is still registered and, while the process still waits
     for it, delivered (art. 73.3); it is marked late on the entry, in the data and the audit."""
     ctx = citizen_context(tenant, citizen, locale)
-    item = get_my_expedient(ctx, citizen, expedient_id)
-    try:
-        awaited = db.session.execute(
-            select(AwaitedMessage).where(
-                AwaitedMessage.tenant_id == tenant.id,
-                AwaitedMessage.id == int(awaited_id),  # type: ignore[call-overload]
-                AwaitedMessage.expedient_id == item.expedient.id,
-            )
-        ).scalar_one_or_none()
-    except (TypeError, ValueError):
-        awaited = None
-    if awaited is None or awaited.message_name != ANSWER_MESSAGE:
-        raise NotFound(_l("Not found."))
+    item, awaited = _awaited(ctx, citizen, expedient_id, awaited_id, ANSWER_MESSAGE)
     files = _check_uploads(uploads)
     clean_text = " ".join((text or "").split()) or None
     if not files and not clean_text:
@@ -203,6 +194,63 @@ def answer_requeriment(
         _evidence(ctx, entry, awaited, late=late, delivered=delivered)
         return Filing(entry.id, entry.number, entry.receipt_document_id, item.expedient.id,
                       item.expedient.number, awaited.instance_id, late=late, delivered=delivered)  # fmt: skip
+
+    return _one_transaction(work)
+
+
+def _awaited(ctx: Context, citizen: CitizenIdentity, expedient_id: object, awaited_id: object,
+             message: str) -> tuple[FolderItem, AwaitedMessage]:
+    """The citizen's expedient and its wait for ``message``; anything else is not found."""
+    item = get_my_expedient(ctx, citizen, expedient_id)
+    try:
+        awaited = db.session.execute(
+            select(AwaitedMessage).where(
+                AwaitedMessage.tenant_id == ctx.tenant_id,
+                AwaitedMessage.id == int(awaited_id),  # type: ignore[call-overload]
+                AwaitedMessage.expedient_id == item.expedient.id,
+            )
+        ).scalar_one_or_none()
+    except (TypeError, ValueError):
+        awaited = None
+    if awaited is None or not awaited.accepts(message):
+        raise NotFound(_l("Not found."))
+    return item, awaited
+
+
+def request_extension(
+    tenant: Tenant, citizen: CitizenIdentity, expedient_id: object, awaited_id: object, *, locale: str = "ca"
+) -> Filing:
+    """Ask for the five extra working days of a requeriment's term (Ley 39/2015 art. 68.2): an
+    incoming registry entry delivered to the procedure, which moves the term. It must be asked
+    while the term runs (art. 32.3) and only where the procedure offers it (not in competitive
+    procedures); once extended, it is no longer offered."""
+    ctx = citizen_context(tenant, citizen, locale)
+    item, awaited = _awaited(ctx, citizen, expedient_id, awaited_id, EXTENSION_MESSAGE)
+    party = citizen_party(ctx, citizen)
+    assert party is not None  # they have the expedient, so they have a party
+
+    def work() -> Filing:
+        _lock_instance(ctx, awaited.instance_id)
+        db.session.refresh(awaited)
+        if awaited.state != "waiting":
+            raise Conflict(_l("The term of this requeriment can no longer be extended."))
+        due = as_utc(awaited.due_at)
+        if due is not None and utcnow() > due:
+            raise Conflict(_l("The term has already ended: an extension must be asked for before it ends."))
+        entry = register_incoming(
+            ctx,
+            subject=str(_l("Request to extend the term of the requeriment of expedient %(number)s",
+                           number=item.expedient.number)),
+            channel=Channel.ELECTRONIC,
+            party_id=party.id,
+            summary=str(_l("Extension of five working days (art. 68.2 Ley 39/2015).")),
+            expedient_id=item.expedient.id,
+            locale=locale,
+        )
+        payload = {"registre_entrada": entry.number, "requested_on": local_date(entry.effective_at).isoformat()}
+        deliver_in_transaction(ctx, awaited.instance_id, EXTENSION_MESSAGE, payload, at=entry.effective_at)
+        return Filing(entry.id, entry.number, entry.receipt_document_id, item.expedient.id,
+                      item.expedient.number, awaited.instance_id)  # fmt: skip
 
     return _one_transaction(work)
 

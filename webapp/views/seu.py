@@ -241,6 +241,19 @@ def answer(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
     return render_template("seu/answer.html", item=item, awaited=awaited, errors=errors), status
 
 
+@bp.post("/<tenant_code>/carpeta/<int:expedient_id>/requeriments/<int:awaited_id>/extension")
+@citizen_required
+def extension(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
+    try:
+        done = filing.request_extension(g.seu_tenant, g.citizen, expedient_id, awaited_id, locale=_locale())
+    except (ValidationFailed, Conflict) as exc:
+        flash(str(exc), "danger")
+    else:
+        flash(_("Your request for an extension has been registered with number %(number)s.",
+                number=done.entry_number), "success")
+    return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=expedient_id))
+
+
 # --------------------------------------------------------------------------- notifications
 
 

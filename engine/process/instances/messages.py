@@ -31,7 +31,7 @@ from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.bpmn.util import BpmnEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, select
+from sqlalchemy import JSON, Boolean, DateTime, ForeignKey, Integer, String, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine import audit
@@ -66,6 +66,12 @@ class AwaitedMessage(db.Model):  # type: ignore[name-defined]
     due_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     received_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     late: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: Every message the wait takes (an event-based gateway may race several, e.g. the answer to a
+    #: requeriment and a request to extend its term); ``message_name`` is the first of them.
+    message_names: Mapped[list[str] | None] = mapped_column(JSON)
+
+    def accepts(self, message_name: str) -> bool:
+        return message_name == self.message_name or message_name in (self.message_names or [])
 
 
 @dataclass(frozen=True)
@@ -80,15 +86,19 @@ class Delivery:
 # --------------------------------------------------------------------------- projection
 
 
-def _message_name(task: Task) -> str | None:
-    """The message a waiting catch event (or an event-based gateway's message branch) takes."""
+def _message_names(task: Task) -> list[str]:
+    """The messages a waiting catch event (or an event-based gateway's message branches) takes."""
     definition = getattr(task.task_spec, "event_definition", None)
     if isinstance(definition, MessageEventDefinition):
-        return str(definition.name)
+        return [str(definition.name)]
     if isinstance(definition, MultipleEventDefinition):  # SpiffWorkflow's event-based gateway
-        names = [d.name for d in definition.event_definitions if isinstance(d, MessageEventDefinition)]
-        return str(names[0]) if names else None
-    return None
+        return [str(d.name) for d in definition.event_definitions if isinstance(d, MessageEventDefinition)]
+    return []
+
+
+def _message_name(task: Task) -> str | None:
+    names = _message_names(task)
+    return names[0] if names else None
 
 
 def _definition(task: Task, message_name: str) -> MessageEventDefinition:
@@ -154,6 +164,7 @@ def sync_awaited_messages(instance: ProcessInstance, workflow: BpmnWorkflow) -> 
                 element_id=element_id(task),
                 name=element_name(task)[:300],
                 message_name=str(_message_name(task))[:200],
+                message_names=_message_names(task),
                 state="waiting",
                 due_at=due,
             )
@@ -183,7 +194,7 @@ def deliver_in_transaction(
     if instance.status in ("completed", "cancelled"):
         raise Conflict(_l("The procedure is not waiting for %(name)s.", name=message_name))
     run = instances._open(ctx, instance)
-    waiting = [t for t in waiting_message_tasks(run.workflow) if _message_name(t) == message_name]
+    waiting = [t for t in waiting_message_tasks(run.workflow) if message_name in _message_names(t)]
     if not waiting:
         raise Conflict(_l("The procedure is not waiting for %(name)s.", name=message_name))
     task_uuid = str(waiting[0].id)
