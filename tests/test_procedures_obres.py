@@ -25,8 +25,8 @@ from engine.audit.trail import AuditEvent
 from engine.base import clock
 from engine.base.clock import MADRID
 from engine.base.db import db
-from engine.base.errors import Conflict, ValidationFailed
-from engine.citizens.filing import answer_requeriment
+from engine.base.errors import NotFound, ValidationFailed
+from engine.citizens.filing import answer_requeriment, request_extension
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.notices import open_notification
 from engine.decrees.book import Decree
@@ -34,7 +34,7 @@ from engine.documents.documents import Document, read_content
 from engine.expedients.expedients import Expedient
 from engine.notifications import notifications
 from engine.notifications.alerts import expire_notification
-from engine.process.instances.messages import AwaitedMessage, deliver_message
+from engine.process.instances.messages import AwaitedMessage
 from engine.process.models import ProcessInstance
 from engine.registry.awaited_entries import awaited_entries, register_awaited_entry
 from engine.registry.entries import RegistryEntry, Upload
@@ -123,7 +123,7 @@ def _citizen_opens(t: Town, expedient_id: int, day: str) -> None:
 def _awaited(instance_id: int, message: str) -> AwaitedMessage:
     rows = [a for a in db.session.execute(select(AwaitedMessage).where(
         AwaitedMessage.instance_id == instance_id, AwaitedMessage.state == "waiting")).scalars()
-        if a.message_name == message]
+        if a.accepts(message)]
     assert rows, f"the procedure is not waiting for {message}"
     return rows[0]
 
@@ -136,12 +136,11 @@ def _answer_online(t: Town, expedient_id: int, instance_id: int, day: str, title
     db.session.commit()
 
 
-def _request_extension(t: Town, instance_id: int, day: str) -> None:
-    """The e-office's "Request a 5-day extension" (art. 68.2): an incoming entry delivered as the
-    message ``ampliacio_termini``."""
+def _request_extension(t: Town, expedient_id: int, instance_id: int, day: str) -> None:
+    """Maria presses "Request five more working days" in the e-office (art. 68.2): an incoming
+    entry delivered as the message ``ampliacio_termini``."""
     at(day)
-    deliver_message(t.people["tramitador"], instance_id, "ampliacio_termini",
-                    {"registre_entrada": "E/2026/000009", "requested_on": day})
+    request_extension(t.tenant, MARIA, expedient_id, _awaited(instance_id, "ampliacio_termini").id)
     db.session.commit()
 
 
@@ -259,7 +258,7 @@ def test_esmena_answered_online_suspends_the_maximum_term() -> None:
     assert ready_ids(instance_id) == ["T_requeriment_notificat"]
     _citizen_opens(t, expedient_id, "2026-03-05")
     # art. 68.1: 10 working days from the day after 5 March: 6, 9-13, (16 local holiday), 17-20 -> Friday 20 March.
-    assert pending_timers(instance_id) == {"B_esmena_termini": "2026-03-20T23:59:59+01:00"}
+    assert pending_timers(instance_id) == {"GW_esmena_espera": "2026-03-20T23:59:59+01:00"}
     _answer_online(t, expedient_id, instance_id, "2026-03-12", "Pressupost detallat")
     assert len(_entries(expedient_id, "E")) == 1  # the answer is an incoming registry entry
     t.do(instance_id, "T_revisar_esmena", {"esmena_correcta": True})
@@ -279,11 +278,14 @@ def test_five_day_extension_then_no_answer_ends_in_a_desistiment_decree() -> Non
     expedient_id, instance_id = _filed(t, MENORS)
     _check(t, instance_id, expedient_id, completa=False, mancances="Falta la memòria.")
     _citizen_opens(t, expedient_id, "2026-03-05")
-    _request_extension(t, instance_id, "2026-03-18")
+    _request_extension(t, expedient_id, instance_id, "2026-03-18")
     # art. 68.2: five more working days after the end of 20 March: 23-27 -> Friday 27 March.
-    assert pending_timers(instance_id) == {"B_esmena_termini_ampliat": "2026-03-27T23:59:59+01:00"}
-    with pytest.raises(Conflict):  # one extension only
-        deliver_message(t.people["tramitador"], instance_id, "ampliacio_termini", {"requested_on": "2026-03-19"})
+    assert pending_timers(instance_id) == {"GW_esmena_espera_ampliat": "2026-03-27T23:59:59+01:00"}
+    assert t.show(instance_id)["data"]["ampliacio_termini"]["requested_on"] == "2026-03-18"
+    awaited = _awaited(instance_id, "resposta_requeriment")
+    assert not awaited.accepts("ampliacio_termini")  # one extension only: the e-office no longer offers it
+    with pytest.raises(NotFound):
+        request_extension(t.tenant, MARIA, expedient_id, awaited.id)
     assert t.fire(instance_id, "2026-03-27") == 0  # the last day is still running
     assert t.fire(instance_id, "2026-03-28") == 1
     assert ready_ids(instance_id) == ["T_resolucio_signar"]
@@ -306,7 +308,7 @@ def test_requeriment_never_opened_runs_from_its_expiry_then_desistiment() -> Non
     db.session.commit()
     assert t.show(instance_id)["data"]["requeriment_notificat"] == "2026-03-12"
     # 10 working days from 13 March: 13, (16 holiday), 17-20, 23-27 -> Friday 27 March.
-    assert pending_timers(instance_id) == {"B_esmena_termini": "2026-03-27T23:59:59+01:00"}
+    assert pending_timers(instance_id) == {"GW_esmena_espera": "2026-03-27T23:59:59+01:00"}
     assert t.fire(instance_id, "2026-03-28") == 1
     t.sign(instance_id, "T_resolucio_signar")
     t.sign(instance_id, "T_resolucio_fe")
