@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from flask.testing import FlaskClient
 from pypdf import PdfReader
 from sqlalchemy import select
 
@@ -38,6 +39,7 @@ from engine.process.instances.messages import AwaitedMessage
 from engine.process.models import ProcessInstance
 from engine.registry.awaited_entries import awaited_entries, register_awaited_entry
 from engine.registry.entries import RegistryEntry, Upload
+from tests.conftest import csrf_token, login
 from tests.procedures_helpers import (
     SpiffClock,
     Town,
@@ -457,7 +459,8 @@ def test_sector_report_requested_by_registry_suspends_the_term_until_it_arrives(
     assert pending_timers(instance_id) == {"GW_sectorial_espera": "2026-06-02T23:59:59+02:00"}
     at("2026-03-20")
     [awaited] = awaited_entries(t.people["tramitador"], expedient_id)
-    register_awaited_entry(t.people["tramitador"], awaited.id, sender="Servei Territorial de Carreteres de Lleida",
+    register_awaited_entry(t.people["tramitador"], expedient_id, awaited.id,
+                           sender="Servei Territorial de Carreteres de Lleida",
                            subject="Informe sectorial de carreteres",
                            uploads=[Upload("informe.pdf", b"%PDF-1.4 informe", title="Informe de carreteres")])
     db.session.commit()
@@ -465,6 +468,31 @@ def test_sector_report_requested_by_registry_suspends_the_term_until_it_arrives(
     assert pending_timers(instance_id) == {"C_silenci": "2026-05-20T23:59:59+02:00"}
     assert ready_ids(instance_id) == ["T_informe_tecnic"]
     assert [e.sender for e in _entries(expedient_id, "E")] == ["Servei Territorial de Carreteres de Lleida"]
+
+
+def test_the_clerk_registers_the_sector_report_from_the_expedient_page(client: FlaskClient) -> None:
+    aca = "Agència Catalana de l'Aigua"
+    t, expedient_id, instance_id = _majors(cal_informe_sectorial=True, organisme_sectorial=aca)
+    login(client, "tramitador.proves")
+    page = client.get(f"/expedients/{expedient_id}").get_data(as_text=True)
+    [awaited] = awaited_entries(t.people["tramitador"], expedient_id)
+    assert f'id="awaited-{awaited.id}"' in page
+    path = f"/expedients/{expedient_id}/awaited/{awaited.id}/entry"
+    refused = client.post(path, data={"csrf_token": csrf_token(client, f"/expedients/{expedient_id}"),
+                                      "sender": "", "files": (io.BytesIO(b"%PDF-1.4 x"), "informe.pdf")},
+                          content_type="multipart/form-data")
+    assert refused.status_code == 422 and ready_ids(instance_id) == []  # nothing registered, still waiting
+    assert "Indiqueu qui ho tramet." in refused.get_data(as_text=True)
+    at("2026-03-25")
+    done = client.post(path, data={"csrf_token": csrf_token(client, f"/expedients/{expedient_id}"),
+                                   "sender": "Agència Catalana de l'Aigua", "subject": "Informe de l'ACA",
+                                   "files": (io.BytesIO(b"%PDF-1.4 informe"), "informe-aca.pdf")},
+                       content_type="multipart/form-data")
+    assert done.status_code == 302
+    db.session.expire_all()
+    assert ready_ids(instance_id) == ["T_informe_tecnic"]
+    # suspended 2 -> 25 March (23 days): 2 May + 23 = Monday 25 May.
+    assert pending_timers(instance_id) == {"C_silenci": "2026-05-25T23:59:59+02:00"}
 
 
 def test_sector_report_not_received_in_three_months_the_procedure_goes_on() -> None:

@@ -16,7 +16,7 @@ from sqlalchemy import select
 
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.errors import Conflict, ValidationFailed
+from engine.base.errors import Conflict, NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.unit_of_work import run_in_transaction
 from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
@@ -38,6 +38,7 @@ def awaited_entries(ctx: Context, expedient_id: int) -> list[AwaitedMessage]:
 
 def register_awaited_entry(
     ctx: Context,
+    expedient_id: int,
     awaited_id: int,
     *,
     sender: str,
@@ -55,6 +56,8 @@ def register_awaited_entry(
 
     def work() -> RegistryEntry:
         awaited = get_owned(AwaitedMessage, ctx, awaited_id)
+        if awaited.expedient_id != expedient_id:
+            raise NotFound(_l("Not found."))
         if awaited.state != "waiting" or awaited.message_name not in STAFF_MESSAGES:
             raise Conflict(_l("The procedure is not waiting for %(name)s.", name=awaited.name))
         entry = register_incoming(ctx, subject=subject, channel=Channel.ELECTRONIC, sender=sender_name,
