@@ -392,6 +392,22 @@ def test_the_alcalde_returns_the_decree_with_a_reason_and_it_goes_back_to_the_pr
     assert _closed(instance_id, expedient_id)
 
 
+def test_the_applicant_withdraws_and_the_decree_accepts_it() -> None:
+    t = town(f"{MENORS}.bpmn")
+    expedient_id, instance_id = _filed(t, MENORS)
+    _check(t, instance_id, expedient_id)
+    t.do(instance_id, "T_informe_tecnic", {"informe_tecnic_favorable": True, "informe_tecnic": "Conforme."})
+    t.do(instance_id, "T_informe_juridic", {"informe_juridic_favorable": True, "informe_juridic": "Procedeix.",
+                                            "cal_audiencia": False})
+    t.do(instance_id, "T_proposta", {"sentit": "desistiment", "fonaments": "Escrit de desistiment de 10/03/2026."})
+    _decree_signed_and_notified(t, instance_id, expedient_id, "2026-03-20")
+    decree = _decrees(expedient_id)[0]
+    # art. 94 Llei 39/2015: the applicant may withdraw; the resolution accepts it and closes the procedure
+    assert decree.title == "Desistiment: llicència d'obres menors" and "arts. 94 i 21.1" in decree.text
+    assert "Escrit de desistiment" in decree.text and "R_tributs" not in steps(instance_id)
+    assert _closed(instance_id, expedient_id)
+
+
 def test_completeness_form_checks_nif_cadastral_reference_amounts_and_what_is_missing() -> None:
     t = town(f"{MENORS}.bpmn")
     _expedient_id, instance_id = _filed(t, MENORS)
