@@ -19,6 +19,7 @@ from engine.documents.verification_codes import normalize_csv, verify_url
 from engine.eni.index_pdf import foliated_index
 from engine.expedients.expedients import open_expedient
 from engine.expedients.parties import find_or_create_party
+from engine.notifications.notifications import access, continue_process, list_notifications
 from engine.registry.entries import Channel, register_incoming
 from tests.procedures_helpers import Town, spiff_clock, town
 from tests.test_signatures_helpers import pdf_document
@@ -47,13 +48,14 @@ def _assert_every_page_carries(doc: Document, pdf: bytes) -> int:
 def test_procedure_documents_print_their_csv_on_every_page() -> None:
     t: Town = town("llicencia_obres_menors.bpmn")
     expedient_id = t.open_case("Llicència d'obres")
-    instance_id = t.start("llicencia_obres_menors", expedient_id)
-    t.do(instance_id, "T_dades", {
+    memory = t.attach(expedient_id, "Memòria")
+    instance_id = t.start("llicencia_obres_menors", expedient_id, {
+        "registre_entrada": "E/2026/000001", "data_entrada": "2026-03-02", "documents_presentats": [memory],
+        "interessat": {"nif": "12345678Z", "nom": "Maria Soler Vidal"}})
+    t.do(instance_id, "T_completesa", {
         "nif": "12345678-Z", "nom": "Maria Soler Vidal", "emplacament": "Carrer Major, 12",
         "referencia_cadastral": "4A08169P03PRAT0001LR", "descripcio_obres": "Substitució de rajoles",
-        "tipus_obra": "reforma_interior", "pressupost": 12500.50, "data_entrada": "2026-03-02",
-        "documents": [t.attach(expedient_id, "Memòria")]})
-    t.do(instance_id, "T_completesa", {"completa": True})
+        "tipus_obra": "reforma_interior", "pressupost": 12500.50, "documents": [memory], "completa": True})
     t.do(instance_id, "T_informe_tecnic", {"informe_tecnic_favorable": True, "informe_tecnic": LONG,
                                            "condicions": ""})
     t.do(instance_id, "T_informe_juridic", {"informe_juridic_favorable": True, "informe_juridic": LONG,
@@ -61,7 +63,11 @@ def test_procedure_documents_print_their_csv_on_every_page() -> None:
     t.do(instance_id, "T_proposta", {"sentit": "atorgar", "fonaments": LONG})
     t.sign(instance_id, "T_resolucio_signar")
     t.sign(instance_id, "T_resolucio_fe")
-    t.do(instance_id, "T_resolucio_rebuda", {"data_notificacio": "2026-03-27", "estat_notificacio": "accedida"})
+    note = list_notifications(t.people["tramitador"], expedient_id)[0]
+    access(t.people["tramitador"], note.id)  # the notify block goes on when the party opens it
+    db.session.commit()
+    continue_process(t.people["tramitador"], note.id)
+    db.session.commit()
     issued = db.session.execute(select(Document).where(Document.expedient_id == expedient_id,
                                                        Document.from_administration.is_(True),
                                                        Document.issued.is_(True))  # superseded versions are not
@@ -70,7 +76,6 @@ def test_procedure_documents_print_their_csv_on_every_page() -> None:
     year = local_date(utcnow()).year
     assert {"Informe tècnic", "Informe jurídic", "Proposta de resolució",
             f"DEC/{year}/0001 Atorgament de llicència d'obres menors",
-            "Notificació: Atorgament de llicència d'obres menors",
             "Liquidació provisional de la taxa i l'ICIO"} <= set(titles), titles
     page_counts = {}
     for doc in issued:

@@ -76,7 +76,7 @@ def test_every_shipped_procedure_deploys_with_its_dmn_templates_and_spanish_name
     model = db.session.execute(select(ProcessModel).where(ProcessModel.key == "llicencia_obres_menors")).scalar_one()
     version = latest_version(model)
     assert version is not None and set(version.dmn_files) == {"tributs_obres.dmn"}
-    assert {"notificacio.ca.html", "notificacio.es.html", "requeriment_esmena.es.html"} <= set(version.templates)
+    assert {"decret.es.html", "_recursos.es.html", "requeriment_esmena.es.html"} <= set(version.templates)
     assert version.lanes == {"tramitador": "tramitador", "tecnic": "tecnic", "secretari": "secretari",
                              "alcalde": "alcalde"}
     assert label_for(version, "T_informe_tecnic", "ca") == "Emetre l'informe tècnic"

@@ -80,13 +80,14 @@ HEADINGS = {"ca": ("Qui ho pot presentar", "Taxes i preu", "Normativa", "Codi de
 FILINGS = {
     "llicencia_obres_menors": ({"f_emplacament": "Carrer Major, 12", "f_referencia_cadastral": "4A08169P03PRAT0001LR",
                                 "f_descripcio_obres": "Substitució de rajoles de la cuina",
-                                "f_tipus_obra": "reforma_interior", "f_pressupost": "12500.50"}, "T_dades"),
+                                "f_tipus_obra": "reforma_interior", "f_pressupost": "12500.50"}, "T_completesa"),
     "llicencia_obres_majors": ({"f_emplacament": "Carrer Nou, 3", "f_referencia_cadastral": "4A08169P03PRAT0001LR",
                                 "f_descripcio_obres": "Habitatge unifamiliar", "f_tipus_obra": "nova_planta",
-                                "f_pressupost": "180000"}, "T_dades"),
+                                "f_pressupost": "180000"}, "T_completesa"),
     "comunicacio_previa_obres": ({"f_emplacament": "Plaça de l'Església, 1",
                                   "f_referencia_cadastral": "4A08169P03PRAT0001LR",
-                                  "f_descripcio_obres": "Pintar la façana", "f_pressupost": "1800"}, "T_dades"),
+                                  "f_descripcio_obres": "Pintar la façana", "f_tipus_obra": "facana_coberta",
+                                  "f_pressupost": "1800"}, "T_comprovar"),
     "subvencio_sollicitud": ({"f_data_publicacio_convocatoria": "2026-02-16",  # + the call's number, below
                               "f_activitat": "Festa major infantil", "f_import_sollicitat": "1500"}, "T_completesa"),
     "certificat_empadronament": ({"f_tipus": "certificat", "f_adreca": "Carrer Major, 12",

@@ -63,7 +63,7 @@ def test_opening_a_chosen_procedure_from_an_entry_carries_its_text_and_documents
     entry, expedient = _open_from_entry(client, world)
     assert expedient.subject == "Llicència d'obres menors"
     task = ready_task(expedient.id)
-    assert task.element_id == "T_dades"
+    assert task.element_id == "T_completesa"
     html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     text = " ".join(unescape(html).split())
     # what was asked: the entry, its text
@@ -73,9 +73,11 @@ def test_opening_a_chosen_procedure_from_an_entry_carries_its_text_and_documents
     documents = text[text.index('id="task-documents"'):]
     assert "memoria.pdf" in documents and "Not signed" in documents
     assert "CSV" in documents and "Signed" in documents
-    # the form starts with what the registry already knows: the day the application counts from
-    # (the entry's effective date, art. 31 Ley 39/2015), the applicant, the documents presented
-    assert _value(html, "data.data_entrada") == local_date(entry.effective_at).isoformat()
+    # the day the application counts from is the entry's effective date (art. 31 Ley 39/2015), never typed;
+    # the form starts with what the registry already knows: the applicant, the documents presented
+    assert 'name="data.data_entrada"' not in html
+    data = instances.show_instance(ctx_for(world.clerk, world.tenant), task.instance_id)["data"]
+    assert data["data_entrada"] == local_date(entry.effective_at).isoformat()
     assert _value(html, "data.nif") == "12345678Z" and _value(html, "data.nom") == "Maria Garcia"
     attachment = entry.attachments[0].document_id
     assert re.search(rf'name="data.documents"[^>]*value="{attachment}"[^>]*checked', html) or \
@@ -90,9 +92,7 @@ def test_a_later_task_shows_earlier_reports_and_the_running_deadline(client, wor
         "nif": "12345678Z", "nom": "Maria Garcia", "emplacament": "Carrer Major, 12",
         "referencia_cadastral": "4A08169P03PRAT0001LR", "descripcio_obres": "Rajoles de la cuina",
         "tipus_obra": "reforma_interior", "pressupost": 3000,
-        "data_entrada": local_date(entry.effective_at).isoformat(),
-        "documents": [entry.attachments[0].document_id]})
-    instances.complete_task(clerk, ready_task(expedient.id).id, {"completa": True})
+        "documents": [entry.attachments[0].document_id], "completa": True})
     instances.complete_task(ctx_for(world.technician, world.tenant), ready_task(expedient.id).id, {
         "informe_tecnic_favorable": True, "informe_tecnic": "Les obres s'ajusten al POUM.", "condicions": ""})
     db.session.commit()

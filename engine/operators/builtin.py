@@ -33,6 +33,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 from jinja2 import TemplateError
+from lxml import html as lxml_html
 from sqlalchemy import select
 
 from engine import audit
@@ -107,12 +108,27 @@ def generate_document(call: Call) -> dict[str, Any]:
 # --------------------------------------------------------------------------- decrees
 
 
+def _plain_text(html: str) -> str:
+    """The paragraphs of a rendered template as plain text, one blank line between them."""
+    root = lxml_html.fromstring(html)
+    blocks = root.xpath(".//p | .//h1 | .//h2 | .//h3 | .//li | .//div[not(.//p) and not(.//div) and not(.//li)]")
+    paragraphs = [" ".join(block.text_content().split()) for block in blocks]
+    return "\n\n".join(p for p in paragraphs if p)
+
+
 def create_decree_draft(call: Call) -> dict[str, Any]:
-    """A draft decree in the expedient (no number yet). Parameters: ``titol``, ``text``.
+    """A draft decree in the expedient (no number yet). Parameters: ``titol`` and ``text``, or
+    instead of ``text`` the task's ``documentTemplate`` (e.g. ``decret.ca.html``, which adds the
+    appeals): its paragraphs, filled in with the process data, become the decree's text.
     Answer: ``{"decree_id"}``."""
-    decree = decrees.create_draft(
-        call.ctx, title=str(call.param("titol")), text=str(call.param("text")), expedient_id=call.expedient_id()
-    )
+    if call.properties.get(TEMPLATE_PROPERTY):
+        locale = str(call.data.get("idioma") or call.ctx.locale or "ca")
+        text = _plain_text(render_document(call, locale if locale in DOCUMENT_LOCALES else "ca").html)
+    elif call.param("text") is not None:
+        text = str(call.param("text"))
+    else:
+        raise ServiceError("give the decree's text: the parameter text or a documentTemplate")
+    decree = decrees.create_draft(call.ctx, title=str(call.param("titol")), text=text, expedient_id=call.expedient_id())
     return {"decree_id": decree.id}
 
 
@@ -134,15 +150,17 @@ def decree_info(call: Call) -> dict[str, Any]:
 def notify(call: Call) -> dict[str, Any]:
     """Dispatch ``document_id``: an outgoing registry entry (sortida) and, to the expedient's first
     interested party, a notification with its evidence (made available; accessed, rejected or
-    expired later, see :mod:`engine.notifications.notifications`). Without a party, ``destinatari``
-    (a body) receives it by registry only. Parameters: ``document_id``, ``assumpte``, optional
-    ``destinatari``, ``canal`` (electronic or postal; default the party's preferred one, else
-    electronic). Answer: ``{"registry_number", "notification_id"}``."""
+    expired later, see :mod:`engine.notifications.notifications`). With ``destinatari`` (another
+    body, e.g. asked for a sector report) it goes to that body by registry only, and no party is
+    notified. Parameters: ``document_id``, ``assumpte``, optional ``destinatari``, ``canal``
+    (electronic or postal; default the party's preferred one, else electronic). Answer:
+    ``{"registry_number", "registered_on", "notification_id"}`` (``registered_on``: the day of the
+    outgoing entry in Spain, e.g. where a suspension of the term starts)."""
     expedient_id = call.expedient_id()
     document_id = int(call.param("document_id"))
-    links = expedients.parties_of(call.ctx, expedient_id)
-    party = links[0].party if links else None
     recipient = call.param("destinatari")
+    links = [] if recipient else expedients.parties_of(call.ctx, expedient_id)
+    party = links[0].party if links else None
     if party is None and not recipient:
         raise ServiceError("the expedient has no interested party to notify and no destinatari was given")
     channel = str(call.param("canal") or (party.preferred_channel if party else None) or "electronic")
@@ -159,16 +177,15 @@ def notify(call: Call) -> dict[str, Any]:
     if party is not None:
         note = notifications.notify(call.ctx, expedient_id, party.id, document_id, channel)
         notification_id = note.id
-    return {"registry_number": entry.number, "notification_id": notification_id}
+    return {"registry_number": entry.number, "registered_on": local_date(entry.presented_at).isoformat(),
+            "notification_id": notification_id}
 
 
 def _as_date(value: Any, name: str) -> date:
-    """A date, or the day in Spain of a moment (an answer's ``received_at`` is a UTC moment)."""
+    """A date, or the day in Spain of a moment (e.g. a message's ``received_at``, stored in UTC)."""
     text = str(value).strip()
     try:
-        if len(text) > 10:
-            return local_date(datetime.fromisoformat(text))
-        return date.fromisoformat(text)
+        return local_date(datetime.fromisoformat(text)) if len(text) > 10 else date.fromisoformat(text)
     except ValueError:
         raise ServiceError(f"{name} must be a date like 2026-03-02, got {value!r}") from None
 
@@ -260,7 +277,7 @@ def close_expedient(call: Call) -> dict[str, Any]:
 
 
 register_operator("gee.generate_document", generate_document, ("titol",), ("tipus_documental", "idioma"))
-register_operator("gee.create_decree_draft", create_decree_draft, ("titol", "text"))
+register_operator("gee.create_decree_draft", create_decree_draft, ("titol",), ("text",))
 register_operator("gee.decree_info", decree_info, ("decree_id",))
 register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinatari", "canal"))
 register_operator("gee.max_resolution_date", max_resolution_date, ("inici", "mesos"), ("suspensions",))

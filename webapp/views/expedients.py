@@ -28,6 +28,8 @@ from engine.expedients.parties import find_party_by_nif
 from engine.inbox.inbox import first_parties
 from engine.notifications.notifications import PostalResult
 from engine.process.definition.catalogue import list_models
+from engine.registry.awaited_entries import awaited_entries, register_awaited_entry
+from engine.registry.entries import Upload
 from engine.registry.open_expedient import PartyInput, open_and_start
 from webapp.auth import login_required, roles_required
 from webapp.inputs import is_id
@@ -116,7 +118,8 @@ def _page(expedient_id: int, error: ValidationFailed | Conflict | None = None, f
     found = dossier(g.ctx, expedient_id)
     page = render_template("expedients/show.html", d=found, term=term_of(g.ctx, found.expedient),
                            tipos=TIPOS_DOCUMENTALES, postal_results=list(PostalResult), error=error,
-                           failed_form=failed_form, form=request.form)
+                           failed_form=failed_form, form=request.form,
+                           awaited_entries=awaited_entries(g.ctx, expedient_id))
     return (page, error.status) if error else page
 
 
@@ -228,6 +231,22 @@ def delivery_attempt(expedient_id: int, notification_id: int) -> Any:
         return _page(expedient_id, err, f"attempt-{notification_id}")
     flash(_("Delivery attempt recorded."), "success")
     return _done(expedient_id, f"#notification-{note.id}")
+
+
+@bp.post("/expedients/<int:expedient_id>/awaited/<int:awaited_id>/entry")
+@roles_required(*OPENER_ROLES)
+def awaited_entry(expedient_id: int, awaited_id: int) -> Any:
+    """Register the incoming entry the procedure waits for (e.g. another body's sector report)."""
+    files = [Upload(f.filename or "document", f.read(), title=request.form.get("title") or f.filename or None,
+                    tipo_documental="TD13") for f in request.files.getlist("files") if f and f.filename]
+    try:
+        entry = register_awaited_entry(g.ctx, expedient_id, awaited_id, sender=request.form.get("sender", ""),
+                                       subject=request.form.get("subject") or _("Incoming report"), uploads=files)
+    except (ValidationFailed, Conflict) as err:
+        unit_of_work.discard()
+        return _page(expedient_id, err, f"awaited-{awaited_id}")
+    flash(_("Entry %(number)s registered; the procedure goes on.", number=entry.number), "success")
+    return _done(expedient_id, "#awaited-entries")
 
 
 def _publication_day() -> date:
