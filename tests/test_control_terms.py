@@ -17,9 +17,8 @@ import pytest
 from sqlalchemy import select
 
 from engine.base.db import db
-from engine.control.legal_terms import record_term, suspend_term, tenant_calendar
+from engine.control.legal_terms import record_term, suspend_term
 from engine.control.risk import at_risk, open_terms, province_terms
-from engine.control.status import term_status
 from engine.control.weekly_digest import TermDigest, digests_due, send_weekly_digest
 from engine.documents.closing import close_expedient
 from engine.expedients.expedients import Expedient, open_expedient
@@ -28,20 +27,11 @@ from engine.process.models import ProcessModel
 from tests.conftest import ctx_for, login, make_tenant, make_user, settings_changed
 from tests.procedures_helpers import LOCAL_HOLIDAYS, Town, spiff_clock, town
 from tests.smtp_sink import SmtpSink
+from tests.test_procedures_obres import _answer_online, _check, _citizen_opens, _filed, frozen_clock
 
-__all__ = ["spiff_clock"]  # the fixture, used by name
+__all__ = ["frozen_clock", "spiff_clock"]  # the fixtures, used by name
 MENORS = "llicencia_obres_menors"
 
-APPLICATION = {
-    "nif": "12345678-Z",
-    "nom": "Maria Soler Vidal",
-    "emplacament": "Carrer Major, 12",
-    "referencia_cadastral": "4A08169P03PRAT0001LR",
-    "descripcio_obres": "Substitució de rajoles de la cuina",
-    "tipus_obra": "reforma_interior",
-    "pressupost": 12500.50,
-    "data_entrada": "2026-03-02",
-}
 
 
 def _expedient(expedient_id: int) -> Expedient:
@@ -50,34 +40,21 @@ def _expedient(expedient_id: int) -> Expedient:
     return expedient
 
 
-@pytest.mark.usefixtures("spiff_clock")
+@pytest.mark.usefixtures("frozen_clock")
 def test_a_requeriment_suspends_the_term_from_its_notification_to_the_answer() -> None:
     t: Town = town(f"{MENORS}.bpmn")
-    expedient_id = t.open_case("Llicència d'obres")
-    # Opened from the registry entry of 2 March: the term starts with the procedure.
-    instance_id = t.start(MENORS, expedient_id, {"data_entrada": "2026-03-02"})
+    # Filed in the e-office on 2 March: the term starts with the procedure.
+    expedient_id, instance_id = _filed(t, MENORS)
     expedient = _expedient(expedient_id)
     assert (expedient.term_start, expedient.term_months, expedient.term_due, expedient.silence) == (
         date(2026, 3, 2), 1, date(2026, 4, 2), "positive")
-    t.do(instance_id, "T_dades", {**APPLICATION, "documents": [t.attach(expedient_id, "Memòria")]})
-    t.do(instance_id, "T_completesa", {"completa": False, "mancances": "Falta el pressupost detallat."})
-    t.do(instance_id, "T_requeriment_rebut", {"data_notificacio_requeriment": "2026-03-05"})
-    expedient = _expedient(expedient_id)
-    assert expedient.term_suspended_since == date(2026, 3, 5)
-
-    # On Tuesday 10 March the suspension is still running: 5 days so far push 2 April to
-    # Tuesday 7 April (Easter Monday the 6th is a holiday, the 7th is working). Elapsed: 8 days
-    # since 2 March minus 5 suspended = 3. Working days left after the 10th up to 7 April:
-    # 11-13 (3), 17-20 (4, the 16th is local), 23-27 (5), 30-31 (2), 1-2 April (2), 7 (1) = 17.
-    status = term_status(tenant_calendar(t.tenant.id), expedient, None, date(2026, 3, 10))
-    assert (status.due, status.elapsed_days, status.working_days_left) == (date(2026, 4, 7), 3, 17)
-    assert status.suspended_since == date(2026, 3, 5) and not status.at_risk
-
-    t.do(instance_id, "T_esmena", {"data_esmena": "2026-03-12",
-                                   "documents_esmena": [t.attach(expedient_id, "Pressupost detallat")]})
+    _check(t, instance_id, expedient_id, completa=False, mancances="Falta el pressupost detallat.")
+    _citizen_opens(t, expedient_id, "2026-03-05")  # the requeriment takes effect on 5 March
+    _answer_online(t, expedient_id, instance_id, "2026-03-12", "Pressupost detallat")
+    t.do(instance_id, "T_revisar_esmena", {"esmena_correcta": True})
     expedient = _expedient(expedient_id)
     assert expedient.term_suspended_since is None
-    assert expedient.term_suspensions == [["2026-03-05", "2026-03-12"]]
+    assert [[str(d)[:10] for d in pair] for pair in expedient.term_suspensions] == [["2026-03-05", "2026-03-12"]]
     assert expedient.term_due == date(2026, 4, 9)  # the same day as the procedure's silence timer
 
     ctx = t.people["alcalde"]
