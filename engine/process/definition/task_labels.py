@@ -47,18 +47,21 @@ def task_label(task: HumanTask, locale: str | None) -> str:
     """A human task's name in ``locale`` (its stored name is the Catalan one)."""
     if (locale or DEFAULT_LOCALE) == DEFAULT_LOCALE:
         return task.name
-    version_id = db.session.execute(
-        select(ProcessInstance.process_version_id).where(ProcessInstance.id == task.instance_id)
-    ).scalar_one()
-    names = _labels_of_version(version_id).get(task.element_id, {})
+    version_id, content_hash = db.session.execute(
+        select(ProcessVersion.id, ProcessVersion.content_hash)
+        .join(ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
+        .where(ProcessInstance.id == task.instance_id)
+    ).one()
+    names = _labels_of_version(version_id, content_hash).get(task.element_id, {})
     return names.get(str(locale)) or task.name
 
 
 @lru_cache(maxsize=256)
-def _labels_of_version(version_id: int) -> dict[str, dict[str, str]]:
-    """Versions are immutable, so their labels can be remembered by id."""
+def _labels_of_version(version_id: int, content_hash: str) -> dict[str, dict[str, str]]:
+    """Versions are immutable, so their labels can be remembered; keyed by the content hash too,
+    so a remembered id never answers for another version (a database rebuilt under a running process)."""
     version = db.session.get(ProcessVersion, version_id)
-    return _labels(version.content_hash, version.bpmn_xml) if version is not None else {}
+    return _labels(content_hash, version.bpmn_xml) if version is not None else {}
 
 
 def labels_of(version: ProcessVersion, locale: str | None) -> dict[str, str]:
