@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
+from engine.base.i18n import _l
 
 GENESIS_HASH = "0" * 64
 
@@ -188,7 +189,8 @@ class ChainProblem:
     reason: str
 
     def __str__(self) -> str:
-        return f"tenant {self.tenant_id}, event #{self.seq}: {self.reason}"
+        return str(_l("tenant %(tenant)s, event #%(seq)s: %(reason)s", tenant=self.tenant_id, seq=self.seq,
+                      reason=self.reason))
 
 
 def verify_chain(tenant_id: int) -> ChainProblem | None:
@@ -206,17 +208,17 @@ def verify_chain(tenant_id: int) -> ChainProblem | None:
         stmt = stmt.where(AuditEvent.seq <= last_seq)
     for event in db.session.execute(stmt.order_by(AuditEvent.seq)).scalars():
         if head is None:
-            return ChainProblem(tenant_id, event.seq, "the chain head is missing")
+            return ChainProblem(tenant_id, event.seq, str(_l("the chain head is missing")))
         if event.seq != expected_seq:
-            return ChainProblem(tenant_id, expected_seq, "event missing (deleted)")
+            return ChainProblem(tenant_id, expected_seq, str(_l("event missing (deleted)")))
         if event.prev_hash != expected_prev:
-            return ChainProblem(tenant_id, event.seq, "does not follow the previous event")
+            return ChainProblem(tenant_id, event.seq, str(_l("does not follow the previous event")))
         if _digest(event) != event.hash:
-            return ChainProblem(tenant_id, event.seq, "content was edited after it was written")
+            return ChainProblem(tenant_id, event.seq, str(_l("content was edited after it was written")))
         expected_prev = event.hash
         expected_seq += 1
     if head is not None and (last_seq != expected_seq - 1 or head.last_hash != expected_prev):
         # The head keeps the last event's hash too: winding its counter back does not hide
         # events deleted at the end.
-        return ChainProblem(tenant_id, expected_seq, "event missing at the end of the chain (deleted)")
+        return ChainProblem(tenant_id, expected_seq, str(_l("event missing at the end of the chain (deleted)")))
     return None

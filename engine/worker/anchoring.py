@@ -75,15 +75,17 @@ class Checkpoint:
     timestamp: bytes | None = None
 
     def describe(self) -> str:
-        return f"checkpoint {self.path.name} (event #{self.seq}, sealed {self.sealed_at.isoformat(timespec='seconds')})"
+        return str(_l("checkpoint %(file)s (event #%(seq)s, sealed %(at)s)", file=self.path.name, seq=self.seq,
+                      at=self.sealed_at.isoformat(timespec="seconds")))
 
     def timestamp_note(self) -> str:
         if self.timestamp is None:
-            return "no timestamp"
+            return str(_l("no timestamp"))
         try:
-            return f"timestamped {token_time(self.timestamp).isoformat(timespec='seconds')} by {self.tsa or 'a TSA'}"
+            return str(_l("timestamped %(at)s by %(tsa)s", at=token_time(self.timestamp).isoformat(timespec="seconds"),
+                          tsa=self.tsa or "TSA"))
         except Exception:  # an unreadable token is reported by verify_anchored
-            return "unreadable timestamp"
+            return str(_l("unreadable timestamp"))
 
 
 def checkpoints_dir(tenant_id: int) -> Path:
@@ -123,26 +125,27 @@ def _signature_problem(checkpoint: Checkpoint) -> str | None:
                                                          signer_validation_context=context))
     except Exception:  # unreadable or foreign bytes: a broken checkpoint, not a crash
         log.debug("checkpoint %s: signature unreadable", checkpoint.path, exc_info=True)
-        return "its seal signature is not valid (unreadable)"
+        return str(_l("its seal signature is not valid (unreadable)"))
     if not (status.intact and status.valid):
-        return "its seal signature is not valid"
+        return str(_l("its seal signature is not valid"))
     signer = status.signing_cert
     name = signer.subject.native.get("common_name") or signer.subject.human_friendly
     if roots and not status.trusted:
-        return f"it was signed by {name}, whose certificate does not chain to the trusted roots"
+        return str(_l("it was signed by %(name)s, whose certificate does not chain to the trusted roots", name=name))
     seal = seal_of(checkpoint.tenant_id)
     if seal is None:
-        return "the tenant has no seal certificate to check its signer against"
+        return str(_l("the tenant has no seal certificate to check its signer against"))
     seal_cert = _asn1(x509.load_pem_x509_certificate(seal.certificate_pem.encode("ascii")))
     if signer.dump() != seal_cert.dump():
-        return f"it was signed by {name} (certificate {signer.serial_number:x}), not by the tenant's seal"
+        return str(_l("it was signed by %(name)s (certificate %(serial)s), not by the tenant's seal", name=name,
+                      serial=f"{signer.serial_number:x}"))
     return None
 
 
 def _timestamp_problem(checkpoint: Checkpoint) -> str | None:
     if checkpoint.timestamp is None:
         if checkpoint.tsa:
-            return f"it was sealed with the TSA {checkpoint.tsa} but its timestamp token is missing"
+            return str(_l("it was sealed with the TSA %(tsa)s but its timestamp token is missing", tsa=checkpoint.tsa))
         return None
     return token_problem(checkpoint.timestamp, checkpoint.signature)
 
@@ -185,9 +188,10 @@ def _verified_checkpoints(tenant_id: int) -> tuple[list[Checkpoint], ChainProble
     checkpoints: list[Checkpoint] = []
     for item in read_checkpoints(tenant_id):
         if isinstance(item, Path):
-            return checkpoints, ChainProblem(tenant_id, 0, f"checkpoint {item.name} is unreadable")
+            return checkpoints, ChainProblem(tenant_id, 0, str(_l("checkpoint %(file)s is unreadable", file=item.name)))
         if item.tenant_id != tenant_id:
-            return checkpoints, ChainProblem(tenant_id, item.seq, f"{item.describe()}: it belongs to another tenant")
+            return checkpoints, ChainProblem(tenant_id, item.seq, str(_l("%(checkpoint)s: it belongs to another tenant",
+                                                                            checkpoint=item.describe())))
         problem = _signature_problem(item) or _timestamp_problem(item)
         if problem is not None:
             return checkpoints, ChainProblem(tenant_id, item.seq, f"{item.describe()}: {problem}")
@@ -213,13 +217,14 @@ def verify_anchored(tenant_id: int) -> ChainProblem | None:
     previous = 0
     for checkpoint in checkpoints:
         if checkpoint.seq > head:
-            return ChainProblem(tenant_id, checkpoint.seq, (
-                f"{checkpoint.describe()}: the chain now ends at event #{head}, so events up to #{checkpoint.seq} "
-                "were deleted (head wound back)"))
+            return ChainProblem(tenant_id, checkpoint.seq, str(_l(
+                "%(checkpoint)s: the chain now ends at event #%(head)s, so events up to #%(seq)s were deleted "
+                "(head wound back)", checkpoint=checkpoint.describe(), head=head, seq=checkpoint.seq)))
         if hashes.get(checkpoint.seq) != checkpoint.hash:
-            return ChainProblem(tenant_id, checkpoint.seq, (
-                f"{checkpoint.describe()}: the chain no longer matches it; an event between "
-                f"#{previous + 1} and #{checkpoint.seq} was edited and the hashes recomputed"))
+            return ChainProblem(tenant_id, checkpoint.seq, str(_l(
+                "%(checkpoint)s: the chain no longer matches it; an event between #%(first)s and #%(seq)s was "
+                "edited and the hashes recomputed", checkpoint=checkpoint.describe(), first=previous + 1,
+                seq=checkpoint.seq)))
         previous = checkpoint.seq
     return None
 

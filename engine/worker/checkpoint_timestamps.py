@@ -23,6 +23,7 @@ from pyhanko.sign.timestamps import HTTPTimeStamper
 from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 from pyhanko_certvalidator import ValidationContext
 
+from engine.base.i18n import _l
 from engine.base.settings import current_settings
 
 log = logging.getLogger("gee.anchoring")
@@ -80,13 +81,14 @@ def token_problem(token: bytes, signature: bytes) -> str | None:
             signed, context, lambda name: hashlib.new(name, signature).digest()))
     except Exception:  # unreadable or foreign bytes
         log.debug("timestamp token unreadable", exc_info=True)
-        return "its timestamp token is unreadable"
+        return str(_l("its timestamp token is unreadable"))
     if not covers:
-        return "its timestamp token does not cover this checkpoint's signature (the message imprint differs)"
+        return str(_l("its timestamp token does not cover this checkpoint's signature (the message imprint differs)"))
     if not (status["valid"] and status["intact"]):
-        return "its timestamp token's signature is not valid (the token was altered)"
+        return str(_l("its timestamp token's signature is not valid (the token was altered)"))
     if roots is not None and status["trust_problem_indic"] is not None:
-        return "its timestamp token was issued by a TSA whose certificate does not chain to GEE_TSA_TRUST_ROOTS"
+        return str(_l("its timestamp token was issued by a TSA whose certificate does not chain to "
+                      "GEE_TSA_TRUST_ROOTS"))
     return None
 
 

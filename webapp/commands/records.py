@@ -10,6 +10,7 @@ from sqlalchemy import select
 from engine.audit.trail import AuditEvent
 from engine.base.db import db
 from engine.base.errors import GeeError
+from engine.base.i18n import _
 from engine.calendar import TenantCalendar
 from engine.tenancy.models import Tenant
 from engine.worker.anchoring import latest_checkpoint, seal_chain, verify_anchored
@@ -85,19 +86,19 @@ def audit_verify_command(tenant_code: str | None) -> None:
     for tenant in tenants:
         problem = verify_anchored(tenant.id)
         if problem is not None:
-            fail(f"audit chain broken: tenant {tenant.code} (id {tenant.id}), event #{problem.seq}: "
-                 f"{problem.reason}")
+            fail(_("audit chain broken: tenant %(code)s (id %(id)s), event #%(seq)s: %(reason)s",
+                   code=tenant.code, id=tenant.id, seq=problem.seq, reason=problem.reason))
         checked += db.session.scalar(
             select(db.func.count()).select_from(AuditEvent).where(AuditEvent.tenant_id == tenant.id)
         ) or 0
-    click.echo(f"audit chain intact ({checked} events)")
+    click.echo(_("audit chain intact (%(n)s events)", n=checked))
     if tenant_code:
         latest = latest_checkpoint(tenants[0].id)
-        click.echo(f"latest {latest.describe()}, {latest.timestamp_note()}" if latest
-                   else "no checkpoint yet: run gee audit seal")
+        click.echo(_("latest %(checkpoint)s, %(note)s", checkpoint=latest.describe(), note=latest.timestamp_note())
+                   if latest else _("no checkpoint yet: run gee audit seal"))
     url = tsa_url()
-    click.echo(f"timestamps: checked with the TSA of GEE_TSA_URL ({url})" if url
-               else "timestamps: no TSA configured (GEE_TSA_URL); checkpoints are signed by the seal only")
+    click.echo(_("timestamps: checked with the TSA of GEE_TSA_URL (%(url)s)", url=url) if url
+               else _("timestamps: no TSA configured (GEE_TSA_URL); checkpoints are signed by the seal only"))
 
 
 @audit_group.command("seal")
@@ -110,9 +111,10 @@ def audit_seal_command(tenant_code: str, no_mail: bool) -> None:
         checkpoint = seal_chain(tenant.id, mail=not no_mail)
     except GeeError as err:
         fail(err)
-    click.echo(f"sealed: {checkpoint.describe()}, {checkpoint.timestamp_note()} -> {checkpoint.path}")
+    click.echo(_("sealed: %(checkpoint)s, %(note)s -> %(path)s", checkpoint=checkpoint.describe(),
+                 note=checkpoint.timestamp_note(), path=checkpoint.path))
     if not tsa_url():
-        click.echo("no TSA configured (GEE_TSA_URL): the checkpoint has no RFC 3161 timestamp")
+        click.echo(_("no TSA configured (GEE_TSA_URL): the checkpoint has no RFC 3161 timestamp"))
 
 
 commands: list[click.Command] = [deadline_command, audit_group]
