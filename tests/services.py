@@ -109,3 +109,15 @@ def postgres_app(pool_size: int = 10) -> Iterator[Flask]:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def run_queued_jobs() -> None:
+    """With Redis configured, the app queued its background jobs: run them here as a worker would
+    (rq's SimpleWorker, in the test's app context). Without Redis they already ran in-process."""
+    from rq import SimpleWorker
+
+    from engine.base.jobs import job_queue, redis_connection
+
+    connection = redis_connection()
+    if connection is not None:
+        SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)

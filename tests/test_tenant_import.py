@@ -26,7 +26,7 @@ from engine.tenancy.password_links import set_password_with_link
 from tests.conftest import settings_changed
 from tests.engine_helpers import make_version
 from tests.onboarding_helpers import csv_file, link_in, mail_sink, platform_context
-from tests.services import redis_url
+from tests.services import redis_url, run_queued_jobs
 from tests.test_jobs import ROOT
 
 LLEIDA = ("Ajuntament de Lleida,ajuntament,25120,L01251207,Segrià,no,2026-05-11,2026-09-29,"
@@ -54,8 +54,11 @@ BAD_ROWS = [
 ]
 
 
-def _run(ctx, data: bytes) -> TenantImport:
+def _run(ctx, data: bytes, *, work: bool = True) -> TenantImport:
+    """Start an import; with ``work`` its queued jobs run too (a worker's part, when Redis is configured)."""
     job = run_in_transaction(lambda: start_import(ctx, "ens.csv", data))
+    if work:
+        run_queued_jobs()
     db.session.expire_all()
     return db.session.get(TenantImport, job.id)
 
@@ -180,7 +183,7 @@ def test_with_workers_each_row_is_its_own_job_and_the_upload_returns_at_once(app
     Queue("gee", connection=Redis.from_url(url)).empty()
     ctx = platform_context()
     with settings_changed(app, redis_url=url) as settings:
-        job = _run(ctx, csv_file(LLEIDA, BAD_ROWS[0][0], SUCS))
+        job = _run(ctx, csv_file(LLEIDA, BAD_ROWS[0][0], SUCS), work=False)
         assert (job.done, job.finished_at) == (0, None)  # queued, not imported yet
         assert Queue("gee", connection=Redis.from_url(url)).count == 1
     env = {**os.environ, "REDIS_URL": url, "DATABASE_URL": settings.database_url, "GEE_ENV": "testing"}

@@ -18,6 +18,7 @@ from engine.tenancy.models import Tenant, User
 from engine.tenancy.password_links import PasswordLink
 from tests.conftest import PASSWORD, csrf_token, login, make_tenant, make_user
 from tests.onboarding_helpers import csv_file, link_in, mail_sink, platform_context
+from tests.services import run_queued_jobs
 from tests.test_tenant_import import BAD_ROWS, LLEIDA, SUCS
 
 
@@ -35,6 +36,7 @@ def test_the_csv_upload_shows_a_progress_bar_and_the_report_of_each_row(app, pla
     with mail_sink(app):
         response = client.post("/admin/tenants/import", data={
             "file": (io.BytesIO(csv_file(LLEIDA, BAD_ROWS[1][0], SUCS)), "ens.csv"), "csrf_token": token})
+        run_queued_jobs()
     assert response.status_code == 302
     job = db.session.execute(select(TenantImport)).scalar_one()
     page = client.get(response.headers["Location"]).get_data(as_text=True)
@@ -221,6 +223,7 @@ def test_the_platform_admin_sends_a_new_link_to_a_tenant_s_administrator(app, pl
     with mail_sink(app):
         client.post("/admin/tenants/import", data={
             "file": (io.BytesIO(csv_file(LLEIDA)), "ens.csv"), "csrf_token": token})
+        run_queued_jobs()
     lleida = db.session.execute(select(Tenant).where(Tenant.dir3 == "L01251207")).scalar_one()
     maria = _user("maria.puig")
     page = client.get(f"/admin/tenants/{lleida.id}").get_data(as_text=True)

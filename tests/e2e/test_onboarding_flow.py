@@ -7,6 +7,7 @@ from __future__ import annotations
 from engine.base.clock import utcnow
 from tests.conftest import PASSWORD
 from tests.onboarding_helpers import csv_file, link_in, mail_sink, platform_context
+from tests.services import run_queued_jobs
 from tests.test_tenant_import import BAD_ROWS, LLEIDA, SEGRIA, SUCS, VIELHA
 
 
@@ -26,6 +27,8 @@ def test_platform_admin_imports_five_bodies_and_a_new_admin_sees_the_checklist(a
         page.goto(f"{live_server}/admin/tenants")
         page.set_input_files("#import-file", str(upload))
         page.click("#import-submit")
+        page.wait_for_selector("#import-bar")  # the upload is accepted; with Redis its rows wait for a worker
+        run_queued_jobs()
         # The progress bar reaches 100% and the report lists every row.
         page.wait_for_selector('#import-bar[value="100"]')
         page.wait_for_selector('#import-report tr[data-line="6"]')
