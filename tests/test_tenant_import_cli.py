@@ -17,7 +17,7 @@ def test_the_cli_prints_a_line_per_row_and_fails_when_a_row_is_bad(app, tmp_path
     path.write_bytes(csv_file(LLEIDA, BAD_ROWS[0][0], SUCS))
     result = app.test_cli_runner().invoke(main, ["tenant", "import", str(path)])
     assert result.exit_code == 1
-    assert result.output.splitlines() == [
+    assert result.stdout.splitlines() == [
         "[1/3] line 2 Ajuntament de Lleida: created as l01251207, administrator maria.puig",
         "[2/3] line 3 Ajuntament de Tarragona: NOT imported: "
         "INE code 431480: its control digit should be 2.",
@@ -31,7 +31,7 @@ def test_the_cli_prints_a_line_per_row_and_fails_when_a_row_is_bad(app, tmp_path
     path.write_bytes(csv_file(LLEIDA, SUCS))
     again = app.test_cli_runner().invoke(main, ["tenant", "import", str(path)])
     assert again.exit_code == 0
-    assert again.output.splitlines()[-1] == "0 created, 2 already on the platform, 0 not imported"
+    assert again.stdout.splitlines()[-1] == "0 created, 2 already on the platform, 0 not imported"
 
 
 def test_a_file_that_is_not_the_csv_is_one_error_line(app, tmp_path):
