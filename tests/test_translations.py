@@ -38,6 +38,18 @@ def test_catalan_and_spanish_translate_every_string_in_the_code(tmp_path):
         assert not missing, f"{locale}: {len(missing)} strings without translation, e.g. {missing[:5]}"
 
 
+def test_every_catalogue_is_well_formed_and_english_lists_every_string(tmp_path):
+    """A message without its msgstr line is dropped by the compiler with only a warning: refuse it here."""
+    wanted = _extracted_msgids(tmp_path)
+    for locale in ("ca", "es", "en"):
+        with (TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po").open("rb") as fh:
+            catalog = read_po(fh, abort_invalid=True)
+        if locale == "en":
+            listed = {m.id if isinstance(m.id, str) else m.id[0] for m in catalog if m.id}
+            missing = sorted(wanted - listed)
+            assert not missing, f"en: {len(missing)} strings not listed, e.g. {missing[:5]}"
+
+
 def test_the_interface_speaks_catalan_by_default_and_switches_language(client):
     page = client.get("/login").get_data(as_text=True)
     assert "Inicia la sessió" in page

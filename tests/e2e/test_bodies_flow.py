@@ -12,6 +12,7 @@ from engine.base.db import db
 from engine.bodies.models import BodySession
 from tests.bodies_helpers import ple_town, propose, working_days_ahead
 from tests.conftest import PASSWORD
+from tests.e2e.pages import sign_shown_pdf
 from tests.procedures_helpers import ready_ids
 from tests.test_signatures_helpers import KEY_PASSWORD
 
@@ -42,9 +43,7 @@ def _sign_queue(page, live_server: str) -> None:  # type: ignore[no-untyped-def]
     page.goto(f"{live_server}/signatures")
     while page.locator("#signature-queue tr[data-step-id] a").count():
         page.locator("#signature-queue tr[data-step-id] a").first.click()
-        page.wait_for_selector("iframe.gee-pdf")
-        page.fill("#sign-form #password", KEY_PASSWORD)
-        page.locator("#sign-form button[type=submit]").click()
+        sign_shown_pdf(page, KEY_PASSWORD)
         page.wait_for_url(f"{live_server}/signatures")
 
 

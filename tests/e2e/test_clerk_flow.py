@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import PASSWORD
+from tests.e2e.pages import wait_for_diagram
 from tests.web_clerk import make_world
 
 SHOTS = Path("/tmp/gee-shots")
@@ -14,12 +15,6 @@ SHOTS = Path("/tmp/gee-shots")
 
 def _marker(page, element_id: str) -> str:
     return page.locator(f'#diagram g.djs-element[data-element-id="{element_id}"]').first.get_attribute("class") or ""
-
-
-def _wait_for_diagram(page) -> None:
-    """The diagram either draws or says why not: a failed load is reported at once, not as a time-out."""
-    diagram = page.wait_for_selector("#diagram[data-loaded]", timeout=15000)
-    assert diagram.get_attribute("data-loaded") == "true", diagram.get_attribute("data-reason")
 
 
 def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_path):
@@ -48,7 +43,7 @@ def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_pa
     page.wait_for_url(re.compile(r".*/expedients/\d+$"))
     expedient_url = page.url
 
-    _wait_for_diagram(page)
+    wait_for_diagram(page)
     assert "gee-current" in _marker(page, "Task_revisar")
     assert "gee-done" in _marker(page, "StartEvent_entrada")
     assert "gee-current" not in _marker(page, "Task_tramitar")
@@ -67,7 +62,7 @@ def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_pa
     download = info.value
     assert Path(download.path()).read_bytes() == upload.read_bytes()
     assert download.suggested_filename.endswith(".pdf")
-    _wait_for_diagram(page)
+    wait_for_diagram(page)
     page.screenshot(path=str(SHOTS / "expedient.png"), full_page=True)
 
     # The inbox shows the task; the task page shows the form beside the expedient.
@@ -94,7 +89,7 @@ def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_pa
 
     # The highlight moved to the next task.
     page.goto(expedient_url)
-    _wait_for_diagram(page)
+    wait_for_diagram(page)
     assert "gee-current" in _marker(page, "Task_tramitar")
     assert "gee-done" in _marker(page, "Task_revisar")
     assert "gee-current" not in _marker(page, "Task_revisar")

@@ -16,6 +16,7 @@ from engine.demo.data import DEMO_PASSWORD
 from engine.expedients.expedients import Expedient
 from engine.process.definition.deploy import deploy_process
 from engine.process.models import ProcessInstance
+from tests.e2e.pages import sign_shown_pdf, wait_for_diagram
 from tests.e2e.test_signing_flow import (
     _complete_task,
     demo_certificates,
@@ -42,12 +43,6 @@ def _run_queued_jobs() -> None:
         work_burst()
 
 
-def _wait_for_diagram(page) -> None:
-    """The diagram either draws or says why not: a failed load is reported at once, not as a time-out."""
-    diagram = page.wait_for_selector("#diagram[data-loaded]", timeout=30000)
-    assert diagram.get_attribute("data-loaded") == "true", diagram.get_attribute("data-reason")
-
-
 def _sign_on_the_task_page(page, live_server: str, name: str) -> None:
     """Open the sign task, see the PDF inline, type the key password and sign. The signature (PAdES,
     the decree's numbering and rendering, the steps after it) runs in the request: the wait for the
@@ -56,9 +51,8 @@ def _sign_on_the_task_page(page, live_server: str, name: str) -> None:
     page.locator("tr[data-task-id]").get_by_role("link", name=name).click()
     page.locator("iframe#sign-pdf").wait_for()
     assert page.locator("#task-form").count() == 0  # no tick box, no form: only the signature
-    page.fill("#sign-form #password", DEMO_PASSWORD)
     with page.expect_navigation(url=f"{live_server}/tasks", timeout=120000):
-        page.locator("#sign-form button[type=submit]").click()
+        sign_shown_pdf(page, DEMO_PASSWORD)
     assert page.locator(".alert-success").count() == 1
 
 
@@ -91,7 +85,7 @@ def test_minor_works_licence_from_the_e_office_to_the_closed_expedient(live_serv
     # The clerk checks it: the form comes filled with what Maria filed.
     clerk = sessions("anna")
     clerk.goto(f"{live_server}/expedients/{expedient.id}")
-    _wait_for_diagram(clerk)
+    wait_for_diagram(clerk)
 
     def completesa(page) -> None:
         assert page.locator("#f-data-emplacament").input_value() == "Carrer Major, 12"

@@ -29,6 +29,7 @@ from engine.notifications.notifications import notify, record_postal_attempt
 from engine.signatures.circuits import request_signatures
 from engine.signatures.credentials import import_personal
 from tests.conftest import PASSWORD, ctx_for
+from tests.e2e.pages import sign_shown_pdf, wait_for_diagram
 from tests.e2e.test_accessibility import _violations
 from tests.test_signatures_helpers import report_pdf
 from tests.web_clerk import World, make_world, open_case
@@ -85,7 +86,7 @@ def _marker(page, element_id: str) -> str:
 
 def _open_expedient(page, url: str) -> None:
     page.goto(url)
-    page.wait_for_selector('#diagram[data-loaded="true"]', timeout=15000)
+    wait_for_diagram(page)
 
 
 def _sign_first_in_queue(page, live_server: str) -> None:
@@ -94,8 +95,7 @@ def _sign_first_in_queue(page, live_server: str) -> None:
     page.locator("#signature-queue tr[data-step-id] a").first.click()
     page.wait_for_selector("iframe.gee-pdf")
     assert "/document.pdf" in (page.locator("iframe.gee-pdf").get_attribute("src") or "")
-    page.fill("#sign-form #password", DEMO_PASSWORD)
-    page.locator("#sign-form button[type=submit]").click()
+    sign_shown_pdf(page, DEMO_PASSWORD)
     page.wait_for_url(f"{live_server}/signatures")
     page.wait_for_selector("#queue-empty")
     assert page.locator('nav a[href="/signatures"] .badge').count() == 0
@@ -284,7 +284,7 @@ def test_expedient_page_with_notifications_and_signatures_is_accessible(live_ser
         page.locator("form button[type=submit]").last.click()
         page.wait_for_url(f"{live_server}/")
         page.goto(f"{live_server}/expedients/{eid}")
-        page.wait_for_selector('#diagram[data-loaded="true"]', timeout=15000)
+        wait_for_diagram(page)
         assert page.locator("#notification-list tr[data-notification-id]").count() == 2
         assert page.locator("form.attempt-form").count() == 1
         assert page.locator("form.sign-request-form").count() == 2  # the resolution and the annex

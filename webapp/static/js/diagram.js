@@ -2,7 +2,13 @@
 (function () {
   "use strict";
   var container = document.getElementById("diagram");
-  if (!container || !window.BpmnJS) { return; }
+  if (!container) { return; }
+  if (!window.BpmnJS) {  // the viewer script did not load: say so instead of leaving a blank box
+    container.textContent = container.dataset.error || "";
+    container.dataset.loaded = "error";
+    container.dataset.reason = "bpmn-js viewer not loaded";
+    return;
+  }
   fetch(container.dataset.src, { headers: { Accept: "application/json" }, credentials: "same-origin" })
     .then(function (response) {
       if (!response.ok) { throw new Error("HTTP " + response.status); }

@@ -1,0 +1,29 @@
+"""What several browser tests do on the same pages, done one way.
+
+The waits are upper bounds for a loaded machine, never timings: each returns as soon as the page
+shows what it waits for."""
+
+from __future__ import annotations
+
+from typing import Any
+
+#: The longest a page may take to draw its diagram or show its PDF on a loaded CI machine.
+PAGE_WAIT_MS = 60000
+
+
+def wait_for_diagram(page: Any) -> None:
+    """The diagram either draws or says why not: a failed load is reported at once, not as a time-out."""
+    diagram = page.wait_for_selector("#diagram[data-loaded]", timeout=PAGE_WAIT_MS)
+    assert diagram.get_attribute("data-loaded") == "true", diagram.get_attribute("data-reason")
+
+
+def sign_shown_pdf(page: Any, password: str) -> None:
+    """Read the PDF in its frame, type the key password and sign with the Enter key.
+
+    The page is waited on until its load event (the PDF frame and its viewer included): while
+    Chromium's PDF viewer is still starting, a mouse click next to its frame can be lost, so the
+    form is submitted from the password field, as a signer typing her password does."""
+    page.wait_for_selector("iframe.gee-pdf")
+    page.wait_for_load_state("load", timeout=PAGE_WAIT_MS)
+    page.fill("#sign-form #password", password)
+    page.press("#sign-form #password", "Enter")
