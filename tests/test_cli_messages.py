@@ -74,3 +74,24 @@ def test_audit_seal_without_a_seal_certificate_is_one_translated_line(app: Flask
     assert result.exit_code == 1
     assert result.stderr.strip().splitlines() == [
         "error: This municipality has no seal certificate to sign with; an administrator must import one."]
+
+
+def test_logging_set_up_inside_a_command_runner_still_logs_after_it(capsys) -> None:
+    """An app built while a command runner had swapped stderr (and closed it since) logs to the stderr of now."""
+    import io
+    import sys
+
+    swapped = io.StringIO()
+    real = sys.stderr
+    try:
+        sys.stderr = swapped
+        configure_logging("INFO", "text")
+    finally:
+        sys.stderr = real
+        swapped.close()
+    try:
+        logging.getLogger("gee.tests").info("written after the runner closed its stream")
+        err = capsys.readouterr().err
+        assert "written after the runner closed its stream" in err and "Logging error" not in err
+    finally:
+        configure_logging("INFO", "text")

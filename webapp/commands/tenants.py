@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from engine.base.context import Context
 from engine.base.db import db
+from engine.base.i18n import _
 from engine.onboarding.importer import FIRST_LINE, import_row
 from engine.onboarding.rows import read_rows
 from engine.tenancy.admin import (
@@ -109,19 +110,22 @@ def tenant_import_command(csv_file: Path) -> None:
         line = index + FIRST_LINE
         outcome = in_transaction(lambda raw=raw, line=line: import_row(ctx, raw, line))  # type: ignore[misc]
         counts[outcome["status"]] += 1
-        click.echo(f"[{index + 1}/{len(rows)}] line {line} {outcome['name']}: " + _describe(outcome))
-    click.echo(f"{counts['created']} created, {counts['existing']} already on the platform, "
-               f"{counts['error']} not imported")
+        click.echo(_("[%(n)s/%(total)s] line %(line)s %(name)s: %(outcome)s", n=index + 1, total=len(rows),
+                     line=line, name=outcome["name"], outcome=_describe(outcome)))
+    click.echo(_("%(created)s created, %(existing)s already on the platform, %(errors)s not imported",
+                 created=counts["created"], existing=counts["existing"], errors=counts["error"]))
     if counts["error"]:
         sys.exit(1)
 
 
 def _describe(outcome: dict[str, object]) -> str:
     if outcome["status"] == "created":
-        return f"created as {outcome['tenant_code']}, administrator {outcome['admin_username']}"
+        return _("created as %(code)s, administrator %(admin)s", code=outcome["tenant_code"],
+                 admin=outcome["admin_username"])
     if outcome["status"] == "existing":
-        return f"already on the platform as {outcome['tenant_code']}, left as it is"
-    return "NOT imported: " + "; ".join(str(m) for m in outcome["messages"])  # type: ignore[attr-defined]
+        return _("already on the platform as %(code)s, left as it is", code=outcome["tenant_code"])
+    return _("NOT imported: %(reasons)s",
+             reasons="; ".join(str(m) for m in outcome["messages"]))  # type: ignore[attr-defined]
 
 
 @tenant_group.command("holidays")
