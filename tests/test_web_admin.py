@@ -57,6 +57,8 @@ def test_retrying_an_incident_that_fails_again_keeps_the_instance_waiting(admin_
     assert response.status_code == 302
     states = db.session.execute(select(Incident.state).order_by(Incident.id)).scalars().all()
     assert states == ["retried", "open"]  # the division by zero failed again: a new incident
+    page = client.get("/admin/").get_data(as_text=True)
+    assert "alert-danger" in page and "failed again" in page and "division by zero" in page
 
 
 def test_add_user_grant_and_revoke_roles(admin_client):

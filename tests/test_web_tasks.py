@@ -153,6 +153,29 @@ def test_complete_redirects_to_inbox_naming_the_next_task(client, world):
     assert ready_task(opened.expedient.id).element_id == "Task_tramitar"
 
 
+def test_after_completing_the_inbox_says_who_holds_the_next_step_and_offers_my_next_task(client, world):
+    opened = open_case(world)
+    other = open_case(world, subject="Una altra sol·licitud", nif="00000001R")
+    task = ready_task(opened.expedient.id)
+    waiting = ready_task(other.expedient.id)
+    login_en(client, "anna")
+
+    client.post(f"/tasks/{task.id}", data={
+        "csrf_token": token(client), "action": "complete", "idem_key": "k-next",
+        "data.unitat_responsable": "Secretaria", "data.completa": "1"})
+    page = client.get("/tasks").get_data(as_text=True)
+
+    card = page[page.index('id="after-completion"'):page.index("</section>", page.index('id="after-completion"'))]
+    assert "What follows «Revisar i assignar la sol·licitud»" in card and opened.expedient.number in card
+    following = ready_task(opened.expedient.id)
+    row = rf'data-task-id="{following.id}">\s*<td>Tramitar la sol·licitud</td>\s*<td>Clerk \(tramitador\)</td>'
+    assert re.search(row, card)  # the next step, held by the clerks' shared inbox
+    # My next task is the first of my inbox: the other expedient's, waiting since before.
+    assert f'id="my-next-task" href="/tasks/{waiting.id}"' in card
+    # Shown once: the next visit to the inbox is the plain list.
+    assert 'id="after-completion"' not in client.get("/tasks").get_data(as_text=True)
+
+
 def test_double_submit_completes_once(client, world):
     opened = open_case(world)
     task = ready_task(opened.expedient.id)

@@ -66,8 +66,12 @@ def index() -> Any:
 @bp.post("/incidents/<int:incident_id>/retry")
 @roles_required("admin")
 def retry(incident_id: int) -> Any:
-    retry_incident(g.ctx, incident_id)
-    flash(_("The step was run again."), "success")
+    result = retry_incident(g.ctx, incident_id)
+    failed_again = result.get("incidents") or []
+    if failed_again:
+        flash(_("The step was run again and failed again: %(message)s", message=failed_again[0]["message"]), "danger")
+    else:
+        flash(_("The step was run again and went through."), "success")
     return redirect(url_for("admin.index"))
 
 

@@ -27,6 +27,7 @@ from engine.tenancy.scoping import get_owned
 from webapp.auth import login_required, roles_required
 from webapp.inputs import is_id
 from webapp.navigation import NavItem
+from webapp.views.tasks import remember_completed
 
 bp = Blueprint("signatures", __name__)
 
@@ -87,7 +88,10 @@ def _act_on_step(step_id: int, action: Any, done_message: Any, category: str) ->
         flash(str(err), "danger")
         return redirect(url_for("tasks.show", task_id=task_id)) if task_id else _back_to(step_id)
     flash(done_message(done.title), category)
-    return redirect(url_for("tasks.inbox")) if task_id else _back_to()
+    if task_id is None:
+        return _back_to()
+    remember_completed(task_id)
+    return redirect(url_for("tasks.inbox"))
 
 
 @bp.post("/signatures/<int:step_id>/sign")

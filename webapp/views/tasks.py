@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 from typing import Any
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from engine.base import unit_of_work
-from engine.base.errors import ValidationFailed
+from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.citizens.procedures import read_info
 from engine.documents.documents import list_documents, store_document
@@ -23,13 +23,14 @@ from engine.inbox.inbox import (
     save_draft,
     task_view,
 )
+from engine.inbox.next_steps import AfterCompletion, after_completion
 from engine.inbox.task_context import task_context
 from engine.notifications.notifications import awaited_by
 from engine.process.instances import tasks as instances
 from engine.signatures.circuits import for_task, pending_for
 from webapp.auth import login_required
 from webapp.forms_render import build_fields, parse_submission
-from webapp.inputs import PAGE_MAX, int_arg
+from webapp.inputs import PAGE_MAX, int_arg, is_id
 from webapp.navigation import NavItem
 
 bp = Blueprint("tasks", __name__)
@@ -54,8 +55,29 @@ def inbox() -> Any:
     filters = InboxFilters(scope=scope, procedure_id=_int(request.args.get("procedure")),
                            q=request.args.get("q", "")[:100])
     page = list_inbox(g.ctx, filters, int_arg(request.args.get("page"), field="page", low=1, high=PAGE_MAX) or 1)
-    template = "tasks/_results.html" if request.headers.get("HX-Request") else "tasks/inbox.html"
-    return render_template(template, page=page, filters=filters, procedures=procedures_in_inbox(g.ctx))
+    if request.headers.get("HX-Request"):
+        return render_template("tasks/_results.html", page=page, filters=filters)
+    return render_template("tasks/inbox.html", page=page, filters=filters, procedures=procedures_in_inbox(g.ctx),
+                           after=_after_completion())
+
+
+#: The task just completed, so the inbox shows once what follows it (like a flashed message).
+COMPLETED_KEY = "gee_completed_task"
+
+
+def remember_completed(task_id: int) -> None:
+    session[COMPLETED_KEY] = task_id
+
+
+def _after_completion() -> AfterCompletion | None:
+    """What follows the task completed just before (once); nothing after a switch of municipality."""
+    completed = session.pop(COMPLETED_KEY, None)
+    if not is_id(str(completed)):
+        return None
+    try:
+        return after_completion(g.ctx, completed)
+    except NotFound:
+        return None
 
 
 def _filed_labels(process_key: str, locale: str | None) -> dict[str, str]:
@@ -137,6 +159,7 @@ def submit(task_id: int) -> Any:
         shown, _unused = parse_submission(view.schema, request.form)
         return _render_task(task_id, shown, found, 422)
     flash(_what_next(result), "success")
+    remember_completed(task_id)
     return redirect(url_for("tasks.inbox"))
 
 
