@@ -132,3 +132,10 @@ def test_production_citizen_login_needs_its_client_secret():
         Settings.from_env(base)
     assert "GEE_OIDC_CLIENT_SECRET" in str(err.value)
     assert Settings.from_env({**base, "GEE_OIDC_CLIENT_ID": "gee", "GEE_OIDC_CLIENT_SECRET": "x" * 32}).production
+
+
+def test_every_page_has_an_icon_and_favicon_ico_answers(client) -> None:
+    login_page = client.get("/login").get_data(as_text=True)
+    assert '<link rel="icon" type="image/svg+xml" href="/static/favicon.svg">' in login_page
+    icon = client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.mimetype == "image/svg+xml" and b"<svg" in icon.data
