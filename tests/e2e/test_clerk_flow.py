@@ -17,6 +17,12 @@ def _marker(page, element_id: str) -> str:
     return page.locator(f'#diagram g.djs-element[data-element-id="{element_id}"]').first.get_attribute("class") or ""
 
 
+def _diagram_scale(page) -> float:
+    """The drawing's scale, from the viewport group's transform matrix(a, b, c, d, e, f)."""
+    matrix = page.locator("#diagram svg g.viewport").first.get_attribute("transform") or "matrix(1 0 0 1 0 0)"
+    return float(re.findall(r"-?[\d.]+(?:e-?\d+)?", matrix)[0])
+
+
 def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_path):
     make_world()
     SHOTS.mkdir(exist_ok=True)
@@ -47,6 +53,13 @@ def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_pa
     assert "gee-current" in _marker(page, "Task_revisar")
     assert "gee-done" in _marker(page, "StartEvent_entrada")
     assert "gee-current" not in _marker(page, "Task_tramitar")
+    # The zoom buttons enlarge and reduce the drawing.
+    scale = _diagram_scale(page)
+    page.locator("#diagram-tools [data-zoom=in]").click()
+    assert _diagram_scale(page) > scale
+    page.locator("#diagram-tools [data-zoom=out]").click()
+    page.locator("#diagram-tools [data-zoom=out]").click()
+    assert _diagram_scale(page) < scale
 
     # Upload a document and download it back.
     upload = tmp_path / "dni.pdf"
