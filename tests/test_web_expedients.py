@@ -8,13 +8,14 @@ import pytest
 
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
+from engine.decrees.book import create_draft
 from engine.documents.documents import Document
 from engine.expedients.expedients import Expedient
 from engine.expedients.parties import Party
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.registry.open_expedient import PartyInput, open_and_start
 from tests.conftest import ctx_for
-from tests.web_clerk import login_en, make_world, open_case, ready_task, token
+from tests.web_clerk import login, login_en, make_world, open_case, ready_task, token
 
 
 @pytest.fixture
@@ -118,6 +119,16 @@ def test_expedient_page_shows_everything(client, world):
     assert "expedient opened" in html and "procedure started" in html  # history
     for section in ("Documents", "Registry entries", "Decrees", "Notifications", "History"):
         assert f">{section}</h2>" in html
+
+
+def test_a_draft_decree_is_listed_with_its_state_in_words(client, world):
+    opened = open_case(world)
+    create_draft(ctx_for(world.clerk, world.tenant), title="Atorgar el certificat", text="Es resol atorgar-lo.",
+                 expedient_id=opened.expedient.id)
+    db.session.commit()
+    login(client, "anna")  # Catalan, the default: the stored code "draft" must not show
+    html = client.get(f"/expedients/{opened.expedient.id}").get_data(as_text=True)
+    assert 'data-status="draft">esborrany</span>' in html
 
 
 def test_diagram_json_marks_completed_and_current_elements(client, world):

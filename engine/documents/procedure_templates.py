@@ -13,6 +13,7 @@ after the files under ``processes/templates`` change.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from flask_babel import force_locale, gettext
 from jinja2 import DictLoader, StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
 
 from engine.base.errors import NotFound
 from engine.base.i18n import _l
@@ -52,6 +54,16 @@ class RenderedTemplate:
         return html_to_pdf(self.html)
 
 
+def paragraphs(text: object) -> Markup:
+    """A long text as typed (a decree's grounds, a report) as HTML paragraphs: a blank line starts
+    a new paragraph, a single line break stays a line break; everything else escaped."""
+    blocks = [block.strip() for block in re.split(r"\n\s*\n", str(text or "").replace("\r\n", "\n"))]
+    return Markup("").join(
+        Markup("<p>{}</p>").format(Markup("<br>").join(escape(line) for line in block.split("\n")))
+        for block in blocks if block
+    )
+
+
 def _environment(templates: Mapping[str, str]) -> SandboxedEnvironment:
     env = SandboxedEnvironment(
         loader=DictLoader(dict(templates)),
@@ -63,6 +75,7 @@ def _environment(templates: Mapping[str, str]) -> SandboxedEnvironment:
     env.filters["amount"] = ScriptHelpers.format_amount
     env.filters["date"] = ScriptHelpers.format_date
     env.filters["local_time"] = local_time
+    env.filters["paragraphs"] = paragraphs
     return env
 
 
