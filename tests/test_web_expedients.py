@@ -166,6 +166,38 @@ def test_upload_and_download_a_document(client, world):
     assert download.headers["Content-Disposition"].startswith("attachment")
 
 
+def test_a_new_version_by_upload_and_an_uploaded_document_issued_with_a_csv(client, world):
+    opened = open_case(world)
+    eid = opened.expedient.id
+    login_en(client, "anna")
+    client.post(f"/expedients/{eid}/documents", content_type="multipart/form-data",
+                data={"csrf_token": token(client), "file": (io.BytesIO(b"%PDF-1.4\n v1 \n%%EOF"), "informe.pdf"),
+                      "title": "Informe", "tipo_documental": "TD13", "origin": "administration"})
+    first = db.session.execute(db.select(Document)).scalar_one()
+    page = client.get(f"/expedients/{eid}").get_data(as_text=True)
+    assert "Upload a new version" in page and "Issue with a CSV" in page
+
+    corrected = b"%PDF-1.4\n v2 corregida \n%%EOF"
+    response = client.post(f"/expedients/{eid}/documents/{first.id}/versions", content_type="multipart/form-data",
+                           data={"csrf_token": token(client), "file": (io.BytesIO(corrected), "informe-v2.pdf")})
+    assert response.status_code == 302
+    latest = db.session.execute(db.select(Document).where(Document.previous_version_id == first.id)).scalar_one()
+    assert latest.version == 2
+    page = client.get(f"/expedients/{eid}").get_data(as_text=True)
+    assert "Version 2 of Informe added." in page and "version 2" in page
+    assert client.get(f"/expedients/{eid}/documents/{latest.id}").data == corrected
+
+    issued = client.post(f"/expedients/{eid}/documents/{latest.id}/issue", data={"csrf_token": token(client)})
+    assert issued.status_code == 302
+    db.session.expire_all()
+    csv = db.session.get(Document, latest.id).csv
+    assert csv and f"issued with the CSV {csv}." in client.get(f"/expedients/{eid}").get_data(as_text=True)
+    # The first version is no longer the latest: a version of it is refused beside its form.
+    again = client.post(f"/expedients/{eid}/documents/{first.id}/versions", content_type="multipart/form-data",
+                        data={"csrf_token": token(client), "file": (io.BytesIO(b"x"), "x.pdf")})
+    assert again.status_code == 409 and "not the latest version" in again.get_data(as_text=True)
+
+
 def test_upload_errors_are_readable(client, world):
     opened = open_case(world)
     login_en(client, "anna")

@@ -1,5 +1,6 @@
 """What staff do to an expedient from its page: notify an issued document to one of its parties,
-record a postal delivery attempt, and send an administration PDF for signature.
+record a postal delivery attempt, send an administration PDF for signature, upload a new version
+of a document, and issue an administration document with its CSV.
 
 These wrap :mod:`engine.notifications.notifications` and :mod:`engine.signatures.circuits` with the
 checks that tie each action to *this* expedient: the party is one of its interested parties,
@@ -13,17 +14,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from sqlalchemy import select
+
 from engine.base.clock import MADRID, as_utc, utcnow
 from engine.base.context import Context
-from engine.base.errors import Forbidden, ValidationFailed
+from engine.base.db import db
+from engine.base.errors import Conflict, Forbidden, ValidationFailed
 from engine.base.i18n import _l
-from engine.documents.documents import Document
+from engine.documents.documents import Document, issue_document, new_version
 from engine.expedients.expedients import get_expedient, parties_of
 from engine.expedients.parties import Party
 from engine.notifications.alerts import continue_once_committed
 from engine.notifications.notifications import Notification, notify, record_postal_attempt, record_publication
 from engine.signatures.circuits import REQUESTERS, request_signatures
-from engine.signatures.models import SignatureRequest
+from engine.signatures.models import RequestState, SignatureRequest
 from engine.tenancy.scoping import get_owned
 
 #: Who notifies and records delivery attempts: clerks, the secretary, the tenant admin.
@@ -125,12 +129,37 @@ def request_document_signatures(ctx: Context, expedient_id: int, document_id: in
     return request_signatures(ctx, document.id, steps)
 
 
+def upload_new_version(ctx: Context, expedient_id: int, document_id: int, filename: str, content: bytes) -> Document:
+    """A corrected file as the next version of a document of the expedient (the previous version
+    stays as it was). Refused while the document waits for signatures: the signers would sign
+    bytes that are no longer the latest."""
+    expedient = get_expedient(ctx, expedient_id)
+    document = _document_of(ctx, expedient.id, document_id)
+    waiting = db.session.execute(
+        select(SignatureRequest.id).where(SignatureRequest.document_id == document.id,
+                                          SignatureRequest.state == RequestState.PENDING.value)
+    ).first()  # fmt: skip
+    if waiting is not None:
+        raise Conflict(_l("The document is waiting for signatures: a new version cannot be added now."))
+    if not content:
+        raise ValidationFailed(_l("Choose a file to upload."), field="file")
+    return new_version(ctx, document.id, content, filename=filename)
+
+
+def issue_with_csv(ctx: Context, expedient_id: int, document_id: int) -> Document:
+    """Give an administration document of the expedient its CSV, so anyone can verify it."""
+    expedient = get_expedient(ctx, expedient_id)
+    return issue_document(ctx, _document_of(ctx, expedient.id, document_id).id)
+
+
 __all__ = [
     "CIRCUITS",
     "NOTIFIERS",
     "SIGNATURE_REQUESTERS",
+    "issue_with_csv",
     "local_moment",
     "notify_document",
     "record_delivery_attempt",
     "request_document_signatures",
+    "upload_new_version",
 ]

@@ -17,10 +17,12 @@ from engine.documents.documents import TIPOS_DOCUMENTALES, read_content, store_d
 from engine.dossier.actions import (
     NOTIFIERS,
     SIGNATURE_REQUESTERS,
+    issue_with_csv,
     notify_document,
     record_delivery_attempt,
     record_notice_publication,
     request_document_signatures,
+    upload_new_version,
 )
 from engine.dossier.page import diagram, dossier, recent_expedients
 from engine.expedients import expedients
@@ -119,7 +121,9 @@ def _page(expedient_id: int, error: ValidationFailed | Conflict | None = None, f
     page = render_template("expedients/show.html", d=found, term=term_of(g.ctx, found.expedient),
                            tipos=TIPOS_DOCUMENTALES, postal_results=list(PostalResult), error=error,
                            failed_form=failed_form, form=request.form,
-                           awaited_entries=awaited_entries(g.ctx, expedient_id))
+                           awaited_entries=awaited_entries(g.ctx, expedient_id),
+                           may_open=bool(set(OPENER_ROLES) & g.ctx.roles),
+                           may_upload=bool({*OPENER_ROLES, "tecnic"} & g.ctx.roles))
     return (page, error.status) if error else page
 
 
@@ -152,6 +156,33 @@ def upload(expedient_id: int) -> Any:
     )
     flash(_("Document %(title)s added to the expedient.", title=doc.title), "success")
     return redirect(url_for("expedients.show", expedient_id=expedient_id) + "#documents")
+
+
+@bp.post("/expedients/<int:expedient_id>/documents/<int:document_id>/versions")
+@roles_required(*OPENER_ROLES, "tecnic")
+def upload_version(expedient_id: int, document_id: int) -> Any:
+    upload = request.files.get("file")
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed(_l("Choose a file to upload."), field="file")
+        doc = upload_new_version(g.ctx, expedient_id, document_id, upload.filename, upload.read())
+    except (ValidationFailed, Conflict) as err:
+        unit_of_work.discard()
+        return _page(expedient_id, err, f"version-{document_id}")
+    flash(_("Version %(n)s of %(title)s added.", n=doc.version, title=doc.title), "success")
+    return _done(expedient_id, "#documents")
+
+
+@bp.post("/expedients/<int:expedient_id>/documents/<int:document_id>/issue")
+@roles_required(*OPENER_ROLES)
+def issue(expedient_id: int, document_id: int) -> Any:
+    try:
+        doc = issue_with_csv(g.ctx, expedient_id, document_id)
+    except (ValidationFailed, Conflict) as err:
+        unit_of_work.discard()
+        return _page(expedient_id, err, f"issue-{document_id}")
+    flash(_("%(title)s issued with the CSV %(csv)s.", title=doc.title, csv=doc.csv), "success")
+    return _done(expedient_id, "#documents")
 
 
 @bp.get("/expedients/<int:expedient_id>/documents/<int:document_id>")
