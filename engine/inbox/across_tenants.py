@@ -21,6 +21,7 @@ from engine.base.db import db
 from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
 from engine.expedients.expedients import Expedient
+from engine.inbox.inbox import offered
 from engine.process.definition.task_labels import task_label
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import Membership, Tenant
@@ -68,11 +69,9 @@ def roles_by_tenant(user_id: int) -> dict[int, set[str]]:
 
 
 def _visible(user_id: int, roles: dict[int, set[str]]) -> ColumnElement[bool]:
-    unclaimed = HumanTask.assignee_id.is_(None)
     per_tenant = [
         and_(HumanTask.tenant_id == tenant_id,
-             or_(HumanTask.assignee_id == user_id,
-                 and_(unclaimed, or_(HumanTask.role.in_(sorted(held)), HumanTask.role.is_(None)))))
+             or_(HumanTask.assignee_id == user_id, offered(tenant_id, user_id, held)))
         for tenant_id, held in sorted(roles.items())
     ]  # fmt: skip
     return or_(*per_tenant)
