@@ -106,7 +106,8 @@ def offered(tenant_id: int, user_id: int | None, roles: Iterable[str]) -> Column
     return and_(HumanTask.assignee_id.is_(None), or_(for_role, for_unit))
 
 
-def _query(ctx: Context, filters: InboxFilters) -> Select[Any]:
+def inbox_query(ctx: Context, filters: InboxFilters) -> Select[Any]:
+    """The open tasks the inbox shows with these filters, unordered (one statement, nothing loaded)."""
     stmt: Any = (
         select(HumanTask, Expedient, ProcessModel)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
@@ -120,6 +121,12 @@ def _query(ctx: Context, filters: InboxFilters) -> Select[Any]:
     if filters.q.strip():
         stmt = stmt.where(expedient_matches(ctx, " ".join(filters.q.split())))
     return stmt
+
+
+def in_inbox_order(stmt: Select[Any]) -> Select[Any]:
+    """Overdue tasks have the earliest due dates, so "overdue first, then by due date, none last"
+    is plain due-date order: what the index ix_human_tasks_inbox_order reads in order."""
+    return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
 
 
 def tenant_calendar(ctx: Context) -> TenantCalendar:
@@ -153,15 +160,9 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
     """One page of my open tasks: overdue first, then by due date (none last), then oldest first."""
     now = utcnow()
     page = max(1, page)
-    stmt = _query(ctx, filters)
+    stmt = inbox_query(ctx, filters)
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    # Overdue tasks have the earliest due dates, so "overdue first, then by due date, none last"
-    # is plain due-date order: what the index ix_human_tasks_inbox_order reads in order.
-    ordered = stmt.order_by(
-        HumanTask.due_at.asc().nulls_last(),
-        HumanTask.created_at,
-        HumanTask.id,
-    ).limit(per_page).offset((page - 1) * per_page)
+    ordered = in_inbox_order(stmt).limit(per_page).offset((page - 1) * per_page)
     found = db.session.execute(ordered).all()
     calendar = tenant_calendar(ctx)
     parties = first_parties(ctx, [e.id for _, e, _ in found if e is not None])

@@ -25,26 +25,26 @@ def upgrade():
         sa.Column('name', sa.String(length=200), nullable=False),
         sa.Column('active', sa.Boolean(), nullable=False),
         sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
-        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id']),
-        sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('tenant_id', 'code'),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_units_tenant_id_tenants')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_units')),
+        sa.UniqueConstraint('tenant_id', 'code', name=op.f('uq_units_tenant_id_code')),
     )
-    op.create_index('ix_units_tenant_id', 'units', ['tenant_id'])
+    op.create_index(op.f('ix_units_tenant_id'), 'units', ['tenant_id'])
     op.create_table(
         'unit_members',
         sa.Column('id', sa.Integer(), nullable=False),
         sa.Column('tenant_id', sa.Integer(), nullable=False),
         sa.Column('unit_id', sa.Integer(), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id']),
-        sa.ForeignKeyConstraint(['unit_id'], ['units.id']),
-        sa.ForeignKeyConstraint(['user_id'], ['users.id']),
-        sa.PrimaryKeyConstraint('id'),
-        sa.UniqueConstraint('unit_id', 'user_id'),
+        sa.ForeignKeyConstraint(['tenant_id'], ['tenants.id'], name=op.f('fk_unit_members_tenant_id_tenants')),
+        sa.ForeignKeyConstraint(['unit_id'], ['units.id'], name=op.f('fk_unit_members_unit_id_units')),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_unit_members_user_id_users')),
+        sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_members')),
+        sa.UniqueConstraint('unit_id', 'user_id', name=op.f('uq_unit_members_unit_id_user_id')),
     )
-    op.create_index('ix_unit_members_tenant_id', 'unit_members', ['tenant_id'])
-    op.create_index('ix_unit_members_unit_id', 'unit_members', ['unit_id'])
-    op.create_index('ix_unit_members_user_id', 'unit_members', ['user_id'])
+    op.create_index(op.f('ix_unit_members_tenant_id'), 'unit_members', ['tenant_id'])
+    op.create_index(op.f('ix_unit_members_unit_id'), 'unit_members', ['unit_id'])
+    op.create_index(op.f('ix_unit_members_user_id'), 'unit_members', ['user_id'])
     with op.batch_alter_table('human_tasks', schema=None) as batch_op:
         batch_op.add_column(sa.Column('unit', sa.String(length=40), nullable=True))
 
