@@ -12,12 +12,13 @@ from sqlalchemy import select, text
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.inbox.across_tenants import shared_inbox
 from engine.inbox.inbox import InboxFilters, in_inbox_order, inbox_query, list_inbox
 from engine.process.definition.deploy import deploy_process
 from engine.process.instances.tasks import reassign, start_instance
 from engine.process.models import HumanTask
 from engine.tenancy import units
-from engine.tenancy.models import Tenant, User
+from engine.tenancy.models import Membership, Tenant, User
 from tests.conftest import csrf_token, ctx_for, make_tenant, make_user
 from tests.web_clerk import login_en
 
@@ -294,3 +295,14 @@ def test_the_inbox_with_units_still_reads_the_inbox_index_in_order(town: Town) -
         plan = "\n".join(str(row[-1]) for row in db.session.execute(text("EXPLAIN QUERY PLAN " + sql)))
         assert "ix_human_tasks_inbox_order" in plan and "TEMP B-TREE FOR ORDER BY" not in plan, plan
     db.session.rollback()
+
+
+def test_the_inbox_across_municipalities_shows_unit_tasks_to_members_only(town: Town) -> None:
+    staff_urbanisme(town)
+    task = start_unit_task(town)
+    # The other town's clerk also serves this one, as a clerk but in no unit: not for her.
+    db.session.add(Membership(tenant_id=town.tenant.id, user_id=town.outsider.id, role="tramitador"))
+    db.session.commit()
+    assert [r.task_id for r in shared_inbox(town.outsider.id, "en").rows] == []
+    rows = shared_inbox(town.architect.id, "en").rows
+    assert [(r.task_id, r.unit, r.tenant_name) for r in rows] == [(task.id, "Urbanisme", "Ajuntament de Proves")]

@@ -25,6 +25,7 @@ from engine.inbox.inbox import offered
 from engine.process.definition.task_labels import task_label
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import Membership, Tenant
+from engine.tenancy.units import unit_names
 
 PER_PAGE = 25
 
@@ -36,6 +37,8 @@ class SharedRow:
     tenant_name: str
     task_name: str
     role: str | None
+    #: The name of the unit the task is for, if any.
+    unit: str | None
     mine: bool
     due_at: datetime | None
     status: DeadlineStatus
@@ -100,12 +103,14 @@ def shared_inbox(user_id: int, locale: str | None, page: int = 1, per_page: int 
         .limit(per_page).offset((page - 1) * per_page)
     ).all()  # fmt: skip
     calendars: dict[int, TenantCalendar] = {}
+    names = {tenant_id: unit_names(tenant_id) for tenant_id in {t.tenant_id for t, _, _, _ in found if t.unit}}
     rows = []
     for task, expedient, model, tenant in found:
         calendar = calendars.setdefault(tenant.id, TenantCalendar.for_tenant(tenant))
+        unit = names.get(tenant.id, {}).get(task.unit, task.unit) if task.unit else None
         rows.append(SharedRow(
             task_id=task.id, tenant_id=tenant.id, tenant_name=tenant.name, task_name=task_label(task, locale),
-            role=task.role, mine=task.assignee_id == user_id, due_at=task.due_at,
+            role=task.role, unit=unit, mine=task.assignee_id == user_id, due_at=task.due_at,
             status=deadline_status(task.due_at, now, calendar),
             expedient_number=expedient.number if expedient else None, subject=expedient.subject if expedient else None,
             procedure_name=model.name,
