@@ -37,6 +37,7 @@ from engine.signatures.models import SignatureRequest, SignatureStep, SigningCre
 from engine.tenancy.models import Membership, Tenant, User
 from engine.tenancy.password_links import PasswordLink
 from engine.tenancy.tokens import ApiToken
+from engine.tenancy.units import Unit, UnitMember
 from engine.worker.integrity import IntegrityCheck
 
 __all__ = [
@@ -85,5 +86,7 @@ __all__ = [
     "TenantImport",
     "TermDigest",
     "Timer",
+    "Unit",
+    "UnitMember",
     "User",
 ]

@@ -147,7 +147,8 @@ def _index_finding(exp: etree._Element, firmas: etree._Element) -> str | None:
 
 def import_remission(ctx: Context, remission: Remission, *, source_sha256: str = "",
                      classification_map: dict[str, str] | None = None,
-                     responsible_unit: str | None = None, dry_run: bool = False) -> ImportResult:
+                     responsible_unit: str | None = None, process_model_id: int | None = None,
+                     dry_run: bool = False) -> ImportResult:
     """Bring in an ENI expedient and its documents. Flushes; the caller commits (or rolls back).
     With ``dry_run`` everything is checked and nothing is stored (``expedient`` is then None)."""
     require_eni_role(ctx)
@@ -198,7 +199,8 @@ def import_remission(ctx: Context, remission: Remission, *, source_sha256: str =
                             identifier=identifier, index_signature_finding=finding)
 
     mapped = (classification_map or {}).get(classification, classification)
-    expedient = open_expedient(ctx, f"ENI {identifier}", opened_at=opened_at, responsible_unit=responsible_unit)
+    expedient = open_expedient(ctx, f"ENI {identifier}", process_model_id=process_model_id, opened_at=opened_at,
+                               responsible_unit=responsible_unit)
     expedient.eni_id = identifier
     expedient.classification = mapped[:60]
     for incoming, item, path in plan:

@@ -5,8 +5,9 @@ remission: expediente file + one file per documento), a zip of that folder, or a
 file. Each expedient is imported in its own unit of work by the caller, so a refused one
 never holds the others back; an expedient already imported (same ENI identifier in the
 tenant) is skipped, which makes a re-run after a stop resume where it was and never import
-twice. The old tool's classification codes are mapped to the tenant's catalogue, and open
-expedients are given the unit that will handle them.
+twice. The old tool's classification codes are mapped to the tenant's catalogue (a procedure,
+whose classification the expedients then carry), and open expedients are given the unit whose
+members go on with them.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from engine.base.context import Context
+from engine.base.db import db
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.unit_of_work import run_in_transaction
@@ -25,32 +27,91 @@ from engine.eni.continuation import CONTINUING_ROLES, continue_by_hand, continui
 from engine.eni.importer import already_imported, expedient_identifier_of, import_remission
 from engine.eni.namespaces import q
 from engine.eni.remission import Remission, find_expediente, from_files, from_path, unzip
+from engine.process.definition.catalogue import resolve_version
+from engine.process.definition.sidecar import info_classification, read_info
+from engine.tenancy.models import Tenant
+from engine.tenancy.units import UNIT_CODE, find_unit
 
 
 @dataclass(frozen=True)
 class ClassificationTarget:
+    #: The new classification code: given in the map, or the procedure's.
     classification: str
+    #: The responsible unit the expedient records (the unit's name when it is one of the tenant's).
     unit: str | None
     #: The role whose holders go on with the open expedients (see :mod:`engine.eni.continuation`).
     role: str = CONTINUING_ROLES[0]
+    #: The catalogue procedure the migrated expedients belong to (a process model of the tenant).
+    process_model_id: int | None = None
+    #: The code of the tenant's unit whose members go on with the open expedients (instead of the role).
+    inbox_unit: str | None = None
 
 
-def read_classification_map(text: str) -> dict[str, ClassificationTarget]:
-    """``old_code,new_code[,unit[,role]]`` per line (a header line starting ``old`` is skipped)."""
+#: The columns a map with a header line may have (in any order); ``old_code`` is required.
+MAP_COLUMNS = ("old_code", "new_code", "procedure", "unit", "role")
+_LEGACY_COLUMNS = ("old_code", "new_code", "unit", "role")
+
+
+def _columns(first: list[str]) -> tuple[list[str], bool]:
+    """The column names and whether the first line is a header. A header that names ``procedure``
+    gives the columns by name; any other (or none) is the old ``old_code,new_code[,unit[,role]]``."""
+    names = [c.strip().lower() for c in first]
+    if "procedure" in names:
+        return names, True
+    # Only a header's own word: a first row whose old code merely starts with "OLD-" is data.
+    return list(_LEGACY_COLUMNS), bool(names) and names[0] in ("old", "old_code", "old code")
+
+
+def _procedure(ctx: Context, key: str) -> tuple[int, str]:
+    """(model id, classification) of the published procedure ``key`` of the tenant's catalogue."""
+    version = resolve_version(ctx.tenant_id, key)
+    tenant = db.session.get(Tenant, ctx.tenant_id)
+    if version is None or tenant is None:
+        raise ValidationFailed(_l("%(key)s is no published procedure of this municipality's catalogue.", key=key),
+                               field="procedure")
+    model = version.model
+    classification = (info_classification(read_info(model.key) or {}, tenant.dir3) or model.classification
+                      or f"{tenant.dir3}_PRO_{model.id}")
+    return model.id, classification
+
+
+def _target(ctx: Context, row: dict[str, str], named: bool) -> ClassificationTarget:
+    role = continuing_role(row.get("role") or None)
+    unit_text = row.get("unit") or None
+    found = find_unit(ctx.tenant_id, unit_text) if unit_text and UNIT_CODE.fullmatch(unit_text.lower()) else None
+    if named and unit_text and (found is None or not found.active):
+        raise ValidationFailed(_l("%(unit)s is no active unit of this municipality (give its code, e.g. urbanisme).",
+                                  unit=unit_text), field="unit")
+    inbox_unit = found.code if found is not None and found.active else None
+    label = found.name if inbox_unit and found is not None else unit_text
+    model_id, classification = _procedure(ctx, row["procedure"]) if row.get("procedure") else (None, "")
+    new_code = row.get("new_code") or classification
+    if not new_code:
+        raise ValidationFailed(_l("give the new classification code or the procedure."), field="procedure")
+    return ClassificationTarget(new_code, label, role, model_id, inbox_unit)
+
+
+def read_classification_map(ctx: Context, text: str) -> dict[str, ClassificationTarget]:
+    """The old tool's classification codes mapped to the tenant's catalogue, checked against it:
+    ``old_code,procedure,unit[,role][,new_code]`` under a header naming the columns, or the old
+    ``old_code,new_code[,unit[,role]]``. Every bad line is reported at once, with its number."""
     mapping: dict[str, ClassificationTarget] = {}
-    for number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
-        cells = [c.strip() for c in row]
-        if not cells or not any(cells) or (number == 1 and cells[0].lower().startswith("old")):
+    problems: list[str] = []
+    rows = [[c.strip() for c in row] for row in csv.reader(io.StringIO(text))]
+    columns, header = _columns(rows[0] if rows else [])
+    for number, cells in enumerate(rows, start=1):
+        if not any(cells) or (header and number == 1):
             continue
-        if len(cells) < 2 or not cells[0] or not cells[1]:
-            raise ValidationFailed(_l("Classification map, line %(line)s: expected old_code,new_code[,unit[,role]].",
-                                      line=number), field="classification-map")
+        row = {name: value for name, value in zip(columns, cells, strict=False) if name in MAP_COLUMNS}
         try:
-            role = continuing_role(cells[3] if len(cells) > 3 else None)
+            if not row.get("old_code") or not (row.get("new_code") or row.get("procedure")):
+                raise ValidationFailed(_l("expected old_code,procedure,unit[,role] or "
+                                          "old_code,new_code[,unit[,role]]."))
+            mapping[row["old_code"]] = _target(ctx, row, "procedure" in columns)
         except ValidationFailed as err:
-            raise ValidationFailed(_l("Classification map, line %(line)s: %(problem)s", line=number,
-                                      problem=str(err)), field="classification-map") from None
-        mapping[cells[0]] = ClassificationTarget(cells[1], cells[2] if len(cells) > 2 and cells[2] else None, role)
+            problems.append(str(_l("Classification map, line %(line)s: %(problem)s", line=number, problem=str(err))))
+    if problems:
+        raise ValidationFailed(" ".join(problems), field="classification-map")
     return mapping
 
 
@@ -121,9 +182,10 @@ def migrate_one(ctx: Context, item: Item, mapping: dict[str, ClassificationTarge
         unit = target.unit if target and state == "E01" else None
         result = import_remission(
             ctx, remission, classification_map={k: v.classification for k, v in mapping.items()},
-            responsible_unit=unit, dry_run=dry_run)
+            responsible_unit=unit, process_model_id=target.process_model_id if target else None, dry_run=dry_run)
         if result.expedient is not None and state == "E01":  # open: someone must go on with it
-            continue_by_hand(ctx, result.expedient.id, target.role if target else CONTINUING_ROLES[0], unit)
+            continue_by_hand(ctx, result.expedient.id, target.role if target else CONTINUING_ROLES[0], unit,
+                             target.inbox_unit if target else None)
     except GeeError as err:
         return Outcome(item.name, "refused", element=getattr(err, "field", "") or "", reason=str(err))
     return Outcome(item.name, "checked" if dry_run else "imported", result.identifier,

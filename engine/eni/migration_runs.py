@@ -81,7 +81,7 @@ def start_migration(ctx: Context, data: bytes, file_name: str, mapping_csv: str 
     if data[:4] != b"PK\x03\x04":
         raise ValidationFailed(_l("The file is not a valid zip archive."), field="file")
     if mapping_csv:
-        read_classification_map(mapping_csv)  # refused here, with its line, rather than in the job
+        read_classification_map(ctx, mapping_csv)  # refused here, with its lines, rather than in the job
     relative = f"migrations/tenant-{ctx.tenant_id}/{uuid.uuid4().hex}.zip"
     target = current_settings().document_store / relative
     target.parent.mkdir(parents=True, exist_ok=True)
@@ -149,7 +149,7 @@ def run_migration(tenant_id: int, run_id: int) -> None:
     run.status = "running"
     ctx = Context.system(tenant_id, f"migration:{run.id}")
     try:
-        mapping = read_classification_map(run.mapping_csv or "")
+        mapping = read_classification_map(ctx, run.mapping_csv or "")
         todo = list(items(_source_file(run)))
     except (GeeError, OSError) as err:
         run.status, run.error, run.finished_at = "failed", str(err), utcnow()

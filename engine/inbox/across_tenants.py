@@ -21,9 +21,11 @@ from engine.base.db import db
 from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
 from engine.expedients.expedients import Expedient
+from engine.inbox.inbox import offered
 from engine.process.definition.task_labels import task_label
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import Membership, Tenant
+from engine.tenancy.units import unit_names
 
 PER_PAGE = 25
 
@@ -35,6 +37,8 @@ class SharedRow:
     tenant_name: str
     task_name: str
     role: str | None
+    #: The name of the unit the task is for, if any.
+    unit: str | None
     mine: bool
     due_at: datetime | None
     status: DeadlineStatus
@@ -68,11 +72,9 @@ def roles_by_tenant(user_id: int) -> dict[int, set[str]]:
 
 
 def _visible(user_id: int, roles: dict[int, set[str]]) -> ColumnElement[bool]:
-    unclaimed = HumanTask.assignee_id.is_(None)
     per_tenant = [
         and_(HumanTask.tenant_id == tenant_id,
-             or_(HumanTask.assignee_id == user_id,
-                 and_(unclaimed, or_(HumanTask.role.in_(sorted(held)), HumanTask.role.is_(None)))))
+             or_(HumanTask.assignee_id == user_id, offered(tenant_id, user_id, held)))
         for tenant_id, held in sorted(roles.items())
     ]  # fmt: skip
     return or_(*per_tenant)
@@ -101,12 +103,14 @@ def shared_inbox(user_id: int, locale: str | None, page: int = 1, per_page: int 
         .limit(per_page).offset((page - 1) * per_page)
     ).all()  # fmt: skip
     calendars: dict[int, TenantCalendar] = {}
+    names = {tenant_id: unit_names(tenant_id) for tenant_id in {t.tenant_id for t, _, _, _ in found if t.unit}}
     rows = []
     for task, expedient, model, tenant in found:
         calendar = calendars.setdefault(tenant.id, TenantCalendar.for_tenant(tenant))
+        unit = names.get(tenant.id, {}).get(task.unit, task.unit) if task.unit else None
         rows.append(SharedRow(
             task_id=task.id, tenant_id=tenant.id, tenant_name=tenant.name, task_name=task_label(task, locale),
-            role=task.role, mine=task.assignee_id == user_id, due_at=task.due_at,
+            role=task.role, unit=unit, mine=task.assignee_id == user_id, due_at=task.due_at,
             status=deadline_status(task.due_at, now, calendar),
             expedient_number=expedient.number if expedient else None, subject=expedient.subject if expedient else None,
             procedure_name=model.name,

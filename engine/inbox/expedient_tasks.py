@@ -32,6 +32,7 @@ def task_dict(task: HumanTask) -> dict[str, Any]:
         "element_id": task.element_id,
         "state": task.state,
         "role": task.role,
+        "unit": task.unit,
         "assignee_id": task.assignee_id,
         "expedient_id": task.expedient_id,
         "instance_id": task.instance_id,

@@ -7,12 +7,13 @@ interested parties and the process model. A task is *mine* when it is assigned t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from engine import audit
 from engine.base.clock import utcnow
@@ -25,10 +26,11 @@ from engine.calendar.deadline_status import DeadlineStatus, deadline_status
 from engine.expedients.expedients import Expedient, expedient_matches
 from engine.expedients.parties import ExpedientParty, Party, PartyRole
 from engine.process.definition.task_labels import task_label
-from engine.process.instances.tasks import form_schema, may_work_on
+from engine.process.instances.tasks import form_schema, may_work_on, not_yours
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import Membership, Tenant, User
 from engine.tenancy.scoping import get_owned
+from engine.tenancy.units import member_ids, unit_codes_of, unit_names
 
 PER_PAGE = 25
 
@@ -52,6 +54,8 @@ class InboxRow:
     task_id: int
     task_name: str
     role: str | None
+    #: The name of the unit the task is for, if any.
+    unit: str | None
     assignee_id: int | None
     created_at: datetime
     due_at: datetime | None
@@ -90,14 +94,20 @@ class InboxPage:
 
 def _visible(ctx: Context, scope: Scope) -> Any:
     mine = HumanTask.assignee_id == ctx.user_id
-    for_role = and_(
-        HumanTask.assignee_id.is_(None),
-        or_(HumanTask.role.in_(sorted(ctx.roles)), HumanTask.role.is_(None)),
-    )
+    for_role = offered(ctx.tenant_id, ctx.user_id, ctx.roles)
     return {Scope.MINE: mine, Scope.ROLE: for_role, Scope.ALL: or_(mine, for_role)}[scope]
 
 
-def _query(ctx: Context, filters: InboxFilters) -> Select[Any]:
+def offered(tenant_id: int, user_id: int | None, roles: Iterable[str]) -> ColumnElement[bool]:
+    """Unclaimed tasks offered to someone in a tenant: those of their units, and those for no unit
+    whose role they hold (or that name none). The unit test is a subquery: nothing loaded here."""
+    for_role = and_(HumanTask.unit.is_(None), or_(HumanTask.role.in_(sorted(roles)), HumanTask.role.is_(None)))
+    for_unit = HumanTask.unit.in_(unit_codes_of(tenant_id, user_id).scalar_subquery())
+    return and_(HumanTask.assignee_id.is_(None), or_(for_role, for_unit))
+
+
+def inbox_query(ctx: Context, filters: InboxFilters) -> Select[Any]:
+    """The open tasks the inbox shows with these filters, unordered (one statement, nothing loaded)."""
     stmt: Any = (
         select(HumanTask, Expedient, ProcessModel)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
@@ -111,6 +121,12 @@ def _query(ctx: Context, filters: InboxFilters) -> Select[Any]:
     if filters.q.strip():
         stmt = stmt.where(expedient_matches(ctx, " ".join(filters.q.split())))
     return stmt
+
+
+def in_inbox_order(stmt: Select[Any]) -> Select[Any]:
+    """Overdue tasks have the earliest due dates, so "overdue first, then by due date, none last"
+    is plain due-date order: what the index ix_human_tasks_inbox_order reads in order."""
+    return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
 
 
 def tenant_calendar(ctx: Context) -> TenantCalendar:
@@ -144,18 +160,13 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
     """One page of my open tasks: overdue first, then by due date (none last), then oldest first."""
     now = utcnow()
     page = max(1, page)
-    stmt = _query(ctx, filters)
+    stmt = inbox_query(ctx, filters)
     total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    # Overdue tasks have the earliest due dates, so "overdue first, then by due date, none last"
-    # is plain due-date order: what the index ix_human_tasks_inbox_order reads in order.
-    ordered = stmt.order_by(
-        HumanTask.due_at.asc().nulls_last(),
-        HumanTask.created_at,
-        HumanTask.id,
-    ).limit(per_page).offset((page - 1) * per_page)
+    ordered = in_inbox_order(stmt).limit(per_page).offset((page - 1) * per_page)
     found = db.session.execute(ordered).all()
     calendar = tenant_calendar(ctx)
     parties = first_parties(ctx, [e.id for _, e, _ in found if e is not None])
+    units = unit_names(ctx.tenant_id) if any(task.unit for task, _, _ in found) else {}
     rows = []
     for task, expedient, model in found:
         party = parties.get(expedient.id) if expedient is not None else None
@@ -164,6 +175,7 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
                 task_id=task.id,
                 task_name=task_label(task, ctx.locale),
                 role=task.role,
+                unit=units.get(task.unit, task.unit) if task.unit else None,
                 assignee_id=task.assignee_id,
                 created_at=task.created_at,
                 due_at=task.due_at,
@@ -216,6 +228,8 @@ class TaskView:
     may_work: bool
     assignee: User | None
     status: DeadlineStatus
+    #: The name of the unit the task is for, if any.
+    unit: str | None = None
 
 
 def task_view(ctx: Context, task_id: object) -> TaskView:
@@ -235,6 +249,7 @@ def task_view(ctx: Context, task_id: object) -> TaskView:
         may_work=task.state == "ready" and may_work_on(ctx, task),
         assignee=db.session.get(User, task.assignee_id) if task.assignee_id else None,
         status=deadline_status(task.due_at, utcnow(), tenant_calendar(ctx)),
+        unit=unit_names(ctx.tenant_id).get(task.unit, task.unit) if task.unit else None,
     )
 
 
@@ -244,7 +259,7 @@ def save_draft(ctx: Context, task_id: object, data: dict[str, Any]) -> HumanTask
     if task.state != "ready":
         raise Conflict(_l("This task is no longer pending."))
     if not may_work_on(ctx, task):
-        raise Forbidden(_l("This task is for the role %(role)s.", role=task.role or "-"))
+        raise Forbidden(not_yours(task))
     task.draft_data = dict(data)
     db.session.flush()
     audit.record(ctx, "task.draft_saved", "human_task", task.id, expedient_id=task.expedient_id,
@@ -253,10 +268,13 @@ def save_draft(ctx: Context, task_id: object, data: dict[str, Any]) -> HumanTask
 
 
 def reassign_candidates(ctx: Context, task: HumanTask) -> list[User]:
-    """People who hold the task's role in this tenant (anyone with a role if it names none)."""
+    """People who hold the task's role in this tenant (anyone with a role if it names none), or the
+    members of its unit."""
     stmt = select(User).join(Membership, Membership.user_id == User.id).where(
         Membership.tenant_id == ctx.tenant_id, User.active.is_(True)
     )
-    if task.role:
+    if task.unit:
+        stmt = stmt.where(User.id.in_(member_ids(ctx.tenant_id, task.unit)))
+    elif task.role:
         stmt = stmt.where(Membership.role == task.role)
     return list(db.session.execute(stmt.distinct().order_by(User.full_name)).scalars())

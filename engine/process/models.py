@@ -144,6 +144,8 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
     name: Mapped[str] = mapped_column(String(300))
     lane: Mapped[str | None] = mapped_column(String(200))
     role: Mapped[str | None] = mapped_column(String(20))
+    #: The code of the administrative unit the task is for (``gee:unit``): offered to its members.
+    unit: Mapped[str | None] = mapped_column(String(40))
     #: Roles whose holders may take the task.
     potential_owners: Mapped[list[str]] = mapped_column(JSON, default=list)
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))

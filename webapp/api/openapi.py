@@ -174,6 +174,7 @@ _SCHEMAS: dict[str, Any] = {
             "element_id": {"type": "string"},
             "state": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
             "role": {"type": ["string", "null"]},
+            "unit": {"type": ["string", "null"], "description": "Code of the unit the task is for (gee:unit)."},
             "assignee_id": {"type": ["integer", "null"]},
             "expedient_id": {"type": ["integer", "null"]},
             "instance_id": {"type": "integer"},

@@ -29,18 +29,20 @@ from webapp.commands.records import _tenant_by_code
 @click.option("--report", "report_path", type=click.Path(dir_okay=False, path_type=Path),
               help="CSV report: every expedient imported, skipped or refused, with the element and reason.")
 @click.option("--classification-map", "map_path", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="CSV old_code,new_code[,unit]: the old tool's classification codes in the tenant's catalogue, "
-                   "and the unit whose inbox receives the open expedients.")
+              help="CSV with a header old_code,procedure,unit[,role][,new_code]: each old classification code's "
+                   "procedure (process key) and the unit whose members receive the open expedients (see "
+                   "docs/operations.md); the old old_code,new_code[,unit[,role]] is still read.")
 def migrate_command(source: Path, tenant_code: str, dry_run: bool, report_path: Path | None,
                     map_path: Path | None) -> None:
     """Import every ENI expedient in SOURCE (a folder or a zip: one folder, zip or XML file per
     expedient). Each expedient is committed on its own; a re-run skips what is already in."""
     tenant_id = run_in_transaction(lambda: _tenant_by_code(tenant_code).id)
+    ctx = Context.system(tenant_id, "cli:migrate")
     try:
-        mapping = read_classification_map(map_path.read_text(encoding="utf-8-sig")) if map_path else {}
+        text = map_path.read_text(encoding="utf-8-sig") if map_path else ""
+        mapping = run_in_transaction(lambda: read_classification_map(ctx, text)) if text else {}
     except GeeError as err:
         fail(err)
-    ctx = Context.system(tenant_id, "cli:migrate")
     todo = list(items(source))
     counts: dict[str, int] = {}
     started = time.monotonic()

@@ -36,6 +36,7 @@ from engine.base.settings import PROJECT_ROOT, Settings, current_settings
 from engine.process.definition.catalogue import audit_context_for, called_model_finder, require_designer
 from engine.process.definition.validation import SAFE_FILE_NAME, CheckedModel, Problem, Sources, check_model
 from engine.process.models import DRAFT, PUBLISHED, ProcessModel, ProcessVersion
+from engine.tenancy.units import find_unit
 
 DEFAULT_FORMS_DIR = PROJECT_ROOT / "forms"
 DEFAULT_TEMPLATES_DIR = PROJECT_ROOT / "processes" / "templates"
@@ -129,6 +130,9 @@ def deploy_process(
     checked, problems = check_model(name, text, sources, called_model_finder(owner))
     if checked is None:
         return DeployResult(problems=problems)
+    problems = _missing_units(checked, owner)
+    if problems:
+        return DeployResult(problems=problems)
     actor = (ctx.username if ctx else None) or created_by
     version, created = _store(checked, owner, created_by or actor, DRAFT if draft else PUBLISHED)
     if created:
@@ -136,6 +140,19 @@ def deploy_process(
         if audit_ctx is not None:
             audit.record(audit_ctx, "process.deploy", "process_version", version.id, after=_summary(version))
     return DeployResult(version=version, created=created)
+
+
+def _missing_units(checked: CheckedModel, tenant_id: int | None) -> list[Problem]:
+    """The ``gee:unit`` tasks naming a unit the municipality does not have (a shared model names
+    units each municipality must create)."""
+    if tenant_id is None:
+        return []
+    return [
+        Problem(element, _l("The task is for the unit %(unit)s, which this municipality does not have: create it "
+                            "first (Administration, Units).", unit=code))
+        for code, element in checked.units.items()
+        if find_unit(tenant_id, code) is None
+    ]  # fmt: skip
 
 
 def deploy_uploaded(

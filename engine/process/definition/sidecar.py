@@ -33,3 +33,12 @@ def read_info(key: str, processes_dir: Path = PROCESSES_DIR) -> dict[str, Any] |
         log.warning("procedure information %s is not valid JSON", path)
         return None
     return data if isinstance(data, dict) else None
+
+
+def info_classification(info: dict[str, Any], dir3: str) -> str | None:
+    """The ENI Clasificacion a sidecar gives its procedure: a SIA code (digits) as it is, else
+    ``<organ DIR3>_PRO_<code>``; None when it gives none."""
+    code = str(info.get("classification") or "").strip()
+    if not code:
+        return None
+    return code if code.isdigit() else f"{dir3}_PRO_{code}"

@@ -24,6 +24,9 @@ Conventions a model must follow (the designer docs repeat them):
   is done by a real signature of the person in its lane (``alcalde`` or ``secretari``), not by a
   form: it has no ``formJsonSchemaFilename``. It completes with ``signatura`` =
   ``{"outcome": "signed" | "returned", ...}``.
+- **Units**: a user or manual task with the property ``gee:unit`` (value: a unit code such as
+  ``urbanisme``) is offered to the members of that administrative unit of the municipality
+  instead of a role's holders; deploying for a municipality checks that it has the unit.
 - **Service tasks** name a registered operator (``spiffworkflow:serviceTaskOperator``, see
   :mod:`engine.operators`) and give its required parameters as expressions.
 - **Template languages**: a template named ``<stem>.<locale>.html`` is bundled with its siblings
@@ -57,9 +60,11 @@ from engine.base.i18n import _l
 from engine.base.xml_safety import UnsafeXmlError, safe_parse_xml
 from engine.process.definition import data_names, specs
 from engine.process.definition.template_locales import DOCUMENT_LOCALES, LOCALE_VARIANT
+from engine.process.instances.projection import UNIT_PROPERTY
 from engine.process.instances.service_calls import OPERATORS
 from engine.process.sandbox.runner import SandboxEnvironment, ScriptError
 from engine.tenancy.models import ROLES
+from engine.tenancy.units import UNIT_CODE
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -172,6 +177,8 @@ class CheckedModel:
     lanes: dict[str, str]
     called: dict[str, CalledModel]
     spec_json: str
+    #: Unit code -> the id of the first task assigned to it (``gee:unit``).
+    units: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -216,6 +223,7 @@ def check_model(
     known = _known_data_names(root, forms, dmn_files, start_fields)
     _check_sign_tasks(check, process, known)
     _check_notification_tasks(check, process, known)
+    units = _check_unit_tasks(check, process)
     _check_code(check, root, known)
     if forms_read and dmn_read:  # else the names they define are unknown: fix those files first
         _check_undefined_names(check, root, known)
@@ -237,6 +245,7 @@ def check_model(
             lanes=lanes,
             called=called,
             spec_json=spec_json,
+            units=units,
         ),
         [],
     )
@@ -444,6 +453,28 @@ def _check_notification_tasks(check: _Check, process: etree._Element, known: set
             check.add(element.get("id"), _l("The task %(name)s goes on with the notification's outcome: it cannot "
                                             "have a form or be a sign task.", name=name), line)  # fmt: skip
     known.update(("notification_id", "notification_outcome", "notified_on"))
+
+
+def _check_unit_tasks(check: _Check, process: etree._Element) -> dict[str, str]:
+    """A ``gee:unit`` task: a user or manual task naming a unit code; the units named."""
+    units: dict[str, str] = {}
+    for element in process.iter(f"{{{BPMN_NS}}}*"):
+        code = properties(element).get(UNIT_PROPERTY)
+        if code is None:
+            continue
+        name, line = element.get("name") or element.get("id"), element.sourceline
+        if element.tag not in (f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
+            check.add(element.get("id"), _l("Only a user or manual task can be for a unit (property gee:unit)."),
+                      line)  # fmt: skip
+            continue
+        code = code.strip().lower()
+        if not UNIT_CODE.fullmatch(code):
+            check.add(element.get("id"), _l("The task %(name)s names the unit %(unit)s: a unit code is lower-case "
+                                            "letters, digits or _, such as urbanisme.", name=name, unit=code),
+                      line)  # fmt: skip
+            continue
+        units.setdefault(code, element.get("id") or "")
+    return units
 
 
 def _elements(root: etree._Element, *local_names: str) -> Iterator[etree._Element]:

@@ -36,6 +36,8 @@ SIGN_PROPERTY = "gee:sign"
 #: A user task that waits for a notification's outcome: the property names the variable holding
 #: what ``gee.notify`` answered (``{"notification_id": …}``).
 AWAIT_NOTIFICATION_PROPERTY = "gee:await-notification"
+#: A user task for an administrative unit: the property holds the unit's code (e.g. ``urbanisme``).
+UNIT_PROPERTY = "gee:unit"
 
 
 def lane_role(version: ProcessVersion, lane: str | None) -> str | None:
@@ -67,6 +69,13 @@ def await_notification_variable(task: Task) -> str | None:
     extensions = getattr(task.task_spec, "extensions", None) or {}
     value = (extensions.get("properties") or {}).get(AWAIT_NOTIFICATION_PROPERTY)
     return str(value).strip() if value else None
+
+
+def task_unit(task: Task) -> str | None:
+    """The code of the unit a task is for (its ``gee:unit`` property), or None."""
+    extensions = getattr(task.task_spec, "extensions", None) or {}
+    value = str((extensions.get("properties") or {}).get(UNIT_PROPERTY) or "").strip().lower()
+    return value or None
 
 
 def element_id(task: Task) -> str:
@@ -163,6 +172,7 @@ def sync_human_tasks(
             name=element_name(task)[:300],
             lane=task.task_spec.lane,
             role=role,
+            unit=task_unit(task),
             potential_owners=[role] if role else [],
             state="ready",
             form_key=form_name(task),
@@ -246,6 +256,7 @@ __all__ = [
     "ready_human_tasks",
     "sync_human_tasks",
     "sync_timers",
+    "task_unit",
     "timer_due",
     "waiting_timers",
 ]

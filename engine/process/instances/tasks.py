@@ -52,6 +52,7 @@ from engine.process.models import (
 )
 from engine.tenancy.models import Membership, Tenant, User
 from engine.tenancy.scoping import get_owned, scoped
+from engine.tenancy.units import is_member
 
 log = logging.getLogger("gee.instances")
 
@@ -353,16 +354,25 @@ def _full_name(user_id: int | None) -> str:
 def may_work_on(ctx: Context, task: HumanTask) -> bool:
     if task.assignee_id is not None:
         return task.assignee_id == ctx.user_id
+    if task.unit:
+        return "system" in ctx.roles or is_member(ctx.tenant_id, ctx.user_id, task.unit)
     if task.role:
         return ctx.has_role(task.role)
     return bool(ctx.roles)
+
+
+def not_yours(task: HumanTask) -> Any:
+    """Why someone may not work on an unclaimed task: whose it is (a translatable message)."""
+    if task.unit:
+        return _l("This task is for the unit %(unit)s.", unit=task.unit)
+    return _l("This task is for the role %(role)s.", role=task.role or "-")
 
 
 def _checkmay_work_on(ctx: Context, task: HumanTask) -> None:
     if task.assignee_id is not None and task.assignee_id != ctx.user_id and task.state == "ready":
         raise Forbidden(_l("This task is assigned to %(name)s.", name=_full_name(task.assignee_id)))
     if not may_work_on(ctx, task):
-        raise Forbidden(_l("This task is for the role %(role)s.", role=task.role or "-"))
+        raise Forbidden(not_yours(task))
 
 
 def _check_ready(task: HumanTask) -> None:
@@ -492,7 +502,7 @@ def claim(ctx: Context, human_task_id: int) -> dict[str, Any]:
         if row.assignee_id not in (None, ctx.user_id):
             raise Conflict(_l("This task was already claimed by %(name)s.", name=_full_name(row.assignee_id)))
         if not may_work_on(ctx, row):
-            raise Forbidden(_l("This task is for the role %(role)s.", role=row.role or "-"))
+            raise Forbidden(not_yours(row))
         return ctx.user_id
 
     return _change_assignee(ctx, human_task_id, "task.claimed", pick)
@@ -510,7 +520,8 @@ def release(ctx: Context, human_task_id: int) -> dict[str, Any]:
 
 
 def reassign(ctx: Context, human_task_id: int, user_id: int) -> dict[str, Any]:
-    """Give the task to someone who holds its role here (an admin, the assignee or a role holder)."""
+    """Give the task to someone who holds its role here, or works in its unit (an admin, the assignee or
+    someone who may work on it)."""
 
     def pick(row: HumanTask) -> int | None:
         if not (ctx.has_role(ADMIN) or may_work_on(ctx, row)):
@@ -520,7 +531,11 @@ def reassign(ctx: Context, human_task_id: int, user_id: int) -> dict[str, Any]:
                 select(Membership.role).where(Membership.tenant_id == ctx.tenant_id, Membership.user_id == user_id)
             ).scalars()
         )
-        if not roles or (row.role and row.role not in roles):
+        if row.unit:
+            if not roles or not is_member(ctx.tenant_id, user_id, row.unit):
+                raise ValidationFailed(_l("That person is not a member of the unit %(unit)s.", unit=row.unit),
+                                       field="user_id")
+        elif not roles or (row.role and row.role not in roles):
             raise ValidationFailed(
                 _l("That person does not hold the role %(role)s here.", role=row.role or "-"), field="user_id"
             )
