@@ -80,6 +80,8 @@ def test_open_migrated_expedients_reach_the_inbox_of_the_mapped_role_only(app: F
     done = client.post(f"/tasks/{task.id}", data={"csrf_token": csrf_token(client, "/tasks"), "action": "complete",
                                                  "idem_key": "continua-1"})
     assert done.status_code == 302, done.get_data(as_text=True)
+    after = client.get("/tasks").get_data(as_text=True)  # once, what follows it: nothing, it is finished
+    assert "The procedure has finished." in after
     assert number[URB_OPEN] not in client.get("/tasks").get_data(as_text=True)
 
     # Re-running skips everything and puts nothing in anyone's inbox twice.
