@@ -185,6 +185,14 @@ def test_no_executable_process(tenant):
     ]
 
 
+def test_an_id_the_engine_keeps_for_itself_is_refused_with_its_element(tenant):
+    start_id = OBRES.read_text().split('<bpmn:startEvent id="', 1)[1].split('"', 1)[0]
+    text = OBRES.read_text().replace(f'"{start_id}"', '"Start"')
+    result = deploy(text, tenant_id=tenant.id, dmn_files={"fee.dmn": (FIXTURES / "fee.dmn").read_text()})
+    assert result.version is None
+    assert messages(result)["Start"] == "The id Start is reserved by the process engine: give the element another id."
+
+
 def test_spiffworkflow_parse_errors_name_the_element(tenant):
     text = OBRES.read_text().replace('targetRef="fee" />', 'targetRef="nowhere" />')
     result = deploy(text, tenant_id=tenant.id, dmn_files={"fee.dmn": (FIXTURES / "fee.dmn").read_text()})

@@ -210,6 +210,7 @@ def check_model(
     if process is None:
         return None, check.problems
     _check_unsupported(check, root)
+    _check_reserved_ids(check, root)
     _check_service_tasks(check, root)
     lanes = _check_lanes(check, process)
     before_forms = len(check.problems)
@@ -293,6 +294,20 @@ def _check_unsupported(check: _Check, root: etree._Element) -> None:
         local = etree.QName(element).localname if isinstance(element.tag, str) else ""
         if element.tag == f"{{{BPMN_NS}}}{local}" and local in UNSUPPORTED:
             check.add(element.get("id"), UNSUPPORTED[local], element.sourceline)
+
+
+#: Names SpiffWorkflow gives its own steps in every process (its start task and end tasks): an
+#: element with one of these ids would silently replace them and the process would not run.
+RESERVED_IDS = ("Start", "End", "Root")
+
+
+def _check_reserved_ids(check: _Check, root: etree._Element) -> None:
+    for process in root.iterfind("bpmn:process", NS):
+        reserved = {*RESERVED_IDS, f"{process.get('id', '')}.EndJoin"}
+        for element in process.iter():
+            if isinstance(element.tag, str) and element.get("id") in reserved:
+                check.add(element.get("id"), _l("The id %(id)s is reserved by the process engine: give the element "
+                                               "another id.", id=element.get("id")), element.sourceline)  # fmt: skip
 
 
 def _check_service_tasks(check: _Check, root: etree._Element) -> None:
