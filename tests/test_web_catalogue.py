@@ -24,14 +24,14 @@ WITH_DI = """<?xml version="1.0" encoding="UTF-8"?>
   xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
   xmlns:di="http://www.omg.org/spec/DD/20100524/DI" id="Defs" targetNamespace="http://gee.example/bpmn">
   <bpmn:process id="avis_simple" name="Avís simple" isExecutable="true">
-    <bpmn:startEvent id="Start"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:endEvent id="End"><bpmn:incoming>F1</bpmn:incoming></bpmn:endEvent>
-    <bpmn:sequenceFlow id="F1" sourceRef="Start" targetRef="End" />
+    <bpmn:startEvent id="Inici"><bpmn:outgoing>F1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:endEvent id="Fi"><bpmn:incoming>F1</bpmn:incoming></bpmn:endEvent>
+    <bpmn:sequenceFlow id="F1" sourceRef="Inici" targetRef="Fi" />
   </bpmn:process>
   <bpmndi:BPMNDiagram id="Diagram"><bpmndi:BPMNPlane id="Plane" bpmnElement="avis_simple">
-    <bpmndi:BPMNShape id="Start_di" bpmnElement="Start">
+    <bpmndi:BPMNShape id="Start_di" bpmnElement="Inici">
       <dc:Bounds x="100" y="100" width="36" height="36" /></bpmndi:BPMNShape>
-    <bpmndi:BPMNShape id="End_di" bpmnElement="End">
+    <bpmndi:BPMNShape id="End_di" bpmnElement="Fi">
       <dc:Bounds x="200" y="100" width="36" height="36" /></bpmndi:BPMNShape>
     <bpmndi:BPMNEdge id="F1_di" bpmnElement="F1">
       <di:waypoint x="136" y="118" /><di:waypoint x="200" y="118" /></bpmndi:BPMNEdge>
