@@ -36,6 +36,7 @@ from tests.conftest import make_user, settings_changed
 from tests.engine_helpers import make_version
 from tests.services import redis_url
 from tests.smtp_sink import SmtpSink
+from tests.web_clerk import login_en
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -122,6 +123,14 @@ def test_overdue_task_is_escalated_to_the_secretaries_once(app: Flask, tenant: T
     message = escalated[0]
     assert message["to"] == ["secretaria@ajuntament.test"]
     assert "Wait for the amendment" in message["subject"]
+
+    # The secretary also finds it listed, still pending; the clerk has no such page.
+    client = app.test_client()
+    login_en(client, "secretaria")
+    page = client.get("/escalations").get_data(as_text=True)
+    assert f'data-task-id="{task.id}"' in page and "still pending" in page
+    login_en(client, "clerk")
+    assert client.get("/escalations").status_code == 403
 
 
 def test_integrity_check_finds_an_altered_document(app: Flask, tenant: Tenant) -> None:

@@ -10,9 +10,10 @@ TaskEscalation row, visible to the secretaries, and an informational e-mail to t
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, select
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, and_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -23,8 +24,10 @@ from engine.base.db import db
 from engine.base.i18n import _l
 from engine.base.mail import send_mail
 from engine.base.unit_of_work import run_in_transaction
+from engine.expedients.expedients import Expedient
+from engine.process.definition.task_labels import task_label
 from engine.process.models import HumanTask
-from engine.tenancy.models import Membership, Tenant, User
+from engine.tenancy.models import Membership, Tenant, User, role_label
 
 SECRETARY = "secretari"
 
@@ -93,11 +96,42 @@ def _escalate(tenant_id: int, human_task_id: int) -> bool:
     return True
 
 
-def escalations_for(ctx: Context, limit: int = 100) -> list[TaskEscalation]:
-    """The tenant's escalations, newest first (what a secretary sees)."""
-    stmt = (select(TaskEscalation).where(TaskEscalation.tenant_id == ctx.tenant_id)
-            .order_by(TaskEscalation.escalated_at.desc()).limit(limit))
-    return list(db.session.execute(stmt).scalars())
+@dataclass(frozen=True)
+class EscalationRow:
+    """One escalated task as the secretaries' list shows it."""
+
+    task_id: int
+    task_name: str
+    #: ready (still pending) or completed / cancelled since.
+    task_state: str
+    holder: str
+    due_at: datetime | None
+    escalated_at: datetime
+    expedient_id: int | None
+    expedient_number: str | None
 
 
-__all__ = ["TaskEscalation", "escalate_task", "escalations_for", "overdue_tasks"]
+def escalations_for(ctx: Context, pending_only: bool = False, limit: int = 200) -> list[EscalationRow]:
+    """The tenant's escalated tasks, newest escalation first; ``pending_only`` keeps those still waiting."""
+    stmt = (
+        select(TaskEscalation, HumanTask, Expedient, User)
+        .join(HumanTask, HumanTask.id == TaskEscalation.human_task_id)
+        .outerjoin(Expedient, and_(Expedient.id == HumanTask.expedient_id, Expedient.tenant_id == ctx.tenant_id))
+        .outerjoin(User, User.id == HumanTask.assignee_id)
+        .where(TaskEscalation.tenant_id == ctx.tenant_id, HumanTask.tenant_id == ctx.tenant_id)
+        .order_by(TaskEscalation.escalated_at.desc(), TaskEscalation.id.desc())
+        .limit(limit)
+    )
+    if pending_only:
+        stmt = stmt.where(HumanTask.state == "ready")
+    return [
+        EscalationRow(task_id=task.id, task_name=task_label(task, ctx.locale), task_state=task.state,
+                      holder=user.full_name if user is not None else role_label(task.role or "-"),
+                      due_at=task.due_at, escalated_at=escalation.escalated_at,
+                      expedient_id=expedient.id if expedient else None,
+                      expedient_number=expedient.number if expedient else None)
+        for escalation, task, expedient, user in db.session.execute(stmt).all()
+    ]  # fmt: skip
+
+
+__all__ = ["EscalationRow", "TaskEscalation", "escalate_task", "escalations_for", "overdue_tasks"]
