@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ from engine.base.errors import NotFound, ValidationFailed
 from engine.citizens.filing import answer_requeriment, request_extension
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.notices import open_notification
+from engine.control.risk import at_risk, term_of
 from engine.decrees.book import Decree
 from engine.documents.documents import Document, read_content
 from engine.expedients.expedients import Expedient
@@ -273,6 +274,34 @@ def test_esmena_answered_online_suspends_the_maximum_term() -> None:
     assert _decrees(expedient_id)[0].title == "Denegació de llicència d'obres menors"
     assert "R_tributs" not in steps(instance_id)  # nothing to liquidate on a refusal
     assert _closed(instance_id, expedient_id)
+
+
+
+def test_the_term_is_suspended_from_the_requeriment_s_notification_while_the_citizen_answers() -> None:
+    t = town(f"{MENORS}.bpmn")
+    expedient_id, instance_id = _filed(t, MENORS)
+    _check(t, instance_id, expedient_id, completa=False, mancances="Falta el pressupost detallat.")
+    ctx = t.people["tramitador"]
+    # Before the notification takes effect the month runs: 2 March -> Thursday 2 April.
+    before = term_of(ctx, db.session.get(Expedient, expedient_id), date(2026, 3, 4))
+    assert before is not None and (before.due, before.suspended_since) == (date(2026, 4, 2), None)
+    _citizen_opens(t, expedient_id, "2026-03-05")
+    # art. 22.1.a: suspended from the notification (5 March) while Maria has not answered. On
+    # Friday 20 March, 15 days later, the last day is 2 April + 15 = Friday 17 April; elapsed are
+    # the 3 days 2-5 March; working days left after 20 March: 23-27, 30, 31, 1, 2, 7-10 and
+    # 13-17 April (3 and 6 April are Good Friday and Easter Monday) = 18.
+    status = term_of(ctx, db.session.get(Expedient, expedient_id), date(2026, 3, 20))
+    assert status is not None
+    assert (status.suspended_since, status.due, status.elapsed_days, status.working_days_left) == (
+        date(2026, 3, 5), date(2026, 4, 17), 3, 18)
+    # Without the suspension 9 working days would be left (23-27 March, 30, 31, 1 and 2 April): at risk.
+    assert expedient_id not in [s.expedient_id for s in at_risk(ctx, date(2026, 3, 20))]
+    # Maria answers on that last day of her ten: the suspension ends there, the same last day stays.
+    _answer_online(t, expedient_id, instance_id, "2026-03-20", "Pressupost detallat")
+    t.do(instance_id, "T_revisar_esmena", {"esmena_correcta": True})
+    after = term_of(ctx, db.session.get(Expedient, expedient_id), date(2026, 3, 23))
+    assert after is not None and (after.suspended_since, after.due) == (None, date(2026, 4, 17))
+    assert pending_timers(instance_id) == {"C_silenci": "2026-04-17T23:59:59+02:00"}
 
 
 def test_five_day_extension_then_no_answer_ends_in_a_desistiment_decree() -> None:
