@@ -302,6 +302,9 @@ def test_five_day_extension_then_no_answer_ends_in_a_desistiment_decree() -> Non
     assert t.fire(instance_id, "2026-03-27") == 0  # the last day is still running
     assert t.fire(instance_id, "2026-03-28") == 1
     assert ready_ids(instance_id) == ["T_resolucio_signar"]
+    # art. 22.1.a: the suspension ended with the term given (27 March): 22 days, 2 April + 22 = Friday 24 April.
+    status = term_of(t.people["tramitador"], db.session.get(Expedient, expedient_id), date(2026, 3, 30))
+    assert status is not None and (status.suspended_since, status.due) == (None, date(2026, 4, 24))
     _decree_signed_and_notified(t, instance_id, expedient_id, "2026-03-31")
     decree = _decrees(expedient_id)[0]
     assert decree.title == "Desistiment: llicència d'obres menors" and decree.number == "DEC/2026/0001"
@@ -341,6 +344,9 @@ def test_an_esmena_that_does_not_remedy_ends_in_desistiment() -> None:
     _answer_online(t, expedient_id, instance_id, "2026-03-10", "Fotografies")
     t.do(instance_id, "T_revisar_esmena", {"esmena_correcta": False, "observacions": "No aporta la memòria."})
     assert ready_ids(instance_id) == ["T_resolucio_signar"]
+    # Suspended from 5 to 10 March, when the answer came: 2 April + 5 = Tuesday 7 April (6 April is Easter Monday).
+    status = term_of(t.people["tramitador"], db.session.get(Expedient, expedient_id), date(2026, 3, 11))
+    assert status is not None and (status.suspended_since, status.due) == (None, date(2026, 4, 7))
     assert _decrees(expedient_id)[0].title == "Desistiment: llicència d'obres menors"
 
 
