@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+from lxml import html as lxml_html
 from sqlalchemy import select
 
 from engine.base.context import Context
@@ -26,7 +27,7 @@ MONTH_START_UTC = datetime(2026, 2, 28, 23, 0, tzinfo=UTC)
 
 def _platform_admin():
     provincial = make_tenant("diputacio", "Diputació de Lleida", kind="provincial", dir3="L02000025", ine_code=None)
-    admin = make_user("plataforma", provincial, ("admin",), platform_admin=True)
+    admin = make_user("plataforma", provincial, ("admin",), platform_admin=True, last_login_at=NOW - timedelta(hours=1))
     return provincial, admin
 
 
@@ -50,11 +51,15 @@ def _hand_made_tenants():
     sant = make_tenant("ajt-sant", "Ajuntament de Sant Demo", dir3="L01250019", ine_code="250019", comarca="Noguera")
     vila = make_tenant("ajt-vila", "Ajuntament de Vilaprova", dir3="L01250024", ine_code="250024",
                        comarca="Val d'Aran", aran=True)
-    # Users: two active in Sant (one with two roles counts once), one deactivated; one in Vilaprova.
-    make_user("anna", sant, ("tramitador", "admin"))
-    make_user("berta", sant, ("tecnic",))
-    make_user("carles", sant, ("tramitador",), active=False)
-    make_user("dolors", vila, ("admin",))
+    # Users active in the last 30 days: in Sant anna (two roles, counts once) and berta (logged in
+    # 29 days and 23 hours ago); not carles (deactivated), eva (31 days ago) nor ferran (never).
+    # In Vilaprova dolors, who logged in exactly 30 days ago.
+    make_user("anna", sant, ("tramitador", "admin"), last_login_at=NOW - timedelta(days=2))
+    make_user("berta", sant, ("tecnic",), last_login_at=NOW - timedelta(days=29, hours=23))
+    make_user("carles", sant, ("tramitador",), active=False, last_login_at=NOW - timedelta(days=1))
+    make_user("eva", sant, ("tecnic",), last_login_at=NOW - timedelta(days=31))
+    make_user("ferran", sant, ("tramitador",))
+    make_user("dolors", vila, ("admin",), last_login_at=NOW - timedelta(days=30))
     # Expedients: Sant opened 2 this month (one at 00:30 on 1 March local time), 1 the month before.
     _expedient(sant, 1, MONTH_START_UTC + timedelta(minutes=30))
     _expedient(sant, 2, NOW - timedelta(days=1))
@@ -145,3 +150,27 @@ def test_a_tenant_s_figures_show_no_document_nor_expedient_content(client):
                  f"/documents/{document.id}/signatures", f"/expedients/{expedient.id}/eni.xml"):
         assert client.get(path).status_code == 404, path
 
+
+
+
+def _last_login_cells(html: str) -> dict[str, str]:
+    """User name -> what the administrator's user list shows as the last login (a moment or "Mai")."""
+    cells = {}
+    for row in lxml_html.fromstring(html).xpath('//table[@id="users"]/tbody/tr'):
+        moment = row.xpath("./td[@data-last-login]/time/@datetime")
+        cells[row.xpath("./td[2]")[0].text_content()] = moment[0] if moment else row.xpath(
+            "./td[@data-last-login]")[0].text_content().strip()
+    return cells
+
+
+def test_a_login_is_remembered_and_the_tenant_administrator_sees_it(client):
+    _hand_made_tenants()
+    client.post("/login", data={"username": "ferran", "password": "wrong", "csrf_token": csrf_token(client)})
+    login(client, "anna")
+    cells = _last_login_cells(client.get("/admin/").get_data(as_text=True))
+    assert cells["ferran"] == "Mai"  # a refused login is not a login
+    assert cells["eva"].startswith("2026-02-12T12:00")
+    assert datetime.fromisoformat(cells["anna"]).date() == datetime.now(UTC).date()
+    db.session.expire_all()
+    anna = db.session.execute(select(User).where(User.username == "anna")).scalar_one()
+    assert datetime.now(UTC) - anna.last_login_at.replace(tzinfo=UTC) < timedelta(minutes=5)

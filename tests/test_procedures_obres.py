@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -30,6 +30,7 @@ from engine.base.errors import NotFound, ValidationFailed
 from engine.citizens.filing import answer_requeriment, request_extension
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.notices import open_notification
+from engine.control.risk import at_risk, term_of
 from engine.decrees.book import Decree
 from engine.documents.documents import Document, read_content
 from engine.expedients.expedients import Expedient
@@ -50,6 +51,7 @@ from tests.procedures_helpers import (
     steps,
     town,
 )
+from tests.test_signatures_helpers import valid_signers
 
 __all__ = ["spiff_clock"]  # the fixture, used by name
 MENORS = "llicencia_obres_menors"
@@ -189,25 +191,6 @@ def _silence(t: Town, expedient_id: int) -> str:
     return str(db.session.execute(stmt).scalar_one().after["effect"])
 
 
-def _valid_signers(pdf: bytes) -> list[str]:
-    """The signers of the PAdES signatures that pyHanko validates against the demo CA."""
-    from asn1crypto import x509 as asn1_x509
-    from cryptography.hazmat.primitives import serialization
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    from engine.demo import ca as test_ca
-
-    root = asn1_x509.Certificate.load(test_ca.load_or_create_ca()[1].public_bytes(serialization.Encoding.DER))
-    names = []
-    for embedded in PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures:
-        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root], allow_fetching=False))
-        assert status.bottom_line, status.pretty_print_details()
-        names.append(status.signing_cert.subject.native["common_name"])
-    return names
-
-
 def _pdf_text(t: Town, document_id: int) -> str:
     pdf = read_content(t.people["tramitador"], document_id)[1]
     return " ".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
@@ -239,7 +222,7 @@ def test_granted_licence_is_a_signed_decree_with_the_appeals_notified_and_closed
     assert len(notes) == 1 and notes[0].state == "accessed"
     signed = db.session.get(Document, notes[0].document_id)
     assert signed is not None and signed.title == "DEC/2026/0001 Atorgament de llicència d'obres menors"
-    assert _valid_signers(read_content(t.people["tramitador"], signed.id)[1]) == ["Jordi Mas", "Sandra Roig"]
+    assert valid_signers(read_content(t.people["tramitador"], signed.id)[1]) == ["Jordi Mas", "Sandra Roig"]
     text = _pdf_text(t, signed.id)
     # the decree itself states the appeals (art. 88.3 Llei 39/2015): reposició 1 month, contenciós 2 months
     assert "recurs potestatiu de reposició" in text and "dos mesos" in text and signed.csv in text
@@ -275,6 +258,34 @@ def test_esmena_answered_online_suspends_the_maximum_term() -> None:
     assert _closed(instance_id, expedient_id)
 
 
+
+def test_the_term_is_suspended_from_the_requeriment_s_notification_while_the_citizen_answers() -> None:
+    t = town(f"{MENORS}.bpmn")
+    expedient_id, instance_id = _filed(t, MENORS)
+    _check(t, instance_id, expedient_id, completa=False, mancances="Falta el pressupost detallat.")
+    ctx = t.people["tramitador"]
+    # Before the notification takes effect the month runs: 2 March -> Thursday 2 April.
+    before = term_of(ctx, db.session.get(Expedient, expedient_id), date(2026, 3, 4))
+    assert before is not None and (before.due, before.suspended_since) == (date(2026, 4, 2), None)
+    _citizen_opens(t, expedient_id, "2026-03-05")
+    # art. 22.1.a: suspended from the notification (5 March) while Maria has not answered. On
+    # Friday 20 March, 15 days later, the last day is 2 April + 15 = Friday 17 April; elapsed are
+    # the 3 days 2-5 March; working days left after 20 March: 23-27, 30, 31, 1, 2, 7-10 and
+    # 13-17 April (3 and 6 April are Good Friday and Easter Monday) = 18.
+    status = term_of(ctx, db.session.get(Expedient, expedient_id), date(2026, 3, 20))
+    assert status is not None
+    assert (status.suspended_since, status.due, status.elapsed_days, status.working_days_left) == (
+        date(2026, 3, 5), date(2026, 4, 17), 3, 18)
+    # Without the suspension 9 working days would be left (23-27 March, 30, 31, 1 and 2 April): at risk.
+    assert expedient_id not in [s.expedient_id for s in at_risk(ctx, date(2026, 3, 20))]
+    # Maria answers on that last day of her ten: the suspension ends there, the same last day stays.
+    _answer_online(t, expedient_id, instance_id, "2026-03-20", "Pressupost detallat")
+    t.do(instance_id, "T_revisar_esmena", {"esmena_correcta": True})
+    after = term_of(ctx, db.session.get(Expedient, expedient_id), date(2026, 3, 23))
+    assert after is not None and (after.suspended_since, after.due) == (None, date(2026, 4, 17))
+    assert pending_timers(instance_id) == {"C_silenci": "2026-04-17T23:59:59+02:00"}
+
+
 def test_five_day_extension_then_no_answer_ends_in_a_desistiment_decree() -> None:
     t = town(f"{MENORS}.bpmn")
     expedient_id, instance_id = _filed(t, MENORS)
@@ -291,6 +302,9 @@ def test_five_day_extension_then_no_answer_ends_in_a_desistiment_decree() -> Non
     assert t.fire(instance_id, "2026-03-27") == 0  # the last day is still running
     assert t.fire(instance_id, "2026-03-28") == 1
     assert ready_ids(instance_id) == ["T_resolucio_signar"]
+    # art. 22.1.a: the suspension ended with the term given (27 March): 22 days, 2 April + 22 = Friday 24 April.
+    status = term_of(t.people["tramitador"], db.session.get(Expedient, expedient_id), date(2026, 3, 30))
+    assert status is not None and (status.suspended_since, status.due) == (None, date(2026, 4, 24))
     _decree_signed_and_notified(t, instance_id, expedient_id, "2026-03-31")
     decree = _decrees(expedient_id)[0]
     assert decree.title == "Desistiment: llicència d'obres menors" and decree.number == "DEC/2026/0001"
@@ -330,6 +344,9 @@ def test_an_esmena_that_does_not_remedy_ends_in_desistiment() -> None:
     _answer_online(t, expedient_id, instance_id, "2026-03-10", "Fotografies")
     t.do(instance_id, "T_revisar_esmena", {"esmena_correcta": False, "observacions": "No aporta la memòria."})
     assert ready_ids(instance_id) == ["T_resolucio_signar"]
+    # Suspended from 5 to 10 March, when the answer came: 2 April + 5 = Tuesday 7 April (6 April is Easter Monday).
+    status = term_of(t.people["tramitador"], db.session.get(Expedient, expedient_id), date(2026, 3, 11))
+    assert status is not None and (status.suspended_since, status.due) == (None, date(2026, 4, 7))
     assert _decrees(expedient_id)[0].title == "Desistiment: llicència d'obres menors"
 
 
@@ -570,7 +587,7 @@ def test_comunicacio_conforme_liquidates_the_icio_signed_and_notified() -> None:
     _citizen_opens(t, expedient_id, "2026-03-04")
     doc = db.session.get(Document, _notes(t, expedient_id)[0].document_id)
     assert doc is not None and doc.title == "Conformitat de la comunicació prèvia"
-    assert _valid_signers(read_content(t.people["tramitador"], doc.id)[1]) == ["Sandra Roig"]
+    assert valid_signers(read_content(t.people["tramitador"], doc.id)[1]) == ["Sandra Roig"]
     text = _pdf_text(t, doc.id)
     assert "120,00 €" in text and "160,00 €" in text and "reposició" in text
     assert _closed(instance_id, expedient_id)

@@ -51,7 +51,8 @@ def test_deploy_refuses_sign_steps_out_of_a_signer_lane_with_a_form_or_an_unknow
         ("Task_decret", "The sign task Resoldre per decret d'alcaldia signs decret_inexistent, which no earlier "
                         "step sets."),
         ("Task_respondre", "The sign task Redactar la resposta is done by signing: remove its form."),
-        ("Task_respondre", "Put the sign task Redactar la resposta in the lane of a signer: alcalde, secretari."),
+        ("Task_respondre",
+         "Put the sign task Redactar la resposta in the lane of a signer: alcalde, secretari, tecnic."),
     }
 
 

@@ -3,7 +3,8 @@
 Each figure is one aggregate query grouped by tenant over the tenants of the page shown
 (never a loop over rows in Python), read from records and projections only:
 
-- active users: distinct active accounts holding a role in the tenant;
+- active users: distinct active accounts holding a role in the tenant that logged in within the
+  last :data:`ACTIVE_DAYS` days;
 - expedients opened this month (Europe/Madrid calendar month);
 - incoming registry entries this month, and how many of them were filed online (the e-office);
 - open incidents (failed steps waiting for an administrator);
@@ -15,7 +16,7 @@ Only numbers leave this module: no document, expedient content or person's data 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
@@ -31,6 +32,8 @@ from engine.registry.entries import Channel, Direction, RegistryEntry
 from engine.tenancy.models import Membership, Tenant, User
 
 PER_PAGE = 25
+#: A user counts as active when they logged in within this many days.
+ACTIVE_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -84,7 +87,9 @@ def figures_of(tenants: list[Tenant], now: datetime | None = None) -> list[Tenan
     users = _per_tenant(
         select(Membership.tenant_id, func.count(func.distinct(Membership.user_id)))
         .join(User, User.id == Membership.user_id)
-        .where(Membership.tenant_id.in_(ids), User.active.is_(True)).group_by(Membership.tenant_id)
+        .where(Membership.tenant_id.in_(ids), User.active.is_(True),
+               User.last_login_at >= moment - timedelta(days=ACTIVE_DAYS))
+        .group_by(Membership.tenant_id)
     )
     opened = _per_tenant(
         select(Expedient.tenant_id, func.count()).where(Expedient.tenant_id.in_(ids), Expedient.opened_at >= since)

@@ -2,6 +2,7 @@
 between the process core and the records features. Importing this package registers them."""
 
 from engine.operators import (
+    assistance,  # noqa: F401  (registers gee.request_assistance, gee.return_assistance)
     bodies,  # noqa: F401  (registers gee.propose_to_body)
     builtin,  # noqa: F401  (registers the gee.* operators)
     public_information,  # noqa: F401  (registers gee.public_information, gee.allegations)

@@ -67,8 +67,11 @@ def send_to_tenant(
     summary: str | None = None,
     document_ids: Sequence[int] = (),
     expedient_id: int | None = None,
+    into_expedient_id: int | None = None,
 ) -> Delivery:
-    """Register the outgoing entry here and the incoming one at the addressed tenant, all or nothing."""
+    """Register the outgoing entry here and the incoming one at the addressed tenant, all or nothing.
+    ``into_expedient_id``: the addressed tenant's expedient the entry and its copies join (an
+    answer to an entry of that expedient, see :mod:`engine.assistance`); else they join none."""
 
     require_role(ctx, OPENERS)
 
@@ -86,12 +89,12 @@ def send_to_tenant(
             .order_by(RegistryAttachment.position)
         ).scalars():  # fmt: skip
             doc, content = read_content(ctx, attachment.document_id)
-            copies.append(store_document(receiver, None, doc.file_name, content, title=doc.title,
+            copies.append(store_document(receiver, into_expedient_id, doc.file_name, content, title=doc.title,
                                          tipo_documental=doc.tipo_documental, from_administration=True,
                                          author=sender.name, captured_at=outgoing.presented_at).id)  # fmt: skip
         incoming = register_incoming(receiver, subject=outgoing.subject, channel=Channel.INTERADMINISTRATIVE.value,
                                      sender=sender.name, recipient=recipient.name, summary=outgoing.summary,
-                                     document_ids=copies)  # fmt: skip
+                                     document_ids=copies, expedient_id=into_expedient_id)  # fmt: skip
         receipt, receipt_bytes = read_content(receiver, incoming.receipt_document_id or 0)
         acknowledgement = store_document(ctx, outgoing.expedient_id, receipt.file_name, receipt_bytes,
                                          title=receipt.title, tipo_documental=RECEIPT_TIPO, from_administration=True,

@@ -57,7 +57,7 @@ def authenticate(username: str, password: str) -> User | None:
     db.session.execute(
         update(User)
         .where(User.id == user_id)
-        .values(failed_logins=0, locked_until=None)
+        .values(failed_logins=0, locked_until=None, last_login_at=now)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user)

@@ -86,6 +86,8 @@ class User(db.Model):  # type: ignore[name-defined]
     locked_until: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     #: Bumped by logout, a password change or a deactivation: every older session cookie stops working.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    #: The last successful password login (the platform view counts users active in the last 30 days).
+    last_login_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 
     memberships: Mapped[list[Membership]] = relationship(back_populates="user", cascade="all, delete-orphan")

@@ -12,6 +12,7 @@ from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _, _l, ngettext
 from engine.documents.documents import read_content
 from engine.documents.signature_check import verify_pdf
+from engine.process.definition.validation import SIGNER_ROLES
 from engine.signatures.circuits import (
     current_pdf,
     get_request,
@@ -31,7 +32,6 @@ from webapp.views.tasks import remember_completed
 
 bp = Blueprint("signatures", __name__)
 
-SIGNER_ROLES = ("alcalde", "secretari")
 NAV = [NavItem("signatures.queue", _l("Signatures"), roles=SIGNER_ROLES, order=15, counter=pending_count)]
 
 

@@ -21,8 +21,8 @@ Conventions a model must follow (the designer docs repeat them):
   files beside the BPMN that define the called decisions are bundled with the version.
 - **Sign tasks**: a user task with the property ``gee:sign`` (value: the name of the variable that
   holds the document or decree to sign, e.g. the ``resultVariable`` of ``gee.create_decree_draft``)
-  is done by a real signature of the person in its lane (``alcalde`` or ``secretari``), not by a
-  form: it has no ``formJsonSchemaFilename``. It completes with ``signatura`` =
+  is done by a real signature of the person in its lane (``alcalde``, ``secretari`` or
+  ``tecnic``), not by a form: it has no ``formJsonSchemaFilename``. It completes with ``signatura`` =
   ``{"outcome": "signed" | "returned", ...}``.
 - **Units**: a user or manual task with the property ``gee:unit`` (value: a unit code such as
   ``urbanisme``) is offered to the members of that administrative unit of the municipality
@@ -311,9 +311,9 @@ def _check_reserved_ids(check: _Check, root: etree._Element) -> None:
 
 
 def _check_service_tasks(check: _Check, root: etree._Element) -> None:
-    """Each service task names a registered operator with its required parameters."""
-
-
+    """Each service task names a registered operator with its required parameters, and the model
+    catches the message that brings a later answer (e.g. the report of ``gee.request_assistance``)."""
+    caught = _caught_messages(root)
     for task in _elements(root, "serviceTask"):
         operator = task.find("bpmn:extensionElements/spiffworkflow:serviceTaskOperator", NS)
         name = operator.get("id", "") if operator is not None else ""
@@ -322,6 +322,10 @@ def _check_service_tasks(check: _Check, root: etree._Element) -> None:
             check.add(task.get("id"), _l("The service task must name one of the operators %(names)s.",
                                          names=", ".join(OPERATORS)), task.sourceline)  # fmt: skip
             continue
+        if known.answered_by and known.answered_by not in caught:
+            check.add(task.get("id"), _l("The service %(name)s is answered later by the message %(message)s: "
+                                         "add a message catch event of %(message)s after it.", name=name,
+                                         message=known.answered_by), task.sourceline)  # fmt: skip
         given = {}
         for param in operator.iterfind("spiffworkflow:parameters/spiffworkflow:parameter", NS):
             given[param.get("id", "")] = param.get("value", "")
@@ -336,6 +340,14 @@ def _check_service_tasks(check: _Check, root: etree._Element) -> None:
                 error = check.sandbox.check(code.strip(), "eval")
                 if error is not None:
                     check.add(task.get("id"), _code_message("condition", str(error)), task.sourceline)
+
+
+def _caught_messages(root: etree._Element) -> set[str]:
+    """The names of the messages some catch event of the model waits for."""
+    names = {message.get("id"): message.get("name") for message in root.iterfind("bpmn:message", NS)}
+    return {names.get(definition.get("messageRef")) or ""
+            for event in _elements(root, "intermediateCatchEvent", "boundaryEvent")
+            for definition in event.iterfind("bpmn:messageEventDefinition", NS)}  # fmt: skip
 
 
 def _with_locale_variants(check: _Check, name: str) -> list[str]:
@@ -405,8 +417,9 @@ def _check_lanes(check: _Check, process: etree._Element) -> dict[str, str]:
 
 
 SIGN_PROPERTY = "gee:sign"
-#: The roles whose lane may hold a sign task: they have a signature queue.
-SIGNER_ROLES = ("alcalde", "secretari")
+#: The roles whose lane may hold a sign task: they have a signature queue (a technician signs
+#: their own reports, e.g. the Diputació's technical assistance).
+SIGNER_ROLES = ("alcalde", "secretari", "tecnic")
 
 
 def _check_sign_tasks(check: _Check, process: etree._Element, known: set[str]) -> None:

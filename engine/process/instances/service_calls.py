@@ -67,6 +67,8 @@ class Operator:
     run: Callable[[Call], dict[str, Any]]
     required: tuple[str, ...] = ()
     optional: tuple[str, ...] = ()
+    #: The message that brings the operator's answer later (deploy asks the model to catch it).
+    answered_by: str | None = None
 
     @property
     def doc(self) -> str:
@@ -78,9 +80,10 @@ OPERATORS: dict[str, Operator] = {}
 
 
 def register_operator(name: str, run: Callable[[Call], dict[str, Any]], required: tuple[str, ...] = (),
-                      optional: tuple[str, ...] = ()) -> None:
-    """Make ``name`` callable from BPMN service tasks (deploy validates its parameters)."""
-    OPERATORS[name] = Operator(run, required, optional)
+                      optional: tuple[str, ...] = (), answered_by: str | None = None) -> None:
+    """Make ``name`` callable from BPMN service tasks (deploy validates its parameters, and that
+    the model catches the message ``answered_by`` when the answer comes later)."""
+    OPERATORS[name] = Operator(run, required, optional, answered_by)
 
 
 # --------------------------------------------------------------------------- the script engine
