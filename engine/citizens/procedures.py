@@ -45,7 +45,7 @@ from engine.base.errors import NotFound
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT
 from engine.process.definition.catalogue import latest_version, resolve_version
-from engine.process.definition.sidecar import read_info
+from engine.process.definition.sidecar import classification_code, eni_classification, read_info
 from engine.process.models import ProcessModel, ProcessVersion
 from engine.tenancy.models import Tenant
 
@@ -90,13 +90,6 @@ def _start_form(info: dict[str, Any], version: ProcessVersion | None) -> dict[st
     return None
 
 
-def _classification(info: dict[str, Any], dir3: str) -> str | None:
-    code = str(info.get("classification") or "").strip()
-    if not code:
-        return None
-    return code if code.isdigit() else f"{dir3}_PRO_{code}"
-
-
 def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str, dir3: str = "") -> Procedure:
     info = read_info(model.key)
     if info is None:
@@ -123,7 +116,7 @@ def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str,
         term_note=texts.get("term_note"),
         legal_basis=texts.get("legal_basis"),
         fee=texts.get("fee"),
-        classification=_classification(info, dir3),
+        classification=eni_classification(classification_code(info), dir3),
     )
 
 
