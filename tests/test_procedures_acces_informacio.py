@@ -1,6 +1,7 @@
 """Accés a la informació pública (Llei 19/2014 de transparència de Catalunya, arts. 18-38), every path
 through the real blocks: filed in the e-office, the requeriment to specify answered online or
-extended or left unanswered, the decree signed by the alcalde and attested, notified, closed.
+extended or left unanswered, the affected third parties each notified and heard (art. 31), the
+decree signed by the alcalde and attested, notified, closed.
 
 Dates checked by hand against the 2026 Catalan calendar plus the test town's local holiday of
 Monday 16 March 2026; summer time starts on Sunday 29 March (+02:00 from then).
@@ -8,12 +9,14 @@ Monday 16 March 2026; summer time starts on Sunday 29 March (+02:00 from then).
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 
 from engine.base.db import db
 from engine.base.errors import NotFound, ValidationFailed
 from engine.citizens.procedures import get_procedure
-from engine.expedients.expedients import Expedient
+from engine.expedients.expedients import Expedient, parties_of
 from engine.notifications import notifications
 from tests.online_helpers import (
     answer_online,
@@ -22,8 +25,10 @@ from tests.online_helpers import (
     decrees_of,
     file_online,
     incoming,
+    moment,
     open_notification,
     outgoing,
+    registry_day,
     reject_notification,
     sign_decree,
 )
@@ -188,3 +193,70 @@ def test_the_resolution_form_asks_what_each_outcome_needs(t: Town) -> None:
     with pytest.raises(ValidationFailed):
         t.do(instance_id, "T_resoldre", {"sentit": "inadmetre", "fonaments": "Vist l'expedient."})
     assert ready_ids(instance_id) == ["T_resoldre"]
+
+
+THIRD_PARTIES = [{"nif": "B58378431", "nom": "Neteges del Segre SL", "email": "info@netegessegre.example"},
+                 {"nif": "87654321X", "nom": "Pere Vila Puig", "adreca": "Carrer Major 3, 25001 Lleida"}]
+TRASLLAT = "Trasllat de la sol·licitud d'accés a tercers afectats"
+
+
+def _settle(t: Town, note_id: int, day: str, *, accessed: bool) -> bool:
+    """A third party accesses (or rejects) its notification on ``day``; True when the process went on
+    (the notification job's own system context, as in production)."""
+    settle = notifications.access if accessed else notifications.reject
+    settle(t.people["tramitador"], note_id, at=moment(day))
+    db.session.commit()
+    moved = notifications.continue_process(t.system, note_id)
+    db.session.commit()
+    return moved
+
+
+def test_each_third_party_is_notified_and_the_term_waits_for_all_then_is_suspended_for_their_ten_days(
+        t: Town) -> None:
+    expedient_id, instance_id = _filed(t)
+    with registry_day("2026-03-04"):  # the clerk examines the request and sends the transfer on Wednesday 4 March
+        t.do(instance_id, "T_admissio", {"precisa": True, "tercers": THIRD_PARTIES})
+    # Art. 31 Llei 19/2014: the transfer to each affected third party, an outgoing entry and a notification each.
+    assert outgoing(expedient_id) == [TRASLLAT, TRASLLAT]
+    assert document_titles(expedient_id)[-1] == TRASLLAT
+    links = parties_of(t.people["tramitador"], expedient_id)
+    assert [link.party.nif for link in links] == ["12345678Z", "B58378431", "87654321X"]  # interessats (art. 4.1.b)
+    sent = notifications.list_notifications(t.people["tramitador"], expedient_id)
+    assert sorted(n.party_id for n in sent) == sorted(link.party_id for link in links[1:])
+    assert {n.document_id for n in sent} == {t.show(instance_id)["data"]["doc_trasllat_tercers"]["document_id"]}
+    # The term to resolve is suspended from the transfer (art. 31.2), shown by the legal-term control.
+    expedient = db.session.get(Expedient, expedient_id)
+    assert expedient is not None and expedient.term_suspended_since == date(2026, 3, 4)
+    assert ready_ids(instance_id) == ["T_tercers_notificats"]
+    first, second = sorted(sent, key=lambda n: n.id)
+    assert _settle(t, first.id, "2026-03-05", accessed=True) is False  # the other one is still pending
+    assert ready_ids(instance_id) == ["T_tercers_notificats"]
+    assert _settle(t, second.id, "2026-03-09", accessed=False) is True  # rejected counts as made (art. 41.5)
+    outcomes = t.show(instance_id)["data"]["tercers_notificats"]["notifications"]
+    assert [(o["notification_outcome"], o["notified_on"]) for o in outcomes] == [
+        ("accessed", "2026-03-05"), ("rejected", "2026-03-09")]
+    # Ten working days from the day after the LAST notification (Monday 9 March): 10-13, (16 local holiday),
+    # 17-20, 23, 24 -> Tuesday 24 March; every third party has at least its own ten days.
+    assert pending_timers(instance_id) == {"C_tercers_termini": "2026-03-24T23:59:59+01:00"}
+    assert t.fire(instance_id, "2026-03-24") == 0
+    assert t.fire(instance_id, "2026-03-25") == 1
+    # One month from 2 March (2 April) + the 20 days suspended (4 to 24 March) -> Wednesday 22 April.
+    assert pending_timers(instance_id) == {"C_silenci": "2026-04-22T23:59:59+02:00"}
+    db.session.refresh(expedient)
+    assert (expedient.term_suspended_since, expedient.term_due) == (None, date(2026, 4, 22))
+    assert ready_ids(instance_id) == ["T_resoldre"]
+    t.do(instance_id, "T_resoldre", {"sentit": "estimar", "forma_acces": "Enllaç a la carpeta de la seu electrònica.",
+                                     "fonaments": "Les al·legacions dels tercers no acrediten cap límit."})
+    sign_decree(t, instance_id)
+    decree_note = notifications.list_notifications(t.people["tramitador"], expedient_id)[-1]
+    assert decree_note.party_id == links[0].party_id  # the decree goes to the applicant
+    open_notification(t, expedient_id, "2026-04-01")
+    assert closed(expedient_id, instance_id)
+
+
+def test_a_third_party_with_a_wrong_nif_is_refused_and_nothing_is_sent(t: Town) -> None:
+    expedient_id, instance_id = _filed(t)
+    with pytest.raises(ValidationFailed):
+        t.do(instance_id, "T_admissio", {"precisa": True, "tercers": [{"nif": "12345678A", "nom": "Ningú"}]})
+    assert outgoing(expedient_id) == []
+    assert ready_ids(instance_id) == ["T_admissio"]

@@ -45,7 +45,7 @@ from engine.base.errors import NotFound
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT
 from engine.process.definition.catalogue import latest_version, resolve_version
-from engine.process.definition.sidecar import info_classification, read_info
+from engine.process.definition.sidecar import classification_code, eni_classification, read_info
 from engine.process.models import ProcessModel, ProcessVersion
 from engine.tenancy.models import Tenant
 
@@ -116,7 +116,7 @@ def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str,
         term_note=texts.get("term_note"),
         legal_basis=texts.get("legal_basis"),
         fee=texts.get("fee"),
-        classification=info_classification(info, dir3),
+        classification=eni_classification(classification_code(info), dir3),
     )
 
 

@@ -37,6 +37,8 @@ from engine.eni.schema import check
 from engine.eni.xmlsig import sign_detached
 from engine.expedients.expedients import Expedient, get_expedient, parties_of
 from engine.expedients.parties import PartyRole
+from engine.process.definition.sidecar import eni_classification
+from engine.process.models import ProcessModel
 from engine.signatures.credentials import unlock_seal
 from engine.tenancy.models import Tenant
 
@@ -105,10 +107,13 @@ def _sub(parent: etree._Element, prefix: str, name: str, text: str | None = None
 
 
 def _classification(expedient: Expedient, tenant: Tenant) -> str:
-    """Clasificacion: the SIA / procedure code; without one, ``<organ>_PRO_<process or GENERIC>``."""
+    """Clasificacion: the SIA / procedure code of the expedient, else of its procedure's model (an
+    expedient opened before the model carried one); without any, ``<organ>_PRO_<process or GENERIC>``."""
     if expedient.classification:
         return expedient.classification
-    return f"{tenant.dir3}_PRO_{expedient.process_model_id or 'GENERIC'}"
+    model = db.session.get(ProcessModel, expedient.process_model_id) if expedient.process_model_id else None
+    from_model = eni_classification(model.classification, tenant.dir3) if model is not None else None
+    return from_model or f"{tenant.dir3}_PRO_{expedient.process_model_id or 'GENERIC'}"
 
 
 def _metadata(parent: etree._Element, ctx: Context, expedient: Expedient, tenant: Tenant,

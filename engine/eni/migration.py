@@ -28,7 +28,7 @@ from engine.eni.importer import already_imported, expedient_identifier_of, impor
 from engine.eni.namespaces import q
 from engine.eni.remission import Remission, find_expediente, from_files, from_path, unzip
 from engine.process.definition.catalogue import resolve_version
-from engine.process.definition.sidecar import info_classification, read_info
+from engine.process.definition.sidecar import classification_code, eni_classification, read_info
 from engine.tenancy.models import Tenant
 from engine.tenancy.units import UNIT_CODE, find_unit
 
@@ -70,8 +70,8 @@ def _procedure(ctx: Context, key: str) -> tuple[int, str]:
         raise ValidationFailed(_l("%(key)s is no published procedure of this municipality's catalogue.", key=key),
                                field="procedure")
     model = version.model
-    classification = (info_classification(read_info(model.key) or {}, tenant.dir3) or model.classification
-                      or f"{tenant.dir3}_PRO_{model.id}")
+    code = model.classification or classification_code(read_info(model.key))
+    classification = eni_classification(code, tenant.dir3) or f"{tenant.dir3}_PRO_{model.id}"
     return model.id, classification
 
 

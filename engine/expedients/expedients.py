@@ -42,6 +42,7 @@ from engine.base.identifiers import compact_nif
 from engine.base.numbering import next_number
 from engine.base.text import clean_text
 from engine.expedients.parties import ExpedientParty, Party, PartyRole, like_contains
+from engine.process.definition.sidecar import eni_classification
 from engine.process.models import ProcessModel
 from engine.tenancy.models import Role, Tenant
 from engine.tenancy.scoping import get_owned, scoped
@@ -241,11 +242,12 @@ def open_expedient(
     require_role(ctx, OPENERS)
     clean_subject = _clean_subject(subject)
     model = _process_model(ctx, process_model_id)
-    clean_classification = _clean_classification(classification) or (model.classification if model else None)
     parties = [get_owned(Party, ctx, pid) for pid in dict.fromkeys(party_ids)]
     tenant = db.session.get(Tenant, ctx.tenant_id)
     if tenant is None:
         raise NotFound(_l("Not found."))
+    clean_classification = _clean_classification(classification) or _clean_classification(
+        eni_classification(model.classification, tenant.dir3) if model else None)
     moment = as_utc(opened_at) or utcnow()
     year = local_date(moment).year
     # Lock the tenant's audit chain before the counter: a transaction that audited something

@@ -35,10 +35,10 @@ def continue_after_notification(tenant_id: int, notification_id: int) -> bool:
 
 @subscribe(Event.NOTIFICATION_TASK_READY)
 def _wait_for_notification(ctx: Context, human_task_id: int, target: object) -> None:
-    """A step waits for a notification (``gee:await-notification``): its outcome will complete
-    the step. One already practised continues the process once this change has committed."""
-    note = notifications.link_waiting_task(ctx, human_task_id, target)
-    if note is not None:
+    """A step waits for a notification, or one per party (``gee:await-notification``): their
+    outcomes will complete the step. One already practised continues the process once this
+    change has committed."""
+    for note in notifications.link_waiting_task(ctx, human_task_id, target):
         continue_once_committed(ctx, note)
 
 

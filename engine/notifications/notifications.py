@@ -309,8 +309,10 @@ def expire_one(ctx: Context, notification_id: int, now: datetime) -> Notificatio
 def continue_process(ctx: Context, notification_id: int) -> bool:
     """Complete the user task waiting for this settled notification; True when it moved on.
 
-    Runs in its own transaction (after the settlement committed); a task already completed,
-    cancelled or not linked is left alone, so calling it twice is harmless.
+    A task waiting for several notifications (one per party) moves on when the last of them is
+    settled, with every outcome. Runs in its own transaction (after the settlement committed); a
+    task already completed, cancelled or not linked is left alone, or one whose other
+    notifications are still pending, so calling it twice is harmless.
     """
     note = get_owned(Notification, ctx, notification_id)
     if note.state not in PRACTISED or note.human_task_id is None:
@@ -318,9 +320,14 @@ def continue_process(ctx: Context, notification_id: int) -> bool:
     task = db.session.get(HumanTask, note.human_task_id)
     if task is None or task.state != "ready":
         return False
-    publish(Event.NOTIFICATION_SETTLED, ctx=ctx, human_task_id=task.id,
-            data=outcome_data(note),
-            idem_key=f"notification-{note.id}")
+    group = _awaited_group(ctx, task.id)
+    if len(group) > 1:
+        if any(other.state not in PRACTISED for other in group):
+            return False
+        data, idem_key = group_outcome_data(group), f"notifications-task-{task.id}"
+    else:
+        data, idem_key = outcome_data(note), f"notification-{note.id}"
+    publish(Event.NOTIFICATION_SETTLED, ctx=ctx, human_task_id=task.id, data=data, idem_key=idem_key)
     return True
 
 
@@ -335,28 +342,48 @@ def outcome_data(note: Notification) -> dict[str, Any]:
     }
 
 
-def link_waiting_task(ctx: Context, human_task_id: int, target: Any) -> Notification | None:
-    """A task waits for the notification named by ``target`` (what ``gee.notify`` answered, or
-    its id): link them, so the notification's outcome completes the task. None when ``target``
-    names no notification (a dispatch by registry only)."""
-    value = target.get("notification_id") if isinstance(target, dict) else target
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        note = get_owned(Notification, ctx, int(value), for_update=True)
-    except (TypeError, ValueError, NotFound):
-        return None
+def group_outcome_data(group: list[Notification]) -> dict[str, Any]:
+    """What a task waiting for several notifications completes with: each one's outcome
+    (``notifications``) and ``notified_on``, the day the LAST took effect, so a term the model
+    counts from it leaves every party at least its own term."""
+    outcomes = [outcome_data(note) for note in group]
+    days = [o["notified_on"] for o in outcomes if o["notified_on"]]
+    return {"notifications": outcomes, "notified_on": max(days) if days else None}
+
+
+def _awaited_group(ctx: Context, human_task_id: int) -> list[Notification]:
+    return list(db.session.execute(
+        scoped(Notification, ctx).where(Notification.human_task_id == human_task_id).order_by(Notification.id)
+    ).scalars())
+
+
+def link_waiting_task(ctx: Context, human_task_id: int, target: Any) -> list[Notification]:
+    """A task waits for the notifications named by ``target`` (what ``gee.notify`` answered:
+    ``notification_id`` or ``notification_ids``, or an id): link them, so their outcomes complete
+    the task. Empty when ``target`` names no notification (a dispatch by registry only)."""
+    if isinstance(target, dict):
+        values = target.get("notification_ids") if "notification_ids" in target else [target.get("notification_id")]
+    else:
+        values = [target]
     task = get_owned(HumanTask, ctx, human_task_id)
-    note.human_task_id, note.instance_id = task.id, task.instance_id
+    linked = []
+    for value in values if isinstance(values, list) else []:
+        if value is None or isinstance(value, bool):
+            continue
+        try:
+            note = get_owned(Notification, ctx, int(value), for_update=True)
+        except (TypeError, ValueError, NotFound):
+            continue
+        note.human_task_id, note.instance_id = task.id, task.instance_id
+        linked.append(note)
     db.session.flush()
-    return note
+    return linked
 
 
 def awaited_by(ctx: Context, human_task_id: int) -> Notification | None:
-    """The notification whose outcome the task waits for, if any."""
-    return db.session.execute(
-        scoped(Notification, ctx).where(Notification.human_task_id == human_task_id).order_by(Notification.id.desc())
-    ).scalars().first()
+    """The notification whose outcome the task waits for, if any (the last, when several)."""
+    group = _awaited_group(ctx, human_task_id)
+    return group[-1] if group else None
 
 
 def waiting_continuations(limit: int = 1000) -> list[tuple[int, int]]:
@@ -403,6 +430,7 @@ __all__ = [
     "expire_one",
     "expiry_of",
     "get_notification",
+    "group_outcome_data",
     "link_waiting_task",
     "list_notifications",
     "notify",

@@ -46,7 +46,8 @@ from engine.decrees import book as decrees
 from engine.documents import closing, documents
 from engine.documents.procedure_templates import DOCUMENT_LOCALES, RenderedTemplate, render_version_template
 from engine.documents.verification_codes import new_csv, verify_url
-from engine.expedients import expedients
+from engine.expedients import expedients, parties
+from engine.expedients.parties import Party
 from engine.notifications import notifications
 from engine.process.definition.validation import TEMPLATE_PROPERTY
 from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
@@ -147,22 +148,10 @@ def decree_info(call: Call) -> dict[str, Any]:
 # --------------------------------------------------------------------------- notification, terms, closing
 
 
-def notify(call: Call) -> dict[str, Any]:
-    """Dispatch ``document_id``: an outgoing registry entry (sortida) and, to the expedient's first
-    interested party, a notification with its evidence (made available; accessed, rejected or
-    expired later, see :mod:`engine.notifications.notifications`). With ``destinatari`` (another
-    body, e.g. asked for a sector report) it goes to that body by registry only, and no party is
-    notified. Parameters: ``document_id``, ``assumpte``, optional ``destinatari``, ``canal``
-    (electronic or postal; default the party's preferred one, else electronic). Answer:
-    ``{"registry_number", "registered_on", "notification_id"}`` (``registered_on``: the day of the
-    outgoing entry in Spain, e.g. where a suspension of the term starts)."""
+def _dispatch(call: Call, party: Party | None, recipient: Any = None) -> dict[str, Any]:
+    """One outgoing registry entry of ``document_id`` and, to ``party``, its notification."""
     expedient_id = call.expedient_id()
     document_id = int(call.param("document_id"))
-    recipient = call.param("destinatari")
-    links = [] if recipient else expedients.parties_of(call.ctx, expedient_id)
-    party = links[0].party if links else None
-    if party is None and not recipient:
-        raise ServiceError("the expedient has no interested party to notify and no destinatari was given")
     channel = str(call.param("canal") or (party.preferred_channel if party else None) or "electronic")
     entry = registry.register_outgoing(
         call.ctx,
@@ -175,10 +164,51 @@ def notify(call: Call) -> dict[str, Any]:
     )
     notification_id = None
     if party is not None:
-        note = notifications.notify(call.ctx, expedient_id, party.id, document_id, channel)
-        notification_id = note.id
+        notification_id = notifications.notify(call.ctx, expedient_id, party.id, document_id, channel).id
     return {"registry_number": entry.number, "registered_on": local_date(entry.presented_at).isoformat(),
             "notification_id": notification_id}
+
+
+def _named_parties(call: Call, named: Any) -> list[Party]:
+    """The parties of ``interessats`` ([{"nif", "nom", optional "email", "adreca"}…]), found or
+    created and linked to the expedient as interessats: whoever's rights the procedure may affect
+    is one (art. 4.1.b Ley 39/2015)."""
+    if not isinstance(named, list) or not named or not all(isinstance(p, dict) for p in named):
+        raise ServiceError("interessats must be a non-empty list of {'nif', 'nom'} objects")
+    found: dict[int, Party] = {}
+    for person in named:
+        party = parties.find_or_create_party(call.ctx, str(person.get("nif") or ""), str(person.get("nom") or ""),
+                                             email=person.get("email") or None, address=person.get("adreca") or None)
+        expedients.link_party(call.ctx, call.expedient_id(), party.id)
+        found.setdefault(party.id, party)
+    return list(found.values())
+
+
+def notify(call: Call) -> dict[str, Any]:
+    """Dispatch ``document_id``: an outgoing registry entry (sortida) and, to the expedient's first
+    interested party, a notification with its evidence (made available; accessed, rejected or
+    expired later, see :mod:`engine.notifications.notifications`). With ``destinatari`` (another
+    body, e.g. asked for a sector report) it goes to that body by registry only, and no party is
+    notified. With ``interessats`` (a list of ``{"nif", "nom"}``, e.g. the third parties an access
+    request may affect) each of them is linked to the expedient and gets an entry and a
+    notification of its own. Parameters: ``document_id``, ``assumpte``, optional ``destinatari``,
+    ``interessats``, ``canal`` (electronic or postal; default the party's preferred one, else
+    electronic). Answer: ``{"registry_number", "registered_on", "notification_id"}``
+    (``registered_on``: the day of the outgoing entry in Spain, e.g. where a suspension of the
+    term starts); with ``interessats``, ``{"registered_on", "notification_ids", "dispatches"}``
+    (one answer per party), and a ``gee:await-notification`` step on it goes on when every one
+    of them has its outcome."""
+    recipient = call.param("destinatari")
+    named = call.param("interessats")
+    if named is not None and not recipient:
+        dispatches = [_dispatch(call, party) for party in _named_parties(call, named)]
+        return {"registered_on": dispatches[0]["registered_on"], "dispatches": dispatches,
+                "notification_ids": [d["notification_id"] for d in dispatches]}
+    links = [] if recipient else expedients.parties_of(call.ctx, call.expedient_id())
+    party = links[0].party if links else None
+    if party is None and not recipient:
+        raise ServiceError("the expedient has no interested party to notify and no destinatari was given")
+    return _dispatch(call, party, recipient)
 
 
 def _as_date(value: Any, name: str) -> date:
@@ -279,7 +309,7 @@ def close_expedient(call: Call) -> dict[str, Any]:
 register_operator("gee.generate_document", generate_document, ("titol",), ("tipus_documental", "idioma"))
 register_operator("gee.create_decree_draft", create_decree_draft, ("titol",), ("text",))
 register_operator("gee.decree_info", decree_info, ("decree_id",))
-register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinatari", "canal"))
+register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinatari", "interessats", "canal"))
 register_operator("gee.max_resolution_date", max_resolution_date, ("inici", "mesos"), ("suspensions",))
 register_operator("gee.suspend_term", suspend_term, ("des_de",))
 register_operator("gee.record_silence", record_silence, ("efecte",))

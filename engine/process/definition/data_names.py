@@ -37,7 +37,7 @@ START_DATA_NAMES = frozenset({
 })  # fmt: skip
 
 #: What a sign step (``gee:sign``) and a notification wait (``gee:await-notification``) complete with.
-STEP_OUTCOME_NAMES = frozenset({"signatura", "notification_outcome", "notification_id", "notified_on"})
+STEP_OUTCOME_NAMES = frozenset({"signatura", "notification_outcome", "notification_id", "notified_on", "notifications"})
 
 #: Names every script sees whatever the data holds.
 RUNTIME_NAMES = frozenset({*HELPER_NAMES, *SCRIPT_BUILTINS})

@@ -34,6 +34,7 @@ from engine.base.errors import Forbidden, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT, Settings, current_settings
 from engine.process.definition.catalogue import audit_context_for, called_model_finder, require_designer
+from engine.process.definition.sidecar import classification_code, read_info
 from engine.process.definition.validation import SAFE_FILE_NAME, CheckedModel, Problem, Sources, check_model
 from engine.process.models import DRAFT, PUBLISHED, ProcessModel, ProcessVersion
 from engine.tenancy.units import find_unit
@@ -135,6 +136,7 @@ def deploy_process(
         return DeployResult(problems=problems)
     actor = (ctx.username if ctx else None) or created_by
     version, created = _store(checked, owner, created_by or actor, DRAFT if draft else PUBLISHED)
+    _carry_classification(version.model, folder)
     if created:
         audit_ctx = audit_context_for(ctx, owner, actor)
         if audit_ctx is not None:
@@ -235,6 +237,15 @@ def _model(owner: int | None, checked: CheckedModel) -> ProcessModel:
     elif model.name != checked.name:
         model.name = checked.name
     return model
+
+
+def _carry_classification(model: ProcessModel, folder: Path | None) -> None:
+    """The procedure code of ``<key>.info.json`` beside the BPMN goes on the model, so an expedient
+    opened for it from any door (e-office, registry entry, clerk) is classified alike. A model
+    deployed without a sidecar keeps the code it had."""
+    code = classification_code(read_info(model.key, folder)) if folder is not None else None
+    if code is not None and len(code) <= 60:
+        model.classification = code
 
 
 def _store(

@@ -2,7 +2,9 @@
 
 It holds what is not the flow itself: the citizen information, the maximum resolution term
 (``max_term``) and the effect of silence (``silence``). It is read at use time, so it can be
-corrected without deploying a new process version. The format is described in
+corrected without deploying a new process version; only the ENI classification code is also
+carried on the process model at each deploy, so whoever opens an expedient of the model (the
+e-office, a clerk from a registry entry) reads it from there. The format is described in
 :mod:`engine.citizens.procedures`; the legal-term control (:mod:`engine.control`) reads it too.
 """
 
@@ -35,10 +37,15 @@ def read_info(key: str, processes_dir: Path = PROCESSES_DIR) -> dict[str, Any] |
     return data if isinstance(data, dict) else None
 
 
-def info_classification(info: dict[str, Any], dir3: str) -> str | None:
-    """The ENI Clasificacion a sidecar gives its procedure: a SIA code (digits) as it is, else
-    ``<organ DIR3>_PRO_<code>``; None when it gives none."""
-    code = str(info.get("classification") or "").strip()
+def classification_code(info: dict[str, Any] | None) -> str | None:
+    """The sidecar's ``classification`` as written: a SIA code or the ``<id>`` of ``<DIR3>_PRO_<id>``."""
+    code = str((info or {}).get("classification") or "").strip()
+    return code or None
+
+
+def eni_classification(code: str | None, dir3: str) -> str | None:
+    """ENI ``Clasificacion`` of a procedure code for one municipality: a SIA code (digits) or a code
+    already qualified with its organ as it is, else ``<DIR3>_PRO_<code>``."""
     if not code:
         return None
-    return code if code.isdigit() else f"{dir3}_PRO_{code}"
+    return code if code.isdigit() or "_PRO_" in code else f"{dir3}_PRO_{code}"
