@@ -66,7 +66,7 @@ def _one_transaction(work: Callable[[], T]) -> T:
     return run_in_transaction(work)
 
 
-def _check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
+def check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
     files = [u for u in uploads if u.filename and u.content]
     if len(files) > MAX_FILES:
         raise ValidationFailed(_l("Attach at most %(n)s files.", n=MAX_FILES), field="documents")
@@ -108,7 +108,7 @@ def file_request(
     if not procedure.online or procedure.version_id is None:
         raise Conflict(_l("This procedure cannot be filed online."))
     values = validate_against_schema(procedure.start_form, data)
-    files = _check_uploads(uploads)
+    files = check_uploads(uploads)
 
     def work() -> Filing:
         version = db.session.get(ProcessVersion, procedure.version_id)
@@ -162,7 +162,7 @@ def answer_requeriment(
     for it, delivered (art. 73.3); it is marked late on the entry, in the data and the audit."""
     ctx = citizen_context(tenant, citizen, locale)
     item, awaited = _awaited(ctx, citizen, expedient_id, awaited_id, ANSWER_MESSAGE)
-    files = _check_uploads(uploads)
+    files = check_uploads(uploads)
     clean_text = " ".join((text or "").split()) or None
     if not files and not clean_text:
         raise ValidationFailed(_l("Attach the documents you were asked for, or write your answer."),
