@@ -15,6 +15,7 @@ from sqlalchemy import select
 from engine.base.clock import MADRID
 from engine.base.db import db
 from engine.documents.documents import Document
+from engine.expedients.expedients import parties_of
 from engine.noticeboard.models import Edict
 from engine.process.definition.deploy import deploy_process
 from engine.registry.entries import RegistryEntry
@@ -70,6 +71,9 @@ def test_a_citizen_files_an_allegation_online_and_the_procedure_takes_it_when_th
     assert len(attached) == 1
     receipt_page = client.get(filed.headers["Location"]).get_data(as_text=True)
     assert entry.number in receipt_page and 'id="filed-receipt"' in receipt_page
+    # art. 83.3: filing an allegation does not make him an interessat; he sees what he filed, as its presenter
+    assert 'id="presented-only"' in receipt_page and 'id="unaccredited"' not in receipt_page
+    assert [link.party.nif for link in parties_of(t.people["tramitador"], expedient_id)] == ["12345678Z"]
     assert f"/seu/sant-proves/documents/{entry.receipt_document_id}" in receipt_page
 
     # The sweep at the first moment after the last day (Europe/Madrid): off the board, certified, resumed.

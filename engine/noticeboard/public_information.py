@@ -1,13 +1,15 @@
 """Public information (Ley 39/2015 art. 83): an edict on the notice board for at least 20 working
 days, during which anyone may file allegations; each allegation is a registry entry (entrada) in the
-edict's expedient. An allegation whose effective date (art. 31.2.b: a filing on a non-working day
-counts from the next working day) falls after the last day of the term is kept, marked late.
+edict's expedient, and filing one does not make anyone an interessat of it (art. 83.3). An allegation
+whose effective date (art. 31.2.b: a filing on a non-working day counts from the next working day)
+falls after the last day of the term is kept, marked late.
 
-Citizens file allegations from the e-office (:mod:`engine.citizens.allegations`) while the edict is exposed; after
-its last day they are refused there (a late one brought to the counter is still registered by staff,
-marked late). The procedure block is two service tasks around a timer: ``gee.public_information``
-publishes the edict and answers the end of the term as a ``timer`` for a timeDate; when it fires,
-``gee.allegations`` gives the process the list of allegations, with their text and documents.
+Citizens file allegations from the e-office (:mod:`engine.citizens.allegations`) while the edict is
+exposed; after its last day they are refused there (a late one brought to the counter is still
+registered by staff, marked late). The procedure block is two service tasks around a timer:
+``gee.public_information`` publishes the edict and answers the end of the term as a ``timer`` for a
+timeDate; when it fires, ``gee.allegations`` gives the process the list of allegations, with their
+text and documents.
 """
 
 from __future__ import annotations
@@ -55,7 +57,7 @@ def file_allegation(ctx: Context, edict_id: int, *, nif: str, name: str, text: s
     party = find_or_create_party(ctx, nif, name)
     entry = register_incoming(ctx, subject=str(_l("Allegation: %(title)s", title=edict.title))[:500], channel=channel,
                               party_id=party.id, summary=text[:20000], expedient_id=edict.expedient_id,
-                              uploads=uploads, locale=ctx.locale)
+                              uploads=uploads, locale=ctx.locale, party_joins=False)
     late = local_date(entry.effective_at) > edict.ends_on
     allegation = Allegation(tenant_id=ctx.tenant_id, edict_id=edict.id, registry_entry_id=entry.id,
                             name=party.name, late=late)

@@ -233,7 +233,9 @@ def answer(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
             errors, status = _errors(exc), 422
             flash(str(exc), "danger")
         else:
-            message = _("Your answer has been registered with number %(number)s.", number=done.entry_number)
+            message = (_("Your allegations have been registered with number %(number)s.", number=done.entry_number)
+                       if awaited.accepts(filing.ALLEGATIONS_MESSAGE)
+                       else _("Your answer has been registered with number %(number)s.", number=done.entry_number))
             if done.late:
                 message += " " + _("It was presented after the deadline; this has been recorded.")
             flash(message, "warning" if done.late else "success")
