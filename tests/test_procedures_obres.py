@@ -51,7 +51,7 @@ from tests.procedures_helpers import (
     steps,
     town,
 )
-from tests.test_seu import citizen_login
+from tests.test_seu import citizen_login, token_of
 
 __all__ = ["spiff_clock"]  # the fixture, used by name
 MENORS = "llicencia_obres_menors"
@@ -358,6 +358,12 @@ def test_audiencia_notified_and_allegations_filed_online(client) -> None:  # typ
     citizen_login(client, t.tenant.code, nif=MARIA.nif, name=MARIA.name)
     page = html.unescape(client.get(f"/seu/{t.tenant.code}/carpeta/{expedient_id}").get_data(as_text=True))
     assert "Presentar al·legacions" in page and "Respon el requeriment" not in page
+    form_path = f"/seu/{t.tenant.code}/carpeta/{expedient_id}/requeriments/{_awaited(instance_id, 'al_legacions').id}"
+    form = client.get(form_path).get_data(as_text=True)
+    assert "<h1 class=\"h3\">Presentar al·legacions</h1>" in form
+    empty = client.post(form_path, data={"csrf_token": token_of(form), "text": " "})
+    assert empty.status_code == 422
+    assert "Escriviu les vostres al·legacions, o adjunteu-les." in html.unescape(empty.get_data(as_text=True))
     # art. 82.2: 10 working days from 23 March: 23-27, 30, 31, 1, 2 April, (3 and 6 Easter), 7 -> Tuesday 7 April.
     assert pending_timers(instance_id)["GW_audiencia_espera"] == "2026-04-07T23:59:59+02:00"
     _answer_online(t, expedient_id, instance_id, "2026-03-27", "Al·legacions")

@@ -169,7 +169,8 @@ def answer_requeriment(
     files = check_uploads(uploads)
     clean_text = " ".join((text or "").split()) or None
     if not files and not clean_text:
-        raise ValidationFailed(_l("Attach the documents you were asked for, or write your answer."),
+        raise ValidationFailed(_l("Write your allegations, or attach them.") if message == ALLEGATIONS_MESSAGE
+                               else _l("Attach the documents you were asked for, or write your answer."),
                                field="documents")  # fmt: skip
     party = citizen_party(ctx, citizen)
     assert party is not None  # they have the expedient, so they have a party
