@@ -59,16 +59,16 @@ def file_online(t: Town, key: str, data: dict[str, Any], day: str, title: str = 
     return filed.expedient_id, filed.instance_id
 
 
-def _awaited(t: Town, expedient_id: int, message: str) -> AwaitedMessage:
+def _awaited(t: Town, expedient_id: int, *messages: str) -> AwaitedMessage:
     stmt = select(AwaitedMessage).where(AwaitedMessage.tenant_id == t.tenant.id,
                                         AwaitedMessage.expedient_id == expedient_id,
-                                        AwaitedMessage.message_name == message, AwaitedMessage.state == "waiting")
+                                        AwaitedMessage.message_name.in_(messages), AwaitedMessage.state == "waiting")
     return db.session.execute(stmt).scalar_one()
 
 
 def answer_online(t: Town, expedient_id: int, day: str, text: str, document: str | None = None) -> filing.Filing:
     """Maria answers what the procedure waits for (a requeriment, an audiència) from her folder on ``day``."""
-    awaited = _awaited(t, expedient_id, filing.ANSWER_MESSAGE)
+    awaited = _awaited(t, expedient_id, filing.ANSWER_MESSAGE, filing.ALLEGATIONS_MESSAGE)
     uploads = [Upload(f"{document}.pdf", PDF, title=document)] if document else []
     with registry_day(day):
         filed = filing.answer_requeriment(t.tenant, MARIA, expedient_id, awaited.id, uploads, text=text)

@@ -82,13 +82,13 @@ def registry_day(monkeypatch: pytest.MonkeyPatch, day: str, hour: int = 10) -> I
         yield
 
 
-def awaited(instance_id: int, message: str) -> AwaitedMessage:
-    """The wait of ``instance_id`` that takes ``message`` (NoResultFound if none is offered)."""
+def awaited(instance_id: int, *messages: str) -> AwaitedMessage:
+    """The wait of ``instance_id`` that takes one of ``messages`` (NoResultFound if none is offered)."""
     rows = db.session.execute(select(AwaitedMessage).where(
         AwaitedMessage.instance_id == instance_id, AwaitedMessage.state == "waiting")).scalars()
-    matching = [row for row in rows if row.accepts(message)]
+    matching = [row for row in rows if any(row.accepts(m) for m in messages)]
     if len(matching) != 1:
-        raise NoResultFound(f"{len(matching)} waits take {message}")
+        raise NoResultFound(f"{len(matching)} waits take {messages}")
     return matching[0]
 
 
@@ -96,7 +96,7 @@ def answer_online(t: Town, monkeypatch: pytest.MonkeyPatch, instance_id: int, ex
                   text: str = "Adjunto el document que faltava.", citizen: CitizenIdentity = MARIA) -> filing.Filing:
     """The applicant answers (a requeriment, an audiència, a justification) from her folder in the
     e-office on ``day``."""
-    row = awaited(instance_id, filing.ANSWER_MESSAGE)
+    row = awaited(instance_id, filing.ANSWER_MESSAGE, filing.ALLEGATIONS_MESSAGE)
     with registry_day(monkeypatch, day):
         done = filing.answer_requeriment(t.tenant, citizen, expedient_id, row.id,
                                          [Upload("document.pdf", PDF, "Document esmenat")], text=text)

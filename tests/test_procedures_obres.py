@@ -11,6 +11,7 @@ notifications carry the dates the comments work out.
 
 from __future__ import annotations
 
+import html
 import io
 import sys
 from collections.abc import Iterator
@@ -51,6 +52,7 @@ from tests.procedures_helpers import (
     steps,
     town,
 )
+from tests.test_seu import citizen_login, token_of
 from tests.test_signatures_helpers import valid_signers
 
 __all__ = ["spiff_clock"]  # the fixture, used by name
@@ -124,17 +126,17 @@ def _citizen_opens(t: Town, expedient_id: int, day: str) -> None:
     db.session.commit()
 
 
-def _awaited(instance_id: int, message: str) -> AwaitedMessage:
+def _awaited(instance_id: int, *messages: str) -> AwaitedMessage:
     rows = [a for a in db.session.execute(select(AwaitedMessage).where(
         AwaitedMessage.instance_id == instance_id, AwaitedMessage.state == "waiting")).scalars()
-        if a.accepts(message)]
-    assert rows, f"the procedure is not waiting for {message}"
+        if any(a.accepts(m) for m in messages)]
+    assert rows, f"the procedure is not waiting for {messages}"
     return rows[0]
 
 
 def _answer_online(t: Town, expedient_id: int, instance_id: int, day: str, title: str) -> None:
     at(day)
-    awaited = _awaited(instance_id, "resposta_requeriment")
+    awaited = _awaited(instance_id, "resposta_requeriment", "al_legacions")
     answer_requeriment(t.tenant, MARIA, expedient_id, awaited.id,
                        [Upload(f"{title}.pdf", b"%PDF-1.4 " + title.encode(), title=title)], text=title)
     db.session.commit()
@@ -361,7 +363,7 @@ def test_positive_silence_is_flagged_when_the_month_runs_out() -> None:
     assert ready_ids(instance_id) == ["T_informe_tecnic"]  # the ajuntament must still resolve
 
 
-def test_audiencia_notified_and_allegations_filed_online() -> None:
+def test_audiencia_notified_and_allegations_filed_online(client) -> None:  # type: ignore[no-untyped-def]
     t = town(f"{MENORS}.bpmn")
     expedient_id, instance_id = _filed(t, MENORS)
     _check(t, instance_id, expedient_id)
@@ -369,6 +371,16 @@ def test_audiencia_notified_and_allegations_filed_online() -> None:
     _instruct(t, instance_id, audiencia=True, sentit="denegar")
     assert ready_ids(instance_id) == ["T_audiencia_notificada"]
     _citizen_opens(t, expedient_id, "2026-03-20")
+    # in her folder the audiència asks for allegations, not for an answer to a requeriment
+    citizen_login(client, t.tenant.code, nif=MARIA.nif, name=MARIA.name)
+    page = html.unescape(client.get(f"/seu/{t.tenant.code}/carpeta/{expedient_id}").get_data(as_text=True))
+    assert "Presentar al·legacions" in page and "Respon el requeriment" not in page
+    form_path = f"/seu/{t.tenant.code}/carpeta/{expedient_id}/requeriments/{_awaited(instance_id, 'al_legacions').id}"
+    form = client.get(form_path).get_data(as_text=True)
+    assert "<h1 class=\"h3\">Presentar al·legacions</h1>" in form
+    empty = client.post(form_path, data={"csrf_token": token_of(form), "text": " "})
+    assert empty.status_code == 422
+    assert "Escriviu les vostres al·legacions, o adjunteu-les." in html.unescape(empty.get_data(as_text=True))
     # art. 82.2: 10 working days from 23 March: 23-27, 30, 31, 1, 2 April, (3 and 6 Easter), 7 -> Tuesday 7 April.
     assert pending_timers(instance_id)["GW_audiencia_espera"] == "2026-04-07T23:59:59+02:00"
     _answer_online(t, expedient_id, instance_id, "2026-03-27", "Al·legacions")

@@ -52,6 +52,8 @@ class FolderItem:
     last_change: datetime | None = None
     #: The power the citizen acts with when representant.
     power: Power | None = None
+    #: A presentador who filed for someone else (not, e.g., their own allegation to a public information).
+    on_behalf: bool = False
 
 
 def citizen_party(ctx: Context, citizen: CitizenIdentity) -> Party | None:
@@ -121,6 +123,10 @@ def my_expedients(ctx: Context, citizen: CitizenIdentity) -> list[FolderItem]:
     ).scalars()
     for task in tasks:
         items[int(task.expedient_id or 0)].steps.append(task.name)
+    own = citizen_party(ctx, citizen)
+    for entry in _filed_entries(ctx, citizen):
+        if entry.expedient_id in items and (own is None or entry.party_id != own.id):
+            items[entry.expedient_id].on_behalf = True
     for awaited in awaited_for_expedients(ctx.tenant_id, ids):
         # What is asked of the interessat is not shown to an unaccredited presenter.
         if awaited.expedient_id in items and items[awaited.expedient_id].role != "presentador":

@@ -36,6 +36,8 @@ from engine.tenancy.models import Tenant
 
 #: The message a requeriment's answer is delivered as (see tests/fixtures/bpmn/seu_instancia_esmena.bpmn).
 ANSWER_MESSAGE = "resposta_requeriment"
+#: The message allegations in an audiència are delivered as (Ley 39/2015 art. 82.2): filed the same way.
+ALLEGATIONS_MESSAGE = "al_legacions"
 #: The message a request to extend a requeriment's term is delivered as (Ley 39/2015 art. 68.2).
 EXTENSION_MESSAGE = "ampliacio_termini"
 MAX_FILES = 10
@@ -66,7 +68,7 @@ def _one_transaction(work: Callable[[], T]) -> T:
     return run_in_transaction(work)
 
 
-def _check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
+def check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
     files = [u for u in uploads if u.filename and u.content]
     if len(files) > MAX_FILES:
         raise ValidationFailed(_l("Attach at most %(n)s files.", n=MAX_FILES), field="documents")
@@ -108,7 +110,7 @@ def file_request(
     if not procedure.online or procedure.version_id is None:
         raise Conflict(_l("This procedure cannot be filed online."))
     values = validate_against_schema(procedure.start_form, data)
-    files = _check_uploads(uploads)
+    files = check_uploads(uploads)
 
     def work() -> Filing:
         version = db.session.get(ProcessVersion, procedure.version_id)
@@ -157,15 +159,18 @@ def answer_requeriment(
     text: str | None = None,
     locale: str = "ca",
 ) -> Filing:
-    """Present the documents a requeriment asks for: an incoming entry in the expedient that
-    resumes its process. A late answer is still registered and, while the process still waits
-    for it, delivered (art. 73.3); it is marked late on the entry, in the data and the audit."""
+    """Present the documents a requeriment asks for, or the allegations of an audiència: an
+    incoming entry in the expedient that resumes its process. A late answer is still registered
+    and, while the process still waits for it, delivered (art. 73.3); it is marked late on the
+    entry, in the data and the audit."""
     ctx = citizen_context(tenant, citizen, locale)
-    item, awaited = _awaited(ctx, citizen, expedient_id, awaited_id, ANSWER_MESSAGE)
-    files = _check_uploads(uploads)
+    item, awaited = _awaited(ctx, citizen, expedient_id, awaited_id, ANSWER_MESSAGE, ALLEGATIONS_MESSAGE)
+    message = ALLEGATIONS_MESSAGE if awaited.accepts(ALLEGATIONS_MESSAGE) else ANSWER_MESSAGE
+    files = check_uploads(uploads)
     clean_text = " ".join((text or "").split()) or None
     if not files and not clean_text:
-        raise ValidationFailed(_l("Attach the documents you were asked for, or write your answer."),
+        raise ValidationFailed(_l("Write your allegations, or attach them.") if message == ALLEGATIONS_MESSAGE
+                               else _l("Attach the documents you were asked for, or write your answer."),
                                field="documents")  # fmt: skip
     party = citizen_party(ctx, citizen)
     assert party is not None  # they have the expedient, so they have a party
@@ -174,9 +179,12 @@ def answer_requeriment(
         waiting = awaited.state == "waiting"
         if waiting:
             _lock_instance(ctx, awaited.instance_id)  # the instance lock before the audit/counter locks
+        subject = (_l("Allegations in the audiència of expedient %(number)s", number=item.expedient.number)
+                   if message == ALLEGATIONS_MESSAGE
+                   else _l("Answer to the requeriment of expedient %(number)s", number=item.expedient.number))
         entry = register_incoming(
             ctx,
-            subject=str(_l("Answer to the requeriment of expedient %(number)s", number=item.expedient.number)),
+            subject=str(subject),
             channel=Channel.ELECTRONIC,
             party_id=party.id,
             summary=clean_text,
@@ -187,7 +195,7 @@ def answer_requeriment(
         payload = {"registre_entrada": entry.number, "document_ids": [a.document_id for a in entry.attachments],
                    "text": clean_text}  # fmt: skip
         if waiting:
-            delivery = deliver_in_transaction(ctx, awaited.instance_id, ANSWER_MESSAGE, payload, at=entry.effective_at)
+            delivery = deliver_in_transaction(ctx, awaited.instance_id, message, payload, at=entry.effective_at)
             late, delivered = delivery.late, True
         else:
             late, delivered = True, False
@@ -199,8 +207,8 @@ def answer_requeriment(
 
 
 def _awaited(ctx: Context, citizen: CitizenIdentity, expedient_id: object, awaited_id: object,
-             message: str) -> tuple[FolderItem, AwaitedMessage]:
-    """The citizen's expedient and its wait for ``message``; anything else is not found."""
+             *messages: str) -> tuple[FolderItem, AwaitedMessage]:
+    """The citizen's expedient and its wait for one of ``messages``; anything else is not found."""
     item = get_my_expedient(ctx, citizen, expedient_id)
     try:
         awaited = db.session.execute(
@@ -212,7 +220,7 @@ def _awaited(ctx: Context, citizen: CitizenIdentity, expedient_id: object, await
         ).scalar_one_or_none()
     except (TypeError, ValueError):
         awaited = None
-    if awaited is None or not awaited.accepts(message):
+    if awaited is None or not any(awaited.accepts(m) for m in messages):
         raise NotFound(_l("Not found."))
     return item, awaited
 

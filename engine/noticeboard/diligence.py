@@ -9,7 +9,7 @@ it was withdrawn, both included; the working days among them are counted on the 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from engine.audit import record
@@ -62,14 +62,15 @@ def exposure_of(edict: Edict) -> Exposure:
     return Exposure(first, last, len(days), sum(1 for d in days if calendar.is_working_day(d)))
 
 
-def issue_diligence(ctx: Context, edict_id: int) -> Edict:
-    """After the exposure: the diligència (TD12) in the edict's expedient, to the secretary to sign."""
+def issue_diligence(ctx: Context, edict_id: int, *, now: datetime | None = None) -> Edict:
+    """After the exposure (over by ``now``, default the present): the diligència (TD12) in the
+    edict's expedient, to the secretary to sign."""
     if not ctx.has_role(Role.SECRETARI) and not ctx.has_role(Role.TRAMITADOR):
         raise Forbidden(_l("You cannot publish on the notice board."))
     edict = get_owned(Edict, ctx, edict_id, for_update=True)
     if edict.diligence_document_id is not None:
         raise Conflict(_l("The certificate of exposure is already issued."))
-    if edict.withdrawn_at is None and edict.ends_on >= local_date(utcnow()):
+    if edict.withdrawn_at is None and edict.ends_on >= local_date(now or utcnow()):
         raise Conflict(_l("The exposure is not over yet."))
     csv = new_csv()
     tenant = db.session.get(Tenant, ctx.tenant_id)

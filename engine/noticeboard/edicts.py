@@ -53,8 +53,9 @@ def calendar_of(tenant_id: int) -> TenantCalendar:
 
 def publish(ctx: Context, expedient_id: int, *, title: str, text: str, starts_on: date,
             ends_on: date | None = None, working_days: int | None = None,
-            document_ids: list[int] | None = None) -> Edict:
-    """Publish an edict of an open expedient; ``working_days`` computes the end on the tenant's calendar."""
+            document_ids: list[int] | None = None, public_information: bool = False) -> Edict:
+    """Publish an edict of an open expedient; ``working_days`` computes the end on the tenant's calendar;
+    a ``public_information`` edict takes allegations from the e-office while it is exposed."""
     if not any(ctx.has_role(r) for r in PUBLISHERS):
         raise Forbidden(_l("You cannot publish on the notice board."))
     ensure_open(get_owned(Expedient, ctx, expedient_id))
@@ -72,7 +73,8 @@ def publish(ctx: Context, expedient_id: int, *, title: str, text: str, starts_on
     docs = _documents(ctx, expedient_id, document_ids or [])
     edict = Edict(tenant_id=ctx.tenant_id, expedient_id=expedient_id, title=title[:300], text=text[:50000],
                   document_ids=[d.id for d in docs], starts_on=starts_on, ends_on=ends_on,
-                  published_at=utcnow(), published_by=ctx.username, digest="")
+                  published_at=utcnow(), published_by=ctx.username, digest="",
+                  public_information=public_information)
     edict.digest = content_digest(edict, docs)
     db.session.add(edict)
     db.session.flush()
@@ -114,7 +116,7 @@ def get_edict(ctx: Context, edict_id: int) -> Edict:
 def exposed(tenant_id: int, today: date, query: str = "") -> list[Edict]:
     """The public board of a tenant on ``today``: edicts in their period, not withdrawn, intact."""
     stmt = select(Edict).where(Edict.tenant_id == tenant_id, Edict.starts_on <= today, Edict.ends_on >= today,
-                               Edict.withdrawn_at.is_(None))
+                               Edict.withdrawn_at.is_(None), Edict.closed_at.is_(None))
     words = [w for w in (query or "").split() if w][:5]
     for word in words:
         pattern = f"%{word[:50]}%"

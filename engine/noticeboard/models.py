@@ -1,5 +1,5 @@
 """An edict on the notice board. Nothing in it changes once published: its content digest is kept
-and checked whenever it is shown; only its withdrawal and its diligència are added later."""
+and checked whenever it is shown; only its withdrawal its diligència and the end of its exposure are added later."""
 
 from __future__ import annotations
 
@@ -32,6 +32,10 @@ class Edict(db.Model):  # type: ignore[name-defined]
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawal_reason: Mapped[str | None] = mapped_column(Text)
     diligence_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
+    #: A public information (Ley 39/2015 art. 83): anyone may file allegations while it is exposed.
+    public_information: Mapped[bool] = mapped_column(Boolean, default=False)
+    #: When the scheduler took it off the board because its last day had passed.
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
     def summary(self) -> dict[str, Any]:
         return {

@@ -1,15 +1,20 @@
 """Public information (Ley 39/2015 art. 83): an edict on the notice board for at least 20 working
 days, during which anyone may file allegations; each allegation is a registry entry (entrada) in the
-edict's expedient. An allegation whose effective date (art. 31.2.b: a filing on a non-working day
-counts from the next working day) falls after the last day of the term is kept, marked late.
+edict's expedient, and filing one does not make anyone an interessat of it (art. 83.3). An allegation
+whose effective date (art. 31.2.b: a filing on a non-working day counts from the next working day)
+falls after the last day of the term is kept, marked late.
 
-The procedure block is two service tasks around a timer: ``gee.public_information`` publishes the
-edict and answers the end of the term as a ``timer`` for a timeDate; when it fires,
-``gee.allegations`` gives the process the list of allegations.
+Citizens file allegations from the e-office (:mod:`engine.citizens.allegations`) while the edict is
+exposed; after its last day they are refused there (a late one brought to the counter is still
+registered by staff, marked late). The procedure block is two service tasks around a timer:
+``gee.public_information`` publishes the edict and answers the end of the term as a ``timer`` for a
+timeDate; when it fires, ``gee.allegations`` gives the process the list of allegations, with their
+text and documents.
 """
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
@@ -22,7 +27,7 @@ from engine.base.i18n import _l
 from engine.expedients.parties import find_or_create_party
 from engine.noticeboard import edicts
 from engine.noticeboard.models import Allegation, Edict
-from engine.registry.entries import Channel, RegistryEntry, register_incoming
+from engine.registry.entries import Channel, RegistryEntry, Upload, register_incoming
 from engine.tenancy.scoping import get_owned, scoped
 
 #: Ley 39/2015 art. 83.2: the term of public information is never shorter than twenty working days.
@@ -37,11 +42,11 @@ def open_public_information(ctx: Context, expedient_id: int, *, title: str, text
         raise ValidationFailed(_l("Public information lasts at least 20 working days (Ley 39/2015 art. 83.2)."),
                                field="working_days")
     return edicts.publish(ctx, expedient_id, title=title, text=text, starts_on=starts_on, working_days=working_days,
-                          document_ids=document_ids)
+                          document_ids=document_ids, public_information=True)
 
 
 def file_allegation(ctx: Context, edict_id: int, *, nif: str, name: str, text: str,
-                    channel: str = Channel.ELECTRONIC.value) -> Allegation:
+                    channel: str = Channel.ELECTRONIC.value, uploads: Sequence[Upload] = ()) -> Allegation:
     """Register an allegation against a published edict (during its term or, marked late, after)."""
     edict = get_owned(Edict, ctx, edict_id, for_update=True)
     if edict.withdrawn_at is not None:
@@ -52,7 +57,7 @@ def file_allegation(ctx: Context, edict_id: int, *, nif: str, name: str, text: s
     party = find_or_create_party(ctx, nif, name)
     entry = register_incoming(ctx, subject=str(_l("Allegation: %(title)s", title=edict.title))[:500], channel=channel,
                               party_id=party.id, summary=text[:20000], expedient_id=edict.expedient_id,
-                              locale=ctx.locale)
+                              uploads=uploads, locale=ctx.locale, party_joins=False)
     late = local_date(entry.effective_at) > edict.ends_on
     allegation = Allegation(tenant_id=ctx.tenant_id, edict_id=edict.id, registry_entry_id=entry.id,
                             name=party.name, late=late)
@@ -75,5 +80,7 @@ def allegations_summary(ctx: Context, edict_id: int) -> dict[str, Any]:
     listed = []
     for row in rows:
         entry = db.session.get(RegistryEntry, row.registry_entry_id)
-        listed.append({"registry_number": entry.number if entry else None, "name": row.name, "late": row.late})
+        listed.append({"registry_number": entry.number if entry else None, "name": row.name, "late": row.late,
+                       "text": entry.summary if entry else None,
+                       "document_ids": [a.document_id for a in entry.attachments] if entry else []})
     return {"count": len(rows), "on_time": sum(1 for r in rows if not r.late), "allegations": listed}

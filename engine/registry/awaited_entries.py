@@ -23,8 +23,8 @@ from engine.process.instances.messages import AwaitedMessage, deliver_in_transac
 from engine.registry.entries import Channel, RegistryEntry, Upload, register_incoming
 from engine.tenancy.scoping import get_owned
 
-#: The messages staff may answer with an entry: a sector report, an answer filed on paper.
-STAFF_MESSAGES = ("informe_sectorial", "resposta_requeriment")
+#: The messages staff may answer with an entry: a sector report, an answer or allegations filed on paper.
+STAFF_MESSAGES = ("informe_sectorial", "resposta_requeriment", "al_legacions")
 
 
 def awaited_entries(ctx: Context, expedient_id: int) -> list[AwaitedMessage]:

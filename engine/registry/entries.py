@@ -174,14 +174,17 @@ def register_incoming(
     corrects_entry_id: int | None = None,
     presented_at: datetime | None = None,
     locale: str = "ca",
+    party_joins: bool = True,
 ) -> RegistryEntry:
     """Record an incoming filing (entrada) and issue its receipt.
 
     Either opens an expedient (``open_expedient_subject``; the party becomes its interessat),
-    joins one (``expedient_id``), or stays outside any expedient. ``uploads`` become documents
-    (citizen origin) of that expedient; ``document_ids`` links documents already stored.
-    ``presented_at`` is for channels that stamp the time themselves (it may not be in the
-    future nor earlier than the last entry); by default it is now. The caller commits.
+    joins one (``expedient_id``; the party becomes its interessat unless ``party_joins`` is False,
+    e.g. an allegation to a public information, Ley 39/2015 art. 83.3), or stays outside any
+    expedient. ``uploads`` become documents (citizen origin) of that expedient; ``document_ids``
+    links documents already stored. ``presented_at`` is for channels that stamp the time
+    themselves (it may not be in the future nor earlier than the last entry); by default it is
+    now. The caller commits.
     """
     if open_expedient_subject is not None and expedient_id is not None:
         raise ValidationFailed(_l("Open a new expedient or join an existing one, not both."),
@@ -201,7 +204,7 @@ def register_incoming(
         corrects_entry_id=corrects_entry_id,
         presented_at=presented_at,
     )
-    expedient = _expedient_for(ctx, entry, party, open_expedient_subject, joined)
+    expedient = _expedient_for(ctx, entry, party if party_joins else None, open_expedient_subject, joined)
     documents = [
         store_document(
             ctx,

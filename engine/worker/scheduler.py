@@ -2,7 +2,8 @@
 
 Every ``interval`` seconds the lock holder (renewing the lock as it goes) sweeps:
 due timers (one ``timer-<instance>`` job each), expired electronic notifications, settled
-notifications whose process still waits, overdue tasks to escalate, once a week each tenant's
+notifications whose process still waits, overdue tasks to escalate, edicts whose exposure is over
+(taken off the board with their diligència, :mod:`engine.noticeboard.closing`), once a week each tenant's
 e-mail of legal terms at risk (:mod:`engine.control.weekly_digest`), and once a night (after
 ``INTEGRITY_HOUR`` Europe/Madrid) the integrity checks and the sealing of every tenant's audit
 chain head (:mod:`engine.worker.anchoring`). Every piece of work is a deduplicated,
@@ -32,6 +33,7 @@ from engine.base.clock import MADRID, as_utc, local_date, utcnow
 from engine.base.jobs import enqueue, redis_connection
 from engine.control import weekly_digest
 from engine.inbox import overdue_escalation as deadlines
+from engine.noticeboard import closing as exposures
 from engine.notifications import alerts as notices
 from engine.notifications import notifications
 from engine.process.instances import timer_sweep as timers
@@ -73,6 +75,7 @@ class TickResult:
     continuations: int = 0
     escalations: int = 0
     digests: int = 0
+    exposures: int = 0
     integrity: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -113,6 +116,8 @@ def sweep_all(now: datetime | None = None) -> TickResult:
         deadlines.escalate_task, o[0], o[1], job_id=f"escalate-{o[1]}"))
     result.digests = _each(result, weekly_digest.digests_due(moment), lambda d: enqueue(
         weekly_digest.send_weekly_digest, d[0], d[1], job_id=f"term-digest-{d[0]}-{d[1]}"))
+    result.exposures = _each(result, exposures.ended_edicts(moment), lambda e: enqueue(
+        exposures.close_exposure, e[0], e[1], stamp, job_id=f"edict-close-{e[1]}"))
     if integrity_due(moment):
         day = local_date(moment).isoformat()
         _each(result, [day], lambda d: enqueue(integrity.run_integrity_checks, job_id=f"integrity-{d}"))
@@ -157,7 +162,8 @@ class Scheduler:
                     break
                 try:
                     result = self.tick()
-                    if result.held and (result.timers or result.expiries or result.escalations or result.errors):
+                    if result.held and (result.timers or result.expiries or result.escalations or result.exposures
+                                        or result.errors):
                         log.info("scheduler tick: %s", result)
                 except Exception as exc:
                     if _redis_away(exc):  # logged at each sweep until Redis answers; the loop goes on

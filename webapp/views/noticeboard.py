@@ -1,5 +1,6 @@
 """The notice board (tauler d'anuncis): staff publish edicts from expedients and issue the certificate
-of exposure; the public board of each municipality at /tauler/<tenant_code>/ with search and a JSON feed."""
+of exposure; the public board of each municipality at /tauler/<tenant_code>/ with search, a JSON feed and an
+RSS 2.0 feed."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from datetime import date
 from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, jsonify, redirect, render_template, request, url_for
+from flask_babel import get_locale
 
 from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
@@ -16,6 +18,7 @@ from engine.base.i18n import _, _l
 from engine.citizens.identity import tenant_by_code
 from engine.documents.documents import read_content
 from engine.noticeboard import diligence, edicts
+from engine.noticeboard.rss import rss_feed
 from webapp.auth import roles_required
 from webapp.inputs import int_arg
 from webapp.navigation import NavItem
@@ -106,6 +109,18 @@ def feed(tenant_code: str) -> Any:
                                                       edict_id=e.id, _external=True)}
              for e in edicts.exposed(tenant.id, local_date(utcnow()))]
     return jsonify({"tenant": tenant.name, "edicts": items})
+
+
+@bp.get("/tauler/<tenant_code>/rss.xml")
+def rss(tenant_code: str) -> Any:
+    tenant = tenant_by_code(tenant_code)
+    xml = rss_feed(title=f"{_('Notice board')} — {tenant.name}", language=str(get_locale() or "ca"),
+                   board_url=url_for("noticeboard.public", tenant_code=tenant.code, _external=True),
+                   feed_url=url_for("noticeboard.rss", tenant_code=tenant.code, _external=True),
+                   items=edicts.exposed(tenant.id, local_date(utcnow())),
+                   url_of=lambda e: url_for("noticeboard.public_edict", tenant_code=tenant.code, edict_id=e.id,
+                                            _external=True))
+    return Response(xml, mimetype="application/rss+xml")
 
 
 @bp.get("/tauler/<tenant_code>/<int:edict_id>")

@@ -16,10 +16,11 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _
-from engine.citizens import carpeta, filing, notices
+from engine.citizens import allegations, carpeta, filing, notices
 from engine.citizens.identity import citizen_context, identity_from_claims, tenant_by_code
 from engine.citizens.procedures import get_procedure, list_procedures
 from engine.powers import register as powers
@@ -232,7 +233,9 @@ def answer(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
             errors, status = _errors(exc), 422
             flash(str(exc), "danger")
         else:
-            message = _("Your answer has been registered with number %(number)s.", number=done.entry_number)
+            message = (_("Your allegations have been registered with number %(number)s.", number=done.entry_number)
+                       if awaited.accepts(filing.ALLEGATIONS_MESSAGE)
+                       else _("Your answer has been registered with number %(number)s.", number=done.entry_number))
             if done.late:
                 message += " " + _("It was presented after the deadline; this has been recorded.")
             flash(message, "warning" if done.late else "success")
@@ -252,6 +255,34 @@ def extension(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
         flash(_("Your request for an extension has been registered with number %(number)s.",
                 number=done.entry_number), "success")
     return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=expedient_id))
+
+
+@bp.route("/<tenant_code>/tauler/<int:edict_id>/al-legacions", methods=["GET", "POST"])
+@citizen_required
+def allegation(tenant_code: str, edict_id: int) -> Any:
+    edict = allegations.edict_for_allegations(g.seu_tenant.id, edict_id)
+    if edict is None:
+        abort(404)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        try:
+            done = allegations.file_online(g.seu_tenant, g.citizen, edict_id, text=request.form.get("text", ""),
+                                           uploads=_uploads(), locale=_locale())
+        except ValidationFailed as exc:
+            errors, status = _errors(exc), 422
+            flash(str(exc), "danger")
+        except Conflict as exc:
+            status = 409
+            flash(str(exc), "danger")
+        else:
+            flash(_("Your allegation has been registered with number %(number)s.", number=done.entry_number),
+                  "success")
+            return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=done.expedient_id,
+                                    filed=done.entry_id))  # fmt: skip
+    open_now = allegations.taking_allegations(edict, local_date(utcnow()))
+    return render_template("seu/allegation.html", edict=edict, open_now=open_now, errors=errors,
+                           text=request.form.get("text", "")), status
 
 
 # --------------------------------------------------------------------------- notifications

@@ -1,0 +1,109 @@
+"""Public information from the citizen's side and the end of its exposure: a citizen identified in
+the e-office files an allegation (text and a document) on an edict while it is on the board; when its
+last day has passed the scheduler takes it off the board, issues the certificate of exposure, and the
+procedure resumes with the allegations received; once over, the e-office refuses new ones."""
+
+from __future__ import annotations
+
+import html
+import io
+from datetime import datetime, time, timedelta
+from pathlib import Path
+
+from sqlalchemy import select
+
+from engine.base.clock import MADRID
+from engine.base.db import db
+from engine.documents.documents import Document
+from engine.expedients.expedients import parties_of
+from engine.noticeboard.models import Edict
+from engine.process.definition.deploy import deploy_process
+from engine.registry.entries import RegistryEntry
+from engine.worker.scheduler import sweep_all
+from tests.bodies_helpers import sign_all
+from tests.procedures_helpers import ready_ids, spiff_clock, town  # noqa: F401 (fixture)
+from tests.services import run_queued_jobs
+from tests.test_seu import PDF, citizen_login, token_of
+
+FIXTURE = Path(__file__).parent / "fixtures" / "bpmn" / "informacio_publica.bpmn"
+
+
+def _entries() -> int:
+    return db.session.query(RegistryEntry).count()
+
+
+def _diligences(expedient_id: int) -> list[Document]:
+    stmt = select(Document).where(Document.expedient_id == expedient_id, Document.tipo_documental == "TD12")
+    return list(db.session.execute(stmt).scalars())
+
+
+def test_a_citizen_files_an_allegation_online_and_the_procedure_takes_it_when_the_exposure_ends(
+        client, spiff_clock) -> None:  # noqa: F811
+    t = town("instancia_generica.bpmn")
+    assert deploy_process(None, FIXTURE, shared=True, created_by="tests").ok
+    db.session.commit()
+    expedient_id = t.open_case("Projecte d'obres de la piscina municipal")
+    instance_id = t.start("informacio_publica", expedient_id, {"text_edicte": "Es sotmet a informació pública."})
+    db.session.commit()
+    edict = db.session.query(Edict).one()
+
+    # the public edict offers the e-office form
+    page = client.get(f"/tauler/sant-proves/{edict.id}").get_data(as_text=True)
+    form_path = f"/seu/sant-proves/tauler/{edict.id}/al-legacions"
+    assert f'id="file-allegation" href="{form_path}"' in page
+    assert client.get(form_path).status_code == 302  # identify first
+    citizen_login(client, "sant-proves", nif="87654321X", name="Jordi Vidal Roca")
+    token = token_of(client.get(form_path).get_data(as_text=True))
+
+    before = _entries()
+    empty = client.post(form_path, data={"csrf_token": token, "text": "  "})
+    assert empty.status_code == 422 and "Aquest camp és obligatori." in empty.get_data(as_text=True)
+    assert _entries() == before  # nothing half-written
+
+    filed = client.post(form_path, data={"csrf_token": token, "text": "La piscina ha de ser accessible.",
+                                         "documents": [(io.BytesIO(PDF), "accessibilitat.pdf")]},
+                        content_type="multipart/form-data")
+    assert filed.status_code == 302
+    entry = db.session.execute(select(RegistryEntry).order_by(RegistryEntry.id.desc())).scalars().first()
+    assert entry is not None and entry.direction == "E" and entry.expedient_id == expedient_id
+    assert entry.summary == "La piscina ha de ser accessible." and entry.receipt_document_id is not None
+    attached = [a.document_id for a in entry.attachments]
+    assert len(attached) == 1
+    receipt_page = client.get(filed.headers["Location"]).get_data(as_text=True)
+    assert entry.number in receipt_page and 'id="filed-receipt"' in receipt_page
+    # art. 83.3: filing an allegation does not make him an interessat; he sees what he filed, as its presenter
+    assert 'id="presented-only"' in receipt_page and 'id="unaccredited"' not in receipt_page
+    assert [link.party.nif for link in parties_of(t.people["tramitador"], expedient_id)] == ["12345678Z"]
+    assert f"/seu/sant-proves/documents/{entry.receipt_document_id}" in receipt_page
+
+    # The sweep at the first moment after the last day (Europe/Madrid): off the board, certified, resumed.
+    after_end = datetime.combine(edict.ends_on + timedelta(days=1), time(0, 0, 5), tzinfo=MADRID)
+    spiff_clock.moment = after_end
+    assert sweep_all(after_end).exposures == 1
+    run_queued_jobs()
+    db.session.expire_all()
+    edict = db.session.get(Edict, edict.id)
+    assert edict is not None and edict.closed_at is not None
+    assert [d.id for d in _diligences(expedient_id)] == [edict.diligence_document_id]
+    assert sign_all(t.people["secretari"]) == 1  # the secretary signs the certificate
+    assert ready_ids(instance_id) == ["Task_resoldre"]
+    taken = t.show(instance_id)["data"]["al_legacions"]
+    assert (taken["count"], taken["on_time"]) == (1, 1)
+    assert taken["allegations"] == [{"registry_number": entry.number, "name": "Jordi Vidal Roca", "late": False,
+                                     "text": "La piscina ha de ser accessible.", "document_ids": attached}]
+    assert client.get(f"/tauler/sant-proves/{edict.id}").status_code == 404
+
+    # swept again: nothing more to do, no second certificate
+    certificates = len(_diligences(expedient_id))  # the one issued and its signed version
+    assert sweep_all(after_end + timedelta(minutes=1)).exposures == 0
+    run_queued_jobs()
+    assert len(_diligences(expedient_id)) == certificates
+
+    # the e-office now refuses, with the reason, and writes nothing
+    closed = client.get(form_path).get_data(as_text=True)
+    assert 'id="allegations-closed"' in closed and 'id="allegation-form"' not in closed
+    before = _entries()
+    late = client.post(form_path, data={"csrf_token": token, "text": "Fora de termini."})
+    assert late.status_code == 409
+    assert "El període d'informació pública d'aquest edicte ha acabat" in html.unescape(late.get_data(as_text=True))
+    assert _entries() == before
