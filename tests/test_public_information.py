@@ -12,7 +12,7 @@ import pytest
 from engine.base.clock import MADRID
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
-from engine.noticeboard import public_information
+from engine.noticeboard import edicts, public_information
 from engine.noticeboard.models import Edict
 from engine.operators import public_information as operator
 from engine.process.definition.deploy import deploy_process
@@ -31,7 +31,10 @@ def test_allegations_during_and_after_the_term_and_the_process_resumes_at_its_en
     t = town("instancia_generica.bpmn")
     assert deploy_process(None, FIXTURE, shared=True, created_by="tests").ok
     db.session.commit()
+    # The whole story runs on 3 December 2026, whatever day the suite runs: the operator dates the edict
+    # and the board checks it does not start in the past, both on that clock.
     monkeypatch.setattr(operator, "utcnow", lambda: _at("2026-12-03T10:00:00"))
+    monkeypatch.setattr(edicts, "utcnow", lambda: _at("2026-12-03T10:00:00"))
     expedient_id = t.open_case("Projecte d'obres de la piscina municipal")
     instance_id = t.start("informacio_publica", expedient_id, {"text_edicte": "Es sotmet a informació pública."})
     db.session.commit()
