@@ -187,7 +187,8 @@ def urgency(session_id: int) -> Any:
 def vote(session_id: int, item_id: int) -> Any:
     return _act(lambda: sessions.vote_item(g.ctx, session_id, item_id, votes_for=_int("votes_for"),
                                            against=_int("against"), abstentions=_int("abstentions"),
-                                           debate=request.form.get("debate", "")),
+                                           debate=request.form.get("debate", ""),
+                                           casting_vote=request.form.get("casting_vote") or None),
                 _("Vote recorded."), _back(session_id))
 
 
