@@ -37,6 +37,7 @@ from engine.signatures.models import SignatureRequest, SignatureStep, SigningCre
 from engine.tenancy.models import Membership, Tenant, User
 from engine.tenancy.password_links import PasswordLink
 from engine.tenancy.tokens import ApiToken
+from engine.transparency.models import Publication
 from engine.worker.integrity import IntegrityCheck
 
 __all__ = [
@@ -75,6 +76,7 @@ __all__ = [
     "ProcessModel",
     "ProcessVersion",
     "Proposal",
+    "Publication",
     "RegistryAttachment",
     "RegistryEntry",
     "SignatureRequest",
