@@ -4,6 +4,7 @@
 - Organisation: the signing officers (mayor, secretary) and each collegiate body with its members.
 - Agreements: the items voted in sessions whose minutes are approved (the minutes are final then);
   the debate is left out, it may name private people.
+- Grants awarded: see :mod:`engine.transparency.grants`.
 - Procedures: the e-office catalogue with each maximum term and the effect of silence.
 - The other sections list what staff published (:mod:`engine.transparency.publications`).
 """
@@ -24,8 +25,9 @@ from engine.bodies.models import AgendaItem, Body, BodySession
 from engine.citizens.procedures import list_procedures
 from engine.tenancy.models import Tenant, User
 from engine.transparency import publications
+from engine.transparency.grants import grants
 from engine.transparency.models import Publication
-from engine.transparency.sections import AGREEMENTS, BY_KEY, ORGANISATION, PROCEDURES
+from engine.transparency.sections import AGREEMENTS, BY_KEY, GRANTS, ORGANISATION, PROCEDURES
 
 Row = dict[str, Any]
 
@@ -33,6 +35,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "organisation": ("body", "body_kind", "name", "role", "group"),
     "agreements": ("body", "session_date", "session_kind", "minutes", "position", "title", "majority",
                    "votes_for", "votes_against", "abstentions", "casting_vote", "result"),
+    "grants": ("purpose", "bdns_code", "decree", "published_on", "beneficiary", "beneficiary_kind", "amount"),
     "procedures": ("name", "max_term_months", "max_term_days", "silence", "url"),
     "documents": ("title", "published_on", "url"),
 }
@@ -87,6 +90,8 @@ def section_rows(tenant: Tenant, key: str, *, today: date, locale: str, procedur
         return COLUMNS[key], organisation(tenant)
     if key == AGREEMENTS.key:
         return COLUMNS[key], agreements(tenant)
+    if key == GRANTS.key:
+        return COLUMNS[key], grants(tenant)
     if key == PROCEDURES.key:
         return COLUMNS[key], procedures(tenant, locale, procedure_link)
     assert key in BY_KEY
