@@ -1,4 +1,4 @@
-"""Grants awarded on the transparency portal (Llei 19/2014 art. 15.1.c), from the published resolution of a
+"""Grants awarded on the transparency portal (Llei 19/2014 art. 15), from the published resolution of a
 grant call run with the shipped procedures: an association is named, a natural person is not; nothing shows
 before the resolution is published. The call (10.000 €) is the one of tests/test_procedures_subvencions.py:
 the association scores 82 and gets the 6.000 € it asked for, the person 75 and the 4.000 € left."""

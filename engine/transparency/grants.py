@@ -1,4 +1,4 @@
-"""Grants awarded (Llei 19/2014 art. 15.1.c; Ley 19/2013 art. 8.1.c), read from the resolutions of the
+"""Grants awarded (Llei 19/2014 art. 15; Ley 19/2013 art. 8.1.c), read from the resolutions of the
 calls run with the shipped procedure ``subvencio_convocatoria`` once the resolution is published (its
 task *Publicar la resolució* done): the ranked result the call told each application.
 

@@ -21,14 +21,14 @@ class Section:
 
 
 ORGANISATION = Section("organisation", _l("Organisation"), "Llei 19/2014 art. 9; Ley 19/2013 art. 6")
-AGREEMENTS = Section("agreements", _l("Agreements of the collegiate bodies"), "Llei 19/2014 art. 10.1.a")
-GRANTS = Section("grants", _l("Grants awarded"), "Llei 19/2014 art. 15.1.c; Ley 19/2013 art. 8.1.c")
-PROCEDURES = Section("procedures", _l("Catalogue of procedures"), "Llei 19/2014 art. 13.1.g")
+AGREEMENTS = Section("agreements", _l("Agreements of the collegiate bodies"), "Llei 19/2014 art. 10")
+GRANTS = Section("grants", _l("Grants awarded"), "Llei 19/2014 art. 15; Ley 19/2013 art. 8.1.c")
+PROCEDURES = Section("procedures", _l("Catalogue of procedures"), "Llei 19/2014 art. 10")
 BUDGET = Section("budget", _l("Budget and its execution"), "Llei 19/2014 art. 11; Ley 19/2013 art. 8.1.d")
-ORDINANCES = Section("ordinances", _l("Ordinances and regulations"), "Llei 19/2014 art. 10.1.c")
+ORDINANCES = Section("ordinances", _l("Ordinances and regulations"), "Llei 19/2014 art. 10; Ley 19/2013 art. 7")
 CONTRACTS = Section("contracts", _l("Contracts"), "Llei 19/2014 art. 13; Ley 19/2013 art. 8.1.a")
 SALARIES = Section("salaries", _l("Pay of officers and senior posts"),
-                   "Llei 19/2014 art. 11.1.b; Ley 19/2013 art. 8.1.f")
+                   "Llei 19/2014 art. 11; Ley 19/2013 art. 8.1.f")
 OTHER = Section("other", _l("Other information"), "Llei 19/2014 art. 8")
 
 #: Filled from GEE's records, in the order the portal shows them.
