@@ -15,6 +15,7 @@ from engine.bodies import certificates, minutes, sessions
 from engine.bodies.models import AgendaItem, BodySession
 from engine.documents.documents import read_content
 from tests.bodies_helpers import convened_session, ple_town, present, propose, sign_all
+from tests.conftest import csrf_token, login
 from tests.procedures_helpers import Town, ready_ids
 
 FIVE = ("Pere Font", "Laia Serra", "Joan Riera", "Núria Pla", "Marc Soler")
@@ -106,3 +107,25 @@ def test_an_absolute_majority_tie_is_simply_not_reached() -> None:
     # 3 for is less than the 4 of 7 art. 47.2 asks: the tie is not what decides, no new vote
     sessions.vote_item(secretary, session.id, item.id, votes_for=3, against=3, abstentions=0)
     assert item.result == "rejected" and item.first_votes_for is None and item.casting_vote is None
+
+
+def test_the_secretary_records_the_repeated_vote_and_the_casting_vote_on_the_web(client) -> None:
+    _town, _instance_id, session, item = _sitting()
+    db.session.commit()
+    login(client, "secretari.proves")
+    page = f"/sessions/{session.id}"
+
+    def vote(**data: object) -> str:
+        client.post(f"{page}/items/{item.id}/vote",
+                    data={"csrf_token": csrf_token(client, page), "debate": "", **data})
+        return client.get(page).get_data(as_text=True)
+
+    html = vote(votes_for=3, against=3, abstentions=0)
+    assert "Primera votació: 3 a favor, 3 en contra, 0 abstencions — empat: es torna a votar" in html
+    assert 'name="casting_vote"' in html and "Registra la nova votació" in html
+    html = vote(votes_for=3, against=3, abstentions=0)
+    assert "Persisteix l&#39;empat: decideix el vot de qualitat del president" in html
+    assert "data-result=" not in html  # refused: nothing recorded
+    html = vote(votes_for=3, against=3, abstentions=0, casting_vote="against")
+    assert 'data-result="rejected"' in html and 'data-casting-vote="against"' in html
+    assert "Va persistir l'empat: va decidir el vot de qualitat del president (en contra)." in html
