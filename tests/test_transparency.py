@@ -84,6 +84,7 @@ def test_a_citizen_reads_the_organisation_agreements_and_procedures_from_gees_re
                         "votes_for", "votes_against", "abstentions", "casting_vote", "result"]
     assert table[1][5:] == ["Aprovació del projecte d'obres de la piscina", "simple", "4", "0", "0", "",
                             "approved"]
+    assert 'href="/transparencia/sant-proves/"' in client.get("/seu/sant-proves/").get_data(as_text=True)
     assert client.get(f"{PORTAL}nothing.json").status_code == 404
     assert client.get("/transparencia/no-such-town/").status_code == 404
 
