@@ -14,7 +14,15 @@ from engine.base.db import db
 from engine.bodies import sessions
 from engine.tenancy.admin import set_signing_officers
 from engine.transparency.models import Publication
-from tests.bodies_helpers import convened_session, hold, ple_town, present, propose, sign_all, working_days_ahead
+from tests.bodies_helpers import (
+    approve_minutes,
+    convened_session,
+    hold,
+    ple_town,
+    propose,
+    sign_all,
+    working_days_ahead,
+)
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 from tests.procedures_acts import PDF
 from tests.procedures_helpers import Town
@@ -36,13 +44,7 @@ def _town_with_an_approved_agreement() -> tuple[Town, int]:
     sign_all(t.people["alcalde"])
     second = sessions.create_session(secretary, ple.id, kind="ordinary", starts_at=working_days_ahead(t, 4),
                                      place="Sala de plens")
-    item = sessions.add_minutes_approval(secretary, second.id, first.id)
-    sessions.convene(secretary, second.id)
-    db.session.commit()
-    sign_all(t.people["alcalde"])
-    sessions.record_attendance(secretary, second.id, present(second, "Pere Font", "Laia Serra", "Joan Riera"), {})
-    sessions.vote_item(secretary, second.id, item.id, votes_for=3, against=0, abstentions=1)
-    db.session.commit()
+    approve_minutes(t, second, first)
     return t, local_date(first.starts_at).year
 
 
