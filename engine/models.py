@@ -38,6 +38,7 @@ from engine.tenancy.models import Membership, Tenant, User
 from engine.tenancy.password_links import PasswordLink
 from engine.tenancy.tokens import ApiToken
 from engine.tenancy.units import Unit, UnitMember
+from engine.transparency.models import Publication
 from engine.worker.integrity import IntegrityCheck
 
 __all__ = [
@@ -76,6 +77,7 @@ __all__ = [
     "ProcessModel",
     "ProcessVersion",
     "Proposal",
+    "Publication",
     "RegistryAttachment",
     "RegistryEntry",
     "SignatureRequest",

@@ -97,3 +97,15 @@ def hold(t: Town, session: BodySession, votes: tuple[int, int, int], *names: str
     minutes.draft_minutes(secretary, session.id)
     db.session.commit()
     return session
+
+
+def approve_minutes(t: Town, second: BodySession, first: BodySession) -> None:
+    """``second`` (a draft session) approves the signed minutes of ``first``: convened, signed, voted 4-0-0."""
+    secretary = t.people["secretari"]
+    item = sessions.add_minutes_approval(secretary, second.id, first.id)
+    sessions.convene(secretary, second.id)
+    db.session.commit()
+    sign_all(t.people["alcalde"])
+    sessions.record_attendance(secretary, second.id, present(second, "Pere Font", "Laia Serra", "Joan Riera"), {})
+    sessions.vote_item(secretary, second.id, item.id, votes_for=4, against=0, abstentions=0)
+    db.session.commit()

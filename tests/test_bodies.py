@@ -18,7 +18,16 @@ from engine.bodies.proposals import pending_proposals
 from engine.documents.documents import Document, read_content
 from engine.documents.signature_check import verify_pdf
 from engine.signatures import circuits
-from tests.bodies_helpers import convened_session, hold, ple_town, present, propose, sign_all, working_days_ahead
+from tests.bodies_helpers import (
+    approve_minutes,
+    convened_session,
+    hold,
+    ple_town,
+    present,
+    propose,
+    sign_all,
+    working_days_ahead,
+)
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.procedures_helpers import ROLE_PEOPLE, ready_ids
 
@@ -206,13 +215,7 @@ def test_minutes_are_approved_at_the_next_session() -> None:
     db.session.rollback()
     sign_all(secretary)
     sign_all(t.people["alcalde"])
-    item = sessions.add_minutes_approval(secretary, second.id, first.id)
-    sessions.convene(secretary, second.id)
-    db.session.commit()
-    sign_all(t.people["alcalde"])
-    sessions.record_attendance(secretary, second.id, present(second, "Pere Font", "Laia Serra", "Joan Riera"), {})
-    sessions.vote_item(secretary, second.id, item.id, votes_for=4, against=0, abstentions=0)
-    db.session.commit()
+    approve_minutes(t, second, first)
     db.session.refresh(first)
     assert first.minutes_approved_in_id == second.id
 

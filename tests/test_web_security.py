@@ -41,7 +41,8 @@ PUBLIC = ("/login", "/logout", "/healthz", "/static/", "/locale", "/verify", "/a
           "/dev-idp", "/tenants/<tenant_code>/logo",
           # a one-time link to set a password: the secret in the address is the credential
           "/password",
-          "/tauler")  # /tauler: the public notice board
+          "/tauler",  # the public notice board
+          "/transparencia")  # the public transparency portal
 
 MARKERS = ("B-SECRET-EXPEDIENT", "B-SECRET-PARTY", "B-SECRET-DOC", "B-SECRET-CONTENT", "B-SECRET-TOKEN",
            "B-SECRET-USER")

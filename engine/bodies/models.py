@@ -159,6 +159,12 @@ class AgendaItem(db.Model):  # type: ignore[name-defined]
     votes_for: Mapped[int | None] = mapped_column(Integer)
     votes_against: Mapped[int | None] = mapped_column(Integer)
     abstentions: Mapped[int | None] = mapped_column(Integer)
+    #: A simple-majority vote that tied: kept here, and the item is voted again (LBRL art. 46.2.d).
+    first_votes_for: Mapped[int | None] = mapped_column(Integer)
+    first_votes_against: Mapped[int | None] = mapped_column(Integer)
+    first_abstentions: Mapped[int | None] = mapped_column(Integer)
+    #: ``for`` | ``against``: the president's casting vote when the repeated vote tied again.
+    casting_vote: Mapped[str | None] = mapped_column(String(10))
     #: approved | rejected | None (not voted yet)
     result: Mapped[str | None] = mapped_column(String(10))
     certificate_document_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
@@ -166,6 +172,11 @@ class AgendaItem(db.Model):  # type: ignore[name-defined]
 
     def votes(self) -> dict[str, int | None]:
         return {"for": self.votes_for, "against": self.votes_against, "abstentions": self.abstentions}
+
+    @property
+    def tied_once(self) -> bool:
+        """The first vote tied: the item waits for (or had) a repeated vote."""
+        return self.first_votes_for is not None
 
 
 class Attendance(db.Model):  # type: ignore[name-defined]

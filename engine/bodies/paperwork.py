@@ -37,6 +37,12 @@ LABELS: dict[str, dict[str, str]] = {
         "expedient": "Expedient", "csv": "CSV", "verify": "Verificació", "empty": "Cap acta aquest any.",
         "approved_in": "Aprovada a la sessió", "pending_approval": "Pendent d'aprovació",
         "page": "Pàgina", "remote_note": "Assistència a distància (art. 46.3 LBRL)",
+        "first_vote": "Primera votació", "tie_repeat": "empat: es fa una nova votació (art. 46.2.d LBRL)",
+        "second_vote": "Nova votació", "casting": "Persisteix l'empat i decideix el vot de qualitat del president/a, "
+        "%(direction)s (art. 46.2.d LBRL)", "casting_for": "a favor", "casting_against": "en contra",
+        "certify_casting": "Després d'una primera votació amb empat (%(yes)s a favor, %(against)s en contra i "
+        "%(abstentions)s abstencions) i d'una nova votació en què va persistir l'empat, l'acord es va decidir pel "
+        "vot de qualitat del president/a, %(direction)s (art. 46.2.d LBRL).",
     },
     "es": {
         "convocation": "Convocatoria", "minutes": "Acta", "certificate": "Certificado de acuerdo",
@@ -60,6 +66,12 @@ LABELS: dict[str, dict[str, str]] = {
         "expedient": "Expediente", "csv": "CSV", "verify": "Verificación", "empty": "Ninguna acta este año.",
         "approved_in": "Aprobada en la sesión", "pending_approval": "Pendiente de aprobación",
         "page": "Página", "remote_note": "Asistencia a distancia (art. 46.3 LBRL)",
+        "first_vote": "Primera votación", "tie_repeat": "empate: se efectúa una nueva votación (art. 46.2.d LBRL)",
+        "second_vote": "Nueva votación", "casting": "Persiste el empate y decide el voto de calidad del "
+        "presidente/a, %(direction)s (art. 46.2.d LBRL)", "casting_for": "a favor", "casting_against": "en contra",
+        "certify_casting": "Tras una primera votación con empate (%(yes)s a favor, %(against)s en contra y "
+        "%(abstentions)s abstenciones) y una nueva votación en la que persistió el empate, el acuerdo se decidió por "
+        "el voto de calidad del presidente/a, %(direction)s (art. 46.2.d LBRL).",
     },
 }
 

@@ -56,6 +56,7 @@ def agreement_payload(item: AgendaItem, body_code: str, session_label: str, csv:
         "organ": body_code,
         "sessio": session_label,
         "vots": {"favor": item.votes_for, "contra": item.votes_against, "abstencions": item.abstentions},
+        "vot_de_qualitat": {"for": "favor", "against": "contra"}.get(item.casting_vote or ""),
         "certificat_document_id": document_id,
         "csv": csv,
     }

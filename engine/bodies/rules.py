@@ -8,6 +8,8 @@
 - Majorities (LBRL art. 47.1-2): simple (more for than against) by default; absolute (more than
   half the legal number of members voting for) where the law asks for it, and for the urgency of
   an item that is not on the agenda (ROF art. 83; TRLMRLC art. 98.c).
+- Ties (LBRL art. 46.2.d): a simple-majority vote that ties is repeated; if the tie persists, the
+  president's casting vote (vot de qualitat) decides. An absolute majority is never reached by a tie.
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from engine.calendar import TenantCalendar
 CONVOCATION_WORKING_DAYS = 2
 #: A session never sits with fewer members than this (LBRL art. 46.2.c).
 MINIMUM_QUORUM = 3
+#: How the president's casting vote can go.
+CASTING_VOTES = ("for", "against")
 
 
 def convened_in_time(calendar: TenantCalendar, convened_on: date, session_on: date) -> bool:
@@ -67,3 +71,8 @@ def passes(majority: str, legal_members: int, votes_for: int, votes_against: int
     if majority == "absolute":
         return votes_for >= absolute_majority(legal_members)
     return votes_for > votes_against
+
+
+def ties(majority: str, votes_for: int, votes_against: int) -> bool:
+    """Whether a vote ends in the tie that art. 46.2.d resolves (a new vote, then the casting vote)."""
+    return majority == "simple" and votes_for == votes_against

@@ -223,7 +223,7 @@ def record_attendance(ctx: Context, session_id: int, present: dict[int, bool], r
     member_ids = {m.id for m in session.body.members if m.active}
     if not set(present) <= member_ids or not set(remote) <= member_ids:
         raise ValidationFailed(_l("Only members of the body attend."), field="attendance")
-    if any(i.result is not None for i in session.items):
+    if any(i.result is not None or i.tied_once for i in session.items):
         raise Conflict(_l("Votes are recorded: attendance is closed."))
     rows = {a.member_id: a for a in session.attendance}
     for member_id in sorted(member_ids):
@@ -298,8 +298,12 @@ def vote_item_urgency(ctx: Context, session_id: int, item_id: int, votes_for: in
 
 
 def vote_item(ctx: Context, session_id: int, item_id: int, *, votes_for: int, against: int, abstentions: int,
-              debate: str = "") -> AgendaItem:
-    """Record an item's debate and vote; the result follows from the majority it requires."""
+              debate: str = "", casting_vote: str | None = None) -> AgendaItem:
+    """Record an item's debate and vote; the result follows from the majority it requires.
+
+    A simple-majority vote that ties is kept and the item stays open for a new vote; if the new vote
+    ties again, ``casting_vote`` (``for`` or ``against``, the president's) decides (LBRL art. 46.2.d).
+    """
     session = _in_session(ctx, session_id)
     item = _item(session, item_id)
     if item.result is not None:
@@ -307,16 +311,32 @@ def vote_item(ctx: Context, session_id: int, item_id: int, *, votes_for: int, ag
     if item.urgent and not item.urgency_approved:
         raise Conflict(_l("Vote the urgency of this item first (absolute majority)."))
     _votes(session, votes_for, against, abstentions)
-    item.debate = (debate or "").strip()[:20000] or None
+    tie = rules.ties(item.majority, votes_for, against)
+    if tie and item.tied_once and casting_vote not in rules.CASTING_VOTES:
+        raise ValidationFailed(_l("The tie persists: the president's casting vote decides (LBRL art. 46.2.d). "
+                                  "Record it as for or against."), field="casting_vote")
+    item.debate = (debate or "").strip()[:20000] or item.debate
+    if tie and not item.tied_once:
+        item.first_votes_for, item.first_votes_against, item.first_abstentions = votes_for, against, abstentions
+        db.session.flush()
+        record(ctx, "body.item_tied", "body_session", session.id, expedient_id=item.expedient_id,
+               after={"position": item.position, "title": item.title, "for": votes_for, "against": against,
+                      "abstentions": abstentions})
+        return item
     item.votes_for, item.votes_against, item.abstentions = votes_for, against, abstentions
-    approved = rules.passes(item.majority, session.body.legal_members, votes_for, against)
+    if tie:
+        item.casting_vote = casting_vote
+        approved = casting_vote == "for"
+    else:
+        approved = rules.passes(item.majority, session.body.legal_members, votes_for, against)
     item.result = "approved" if approved else "rejected"
     if item.approves_minutes_of_id is not None and approved:
         previous = get_session(ctx, item.approves_minutes_of_id, for_update=True)
         previous.minutes_approved_in_id = session.id
     db.session.flush()
     record(ctx, "body.item_voted", "body_session", session.id, expedient_id=item.expedient_id,
-           after={"position": item.position, "title": item.title, **item.votes(), "result": item.result})
+           after={"position": item.position, "title": item.title, **item.votes(), "result": item.result,
+                  "casting_vote": item.casting_vote})
     return item
 
 

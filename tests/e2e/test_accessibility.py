@@ -63,9 +63,9 @@ def test_main_pages_have_no_serious_accessibility_violations(app, live_server, b
         paths = ["/", "/dashboard/", "/catalogue/", f"/catalogue/{town['model_id']}", "/admin/", "/api-tokens/",
                  "/tasks", f"/tasks/{town['task_id']}", f"/expedients/{town['expedient_id']}", "/expedients",
                  "/expedients/new", "/registry", "/registry/new", "/deadlines", "/decrees/book", "/signatures",
-                 "/admin/jobs/",
-                 # public pages: document verification and the citizen e-office
-                 "/verify", "/seu/", "/seu/ajt-proves/"]
+                 "/admin/jobs/", "/transparency",
+                 # public pages: document verification, the citizen e-office and the transparency portal
+                 "/verify", "/seu/", "/seu/ajt-proves/", "/transparencia/ajt-proves/"]
         for path in paths:
             response = page.goto(f"{live_server}{path}")
             assert response is not None and response.status == 200, path

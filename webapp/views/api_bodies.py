@@ -29,6 +29,9 @@ def _session(found: BodySession) -> dict[str, Any]:
         "quorum": {"required": check.required, "present": check.present, "constituted": check.constituted},
         "items": [{"position": i.position, "title": i.title, "majority": i.majority, "urgent": i.urgent,
                    "expedient_id": i.expedient_id, "result": i.result, "votes": i.votes(),
+                   "first_votes": {"for": i.first_votes_for, "against": i.first_votes_against,
+                                   "abstentions": i.first_abstentions} if i.tied_once else None,
+                   "casting_vote": i.casting_vote,
                    "certificate_signed": i.certificate_signed} for i in found.items],
     }
 

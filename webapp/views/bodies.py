@@ -3,19 +3,18 @@ convocation, attendance and votes, the minutes and the certificates (services in
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from engine.base import unit_of_work
 from engine.base.clock import MADRID, local_date, utcnow
-from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.base.errors import Forbidden, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.bodies import bodies, certificates, minutes, rules, sessions
 from engine.bodies.proposals import pending_proposals
 from engine.documents.documents import read_content
+from webapp.actions import act as _act
 from webapp.auth import login_required, roles_required
 from webapp.inputs import YEAR_MAX, YEAR_MIN, int_arg
 from webapp.navigation import NavItem
@@ -24,18 +23,6 @@ bp = Blueprint("bodies", __name__)
 
 KEEPERS = bodies.KEEPERS
 NAV = [NavItem("bodies.index", _l("Collegiate bodies"), order=45, menu="tools")]
-
-
-def _act(work: Callable[[], Any], done: str, back: str) -> Any:
-    """Run a service; a refusal is shown to the user and nothing is kept."""
-    try:
-        work()
-    except (ValidationFailed, Conflict) as exc:
-        unit_of_work.discard()
-        flash(str(exc), "danger")
-        return redirect(back)
-    flash(done, "success")
-    return redirect(back)
 
 
 def _int(name: str, low: int = 0, high: int = 1000) -> int:
@@ -187,7 +174,8 @@ def urgency(session_id: int) -> Any:
 def vote(session_id: int, item_id: int) -> Any:
     return _act(lambda: sessions.vote_item(g.ctx, session_id, item_id, votes_for=_int("votes_for"),
                                            against=_int("against"), abstentions=_int("abstentions"),
-                                           debate=request.form.get("debate", "")),
+                                           debate=request.form.get("debate", ""),
+                                           casting_vote=request.form.get("casting_vote") or None),
                 _("Vote recorded."), _back(session_id))
 
 
