@@ -266,18 +266,21 @@ def test_failed_start_leaves_nothing_behind_and_gives_the_numbers_back(town):
 # -- la meva carpeta, requeriment --------------------------------------------------------------
 
 
-def test_folder_shows_step_and_the_requeriment_to_answer(client, town):
+def test_folder_says_where_it_stands_and_the_requeriment_to_answer(client, town):
     ctx = _clerk(town)
     citizen_login(client, town.code)
     _file(client, town)
     expedient = db.session.execute(select(Expedient)).scalar_one()
     folder = client.get(f"/seu/{town.code}/carpeta").get_data(as_text=True)
-    assert expedient.number in folder and "Revisar la sol·licitud" in folder
+    # What the town hall does, in the citizen's words (not the name of an internal step), and by when.
+    assert expedient.number in folder and "L'ajuntament l'està tramitant." in folder
+    assert "Revisar la sol·licitud" not in folder
+    assert "L'ha de resoldre i notificar-vos-ho com a molt tard" in folder
     _require_amendment(ctx, expedient.id)
     awaited = db.session.execute(select(AwaitedMessage)).scalar_one()
     assert awaited.state == "waiting" and awaited.due_at is not None  # 10 working days (art. 68)
     page = client.get(f"/seu/{town.code}/carpeta/{expedient.id}").get_data(as_text=True)
-    assert 'id="answer-requeriment"' in page
+    assert 'id="answer-requeriment"' in page and "L'ajuntament espera la vostra resposta." in page
     path = f"/seu/{town.code}/carpeta/{expedient.id}/requeriments/{awaited.id}"
     token = token_of(client.get(path).get_data(as_text=True))
     empty = client.post(path, data={"csrf_token": token}, content_type="multipart/form-data")

@@ -7,7 +7,7 @@ without an accredited power (art. 5.6 Ley 39/2015) sees only what they filed the
 expedient their request opened, their entries, receipts and the documents they presented (role
 presentador). Everything else is NotFound, exactly like another tenant's rows. Every access on
 someone's behalf is audited, and the represented person sees it in their e-office. Reads only
-projection rows (HumanTask, AwaitedMessage), never a workflow.
+projection rows (ProcessInstance, AwaitedMessage), never a workflow.
 
 Documents shown are those the citizen's side presented (citizen origin) and those the
 administration issued (with a CSV: receipts, resolutions, notifications); drafts, internal
@@ -33,7 +33,7 @@ from engine.expedients.parties import ExpedientParty, Party, PartyRole
 from engine.powers import register as powers
 from engine.powers.models import Power
 from engine.process.instances.messages import AwaitedMessage, awaited_for_expedients
-from engine.process.models import HumanTask, ProcessInstance
+from engine.process.models import ProcessInstance
 from engine.registry.entries import RegistryAttachment, RegistryEntry
 from engine.tenancy.scoping import scoped
 
@@ -45,8 +45,6 @@ class FolderItem:
     role: str
     #: waiting | completed | incident | None (no process)
     process_status: str | None = None
-    #: Names of the steps the municipality is working on now.
-    steps: list[str] = field(default_factory=list)
     #: What the municipality waits for from the citizen (e.g. an answer to a requeriment).
     awaited: list[AwaitedMessage] = field(default_factory=list)
     last_change: datetime | None = None
@@ -104,7 +102,7 @@ def _roles_by_expedient(ctx: Context, citizen: CitizenIdentity) -> dict[int, tup
 
 
 def my_expedients(ctx: Context, citizen: CitizenIdentity) -> list[FolderItem]:
-    """The citizen's expedients, newest first, with their step and what is expected of them."""
+    """The citizen's expedients, newest first, with what is expected of them."""
     roles = _roles_by_expedient(ctx, citizen)
     if not roles:
         return []
@@ -118,11 +116,6 @@ def my_expedients(ctx: Context, citizen: CitizenIdentity) -> list[FolderItem]:
         item = items[int(row.expedient_id or 0)]
         item.process_status = row.status
         item.last_change = max(filter(None, [item.last_change, row.updated_at]), default=None)
-    tasks = db.session.execute(
-        scoped(HumanTask, ctx).where(HumanTask.expedient_id.in_(ids), HumanTask.state == "ready").order_by(HumanTask.id)
-    ).scalars()
-    for task in tasks:
-        items[int(task.expedient_id or 0)].steps.append(task.name)
     own = citizen_party(ctx, citizen)
     for entry in _filed_entries(ctx, citizen):
         if entry.expedient_id in items and (own is None or entry.party_id != own.id):
