@@ -73,17 +73,34 @@ FIRST_STEPS = {
 }
 
 #: The expedients run to the end, by procedure.
-NO_AUDIENCIA = {"T_informe_juridic": {"cal_audiencia": False}}
+NO_AUDIENCIA = {
+    "T_informe_tecnic": {"informe_tecnic": "Les obres s'ajusten al POUM.", "condicions": ""},
+    "T_informe_juridic": {"informe_juridic": "Procedeix atorgar la llicència.", "cal_audiencia": False},
+    "T_proposta": {"sentit": "atorgar", "fonaments": "Vistos els informes tècnic i jurídic favorables."},
+}
+KITCHEN = {"emplacament": "Carrer Major, 12", "descripcio_obres": "reforma de la cuina (enrajolat i instal·lacions)",
+           "tipus_obra": "reforma_interior", "pressupost": 8400}
+ROOF = {"emplacament": "Cal Ros, carrer de l'Església, 4", "descripcio_obres": "substitució de teules trencades",
+        "tipus_obra": "facana_coberta", "pressupost": 3200}
+FENCE = {"emplacament": "Plaça de l'Església, 2", "descripcio_obres": "tanca de fusta d'1,20 m al pati",
+         "tipus_obra": "tanca", "pressupost": 1500}
 CLOSED = (
-    Story("llicencia_obres_menors", "Reforma de la cuina al carrer Major, 12", tasks=NO_AUDIENCIA),
-    Story("llicencia_obres_menors", "Canvi de teules a la coberta de cal Ros", citizen=1, tasks={
+    Story("llicencia_obres_menors", "Reforma de la cuina al carrer Major, 12", start=KITCHEN, tasks=NO_AUDIENCIA),
+    Story("llicencia_obres_menors", "Canvi de teules a la coberta de cal Ros", citizen=1, start=ROOF, tasks={
         **NO_AUDIENCIA, "T_completesa": {"completa": False, "mancances": "Falta el pressupost detallat."}}),
-    Story("llicencia_obres_menors", "Tanca del pati de la plaça de l'Església", citizen=2, tasks=NO_AUDIENCIA,
-          outcomes={"T_resolucio_notificada": "expired"}),
-    Story("instancia_generica", "Petició d'un banc a la plaça del Mercat"),
-    Story("comunicacio_previa_obres", "Arrebossat de la façana del carrer de la Font, 3", citizen=1),
-    Story("certificat_empadronament", "Certificat per a la renovació del DNI", citizen=2),
-    Story("padro_alta_canvi_domicili", "Canvi de domicili al carrer Nou, 7"),
+    Story("llicencia_obres_menors", "Tanca del pati de la plaça de l'Església", citizen=2, start=FENCE,
+          tasks=NO_AUDIENCIA, outcomes={"T_resolucio_notificada": "expired"}),
+    Story("instancia_generica", "Petició d'un banc a la plaça del Mercat", start={
+        "exposo": "A la plaça del Mercat no hi ha cap banc a l'ombra.", "sollicito": "Que s'hi instal·li un banc."},
+        tasks={"Task_tramitar": {"resum": "Petició d'un banc a l'ombra a la plaça del Mercat."},
+               "Task_proposta": {"sentit": "estimar", "fonaments": "El pressupost de mobiliari urbà ho permet."}}),
+    Story("comunicacio_previa_obres", "Arrebossat de la façana del carrer de la Font, 3", citizen=1, start={
+        "emplacament": "Carrer de la Font, 3", "descripcio_obres": "arrebossat i pintura de la façana",
+        "tipus_obra": "facana_coberta", "pressupost": 4100}),
+    Story("certificat_empadronament", "Certificat per a la renovació del DNI", citizen=2,
+          start={"tipus": "certificat", "adreca": "Carrer Nou, 7", "finalitat": "Renovació del DNI"}),
+    Story("padro_alta_canvi_domicili", "Canvi de domicili al carrer Nou, 7", start={
+        "tipus_moviment": "canvi_domicili", "adreca": "Carrer Nou, 7, 1r", "persones": "Maria Soler Vidal"}),
 )
 
 

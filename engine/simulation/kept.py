@@ -30,6 +30,7 @@ from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.procedures import get_procedure
 from engine.documents.documents import store_document
 from engine.expedients import expedients, parties
+from engine.inbox.task_context import prefill
 from engine.notifications import notifications
 from engine.notifications.alerts import expire_notification
 from engine.process.instances import tasks as instances
@@ -125,6 +126,13 @@ class _KeptRun(Run):
                 "expedient": expedient.number, "assumpte": expedient.subject, "sollicitud": {},
                 **self.plan.start_data}  # fmt: skip
         self.instance = instances.start_in_transaction(clerk, self.version, expedient.id, data)
+
+    def known(self, schema: dict[str, Any] | None) -> dict[str, Any]:
+        """What the task page prefills: the process data of the same name, the applicant, the
+        application."""
+        data = instances.show_instance(self.staff.system, self.instance.id)["data"]
+        citizen = self.applicant.citizen
+        return prefill(schema, {**data, "nif": citizen.nif, "nom": citizen.name}, presented=[self.document_id])
 
     def answer(self, message: AwaitedMessage, name: str) -> None:
         if name != filing.ANSWER_MESSAGE:  # another administration's report, a call's resolution

@@ -248,7 +248,7 @@ class Run:
 
     def _complete(self, row: HumanTask) -> None:
         schema = instances.form_schema(self.instance.process_version, row.form_key)
-        data = sample_data(schema, today=self.today, document_id=self.document_id)
+        data = {**sample_data(schema, today=self.today, document_id=self.document_id), **self.known(schema)}
         first = self.visits[row.element_id] == 0
         self.visits[row.element_id] += 1
         if first:
@@ -256,6 +256,10 @@ class Run:
         instances.complete_task(self.cast.person(row.role), row.id, data)
         alternatives = _field_alternatives(schema, data) if first else {}
         self.actions.append(Action(row.element_id, "complete", data, alternatives))
+
+    def known(self, schema: dict[str, Any] | None) -> dict[str, Any]:
+        """What a form starts with besides the sample data (nothing in a sandbox)."""
+        return {}
 
     def _sign(self, row: HumanTask) -> None:
         signer = self.cast.person(row.role)
