@@ -73,7 +73,7 @@ FIRST_STEPS = {
 }
 
 #: The expedients run to the end, by procedure.
-NO_AUDIENCIA = {
+NO_AUDIENCIA: dict[str, dict[str, Any]] = {
     "T_informe_tecnic": {"informe_tecnic": "Les obres s'ajusten al POUM.", "condicions": ""},
     "T_informe_juridic": {"informe_juridic": "Procedeix atorgar la llicència.", "cal_audiencia": False},
     "T_proposta": {"sentit": "atorgar", "fonaments": "Vistos els informes tècnic i jurídic favorables."},
