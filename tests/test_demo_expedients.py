@@ -31,7 +31,7 @@ from engine.process.models import ProcessInstance, ProcessModel, ProcessVersion
 from engine.registry.entries import RegistryEntry
 from engine.showcase.expedients import FIRST_STEPS, build_demo_expedients
 from engine.tenancy.models import ROLES, Tenant
-from tests.test_procedures_obres import _valid_signers
+from tests.test_signatures_helpers import valid_signers
 from webapp.cli import main
 
 SHIPPED = {path.stem for path in PROCESSES_DIR.glob("*.bpmn")}
@@ -84,7 +84,7 @@ def _signed_acts(ctx, expedient_id: int) -> list[Signed]:
         pdf = read_content(ctx, doc.id)[1]
         text = " ".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
         decree = any(doc.title.startswith(number) for number in numbers)
-        found.append(Signed(doc.title, doc.csv, _valid_signers(pdf), text, decree))
+        found.append(Signed(doc.title, doc.csv, valid_signers(pdf), text, decree))
     return found
 
 

@@ -50,6 +50,7 @@ from tests.procedures_helpers import (
     steps,
     town,
 )
+from tests.test_signatures_helpers import valid_signers
 
 __all__ = ["spiff_clock"]  # the fixture, used by name
 MENORS = "llicencia_obres_menors"
@@ -189,25 +190,6 @@ def _silence(t: Town, expedient_id: int) -> str:
     return str(db.session.execute(stmt).scalar_one().after["effect"])
 
 
-def _valid_signers(pdf: bytes) -> list[str]:
-    """The signers of the PAdES signatures that pyHanko validates against the demo CA."""
-    from asn1crypto import x509 as asn1_x509
-    from cryptography.hazmat.primitives import serialization
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    from engine.demo import ca as test_ca
-
-    root = asn1_x509.Certificate.load(test_ca.load_or_create_ca()[1].public_bytes(serialization.Encoding.DER))
-    names = []
-    for embedded in PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures:
-        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root], allow_fetching=False))
-        assert status.bottom_line, status.pretty_print_details()
-        names.append(status.signing_cert.subject.native["common_name"])
-    return names
-
-
 def _pdf_text(t: Town, document_id: int) -> str:
     pdf = read_content(t.people["tramitador"], document_id)[1]
     return " ".join("".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
@@ -239,7 +221,7 @@ def test_granted_licence_is_a_signed_decree_with_the_appeals_notified_and_closed
     assert len(notes) == 1 and notes[0].state == "accessed"
     signed = db.session.get(Document, notes[0].document_id)
     assert signed is not None and signed.title == "DEC/2026/0001 Atorgament de llicència d'obres menors"
-    assert _valid_signers(read_content(t.people["tramitador"], signed.id)[1]) == ["Jordi Mas", "Sandra Roig"]
+    assert valid_signers(read_content(t.people["tramitador"], signed.id)[1]) == ["Jordi Mas", "Sandra Roig"]
     text = _pdf_text(t, signed.id)
     # the decree itself states the appeals (art. 88.3 Llei 39/2015): reposició 1 month, contenciós 2 months
     assert "recurs potestatiu de reposició" in text and "dos mesos" in text and signed.csv in text
@@ -570,7 +552,7 @@ def test_comunicacio_conforme_liquidates_the_icio_signed_and_notified() -> None:
     _citizen_opens(t, expedient_id, "2026-03-04")
     doc = db.session.get(Document, _notes(t, expedient_id)[0].document_id)
     assert doc is not None and doc.title == "Conformitat de la comunicació prèvia"
-    assert _valid_signers(read_content(t.people["tramitador"], doc.id)[1]) == ["Sandra Roig"]
+    assert valid_signers(read_content(t.people["tramitador"], doc.id)[1]) == ["Sandra Roig"]
     text = _pdf_text(t, doc.id)
     assert "120,00 €" in text and "160,00 €" in text and "reposició" in text
     assert _closed(instance_id, expedient_id)

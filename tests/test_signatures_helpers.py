@@ -6,6 +6,8 @@ as PKCS#12 with KEY_PASSWORD, as a real signer would.
 
 from __future__ import annotations
 
+import io
+
 from weasyprint import HTML
 
 from engine.base.context import Context
@@ -81,3 +83,20 @@ def stamp_texts(pdf: bytes) -> list[str]:
             for raw in re.findall(rb"\((.*?)\) Tj", data):
                 lines.append(codecs.escape_decode(raw)[0].decode("cp1252"))
     return lines
+
+
+def valid_signers(pdf: bytes) -> list[str]:
+    """The signers of the PAdES signatures that pyHanko validates against the demo CA."""
+    from asn1crypto import x509 as asn1_x509
+    from cryptography.hazmat.primitives import serialization
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign.validation import validate_pdf_signature
+    from pyhanko_certvalidator import ValidationContext
+
+    root = asn1_x509.Certificate.load(test_ca.load_or_create_ca()[1].public_bytes(serialization.Encoding.DER))
+    names = []
+    for embedded in PdfFileReader(io.BytesIO(pdf), strict=False).embedded_signatures:
+        status = validate_pdf_signature(embedded, ValidationContext(trust_roots=[root], allow_fetching=False))
+        assert status.bottom_line, status.pretty_print_details()
+        names.append(status.signing_cert.subject.native["common_name"])
+    return names
