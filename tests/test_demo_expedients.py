@@ -167,6 +167,8 @@ def test_expedients_in_progress_wait_in_someones_inbox(tour: Tour) -> None:
     assert {s.key for s in in_progress} == SHIPPED  # one of each procedure in progress
     for sample in in_progress:
         assert sample.inbox, f"{sample.key} {sample.number} waits in nobody's inbox"
+    # a decree waits for the alcalde's signature, another for the secretary's attestation
+    assert any("alcalde" in s.inbox for s in in_progress) and any("secretari" in s.inbox for s in in_progress)
 
 
 def test_main_procedures_have_closed_expedients_with_notified_acts(tour: Tour) -> None:

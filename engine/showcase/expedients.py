@@ -1,8 +1,9 @@
 """The demo's sample expedients: every shipped procedure run for real in Sant Demo de Segre by its
 own people (:func:`engine.simulation.kept.run_kept`), so a newcomer sees a living municipality.
 
-Each procedure gets one expedient stopped at its first step, in someone's inbox; the main ones
-also get expedients run to the end: the decree or answer signed (the decree numbered by the
+Each procedure gets one expedient stopped at its first step, in someone's inbox, and two more
+wait for a signature (the alcalde's decree, the secretary's attestation); the main ones also get
+expedients run to the end: the decree or answer signed (the decree numbered by the
 alcalde and attested by the secretary) and notified, the citizen opening it in the e-office, or
 leaving it to expire, or first answering a requeriment (esmena) online with a document.
 
@@ -47,7 +48,8 @@ class Story:
     key: str
     subject: str
     citizen: int = 0
-    to_the_end: bool = True
+    #: The task it is left waiting at, in its person's inbox; None runs it to the end.
+    stop_at: str | None = None
     #: Start data over the sample (the e-office form); element id -> data for that task;
     #: element id -> outcome (as a test-run's plan).
     start: dict[str, Any] = field(default_factory=dict)
@@ -103,14 +105,25 @@ CLOSED = (
         "tipus_moviment": "canvi_domicili", "adreca": "Carrer Nou, 7, 1r", "persones": "Maria Soler Vidal"}),
 )
 
+#: Expedients waiting for a signature: the alcalde's decree, the secretary's attestation.
+AWAITING_SIGNATURE = (
+    Story("llicencia_obres_menors", "Porxo al jardí del carrer del Riu, 9", citizen=1, stop_at="T_resolucio_signar",
+          start={"emplacament": "Carrer del Riu, 9", "descripcio_obres": "porxo de fusta al jardí",
+                 "tipus_obra": "altres_menors", "pressupost": 5600}, tasks=NO_AUDIENCIA),
+    Story("instancia_generica", "Ús de la sala polivalent per a un taller", citizen=2, stop_at="Task_fe", start={
+        "exposo": "L'associació de veïns vol fer un taller de ceràmica.", "sollicito": "Usar la sala polivalent."},
+        tasks={"Task_tramitar": {"resum": "Ús de la sala polivalent per a un taller de ceràmica."},
+               "Task_proposta": {"sentit": "estimar", "fonaments": "La sala és lliure els dijous a la tarda."}}),
+)
+
 
 def stories(today: date) -> list[Story]:
     """Every sample expedient: those run to the end, then one in progress per procedure (an
     application to a grant names this year's first expedient, the call opened just before it)."""
     start = {"subvencio_sollicitud": {"expedient_convocatoria": f"{today.year}/1"}}
-    waiting = [Story(key, "Sol·licitud en tràmit", citizen=n % len(CITIZENS), to_the_end=False,
-                     start=start.get(key, {})) for n, key in enumerate(FIRST_STEPS)]  # fmt: skip
-    return [*CLOSED, *waiting]
+    waiting = [Story(key, "Sol·licitud en tràmit", citizen=n % len(CITIZENS), stop_at=step,
+                     start=start.get(key, {})) for n, (key, step) in enumerate(FIRST_STEPS.items())]  # fmt: skip
+    return [*CLOSED, *AWAITING_SIGNATURE, *waiting]
 
 
 def _staff(tenant: Tenant) -> Staff:
@@ -144,12 +157,12 @@ def _build(staff: Staff, story: Story, password: str) -> str:
     if version is None:
         return str(_l("%(procedure)s is not published: no sample expedient.", procedure=story.key))
     plan = Plan(start_data=story.start, task_data=story.tasks, outcomes=story.outcomes,
-                stop_at=None if story.to_the_end else FIRST_STEPS[story.key])  # fmt: skip
+                stop_at=story.stop_at)  # fmt: skip
     applicant = Applicant(CITIZENS[story.citizen], story.subject)
 
     def run() -> Report:
         report = run_kept(staff, version, applicant, plan, password)
-        if report.outcome != ("completed" if story.to_the_end else "waiting"):  # not as told: keep nothing
+        if report.outcome != ("waiting" if story.stop_at else "completed"):  # not as told: keep nothing
             raise Conflict(_l("it stopped (%(outcome)s) at %(step)s: %(message)s", outcome=report.outcome,
                               step=report.stopped_name, message=report.message or ""))  # fmt: skip
         return report
