@@ -203,3 +203,25 @@ def test_every_closed_expedient_exports_valid_eni(tour: Tour) -> None:
 def test_running_the_demo_again_adds_no_expedient(tour: Tour) -> None:
     assert tour.added_by_second_build == ["The sample expedients are already there."]
     assert tour.expedients_after_rerun == tour.expedients_before_rerun
+
+
+def test_a_sample_expedient_that_is_refused_leaves_nothing_behind() -> None:
+    from engine.base.unit_of_work import run_in_transaction
+    from engine.demo.data import deploy_shipped_procedures, load_demo_tenants
+    from engine.showcase.expedients import Story
+
+    negative_budget = Story("llicencia_obres_menors", "Pressupost negatiu", start={"pressupost": -5})
+    never_reached = Story("certificat_empadronament", "Mai no hi arriba", stop_at="T_no_existeix")
+
+    def demo() -> list[str]:  # as ``gee demo`` does, in one unit of work
+        tenant = load_demo_tenants()[MUNICIPALITIES[0].code]
+        deploy_shipped_procedures()
+        return list(build_demo_expedients(tenant, DEMO_PASSWORD, [negative_budget, never_reached]))
+
+    lines = run_in_transaction(demo)
+    assert len(lines) == 2
+    assert lines[0].startswith("Llicència d'obres menors: no sample expedient (")
+    assert lines[1].startswith("Certificat o volant d'empadronament: no sample expedient (it stopped (completed)")
+    assert db.session.execute(select(Expedient.id)).first() is None
+    assert db.session.execute(select(RegistryEntry.id)).first() is None
+    assert db.session.execute(select(Decree.id)).first() is None

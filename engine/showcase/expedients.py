@@ -12,7 +12,7 @@ Idempotent: a procedure the municipality already has expedients of is left alone
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -139,12 +139,15 @@ def _has_expedients(tenant: Tenant, key: str) -> bool:
     return found is not None
 
 
-def build_demo_expedients(tenant: Tenant, password: str) -> Iterator[str]:
-    """Run the sample expedients missing in ``tenant`` (signers' key password ``password``),
-    yielding a progress line for each; the caller commits."""
+def build_demo_expedients(tenant: Tenant, password: str, chosen: Sequence[Story] | None = None) -> Iterator[str]:
+    """Run the sample expedients (``chosen``, by default :func:`stories`) of the procedures
+    ``tenant`` has none of yet (signers' key password ``password``), yielding a progress line for
+    each. Call it inside the caller's unit of work (the edge commits): each story is a savepoint of
+    it, so one that fails or ends elsewhere than told keeps nothing."""
     staff = _staff(tenant)
-    already = {key for key in FIRST_STEPS if _has_expedients(tenant, key)}
-    missing = [story for story in stories(local_date(utcnow())) if story.key not in already]
+    candidates = stories(local_date(utcnow())) if chosen is None else list(chosen)
+    already = {story.key for story in candidates if _has_expedients(tenant, story.key)}
+    missing = [story for story in candidates if story.key not in already]
     if not missing:
         yield str(_l("The sample expedients are already there."))
     for story in missing:
