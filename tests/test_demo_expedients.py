@@ -68,6 +68,11 @@ class Tour:
     added_by_second_build: list[str]
     expedients_after_rerun: int
     expedients_before_rerun: int
+    #: The neighbouring town's expedients: (procedure, tasks in its own role inboxes); and the
+    #: expedient ids Sant Demo's people find in their inboxes.
+    neighbour: list[tuple[str, int]] = field(default_factory=list)
+    neighbour_ids: set[int] = field(default_factory=set)
+    ids_in_sant_inboxes: set[int] = field(default_factory=set)
 
 
 def _signed_acts(ctx, expedient_id: int) -> list[Signed]:
@@ -151,6 +156,12 @@ def tour(app: Flask) -> Tour:
         assert again.exit_code == 0, again.output
         after = len(db.session.execute(select(Expedient.id).where(Expedient.tenant_id == tenant.id)).all())
         seen = Tour(result.output, _tour(tenant), added, after, before)
+        neighbour = db.session.execute(select(Tenant).where(Tenant.code == MUNICIPALITIES[1].code)).scalar_one()
+        theirs = _inboxes(neighbour)
+        for sample in _tour(neighbour):
+            seen.neighbour.append((sample.key, sum(len(tasks) for tasks in sample.inbox.values())))
+        seen.neighbour_ids = {e for tasks in theirs.values() for e in tasks}
+        seen.ids_in_sant_inboxes = {e for tasks in _inboxes(tenant).values() for e in tasks}
         db.session.rollback()
         db.session.remove()
     return seen
@@ -198,6 +209,12 @@ def test_every_closed_expedient_holds_signed_verifiable_acts(tour: Tour) -> None
 def test_every_closed_expedient_exports_valid_eni(tour: Tour) -> None:
     for sample in (s for s in tour.samples if s.closed):
         assert sample.eni_errors == [], f"{sample.key} {sample.number}: {sample.eni_errors}"
+
+
+def test_the_neighbouring_town_has_its_own_expedients_that_sant_demo_never_sees(tour: Tour) -> None:
+    assert sorted(tour.neighbour) == [("instancia_generica", 1), ("llicencia_obres_menors", 1)]
+    assert tour.neighbour_ids and not tour.neighbour_ids & tour.ids_in_sant_inboxes
+    assert "Sample expedients of Ajuntament de Vilaprova d'Aran" in tour.output
 
 
 def test_running_the_demo_again_adds_no_expedient(tour: Tour) -> None:

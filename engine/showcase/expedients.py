@@ -116,6 +116,13 @@ AWAITING_SIGNATURE = (
                "Task_proposta": {"sentit": "estimar", "fonaments": "La sala és lliure els dijous a la tarda."}}),
 )
 
+#: The neighbouring town (Vilaprova d'Aran) gets a couple in progress, on its own calendar.
+NEIGHBOUR_STORIES = (
+    Story("instancia_generica", "Permís per a la festa del barri", stop_at=FIRST_STEPS["instancia_generica"]),
+    Story("llicencia_obres_menors", "Reparació de la teulada de la borda", citizen=1,
+          stop_at=FIRST_STEPS["llicencia_obres_menors"]),
+)
+
 
 def stories(today: date) -> list[Story]:
     """Every sample expedient: those run to the end, then one in progress per procedure (an
@@ -180,4 +187,4 @@ def _build(staff: Staff, story: Story, password: str) -> str:
     return str(_l('%(procedure)s: an expedient waiting at "%(step)s".', procedure=version.model.name,
                   step=report.stopped_name))
 
-__all__ = ["CITIZENS", "FIRST_STEPS", "Story", "build_demo_expedients", "stories"]
+__all__ = ["CITIZENS", "FIRST_STEPS", "NEIGHBOUR_STORIES", "Story", "build_demo_expedients", "stories"]
