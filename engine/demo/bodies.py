@@ -13,21 +13,12 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.bodies import bodies, minutes, sessions
 from engine.bodies.models import AgendaItem, Attendance, Body, BodySession, SessionStatus
+from engine.demo.data import demo_person
 from engine.signatures import circuits
-from engine.tenancy.models import Membership, Tenant, User
+from engine.tenancy.models import Tenant, User
 
 COUNCILLORS = ("Pere Font i Serra", "Laia Riera Pujol", "Joan Bosch Vila", "Núria Camps Soler", "Marc Prat Coll",
                "Carme Vives Roca")
-
-
-def _person(tenant: Tenant, role: str) -> Context:
-    user = db.session.execute(
-        select(User).join(Membership, Membership.user_id == User.id)
-        .where(Membership.tenant_id == tenant.id, Membership.role == role, User.username.like(f"{role}.%"))
-        .order_by(User.id)
-    ).scalars().first()
-    assert user is not None, f"the demo municipality {tenant.code} has no {role}"
-    return Context(tenant_id=tenant.id, user_id=user.id, username=user.username, roles=frozenset({role}))
 
 
 def _held_session(secretary: Context, ple: Body) -> BodySession:
@@ -54,7 +45,7 @@ def _held_session(secretary: Context, ple: Body) -> BodySession:
 
 def load_demo_bodies(tenant: Tenant, password: str) -> bool:
     """The demo Ple of ``tenant``; False when it already exists. The caller commits."""
-    secretary, mayor = _person(tenant, "secretari"), _person(tenant, "alcalde")
+    secretary, mayor = demo_person(tenant, "secretari"), demo_person(tenant, "alcalde")
     if db.session.execute(select(Body).where(Body.tenant_id == tenant.id, Body.code == "ple")).first():
         return False
     ple = bodies.create_body(secretary, code="ple", name="Ple de l'Ajuntament", kind="ple", legal_members=7)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from engine.base.context import Context
 from engine.base.db import db
 from engine.base.settings import PROJECT_ROOT
 from engine.demo.signers import load_demo_credentials
@@ -96,6 +97,17 @@ def demo_logins() -> list[tuple[str, str]]:
         logins += [(f"{role}.{spec.short}", f"{role} of {spec.name}") for role in ROLES]
     logins.append(("secretaria.compartida", "secretary shared by both municipalities"))
     return logins
+
+
+def demo_person(tenant: Tenant, role: str) -> Context:
+    """The demo user of ``role`` in ``tenant``, acting there."""
+    user = db.session.execute(
+        select(User).join(Membership, Membership.user_id == User.id)
+        .where(Membership.tenant_id == tenant.id, Membership.role == role, User.username.like(f"{role}.%"))
+        .order_by(User.id)
+    ).scalars().first()
+    assert user is not None, f"the demo municipality {tenant.code} has no {role}"
+    return Context(tenant_id=tenant.id, user_id=user.id, username=user.username, roles=frozenset({role}))
 
 
 def load_demo_tenants() -> dict[str, Tenant]:

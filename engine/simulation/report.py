@@ -49,6 +49,8 @@ class Report:
     #: Where it stopped (an incident's element, or the task nobody could do) and why.
     stopped_at: str | None = None
     message: str | None = None
+    #: The name of the element it stopped at, as the diagram shows it.
+    stopped_name: str = ""
 
     @property
     def reached_end(self) -> bool:

@@ -82,6 +82,9 @@ class Plan:
     #: -> its outcome (first visit): signed/returned, accessed/rejected/expired, answered/not_answered.
     outcomes: dict[str, str] = field(default_factory=dict)
     max_steps: int = MAX_STEPS
+    #: A user task where the run stops and leaves it waiting in its person's inbox (a kept run's
+    #: expedient in progress); None runs on to the end.
+    stop_at: str | None = None
 
 
 def plan_from_json(raw: Any) -> Plan:
@@ -103,7 +106,7 @@ def plan_from_json(raw: Any) -> Plan:
 
 def simulate(ctx: Context, version: ProcessVersion, plan: Plan | None = None) -> Report:
     """Run ``version`` along the path ``plan`` chooses; nothing of the run is kept."""
-    return run_discarded(lambda: _Run(ctx, version, plan or Plan()).go())
+    return run_discarded(lambda: Run(ctx, version, plan or Plan()).go())
 
 
 def _names_in_order(message: AwaitedMessage) -> list[str]:
@@ -112,7 +115,14 @@ def _names_in_order(message: AwaitedMessage) -> list[str]:
     return sorted(names, key=lambda name: name == EXTENSION_MESSAGE)
 
 
-class _Run:
+class Run:
+    """One run along one path; :meth:`begin`, :meth:`answer`, :meth:`settle_notification` and
+    :meth:`move_clock` are how the run meets the world (the sandbox's here,
+    :mod:`engine.simulation.kept` for a real municipality)."""
+
+    #: The key password of the run's signers.
+    key_password = KEY_PASSWORD
+
     def __init__(self, ctx: Context, version: ProcessVersion, plan: Plan):
         self.real_ctx, self.version, self.plan = ctx, version, plan
         self.visits: Counter[str] = Counter()
@@ -126,9 +136,14 @@ class _Run:
     # --- setting up ---------------------------------------------------------------------
 
     def go(self) -> Report:
+        self.begin()
+        return self._loop()
+
+    def begin(self) -> None:
+        """The throwaway municipality and expedient, and the process started on them by a clerk."""
         real = db.session.get(Tenant, self.real_ctx.tenant_id)
         assert real is not None
-        self.cast = Cast(sandbox_tenant(real))
+        self.cast: Cast = Cast(sandbox_tenant(real))
         clerk = self.cast.person("tramitador")
         copy = _copy_version(self.version, self.cast.tenant.id)
         party = parties.find_or_create_party(clerk, SAMPLE_NIF, SAMPLE_PARTY, email="persona@example.org")
@@ -150,7 +165,6 @@ class _Run:
             **self.plan.start_data,
         }
         self.instance = instances.start_in_transaction(clerk, copy, expedient.id, data)
-        return self._loop()
 
     # --- running --------------------------------------------------------------------------
 
@@ -176,6 +190,8 @@ class _Run:
             select(HumanTask).where(HumanTask.instance_id == self.instance.id, HumanTask.state == "ready")
             .order_by(HumanTask.id)
         ).scalars().first()  # fmt: skip
+        if ready is not None and ready.element_id == self.plan.stop_at:
+            return False
         if ready is not None:
             self.current = ready.element_id
             self._do(ready)
@@ -194,17 +210,22 @@ class _Run:
             answered = self.message_decisions[message.id]
         if message is not None and answered not in (None, "not_answered"):
             name = names[0] if answered == "answered" else str(answered)
-            payload = {**SAMPLE_ANSWER, "requested_on": local_date(utcnow()).isoformat()}
-            deliver_message(self.cast.system, self.instance.id, name, payload)
+            self.answer(message, name)
             self.actions.append(Action(message.element_id, "answer", {"message": name},
                                        self._others(message.element_id, choices, str(answered))))
             return True
         if message is not None and message.id not in self.reported_waits:
             self.reported_waits.add(message.id)
             self.pending_alternatives = self._others(message.element_id, choices, "not_answered")
-        return self._move_clock()
+        return self.move_clock()
 
-    def _move_clock(self) -> bool:
+    def answer(self, message: AwaitedMessage, name: str) -> None:
+        """Deliver the message ``name`` the process waits for (``message``) with a sample payload."""
+        payload = {**SAMPLE_ANSWER, "requested_on": local_date(utcnow()).isoformat()}
+        deliver_message(self.cast.system, self.instance.id, name, payload)
+
+    def move_clock(self) -> bool:
+        """Fire the next pending timer at its due moment; False when none is pending."""
         timer = db.session.execute(
             select(Timer).where(Timer.instance_id == self.instance.id, Timer.state == "pending").order_by(Timer.due_at)
         ).scalars().first()  # fmt: skip
@@ -221,13 +242,13 @@ class _Run:
         if SIGN_PROPERTY in props:
             self._sign(row)
         elif AWAIT_NOTIFICATION_PROPERTY in props:
-            self._settle_notification(row, props[AWAIT_NOTIFICATION_PROPERTY])
+            self._notification(row, props[AWAIT_NOTIFICATION_PROPERTY])
         else:
             self._complete(row)
 
     def _complete(self, row: HumanTask) -> None:
         schema = instances.form_schema(self.instance.process_version, row.form_key)
-        data = sample_data(schema, today=self.today, document_id=self.document_id)
+        data = {**sample_data(schema, today=self.today, document_id=self.document_id), **self.known(schema)}
         first = self.visits[row.element_id] == 0
         self.visits[row.element_id] += 1
         if first:
@@ -235,6 +256,10 @@ class _Run:
         instances.complete_task(self.cast.person(row.role), row.id, data)
         alternatives = _field_alternatives(schema, data) if first else {}
         self.actions.append(Action(row.element_id, "complete", data, alternatives))
+
+    def known(self, schema: dict[str, Any] | None) -> dict[str, Any]:
+        """What a form starts with besides the sample data (nothing in a sandbox)."""
+        return {}
 
     def _sign(self, row: HumanTask) -> None:
         signer = self.cast.person(row.role)
@@ -247,20 +272,25 @@ class _Run:
         elif outcome == "returned":
             circuits.return_for_changes(signer, steps[request.id], "Retornat a la simulació")
         else:
-            circuits.sign(signer, steps[request.id], KEY_PASSWORD)
+            circuits.sign(signer, steps[request.id], self.key_password)
         self.actions.append(Action(row.element_id, "return" if outcome == "returned" else "sign", {"role": row.role},
                                    self._others(row.element_id, SIGN_OUTCOMES, outcome)))
 
-    def _settle_notification(self, row: HumanTask, variable: str) -> None:
+    def _notification(self, row: HumanTask, variable: str) -> None:
         outcome = self._choice(row.element_id, NOTIFICATION_OUTCOMES)
         held = instances.show_instance(self.cast.system, self.instance.id)["data"].get(variable.strip())
         notification_id = held.get("notification_id") if isinstance(held, dict) else held
+        data = self.settle_notification(row, notification_id, outcome)
+        self.actions.append(Action(row.element_id, "notification", data,
+                                   self._others(row.element_id, NOTIFICATION_OUTCOMES, outcome)))
+
+    def settle_notification(self, row: HumanTask, notification_id: Any, outcome: str) -> dict[str, Any]:
+        """The notification the task ``row`` waits for settles as ``outcome`` today; what the task got."""
         data = {"notification_outcome": outcome, "notification_id": notification_id,
                 "notified_on": self.today.isoformat()}  # fmt: skip
         publish(Event.NOTIFICATION_SETTLED, ctx=self.cast.system, human_task_id=row.id, data=data,
                 idem_key=f"simulacio-{row.id}")  # fmt: skip
-        self.actions.append(Action(row.element_id, "notification", data,
-                                   self._others(row.element_id, NOTIFICATION_OUTCOMES, outcome)))
+        return data
 
     def _choice(self, element_id: str, outcomes: tuple[str, ...], alias: str | None = None) -> str:
         """The designer's outcome for the first visit of ``element_id``, else the first (the usual) one."""
@@ -301,7 +331,8 @@ class _Run:
             select(CompletedStep).where(CompletedStep.instance_id == self.instance.id).order_by(CompletedStep.id)
         ).scalars()  # fmt: skip
         steps = [Step(r.element_id, self.names.get(r.element_id, ""), r.element_type) for r in rows]
-        return Report(outcome, steps, self.actions, self._produced(), stopped_at, message)
+        return Report(outcome, steps, self.actions, self._produced(), stopped_at, message,
+                      self.names.get(stopped_at or "", "") or stopped_at or "")
 
     def _produced(self) -> list[Produced]:
         produced: list[Produced] = []
@@ -379,5 +410,6 @@ def _elements(bpmn_xml: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]
 
 
 __all__ = [
-    "MAX_STEPS", "MESSAGE_OUTCOMES", "NOTIFICATION_OUTCOMES", "SIGN_OUTCOMES", "Plan", "plan_from_json", "simulate",
+    "MAX_STEPS", "MESSAGE_OUTCOMES", "NOTIFICATION_OUTCOMES", "SAMPLE_PDF", "SIGN_OUTCOMES", "Plan", "Run",
+    "plan_from_json", "simulate",
 ]

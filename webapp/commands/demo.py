@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import click
 
+from engine.base.i18n import _l
 from engine.base.settings import current_settings
 from engine.demo.bodies import load_demo_bodies
 from engine.demo.data import DEMO_PASSWORD, MUNICIPALITIES, demo_logins, deploy_shipped_procedures, load_demo_tenants
+from engine.showcase.expedients import NEIGHBOUR_STORIES, build_demo_expedients
 from webapp.commands.output import transactional
 
 
 @click.command("demo")
 @transactional
 def demo_command() -> None:
-    """Load demo data: a provincial service, two municipalities, a user per role, the shipped procedures.
+    """Load demo data: a provincial service, two municipalities, a user per role, the shipped procedures
+    and sample expedients of each procedure in Sant Demo de Segre (a couple in Vilaprova d'Aran).
 
     Safe to run again. Refused when GEE_ENV=production.
     """
@@ -34,6 +37,10 @@ def demo_command() -> None:
         assert result.version is not None
         state = "deployed" if result.created else "unchanged"
         click.echo(f"Procedure {result.version.model.key} version {result.version.number}: {state} ({name})")
+    for spec, chosen in zip(MUNICIPALITIES, (None, NEIGHBOUR_STORIES), strict=True):
+        click.echo(str(_l("Sample expedients of %(tenant)s:", tenant=spec.name)))
+        for line in build_demo_expedients(tenants[spec.code], DEMO_PASSWORD, chosen):
+            click.echo(f"  {line}")
     click.echo(f"Demo data ready. Password for every demo user: {DEMO_PASSWORD}")
     for username, what in demo_logins():
         click.echo(f"  {username:28} {what}")

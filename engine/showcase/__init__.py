@@ -1,0 +1,1 @@
+"""Showcase: what the demo shows running (its sample expedients)."""
