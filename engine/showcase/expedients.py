@@ -64,6 +64,7 @@ FIRST_STEPS = {
     "comunicacio_activitat": "T_comprovacio",
     "comunicacio_previa_obres": "T_comprovar",
     "instancia_generica": "Task_revisar",
+    "llicencia_ambiental": "T_completesa",
     "llicencia_obres_majors": "T_completesa",
     "llicencia_obres_menors": "T_completesa",
     "ocupacio_via_publica": "T_admissio",
@@ -73,6 +74,10 @@ FIRST_STEPS = {
     "subvencio_convocatoria": "T_bases",
     "subvencio_sollicitud": "T_completesa",
 }
+
+#: Shipped procedures a municipality does not run: the Diputació or the consell comarcal answers with them
+#: the requests for assistance of the municipalities (gee.request_assistance), so the demo towns have none.
+RUN_BY_ASSISTING_BODIES = frozenset({"assistencia_tecnica"})
 
 #: The expedients run to the end, by procedure.
 NO_AUDIENCIA: dict[str, dict[str, Any]] = {
@@ -127,7 +132,9 @@ NEIGHBOUR_STORIES = (
 def stories(today: date) -> list[Story]:
     """Every sample expedient: those run to the end, then one in progress per procedure (an
     application to a grant names this year's first expedient, the call opened just before it)."""
-    start = {"subvencio_sollicitud": {"expedient_convocatoria": f"{today.year}/1"}}
+    start = {"subvencio_sollicitud": {"expedient_convocatoria": f"{today.year}/1"},
+             "llicencia_ambiental": {"emplacament": "Polígon de les Sorts, parcel·la 14",
+                                     "activitat": "Taller de fusteria amb cabina de pintura", "annex": "12.46"}}
     waiting = [Story(key, "Sol·licitud en tràmit", citizen=n % len(CITIZENS), stop_at=step,
                      start=start.get(key, {})) for n, (key, step) in enumerate(FIRST_STEPS.items())]  # fmt: skip
     return [*CLOSED, *AWAITING_SIGNATURE, *waiting]
@@ -187,4 +194,12 @@ def _build(staff: Staff, story: Story, password: str) -> str:
     return str(_l('%(procedure)s: an expedient waiting at "%(step)s".', procedure=version.model.name,
                   step=report.stopped_name))
 
-__all__ = ["CITIZENS", "FIRST_STEPS", "NEIGHBOUR_STORIES", "Story", "build_demo_expedients", "stories"]
+__all__ = [
+    "CITIZENS",
+    "FIRST_STEPS",
+    "NEIGHBOUR_STORIES",
+    "RUN_BY_ASSISTING_BODIES",
+    "Story",
+    "build_demo_expedients",
+    "stories",
+]
