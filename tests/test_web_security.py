@@ -42,7 +42,8 @@ PUBLIC = ("/login", "/logout", "/healthz", "/static/", "/locale", "/verify", "/a
           # a one-time link to set a password: the secret in the address is the credential
           "/password",
           "/tauler",  # the public notice board
-          "/transparencia")  # the public transparency portal
+          "/transparencia",  # the public transparency portal
+          "/favicon.ico")  # the site's icon
 
 MARKERS = ("B-SECRET-EXPEDIENT", "B-SECRET-PARTY", "B-SECRET-DOC", "B-SECRET-CONTENT", "B-SECRET-TOKEN",
            "B-SECRET-USER")
