@@ -25,7 +25,15 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+class GeeGroup(FlaskGroup):
+    """Lists GEE's own commands without building the application (``gee --help`` stays cheap);
+    the app is loaded only to run a command, or to look up a name that is not ours."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+
+@click.group(cls=GeeGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
 def main() -> None:
     """GEE - Gestor d'Expedients Electrònics."""
 
