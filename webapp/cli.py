@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from engine.base.errors import GeeError
 from webapp import commands as commands_package
+from webapp.commands.db import DeferredMigrations
 from webapp.commands.output import fail
 
 log = logging.getLogger("gee.cli")
@@ -31,6 +32,14 @@ class GeeGroup(FlaskGroup):
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted(self.commands)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, DeferredMigrations):
+            command = command.load(ctx)
+        return name, command, rest
 
 
 @click.group(cls=GeeGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)

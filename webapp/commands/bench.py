@@ -6,9 +6,6 @@ import json
 
 import click
 
-from engine.base.db import db
-from engine.bench.process_engine import run_engine_bench, summary
-
 
 @click.group("bench")
 def bench_group() -> None:
@@ -22,6 +19,9 @@ def bench_group() -> None:
               help="Timed completions per size.")
 def bench_engine_command(sizes: str, samples: int) -> None:
     """Time one task completion as an instance's history grows; last line is JSON."""
+    from engine.base.db import db
+    from engine.bench.process_engine import run_engine_bench, summary
+
     try:
         wanted = sorted({int(s) for s in sizes.split(",") if s.strip()})
     except ValueError:
@@ -62,6 +62,7 @@ def bench_migrate_command(count: int) -> None:
     from pathlib import Path
 
     from engine.base.context import Context
+    from engine.base.db import db
     from engine.base.unit_of_work import run_in_transaction
     from engine.bench.eni_migration import write_source
     from engine.eni.migration import items, migrate_item
