@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 from pathlib import Path
@@ -64,3 +65,12 @@ def test_db_upgrade_brings_an_empty_database_to_head(tmp_path):
     current = subprocess.run([str(GEE), "db", "current"], capture_output=True, text=True, timeout=60, env=env)
     assert current.returncode == 0, current.stderr
     assert "(head)" in current.stdout
+
+
+def test_startup_benchmark_reports_both_figures_and_their_ratio():
+    done = subprocess.run([str(GEE), "bench", "startup", "--runs", "1"], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    assert result["bench"] == "startup" and result["runs"] == 1
+    assert result["gee_help_s"] > 0 and result["baseline_s"] > 0
+    assert result["ratio"] == round(result["gee_help_s"] / result["baseline_s"], 2)

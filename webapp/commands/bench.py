@@ -1,4 +1,4 @@
-"""``gee bench engine``: task completion time against history size, ours vs bare SpiffWorkflow."""
+"""``gee bench ...``: benchmarks of the engine, the timers, ENI migration and start-up."""
 
 from __future__ import annotations
 
@@ -45,6 +45,19 @@ def bench_timers_command(count: int, tenants: int, workers: int) -> None:
     from engine.bench.timers import run_timers_bench
 
     click.echo(json.dumps(run_timers_bench(count, tenants, workers, progress=click.echo)))
+
+
+@bench_group.command("startup")
+@click.option("--runs", default=7, show_default=True, type=click.IntRange(min=1),
+              help="Runs of each command; the medians are reported.")
+def bench_startup_command(runs: int) -> None:
+    """User CPU time of ``gee --help`` against ``python -c "import flask, sqlalchemy"``; last line is JSON."""
+    from engine.bench.startup import run_startup_bench
+
+    result = run_startup_bench(runs, progress=click.echo)
+    click.echo(f"gee --help: {result['gee_help_s']:.3f} s; import flask, sqlalchemy: {result['baseline_s']:.3f} s "
+               f"(user CPU, median of {runs}); ratio {result['ratio']}")
+    click.echo(json.dumps(result))
 
 
 commands: list[click.Command] = [bench_group]
