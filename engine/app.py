@@ -11,7 +11,6 @@ from typing import Any
 
 from flask import Flask
 from flask_babel import Babel
-from flask_migrate import Migrate
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -31,8 +30,8 @@ from engine.notifications import alerts  # noqa: F401
 from engine.process.instances import tasks  # noqa: F401
 from engine.signatures import circuits  # noqa: F401
 
-migrate = Migrate()
 babel = Babel()
+MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
 LANGUAGES = LOCALES
@@ -67,9 +66,17 @@ def create_engine_app(settings: Settings | None = None, overrides: dict[str, Any
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite:///"):
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True)
     babel.init_app(app)
     return app
+
+
+def init_migrations(app: Flask) -> None:
+    """Register Flask-Migrate on ``app``, once. Only the commands that migrate need it: Alembic
+    costs more start-up time than Flask and SQLAlchemy together."""
+    if "migrate" not in app.extensions:
+        from flask_migrate import Migrate
+
+        Migrate(app, db, directory=str(MIGRATIONS_DIR), render_as_batch=True)
 
 
 jobs.use_app_factory(create_engine_app)

@@ -13,6 +13,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
+from engine.app import init_migrations
 from engine.base.db import db
 from tests.conftest import _TMP, settings_for_tests
 from tests.services import throwaway_postgres_database
@@ -34,6 +35,7 @@ def test_one_command_brings_an_empty_database_to_head_matching_the_models():
     with empty_database() as url:
         settings = dataclasses.replace(settings_for_tests(), database_url=url)
         app = create_app(settings)
+        init_migrations(app)
         with app.app_context():
             upgrade()
             with db.engine.connect() as conn:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask import Flask
 
-from engine.app import create_engine_app
-from engine.base.settings import Settings
+if TYPE_CHECKING:
+    from engine.base.settings import Settings
 
 
 def create_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:
+    from engine.app import create_engine_app
+
     app = create_engine_app(settings, overrides)
     from webapp import errors, i18n, logging_setup, security, transactions
     from webapp.inputs import IdConverter

@@ -14,6 +14,7 @@ from flask.cli import FlaskGroup, with_appcontext
 
 from engine.base.errors import GeeError
 from webapp import commands as commands_package
+from webapp.commands.db import DeferredMigrations
 from webapp.commands.output import fail
 
 log = logging.getLogger("gee.cli")
@@ -25,7 +26,23 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
+class GeeGroup(FlaskGroup):
+    """Lists GEE's own commands without building the application (``gee --help`` stays cheap);
+    the app is loaded only to run a command, or to look up a name that is not ours."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(self.commands)
+
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        name, command, rest = super().resolve_command(ctx, args)
+        if isinstance(command, DeferredMigrations):
+            command = command.load(ctx)
+        return name, command, rest
+
+
+@click.group(cls=GeeGroup, create_app=_create_app, add_version_option=False, load_dotenv=False)
 def main() -> None:
     """GEE - Gestor d'Expedients Electrònics."""
 

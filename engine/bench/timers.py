@@ -9,6 +9,10 @@ REDIS_URL, ``workers`` rq worker processes (``python worker.py --burst --no-sche
 jobs; without it they run in-process. Lateness = ``fired_at - due_at`` per timer.
 Everything created is deleted at the end.
 
+For scale, the same run then pushes as many no-op jobs through the same path (queue, workers
+started the same way, one unit of work each): ``baseline_noop_jobs_per_s`` is what firing timers
+could reach if firing cost nothing.
+
 Stopped early (SIGTERM, e.g. from ``timeout``, or Ctrl-C) it stops the workers and reports what
 was measured until then with ``"complete": false`` and the timers still pending.
 """
@@ -33,7 +37,7 @@ from engine.base import unit_of_work
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.jobs import redis_connection
+from engine.base.jobs import enqueue, enqueue_many, redis_connection
 from engine.base.settings import PROJECT_ROOT, current_settings
 from engine.process.definition.specs import build_spec, serialize_spec
 from engine.process.instances import tasks as instances
@@ -147,6 +151,28 @@ def _drop_queued_jobs(tenant_ids: list[int]) -> None:
             pipe.execute()
 
 
+def noop_job(tenant_id: int) -> int:
+    """The baseline's job: nothing but the way through the queue, a worker and a unit of work."""
+    return tenant_id
+
+
+def _noop_jobs_per_second(count: int, workers: int, in_rq: bool) -> float:
+    began = time.perf_counter()
+    if in_rq:
+        run = uuid.uuid4().hex[:8]
+        enqueue_many(noop_job, [((0,), f"bench-noop-{run}-{n}") for n in range(count)])
+        procs = _start_workers(workers)
+        try:
+            for proc in procs:
+                proc.wait()
+        finally:
+            _stop_workers(procs)
+    else:
+        for _ in range(count):
+            enqueue(noop_job, 0)
+    return count / (time.perf_counter() - began)
+
+
 def run_timers_bench(count: int, tenants: int = 4, workers: int = 2,
                      progress: Callable[[str], None] | None = None) -> dict[str, Any]:
     say = progress or (lambda _msg: None)
@@ -190,6 +216,9 @@ def run_timers_bench(count: int, tenants: int = 4, workers: int = 2,
         unit_of_work.discard()
         if not complete:
             _drop_queued_jobs(tenant_ids)
+        noop = _noop_jobs_per_second(count, workers, bool(redis_url)) if complete else None
+        if noop is not None:
+            say(f"baseline: {noop:.1f} no-op jobs per second")
         rows = db.session.execute(select(Timer.due_at, Timer.fired_at).where(
             Timer.tenant_id.in_(tenant_ids), Timer.state == "fired")).all()
         lateness = [((as_utc(f) or utcnow()) - (as_utc(d) or utcnow())) / timedelta(milliseconds=1) for d, f in rows]
@@ -198,6 +227,7 @@ def run_timers_bench(count: int, tenants: int = 4, workers: int = 2,
             "workers": workers if redis_url else 1, "timers": count, "fired": len(rows),
             "pending": _pending(tenant_ids), "complete": complete, "sweeps": sweeps,
             "seconds": round(elapsed, 2), "per_second": round(len(rows) / elapsed, 1) if elapsed else None,
+            "baseline_noop_jobs_per_s": round(noop, 1) if noop is not None else None,
             "lateness_p50_ms": round(_percentile(lateness, 0.5), 1),
             "lateness_p99_ms": round(_percentile(lateness, 0.99), 1),
             "lateness_max_ms": round(max(lateness, default=0.0), 1),

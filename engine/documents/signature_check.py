@@ -13,19 +13,18 @@ import logging
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from io import BytesIO
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign.validation import validate_pdf_signature
-from pyhanko.sign.validation.errors import DisallowedAlgorithmError
-from pyhanko_certvalidator import ValidationContext
 
 from engine.base.clock import utcnow
 from engine.base.i18n import _l, ngettext
 from engine.documents.trust import trust_roots
+
+if TYPE_CHECKING:  # pyHanko is imported where a PDF is read: it weighs on every start-up
+    from pyhanko_certvalidator import ValidationContext
 
 
 class _RefusedAlgorithmNotice(logging.Filter):
@@ -34,6 +33,8 @@ class _RefusedAlgorithmNotice(logging.Filter):
     traceback is noise on the console of an import or a migration."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        from pyhanko.sign.validation.errors import DisallowedAlgorithmError  # loaded: pyHanko is logging
+
         return not (record.exc_info and isinstance(record.exc_info[1], DisallowedAlgorithmError))
 
 
@@ -93,11 +94,15 @@ def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 def _context(roots: list[x509.Certificate]) -> ValidationContext:
+    from pyhanko_certvalidator import ValidationContext
+
     return ValidationContext(trust_roots=[_asn1(c) for c in roots], allow_fetching=False,
                              revocation_mode="soft-fail")
 
 
 def _check(embedded: Any, roots: list[x509.Certificate]) -> SignatureCheck:
+    from pyhanko.sign.validation import validate_pdf_signature
+
     status = validate_pdf_signature(embedded, _context(roots))
     cert = status.signing_cert
     return SignatureCheck(
@@ -113,6 +118,8 @@ def _check(embedded: Any, roots: list[x509.Certificate]) -> SignatureCheck:
 
 
 def has_signatures(pdf: bytes) -> bool:
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
     try:
         return bool(PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures)
     except Exception:
@@ -121,6 +128,8 @@ def has_signatures(pdf: bytes) -> bool:
 
 def verify_pdf(pdf: bytes, roots: list[x509.Certificate] | None = None) -> PdfVerification:
     """Check every signature of ``pdf`` against ``roots`` (default: the configured trust roots)."""
+    from pyhanko.pdf_utils.reader import PdfFileReader
+
     roots = trust_roots() if roots is None else roots
     try:
         embedded = PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures

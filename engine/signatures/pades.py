@@ -9,21 +9,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from io import BytesIO
+from typing import TYPE_CHECKING
 
 from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
-from pyhanko.pdf_utils.reader import PdfFileReader
-from pyhanko.sign import fields, signers
-from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
-from pyhanko.stamp import TextStampStyle
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
 from engine.signatures.credentials import UnlockedCredential
+
+if TYPE_CHECKING:  # pyHanko is imported where a PDF is signed: it weighs on every start-up
+    from pyhanko.sign import signers
 
 #: Stamp boxes, in points on an A4 page: two per row along the bottom margin.
 _STAMP_W, _STAMP_H, _MARGIN, _GAP = 255, 62, 36, 10
@@ -51,6 +49,9 @@ def _asn1_cert(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 def _signer(credential: UnlockedCredential) -> signers.SimpleSigner:
+    from pyhanko.sign import signers
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     key_der = credential.key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -70,6 +71,12 @@ def _box(index: int) -> tuple[int, int, int, int]:
 
 def sign_pdf(pdf: bytes, credential: UnlockedCredential, stamp: Stamp, *, reason: str) -> bytes:
     """``pdf`` with one more PAdES (B-B) signature and its stamp on the last page."""
+    from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
+    from pyhanko.pdf_utils.reader import PdfFileReader
+    from pyhanko.sign import fields
+    from pyhanko.sign.signers.pdf_signer import PdfSignatureMetadata, PdfSigner
+    from pyhanko.stamp import TextStampStyle
+
     try:
         writer = IncrementalPdfFileWriter(BytesIO(pdf), strict=False)
         index = len(PdfFileReader(BytesIO(pdf), strict=False).embedded_signatures)

@@ -36,10 +36,6 @@ from asn1crypto import keys as asn1_keys
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.sign import signers
-from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
-from pyhanko_certvalidator import ValidationContext
-from pyhanko_certvalidator.registry import SimpleCertificateStore
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent, AuditHead, ChainProblem, verify_chain
@@ -103,6 +99,9 @@ def _asn1(cert: x509.Certificate) -> asn1_x509.Certificate:
 
 
 def _sign(payload: bytes, credential: UnlockedCredential) -> bytes:
+    from pyhanko.sign import signers  # imported when used: pyHanko weighs on every start-up
+    from pyhanko_certvalidator.registry import SimpleCertificateStore
+
     key_der = credential.key.private_bytes(
         serialization.Encoding.DER, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -117,6 +116,9 @@ def _sign(payload: bytes, credential: UnlockedCredential) -> bytes:
 
 def _signature_problem(checkpoint: Checkpoint) -> str | None:
     """Why the checkpoint's signature does not prove the tenant's seal signed it; None when it does."""
+    from pyhanko.sign.validation.generic_cms import async_validate_detached_cms
+    from pyhanko_certvalidator import ValidationContext
+
     roots = trust_roots()
     try:
         info = cms.ContentInfo.load(checkpoint.signature)

@@ -19,9 +19,6 @@ from asn1crypto import cms
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
-from pyhanko.sign.timestamps import HTTPTimeStamper
-from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
-from pyhanko_certvalidator import ValidationContext
 
 from engine.base.i18n import _l
 from engine.base.settings import current_settings
@@ -41,6 +38,8 @@ def tsa_url() -> str | None:
 
 def request_token(signature: bytes) -> bytes:
     """A timestamp token (DER ``ContentInfo``) over ``signature``, from the configured TSA."""
+    from pyhanko.sign.timestamps import HTTPTimeStamper  # brings aiohttp: imported only to ask a TSA
+
     url = tsa_url()
     if not url:
         raise TimestampUnavailable("no TSA configured (GEE_TSA_URL)")
@@ -70,6 +69,9 @@ def token_time(token: bytes) -> datetime:
 
 def token_problem(token: bytes, signature: bytes) -> str | None:
     """What is wrong with ``token`` as a timestamp of ``signature``; None when it holds."""
+    from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
+    from pyhanko_certvalidator import ValidationContext
+
     roots = _roots()
     try:
         signed = cms.ContentInfo.load(token)["content"]

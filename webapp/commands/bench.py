@@ -1,13 +1,10 @@
-"""``gee bench engine``: task completion time against history size, ours vs bare SpiffWorkflow."""
+"""``gee bench ...``: benchmarks of the engine, the timers, ENI migration and start-up."""
 
 from __future__ import annotations
 
 import json
 
 import click
-
-from engine.base.db import db
-from engine.bench.process_engine import run_engine_bench, summary
 
 
 @click.group("bench")
@@ -22,6 +19,9 @@ def bench_group() -> None:
               help="Timed completions per size.")
 def bench_engine_command(sizes: str, samples: int) -> None:
     """Time one task completion as an instance's history grows; last line is JSON."""
+    from engine.base.db import db
+    from engine.bench.process_engine import run_engine_bench, summary
+
     try:
         wanted = sorted({int(s) for s in sizes.split(",") if s.strip()})
     except ValueError:
@@ -47,6 +47,19 @@ def bench_timers_command(count: int, tenants: int, workers: int) -> None:
     click.echo(json.dumps(run_timers_bench(count, tenants, workers, progress=click.echo)))
 
 
+@bench_group.command("startup")
+@click.option("--runs", default=7, show_default=True, type=click.IntRange(min=1),
+              help="Runs of each command; the medians are reported.")
+def bench_startup_command(runs: int) -> None:
+    """User CPU time of ``gee --help`` against ``python -c "import flask, sqlalchemy"``; last line is JSON."""
+    from engine.bench.startup import run_startup_bench
+
+    result = run_startup_bench(runs, progress=click.echo)
+    click.echo(f"gee --help: {result['gee_help_s']:.3f} s; import flask, sqlalchemy: {result['baseline_s']:.3f} s "
+               f"(user CPU, median of {runs}); ratio {result['ratio']}")
+    click.echo(json.dumps(result))
+
+
 commands: list[click.Command] = [bench_group]
 
 
@@ -62,6 +75,7 @@ def bench_migrate_command(count: int) -> None:
     from pathlib import Path
 
     from engine.base.context import Context
+    from engine.base.db import db
     from engine.base.unit_of_work import run_in_transaction
     from engine.bench.eni_migration import write_source
     from engine.eni.migration import items, migrate_item

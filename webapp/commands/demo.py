@@ -4,11 +4,6 @@ from __future__ import annotations
 
 import click
 
-from engine.base.i18n import _l
-from engine.base.settings import current_settings
-from engine.demo.bodies import load_demo_bodies
-from engine.demo.data import DEMO_PASSWORD, MUNICIPALITIES, demo_logins, deploy_shipped_procedures, load_demo_tenants
-from engine.showcase.expedients import NEIGHBOUR_STORIES, build_demo_expedients
 from webapp.commands.output import transactional
 
 
@@ -20,6 +15,18 @@ def demo_command() -> None:
 
     Safe to run again. Refused when GEE_ENV=production.
     """
+    from engine.base.i18n import _l
+    from engine.base.settings import current_settings
+    from engine.demo.bodies import load_demo_bodies
+    from engine.demo.data import (
+        DEMO_PASSWORD,
+        MUNICIPALITIES,
+        demo_logins,
+        deploy_shipped_procedures,
+        load_demo_tenants,
+    )
+    from engine.showcase.expedients import NEIGHBOUR_STORIES, build_demo_expedients
+
     if current_settings().production:
         raise click.ClickException("gee demo is refused in production: demo passwords are public.")
     tenants = load_demo_tenants()

@@ -6,12 +6,7 @@ import sys
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
-from engine.base.db import db
-from engine.base.errors import GeeError
-from engine.process.definition.deploy import deploy_process
-from engine.tenancy.models import Tenant
 from webapp.commands.output import transactional
 
 
@@ -42,6 +37,13 @@ def deploy_command(
     DMN files are taken from the folder of PATH. With --draft the version is stored as a draft:
     nothing starts on it until `gee process publish KEY --version N`.
     """
+    from sqlalchemy import select
+
+    from engine.base.db import db
+    from engine.base.errors import GeeError
+    from engine.process.definition.deploy import deploy_process
+    from engine.tenancy.models import Tenant
+
     if shared == bool(tenant_code):
         raise click.UsageError("Give either --tenant CODE or --shared.")
     tenant_id = None

@@ -5,14 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
-from engine.base.context import Context
-from engine.base.db import db
-from engine.base.errors import GeeError
-from engine.decrees.book import export_year_pdf
-from engine.documents.documents import verify_by_csv
-from engine.tenancy.models import Tenant
 from webapp.commands.output import fail, print_json, transactional
 
 
@@ -25,6 +18,9 @@ def documents_group() -> None:
 @click.argument("code")
 def verify_command(code: str) -> None:
     """Find the document issued with a CSV and check its content; exit 1 if it was altered."""
+    from engine.base.errors import GeeError
+    from engine.documents.documents import verify_by_csv
+
     try:
         result = verify_by_csv(code)
     except GeeError as err:
@@ -54,6 +50,14 @@ def decrees_group() -> None:
 @transactional
 def export_command(tenant_code: str, year: int, locale: str, output: Path) -> None:
     """Write a year's decree book (index and texts, annulments shown) as a PDF."""
+    from sqlalchemy import select
+
+    from engine.base.context import Context
+    from engine.base.db import db
+    from engine.base.errors import GeeError
+    from engine.decrees.book import export_year_pdf
+    from engine.tenancy.models import Tenant
+
     tenant = db.session.execute(select(Tenant).where(Tenant.code == tenant_code)).scalar_one_or_none()
     if tenant is None:
         fail(f"no tenant with code {tenant_code!r}")

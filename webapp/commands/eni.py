@@ -6,16 +6,7 @@ from pathlib import Path
 
 import click
 
-from engine.base.context import Context
-from engine.base.errors import GeeError
-from engine.documents.documents import read_content
-from engine.eni.export import export_expedient, export_remission
-from engine.eni.importer import import_remission
-from engine.eni.index_pdf import foliated_index
-from engine.eni.remission import from_path
-from engine.expedients.expedients import find_by_number
 from webapp.commands.output import fail, transactional
-from webapp.commands.records import _tenant_by_code
 
 
 @click.group("eni")
@@ -33,6 +24,12 @@ def eni_group() -> None:
 @transactional
 def export_command(number: str, tenant_code: str, output: Path, remission: bool) -> None:
     """Write expedient NUMBER (e.g. 2026/000001) as ENI XML: signed index, metadata, documents."""
+    from engine.base.context import Context
+    from engine.base.errors import GeeError
+    from engine.eni.export import export_expedient, export_remission
+    from engine.expedients.expedients import find_by_number
+    from webapp.commands.records import _tenant_by_code
+
     ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-export")
     try:
         expedient_id = find_by_number(ctx, number).id
@@ -51,6 +48,12 @@ def import_command(xml_file: Path, tenant_code: str) -> None:
     """Import an ENI expedient (with its documents) exported by another system: one XML file, or
     a remission (expediente file + one file per documento) as a folder or a zip. Invalid input
     is refused with the element at fault, and nothing is imported."""
+    from engine.base.context import Context
+    from engine.base.errors import GeeError
+    from engine.eni.importer import import_remission
+    from engine.eni.remission import from_path
+    from webapp.commands.records import _tenant_by_code
+
     ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-import")
     try:
         result = import_remission(ctx, from_path(xml_file))
@@ -69,6 +72,13 @@ def import_command(xml_file: Path, tenant_code: str) -> None:
 @transactional
 def index_command(number: str, tenant_code: str, output: Path) -> None:
     """Write the foliated index of expedient NUMBER (sealed PDF with CSV, Ley 39/2015 art. 70)."""
+    from engine.base.context import Context
+    from engine.base.errors import GeeError
+    from engine.documents.documents import read_content
+    from engine.eni.index_pdf import foliated_index
+    from engine.expedients.expedients import find_by_number
+    from webapp.commands.records import _tenant_by_code
+
     ctx = Context.system(_tenant_by_code(tenant_code).id, "cli:eni-index")
     try:
         doc = foliated_index(ctx, find_by_number(ctx, number).id)

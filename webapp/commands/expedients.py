@@ -6,9 +6,13 @@ import json
 
 import click
 
-from engine.base.context import Context
-from engine.expedients.listing import STATES, list_expedients
-from webapp.commands.process import tenant_id_of
+from webapp.commands.output import EngineChoice
+
+
+def _states() -> list[str]:
+    from engine.expedients.listing import STATES
+
+    return sorted(STATES)
 
 
 @click.group("expedients")
@@ -18,11 +22,15 @@ def expedients_group() -> None:
 
 @expedients_group.command("list")
 @click.option("--tenant", "tenant_code", metavar="CODE", required=True, help="The municipality (tenant code).")
-@click.option("--state", type=click.Choice(sorted(STATES)), help="Only open or only closed expedients.")
+@click.option("--state", type=EngineChoice(_states), help="Only open or only closed expedients.")
 @click.option("--procedure", metavar="KEY", help="Only expedients of this procedure (model key).")
 @click.option("--json", "as_json", is_flag=True, help="One JSON object per line.")
 def list_command(tenant_code: str, state: str | None, procedure: str | None, as_json: bool) -> None:
     """List number, procedure, state, subject and opening date, oldest first."""
+    from engine.base.context import Context
+    from engine.expedients.listing import list_expedients
+    from webapp.commands.process import tenant_id_of
+
     tenant_id = tenant_id_of(tenant_code, False)
     assert tenant_id is not None
     found = list_expedients(Context.system(tenant_id, "gee expedients list"), state=state, procedure=procedure)

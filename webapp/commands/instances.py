@@ -4,23 +4,26 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from sqlalchemy import select
 
-from engine.base.context import Context
-from engine.base.db import db
-from engine.base.errors import GeeError
-from engine.process.instances import tasks as instances
-from engine.process.models import HumanTask, ProcessInstance
-from engine.tenancy.models import Tenant, User
+if TYPE_CHECKING:
+    from engine.base.context import Context
+    from engine.process.models import HumanTask, ProcessInstance
+    from engine.tenancy.models import Tenant
+
 from webapp.commands.output import fail, print_json
 
-_Row = TypeVar("_Row", HumanTask, ProcessInstance)
+_Row = TypeVar("_Row", "HumanTask", "ProcessInstance")
 
 
 def _tenant(code: str) -> Tenant:
+    from sqlalchemy import select
+
+    from engine.base.db import db
+    from engine.tenancy.models import Tenant
+
     tenant = db.session.execute(select(Tenant).where(Tenant.code == code)).scalar_one_or_none()
     if tenant is None:
         fail(f"no tenant with code {code!r}")
@@ -28,6 +31,12 @@ def _tenant(code: str) -> Tenant:
 
 
 def _context(tenant: Tenant, username: str | None) -> Context:
+    from sqlalchemy import select
+
+    from engine.base.context import Context
+    from engine.base.db import db
+    from engine.tenancy.models import User
+
     if username is None:
         return Context.system(tenant.id, "cli")
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
@@ -50,6 +59,8 @@ def _data(raw: str | None) -> dict[str, Any] | None:
 
 
 def _run(call: Callable[[], dict[str, Any]]) -> None:
+    from engine.base.errors import GeeError
+
     try:
         result = call()
     except GeeError as err:
@@ -60,6 +71,9 @@ def _run(call: Callable[[], dict[str, Any]]) -> None:
 
 
 def _tenant_of(model: type[_Row], ident: int, code: str | None) -> Tenant:
+    from engine.base.db import db
+    from engine.tenancy.models import Tenant
+
     if code:
         return _tenant(code)
     row = db.session.get(model, ident)
@@ -79,6 +93,8 @@ def start_command(
     process_key: str, tenant_code: str, raw_data: str | None, username: str | None, expedient_id: int | None
 ) -> None:
     """Start the latest published version of PROCESS_KEY; print the instance, ready tasks, incidents."""
+    from engine.process.instances import tasks as instances
+
     ctx = _context(_tenant(tenant_code), username)
     data = _data(raw_data)
     _run(lambda: instances.start_instance(ctx, process_key, expedient_id=expedient_id, data=data))
@@ -94,6 +110,9 @@ def complete_command(
     task_id: int, username: str, raw_data: str | None, tenant_code: str | None, idem_key: str | None
 ) -> None:
     """Complete human task TASK_ID as USERNAME and run what follows."""
+    from engine.process.instances import tasks as instances
+    from engine.process.models import HumanTask
+
     ctx = _context(_tenant_of(HumanTask, task_id, tenant_code), username)
     data = _data(raw_data) or {}
     _run(lambda: instances.complete_task(ctx, task_id, data, idem_key=idem_key))
@@ -104,6 +123,9 @@ def complete_command(
 @click.option("--tenant", "tenant_code", help="Tenant code (default: the instance's).")
 def show_command(instance_id: int, tenant_code: str | None) -> None:
     """Print an instance: status, ready tasks, incidents, timers, completed steps, data."""
+    from engine.process.instances import tasks as instances
+    from engine.process.models import ProcessInstance
+
     ctx = _context(_tenant_of(ProcessInstance, instance_id, tenant_code), None)
     _run(lambda: instances.show_instance(ctx, instance_id))
 

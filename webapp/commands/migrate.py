@@ -9,17 +9,7 @@ from pathlib import Path
 
 import click
 
-from engine.base.context import Context
-from engine.base.errors import GeeError
-from engine.base.unit_of_work import run_in_transaction
-from engine.eni.migration import (
-    REPORT_FIELDS,
-    items,
-    migrate_item,
-    read_classification_map,
-)
 from webapp.commands.output import fail
-from webapp.commands.records import _tenant_by_code
 
 
 @click.command("migrate")
@@ -36,6 +26,12 @@ def migrate_command(source: Path, tenant_code: str, dry_run: bool, report_path: 
                     map_path: Path | None) -> None:
     """Import every ENI expedient in SOURCE (a folder or a zip: one folder, zip or XML file per
     expedient). Each expedient is committed on its own; a re-run skips what is already in."""
+    from engine.base.context import Context
+    from engine.base.errors import GeeError
+    from engine.base.unit_of_work import run_in_transaction
+    from engine.eni.migration import REPORT_FIELDS, items, migrate_item, read_classification_map
+    from webapp.commands.records import _tenant_by_code
+
     tenant_id = run_in_transaction(lambda: _tenant_by_code(tenant_code).id)
     ctx = Context.system(tenant_id, "cli:migrate")
     try:

@@ -5,24 +5,25 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
 
-from engine.base.context import Context
-from engine.base.db import db
-from engine.base.errors import GeeError, NotFound
-from engine.process.definition.drafts import find_version, publish_version
-from engine.process.models import ProcessVersion
-from engine.simulation.paths import describe, run_every_path
-from engine.simulation.report import Report
-from engine.simulation.runner import Plan, plan_from_json, simulate
-from engine.tenancy.models import Tenant
+if TYPE_CHECKING:
+    from engine.process.models import ProcessVersion
+    from engine.simulation.report import Report
+    from engine.simulation.runner import Plan
+
 from webapp.commands.output import fail, print_json, transactional
 
 
 def tenant_id_of(tenant_code: str | None, shared: bool) -> int | None:
     """The tenant a model belongs to (``--tenant CODE``), or None for a shared model (``--shared``)."""
+    from sqlalchemy import select
+
+    from engine.base.db import db
+    from engine.tenancy.models import Tenant
+
     if shared == bool(tenant_code):
         raise click.UsageError("Give either --tenant CODE or --shared.")
     if shared:
@@ -46,12 +47,17 @@ def process_group() -> None:
 @transactional
 def publish_command(key: str, number: int, tenant_code: str | None, shared: bool) -> None:
     """Make draft version N of KEY the current version: new expedients start on it."""
+    from engine.process.definition.drafts import find_version, publish_version
+
     version = publish_version(None, find_version(tenant_id_of(tenant_code, shared), key, number))
     click.echo(f"Published {key} version {version.number}")
 
 
 def _version_for(tenant_id: int, key: str, number: int) -> ProcessVersion:
     """The municipality's own model ``key``, else the shared one."""
+    from engine.base.errors import NotFound
+    from engine.process.definition.drafts import find_version
+
     try:
         return find_version(tenant_id, key, number)
     except NotFound:
@@ -60,6 +66,9 @@ def _version_for(tenant_id: int, key: str, number: int) -> ProcessVersion:
 
 def read_plan(path: Path | None) -> Plan:
     """A plan from a JSON file (see :func:`engine.simulation.runner.plan_from_json`)."""
+    from engine.base.errors import GeeError
+    from engine.simulation.runner import Plan, plan_from_json
+
     if path is None:
         return Plan()
     try:
@@ -105,6 +114,10 @@ def test_run_command(key: str, number: int, tenant_code: str, data_file: Path | 
     Prints the steps reached, what was done at each wait, the documents, decrees, notifications and
     registry entries it would produce, and where it stopped. Exits 1 unless it reached an end.
     """
+    from engine.base.context import Context
+    from engine.simulation.paths import describe, run_every_path
+    from engine.simulation.runner import simulate
+
     tenant_id = tenant_id_of(tenant_code, False)
     assert tenant_id is not None
     version = _version_for(tenant_id, key, number)

@@ -3,22 +3,22 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 import click
-from sqlalchemy import select
 
-from engine.audit.trail import AuditEvent
-from engine.base.db import db
-from engine.base.errors import GeeError
-from engine.base.i18n import _
-from engine.calendar import TenantCalendar
-from engine.tenancy.models import Tenant
-from engine.worker.anchoring import latest_checkpoint, seal_chain, verify_anchored
-from engine.worker.checkpoint_timestamps import tsa_url
+if TYPE_CHECKING:
+    from engine.tenancy.models import Tenant
+
 from webapp.commands.output import fail
 
 
 def _tenant_by_code(code: str) -> Tenant:
+    from sqlalchemy import select
+
+    from engine.base.db import db
+    from engine.tenancy.models import Tenant
+
     tenant = db.session.execute(select(Tenant).where(Tenant.code == code)).scalar_one_or_none()
     if tenant is None:
         fail(f"no tenant with code {code!r}")
@@ -46,6 +46,8 @@ def deadline_command(
     aran: bool,
 ) -> None:
     """Print the last day of a term as YYYY-MM-DD (Ley 39/2015, art. 30)."""
+    from engine.calendar import TenantCalendar
+
     given = [v is not None for v in (working_days, natural_days, months)]
     if sum(given) != 1:
         raise click.UsageError("give exactly one of --working-days, --natural-days, --months")
@@ -78,6 +80,15 @@ def audit_group() -> None:
 @click.option("--tenant", "tenant_code", help="Only this tenant (default: every tenant).")
 def audit_verify_command(tenant_code: str | None) -> None:
     """Check every tenant's hash chain against its signed checkpoints; exit 1 naming the first problem."""
+    from sqlalchemy import select
+
+    from engine.audit.trail import AuditEvent
+    from engine.base.db import db
+    from engine.base.i18n import _
+    from engine.tenancy.models import Tenant
+    from engine.worker.anchoring import latest_checkpoint, verify_anchored
+    from engine.worker.checkpoint_timestamps import tsa_url
+
     if tenant_code:
         tenants = [_tenant_by_code(tenant_code)]
     else:
@@ -106,6 +117,11 @@ def audit_verify_command(tenant_code: str | None) -> None:
 @click.option("--no-mail", is_flag=True, help="Do not e-mail the checkpoint to the tenant's secretaries.")
 def audit_seal_command(tenant_code: str, no_mail: bool) -> None:
     """Sign a checkpoint of the tenant's chain head with its seal and keep it in the document store."""
+    from engine.base.errors import GeeError
+    from engine.base.i18n import _
+    from engine.worker.anchoring import seal_chain
+    from engine.worker.checkpoint_timestamps import tsa_url
+
     tenant = _tenant_by_code(tenant_code)
     try:
         checkpoint = seal_chain(tenant.id, mail=not no_mail)

@@ -6,16 +6,8 @@ import os
 from pathlib import Path
 
 import click
-from sqlalchemy import select
 
-from engine.base.context import Context
-from engine.base.db import db
-from engine.base.errors import GeeError
-from engine.documents.signature_check import verify_pdf
-from engine.signatures.credentials import import_personal, import_seal
-from engine.tenancy.models import User
 from webapp.commands.output import fail, print_json, transactional
-from webapp.commands.records import _tenant_by_code
 
 
 @click.command("verify")
@@ -26,6 +18,8 @@ def verify_command(pdf: Path, as_json: bool) -> None:
 
     Exit status 0 when every signature is valid, 1 otherwise (the reason is printed).
     """
+    from engine.documents.signature_check import verify_pdf
+
     result = verify_pdf(pdf.read_bytes())
     if as_json:
         print_json(result.to_dict())
@@ -55,6 +49,15 @@ def _password(env_name: str) -> str:
 def import_certificate_command(p12: Path, username: str, tenant_code: str) -> None:
     """Import a person's signing certificate (PKCS#12). The password (asked, or GEE_P12_PASSWORD)
     stays the key's password: the holder types it at every signature."""
+    from sqlalchemy import select
+
+    from engine.base.context import Context
+    from engine.base.db import db
+    from engine.base.errors import GeeError
+    from engine.signatures.credentials import import_personal
+    from engine.tenancy.models import User
+    from webapp.commands.records import _tenant_by_code
+
     tenant = _tenant_by_code(tenant_code)
     user = db.session.execute(select(User).where(User.username == username)).scalar_one_or_none()
     if user is None:
@@ -75,6 +78,11 @@ def import_seal_command(p12: Path, tenant_code: str) -> None:
     """Import a municipality's seal certificate (PKCS#12), used for automated signatures such as
     the ENI index. The password is asked (or GEE_P12_PASSWORD); the key is then kept encrypted
     with GEE_KEY_ENCRYPTION_KEY only."""
+    from engine.base.context import Context
+    from engine.base.errors import GeeError
+    from engine.signatures.credentials import import_seal
+    from webapp.commands.records import _tenant_by_code
+
     tenant = _tenant_by_code(tenant_code)
     try:
         row = import_seal(Context.system(tenant.id, "cli:signatures"), p12.read_bytes(), _password("GEE_P12_PASSWORD"))
