@@ -38,6 +38,7 @@ from engine.tenancy.models import Membership, Tenant, User
 from engine.tenancy.password_links import PasswordLink
 from engine.tenancy.tokens import ApiToken
 from engine.tenancy.units import Unit, UnitMember
+from engine.webhooks.models import Webhook, WebhookDelivery
 from engine.worker.integrity import IntegrityCheck
 
 __all__ = [
@@ -89,4 +90,6 @@ __all__ = [
     "Unit",
     "UnitMember",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

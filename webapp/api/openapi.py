@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.webhooks.events import EVENT_NAMES as WEBHOOK_EVENTS
+
 JSON = "application/json"
 
 
@@ -369,6 +371,66 @@ _BODIES_PATHS: dict[str, Any] = {
 }
 
 
+_WEBHOOK_ID = _id_param("webhook_id", "Webhook id")
+_ADMIN_ERRORS = {f"{c}": {"$ref": f"#/components/responses/E{c}"} for c in (401, 403, 404)}
+_WEBHOOK_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "url": {"type": "string", "format": "uri"},
+        "events": {"type": "array", "items": {"type": "string", "enum": list(WEBHOOK_EVENTS)}},
+        "active": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+_DELIVERY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer", "description": "Also sent as the X-GEE-Delivery header"},
+        "webhook_id": {"type": "integer"}, "event": {"type": "string", "enum": list(WEBHOOK_EVENTS)},
+        "status": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+        "attempts": {"type": "integer"}, "last_error": {"type": ["string", "null"]},
+        "response_status": {"type": ["integer", "null"]},
+        "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+_WEBHOOK_PATHS: dict[str, Any] = {
+    "/api/v1/webhooks": {
+        "get": _op("The municipality's webhooks (administrators)", "listWebhooks",
+                   {"200": _json({"type": "array", "items": _WEBHOOK_SCHEMA}, "Webhooks")} | _ADMIN_ERRORS,
+                   tag="webhooks"),
+        "post": _op("Register a webhook: a URL that receives signed JSON POSTs of the chosen events",
+                    "registerWebhook", {"201": _json(_WEBHOOK_SCHEMA, "Registered")} | _ADMIN_ERRORS
+                    | {"422": {"$ref": "#/components/responses/E422"}}, tag="webhooks",
+                    requestBody={"required": True, "content": {JSON: {"schema": {
+                        "type": "object", "required": ["url", "secret", "events"],
+                        "properties": {
+                            "url": {"type": "string", "format": "uri", "maxLength": 500},
+                            "secret": {"type": "string", "minLength": 16, "maxLength": 200,
+                                       "description": "Key of the HMAC-SHA256 in the X-GEE-Signature header"},
+                            "events": {"type": "array", "minItems": 1,
+                                       "items": {"type": "string", "enum": list(WEBHOOK_EVENTS)}},
+                        }}}}}),
+    },
+    "/api/v1/webhooks/{webhook_id}": {
+        "delete": _op("Remove a webhook and its delivery log", "removeWebhook",
+                      {"200": _json(_WEBHOOK_SCHEMA, "Removed")} | _ADMIN_ERRORS, tag="webhooks",
+                      parameters=[_WEBHOOK_ID]),
+    },
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        "get": _op("The latest deliveries to a webhook, newest first", "listWebhookDeliveries",
+                   {"200": _json({"type": "array", "items": _DELIVERY_SCHEMA}, "Deliveries")} | _ADMIN_ERRORS,
+                   tag="webhooks", parameters=[_WEBHOOK_ID]),
+    },
+    "/api/v1/webhook-deliveries/{delivery_id}/retry": {
+        "post": _op("Send a pending or failed delivery again now", "retryWebhookDelivery",
+                    {"200": _json(_DELIVERY_SCHEMA, "Queued again")} | _ADMIN_ERRORS
+                    | {"422": {"$ref": "#/components/responses/E422"}}, tag="webhooks",
+                    parameters=[_id_param("delivery_id", "Delivery id")]),
+    },
+}
+
+
 def spec() -> dict[str, Any]:
     """The OpenAPI document."""
     return {
@@ -383,7 +445,7 @@ def spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _paths() | _ENI_PATHS | _BODIES_PATHS,
+        "paths": _paths() | _ENI_PATHS | _BODIES_PATHS | _WEBHOOK_PATHS,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": _SCHEMAS,
