@@ -14,6 +14,10 @@ from engine.base.clock import as_utc, utcnow
 from engine.base.db import db
 from engine.base.unit_of_work import run_in_transaction
 from engine.decrees.book import create_draft, sign_decree
+from engine.documents.documents import store_document
+from engine.expedients.expedients import open_expedient
+from engine.expedients.parties import find_or_create_party
+from engine.notifications import notifications as n
 from engine.tenancy.tokens import create_token
 from engine.webhooks.models import WebhookDelivery
 from engine.worker.scheduler import sweep_all
@@ -75,6 +79,16 @@ def test_admin_registers_on_the_page_and_an_opened_expedient_arrives_signed(clie
         delivery_id = call.headers["x-gee-delivery"]
         assert f'data-delivery-id="{delivery_id}" data-status="delivered"' in log
 
+        clerk = bearer(town["ajt-a"]["clerk_token"])
+        [task] = client.get("/api/v1/tasks", headers=clerk).get_json()
+        done = client.post(f"/api/v1/tasks/{task['id']}/complete", headers=clerk,
+                           json={"data": {"unitat_responsable": "Urbanisme", "completa": True}})
+        assert done.status_code == 200, done.get_json()
+        run_queued_jobs()
+        completed = [json.loads(c.body) for c in server.calls if c.headers["x-gee-event"] == "task.completed"]
+        assert [c["data"]["task"]["id"] for c in completed] == [task["id"]]
+        assert completed[0]["data"]["task"]["completed_by"] == "clerk-ajt-a" and signed_by(server.calls[-1], SECRET)
+
 
 def test_a_refused_delivery_is_retried_with_backoff_then_failed_until_the_admin_retries_it(client, town):
     with receiver() as server:
@@ -128,6 +142,30 @@ def test_a_signed_decree_and_a_completed_task_reach_the_webhooks_that_want_them(
         decree = json.loads(decrees_only.calls[0].body)["data"]["decree"]
         assert decree["number"] == signed.number and decree["status"] == "signed"
         assert [c.headers["x-gee-event"] for c in everything.calls] == ["decree.signed"]
+
+
+def test_a_notification_the_party_opened_is_reported_as_settled(client, town):
+    tenant, clerk = town["ajt-a"]["tenant"], town["ajt-a"]["clerk"]
+    ctx = ctx_for(clerk, tenant)
+
+    def notified() -> int:
+        expedient = open_expedient(ctx, "Llicència d'obres menors")
+        party = find_or_create_party(ctx, "12345678Z", "Maria Puig", email="maria@example.test")
+        doc = store_document(ctx, expedient.id, "resolucio.txt", b"Decret: concedida", title="Resolucio",
+                             tipo_documental="TD07", from_administration=True)
+        return n.notify(ctx, expedient.id, party.id, doc.id).id
+
+    with receiver() as server:
+        register(client, town["ajt-a"]["admin_token"], server.url, ["notification.settled"])
+        note_id = run_in_transaction(notified)
+        run_queued_jobs()
+        assert server.calls == []  # made available is not settled
+        run_in_transaction(lambda: n.access(ctx, note_id))
+        run_queued_jobs()
+        [call] = server.calls
+        note = json.loads(call.body)["data"]["notification"]
+        assert call.headers["x-gee-event"] == "notification.settled" and signed_by(call, SECRET)
+        assert (note["id"], note["state"]) == (note_id, "accessed") and note["settled_at"]
 
 
 def test_another_municipality_neither_receives_nor_sees_the_webhooks(client, town):
