@@ -29,7 +29,7 @@ def receiver() -> Iterator[Receiver]:
     state = Receiver(url="")
 
     class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+        def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
             state.calls.append(Call(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
             self.send_response(state.status)

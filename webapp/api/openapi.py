@@ -151,6 +151,25 @@ _SCHEMAS: dict[str, Any] = {
             "their_number": {"type": "string", "description": "The incoming entry's number at the recipient"},
         },
     },
+    "ExpedientPage": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"allOf": [_ref("Expedient"), {
+                "type": "object", "properties": {"procedure": {"type": ["string", "null"]}}}]}},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    },
+    "Notification": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"}, "expedient_id": {"type": "integer"}, "party_id": {"type": "integer"},
+            "document_id": {"type": "integer"}, "channel": {"type": "string", "enum": ["electronic", "postal"]},
+            "state": {"type": "string"}, "human_task_id": {"type": ["integer", "null"]},
+            "made_available_at": {"type": ["string", "null"], "format": "date-time"},
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "settled_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
     "Document": {
         "type": "object",
         "description": "ENI metadata of a document (never its bytes)",
@@ -245,6 +264,21 @@ def _paths() -> dict[str, Any]:
             ),
         },
         "/api/v1/expedients": {
+            "get": _op(
+                "The municipality's expedients, newest first, a page at a time", "listExpedients",
+                {"200": _json(_ref("ExpedientPage"), "A page; pass next_cursor back as cursor for the next one")}
+                | err(422), tag="expedients",
+                parameters=[
+                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["open", "closed"]}},
+                    {"name": "procedure", "in": "query", "description": "A procedure's model key",
+                     "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "description": "Number, subject, or a party's NIF or name contains",
+                     "schema": {"type": "string", "maxLength": 100}},
+                    {"name": "cursor", "in": "query", "description": "next_cursor of the previous page",
+                     "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                                                "default": 50}},
+                ]),
             "post": _op("Open an expedient (and start its procedure)", "openExpedient",
                         {"201": _json(_ref("Opened"), "Opened")} | err(403, 404, 422), tag="expedients",
                         requestBody={"required": True, "content": {JSON: {"schema": _ref("NewExpedient")}}}),
@@ -262,6 +296,9 @@ def _paths() -> dict[str, Any]:
                        parameters=[_EXPEDIENT_ID]),
         },
         "/api/v1/expedients/{expedient_id}/documents": {
+            "get": _op("The documents of an expedient (latest versions)", "listDocuments",
+                       {"200": _json({"type": "array", "items": _ref("Document")}, "Documents")} | err(404),
+                       tag="documents", parameters=[_EXPEDIENT_ID]),
             "post": _op(
                 "Add a document to an open expedient", "uploadDocument",
                 {"201": _json(_ref("Document"), "Stored")} | err(404, 409, 422), tag="documents",
@@ -371,6 +408,33 @@ _BODIES_PATHS: dict[str, Any] = {
 }
 
 
+_WRITE_ERRORS = {f"{c}": {"$ref": f"#/components/responses/E{c}"} for c in (401, 403, 404, 409, 422)}
+_EXPEDIENT_PATHS: dict[str, Any] = {
+    "/api/v1/expedients/{expedient_id}/close": {
+        "post": _op("Close an open expedient: its documents are frozen and its index kept", "closeExpedient",
+                    {"200": _json(_ref("Expedient"), "Closed")} | _WRITE_ERRORS, tag="expedients",
+                    parameters=[_EXPEDIENT_ID]),
+    },
+    "/api/v1/expedients/{expedient_id}/documents/{document_id}/versions": {
+        "post": _op("Add a corrected file as the next version of a document", "addDocumentVersion",
+                    {"201": _json(_ref("Document"), "The new version")} | _WRITE_ERRORS, tag="documents",
+                    parameters=[_EXPEDIENT_ID, _DOCUMENT_ID],
+                    requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+                        "type": "object", "required": ["file"],
+                        "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}},
+                    }}}}),
+    },
+    "/api/v1/expedients/{expedient_id}/documents/{document_id}/issue": {
+        "post": _op("Issue an administration document with its CSV (secure verification code)", "issueDocument",
+                    {"200": _json(_ref("Document"), "Issued")} | _WRITE_ERRORS, tag="documents",
+                    parameters=[_EXPEDIENT_ID, _DOCUMENT_ID]),
+    },
+    "/api/v1/expedients/{expedient_id}/notifications": {
+        "get": _op("The notifications of an expedient", "listExpedientNotifications",
+                   {"200": _json({"type": "array", "items": _ref("Notification")}, "Notifications")}
+                   | _READ_ERRORS, tag="notifications", parameters=[_EXPEDIENT_ID]),
+    },
+}
 _WEBHOOK_ID = _id_param("webhook_id", "Webhook id")
 _ADMIN_ERRORS = {f"{c}": {"$ref": f"#/components/responses/E{c}"} for c in (401, 403, 404)}
 _WEBHOOK_SCHEMA = {
@@ -445,7 +509,7 @@ def spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _paths() | _ENI_PATHS | _BODIES_PATHS | _WEBHOOK_PATHS,
+        "paths": _paths() | _ENI_PATHS | _BODIES_PATHS | _EXPEDIENT_PATHS | _WEBHOOK_PATHS,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": _SCHEMAS,
