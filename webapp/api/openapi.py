@@ -408,6 +408,7 @@ _BODIES_PATHS: dict[str, Any] = {
 }
 
 
+_ROLE_ERRORS = {f"{c}": {"$ref": f"#/components/responses/E{c}"} for c in (401, 403, 404)}
 _WRITE_ERRORS = {f"{c}": {"$ref": f"#/components/responses/E{c}"} for c in (401, 403, 404, 409, 422)}
 _EXPEDIENT_PATHS: dict[str, Any] = {
     "/api/v1/expedients/{expedient_id}/close": {
@@ -435,8 +436,41 @@ _EXPEDIENT_PATHS: dict[str, Any] = {
                    | _READ_ERRORS, tag="notifications", parameters=[_EXPEDIENT_ID]),
     },
 }
+_STEP_ID = _id_param("step_id", "The signature step (step_id of an item of the queue)")
+_SIGN_REQUEST = {"type": "object", "description": "A document or decree to sign and its signers in order",
+                 "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "state": {
+                     "type": "string", "enum": ["pending", "signed", "returned"]},
+                     "document_id": {"type": ["integer", "null"]}, "decree_id": {"type": ["integer", "null"]},
+                     "expedient_id": {"type": ["integer", "null"]}, "csv": {"type": ["string", "null"]},
+                     "result_document_id": {"type": ["integer", "null"]},
+                     "return_reason": {"type": ["string", "null"]},
+                     "steps": {"type": "array", "items": {"type": "object"}}}}
+_SIGNATURE_PATHS: dict[str, Any] = {
+    "/api/v1/signatures": {
+        "get": _op("The items waiting for my signature now, oldest first", "listMySignatures",
+                   {"200": _json({"type": "array", "items": {"type": "object", "properties": {
+                       "step_id": {"type": "integer"}, "position": {"type": "integer"},
+                       "role": {"type": ["string", "null"]}, "request": _SIGN_REQUEST}}}, "My queue")}
+                   | _ROLE_ERRORS, tag="signatures"),
+    },
+    "/api/v1/signatures/{step_id}/sign": {
+        "post": _op("Sign with my certificate, unlocked with my key password", "signStep",
+                    {"200": _json(_SIGN_REQUEST, "Signed")} | _WRITE_ERRORS, tag="signatures",
+                    parameters=[_STEP_ID],
+                    requestBody={"required": True, "content": {JSON: {"schema": {
+                        "type": "object", "required": ["password"],
+                        "properties": {"password": {"type": "string"}}}}}}),
+    },
+    "/api/v1/signatures/{step_id}/return": {
+        "post": _op("Return the item to whoever asked, with the reason (the request ends)", "returnStep",
+                    {"200": _json(_SIGN_REQUEST, "Returned")} | _WRITE_ERRORS, tag="signatures",
+                    parameters=[_STEP_ID],
+                    requestBody={"required": True, "content": {JSON: {"schema": {
+                        "type": "object", "required": ["reason"],
+                        "properties": {"reason": {"type": "string", "minLength": 5}}}}}}),
+    },
+}
 _WEBHOOK_ID = _id_param("webhook_id", "Webhook id")
-_ADMIN_ERRORS = {f"{c}": {"$ref": f"#/components/responses/E{c}"} for c in (401, 403, 404)}
 _WEBHOOK_SCHEMA = {
     "type": "object",
     "properties": {
@@ -461,10 +495,10 @@ _DELIVERY_SCHEMA = {
 _WEBHOOK_PATHS: dict[str, Any] = {
     "/api/v1/webhooks": {
         "get": _op("The municipality's webhooks (administrators)", "listWebhooks",
-                   {"200": _json({"type": "array", "items": _WEBHOOK_SCHEMA}, "Webhooks")} | _ADMIN_ERRORS,
+                   {"200": _json({"type": "array", "items": _WEBHOOK_SCHEMA}, "Webhooks")} | _ROLE_ERRORS,
                    tag="webhooks"),
         "post": _op("Register a webhook: a URL that receives signed JSON POSTs of the chosen events",
-                    "registerWebhook", {"201": _json(_WEBHOOK_SCHEMA, "Registered")} | _ADMIN_ERRORS
+                    "registerWebhook", {"201": _json(_WEBHOOK_SCHEMA, "Registered")} | _ROLE_ERRORS
                     | {"422": {"$ref": "#/components/responses/E422"}}, tag="webhooks",
                     requestBody={"required": True, "content": {JSON: {"schema": {
                         "type": "object", "required": ["url", "secret", "events"],
@@ -478,17 +512,17 @@ _WEBHOOK_PATHS: dict[str, Any] = {
     },
     "/api/v1/webhooks/{webhook_id}": {
         "delete": _op("Remove a webhook and its delivery log", "removeWebhook",
-                      {"200": _json(_WEBHOOK_SCHEMA, "Removed")} | _ADMIN_ERRORS, tag="webhooks",
+                      {"200": _json(_WEBHOOK_SCHEMA, "Removed")} | _ROLE_ERRORS, tag="webhooks",
                       parameters=[_WEBHOOK_ID]),
     },
     "/api/v1/webhooks/{webhook_id}/deliveries": {
         "get": _op("The latest deliveries to a webhook, newest first", "listWebhookDeliveries",
-                   {"200": _json({"type": "array", "items": _DELIVERY_SCHEMA}, "Deliveries")} | _ADMIN_ERRORS,
+                   {"200": _json({"type": "array", "items": _DELIVERY_SCHEMA}, "Deliveries")} | _ROLE_ERRORS,
                    tag="webhooks", parameters=[_WEBHOOK_ID]),
     },
     "/api/v1/webhook-deliveries/{delivery_id}/retry": {
         "post": _op("Send a pending or failed delivery again now", "retryWebhookDelivery",
-                    {"200": _json(_DELIVERY_SCHEMA, "Queued again")} | _ADMIN_ERRORS
+                    {"200": _json(_DELIVERY_SCHEMA, "Queued again")} | _ROLE_ERRORS
                     | {"422": {"$ref": "#/components/responses/E422"}}, tag="webhooks",
                     parameters=[_id_param("delivery_id", "Delivery id")]),
     },
@@ -509,7 +543,7 @@ def spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _paths() | _ENI_PATHS | _BODIES_PATHS | _EXPEDIENT_PATHS | _WEBHOOK_PATHS,
+        "paths": _paths() | _ENI_PATHS | _BODIES_PATHS | _EXPEDIENT_PATHS | _SIGNATURE_PATHS | _WEBHOOK_PATHS,
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": _SCHEMAS,
