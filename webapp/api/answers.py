@@ -10,6 +10,7 @@ from flask import jsonify, request
 from engine.base.clock import as_utc
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
+from engine.registry.open_expedient import PartyInput
 
 
 def plain(value: Any) -> Any:
@@ -33,3 +34,14 @@ def json_body() -> dict[str, Any]:
     if not isinstance(body, dict):
         raise ValidationFailed(_l("Send a JSON object (Content-Type: application/json)."))
     return body
+
+
+def party_input(body: dict[str, Any]) -> PartyInput | None:
+    """The ``party`` object of a request body (``nif`` required, contact fields for a new party)."""
+    party = body.get("party")
+    if party is None:
+        return None
+    if not isinstance(party, dict) or not party.get("nif"):
+        raise ValidationFailed(_l("The NIF/NIE/CIF is required."), field="party.nif")
+    fields = ("name", "email", "phone", "address", "postal_code", "municipality")
+    return PartyInput(nif=str(party["nif"]), **{k: str(party[k]) for k in fields if party.get(k) is not None})

@@ -470,6 +470,59 @@ _SIGNATURE_PATHS: dict[str, Any] = {
                         "properties": {"reason": {"type": "string", "minLength": 5}}}}}}),
     },
 }
+_ENTRY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "number": {"type": "string", "examples": ["E/2026/000001"]},
+        "direction": {"type": "string", "enum": ["E", "S"], "description": "E incoming (entrada), S outgoing"},
+        "presented_at": {"type": "string", "format": "date-time"},
+        "effective_at": {"type": "string", "format": "date-time",
+                         "description": "When it counts for terms (next working day if presented on a holiday)"},
+        "subject": {"type": "string"}, "party_id": {"type": ["integer", "null"]},
+        "sender": {"type": ["string", "null"]}, "recipient": {"type": ["string", "null"]},
+        "channel": {"type": "string", "enum": ["electronic", "in_person", "postal", "interadministrative"]},
+        "expedient_id": {"type": ["integer", "null"]}, "corrects_entry_id": {"type": ["integer", "null"]},
+        "receipt_document_id": {"type": ["integer", "null"]},
+        "documents": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_REGISTRY_PATHS: dict[str, Any] = {
+    "/api/v1/registry/entries": {
+        "get": _op("Entries of the registry book of a year, newest first", "listRegistryEntries",
+                   {"200": _json({"type": "array", "items": _ENTRY_SCHEMA}, "Entries")} | _ROLE_ERRORS
+                   | {"422": {"$ref": "#/components/responses/E422"}}, tag="registry",
+                   parameters=[
+                       {"name": "direction", "in": "query",
+                        "description": "E incoming (entrada), S outgoing (sortida)",
+                        "schema": {"type": "string", "enum": ["E", "S"], "default": "E"}},
+                       {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1900,
+                                                                  "maximum": 2999}},
+                       {"name": "q", "in": "query", "description": "Number, subject, sender, a party's NIF or name",
+                        "schema": {"type": "string", "maxLength": 100}},
+                   ]),
+        "post": _op("Register an incoming entry (entrada); its receipt is issued at once", "registerIncomingEntry",
+                    {"201": _json(_ENTRY_SCHEMA, "Registered")} | _WRITE_ERRORS, tag="registry",
+                    requestBody={"required": True, "content": {JSON: {"schema": {
+                        "type": "object", "required": ["subject"],
+                        "properties": {
+                            "subject": {"type": "string"}, "summary": {"type": "string"},
+                            "channel": {"type": "string", "default": "in_person",
+                                        "enum": ["electronic", "in_person", "postal", "interadministrative"]},
+                            "sender": {"type": "string"},
+                            "party": {"type": "object", "required": ["nif"], "properties": {
+                                "nif": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"},
+                                "phone": {"type": "string"}, "address": {"type": "string"},
+                                "postal_code": {"type": "string"}, "municipality": {"type": "string"}}},
+                            "expedient_id": {"type": "integer", "description": "Join an open expedient"},
+                            "document_ids": {"type": "array", "items": {"type": "integer"}},
+                        }}}}}),
+    },
+    "/api/v1/registry/entries/{entry_id}": {
+        "get": _op("One entry of the registry book", "getRegistryEntry",
+                   {"200": _json(_ENTRY_SCHEMA, "The entry")} | _ROLE_ERRORS, tag="registry",
+                   parameters=[_id_param("entry_id", "Registry entry id")]),
+    },
+}
 _WEBHOOK_ID = _id_param("webhook_id", "Webhook id")
 _WEBHOOK_SCHEMA = {
     "type": "object",
@@ -543,7 +596,8 @@ def spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _paths() | _ENI_PATHS | _BODIES_PATHS | _EXPEDIENT_PATHS | _SIGNATURE_PATHS | _WEBHOOK_PATHS,
+        "paths": (_paths() | _ENI_PATHS | _BODIES_PATHS | _EXPEDIENT_PATHS | _SIGNATURE_PATHS | _REGISTRY_PATHS
+                  | _WEBHOOK_PATHS),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": _SCHEMAS,

@@ -24,10 +24,10 @@ from engine.process.definition import catalogue
 from engine.process.definition.deploy import deploy_uploaded
 from engine.process.instances import tasks as instances
 from engine.registry.between_tenants import send_to_tenant
-from engine.registry.open_expedient import PartyInput, open_and_start
+from engine.registry.open_expedient import open_and_start
 from engine.tenancy.models import Tenant
 from webapp.api import openapi as openapi_doc
-from webapp.api.answers import json_body, ok
+from webapp.api.answers import json_body, ok, party_input
 from webapp.api.auth import authenticate
 from webapp.api.uploads import model_upload
 from webapp.inputs import PAGE_MAX, id_value, int_arg
@@ -90,16 +90,6 @@ def deploy_process_model() -> Any:
 # -- expedients ------------------------------------------------------------------------------
 
 
-def _party(body: dict[str, Any]) -> PartyInput | None:
-    party = body.get("party")
-    if party is None:
-        return None
-    if not isinstance(party, dict) or not party.get("nif"):
-        raise ValidationFailed(_l("The NIF/NIE/CIF is required."), field="party.nif")
-    fields = ("name", "email", "phone", "address", "postal_code", "municipality")
-    return PartyInput(nif=str(party["nif"]), **{k: str(party[k]) for k in fields if party.get(k) is not None})
-
-
 @bp.post("/expedients")
 def create_expedient() -> Any:
     body = json_body()
@@ -110,7 +100,7 @@ def create_expedient() -> Any:
         g.ctx,
         process_model_id=id_value(body["process_model_id"], "process_model_id"),
         subject=None if subject is None else str(subject),
-        party=_party(body),
+        party=party_input(body),
         responsible_unit=body.get("responsible_unit"),
         registry_entry_id=id_value(body.get("registry_entry_id"), "registry_entry_id"),
     )
