@@ -29,6 +29,7 @@ from engine.documents import task_form_fields  # noqa: F401
 from engine.notifications import alerts  # noqa: F401
 from engine.process.instances import tasks  # noqa: F401
 from engine.signatures import circuits  # noqa: F401
+from engine.webhooks import events as webhook_events  # noqa: F401
 
 babel = Babel()
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"

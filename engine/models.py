@@ -39,6 +39,7 @@ from engine.tenancy.password_links import PasswordLink
 from engine.tenancy.tokens import ApiToken
 from engine.tenancy.units import Unit, UnitMember
 from engine.transparency.models import Publication
+from engine.webhooks.models import Webhook, WebhookDelivery
 from engine.worker.integrity import IntegrityCheck
 
 __all__ = [
@@ -91,4 +92,6 @@ __all__ = [
     "Unit",
     "UnitMember",
     "User",
+    "Webhook",
+    "WebhookDelivery",
 ]

@@ -39,6 +39,15 @@ class Event(StrEnum):
     #: (the document sent to sign, and its signed version). Features that issue documents through a
     #: circuit (a session's convocation, minutes, certificates) take it from there.
     DOCUMENT_SIGNED = "signatures.document_signed"
+    #: An expedient was opened (its number allocated): ``ctx, expedient_id``.
+    EXPEDIENT_OPENED = "expedients.opened"
+    #: A human task was completed (by a form, the API, a signature or a notification): ``ctx, human_task_id``.
+    TASK_COMPLETED = "process.task_completed"
+    #: The alcalde signed a decree and it took its number in the book: ``ctx, decree_id``.
+    DECREE_SIGNED = "decrees.signed"
+    #: An electronic notification was accessed, rejected or deemed rejected, whether or not a task
+    #: waits for it: ``ctx, notification_id``.
+    NOTIFICATION_PRACTISED = "notifications.practised"
 
 
 _subscribers: dict[Event, list[Subscriber]] = defaultdict(list)

@@ -23,6 +23,7 @@ from engine.base.clock import as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.base.events import Event, publish
 from engine.base.i18n import _l
 from engine.base.numbering import next_number
 from engine.documents.pdf import render_pdf
@@ -152,6 +153,7 @@ def sign_decree(ctx: Context, decree_id: int) -> Decree:
     decree.signed_at, decree.signed_by_id, decree.signed_by_name = signed_at, ctx.user_id, _actor_name(ctx)
     db.session.flush()
     record(ctx, "decree.signed", "decree", decree.id, expedient_id=decree.expedient_id, after=decree.summary())
+    publish(Event.DECREE_SIGNED, ctx=ctx, decree_id=decree.id)
     return decree
 
 

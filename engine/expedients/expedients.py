@@ -37,6 +37,7 @@ from engine.base.clock import as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from engine.base.events import Event, publish
 from engine.base.i18n import _l
 from engine.base.identifiers import compact_nif
 from engine.base.numbering import next_number
@@ -276,6 +277,7 @@ def open_expedient(
         _add_link(ctx, expedient, party, PartyRole.INTERESSAT)
         if party.representative_id is not None:
             _add_link(ctx, expedient, get_owned(Party, ctx, party.representative_id), PartyRole.REPRESENTANT)
+    publish(Event.EXPEDIENT_OPENED, ctx=ctx, expedient_id=expedient.id)
     return expedient
 
 

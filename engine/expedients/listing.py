@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 
 from engine.base.clock import local_date
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
-from engine.expedients.expedients import Expedient, ExpedientState
+from engine.expedients.expedients import Expedient, ExpedientState, expedient_matches
 from engine.process.models import ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.scoping import scoped
 
@@ -46,7 +46,7 @@ def list_expedients(
     if state is not None:
         stmt = stmt.where(Expedient.state.in_(STATES[state]))
     rows = list(db.session.execute(stmt).scalars())
-    keys = _procedure_keys(ctx, rows)
+    keys = procedure_keys(ctx, rows)
     listed = [
         ListedExpedient(e.number, keys.get(e.id), "open" if e.state == ExpedientState.OPEN.value else "closed",
                         e.subject, local_date(e.opened_at))
@@ -55,7 +55,7 @@ def list_expedients(
     return [item for item in listed if procedure is None or item.procedure == procedure]
 
 
-def _procedure_keys(ctx: Context, rows: list[Expedient]) -> dict[int, str]:
+def procedure_keys(ctx: Context, rows: list[Expedient]) -> dict[int, str]:
     """Expedient id -> the key of its procedure: the model it was opened for, else the process run on it."""
     model_ids = {e.process_model_id for e in rows if e.process_model_id is not None}
     by_model: dict[int, str] = {
@@ -79,3 +79,45 @@ def _procedure_keys(ctx: Context, rows: list[Expedient]) -> dict[int, str]:
 
 
 __all__ = ["STATES", "ListedExpedient", "list_expedients"]
+
+
+#: Most expedients one page of :func:`expedients_page` holds.
+PAGE_LIMIT = 100
+
+
+@dataclass(frozen=True)
+class ExpedientPage:
+    rows: list[Expedient]
+    #: Pass it back as ``after`` for the next page; None on the last page.
+    next_after: int | None
+
+
+def expedients_page(
+    ctx: Context, *, state: str | None = None, procedure: str | None = None, q: str | None = None,
+    after: int | None = None, limit: int = PAGE_LIMIT,
+) -> ExpedientPage:
+    """The tenant's expedients, newest first, a page at a time (keyset: those older than ``after``).
+
+    ``state`` open|closed, ``procedure`` a model key (the model it was opened for, or a process run on
+    it), ``q`` as the search box (number, subject, a party's NIF or name)."""
+    if state is not None and state not in STATES:
+        raise ValidationFailed(_l("The state must be open or closed."), field="state")
+    stmt = scoped(Expedient, ctx).order_by(Expedient.id.desc()).limit(limit + 1)
+    if state is not None:
+        stmt = stmt.where(Expedient.state.in_(STATES[state]))
+    if procedure:
+        models = select(ProcessModel.id).where(ProcessModel.key == procedure)
+        run_on = (select(ProcessInstance.expedient_id)
+                  .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+                  .where(ProcessInstance.tenant_id == ctx.tenant_id, ProcessVersion.model_id.in_(models)))
+        stmt = stmt.where(or_(Expedient.process_model_id.in_(models), Expedient.id.in_(run_on)))
+    term = " ".join((q or "").split())
+    if term:
+        stmt = stmt.where(expedient_matches(ctx, term))
+    if after is not None:
+        stmt = stmt.where(Expedient.id < after)
+    rows = list(db.session.execute(stmt).scalars())
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ExpedientPage(rows, rows[-1].id if more else None)
+

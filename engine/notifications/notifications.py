@@ -225,6 +225,7 @@ def _settle(ctx: Context, note: Notification, state: NotificationState, evidence
     _evidence(ctx, note, evidence, at, result)
     record(ctx, f"notification.{state.value}", "notification", note.id, expedient_id=note.expedient_id,
            before={"state": before}, after={"state": note.state, "at": at, "result": result})
+    publish(Event.NOTIFICATION_PRACTISED, ctx=ctx, notification_id=note.id)
     return note
 
 

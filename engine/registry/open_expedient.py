@@ -31,6 +31,13 @@ from engine.registry.entries import Direction, RegistryAttachment, RegistryEntry
 from engine.tenancy.scoping import get_owned
 
 
+def party_of(ctx: Context, party: PartyInput) -> Party:
+    """The party with this NIF, created from the other fields when it is new."""
+    return find_or_create_party(ctx, party.nif, party.name, email=party.email, phone=party.phone,
+                                address=party.address, postal_code=party.postal_code,
+                                municipality=party.municipality)  # fmt: skip
+
+
 @dataclass(frozen=True)
 class PartyInput:
     """An interested party named by NIF; the other fields are used only when it is new."""
@@ -119,10 +126,7 @@ def open_and_start(
         entry = _entry_to_join(ctx, registry_entry_id)
         party_ids: list[int] = []
         if party is not None:
-            party_ids.append(find_or_create_party(
-                ctx, party.nif, party.name, email=party.email, phone=party.phone, address=party.address,
-                postal_code=party.postal_code, municipality=party.municipality,
-            ).id)
+            party_ids.append(party_of(ctx, party).id)
         elif entry is not None and entry.party_id is not None:
             party_ids.append(entry.party_id)
         expedient = open_expedient(

@@ -330,6 +330,14 @@ def pending_for(ctx: Context) -> list[SignatureStep]:
     return cast(list[SignatureStep], list(db.session.execute(stmt).scalars()))
 
 
+def my_step(ctx: Context, step_id: int) -> SignatureStep:
+    """One of the steps waiting for my signature now (:func:`pending_for`), or a refusal."""
+    step = get_owned(SignatureStep, ctx, step_id)
+    if step.id not in {s.id for s in pending_for(ctx)}:
+        raise ValidationFailed(_l("This item is not waiting for your signature."))
+    return step
+
+
 def pending_count(ctx: Context) -> int:
     stmt = _current_steps(ctx).with_only_columns(func.count(SignatureStep.id))
     return int(db.session.execute(stmt).scalar_one())

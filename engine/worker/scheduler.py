@@ -2,9 +2,10 @@
 
 Every ``interval`` seconds the lock holder (renewing the lock as it goes) sweeps:
 due timers (one ``timer-<instance>`` job each), expired electronic notifications, settled
-notifications whose process still waits, overdue tasks to escalate, edicts whose exposure is over
-(taken off the board with their diligència, :mod:`engine.noticeboard.closing`), once a week each tenant's
-e-mail of legal terms at risk (:mod:`engine.control.weekly_digest`), and once a night (after
+notifications whose process still waits, overdue tasks to escalate, webhook deliveries due again,
+edicts whose exposure is over (taken off the board with their diligència,
+:mod:`engine.noticeboard.closing`), once a week each tenant's e-mail of legal terms at risk
+(:mod:`engine.control.weekly_digest`), and once a night (after
 ``INTEGRITY_HOUR`` Europe/Madrid) the integrity checks and the sealing of every tenant's audit
 chain head (:mod:`engine.worker.anchoring`). Every piece of work is a deduplicated,
 idempotent job, so a sweep that overlaps another (a lock lost during a long pause) does no harm.
@@ -37,6 +38,7 @@ from engine.noticeboard import closing as exposures
 from engine.notifications import alerts as notices
 from engine.notifications import notifications
 from engine.process.instances import timer_sweep as timers
+from engine.webhooks import delivery as webhooks
 from engine.worker import anchoring, integrity
 
 log = logging.getLogger("gee.scheduler")
@@ -76,6 +78,7 @@ class TickResult:
     escalations: int = 0
     digests: int = 0
     exposures: int = 0
+    webhooks: int = 0
     integrity: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -118,6 +121,8 @@ def sweep_all(now: datetime | None = None) -> TickResult:
         weekly_digest.send_weekly_digest, d[0], d[1], job_id=f"term-digest-{d[0]}-{d[1]}"))
     result.exposures = _each(result, exposures.ended_edicts(moment), lambda e: enqueue(
         exposures.close_exposure, e[0], e[1], stamp, job_id=f"edict-close-{e[1]}"))
+    result.webhooks = _each(result, webhooks.due_deliveries(moment), lambda w: enqueue(
+        webhooks.deliver, w[0], w[1], job_id=f"webhook-{w[1]}"))
     if integrity_due(moment):
         day = local_date(moment).isoformat()
         _each(result, [day], lambda d: enqueue(integrity.run_integrity_checks, job_id=f"integrity-{d}"))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.webhooks.events import EVENT_NAMES as WEBHOOK_EVENTS
+
 JSON = "application/json"
 
 
@@ -149,6 +151,25 @@ _SCHEMAS: dict[str, Any] = {
             "their_number": {"type": "string", "description": "The incoming entry's number at the recipient"},
         },
     },
+    "ExpedientPage": {
+        "type": "object",
+        "properties": {
+            "items": {"type": "array", "items": {"allOf": [_ref("Expedient"), {
+                "type": "object", "properties": {"procedure": {"type": ["string", "null"]}}}]}},
+            "next_cursor": {"type": ["string", "null"]},
+        },
+    },
+    "Notification": {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer"}, "expedient_id": {"type": "integer"}, "party_id": {"type": "integer"},
+            "document_id": {"type": "integer"}, "channel": {"type": "string", "enum": ["electronic", "postal"]},
+            "state": {"type": "string"}, "human_task_id": {"type": ["integer", "null"]},
+            "made_available_at": {"type": ["string", "null"], "format": "date-time"},
+            "expires_at": {"type": ["string", "null"], "format": "date-time"},
+            "settled_at": {"type": ["string", "null"], "format": "date-time"},
+        },
+    },
     "Document": {
         "type": "object",
         "description": "ENI metadata of a document (never its bytes)",
@@ -243,6 +264,21 @@ def _paths() -> dict[str, Any]:
             ),
         },
         "/api/v1/expedients": {
+            "get": _op(
+                "The municipality's expedients, newest first, a page at a time", "listExpedients",
+                {"200": _json(_ref("ExpedientPage"), "A page; pass next_cursor back as cursor for the next one")}
+                | err(422), tag="expedients",
+                parameters=[
+                    {"name": "state", "in": "query", "schema": {"type": "string", "enum": ["open", "closed"]}},
+                    {"name": "procedure", "in": "query", "description": "A procedure's model key",
+                     "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "description": "Number, subject, or a party's NIF or name contains",
+                     "schema": {"type": "string", "maxLength": 100}},
+                    {"name": "cursor", "in": "query", "description": "next_cursor of the previous page",
+                     "schema": {"type": "string", "pattern": "^[0-9]{1,18}$"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 100,
+                                                                "default": 50}},
+                ]),
             "post": _op("Open an expedient (and start its procedure)", "openExpedient",
                         {"201": _json(_ref("Opened"), "Opened")} | err(403, 404, 422), tag="expedients",
                         requestBody={"required": True, "content": {JSON: {"schema": _ref("NewExpedient")}}}),
@@ -260,6 +296,9 @@ def _paths() -> dict[str, Any]:
                        parameters=[_EXPEDIENT_ID]),
         },
         "/api/v1/expedients/{expedient_id}/documents": {
+            "get": _op("The documents of an expedient (latest versions)", "listDocuments",
+                       {"200": _json({"type": "array", "items": _ref("Document")}, "Documents")} | err(404),
+                       tag="documents", parameters=[_EXPEDIENT_ID]),
             "post": _op(
                 "Add a document to an open expedient", "uploadDocument",
                 {"201": _json(_ref("Document"), "Stored")} | err(404, 409, 422), tag="documents",
@@ -369,6 +408,180 @@ _BODIES_PATHS: dict[str, Any] = {
 }
 
 
+_ROLE_ERRORS = {f"{c}": {"$ref": f"#/components/responses/E{c}"} for c in (401, 403, 404)}
+_WRITE_ERRORS = {f"{c}": {"$ref": f"#/components/responses/E{c}"} for c in (401, 403, 404, 409, 422)}
+_EXPEDIENT_PATHS: dict[str, Any] = {
+    "/api/v1/expedients/{expedient_id}/close": {
+        "post": _op("Close an open expedient: its documents are frozen and its index kept", "closeExpedient",
+                    {"200": _json(_ref("Expedient"), "Closed")} | _WRITE_ERRORS, tag="expedients",
+                    parameters=[_EXPEDIENT_ID]),
+    },
+    "/api/v1/expedients/{expedient_id}/documents/{document_id}/versions": {
+        "post": _op("Add a corrected file as the next version of a document", "addDocumentVersion",
+                    {"201": _json(_ref("Document"), "The new version")} | _WRITE_ERRORS, tag="documents",
+                    parameters=[_EXPEDIENT_ID, _DOCUMENT_ID],
+                    requestBody={"required": True, "content": {"multipart/form-data": {"schema": {
+                        "type": "object", "required": ["file"],
+                        "properties": {"file": {"type": "string", "contentMediaType": "application/octet-stream"}},
+                    }}}}),
+    },
+    "/api/v1/expedients/{expedient_id}/documents/{document_id}/issue": {
+        "post": _op("Issue an administration document with its CSV (secure verification code)", "issueDocument",
+                    {"200": _json(_ref("Document"), "Issued")} | _WRITE_ERRORS, tag="documents",
+                    parameters=[_EXPEDIENT_ID, _DOCUMENT_ID]),
+    },
+    "/api/v1/expedients/{expedient_id}/notifications": {
+        "get": _op("The notifications of an expedient", "listExpedientNotifications",
+                   {"200": _json({"type": "array", "items": _ref("Notification")}, "Notifications")}
+                   | _READ_ERRORS, tag="notifications", parameters=[_EXPEDIENT_ID]),
+    },
+}
+_STEP_ID = _id_param("step_id", "The signature step (step_id of an item of the queue)")
+_SIGN_REQUEST = {"type": "object", "description": "A document or decree to sign and its signers in order",
+                 "properties": {"id": {"type": "integer"}, "title": {"type": "string"}, "state": {
+                     "type": "string", "enum": ["pending", "signed", "returned"]},
+                     "document_id": {"type": ["integer", "null"]}, "decree_id": {"type": ["integer", "null"]},
+                     "expedient_id": {"type": ["integer", "null"]}, "csv": {"type": ["string", "null"]},
+                     "result_document_id": {"type": ["integer", "null"]},
+                     "return_reason": {"type": ["string", "null"]},
+                     "steps": {"type": "array", "items": {"type": "object"}}}}
+_SIGNATURE_PATHS: dict[str, Any] = {
+    "/api/v1/signatures": {
+        "get": _op("The items waiting for my signature now, oldest first", "listMySignatures",
+                   {"200": _json({"type": "array", "items": {"type": "object", "properties": {
+                       "step_id": {"type": "integer"}, "position": {"type": "integer"},
+                       "role": {"type": ["string", "null"]}, "request": _SIGN_REQUEST}}}, "My queue")}
+                   | _ROLE_ERRORS, tag="signatures"),
+    },
+    "/api/v1/signatures/{step_id}/sign": {
+        "post": _op("Sign with my certificate, unlocked with my key password", "signStep",
+                    {"200": _json(_SIGN_REQUEST, "Signed")} | _WRITE_ERRORS, tag="signatures",
+                    parameters=[_STEP_ID],
+                    requestBody={"required": True, "content": {JSON: {"schema": {
+                        "type": "object", "required": ["password"],
+                        "properties": {"password": {"type": "string"}}}}}}),
+    },
+    "/api/v1/signatures/{step_id}/return": {
+        "post": _op("Return the item to whoever asked, with the reason (the request ends)", "returnStep",
+                    {"200": _json(_SIGN_REQUEST, "Returned")} | _WRITE_ERRORS, tag="signatures",
+                    parameters=[_STEP_ID],
+                    requestBody={"required": True, "content": {JSON: {"schema": {
+                        "type": "object", "required": ["reason"],
+                        "properties": {"reason": {"type": "string", "minLength": 5}}}}}}),
+    },
+}
+_ENTRY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "number": {"type": "string", "examples": ["E/2026/000001"]},
+        "direction": {"type": "string", "enum": ["E", "S"], "description": "E incoming (entrada), S outgoing"},
+        "presented_at": {"type": "string", "format": "date-time"},
+        "effective_at": {"type": "string", "format": "date-time",
+                         "description": "When it counts for terms (next working day if presented on a holiday)"},
+        "subject": {"type": "string"}, "party_id": {"type": ["integer", "null"]},
+        "sender": {"type": ["string", "null"]}, "recipient": {"type": ["string", "null"]},
+        "channel": {"type": "string", "enum": ["electronic", "in_person", "postal", "interadministrative"]},
+        "expedient_id": {"type": ["integer", "null"]}, "corrects_entry_id": {"type": ["integer", "null"]},
+        "receipt_document_id": {"type": ["integer", "null"]},
+        "documents": {"type": "array", "items": {"type": "object"}},
+    },
+}
+_REGISTRY_PATHS: dict[str, Any] = {
+    "/api/v1/registry/entries": {
+        "get": _op("Entries of the registry book of a year, newest first", "listRegistryEntries",
+                   {"200": _json({"type": "array", "items": _ENTRY_SCHEMA}, "Entries")} | _ROLE_ERRORS
+                   | {"422": {"$ref": "#/components/responses/E422"}}, tag="registry",
+                   parameters=[
+                       {"name": "direction", "in": "query",
+                        "description": "E incoming (entrada), S outgoing (sortida)",
+                        "schema": {"type": "string", "enum": ["E", "S"], "default": "E"}},
+                       {"name": "year", "in": "query", "schema": {"type": "integer", "minimum": 1900,
+                                                                  "maximum": 2999}},
+                       {"name": "q", "in": "query", "description": "Number, subject, sender, a party's NIF or name",
+                        "schema": {"type": "string", "maxLength": 100}},
+                   ]),
+        "post": _op("Register an incoming entry (entrada); its receipt is issued at once", "registerIncomingEntry",
+                    {"201": _json(_ENTRY_SCHEMA, "Registered")} | _WRITE_ERRORS, tag="registry",
+                    requestBody={"required": True, "content": {JSON: {"schema": {
+                        "type": "object", "required": ["subject"],
+                        "properties": {
+                            "subject": {"type": "string"}, "summary": {"type": "string"},
+                            "channel": {"type": "string", "default": "in_person",
+                                        "enum": ["electronic", "in_person", "postal", "interadministrative"]},
+                            "sender": {"type": "string"},
+                            "party": {"type": "object", "required": ["nif"], "properties": {
+                                "nif": {"type": "string"}, "name": {"type": "string"}, "email": {"type": "string"},
+                                "phone": {"type": "string"}, "address": {"type": "string"},
+                                "postal_code": {"type": "string"}, "municipality": {"type": "string"}}},
+                            "expedient_id": {"type": "integer", "description": "Join an open expedient"},
+                            "document_ids": {"type": "array", "items": {"type": "integer"}},
+                        }}}}}),
+    },
+    "/api/v1/registry/entries/{entry_id}": {
+        "get": _op("One entry of the registry book", "getRegistryEntry",
+                   {"200": _json(_ENTRY_SCHEMA, "The entry")} | _ROLE_ERRORS, tag="registry",
+                   parameters=[_id_param("entry_id", "Registry entry id")]),
+    },
+}
+_WEBHOOK_ID = _id_param("webhook_id", "Webhook id")
+_WEBHOOK_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer"}, "url": {"type": "string", "format": "uri"},
+        "events": {"type": "array", "items": {"type": "string", "enum": list(WEBHOOK_EVENTS)}},
+        "active": {"type": "boolean"}, "created_at": {"type": "string", "format": "date-time"},
+    },
+}
+_DELIVERY_SCHEMA = {
+    "type": "object",
+    "properties": {
+        "id": {"type": "integer", "description": "Also sent as the X-GEE-Delivery header"},
+        "webhook_id": {"type": "integer"}, "event": {"type": "string", "enum": list(WEBHOOK_EVENTS)},
+        "status": {"type": "string", "enum": ["pending", "delivered", "failed"]},
+        "attempts": {"type": "integer"}, "last_error": {"type": ["string", "null"]},
+        "response_status": {"type": ["integer", "null"]},
+        "next_attempt_at": {"type": ["string", "null"], "format": "date-time"},
+        "created_at": {"type": "string", "format": "date-time"},
+        "delivered_at": {"type": ["string", "null"], "format": "date-time"},
+    },
+}
+_WEBHOOK_PATHS: dict[str, Any] = {
+    "/api/v1/webhooks": {
+        "get": _op("The municipality's webhooks (administrators)", "listWebhooks",
+                   {"200": _json({"type": "array", "items": _WEBHOOK_SCHEMA}, "Webhooks")} | _ROLE_ERRORS,
+                   tag="webhooks"),
+        "post": _op("Register a webhook: a URL that receives signed JSON POSTs of the chosen events",
+                    "registerWebhook", {"201": _json(_WEBHOOK_SCHEMA, "Registered")} | _ROLE_ERRORS
+                    | {"422": {"$ref": "#/components/responses/E422"}}, tag="webhooks",
+                    requestBody={"required": True, "content": {JSON: {"schema": {
+                        "type": "object", "required": ["url", "secret", "events"],
+                        "properties": {
+                            "url": {"type": "string", "format": "uri", "maxLength": 500},
+                            "secret": {"type": "string", "minLength": 16, "maxLength": 200,
+                                       "description": "Key of the HMAC-SHA256 in the X-GEE-Signature header"},
+                            "events": {"type": "array", "minItems": 1,
+                                       "items": {"type": "string", "enum": list(WEBHOOK_EVENTS)}},
+                        }}}}}),
+    },
+    "/api/v1/webhooks/{webhook_id}": {
+        "delete": _op("Remove a webhook and its delivery log", "removeWebhook",
+                      {"200": _json(_WEBHOOK_SCHEMA, "Removed")} | _ROLE_ERRORS, tag="webhooks",
+                      parameters=[_WEBHOOK_ID]),
+    },
+    "/api/v1/webhooks/{webhook_id}/deliveries": {
+        "get": _op("The latest deliveries to a webhook, newest first", "listWebhookDeliveries",
+                   {"200": _json({"type": "array", "items": _DELIVERY_SCHEMA}, "Deliveries")} | _ROLE_ERRORS,
+                   tag="webhooks", parameters=[_WEBHOOK_ID]),
+    },
+    "/api/v1/webhook-deliveries/{delivery_id}/retry": {
+        "post": _op("Send a pending or failed delivery again now", "retryWebhookDelivery",
+                    {"200": _json(_DELIVERY_SCHEMA, "Queued again")} | _ROLE_ERRORS
+                    | {"422": {"$ref": "#/components/responses/E422"}}, tag="webhooks",
+                    parameters=[_id_param("delivery_id", "Delivery id")]),
+    },
+}
+
+
 def spec() -> dict[str, Any]:
     """The OpenAPI document."""
     return {
@@ -383,7 +596,8 @@ def spec() -> dict[str, Any]:
         },
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
-        "paths": _paths() | _ENI_PATHS | _BODIES_PATHS,
+        "paths": (_paths() | _ENI_PATHS | _BODIES_PATHS | _EXPEDIENT_PATHS | _SIGNATURE_PATHS | _REGISTRY_PATHS
+                  | _WEBHOOK_PATHS),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
             "schemas": _SCHEMAS,

@@ -7,13 +7,11 @@ details?}`` (webapp/errors.py). The OpenAPI document is :mod:`webapp.api.openapi
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, jsonify, request
 
 from engine.base import unit_of_work
-from engine.base.clock import as_utc
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
@@ -26,9 +24,10 @@ from engine.process.definition import catalogue
 from engine.process.definition.deploy import deploy_uploaded
 from engine.process.instances import tasks as instances
 from engine.registry.between_tenants import send_to_tenant
-from engine.registry.open_expedient import PartyInput, open_and_start
+from engine.registry.open_expedient import open_and_start
 from engine.tenancy.models import Tenant
 from webapp.api import openapi as openapi_doc
+from webapp.api.answers import json_body, ok, party_input
 from webapp.api.auth import authenticate
 from webapp.api.uploads import model_upload
 from webapp.inputs import PAGE_MAX, id_value, int_arg
@@ -37,29 +36,6 @@ from webapp.security import csrf
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 csrf.exempt(bp)
 bp.before_request(authenticate)
-
-
-def _plain(value: Any) -> Any:
-    """Datetimes as ISO 8601 (Flask would write HTTP dates), recursively."""
-    if isinstance(value, datetime):
-        moment = as_utc(value)
-        return moment.isoformat() if moment else None
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _ok(value: Any, status: int = 200) -> Any:
-    return jsonify(_plain(value)), status
-
-
-def _body() -> dict[str, Any]:
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        raise ValidationFailed(_l("Send a JSON object (Content-Type: application/json)."))
-    return body
 
 
 def _expedient_dict(expedient: Any) -> dict[str, Any]:
@@ -77,7 +53,7 @@ def openapi() -> Any:
 @bp.get("/me")
 def me() -> Any:
     tenant = db.session.get(Tenant, g.ctx.tenant_id)
-    return _ok({
+    return ok({
         "user": {"id": g.ctx.user_id, "username": g.ctx.username},
         "tenant": {"id": tenant.id, "code": tenant.code, "name": tenant.name} if tenant else None,
         "roles": sorted(g.ctx.roles),
@@ -94,7 +70,7 @@ def list_process_models() -> Any:
         latest = catalogue.latest_version(model)
         out.append({"id": model.id, "key": model.key, "name": model.name, "shared": model.shared,
                     "published": model.published, "latest_version": latest.number if latest else None})  # fmt: skip
-    return _ok(out)
+    return ok(out)
 
 
 @bp.post("/process-models")
@@ -108,25 +84,15 @@ def deploy_process_model() -> Any:
     version = result.version
     answer = {"model_id": version.model_id, "key": version.model.key, "version": version.number,
               "version_id": version.id, "created": result.created}  # fmt: skip
-    return _ok(answer, 201 if result.created else 200)
+    return ok(answer, 201 if result.created else 200)
 
 
 # -- expedients ------------------------------------------------------------------------------
 
 
-def _party(body: dict[str, Any]) -> PartyInput | None:
-    party = body.get("party")
-    if party is None:
-        return None
-    if not isinstance(party, dict) or not party.get("nif"):
-        raise ValidationFailed(_l("The NIF/NIE/CIF is required."), field="party.nif")
-    fields = ("name", "email", "phone", "address", "postal_code", "municipality")
-    return PartyInput(nif=str(party["nif"]), **{k: str(party[k]) for k in fields if party.get(k) is not None})
-
-
 @bp.post("/expedients")
 def create_expedient() -> Any:
-    body = _body()
+    body = json_body()
     if body.get("process_model_id") is None:
         raise ValidationFailed(_l("Choose the procedure."), field="process_model_id")
     subject = body.get("subject")
@@ -134,19 +100,19 @@ def create_expedient() -> Any:
         g.ctx,
         process_model_id=id_value(body["process_model_id"], "process_model_id"),
         subject=None if subject is None else str(subject),
-        party=_party(body),
+        party=party_input(body),
         responsible_unit=body.get("responsible_unit"),
         registry_entry_id=id_value(body.get("registry_entry_id"), "registry_entry_id"),
     )
     ready = [task_dict(t) for t in tasks_of_expedient(g.ctx, opened.expedient.id) if t.state == "ready"]
     instance = {"instance_id": opened.instance.id, "status": opened.instance.status, "ready_tasks": ready}
-    return _ok({"expedient": _expedient_dict(opened.expedient), "instance": instance}, 201)
+    return ok({"expedient": _expedient_dict(opened.expedient), "instance": instance}, 201)
 
 
 @bp.post("/registry/deliveries")
 def deliver_entry() -> Any:
     """An outgoing entry to another administration on the platform; it arrives there at once."""
-    body = _body()
+    body = json_body()
     document_ids = body.get("document_ids") or []
     if not isinstance(document_ids, list):
         raise ValidationFailed(_l("Send a list of document ids."), field="document_ids")
@@ -159,7 +125,7 @@ def deliver_entry() -> Any:
         expedient_id=id_value(body.get("expedient_id"), "expedient_id"),
     )
     outgoing = delivery.outgoing
-    return _ok({"entry": outgoing.summary_dict(), "recipient": outgoing.recipient,
+    return ok({"entry": outgoing.summary_dict(), "recipient": outgoing.recipient,
                 "their_number": outgoing.counterpart_number}, 201)
 
 
@@ -167,7 +133,7 @@ def deliver_entry() -> Any:
 def show_expedient(expedient_id: int) -> Any:
     expedient = get_expedient(g.ctx, expedient_id)
     parties = [{**link.party.summary(), "role": link.role} for link in parties_of(g.ctx, expedient.id)]
-    return _ok({
+    return ok({
         "expedient": _expedient_dict(expedient),
         "parties": parties,
         "documents": [doc.meta() for doc in docs.list_documents(g.ctx, expedient.id)],
@@ -195,12 +161,12 @@ def upload_document(expedient_id: int) -> Any:
         title=request.form.get("title", ""), tipo_documental=request.form.get("tipo_documental", "TD99"),
         from_administration=from_administration, author=g.ctx.username,
     )  # fmt: skip
-    return _ok(doc.meta(), 201)
+    return ok(doc.meta(), 201)
 
 
 @bp.get("/documents/<int:document_id>")
 def show_document(document_id: int) -> Any:
-    return _ok(docs.get_document(g.ctx, document_id).meta())
+    return ok(docs.get_document(g.ctx, document_id).meta())
 
 
 @bp.get("/documents/<int:document_id>/content")
@@ -218,7 +184,7 @@ def download_document(document_id: int) -> Any:
 def list_tasks() -> Any:
     number = int_arg(request.args.get("page"), field="page", default=1, low=1, high=PAGE_MAX) or 1
     page = list_inbox(g.ctx, InboxFilters(), page=number, per_page=100)
-    return _ok([
+    return ok([
         {"id": row.task_id, "name": row.task_name, "role": row.role, "assignee_id": row.assignee_id,
          "created_at": row.created_at, "due_at": row.due_at, "deadline": str(row.status),
          "expedient_id": row.expedient_id, "expedient_number": row.expedient_number, "subject": row.subject,
@@ -230,18 +196,18 @@ def list_tasks() -> Any:
 @bp.get("/tasks/<int:task_id>")
 def show_task(task_id: int) -> Any:
     view = task_view(g.ctx, task_id)
-    return _ok({**task_dict(view.task), "form_schema": view.schema, "may_work": view.may_work})
+    return ok({**task_dict(view.task), "form_schema": view.schema, "may_work": view.may_work})
 
 
 @bp.post("/tasks/<int:task_id>/claim")
 def claim_task(task_id: int) -> Any:
-    return _ok(instances.claim(g.ctx, task_id))
+    return ok(instances.claim(g.ctx, task_id))
 
 
 @bp.post("/tasks/<int:task_id>/complete")
 def complete_task(task_id: int) -> Any:
-    data = _body().get("data", {})
+    data = json_body().get("data", {})
     if not isinstance(data, dict):
         raise ValidationFailed(_l("The task data must be a JSON object."), field="data")
     idem_key = request.headers.get("Idempotency-Key") or None
-    return _ok(instances.complete_task(g.ctx, task_id, data, idem_key))
+    return ok(instances.complete_task(g.ctx, task_id, data, idem_key))

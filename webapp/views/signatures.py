@@ -16,6 +16,7 @@ from engine.process.definition.validation import SIGNER_ROLES
 from engine.signatures.circuits import (
     current_pdf,
     get_request,
+    my_step,
     pending_count,
     pending_for,
     return_for_changes,
@@ -23,8 +24,6 @@ from engine.signatures.circuits import (
     sign_batch,
 )
 from engine.signatures.credentials import credential_of, import_personal
-from engine.signatures.models import SignatureStep
-from engine.tenancy.scoping import get_owned
 from webapp.auth import login_required, roles_required
 from webapp.inputs import is_id
 from webapp.navigation import NavItem
@@ -33,13 +32,6 @@ from webapp.views.tasks import remember_completed
 bp = Blueprint("signatures", __name__)
 
 NAV = [NavItem("signatures.queue", _l("Signatures"), roles=SIGNER_ROLES, order=15, counter=pending_count)]
-
-
-def _mine(step_id: int) -> SignatureStep:
-    step = get_owned(SignatureStep, g.ctx, step_id)
-    if step.id not in {s.id for s in pending_for(g.ctx)}:
-        raise ValidationFailed(_l("This item is not waiting for your signature."))
-    return step
 
 
 @bp.get("/signatures")
@@ -52,7 +44,7 @@ def queue() -> Any:
 @bp.get("/signatures/<int:step_id>")
 @roles_required(*SIGNER_ROLES)
 def show(step_id: int) -> Any:
-    step = _mine(step_id)
+    step = my_step(g.ctx, step_id)
     return render_template("signatures/show.html", step=step, req=step.request)
 
 
@@ -82,7 +74,7 @@ def _act_on_step(step_id: int, action: Any, done_message: Any, category: str) ->
     """Sign or return one of my steps; a refusal goes back to the step with its reason."""
     task_id = _task_id()
     try:
-        done = action(g.ctx, _mine(step_id).id)
+        done = action(g.ctx, my_step(g.ctx, step_id).id)
     except GeeError as err:
         unit_of_work.discard()
         flash(str(err), "danger")

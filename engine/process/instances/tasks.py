@@ -454,6 +454,7 @@ def complete_task(
             before={"state": "ready"},
             after={"state": row.state, "element_id": row.element_id, "data": values},
         )
+        publish(Event.TASK_COMPLETED, ctx=ctx, human_task_id=row.id)
         answer = {"human_task_id": row.id, **_summary(instance)}
         if idem_key:
             db.session.add(

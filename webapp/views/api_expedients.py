@@ -1,0 +1,79 @@
+"""The JSON API of expedients beyond opening one (:mod:`webapp.views.api`): the list with cursor
+pagination and filters, closing, documents (list, new version, issue with CSV) and notifications.
+The same engine services and role rules as the expedient page."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, g, request
+
+from engine.base.errors import ValidationFailed
+from engine.base.i18n import _l
+from engine.documents import closing
+from engine.documents import documents as docs
+from engine.dossier.actions import issue_with_csv, upload_new_version
+from engine.expedients.expedients import OPENERS, get_expedient, require_role
+from engine.expedients.listing import PAGE_LIMIT, expedients_page, procedure_keys
+from engine.notifications.notifications import list_notifications
+from engine.tenancy.models import Role
+from webapp.api.answers import ok
+from webapp.api.auth import authenticate
+from webapp.inputs import int_arg
+from webapp.security import csrf
+
+bp = Blueprint("api_expedients", __name__, url_prefix="/api/v1")
+csrf.exempt(bp)
+bp.before_request(authenticate)
+
+#: Who may add a document version on the expedient page.
+VERSION_ADDERS = OPENERS | {Role.TECNIC}
+
+
+def _cursor(value: str | None) -> int | None:
+    return int_arg(value, field="cursor", low=1) if value else None
+
+
+@bp.get("/expedients")
+def list_expedients() -> Any:
+    args = request.args
+    limit = int_arg(args.get("limit"), field="limit", default=50, low=1, high=PAGE_LIMIT) or 50
+    page = expedients_page(g.ctx, state=args.get("state") or None, procedure=args.get("procedure") or None,
+                           q=args.get("q", "")[:100], after=_cursor(args.get("cursor")), limit=limit)  # fmt: skip
+    keys = procedure_keys(g.ctx, page.rows)
+    items = [{**e.summary(), "opened_at": e.opened_at, "procedure": keys.get(e.id)} for e in page.rows]
+    return ok({"items": items, "next_cursor": None if page.next_after is None else str(page.next_after)})
+
+
+@bp.post("/expedients/<int:expedient_id>/close")
+def close_expedient(expedient_id: int) -> Any:
+    expedient = closing.close_expedient(g.ctx, expedient_id)
+    return ok({**expedient.summary(), "opened_at": expedient.opened_at})
+
+
+@bp.get("/expedients/<int:expedient_id>/documents")
+def list_documents(expedient_id: int) -> Any:
+    expedient = get_expedient(g.ctx, expedient_id)
+    return ok([doc.meta() for doc in docs.list_documents(g.ctx, expedient.id)])
+
+
+@bp.post("/expedients/<int:expedient_id>/documents/<int:document_id>/versions")
+def add_version(expedient_id: int, document_id: int) -> Any:
+    require_role(g.ctx, VERSION_ADDERS)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ValidationFailed(_l("Choose a file to upload."), field="file")
+    return ok(upload_new_version(g.ctx, expedient_id, document_id, upload.filename, upload.read()).meta(), 201)
+
+
+@bp.post("/expedients/<int:expedient_id>/documents/<int:document_id>/issue")
+def issue_document(expedient_id: int, document_id: int) -> Any:
+    require_role(g.ctx, OPENERS)
+    return ok(issue_with_csv(g.ctx, expedient_id, document_id).meta())
+
+
+@bp.get("/expedients/<int:expedient_id>/notifications")
+def list_expedient_notifications(expedient_id: int) -> Any:
+    expedient = get_expedient(g.ctx, expedient_id)
+    return ok([{"id": note.id, **note.summary(), "settled_at": note.settled_at}
+               for note in list_notifications(g.ctx, expedient.id)])
