@@ -11,6 +11,7 @@ from sqlalchemy import select
 from engine.base.db import db
 from engine.base.errors import GeeError
 from engine.process.definition.deploy import deploy_process
+from engine.process.definition.task_labels import missing_task_labels
 from engine.tenancy.models import Tenant
 from webapp.commands.output import transactional
 
@@ -61,6 +62,8 @@ def deploy_command(
             click.echo(str(problem))
         sys.exit(1)
     version = result.version
+    for warning in missing_task_labels(version):
+        click.echo(f"warning: {warning}")
     if result.created and version.is_draft:
         click.echo(f"Deployed {version.model.key} version {version.number} as a draft ({version.content_hash[:12]})")
     elif result.created:
