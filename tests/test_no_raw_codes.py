@@ -1,5 +1,6 @@
 """People reading GEE in Spanish or English never meet the codes of the shipped forms' choices
-(``facana_coberta``, ``estimar_parcialment``...): the staff pages and the e-office show words."""
+(``facana_coberta``, ``estimar_parcialment``...): the staff pages and the e-office show words,
+and the step and procedure names in their language."""
 
 from __future__ import annotations
 
@@ -96,5 +97,11 @@ def test_no_choice_code_shows_on_staff_or_e_office_pages(app, tenant, locale):
             assert page.status_code == 200, path
             shown[path] = _raw_codes(page.get_data(as_text=True), codes)
     assert {path: found for path, found in shown.items() if found} == {}
-    task_page = staff.get(f"/tasks/{task.id}").get_data(as_text=True)
-    assert {"es": "Fachada o cubierta", "en": "Façade or roof"}[locale] in unescape(task_page)
+    task_page = unescape(staff.get(f"/tasks/{task.id}").get_data(as_text=True))
+    assert {"es": "Fachada o cubierta", "en": "Façade or roof"}[locale] in task_page
+    step = {"es": "Comprobar la comunicación", "en": "Check the communication"}[locale]
+    procedure = {"es": "Comunicación previa de obras", "en": "Prior notice of works"}[locale]
+    inbox = unescape(staff.get("/tasks").get_data(as_text=True))
+    assert step in inbox and procedure in inbox and step in task_page
+    assert step in unescape(staff.get(f"/expedients/{expedient_id}").get_data(as_text=True))
+    assert step in unescape(citizen.get(f"/seu/{tenant.code}/carpeta").get_data(as_text=True))

@@ -32,6 +32,7 @@ from engine.expedients.expedients import Expedient
 from engine.expedients.parties import ExpedientParty, Party, PartyRole
 from engine.powers import register as powers
 from engine.powers.models import Power
+from engine.process.definition.task_labels import task_label
 from engine.process.instances.messages import AwaitedMessage, awaited_for_expedients
 from engine.process.models import HumanTask, ProcessInstance
 from engine.registry.entries import RegistryAttachment, RegistryEntry
@@ -122,7 +123,7 @@ def my_expedients(ctx: Context, citizen: CitizenIdentity) -> list[FolderItem]:
         scoped(HumanTask, ctx).where(HumanTask.expedient_id.in_(ids), HumanTask.state == "ready").order_by(HumanTask.id)
     ).scalars()
     for task in tasks:
-        items[int(task.expedient_id or 0)].steps.append(task.name)
+        items[int(task.expedient_id or 0)].steps.append(task_label(task, ctx.locale))
     own = citizen_party(ctx, citizen)
     for entry in _filed_entries(ctx, citizen):
         if entry.expedient_id in items and (own is None or entry.party_id != own.id):
