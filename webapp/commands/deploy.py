@@ -38,8 +38,9 @@ def deploy_command(
 ) -> None:
     """Validate PATH (a .bpmn file) with its forms, templates and DMN files, and deploy it.
 
-    Prints "Deployed <key> version <n> (<hash>)" or "<key> unchanged" and exits 0; when the model
-    has problems, prints each as "<element id>: <message>" and exits 1, storing nothing.
+    Prints "Deployed <key> version <n> (<hash>)" or "<key> unchanged", then a "warning: " line for
+    each user task without a name in some language, and exits 0; when the model has problems,
+    prints each as "<element id>: <message>" and exits 1, storing nothing.
     DMN files are taken from the folder of PATH. With --draft the version is stored as a draft:
     nothing starts on it until `gee process publish KEY --version N`.
     """
@@ -62,14 +63,14 @@ def deploy_command(
             click.echo(str(problem))
         sys.exit(1)
     version = result.version
-    for warning in missing_task_labels(version):
-        click.echo(f"warning: {warning}")
     if result.created and version.is_draft:
         click.echo(f"Deployed {version.model.key} version {version.number} as a draft ({version.content_hash[:12]})")
     elif result.created:
         click.echo(f"Deployed {version.model.key} version {version.number} ({version.content_hash[:12]})")
     else:
         click.echo(f"{version.model.key} unchanged: version {version.number} ({version.content_hash[:12]})")
+    for warning in missing_task_labels(version):
+        click.echo(f"warning: {warning}")
 
 
 commands = [deploy_command]
