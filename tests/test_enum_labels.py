@@ -8,9 +8,14 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask_babel import refresh
+from sqlalchemy import select
 
+from engine.base.db import db
 from engine.base.enum_labels import ENUM_LABELS
 from engine.base.settings import LOCALES, PROJECT_ROOT
+from engine.citizens.procedures import filed_labels
+from engine.demo.data import deploy_shipped_procedures
+from engine.process.models import ProcessModel
 from webapp.forms_render import build_fields
 
 FORMS = sorted((PROJECT_ROOT / "forms").glob("*.json"))
@@ -42,3 +47,17 @@ def test_a_choice_shows_its_words_in_the_readers_language(app: Flask, language, 
         assert [label for _, label in field.options] == expected
         assert [code for code, _ in field.options] == ["reforma_interior", "facana_coberta", "tanca", "altres_menors"]
     refresh()
+
+
+def test_what_a_citizen_chose_is_worded_from_the_form_when_the_sidecar_does_not(app, tmp_path):
+    deploy_shipped_procedures()
+    model = db.session.scalars(select(ProcessModel).where(ProcessModel.key == "llicencia_obres_menors")).one()
+    info = json.loads((PROJECT_ROOT / "processes" / "llicencia_obres_menors.info.json").read_text(encoding="utf-8"))
+    for texts in info["citizen_info"].values():
+        texts["fields"] = {k: v for k, v in texts["fields"].items() if not k.startswith("tipus_obra=")}
+    (tmp_path / "llicencia_obres_menors.info.json").write_text(json.dumps(info), encoding="utf-8")
+
+    english = filed_labels(model, "en", tmp_path)
+    assert english["tipus_obra=facana_coberta"] == "Façade or roof"  # seu_obres_menors.json
+    assert english["tipus_obra"] == info["citizen_info"]["en"]["fields"]["tipus_obra"]  # the sidecar still words it
+    assert filed_labels(model, "es", tmp_path)["tipus_obra=tanca"] == "Valla"
