@@ -330,6 +330,10 @@ def test_cli_deploys_and_reports_unchanged(app, tenant):
     second = runner.invoke(main, args)
     assert second.exit_code == 0
     assert f"{OBRES_KEY} unchanged: version 1" in second.output
+    # the fixture's tasks have only Catalan names: deployed all the same, with a warning for each
+    warnings = [line for line in first.output.splitlines() if line.startswith("warning: ")]
+    assert [line.split(":")[1].strip() for line in warnings] == ["request", "report"]
+    assert all("name_es, name_en" in line for line in warnings)
 
 
 def test_cli_prints_problems_one_per_line_and_exits_1(app, tenant):

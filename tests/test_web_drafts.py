@@ -30,9 +30,9 @@ def designer(client):
     return tenant
 
 
-def _upload(client):
+def _upload(client, bpmn: bytes | None = None):
     files = {
-        "bpmn": (io.BytesIO((EXAMPLE / "sollicitud_de_prova.bpmn").read_bytes()), "sollicitud_de_prova.bpmn"),
+        "bpmn": (io.BytesIO(bpmn or (EXAMPLE / "sollicitud_de_prova.bpmn").read_bytes()), "sollicitud_de_prova.bpmn"),
         "forms": [(io.BytesIO(f.read_bytes()), f.name) for f in sorted((EXAMPLE / "forms").glob("*.json"))],
         "templates": [(io.BytesIO(f.read_bytes()), f.name) for f in sorted((EXAMPLE / "templates").glob("*.html"))],
         "csrf_token": csrf_token(client, "/catalogue/"),
@@ -54,6 +54,18 @@ def test_upload_stores_a_draft_and_shows_its_preview(client, designer):
     assert 'value="12345678Z"' in page  # the sample NIF in the rendered form of T_dades
     assert "resposta_prova.ca.html" in page and "resposta_prova.es.html" in page
     assert 'id="bpmn-viewer"' in page and 'id="page-help"' in page
+    assert 'id="label-warnings"' not in page  # every user task is named in es and en
+
+
+def test_a_task_without_an_english_name_is_deployed_with_a_warning(client, designer):
+    bpmn = (EXAMPLE / "sollicitud_de_prova.bpmn").read_text(encoding="utf-8")
+    untranslated = bpmn.replace('<spiffworkflow:property name="name_en" value="Draft the answer" />', "")
+    response = _upload(client, untranslated.encode("utf-8"))
+    assert response.status_code == 302 and "/preview" in response.location
+    page = client.get(response.location).get_data(as_text=True)
+    warnings = page.split('id="label-warnings"', 1)[1].split("</section>", 1)[0]
+    assert "T_resposta" in warnings and "name_en" in warnings
+    assert "T_dades" not in warnings and "name_es" not in warnings
 
 
 def test_test_run_reports_the_path_and_keeps_nothing(client, designer):

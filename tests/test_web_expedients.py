@@ -30,7 +30,7 @@ def _count(model) -> int:
 def test_open_form_lists_published_procedures(client, world):
     login_en(client, "anna")
     html = client.get("/expedients/new").get_data(as_text=True)
-    assert f'<option value="{world.model.id}"' in html and "Instància genèrica" in html
+    assert f'<option value="{world.model.id}"' in html and "General request" in html
     assert 'hx-get="/parties/lookup"' in html
 
 
@@ -115,7 +115,7 @@ def test_expedient_page_shows_everything(client, world):
     assert opened.expedient.number in html and opened.expedient.eni_id in html
     assert "Maria Garcia" in html and "12345678Z" in html
     assert 'id="diagram"' in html and "bpmn-navigated-viewer.production.min.js" in html
-    assert "Revisar i assignar la sol·licitud" in html  # pending task
+    assert "Review and assign the application" in html  # pending task, in the page's language
     assert "expedient opened" in html and "procedure started" in html  # history
     for section in ("Documents", "Registry entries", "Decrees", "Notifications", "History"):
         assert f">{section}</h2>" in html

@@ -35,8 +35,8 @@ def test_inbox_lists_my_roles_tasks_with_expedient_party_and_procedure(client, w
     assert _row_ids(html) == [task.id]
     assert opened.expedient.number in html
     assert "Maria Garcia" in html and "12345678Z" in html
-    assert "Instància genèrica" in html
-    assert "Revisar i assignar la sol·licitud" in html
+    assert "General request" in html and "Instància genèrica" not in html  # the page is in English
+    assert "Review and assign the application" in html and "Revisar i assignar" not in html
     # The top bar counts my open tasks.
     assert re.search(r'href="/tasks"[^>]*>My tasks\s*<span class="badge[^"]*">1</span>', html)
 
@@ -166,9 +166,9 @@ def test_after_completing_the_inbox_says_who_holds_the_next_step_and_offers_my_n
     page = client.get("/tasks").get_data(as_text=True)
 
     card = page[page.index('id="after-completion"'):page.index("</section>", page.index('id="after-completion"'))]
-    assert "What follows «Revisar i assignar la sol·licitud»" in card and opened.expedient.number in card
+    assert "What follows «Review and assign the application»" in card and opened.expedient.number in card
     following = ready_task(opened.expedient.id)
-    row = rf'data-task-id="{following.id}">\s*<td>Tramitar la sol·licitud</td>\s*<td>Clerk \(tramitador\)</td>'
+    row = rf'data-task-id="{following.id}">\s*<td>Process the application</td>\s*<td>Clerk \(tramitador\)</td>'
     assert re.search(row, card)  # the next step, held by the clerks' shared inbox
     # My next task is the first of my inbox: the other expedient's, waiting since before.
     assert f'id="my-next-task" href="/tasks/{waiting.id}"' in card

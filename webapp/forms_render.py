@@ -20,6 +20,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flask_babel import get_locale
+
+from engine.base.enum_labels import enum_label
 from engine.base.i18n import _
 from engine.documents.documents import TIPOS_DOCUMENTALES
 from engine.documents.task_form_fields import is_document, is_document_list
@@ -152,7 +155,8 @@ def build_fields(
             attrs=_attrs(prop, widget),
         )
         if widget == "select":
-            one.options = [(str(v), (labels or {}).get(f"{key}={v}") or str(v)) for v in prop.get("enum") or []]
+            one.options = [(str(v), (labels or {}).get(f"{key}={v}") or enum_label(prop, v, str(get_locale())))
+                           for v in prop.get("enum") or []]  # fmt: skip
         elif widget == "documents":
             one.choices = [_choice(doc) for doc in documents]
             chosen = values.get(key)

@@ -8,6 +8,8 @@ from flask_babel import get_locale, refresh
 from engine.app import LANGUAGES
 from engine.audit.labels import action_label
 from engine.base.settings import current_settings
+from engine.process.definition.sidecar import procedure_label
+from engine.process.definition.task_labels import task_label
 from engine.tenancy.models import role_label
 
 
@@ -31,3 +33,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["audit_action_label"] = action_label
+    app.jinja_env.globals["task_label"] = lambda task: task_label(task, str(get_locale()))
+    app.jinja_env.globals["procedure_label"] = lambda model: procedure_label(model.key, model.name, str(get_locale()))

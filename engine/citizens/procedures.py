@@ -41,11 +41,12 @@ from typing import Any
 from sqlalchemy import select
 
 from engine.base.db import db
+from engine.base.enum_labels import enum_label
 from engine.base.errors import NotFound
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT
 from engine.process.definition.catalogue import latest_version, resolve_version
-from engine.process.definition.sidecar import classification_code, eni_classification, read_info
+from engine.process.definition.sidecar import PROCESSES_DIR, classification_code, eni_classification, read_info
 from engine.process.models import ProcessModel, ProcessVersion
 from engine.tenancy.models import Tenant
 
@@ -88,6 +89,20 @@ def _start_form(info: dict[str, Any], version: ProcessVersion | None) -> dict[st
             loaded = json.loads(path.read_text(encoding="utf-8"))
             return loaded if isinstance(loaded, dict) else None
     return None
+
+
+def filed_labels(model: ProcessModel, locale: str | None, processes_dir: Path = PROCESSES_DIR) -> dict[str, str]:
+    """The words for what a citizen filed, by field and by ``<field>=<code>`` of a choice: the
+    sidecar's ``fields`` in ``locale`` (else Catalan), and for the choices it does not word, the
+    ``x-enum-labels`` of the start form."""
+    info = read_info(model.key, processes_dir) or {}
+    properties = (_start_form(info, latest_version(model)) or {}).get("properties") or {}
+    labels = {f"{key}={code}": enum_label(prop, code, locale) for key, prop in properties.items()
+              if isinstance(prop, dict) for code in prop.get("enum") or []}  # fmt: skip
+    texts = info.get("citizen_info") or {}
+    chosen = texts.get(locale or "ca") or texts.get("ca") or {}
+    labels.update({str(k): str(v) for k, v in (chosen.get("fields") or {}).items()})
+    return labels
 
 
 def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str, dir3: str = "") -> Procedure:

@@ -22,6 +22,8 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.i18n import _
 from engine.expedients.expedients import Expedient, ExpedientState
+from engine.process.definition.sidecar import procedure_label
+from engine.process.definition.task_labels import task_label
 from engine.process.models import HumanTask, Incident, ProcessInstance, ProcessModel
 from engine.tenancy.models import User
 
@@ -80,21 +82,22 @@ class Dashboard:
         return sum(row.counts.get(ExpedientState.OPEN.value, 0) for row in self.states)
 
 
-def _procedure_label(name: str | None) -> str:
-    return name or _("No procedure")
+def _procedure_label(ctx: Context, key: str | None, name: str | None) -> str:
+    return procedure_label(key, name, ctx.locale) if key and name else _("No procedure")
 
 
 def expedients_by_procedure_and_state(ctx: Context) -> list[ProcedureStates]:
     rows = db.session.execute(
-        select(ProcessModel.name, Expedient.state, func.count())
+        select(ProcessModel.key, ProcessModel.name, Expedient.state, func.count())
         .select_from(Expedient)
         .outerjoin(ProcessModel, ProcessModel.id == Expedient.process_model_id)
         .where(Expedient.tenant_id == ctx.tenant_id)
-        .group_by(ProcessModel.name, Expedient.state)
+        .group_by(ProcessModel.key, ProcessModel.name, Expedient.state)
     ).all()
     grouped: dict[str, dict[str, int]] = defaultdict(dict)
-    for name, state, count in rows:
-        grouped[_procedure_label(name)][state] = int(count)
+    for key, name, state, count in rows:
+        counts = grouped[_procedure_label(ctx, key, name)]
+        counts[state] = counts.get(state, 0) + int(count)
     return [ProcedureStates(name, grouped[name]) for name in sorted(grouped)]
 
 
@@ -113,8 +116,8 @@ def overdue_tasks(ctx: Context, now: datetime | None = None, limit: int = 100) -
     out = []
     for task, number, assignee in rows:
         due = as_utc(task.due_at) or moment
-        out.append(OverdueTask(task.id, task.name, task.role, assignee, due, (today - local_date(due)).days,
-                               task.expedient_id, number))  # fmt: skip
+        out.append(OverdueTask(task.id, task_label(task, ctx.locale), task.role, assignee, due,
+                               (today - local_date(due)).days, task.expedient_id, number))  # fmt: skip
     return out
 
 
@@ -144,15 +147,15 @@ def resolution_times(ctx: Context) -> list[ResolutionTime]:
     )
     middle = or_(ranked.c.rank == (ranked.c.n + 1) / 2, ranked.c.rank == (ranked.c.n + 2) / 2)
     rows = db.session.execute(
-        select(ProcessModel.name, func.max(ranked.c.n), func.avg(case((middle, ranked.c.days))),
+        select(ProcessModel.key, ProcessModel.name, func.max(ranked.c.n), func.avg(case((middle, ranked.c.days))),
                func.max(ranked.c.months))
         .select_from(ranked)
         .outerjoin(ProcessModel, ProcessModel.id == ranked.c.model_id)
-        .group_by(ranked.c.model_id, ProcessModel.name)
+        .group_by(ranked.c.model_id, ProcessModel.key, ProcessModel.name)
     ).all()  # fmt: skip
-    out = [ResolutionTime(_procedure_label(name), round(float(median), 1), int(n),
+    out = [ResolutionTime(_procedure_label(ctx, key, name), round(float(median), 1), int(n),
                           int(months) if months is not None else None)
-           for name, n, median, months in rows]  # fmt: skip
+           for key, name, n, median, months in rows]  # fmt: skip
     return sorted(out, key=lambda row: row.procedure)
 
 

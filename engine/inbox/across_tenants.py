@@ -22,6 +22,7 @@ from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
 from engine.expedients.expedients import Expedient
 from engine.inbox.inbox import offered
+from engine.process.definition.sidecar import procedure_label
 from engine.process.definition.task_labels import task_label
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import Membership, Tenant
@@ -113,6 +114,6 @@ def shared_inbox(user_id: int, locale: str | None, page: int = 1, per_page: int 
             role=task.role, unit=unit, mine=task.assignee_id == user_id, due_at=task.due_at,
             status=deadline_status(task.due_at, now, calendar),
             expedient_number=expedient.number if expedient else None, subject=expedient.subject if expedient else None,
-            procedure_name=model.name,
+            procedure_name=procedure_label(model.key, model.name, locale),
         ))  # fmt: skip
     return SharedInboxPage(rows, int(total), page, per_page)

@@ -25,6 +25,7 @@ from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
 from engine.expedients.expedients import Expedient, expedient_matches
 from engine.expedients.parties import ExpedientParty, Party, PartyRole
+from engine.process.definition.sidecar import procedure_label
 from engine.process.definition.task_labels import task_label
 from engine.process.instances.tasks import form_schema, may_work_on, not_yours
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
@@ -185,7 +186,7 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
                 subject=expedient.subject if expedient else None,
                 party_name=party.name if party else None,
                 party_nif=party.nif if party else None,
-                procedure_name=model.name,
+                procedure_name=procedure_label(model.key, model.name, ctx.locale),
             )
         )
     return InboxPage(rows=rows, total=total, page=page, per_page=per_page)

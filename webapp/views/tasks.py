@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from engine.base import unit_of_work
 from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _, _l
-from engine.citizens.procedures import read_info
+from engine.citizens.procedures import filed_labels
 from engine.documents.documents import list_documents, store_document
 from engine.expedients.expedients import parties_of
 from engine.inbox.inbox import (
@@ -80,13 +80,6 @@ def _after_completion() -> AfterCompletion | None:
         return None
 
 
-def _filed_labels(process_key: str, locale: str | None) -> dict[str, str]:
-    """The e-office's labels of what a citizen filled in (the procedure's information sidecar)."""
-    texts = (read_info(process_key) or {}).get("citizen_info") or {}
-    chosen = texts.get(locale or "ca") or texts.get("ca") or {}
-    return {str(k): str(v) for k, v in (chosen.get("fields") or {}).items()}
-
-
 def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                  status: int = 200) -> Any:
     view = task_view(g.ctx, task_id)
@@ -98,7 +91,7 @@ def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dic
         "tasks/task.html",
         view=view,
         context=context,
-        filed_labels=_filed_labels(view.procedure.key, g.ctx.locale) if context.filed else {},
+        filed_labels=filed_labels(view.procedure, g.ctx.locale) if context.filed else {},
         signing=signing,
         awaited=awaited_by(g.ctx, view.task.id) if view.task.state == "ready" else None,
         sign_step=mine.get(signing.id) if signing is not None else None,

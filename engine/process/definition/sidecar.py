@@ -37,6 +37,15 @@ def read_info(key: str, processes_dir: Path = PROCESSES_DIR) -> dict[str, Any] |
     return data if isinstance(data, dict) else None
 
 
+def procedure_label(key: str, name: str, locale: str | None) -> str:
+    """A procedure's name in ``locale``: its sidecar's ``citizen_info.<locale>.name``, else ``name``
+    (the Catalan BPMN name the model keeps)."""
+    if not locale or locale == "ca":
+        return name
+    texts = ((read_info(key) or {}).get("citizen_info") or {}).get(locale) or {}
+    return str(texts.get("name") or name)
+
+
 def classification_code(info: dict[str, Any] | None) -> str | None:
     """The sidecar's ``classification`` as written: a SIA code or the ``<id>`` of ``<DIR3>_PRO_<id>``."""
     code = str((info or {}).get("classification") or "").strip()

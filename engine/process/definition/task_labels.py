@@ -2,8 +2,8 @@
 
 BPMN names are Catalan (the ajuntaments' working language, and what ``HumanTask.name`` keeps).
 A translation is a spiffworkflow property ``name_<locale>`` on the element (the process, a lane,
-a task, an event...), e.g. ``<spiffworkflow:property name="name_es" value="Informe técnico" />``,
-so it is pinned with the version like everything else in the BPMN. The UI asks
+a task, an event...), e.g. ``<spiffworkflow:property name="name_es" value="Informe técnico" />``
+and ``name_en``, so it is pinned with the version like everything else in the BPMN. The UI asks
 :func:`label_for`; a missing translation falls back to the Catalan name, then to the id.
 """
 
@@ -14,8 +14,10 @@ from functools import lru_cache
 from sqlalchemy import select
 
 from engine.base.db import db
+from engine.base.i18n import _l
+from engine.base.settings import LOCALES
 from engine.base.xml_safety import safe_parse_xml
-from engine.process.definition.validation import properties
+from engine.process.definition.validation import Problem, properties
 from engine.process.models import HumanTask, ProcessInstance, ProcessVersion
 
 DEFAULT_LOCALE = "ca"
@@ -70,4 +72,21 @@ def labels_of(version: ProcessVersion, locale: str | None) -> dict[str, str]:
             _labels(version.content_hash, version.bpmn_xml)}  # fmt: skip
 
 
-__all__ = ["label_for", "labels_of", "task_label"]
+def missing_task_labels(version: ProcessVersion) -> list[Problem]:
+    """Warnings, not refusals: the user tasks without a ``name_<locale>`` for some language, which
+    the people working in that language would see in Catalan."""
+    labels = _labels(version.content_hash, version.bpmn_xml)
+    warnings = []
+    for element in safe_parse_xml(version.bpmn_xml).iter():
+        if not isinstance(element.tag, str) or not element.tag.endswith("}userTask"):
+            continue
+        element_id = element.get("id", "")
+        missing = [f"name_{locale}" for locale in LOCALES
+                   if locale != DEFAULT_LOCALE and locale not in labels.get(element_id, {})]  # fmt: skip
+        if missing:
+            warnings.append(Problem(element_id, _l("The task has no %(properties)s: people working in that language "
+                                                   "see its Catalan name.", properties=", ".join(missing))))
+    return warnings
+
+
+__all__ = ["label_for", "labels_of", "missing_task_labels", "task_label"]
