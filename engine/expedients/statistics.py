@@ -61,6 +61,8 @@ class ResolutionTime:
     resolved: int
     #: The maximum legal term in months (arts. 21-22 Ley 39/2015), when the procedure has one.
     legal_months: int | None = None
+    #: The procedure's process key (None for expedients opened without one).
+    key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,33 +130,38 @@ def _days_open() -> Any:
     return func.julianday(Expedient.closed_at) - func.julianday(Expedient.opened_at)
 
 
-def resolution_times(ctx: Context) -> list[ResolutionTime]:
-    """Per procedure, over its closed expedients: how many, the median natural days from opening
-    to closing (the middle value, or the mean of the two middle ones, picked by a window function
-    in the database: one query, whatever the number of expedients) and the legal maximum in
-    months its expedients carried (actual against legal times)."""
+def resolution_times(ctx: Context, since: datetime | None = None) -> list[ResolutionTime]:
+    """Per procedure, over its closed expedients (closed from ``since``, when given): how many, the
+    median natural days from opening to closing (the middle value, or the mean of the two middle
+    ones, picked by a window function in the database: one query, whatever the number of
+    expedients) and the legal maximum in months its expedients carried (actual against legal times).
+    A tenant's own model and the shared one of the same key count as one procedure."""
     days = cast(_days_open(), Float).label("days")
+    closed = [Expedient.tenant_id == ctx.tenant_id, Expedient.closed_at.is_not(None)]
+    if since is not None:
+        closed.append(Expedient.closed_at >= since)
     ranked = (
         select(
-            Expedient.process_model_id.label("model_id"),
+            ProcessModel.key.label("key"),
+            ProcessModel.name.label("name"),
             days,
             Expedient.term_months.label("months"),
-            func.row_number().over(partition_by=Expedient.process_model_id, order_by=days).label("rank"),
-            func.count().over(partition_by=Expedient.process_model_id).label("n"),
+            func.row_number().over(partition_by=ProcessModel.key, order_by=days).label("rank"),
+            func.count().over(partition_by=ProcessModel.key).label("n"),
         )
-        .where(Expedient.tenant_id == ctx.tenant_id, Expedient.closed_at.is_not(None))
+        .select_from(Expedient)
+        .outerjoin(ProcessModel, ProcessModel.id == Expedient.process_model_id)
+        .where(*closed)
         .subquery()
     )
     middle = or_(ranked.c.rank == (ranked.c.n + 1) / 2, ranked.c.rank == (ranked.c.n + 2) / 2)
     rows = db.session.execute(
-        select(ProcessModel.key, ProcessModel.name, func.max(ranked.c.n), func.avg(case((middle, ranked.c.days))),
+        select(ranked.c.key, func.max(ranked.c.name), func.max(ranked.c.n), func.avg(case((middle, ranked.c.days))),
                func.max(ranked.c.months))
-        .select_from(ranked)
-        .outerjoin(ProcessModel, ProcessModel.id == ranked.c.model_id)
-        .group_by(ranked.c.model_id, ProcessModel.key, ProcessModel.name)
+        .group_by(ranked.c.key)
     ).all()  # fmt: skip
     out = [ResolutionTime(_procedure_label(ctx, key, name), round(float(median), 1), int(n),
-                          int(months) if months is not None else None)
+                          int(months) if months is not None else None, key)
            for key, name, n, median, months in rows]  # fmt: skip
     return sorted(out, key=lambda row: row.procedure)
 

@@ -4,8 +4,10 @@
 - Organisation: the signing officers (mayor, secretary) and each collegiate body with its members.
 - Agreements: the items voted in sessions whose minutes are approved (the minutes are final then);
   the debate is left out, it may name private people.
+- Decree book: extracts of the signed decrees without personal data, see :mod:`engine.transparency.decrees`.
 - Grants awarded: see :mod:`engine.transparency.grants`.
-- Procedures: the e-office catalogue with each maximum term and the effect of silence.
+- Procedures: the e-office catalogue with each maximum term and the effect of silence, beside the
+  median days its expedients closed in the last twelve months took (actual against legal times).
 - The other sections list what staff published (:mod:`engine.transparency.publications`).
 """
 
@@ -14,20 +16,23 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime, time
 from typing import Any
 
 from sqlalchemy import select
 
 from engine.base.clock import local_date
+from engine.base.context import Context
 from engine.base.db import db
 from engine.bodies.models import AgendaItem, Body, BodySession
 from engine.citizens.procedures import list_procedures
+from engine.expedients.statistics import resolution_times
 from engine.tenancy.models import Tenant, User
 from engine.transparency import publications
+from engine.transparency.decrees import decree_extracts
 from engine.transparency.grants import grants
 from engine.transparency.models import Publication
-from engine.transparency.sections import AGREEMENTS, BY_KEY, GRANTS, ORGANISATION, PROCEDURES
+from engine.transparency.sections import AGREEMENTS, BY_KEY, DECREES, GRANTS, ORGANISATION, PROCEDURES
 
 Row = dict[str, Any]
 
@@ -35,8 +40,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "organisation": ("body", "body_kind", "name", "role", "group"),
     "agreements": ("body", "session_date", "session_kind", "minutes", "position", "title", "majority",
                    "votes_for", "votes_against", "abstentions", "casting_vote", "result"),
+    "decrees": ("number", "date", "procedure", "title"),
     "grants": ("purpose", "bdns_code", "decree", "published_on", "beneficiary", "beneficiary_kind", "amount"),
-    "procedures": ("name", "max_term_months", "max_term_days", "silence", "url"),
+    "procedures": ("name", "max_term_months", "max_term_days", "silence", "median_days", "resolved", "url"),
     "documents": ("title", "published_on", "url"),
 }
 
@@ -70,11 +76,28 @@ def agreements(tenant: Tenant) -> list[Row]:
             for item, session in db.session.execute(stmt).all()]
 
 
-def procedures(tenant: Tenant, locale: str, link: Callable[[str], str]) -> list[Row]:
-    """The procedures catalogue; ``link`` gives a procedure's page on the e-office from its key."""
-    return [{"name": p.name, "max_term_months": p.max_term.get("months"), "max_term_days": p.max_term.get("days"),
-             "silence": p.silence, "url": link(p.key)}
-            for p in list_procedures(tenant.id, locale)]
+def _year_before(today: date) -> datetime:
+    """Midnight (UTC) of the same day a year before ``today`` (28 February for 29 February)."""
+    try:
+        day = today.replace(year=today.year - 1)
+    except ValueError:
+        day = today.replace(year=today.year - 1, day=28)
+    return datetime.combine(day, time(), tzinfo=UTC)
+
+
+def procedures(tenant: Tenant, today: date, locale: str, link: Callable[[str], str]) -> list[Row]:
+    """The procedures catalogue with the median days its expedients closed in the last twelve months
+    took and how many they were; ``link`` gives a procedure's page on the e-office from its key."""
+    ctx = Context.system(tenant.id, "transparency")
+    actual = {row.key: row for row in resolution_times(ctx, since=_year_before(today))}
+    rows = []
+    for p in list_procedures(tenant.id, locale):
+        times = actual.get(p.key)
+        rows.append({"name": p.name, "max_term_months": p.max_term.get("months"),
+                     "max_term_days": p.max_term.get("days"), "silence": p.silence,
+                     "median_days": times.median_days if times else None, "resolved": times.resolved if times else 0,
+                     "url": link(p.key)})
+    return rows
 
 
 def documents(tenant: Tenant, section: str, today: date, link: Callable[[Publication], str]) -> list[Row]:
@@ -90,10 +113,12 @@ def section_rows(tenant: Tenant, key: str, *, today: date, locale: str, procedur
         return COLUMNS[key], organisation(tenant)
     if key == AGREEMENTS.key:
         return COLUMNS[key], agreements(tenant)
+    if key == DECREES.key:
+        return COLUMNS[key], decree_extracts(tenant, locale)
     if key == GRANTS.key:
         return COLUMNS[key], grants(tenant)
     if key == PROCEDURES.key:
-        return COLUMNS[key], procedures(tenant, locale, procedure_link)
+        return COLUMNS[key], procedures(tenant, today, locale, procedure_link)
     assert key in BY_KEY
     return COLUMNS["documents"], documents(tenant, key, today, document_link)
 

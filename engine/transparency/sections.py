@@ -22,6 +22,7 @@ class Section:
 
 ORGANISATION = Section("organisation", _l("Organisation"), "Llei 19/2014 art. 9; Ley 19/2013 art. 6")
 AGREEMENTS = Section("agreements", _l("Agreements of the collegiate bodies"), "Llei 19/2014 art. 10")
+DECREES = Section("decrees", _l("Decree book (extracts)"), "Llei 19/2014 art. 10")
 GRANTS = Section("grants", _l("Grants awarded"), "Llei 19/2014 art. 15; Ley 19/2013 art. 8.1.c")
 PROCEDURES = Section("procedures", _l("Catalogue of procedures"), "Llei 19/2014 art. 10")
 BUDGET = Section("budget", _l("Budget and its execution"), "Llei 19/2014 art. 11; Ley 19/2013 art. 8.1.d")
@@ -32,7 +33,7 @@ SALARIES = Section("salaries", _l("Pay of officers and senior posts"),
 OTHER = Section("other", _l("Other information"), "Llei 19/2014 art. 8")
 
 #: Filled from GEE's records, in the order the portal shows them.
-FROM_RECORDS = (ORGANISATION, AGREEMENTS, GRANTS, PROCEDURES)
+FROM_RECORDS = (ORGANISATION, AGREEMENTS, DECREES, GRANTS, PROCEDURES)
 #: Filled by staff with documents or links.
 UPLOADED = (BUDGET, ORDINANCES, CONTRACTS, SALARIES, OTHER)
 ALL = FROM_RECORDS + UPLOADED
