@@ -14,6 +14,7 @@ from engine.registry.entries import Upload
 from tests.procedures_acts import PDF, registry_day
 from tests.procedures_helpers import Town, spiff_clock, town
 from tests.test_procedures_subvencions import _call_published
+from tests.test_transparency_open_data import _validated
 
 __all__ = ["spiff_clock"]  # the fixture, used by name
 pytestmark = pytest.mark.usefixtures("spiff_clock")
@@ -55,7 +56,7 @@ def test_grants_awarded_are_published_with_entities_named_and_people_not(client,
 
     t.do(call, "T_publicar_resolucio", {"data_publicacio_resolucio": "2026-04-28",
                                         "referencia_publicacio": "Tauler d'edictes 2026/41; BDNS 812345"})
-    rows = client.get(GRANTS).get_json()["rows"]
+    rows = _validated(client, "grants")["data"]["rows"]  # and the JSON matches its schema
     assert [(r["beneficiary"], r["beneficiary_kind"], r["amount"]) for r in rows] == [
         ("Associació Cultural de Sant Proves", "entity", 6000), (None, "person", 4000)]
     assert {(r["purpose"], r["bdns_code"], r["decree"], r["published_on"]) for r in rows} == {

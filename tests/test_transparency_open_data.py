@@ -8,6 +8,9 @@ import csv
 import io
 from datetime import datetime, timedelta
 
+import pytest
+from jsonschema import Draft202012Validator, FormatChecker, ValidationError
+
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.decrees.book import annul_decree, create_draft, sign_decree
@@ -15,8 +18,11 @@ from engine.documents.closing import close_expedient
 from engine.expedients import parties
 from engine.expedients.expedients import open_expedient
 from engine.process.models import ProcessModel
+from engine.transparency import publications
+from engine.transparency.sections import ALL
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.procedures_helpers import Town, town
+from tests.test_transparency import _town_with_an_approved_agreement
 
 PORTAL = "/transparencia/sant-proves/"
 
@@ -99,3 +105,42 @@ def test_the_decree_book_is_published_as_extracts_without_the_interested_parties
     make_tenant("altra-vila", "Ajuntament d'Altra Vila")
     db.session.commit()
     assert client.get("/transparencia/altra-vila/decrees.json").get_json()["rows"] == []
+
+
+def _validated(client, section: str) -> dict:  # type: ignore[no-untyped-def]
+    """The section's JSON, checked against the schema the portal serves for it."""
+    schema = client.get(f"{PORTAL}{section}.schema.json")
+    assert schema.status_code == 200 and schema.mimetype == "application/schema+json"
+    Draft202012Validator.check_schema(schema.get_json())
+    data = client.get(f"{PORTAL}{section}.json").get_json()
+    Draft202012Validator(schema.get_json(), format_checker=FormatChecker()).validate(data)
+    return {"schema": schema.get_json(), "data": data}
+
+
+def test_every_section_is_described_by_a_json_schema_its_json_validates_against(client) -> None:
+    t, _year = _town_with_an_approved_agreement()
+    decree = create_draft(t.people["tramitador"], title="Aprovar el padró de la taxa d'escombraries", text="Text.")
+    sign_decree(t.people["alcalde"], decree.id)
+    _closed(t, "instancia_generica", utcnow() - timedelta(days=30), 7)
+    publications.publish(t.people["secretari"], section="budget", title="Pressupost 2026",
+                         url="https://example.org/pressupost")
+    db.session.commit()
+
+    html = client.get(PORTAL).get_data(as_text=True)
+    checked = {s.key: _validated(client, s.key) for s in ALL}
+    for key, found in checked.items():
+        assert f'href="{PORTAL}{key}.schema.json"' in html
+        assert found["schema"]["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    for with_rows in ("organisation", "agreements", "decrees", "procedures", "budget"):
+        assert checked[with_rows]["data"]["rows"], with_rows  # the schemas were tried on real rows
+    # The schema says something: a row without its title, or with a count as text, does not validate.
+    decrees, schema = checked["decrees"]["data"], checked["decrees"]["schema"]
+    del decrees["rows"][0]["title"]
+    with pytest.raises(ValidationError):
+        Draft202012Validator(schema).validate(decrees)
+    procedures = checked["procedures"]["data"]
+    procedures["rows"][0]["resolved"] = "3"
+    with pytest.raises(ValidationError):
+        Draft202012Validator(checked["procedures"]["schema"]).validate(procedures)
+    assert client.get(f"{PORTAL}nothing.schema.json").status_code == 404
+    assert client.get("/transparencia/no-such-town/decrees.schema.json").status_code == 404

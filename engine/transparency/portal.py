@@ -106,21 +106,26 @@ def documents(tenant: Tenant, section: str, today: date, link: Callable[[Publica
             for p in publications.published(tenant.id, section, today)]
 
 
+def columns_of(key: str) -> tuple[str, ...]:
+    """The columns of section ``key``: its own, or those of a section of published documents."""
+    return COLUMNS.get(key, COLUMNS["documents"])
+
+
 def section_rows(tenant: Tenant, key: str, *, today: date, locale: str, procedure_link: Callable[[str], str],
                  document_link: Callable[[Publication], str]) -> tuple[tuple[str, ...], list[Row]]:
     """The columns and rows of one section (``key`` one of :data:`engine.transparency.sections.BY_KEY`)."""
     if key == ORGANISATION.key:
-        return COLUMNS[key], organisation(tenant)
+        return columns_of(key), organisation(tenant)
     if key == AGREEMENTS.key:
-        return COLUMNS[key], agreements(tenant)
+        return columns_of(key), agreements(tenant)
     if key == DECREES.key:
-        return COLUMNS[key], decree_extracts(tenant, locale)
+        return columns_of(key), decree_extracts(tenant, locale)
     if key == GRANTS.key:
-        return COLUMNS[key], grants(tenant)
+        return columns_of(key), grants(tenant)
     if key == PROCEDURES.key:
-        return COLUMNS[key], procedures(tenant, today, locale, procedure_link)
+        return columns_of(key), procedures(tenant, today, locale, procedure_link)
     assert key in BY_KEY
-    return COLUMNS["documents"], documents(tenant, key, today, document_link)
+    return columns_of(key), documents(tenant, key, today, document_link)
 
 
 def to_csv(columns: tuple[str, ...], rows: list[Row]) -> str:

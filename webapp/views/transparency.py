@@ -1,6 +1,7 @@
 """The transparency portal: the public page of each municipality at /transparencia/<tenant_code>/
 (no login) with each section as CSV and JSON, and the staff page where the secretary or an
-administrator publishes and withdraws documents and links (services in engine/transparency)."""
+administrator publishes and withdraws documents and links (services in engine/transparency). Each
+section's JSON is described by a JSON Schema at <section>.schema.json."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from engine.citizens.identity import tenant_by_code
 from engine.documents.documents import read_content
 from engine.tenancy.models import Tenant
 from engine.transparency import portal, publications
+from engine.transparency.schemas import section_schema
 from engine.transparency.sections import ALL, BY_KEY, UPLOADED
 from webapp.actions import act
 from webapp.auth import roles_required
@@ -65,6 +67,17 @@ def section_json(tenant_code: str, section: str) -> Any:
     columns, rows = _rows(tenant, section)
     return jsonify({"tenant": tenant.name, "section": section, "title": str(BY_KEY[section].title),
                     "law": BY_KEY[section].law, "columns": list(columns), "rows": rows})
+
+
+@bp.get("/transparencia/<tenant_code>/<section>.schema.json")
+def section_schema_json(tenant_code: str, section: str) -> Any:
+    tenant = tenant_by_code(tenant_code)
+    if section not in BY_KEY:
+        abort(404)
+    schema_id = url_for("transparency.section_schema_json", tenant_code=tenant.code, section=section, _external=True)
+    response = jsonify(section_schema(section, schema_id))
+    response.mimetype = "application/schema+json"
+    return response
 
 
 @bp.get("/transparencia/<tenant_code>/documents/<int:publication_id>")
