@@ -82,7 +82,8 @@ def test_every_shipped_procedure_deploys_with_its_dmn_templates_and_spanish_name
     assert label_for(version, "T_informe_tecnic", "ca") == "Emetre l'informe tècnic"
     assert label_for(version, "T_informe_tecnic", "es") == "Emitir el informe técnico"
     assert label_for(version, "llicencia_obres_menors", "es") == "Licencia de obras menores"
-    assert label_for(version, "T_informe_tecnic", "en") == "Emetre l'informe tècnic"  # falls back to Catalan
+    assert label_for(version, "T_informe_tecnic", "en") == "Issue the technical report"
+    assert label_for(version, "T_informe_tecnic", "fr") == "Emetre l'informe tècnic"  # no French: Catalan
     assert label_for(version, "no_such_element", "es") == "no_such_element"
     assert labels_of(version, "es")["Lane_tecnic"] == "tecnic"
     assert t.tenant.id
