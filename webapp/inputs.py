@@ -55,3 +55,9 @@ def is_id(text: str) -> bool:
 def id_value(value: Any, field: str) -> int | None:
     """An id from a JSON body or a form: None when missing, else a positive integer in range."""
     return int_arg(value, field=field, low=1)
+
+
+def search_text(value: str | None, limit: int = 100) -> str:
+    """What someone typed in a search box, as the database can take it: control characters (a NUL
+    byte, which PostgreSQL refuses in text) dropped, at most ``limit`` characters."""
+    return "".join(ch for ch in (value or "") if ch.isprintable() or ch == " ")[:limit]

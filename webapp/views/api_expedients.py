@@ -19,7 +19,7 @@ from engine.notifications.notifications import list_notifications
 from engine.tenancy.models import Role
 from webapp.api.answers import ok
 from webapp.api.auth import authenticate
-from webapp.inputs import int_arg
+from webapp.inputs import int_arg, search_text
 from webapp.security import csrf
 
 bp = Blueprint("api_expedients", __name__, url_prefix="/api/v1")
@@ -39,7 +39,7 @@ def list_expedients() -> Any:
     args = request.args
     limit = int_arg(args.get("limit"), field="limit", default=50, low=1, high=PAGE_LIMIT) or 50
     page = expedients_page(g.ctx, state=args.get("state") or None, procedure=args.get("procedure") or None,
-                           q=args.get("q", "")[:100], after=_cursor(args.get("cursor")), limit=limit)  # fmt: skip
+                           q=search_text(args.get("q")), after=_cursor(args.get("cursor")), limit=limit)  # fmt: skip
     keys = procedure_keys(g.ctx, page.rows)
     items = [{**e.summary(), "opened_at": e.opened_at, "procedure": keys.get(e.id)} for e in page.rows]
     return ok({"items": items, "next_cursor": None if page.next_after is None else str(page.next_after)})

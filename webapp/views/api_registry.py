@@ -16,7 +16,7 @@ from engine.registry.entries import Channel, Direction, get_entry, register_inco
 from engine.registry.open_expedient import party_of
 from webapp.api.answers import json_body, ok, party_input
 from webapp.api.auth import authenticate
-from webapp.inputs import YEAR_MAX, YEAR_MIN, id_value, int_arg
+from webapp.inputs import YEAR_MAX, YEAR_MIN, id_value, int_arg, search_text
 from webapp.security import csrf
 
 bp = Blueprint("api_registry", __name__, url_prefix="/api/v1")
@@ -37,7 +37,7 @@ def list_entries() -> Any:
         raise ValidationFailed(_l("The direction must be E (incoming) or S (outgoing)."), field="direction")
     this_year = local_date(utcnow()).year
     year = int_arg(request.args.get("year"), field="year", low=YEAR_MIN, high=YEAR_MAX) or this_year
-    entries = search_entries(g.ctx, direction, year, request.args.get("q", "")[:100])
+    entries = search_entries(g.ctx, direction, year, search_text(request.args.get("q")))
     return ok([entry.summary_dict() for entry in entries])
 
 

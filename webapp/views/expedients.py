@@ -34,7 +34,7 @@ from engine.registry.awaited_entries import awaited_entries, register_awaited_en
 from engine.registry.entries import Upload
 from engine.registry.open_expedient import PartyInput, open_and_start
 from webapp.auth import login_required, roles_required
-from webapp.inputs import is_id
+from webapp.inputs import is_id, search_text
 from webapp.navigation import NavItem
 
 bp = Blueprint("expedients", __name__)
@@ -47,7 +47,7 @@ OPENER_ROLES = tuple(sorted(expedients.OPENERS))
 @bp.get("/expedients")
 @login_required
 def index() -> Any:
-    q = request.args.get("q", "")[:100]
+    q = search_text(request.args.get("q"))
     found = expedients.search_expedients(g.ctx, q) if q.strip() else recent_expedients(g.ctx)
     template = "expedients/_list.html" if request.headers.get("HX-Request") else "expedients/index.html"
     return render_template(template, expedients=found, q=q, parties=first_parties(g.ctx, [e.id for e in found]),

@@ -20,7 +20,7 @@ from engine.documents.documents import read_content
 from engine.noticeboard import diligence, edicts
 from engine.noticeboard.rss import rss_feed
 from webapp.auth import roles_required
-from webapp.inputs import int_arg
+from webapp.inputs import int_arg, search_text
 from webapp.navigation import NavItem
 
 bp = Blueprint("noticeboard", __name__)
@@ -97,7 +97,7 @@ def issue_diligence(edict_id: int) -> Any:
 @bp.get("/tauler/<tenant_code>/")
 def public(tenant_code: str) -> Any:
     tenant = tenant_by_code(tenant_code)
-    query = (request.args.get("q") or "")[:200]
+    query = search_text(request.args.get("q"), 200)
     return render_template("noticeboard/public.html", tenant=tenant, query=query,
                            edicts=edicts.exposed(tenant.id, local_date(utcnow()), query))
 

@@ -17,7 +17,7 @@ from engine.registry.book import search_entries, years_with_entries
 from engine.registry.entries import Channel, Direction, Upload, get_entry, register_incoming
 from engine.registry.open_expedient import open_and_start
 from webapp.auth import roles_required
-from webapp.inputs import YEAR_MAX, YEAR_MIN, id_value, int_arg
+from webapp.inputs import YEAR_MAX, YEAR_MIN, id_value, int_arg, search_text
 from webapp.navigation import NavItem
 from webapp.views.expedients import OPENER_ROLES, published_procedures
 
@@ -35,7 +35,7 @@ def index() -> Any:
     this_year = local_date(utcnow()).year
     year = int_arg(request.args.get("year"), field="year", default=this_year, low=YEAR_MIN, high=YEAR_MAX)
     assert year is not None
-    q = request.args.get("q", "")[:100]
+    q = search_text(request.args.get("q"))
     entries = search_entries(g.ctx, direction, year, q)
     years = sorted({this_year, year, *years_with_entries(g.ctx)}, reverse=True)
     template = "registry/_list.html" if request.headers.get("HX-Request") else "registry/index.html"

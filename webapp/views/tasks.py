@@ -30,7 +30,7 @@ from engine.process.instances import tasks as instances
 from engine.signatures.circuits import for_task, pending_for
 from webapp.auth import login_required
 from webapp.forms_render import build_fields, parse_submission
-from webapp.inputs import PAGE_MAX, int_arg, is_id
+from webapp.inputs import PAGE_MAX, int_arg, is_id, search_text
 from webapp.navigation import NavItem
 
 bp = Blueprint("tasks", __name__)
@@ -53,7 +53,7 @@ def inbox() -> Any:
     except ValueError:
         scope = Scope.ALL
     filters = InboxFilters(scope=scope, procedure_id=_int(request.args.get("procedure")),
-                           q=request.args.get("q", "")[:100])
+                           q=search_text(request.args.get("q")))
     page = list_inbox(g.ctx, filters, int_arg(request.args.get("page"), field="page", low=1, high=PAGE_MAX) or 1)
     if request.headers.get("HX-Request"):
         return render_template("tasks/_results.html", page=page, filters=filters)
