@@ -21,7 +21,7 @@ from engine.notifications import notifications as n
 from engine.tenancy.tokens import create_token
 from engine.webhooks.models import WebhookDelivery
 from engine.worker.scheduler import sweep_all
-from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
+from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user, settings_changed
 from tests.services import run_queued_jobs
 from tests.test_api import bearer, deployed_model, opened
 from tests.webhook_receiver import receiver
@@ -205,3 +205,25 @@ def test_only_admins_manage_webhooks_and_bad_input_is_refused_in_the_callers_lan
     refused = client.post("/api/v1/webhooks", headers={**admin, "Accept-Language": "es"}, json=cases[0][0])
     assert refused.get_json()["message"] == "La URL debe empezar por https:// (o http://) e indicar un servidor."
     assert client.get("/api/v1/webhooks", headers=admin).get_json() == []
+
+
+def test_in_production_a_webhook_cannot_reach_this_server_or_a_private_network(app, client, town):
+    """GEE_WEBHOOK_PRIVATE_ADDRESSES is off in production: an admin cannot aim the workers at the
+    provider's internal services, neither by address nor by a name that resolves to one."""
+    admin = {"Authorization": f"Bearer {town['ajt-a']['admin_token']}", "Accept-Language": "es"}
+    with receiver() as server:
+        register(client, town["ajt-a"]["admin_token"], server.url, ["expedient.opened"])
+        with settings_changed(app, webhook_private_addresses=False):
+            for url in ("http://127.0.0.1:8080/x", "http://10.1.2.3/x", "https://192.168.1.10/x",
+                        "http://localhost:5000/x", "http://[::1]/x", "http://169.254.169.254/latest"):
+                response = client.post("/api/v1/webhooks", headers=admin,
+                                       json={"url": url, "secret": SECRET, "events": ["expedient.opened"]})
+                assert response.status_code == 422 and response.get_json()["field"] == "url", url
+                assert "dirección pública" in response.get_json()["message"]
+            model = deployed_model(client, town["ajt-a"]["clerk_token"])
+            opened(client, town["ajt-a"]["clerk_token"], model["model_id"])
+            run_queued_jobs()
+        assert server.calls == []
+        [delivery] = db.session.query(WebhookDelivery).all()
+        assert delivery.status == "pending" and "127.0.0.1" in (delivery.last_error or "")
+    assert len(client.get("/api/v1/webhooks", headers=admin).get_json()) == 1

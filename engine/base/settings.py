@@ -66,6 +66,8 @@ class Settings:
     tsa_url: str | None = None
     #: PEM bundle of the roots the TSA's certificate must chain to (unset: the token's chain is not checked).
     tsa_trust_roots: Path | None = None
+    #: Webhooks may call loopback/private addresses (engine/webhooks/addresses.py); off in production.
+    webhook_private_addresses: bool = False
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -114,6 +116,8 @@ class Settings:
             default_locale=_locale(env.get("GEE_DEFAULT_LOCALE", "ca")),
             tsa_url=env.get("GEE_TSA_URL") or None,
             tsa_trust_roots=Path(env["GEE_TSA_TRUST_ROOTS"]) if env.get("GEE_TSA_TRUST_ROOTS") else None,
+            webhook_private_addresses=env.get("GEE_WEBHOOK_PRIVATE_ADDRESSES",
+                                              "0" if gee_env == "production" else "1") == "1",
         )
 
 

@@ -21,6 +21,7 @@ from engine.base.db import db
 from engine.base.jobs import enqueue
 from engine.base.unit_of_work import after_commit, run_in_transaction
 from engine.tenancy.scoping import get_owned
+from engine.webhooks.addresses import private_allowed, resolves_to_private_address
 from engine.webhooks.models import DeliveryStatus, WebhookDelivery
 
 SIGNATURE_HEADER = "X-GEE-Signature"
@@ -48,6 +49,10 @@ def schedule(delivery: WebhookDelivery) -> None:
 
 def _post(delivery: WebhookDelivery) -> tuple[int | None, str | None]:
     """POST the body; returns the HTTP status (if any answer came) and the error (None when accepted)."""
+    if not private_allowed():
+        private = resolves_to_private_address(delivery.webhook.url)
+        if private is not None:
+            return None, f"Refused: the receiver's host resolves to the non-public address {private}."
     body = delivery.body.encode("utf-8")
     headers = {"Content-Type": "application/json", EVENT_HEADER: delivery.event, DELIVERY_HEADER: str(delivery.id),
                SIGNATURE_HEADER: signature(delivery.webhook.secret, body)}  # fmt: skip

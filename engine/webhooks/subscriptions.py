@@ -16,6 +16,7 @@ from engine.base.i18n import _l
 from engine.base.text import clean_text
 from engine.tenancy.admin import require_tenant_admin
 from engine.tenancy.scoping import get_owned, scoped
+from engine.webhooks.addresses import names_private_address, private_allowed
 from engine.webhooks.delivery import schedule
 from engine.webhooks.events import EVENT_NAMES
 from engine.webhooks.models import DeliveryStatus, Webhook, WebhookDelivery
@@ -32,6 +33,9 @@ def _url(value: str | None) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationFailed(_l("The URL must start with https:// (or http://) and name a host."), field="url")
+    if not private_allowed() and names_private_address(url):
+        raise ValidationFailed(_l("The URL must name a public internet address, not this server or a private "
+                                  "network."), field="url")  # fmt: skip
     return url
 
 
