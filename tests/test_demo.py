@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from click.testing import CliRunner
+from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from engine.base.db import db
@@ -18,9 +19,11 @@ def test_demo_loads_everything_and_is_idempotent(client):
     first = runner.invoke(main, ["demo"])
     assert first.exit_code == 0, first.output
     assert "instancia_generica" in first.output
-    second = runner.invoke(main, ["demo"])
+    with force_locale("ca"):  # the operator's language (GEE_DEFAULT_LOCALE), Catalan by default
+        second = runner.invoke(main, ["demo"])
     assert second.exit_code == 0, second.output
-    assert "unchanged" in second.output
+    assert "versió 1: sense canvis" in second.output and "Dades de demostració a punt" in second.output
+    assert "alcalde.sant" in second.output and "secretaria compartida pels dos municipis" in second.output
 
     tenants = {t.code: t for t in db.session.scalars(select(Tenant))}
     assert {t.kind for t in tenants.values()} == {"provincial", "ajuntament"}

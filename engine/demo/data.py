@@ -12,10 +12,11 @@ from sqlalchemy import select
 
 from engine.base.context import Context
 from engine.base.db import db
+from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT
 from engine.demo.signers import load_demo_credentials
 from engine.process.definition.deploy import DeployResult, deploy_process
-from engine.tenancy.models import ROLES, Membership, Tenant, User
+from engine.tenancy.models import ROLES, Membership, Tenant, User, role_label
 from engine.tenancy.passwords import hash_password
 
 DEMO_PASSWORD = "demo-gee-2026"  # noqa: S105 - published demo credential, refused in production
@@ -92,10 +93,11 @@ def _grant(user: User, tenant: Tenant, role: str) -> None:
 
 def demo_logins() -> list[tuple[str, str]]:
     """(username, what they are) for the README and the command's output."""
-    logins = [("plataforma", "platform admin of the provincial service")]
+    logins = [("plataforma", str(_l("platform admin of the provincial service")))]
     for spec in MUNICIPALITIES:
-        logins += [(f"{role}.{spec.short}", f"{role} of {spec.name}") for role in ROLES]
-    logins.append(("secretaria.compartida", "secretary shared by both municipalities"))
+        logins += [(f"{role}.{spec.short}", str(_l("%(role)s of %(tenant)s", role=role_label(role), tenant=spec.name)))
+                   for role in ROLES]  # fmt: skip
+    logins.append(("secretaria.compartida", str(_l("secretary shared by both municipalities"))))
     return logins
 
 

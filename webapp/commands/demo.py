@@ -28,27 +28,29 @@ def demo_command() -> None:
     from engine.showcase.expedients import NEIGHBOUR_STORIES, build_demo_expedients
 
     if current_settings().production:
-        raise click.ClickException("gee demo is refused in production: demo passwords are public.")
+        raise click.ClickException(str(_l("gee demo is refused in production: demo passwords are public.")))
     tenants = load_demo_tenants()
     for spec in MUNICIPALITIES:
         if load_demo_bodies(tenants[spec.code], DEMO_PASSWORD):
-            click.echo(f"Ple of {spec.name}: a held session (signed minutes) and an upcoming one")
+            held = _l("Ple of %(tenant)s: a held session (signed minutes) and an upcoming one", tenant=spec.name)
+            click.echo(str(held))
     results = deploy_shipped_procedures()
     broken = {name: r.problems for name, r in results.items() if not r.ok}
     if broken:
         for name, problems in broken.items():
             for problem in problems:
                 click.echo(f"{name}: {problem}", err=True)
-        raise click.ClickException("a shipped procedure does not validate; nothing was loaded")
+        raise click.ClickException(str(_l("A shipped procedure does not validate; nothing was loaded.")))
     for name, result in results.items():
         assert result.version is not None
-        state = "deployed" if result.created else "unchanged"
-        click.echo(f"Procedure {result.version.model.key} version {result.version.number}: {state} ({name})")
+        state = _l("deployed") if result.created else _l("unchanged")
+        click.echo(str(_l("Procedure %(key)s version %(n)s: %(state)s (%(file)s)", key=result.version.model.key,
+                          n=result.version.number, state=state, file=name)))  # fmt: skip
     for spec, chosen in zip(MUNICIPALITIES, (None, NEIGHBOUR_STORIES), strict=True):
         click.echo(str(_l("Sample expedients of %(tenant)s:", tenant=spec.name)))
         for line in build_demo_expedients(tenants[spec.code], DEMO_PASSWORD, chosen):
             click.echo(f"  {line}")
-    click.echo(f"Demo data ready. Password for every demo user: {DEMO_PASSWORD}")
+    click.echo(str(_l("Demo data ready. Password for every demo user: %(password)s", password=DEMO_PASSWORD)))
     for username, what in demo_logins():
         click.echo(f"  {username:28} {what}")
 
