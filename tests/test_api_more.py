@@ -10,6 +10,7 @@ from datetime import date
 import pytest
 from pypdf import PdfReader
 
+from engine.base.clock import local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.bodies import bodies
@@ -129,7 +130,7 @@ def test_the_decree_book_lists_reads_and_gives_the_signed_pdf(client, towns):
     signed_id = signed_decree(a["ctx"], "Concessió de llicència d'obres menors")
     draft = create_draft(a["ctx"]["clerk"], title="Esborrany de decret", text="RESOLC: res.")
     db.session.commit()
-    year = date.today().year
+    year = local_date(utcnow()).year  # the book numbers by the Catalan calendar year
 
     signed = client.get("/api/v1/decrees?status=signed", headers=a["secretary"]).get_json()
     assert [d["id"] for d in signed["items"]] == [signed_id]
