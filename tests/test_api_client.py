@@ -12,7 +12,10 @@ import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from engine.base.db import db
+from engine.expedients.expedients import open_expedient
 from tests.test_api import deployed_model, world  # noqa: F401 (the fixture)
+from tests.test_api_more import signed_decree, towns  # noqa: F401 (the fixture)
 
 CLIENT_FILE = Path(__file__).resolve().parent.parent / "examples" / "client" / "gee_client.py"
 
@@ -92,3 +95,41 @@ def test_the_client_checks_webhook_signatures_as_documented():
     assert gee_client.genuine_webhook(body, header, secret)
     assert not gee_client.genuine_webhook(body + b" ", header, secret)
     assert not gee_client.genuine_webhook(body, header, secret + "x")
+
+
+def test_a_script_reaches_parties_decrees_terms_eni_and_the_notice_board(server, towns):  # noqa: F811
+    a, b = towns["ajt-a"], towns["ajt-b"]
+    clerk = gee_client.GeeClient(server, a["clerk"]["Authorization"].removeprefix("Bearer "), language="en")
+    secretary = gee_client.GeeClient(server, a["secretary"]["Authorization"].removeprefix("Bearer "))
+    party = clerk.add_party({"nif": "12345678Z", "name": "Maria Puig", "email": "maria@example.cat"})
+    assert [p["id"] for p in clerk.parties(q="puig", page_size=1)] == [party["id"]]
+    assert clerk.party(party["id"])["preferred_channel"] == "electronic"
+    entry = clerk.register_incoming("Sol·licitud de gual", party={"nif": "12345678Z"})
+    assert clerk.registry_receipt(entry["id"]).startswith(b"%PDF")
+
+    decree_id = signed_decree(a["ctx"], "Concessió de llicència de gual")
+    assert [d["id"] for d in secretary.decrees(status="signed")] == [decree_id]
+    assert secretary.decree(decree_id)["number"].startswith("DEC/")
+    assert secretary.decree_pdf(decree_id).startswith(b"%PDF")
+    assert list(secretary.all_notifications(state="pending")) == []
+
+    # Notified on Friday 4 December 2026, 10 working days: Monday 21 December (8 December is a holiday).
+    assert clerk.deadline("2026-12-04", 10)["end"] == "2026-12-21"
+    opened = open_expedient(a["ctx"]["clerk"], "Ocupació de via pública")
+    db.session.commit()
+    assert clerk.expedient_term(opened.id) is None  # opened by hand: no procedure, no maximum term
+    edict = clerk.publish_edict(opened.id, "Informació pública", "Trenta dies.", starts_on="2027-03-01",
+                                ends_on="2027-03-31")
+    assert clerk.edict(edict["id"])["ends_on"] == "2027-03-31" and [e["id"] for e in clerk.edicts()] == [edict["id"]]
+
+    clerk.upload_document(opened.id, "plànol.txt", b"plano", "Plànol de la terrassa", from_administration=False)
+    assert secretary.close_expedient(opened.id)["state"] == "E02"
+    xml = clerk.export_eni(opened.id)
+    other = gee_client.GeeClient(server, b["clerk"]["Authorization"].removeprefix("Bearer "))
+    assert other.import_eni("expedient.xml", xml)["expedient"]["eni_id"] == opened.eni_id
+    with pytest.raises(gee_client.GeeApiError) as hidden:
+        other.party(party["id"])
+    assert hidden.value.status == 404
+    with pytest.raises(gee_client.GeeApiError) as refused:
+        clerk.tenants()
+    assert refused.value.status == 403

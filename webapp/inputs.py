@@ -3,6 +3,7 @@ so that a number the database cannot hold answers 404 or 400, never 500."""
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from werkzeug.routing import IntegerConverter
@@ -61,3 +62,21 @@ def search_text(value: str | None, limit: int = 100) -> str:
     """What someone typed in a search box, as the database can take it: control characters (a NUL
     byte, which PostgreSQL refuses in text) dropped, at most ``limit`` characters."""
     return "".join(ch for ch in (value or "") if ch.isprintable() or ch == " ")[:limit]
+
+
+def date_value(value: str, field: str) -> date:
+    """An ISO date (2026-03-02) within the years a register or a term may be about, else a readable 422."""
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValidationFailed(_l("Enter a valid date (day, month and year)."), field=field) from None
+    if not YEAR_MIN <= day.year <= YEAR_MAX:
+        raise ValidationFailed(
+            _l("Enter a year between %(low)s and %(high)s.", low=YEAR_MIN, high=YEAR_MAX), field=field
+        )
+    return day
+
+
+def date_list(text: str, field: str) -> frozenset[date]:
+    """Dates separated by spaces or commas (the deadline calculator's extra holidays)."""
+    return frozenset(date_value(part, field) for part in text.replace(",", " ").split())

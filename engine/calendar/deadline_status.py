@@ -22,6 +22,7 @@ from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
 from engine.calendar import TenantCalendar
 from engine.calendar.terms import same_day_months_later
+from engine.tenancy.models import Tenant
 
 AMBER_WORKING_DAYS = 3
 MAX_TERM = 3660  # days or months: ten years of days is more than any administrative term
@@ -134,3 +135,14 @@ def explain_term(
                 skipped.append(SkippedDay(day, _reason(day, calendar, local_holidays, extra_holidays)))
                 day += timedelta(days=1)
     return TermExplanation(start, kind, amount, end, start + timedelta(days=1), skipped, moved_from)
+
+
+def explain_tenant_term(tenant: Tenant, start: date, unit: str, amount: int,
+                        extra_holidays: frozenset[date] = frozenset()) -> TermExplanation:
+    """:func:`explain_term` on the tenant's calendar (its local holidays) plus ``extra_holidays``
+    (days off the calculator's user adds, e.g. a local holiday not yet entered)."""
+    local = frozenset(date.fromisoformat(d) for d in tenant.holiday_dates())
+    calendar = TenantCalendar.for_tenant(tenant)
+    if extra_holidays:
+        calendar = calendar.union(TenantCalendar(extra_holidays, aran=bool(tenant.aran)))
+    return explain_term(calendar, start, unit, amount, local_holidays=local, extra_holidays=extra_holidays)

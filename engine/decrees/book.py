@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.audit import record
@@ -25,9 +25,11 @@ from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.base.events import Event, publish
 from engine.base.i18n import _l
+from engine.base.keyset import PAGE_LIMIT, KeysetPage, keyset_page
 from engine.base.numbering import next_number
 from engine.documents.pdf import render_pdf
 from engine.expedients.expedients import Expedient, ensure_open
+from engine.expedients.parties import like_contains
 from engine.tenancy.models import Role, Tenant, User, role_label
 from engine.tenancy.scoping import get_owned, scoped
 
@@ -206,6 +208,24 @@ def book(ctx: Context, year: int) -> list[Decree]:
     """The numbered decrees of a year, in number order (annulled ones included)."""
     stmt = scoped(Decree, ctx).where(Decree.year == year, Decree.seq.is_not(None)).order_by(Decree.seq)
     return cast(list[Decree], list(db.session.execute(stmt).scalars()))
+
+
+def decrees_page(ctx: Context, *, year: int | None = None, status: str | None = None, q: str = "",
+                 after: int | None = None, limit: int = PAGE_LIMIT) -> KeysetPage[Decree]:
+    """The tenant's decrees (drafts too), newest first, a page at a time: ``year`` of the book (numbered
+    ones), ``status`` draft|signed|annulled, ``q`` in the number or title."""
+    stmt = scoped(Decree, ctx)
+    if status is not None:
+        if status not in tuple(DecreeStatus):
+            raise ValidationFailed(_l("The status must be draft, signed or annulled."), field="status")
+        stmt = stmt.where(Decree.status == status)
+    if year is not None:
+        stmt = stmt.where(Decree.year == year)
+    term = " ".join((q or "").split())
+    if term:
+        stmt = stmt.where(or_(Decree.number.contains(term, autoescape=True),
+                              Decree.title.ilike(like_contains(term), escape="\\")))
+    return keyset_page(stmt, Decree.id, after, limit)
 
 
 BOOK_LABELS: dict[str, dict[str, str]] = {

@@ -39,10 +39,9 @@ from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.base.events import Event, publish
 from engine.base.i18n import _l
-from engine.base.identifiers import compact_nif
 from engine.base.numbering import next_number
 from engine.base.text import clean_text
-from engine.expedients.parties import ExpedientParty, Party, PartyRole, like_contains
+from engine.expedients.parties import ExpedientParty, Party, PartyRole, like_contains, party_matches
 from engine.process.definition.sidecar import eni_classification
 from engine.process.models import ProcessModel
 from engine.tenancy.models import Role, Tenant
@@ -307,7 +306,7 @@ def expedient_matches(ctx: Context, term: str) -> Any:
         .where(
             ExpedientParty.tenant_id == ctx.tenant_id,
             Party.tenant_id == ctx.tenant_id,  # scanned per tenant, not across the province's parties
-            or_(Party.nif.contains(compact_nif(term), autoescape=True), Party.name.ilike(like, escape="\\")),
+            party_matches(term),
         )
     )
     return or_(

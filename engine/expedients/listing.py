@@ -12,6 +12,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
+from engine.base.keyset import PAGE_LIMIT, KeysetPage, keyset_page
 from engine.expedients.expedients import Expedient, ExpedientState, expedient_matches
 from engine.process.models import ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.scoping import scoped
@@ -81,28 +82,17 @@ def procedure_keys(ctx: Context, rows: list[Expedient]) -> dict[int, str]:
 __all__ = ["STATES", "ListedExpedient", "list_expedients"]
 
 
-#: Most expedients one page of :func:`expedients_page` holds.
-PAGE_LIMIT = 100
-
-
-@dataclass(frozen=True)
-class ExpedientPage:
-    rows: list[Expedient]
-    #: Pass it back as ``after`` for the next page; None on the last page.
-    next_after: int | None
-
-
 def expedients_page(
     ctx: Context, *, state: str | None = None, procedure: str | None = None, q: str | None = None,
     after: int | None = None, limit: int = PAGE_LIMIT,
-) -> ExpedientPage:
+) -> KeysetPage[Expedient]:
     """The tenant's expedients, newest first, a page at a time (keyset: those older than ``after``).
 
     ``state`` open|closed, ``procedure`` a model key (the model it was opened for, or a process run on
     it), ``q`` as the search box (number, subject, a party's NIF or name)."""
     if state is not None and state not in STATES:
         raise ValidationFailed(_l("The state must be open or closed."), field="state")
-    stmt = scoped(Expedient, ctx).order_by(Expedient.id.desc()).limit(limit + 1)
+    stmt = scoped(Expedient, ctx)
     if state is not None:
         stmt = stmt.where(Expedient.state.in_(STATES[state]))
     if procedure:
@@ -114,10 +104,4 @@ def expedients_page(
     term = " ".join((q or "").split())
     if term:
         stmt = stmt.where(expedient_matches(ctx, term))
-    if after is not None:
-        stmt = stmt.where(Expedient.id < after)
-    rows = list(db.session.execute(stmt).scalars())
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ExpedientPage(rows, rows[-1].id if more else None)
-
+    return keyset_page(stmt, Expedient.id, after, limit)

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import ColumnElement, DateTime, ForeignKey, Integer, String, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.audit import record
@@ -21,7 +21,8 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
-from engine.base.identifiers import normalise_nif
+from engine.base.identifiers import compact_nif, normalise_nif
+from engine.base.keyset import PAGE_LIMIT, KeysetPage, keyset_page
 from engine.base.text import clean_text
 from engine.tenancy.scoping import get_owned, scoped
 
@@ -109,6 +110,12 @@ def like_contains(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+def party_matches(term: str) -> ColumnElement[bool]:
+    """A condition on :class:`Party`: its NIF or its name contains ``term`` (tidied, not empty)."""
+    return or_(Party.nif.contains(compact_nif(term), autoescape=True),
+               Party.name.ilike(like_contains(term), escape="\\"))
+
+
 def kind_of(nif: str) -> PartyKind:
     """A CIF belongs to a legal person or entity; a DNI, NIE or K/L/M NIF to a person."""
     return PartyKind.ENTITY if nif[0] in _ENTITY_LETTERS else PartyKind.PERSON
@@ -153,6 +160,20 @@ def _representative(ctx: Context, party_id: int | None, own_id: int | None) -> i
 
 
 # -- services -------------------------------------------------------------------------------
+
+
+def get_party(ctx: Context, party_id: int) -> Party:
+    return get_owned(Party, ctx, party_id)
+
+
+def parties_page(ctx: Context, *, q: str = "", after: int | None = None,
+                 limit: int = PAGE_LIMIT) -> KeysetPage[Party]:
+    """The tenant's parties, newest first, a page at a time; ``q``: the NIF (any spelling) or name contains."""
+    stmt = scoped(Party, ctx)
+    term = " ".join((q or "").split())
+    if term:
+        stmt = stmt.where(party_matches(term))
+    return keyset_page(stmt, Party.id, after, limit)
 
 
 def find_party_by_nif(ctx: Context, nif: str) -> Party | None:

@@ -46,6 +46,7 @@ from engine.base.db import db
 from engine.base.errors import Conflict, NotFound, ValidationFailed
 from engine.base.events import Event, publish
 from engine.base.i18n import _l
+from engine.base.keyset import PAGE_LIMIT, KeysetPage, keyset_page
 from engine.documents.documents import Document
 from engine.expedients.expedients import Expedient
 from engine.expedients.parties import Channel, Party
@@ -216,6 +217,17 @@ def get_notification(ctx: Context, notification_id: int) -> Notification:
 def list_notifications(ctx: Context, expedient_id: int) -> list[Notification]:
     stmt = scoped(Notification, ctx).where(Notification.expedient_id == expedient_id).order_by(Notification.id)
     return list(db.session.execute(stmt).scalars())
+
+
+def notifications_page(ctx: Context, *, state: str | None = None, after: int | None = None,
+                       limit: int = PAGE_LIMIT) -> KeysetPage[Notification]:
+    """Every notification of the tenant, newest first, a page at a time; ``state`` one of NotificationState."""
+    stmt = scoped(Notification, ctx)
+    if state is not None:
+        if state not in tuple(NotificationState):
+            raise ValidationFailed(_l("Unknown notification state %(state)s.", state=state), field="state")
+        stmt = stmt.where(Notification.state == state)
+    return keyset_page(stmt, Notification.id, after, limit)
 
 
 def _settle(ctx: Context, note: Notification, state: NotificationState, evidence: Evidence, at: datetime,

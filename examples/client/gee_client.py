@@ -33,6 +33,13 @@ class Party(TypedDict, total=False):
     municipality: str
 
 
+class NewAdmin(TypedDict, total=False):
+    username: str  # required
+    full_name: str  # required
+    password: str  # required
+    email: str
+
+
 class GeeApiError(Exception):
     """The API refused a call: ``status`` is the HTTP status, ``error`` its code (not_found, validation, ...)."""
 
@@ -75,6 +82,10 @@ class GeeClient:
     def _json(self, method: str, path: str, **kwargs: Any) -> Any:
         return self._call(method, path, **kwargs).json()
 
+    def _post(self, path: str, body: JSON) -> Any:
+        """POST ``body`` as JSON without its None fields (the API's defaults apply to them)."""
+        return self._json("POST", path, json={k: v for k, v in body.items() if v is not None})
+
     # -- meta --------------------------------------------------------------------------------
 
     def me(self) -> JSON:
@@ -91,16 +102,22 @@ class GeeClient:
     def expedients_page(self, *, state: Literal["open", "closed"] | None = None, procedure: str | None = None,
                         q: str | None = None, limit: int = 50, cursor: str | None = None) -> JSON:
         """One page: ``{"items": [...], "next_cursor": str | None}``, newest first."""
-        params = {k: v for k, v in {"state": state, "procedure": procedure, "q": q, "limit": limit,
-                                    "cursor": cursor}.items() if v is not None}  # fmt: skip
-        return self._json("GET", "/expedients", params=params)
+        return self._page("/expedients", {"state": state, "procedure": procedure, "q": q}, limit, cursor)
 
     def expedients(self, *, state: Literal["open", "closed"] | None = None, procedure: str | None = None,
                    q: str | None = None, page_size: int = 50) -> Iterator[JSON]:
         """Every matching expedient, newest first, fetching page after page as you iterate."""
+        return self._every("/expedients", {"state": state, "procedure": procedure, "q": q}, page_size)
+
+    def _page(self, path: str, filters: JSON, limit: int, cursor: str | None) -> JSON:
+        params = {k: v for k, v in {**filters, "limit": limit, "cursor": cursor}.items() if v is not None}
+        return self._json("GET", path, params=params)
+
+    def _every(self, path: str, filters: JSON, page_size: int) -> Iterator[JSON]:
+        """The items of a paged list (``{"items", "next_cursor"}``), following the cursor as you iterate."""
         cursor: str | None = None
         while True:
-            page = self.expedients_page(state=state, procedure=procedure, q=q, limit=page_size, cursor=cursor)
+            page = self._page(path, filters, page_size, cursor)
             yield from page["items"]
             cursor = page["next_cursor"]
             if cursor is None:
@@ -114,7 +131,7 @@ class GeeClient:
                        registry_entry_id: int | None = None) -> JSON:
         body: JSON = {"process_model_id": process_model_id, "subject": subject, "party": party,
                       "registry_entry_id": registry_entry_id}  # fmt: skip
-        return self._json("POST", "/expedients", json={k: v for k, v in body.items() if v is not None})
+        return self._post("/expedients", body)
 
     def close_expedient(self, expedient_id: int) -> JSON:
         return self._json("POST", f"/expedients/{expedient_id}/close")
@@ -144,6 +161,62 @@ class GeeClient:
 
     def notifications(self, expedient_id: int) -> list[JSON]:
         return self._json("GET", f"/expedients/{expedient_id}/notifications")
+
+    def expedient_term(self, expedient_id: int) -> JSON | None:
+        """Where the expedient stands against its maximum legal term (None: closed or no term)."""
+        return self._json("GET", f"/expedients/{expedient_id}/term")["term"]
+
+    def export_eni(self, expedient_id: int) -> bytes:
+        """The expedient as an ENI electronic expedient (XML)."""
+        return self._call("GET", f"/expedients/{expedient_id}/eni").content
+
+    def import_eni(self, filename: str, content: bytes) -> JSON:
+        """Import an ENI expedient (XML or zip): ``{"expedient", "documents", "index_signature_intact"}``."""
+        return self._json("POST", "/eni/imports", files={"file": (filename, content)})
+
+    # -- parties -----------------------------------------------------------------------------
+
+    def parties(self, *, q: str | None = None, page_size: int = 50) -> Iterator[JSON]:
+        """Every party whose NIF or name contains ``q``, newest first."""
+        return self._every("/parties", {"q": q}, page_size)
+
+    def party(self, party_id: int) -> JSON:
+        return self._json("GET", f"/parties/{party_id}")
+
+    def add_party(self, party: Party) -> JSON:
+        """The new party, or the existing one with this NIF (unchanged)."""
+        return self._json("POST", "/parties", json=party)
+
+    # -- decrees -----------------------------------------------------------------------------
+
+    def decrees(self, *, year: int | None = None, status: Literal["draft", "signed", "annulled"] | None = None,
+                q: str | None = None, page_size: int = 50) -> Iterator[JSON]:
+        return self._every("/decrees", {"year": year, "status": status, "q": q}, page_size)
+
+    def decree(self, decree_id: int) -> JSON:
+        return self._json("GET", f"/decrees/{decree_id}")
+
+    def decree_pdf(self, decree_id: int) -> bytes:
+        return self._call("GET", f"/decrees/{decree_id}/pdf").content
+
+    # -- notifications and terms -------------------------------------------------------------
+
+    def all_notifications(self, *, state: str | None = None, page_size: int = 50) -> Iterator[JSON]:
+        """The notifications of the whole municipality, newest first (``state``: pending, accessed, ...)."""
+        return self._every("/notifications", {"state": state}, page_size)
+
+    def notification(self, notification_id: int) -> JSON:
+        """One notification with its ``evidence``."""
+        return self._json("GET", f"/notifications/{notification_id}")
+
+    def deadline(self, start: str, amount: int, *,
+                 unit: Literal["working_days", "natural_days", "months"] = "working_days",
+                 extra_holidays: list[str] | None = None) -> JSON:
+        """The last day (``end``) of a term notified on ``start`` (ISO date) and the days skipped."""
+        params: JSON = {"start": start, "amount": amount, "unit": unit}
+        if extra_holidays:
+            params["extra"] = " ".join(extra_holidays)
+        return self._json("GET", "/deadlines", params=params)
 
     # -- tasks -------------------------------------------------------------------------------
 
@@ -182,12 +255,58 @@ class GeeClient:
     def registry_entry(self, entry_id: int) -> JSON:
         return self._json("GET", f"/registry/entries/{entry_id}")
 
+    def registry_receipt(self, entry_id: int) -> bytes:
+        """The receipt (justificant) PDF of an entry."""
+        return self._call("GET", f"/registry/entries/{entry_id}/receipt").content
+
     def register_incoming(self, subject: str, *, channel: str = "in_person", summary: str | None = None,
                           sender: str | None = None, party: Party | None = None, expedient_id: int | None = None,
                           document_ids: list[int] | None = None) -> JSON:
         body: JSON = {"subject": subject, "channel": channel, "summary": summary, "sender": sender, "party": party,
                       "expedient_id": expedient_id, "document_ids": document_ids}  # fmt: skip
-        return self._json("POST", "/registry/entries", json={k: v for k, v in body.items() if v is not None})
+        return self._post("/registry/entries", body)
+
+    # -- collegiate bodies and the notice board ---------------------------------------------
+
+    def bodies(self) -> list[JSON]:
+        return self._json("GET", "/bodies")
+
+    def body(self, body_id: int) -> JSON:
+        return self._json("GET", f"/bodies/{body_id}")
+
+    def sessions(self, body_id: int) -> list[JSON]:
+        return self._json("GET", f"/bodies/{body_id}/sessions")
+
+    def session(self, session_id: int) -> JSON:
+        return self._json("GET", f"/sessions/{session_id}")
+
+    def edicts(self) -> list[JSON]:
+        return self._json("GET", "/edicts")
+
+    def edict(self, edict_id: int) -> JSON:
+        return self._json("GET", f"/edicts/{edict_id}")
+
+    def publish_edict(self, expedient_id: int, title: str, text: str, *, starts_on: str | None = None,
+                      ends_on: str | None = None, working_days: int | None = None,
+                      document_ids: list[int] | None = None) -> JSON:
+        body: JSON = {"expedient_id": expedient_id, "title": title, "text": text, "starts_on": starts_on,
+                      "ends_on": ends_on, "working_days": working_days, "document_ids": document_ids}  # fmt: skip
+        return self._post("/edicts", body)
+
+    # -- the platform (platform administrators) ----------------------------------------------
+
+    def tenants(self, *, q: str | None = None, page: int = 1) -> JSON:
+        """``{"items", "page", "pages", "total"}``: tenants by name with their figures, 25 a page."""
+        return self._json("GET", "/tenants", params={k: v for k, v in {"q": q, "page": page}.items() if v})
+
+    def tenant(self, tenant_id: int) -> JSON:
+        return self._json("GET", f"/tenants/{tenant_id}")
+
+    def create_tenant(self, code: str, name: str, dir3: str, admin: NewAdmin, *, kind: str = "ajuntament",
+                      ine_code: str | None = None, comarca: str | None = None, aran: bool = False) -> JSON:
+        body: JSON = {"code": code, "name": name, "dir3": dir3, "admin": admin, "kind": kind, "ine_code": ine_code,
+                      "comarca": comarca, "aran": aran}  # fmt: skip
+        return self._post("/tenants", body)
 
     # -- webhooks (administrators) -----------------------------------------------------------
 

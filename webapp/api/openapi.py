@@ -9,26 +9,10 @@ from __future__ import annotations
 from typing import Any
 
 from engine.webhooks.events import EVENT_NAMES as WEBHOOK_EVENTS
+from webapp.api.openapi_parts import JSON, errors, id_param, json_answer, operation, ref
+from webapp.api.openapi_records import RECORDS_PATHS, RECORDS_SCHEMAS
 
-JSON = "application/json"
-
-
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _json(schema: dict[str, Any], description: str) -> dict[str, Any]:
-    return {"description": description, "content": {JSON: {"schema": schema}}}
-
-
-def _id_param(name: str, what: str) -> dict[str, Any]:
-    return {"name": name, "in": "path", "required": True, "description": what,
-            "schema": {"type": "integer", "minimum": 1}}
-
-
-def _op(summary: str, op_id: str, responses: dict[str, Any], *, tag: str, **extra: Any) -> dict[str, Any]:
-    return {"summary": summary, "operationId": op_id, "tags": [tag], "responses": responses, **extra}
-
+_ref, _json, _id_param, _op = ref, json_answer, id_param, operation
 
 _ERROR_RESPONSES = {
     f"E{code}": _json(_ref("Error"), text)
@@ -402,8 +386,12 @@ _BODIES_PATHS: dict[str, Any] = {
     },
     "/api/v1/edicts": {
         "get": _op("The edicts of the notice board (published, withdrawn, ended)", "listEdicts",
-                   {"200": _json({"type": "array", "items": {"type": "object"}}, "Edicts"),
-                    "401": {"$ref": "#/components/responses/E401"}}, tag="noticeboard"),
+                   {"200": _json({"type": "array", "items": _ref("Edict")}, "Edicts"),
+                    "401": {"$ref": "#/components/responses/E401"}, "403": {"$ref": "#/components/responses/E403"}},
+                   tag="noticeboard"),
+        "post": _op("Publish an edict of an open expedient on the notice board", "publishEdict",
+                    {"201": _json(_ref("Edict"), "Published")} | errors(403, 404, 409, 422), tag="noticeboard",
+                    requestBody={"required": True, "content": {JSON: {"schema": _ref("NewEdict")}}}),
     },
 }
 
@@ -597,10 +585,10 @@ def spec() -> dict[str, Any]:
         "servers": [{"url": "/"}],
         "security": [{"bearer": []}],
         "paths": (_paths() | _ENI_PATHS | _BODIES_PATHS | _EXPEDIENT_PATHS | _SIGNATURE_PATHS | _REGISTRY_PATHS
-                  | _WEBHOOK_PATHS),
+                  | _WEBHOOK_PATHS | RECORDS_PATHS),
         "components": {
             "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}},
-            "schemas": _SCHEMAS,
+            "schemas": _SCHEMAS | RECORDS_SCHEMAS,
             "responses": _ERROR_RESPONSES,
         },
     }

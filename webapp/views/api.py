@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, g, jsonify, request
+from flask import Response, g, jsonify, request
 
 from engine.base import unit_of_work
 from engine.base.db import db
@@ -27,15 +27,12 @@ from engine.registry.between_tenants import send_to_tenant
 from engine.registry.open_expedient import open_and_start
 from engine.tenancy.models import Tenant
 from webapp.api import openapi as openapi_doc
-from webapp.api.answers import json_body, ok, party_input
-from webapp.api.auth import authenticate
+from webapp.api.answers import id_list, json_body, ok, party_input
+from webapp.api.auth import api_blueprint
 from webapp.api.uploads import model_upload
 from webapp.inputs import PAGE_MAX, id_value, int_arg
-from webapp.security import csrf
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(authenticate)
+bp = api_blueprint("api")
 
 
 def _expedient_dict(expedient: Any) -> dict[str, Any]:
@@ -113,15 +110,12 @@ def create_expedient() -> Any:
 def deliver_entry() -> Any:
     """An outgoing entry to another administration on the platform; it arrives there at once."""
     body = json_body()
-    document_ids = body.get("document_ids") or []
-    if not isinstance(document_ids, list):
-        raise ValidationFailed(_l("Send a list of document ids."), field="document_ids")
     delivery = send_to_tenant(
         g.ctx,
         recipient_tenant_id=id_value(body.get("recipient_tenant_id"), "recipient_tenant_id"),
         subject=str(body.get("subject") or ""),
         summary=None if body.get("summary") is None else str(body["summary"]),
-        document_ids=[id_value(d, "document_ids") or 0 for d in document_ids],
+        document_ids=id_list(body, "document_ids"),
         expedient_id=id_value(body.get("expedient_id"), "expedient_id"),
     )
     outgoing = delivery.outgoing

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import g, request
 
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
@@ -14,35 +14,28 @@ from engine.documents import closing
 from engine.documents import documents as docs
 from engine.dossier.actions import issue_with_csv, upload_new_version
 from engine.expedients.expedients import OPENERS, get_expedient, require_role
-from engine.expedients.listing import PAGE_LIMIT, expedients_page, procedure_keys
+from engine.expedients.listing import expedients_page, procedure_keys
 from engine.notifications.notifications import list_notifications
 from engine.tenancy.models import Role
-from webapp.api.answers import ok
-from webapp.api.auth import authenticate
-from webapp.inputs import int_arg, search_text
-from webapp.security import csrf
+from webapp.api.answers import ok, page_args, paged
+from webapp.api.auth import api_blueprint
+from webapp.inputs import search_text
+from webapp.views.api_notifications import notification_dict
 
-bp = Blueprint("api_expedients", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(authenticate)
+bp = api_blueprint("api_expedients")
 
 #: Who may add a document version on the expedient page.
 VERSION_ADDERS = OPENERS | {Role.TECNIC}
 
 
-def _cursor(value: str | None) -> int | None:
-    return int_arg(value, field="cursor", low=1) if value else None
-
-
 @bp.get("/expedients")
 def list_expedients() -> Any:
     args = request.args
-    limit = int_arg(args.get("limit"), field="limit", default=50, low=1, high=PAGE_LIMIT) or 50
+    after, limit = page_args()
     page = expedients_page(g.ctx, state=args.get("state") or None, procedure=args.get("procedure") or None,
-                           q=search_text(args.get("q")), after=_cursor(args.get("cursor")), limit=limit)  # fmt: skip
+                           q=search_text(args.get("q")), after=after, limit=limit)  # fmt: skip
     keys = procedure_keys(g.ctx, page.rows)
-    items = [{**e.summary(), "opened_at": e.opened_at, "procedure": keys.get(e.id)} for e in page.rows]
-    return ok({"items": items, "next_cursor": None if page.next_after is None else str(page.next_after)})
+    return paged([{**e.summary(), "opened_at": e.opened_at, "procedure": keys.get(e.id)} for e in page.rows], page)
 
 
 @bp.post("/expedients/<int:expedient_id>/close")
@@ -75,5 +68,4 @@ def issue_document(expedient_id: int, document_id: int) -> Any:
 @bp.get("/expedients/<int:expedient_id>/notifications")
 def list_expedient_notifications(expedient_id: int) -> Any:
     expedient = get_expedient(g.ctx, expedient_id)
-    return ok([{"id": note.id, **note.summary(), "settled_at": note.settled_at}
-               for note in list_notifications(g.ctx, expedient.id)])
+    return ok([notification_dict(note) for note in list_notifications(g.ctx, expedient.id)])

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g, request
+from flask import Response, g, request
 
 from engine.base.clock import local_date, utcnow
 from engine.base.errors import ValidationFailed
@@ -14,19 +14,12 @@ from engine.expedients.expedients import OPENERS, require_role
 from engine.registry.book import search_entries
 from engine.registry.entries import Channel, Direction, get_entry, register_incoming
 from engine.registry.open_expedient import party_of
-from webapp.api.answers import json_body, ok, party_input
-from webapp.api.auth import authenticate
+from engine.registry.receipts import receipt_file
+from webapp.api.answers import id_list, json_body, ok, optional_text, party_input
+from webapp.api.auth import api_blueprint
 from webapp.inputs import YEAR_MAX, YEAR_MIN, id_value, int_arg, search_text
-from webapp.security import csrf
 
-bp = Blueprint("api_registry", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(authenticate)
-
-
-def _text(body: dict[str, Any], key: str) -> str | None:
-    value = body.get(key)
-    return None if value is None else str(value)
+bp = api_blueprint("api_registry")
 
 
 @bp.get("/registry/entries")
@@ -52,14 +45,22 @@ def register_entry() -> Any:
     """An incoming entry (entrada) with its receipt; optionally joined to an expedient of the tenant."""
     require_role(g.ctx, OPENERS)
     body = json_body()
-    document_ids = body.get("document_ids") or []
-    if not isinstance(document_ids, list):
-        raise ValidationFailed(_l("Send a list of document ids."), field="document_ids")
     party = party_input(body)
     entry = register_incoming(
         g.ctx, subject=str(body.get("subject") or ""), channel=str(body.get("channel") or Channel.IN_PERSON.value),
-        party_id=party_of(g.ctx, party).id if party else None, sender=_text(body, "sender"),
-        summary=_text(body, "summary"), document_ids=[id_value(d, "document_ids") or 0 for d in document_ids],
+        party_id=party_of(g.ctx, party).id if party else None, sender=optional_text(body, "sender"),
+        summary=optional_text(body, "summary"),
+        document_ids=id_list(body, "document_ids"),
         expedient_id=id_value(body.get("expedient_id"), "expedient_id"), locale=str(g.ctx.locale or "ca"),
     )  # fmt: skip
     return ok(entry.summary_dict(), 201)
+
+
+@bp.get("/registry/entries/<int:entry_id>/receipt")
+def entry_receipt(entry_id: int) -> Any:
+    """The receipt (justificant) PDF of the entry, as the registry page gives it."""
+    require_role(g.ctx, OPENERS)
+    receipt = receipt_file(g.ctx, entry_id)
+    response = Response(receipt.content, mimetype=receipt.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=receipt.file_name)
+    return response

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g
+from flask import g
 
 from engine.expedients.expedients import require_role
 from engine.process.definition.validation import SIGNER_ROLES
 from engine.signatures.circuits import my_step, pending_for, return_for_changes, sign
 from engine.signatures.models import SignatureStep
 from webapp.api.answers import json_body, ok
-from webapp.api.auth import authenticate
-from webapp.security import csrf
+from webapp.api.auth import api_blueprint
 
-bp = Blueprint("api_signatures", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(authenticate)
+bp = api_blueprint("api_signatures")
 
 
 def _item(step: SignatureStep) -> dict[str, Any]:

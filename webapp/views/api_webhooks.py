@@ -5,18 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, g
+from flask import g
 
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
 from engine.webhooks import subscriptions as hooks
 from webapp.api.answers import json_body, ok
-from webapp.api.auth import authenticate
-from webapp.security import csrf
+from webapp.api.auth import api_blueprint
 
-bp = Blueprint("api_webhooks", __name__, url_prefix="/api/v1")
-csrf.exempt(bp)
-bp.before_request(authenticate)
+bp = api_blueprint("api_webhooks")
 
 
 @bp.get("/webhooks")

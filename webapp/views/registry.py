@@ -9,13 +9,14 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
-from engine.base.errors import NotFound, ValidationFailed
+from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
-from engine.documents.documents import TIPOS_DOCUMENTALES, read_content
+from engine.documents.documents import TIPOS_DOCUMENTALES
 from engine.expedients.parties import find_or_create_party
 from engine.registry.book import search_entries, years_with_entries
 from engine.registry.entries import Channel, Direction, Upload, get_entry, register_incoming
 from engine.registry.open_expedient import open_and_start
+from engine.registry.receipts import receipt_file
 from webapp.auth import roles_required
 from webapp.inputs import YEAR_MAX, YEAR_MIN, id_value, int_arg, search_text
 from webapp.navigation import NavItem
@@ -85,13 +86,9 @@ def show(entry_id: int) -> Any:
 @bp.get("/registry/<int:entry_id>/receipt.pdf")
 @roles_required(*OPENER_ROLES)
 def receipt(entry_id: int) -> Any:
-    entry = get_entry(g.ctx, entry_id)
-    if entry.receipt_document_id is None:
-        raise NotFound(_l("This entry has no receipt."))
-    doc, content = read_content(g.ctx, entry.receipt_document_id)
-    response = Response(content, mimetype=doc.content_type)
-    name = f"justificant-{entry.number.replace('/', '-')}.pdf"
-    response.headers.set("Content-Disposition", "attachment", filename=name)
+    receipt = receipt_file(g.ctx, entry_id)
+    response = Response(receipt.content, mimetype=receipt.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=receipt.file_name)
     return response
 
 
