@@ -153,6 +153,24 @@ def test_the_modeler_shows_problems_and_keeps_the_edited_xml(client, designer):
     assert len(the_model().versions) == 1
 
 
+def test_the_modeler_saves_a_shipped_procedure_whose_e_office_start_form_is_in_its_sidecar(client, designer):
+    """The access to public information reads what the citizen filed (informacio_sollicitada, from
+    the start form its processes/acces_informacio_publica.info.json names): known on a modeler save too."""
+    tenant, user = designer
+    shipped = ROOT / "processes" / "acces_informacio_publica.bpmn"
+    assert deploy_process(ctx_for(user, tenant), shipped).ok
+    db.session.commit()
+    model = the_model()
+    token = csrf_token(client, f"/catalogue/{model.id}/modeler")
+    name = 'name="Accés a la informació pública"'
+    edited = shipped.read_text(encoding="utf-8").replace(name, name[:-1] + ' (2)"', 1)
+    assert "informacio_sollicitada" in edited and "(2)" in edited
+    response = client.post(f"/catalogue/{model.id}/modeler", data={"bpmn_xml": edited, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    assert [v.number for v in the_model().versions] == [1, 2]
+
+
 def test_adopting_a_shared_model(client, designer):
     shared = deploy_process(None, BPMN, shared=True)
     assert shared.ok
