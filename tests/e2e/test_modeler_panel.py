@@ -107,12 +107,23 @@ def test_a_unit_set_in_the_panel_is_marked_when_refused_then_fixed_and_published
     assert _spiff_elements(second.bpmn_xml) == _spiff_elements(first.bpmn_xml) + 1
 
 
-def test_the_modeler_with_its_panel_has_no_serious_accessibility_violations(live_server, browser, model_id):
+def test_the_modeler_its_panel_and_its_problems_have_no_serious_accessibility_violations(
+    live_server, browser, model_id
+):
     context = browser.new_context(locale="ca-ES", bypass_csp=True)  # axe is injected as an inline script
     page = context.new_page()
     try:
         _log_in(page, live_server)
         _open_modeler(page, live_server, model_id)
+        assert axe_violations(page) == []
+        # A refused save: the problem list with its element buttons, the notes on the diagram.
+        _set_unit(page, "urbanismo")
+        page.locator("#modeler-form button[type=submit]").click()
+        page.wait_for_selector("#problems")
+        _wait_for_modeler(page)
+        assert page.locator(f"#problems button:has-text('{TASK}')").count() == 1
+        assert axe_violations(page) == []
+        # The panel open on the task, its GEE group expanded.
         _set_unit(page, "urbanisme")
         assert axe_violations(page) == []
     finally:
