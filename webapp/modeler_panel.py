@@ -29,6 +29,9 @@ BLOCK_NAMES = {
 
 LABELS = {
     "role": _l("Role of the lane"),
+    "lane": _l("Lane (who does it)"),
+    "laneHelp": _l("Drag the task into another lane to give it to another role."),
+    "noLane": _l("In no lane"),
     "roleByName": _l("From the lane's name"),
     "form": _l("Form"),
     "noForm": _l("No form"),

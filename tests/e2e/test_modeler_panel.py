@@ -82,6 +82,7 @@ def test_a_unit_set_in_the_panel_is_marked_when_refused_then_fixed_and_published
 
     # A unit the town does not have: saving is refused, nothing is stored, and the problem is on the task.
     _set_unit(page, "urbanismo")
+    assert page.input_value("#bio-properties-panel-gee-lane") == "tramitador"  # who does it: the lane, shown
     page.locator("#modeler-form button[type=submit]").click()
     page.wait_for_selector("#problems")
     _wait_for_modeler(page)

@@ -130,6 +130,21 @@ function WorkingDays(props) {
   });
 }
 
+/** The task's lane, read-only: a task is given to a role by drawing it in that role's lane. */
+function TaskLane(props) {
+  const { element, id, label, description, none } = props;
+  const read = () => {
+    const lane = (element.businessObject.get("lanes") || [])[0];
+    if (!lane) { return none; }
+    const role = getProperty(lane, "role");
+    return (lane.name || lane.id) + (role ? " (" + role + ")" : "");
+  };
+  return h(TextFieldEntry, {
+    id, element, label, description, disabled: true,
+    getValue: read, setValue: () => {}, debounce: (fn) => fn,
+  });
+}
+
 function entry(element, id, component, extra) {
   return Object.assign({ id: "gee-" + id, element: element, component: component }, extra);
 }
@@ -207,7 +222,12 @@ function geeEntries(element, config) {
   let entries = [];
   if (is(element, "bpmn:Lane")) { entries = entries.concat(laneEntries(element, config)); }
   if (is(element, "bpmn:UserTask")) { entries = entries.concat(userTaskEntries(element, config)); }
-  if (is(element, "bpmn:UserTask") || is(element, "bpmn:ManualTask")) { entries.push(unitEntry(element, config)); }
+  if (is(element, "bpmn:UserTask") || is(element, "bpmn:ManualTask")) {
+    entries.unshift(entry(element, "lane", TaskLane, {
+      label: L.lane, description: L.laneHelp, none: L.noLane,
+    }));
+    entries.push(unitEntry(element, config));
+  }
   if (is(element, "bpmn:ServiceTask")) { entries = entries.concat(serviceEntries(element, config)); }
   if (is(element, "bpmn:Task")) { entries.push(templateEntry(element, config)); }
   if (is(element, "bpmn:Event") && timerOf(element)) {
