@@ -35,15 +35,19 @@ python-deps: $(VENV)/.installed
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 
-# Front-end libraries come from the npm registry and are served by the app itself (no CDN).
+# Front-end libraries come from the npm registry and are served by the app itself (no CDN); the modeler
+# (bpmn-js, its properties panel and GEE's group) is bundled from webapp/static/src with esbuild.
 assets: node_modules/.package-lock.json
-	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/bpmn-js $(VENDOR)/chartjs $(VENDOR)/axe-core
+	mkdir -p $(VENDOR)/bootstrap $(VENDOR)/htmx $(VENDOR)/bpmn-js $(VENDOR)/bpmn-js-properties-panel $(VENDOR)/chartjs $(VENDOR)/axe-core
 	cp node_modules/bootstrap/dist/css/bootstrap.min.css node_modules/bootstrap/dist/js/bootstrap.bundle.min.js $(VENDOR)/bootstrap/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
-	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js node_modules/bpmn-js/dist/bpmn-modeler.production.min.js $(VENDOR)/bpmn-js/
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
 	cp -r node_modules/bpmn-js/dist/assets/. $(VENDOR)/bpmn-js/assets/
 	cp node_modules/chart.js/dist/chart.umd.min.js $(VENDOR)/chartjs/
 	cp node_modules/axe-core/axe.min.js $(VENDOR)/axe-core/
+	cp node_modules/@bpmn-io/properties-panel/dist/assets/properties-panel.css $(VENDOR)/bpmn-js-properties-panel/
+	npx --no-install esbuild webapp/static/src/modeler-app.js --bundle --minify --format=iife --target=es2019 \
+	  --log-level=warning --outfile=$(VENDOR)/gee-modeler/modeler.js
 
 translations: python-deps
 	$(BIN)/pybabel compile --use-fuzzy -d engine/translations -D messages 2>/dev/null || $(BIN)/pybabel compile -d engine/translations -D messages

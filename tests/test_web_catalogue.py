@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html as html_lib
 import io
+import json
 import re
 from pathlib import Path
 
@@ -82,7 +83,7 @@ def test_a_model_with_problems_shows_every_problem_with_its_element(client, desi
     response = upload(client, BPMN.read_bytes(), forms=FORMS[:2])
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    rows = re.findall(r'<td class="font-monospace">([^<]+)</td>', html)
+    rows = re.findall(r'<td class="font-monospace"[^>]*>([^<]+)</td>', html)
     assert len(rows) == len(FORMS) - 2 and all(rows)
     assert "does not exist in the forms folder" in html
     assert db.session.execute(select(ProcessVersion)).first() is None
@@ -121,7 +122,7 @@ def test_the_modeler_saves_a_new_version_with_the_previous_forms(client, designe
     upload(client, BPMN.read_bytes())
     model = the_model()
     page = client.get(f"/catalogue/{model.id}/modeler")
-    assert page.status_code == 200 and "bpmn-modeler.production.min.js" in page.get_data(as_text=True)
+    assert page.status_code == 200 and "vendor/gee-modeler/modeler.js" in page.get_data(as_text=True)
     edited = BPMN.read_text(encoding="utf-8").replace('name="Instància genèrica"', 'name="Instància genèrica v2"', 1)
     assert edited != BPMN.read_text(encoding="utf-8")
     token = csrf_token(client, f"/catalogue/{model.id}/modeler")
@@ -144,7 +145,30 @@ def test_the_modeler_shows_problems_and_keeps_the_edited_xml(client, designer):
     assert 'id="problems"' in html and "no_such_form.json does not exist" in html
     kept = html_lib.unescape(re.search(r'<textarea[^>]*name="bpmn_xml">(.*?)</textarea>', html, re.S)[1])
     assert kept == broken  # the edited XML is not lost
+    # The modeler's panel gets the problem to mark on its element, and the version's forms to choose from.
+    panel = json.loads(re.search(r'<script type="application/json" id="modeler-config">(.*?)</script>', html, re.S)[1])
+    assert [p["element_id"] for p in panel["problems"]] == ["Task_revisar"]
+    assert "no_such_form.json does not exist" in panel["problems"][0]["message"]
+    assert "instancia_generica_revisar.json" in panel["forms"] and "gee.notify" in panel["operators"]
     assert len(the_model().versions) == 1
+
+
+def test_the_modeler_saves_a_shipped_procedure_whose_e_office_start_form_is_in_its_sidecar(client, designer):
+    """The access to public information reads what the citizen filed (informacio_sollicitada, from
+    the start form its processes/acces_informacio_publica.info.json names): known on a modeler save too."""
+    tenant, user = designer
+    shipped = ROOT / "processes" / "acces_informacio_publica.bpmn"
+    assert deploy_process(ctx_for(user, tenant), shipped).ok
+    db.session.commit()
+    model = the_model()
+    token = csrf_token(client, f"/catalogue/{model.id}/modeler")
+    name = 'name="Accés a la informació pública"'
+    edited = shipped.read_text(encoding="utf-8").replace(name, name[:-1] + ' (2)"', 1)
+    assert "informacio_sollicitada" in edited and "(2)" in edited
+    response = client.post(f"/catalogue/{model.id}/modeler", data={"bpmn_xml": edited, "csrf_token": token})
+    assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+    db.session.expire_all()
+    assert [v.number for v in the_model().versions] == [1, 2]
 
 
 def test_adopting_a_shared_model(client, designer):

@@ -5,10 +5,30 @@ shows what it waits for."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 #: The longest a page may take to draw its diagram or show its PDF on a loaded CI machine.
 PAGE_WAIT_MS = 60000
+
+AXE = Path(__file__).resolve().parents[2] / "webapp" / "static" / "vendor" / "axe-core" / "axe.min.js"
+#: The axe impacts a page must not have.
+BLOCKING = ("serious", "critical")
+
+
+def axe_violations(page: Any) -> list[str]:
+    """axe-core's serious and critical WCAG 2.1 AA violations on the page as it is now (the
+    browser context must bypass the CSP: axe is injected as an inline script)."""
+    page.add_script_tag(path=str(AXE))
+    results = page.evaluate(
+        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',"
+        " 'wcag21aa']}, resultTypes: ['violations']})"
+    )
+    return [
+        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
+        for v in results["violations"]
+        if v["impact"] in BLOCKING
+    ]
 
 
 def wait_for_diagram(page: Any) -> None:

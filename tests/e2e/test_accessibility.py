@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from engine.base.db import db
@@ -12,24 +10,8 @@ from engine.process.models import HumanTask
 from engine.registry.open_expedient import PartyInput, open_and_start
 from engine.tenancy.models import ROLES
 from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
+from tests.e2e.pages import axe_violations
 from tests.instancia_files import BPMN, FORMS, TEMPLATES
-
-ROOT = Path(__file__).resolve().parents[2]
-AXE = ROOT / "webapp" / "static" / "vendor" / "axe-core" / "axe.min.js"
-BLOCKING = ("serious", "critical")
-
-
-def _violations(page) -> list[str]:
-    page.add_script_tag(path=str(AXE))
-    results = page.evaluate(
-        "async () => await axe.run(document, {runOnly: {type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a',"
-        " 'wcag21aa']}, resultTypes: ['violations']})"
-    )
-    return [
-        f"{v['id']} ({v['impact']}): {v['help']} — {[n['target'] for n in v['nodes']][:3]}"
-        for v in results["violations"]
-        if v["impact"] in BLOCKING
-    ]
 
 
 @pytest.fixture
@@ -55,7 +37,7 @@ def test_main_pages_have_no_serious_accessibility_violations(app, live_server, b
     found: dict[str, list[str]] = {}
     try:
         page.goto(f"{live_server}/login")
-        found["/login"] = _violations(page)
+        found["/login"] = axe_violations(page)
         page.fill("input[name=username]", "anna")
         page.fill("input[name=password]", PASSWORD)
         page.locator("form button[type=submit]").last.click()
@@ -70,7 +52,7 @@ def test_main_pages_have_no_serious_accessibility_violations(app, live_server, b
             response = page.goto(f"{live_server}{path}")
             assert response is not None and response.status == 200, path
             page.wait_for_load_state("networkidle")
-            found[path] = _violations(page)
+            found[path] = axe_violations(page)
     finally:
         context.close()
     problems = {path: v for path, v in found.items() if v}

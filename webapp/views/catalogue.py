@@ -13,10 +13,12 @@ from engine.base.i18n import _, _l
 from engine.expedients.statistics import running_instances_by_version
 from engine.process.definition import catalogue
 from engine.process.definition.deploy import DeployResult, deploy_uploaded
+from engine.process.definition.validation import Problem
 from engine.process.models import ProcessModel, ProcessVersion
 from webapp.api.uploads import model_upload
 from webapp.auth import roles_required
 from webapp.inputs import int_arg
+from webapp.modeler_panel import panel_config
 from webapp.navigation import NavItem
 
 bp = Blueprint("catalogue", __name__, url_prefix="/catalogue")
@@ -136,15 +138,20 @@ def modeler(model_id: int) -> Any:
     previous = catalogue.newest_version(found)
     if previous is None:
         raise ValidationFailed(_l("The model has no version to edit."))
-    if request.method == "POST":
-        xml = request.form.get("bpmn_xml", "")
-        # The new version keeps the forms, templates and decision tables of the one it edits.
-        result = deploy_uploaded(g.ctx, xml, forms=previous.forms, templates=previous.templates,
-                                 dmn_files=previous.dmn_files, shared=found.shared, draft=True)  # fmt: skip
-        if result.ok:
-            return _deployed(result)
-        unit_of_work.discard()
-        return render_template("catalogue/modeler.html", model=found, version=previous, xml=xml,
-                               problems=result.problems), 422  # fmt: skip
-    return render_template("catalogue/modeler.html", model=found, version=previous, xml=previous.bpmn_xml,
-                           problems=[])  # fmt: skip
+    if request.method == "GET":
+        return _modeler_page(found, previous, previous.bpmn_xml, [])
+    xml = request.form.get("bpmn_xml", "")
+    # The new version keeps the forms, templates and decision tables of the one it edits.
+    result = deploy_uploaded(g.ctx, xml, forms=previous.forms, templates=previous.templates,
+                             dmn_files=previous.dmn_files, shared=found.shared, draft=True)  # fmt: skip
+    if result.ok:
+        return _deployed(result)
+    unit_of_work.discard()
+    return _modeler_page(found, previous, xml, result.problems), 422
+
+
+def _modeler_page(found: ProcessModel, previous: ProcessVersion, xml: str, problems: list[Problem]) -> str:
+    """The modeler on ``xml``; refused problems are listed and marked on their elements."""
+    tenant_id = None if found.shared else g.ctx.tenant_id
+    return render_template("catalogue/modeler.html", model=found, version=previous, xml=xml, problems=problems,
+                           panel=panel_config(previous, tenant_id, problems))  # fmt: skip

@@ -34,7 +34,7 @@ from engine.base.errors import Forbidden, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT, Settings, current_settings
 from engine.process.definition.catalogue import audit_context_for, called_model_finder, require_designer
-from engine.process.definition.sidecar import classification_code, read_info
+from engine.process.definition.sidecar import PROCESSES_DIR, classification_code, read_info
 from engine.process.definition.validation import SAFE_FILE_NAME, CheckedModel, Problem, Sources, check_model
 from engine.process.models import DRAFT, PUBLISHED, ProcessModel, ProcessVersion
 from engine.tenancy.units import find_unit
@@ -126,7 +126,10 @@ def deploy_process(
         dmn_dir=Path(dmn_dir) if dmn_dir else folder,
         max_bytes=settings.max_bpmn_bytes,
         dmn_files=dmn_files,
-        info_dir=folder,
+        # Model text without a folder (an upload, a modeler save) runs with the shipped sidecar of
+        # its key, as the e-office reads it (engine.process.definition.sidecar.read_info).
+        info_dir=folder or PROCESSES_DIR,
+        start_forms_dir=DEFAULT_FORMS_DIR,
     )
     checked, problems = check_model(name, text, sources, called_model_finder(owner))
     if checked is None:

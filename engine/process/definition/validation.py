@@ -138,6 +138,9 @@ class Sources:
     dmn_files: dict[str, str] | None = None
     #: Where ``<key>.info.json`` (the e-office information, with its start form) may sit.
     info_dir: Path | None = None
+    #: Where a start form named in the sidecar is looked up when ``forms_dir`` does not have it
+    #: (the e-office does the same: the version's forms, else the platform's forms folder).
+    start_forms_dir: Path | None = None
 
     def read(self, directory: Path, name: str) -> str:
         """The text of ``directory/name``; raises LookupError (missing) or ValueError (bad)."""
@@ -695,10 +698,19 @@ def _start_form_fields(check: _Check, key: str) -> set[str]:
         info = json.loads(check.sources.read(folder, f"{key}.info.json"))
         form = info.get("start_form") if isinstance(info, dict) else None
         if isinstance(form, str):
-            form = json.loads(check.sources.read(check.sources.forms_dir, form))
+            form = json.loads(_read_start_form(check.sources, form))
     except (LookupError, ValueError, OSError):
         return set()
     return data_names.names_in_schema(form)
+
+
+def _read_start_form(sources: Sources, name: str) -> str:
+    try:
+        return sources.read(sources.forms_dir, name)
+    except LookupError:
+        if sources.start_forms_dir is None:
+            raise
+        return sources.read(sources.start_forms_dir, name)
 
 
 def _read_pieces(root: etree._Element) -> Iterator[tuple[etree._Element, str, str]]:

@@ -1,0 +1,97 @@
+"""What the modeler's properties panel offers a designer, in the page's language: the labels of
+GEE's group, the roles, the forms and templates of the version being edited, the procedure blocks
+(registered service operators with their parameters) and the municipality's units."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.base.i18n import _l
+from engine.process.definition.validation import Problem
+from engine.process.instances.service_calls import OPERATORS
+from engine.process.models import ProcessVersion
+from engine.tenancy.models import ROLES, role_label
+from engine.tenancy.units import unit_names
+
+#: The names designers know the blocks by; an operator without one shows its own name.
+BLOCK_NAMES = {
+    "gee.generate_document": _l("Generate a document"),
+    "gee.create_decree_draft": _l("Draft a decree"),
+    "gee.decree_info": _l("Signed decree's number and PDF"),
+    "gee.notify": _l("Notify"),
+    "gee.public_information": _l("Public information"),
+    "gee.allegations": _l("Allegations received"),
+    "gee.max_resolution_date": _l("Maximum term to resolve"),
+    "gee.suspend_term": _l("Suspend the maximum term"),
+    "gee.record_silence": _l("Record the administrative silence"),
+    "gee.close_expedient": _l("Close the expedient"),
+}
+
+LABELS = {
+    "role": _l("Role of the lane"),
+    "lane": _l("Lane (who does it)"),
+    "laneHelp": _l("Drag the task into another lane to give it to another role."),
+    "noLane": _l("In no lane"),
+    "roleByName": _l("From the lane's name"),
+    "form": _l("Form"),
+    "noForm": _l("No form"),
+    "uiHints": _l("Form layout hints"),
+    "none": _l("None"),
+    "sign": _l("Signs (gee:sign)"),
+    "signHelp": _l(
+        "The variable holding the document or decree to sign, e.g. decret_esborrany. A sign task has no form."
+    ),
+    "awaitNotification": _l("Waits for the notification in (gee:await-notification)"),
+    "awaitHelp": _l("The result variable of an earlier Notify block. The task has no form."),
+    "unit": _l("Unit (gee:unit)"),
+    "unitHelp": _l("The code of the unit whose members do the task. Units of this municipality:"),
+    "noUnits": _l("none yet (Administration, Units)."),
+    "template": _l("Document template"),
+    "block": _l("Procedure block"),
+    "noBlock": _l("Choose a block"),
+    "resultVariable": _l("Result variable"),
+    "workingDays": _l("Term in working days"),
+    "workingDaysHelp": _l(
+        "The timer ends with the Nth working day after the process reaches it (weekends and the "
+        "municipality's holidays do not count): working_days(N)."
+    ),
+    "workingDaysInvalid": _l("Write a whole number of days, such as 10."),
+}
+
+#: bpmn-js's own panel labels seen on every element, in the page's language.
+BUILTIN = {
+    "General": _l("General"),
+    "Name": _l("Name"),
+    "ID": _l("ID"),
+    "Documentation": _l("Documentation"),
+    "Element documentation": _l("Element documentation"),
+    "Timer": _l("Timer"),
+    "Type": _l("Type"),
+    "Value": _l("Value"),
+    "User Task": _l("User task"),
+    "Manual Task": _l("Manual task"),
+    "Service Task": _l("Service task"),
+    "Script Task": _l("Script task"),
+    "Lane": _l("Lane"),
+    "Select an element to edit its properties.": _l("Select an element to edit its properties."),
+}
+
+
+def _block(name: str) -> dict[str, Any]:
+    operator = OPERATORS[name]
+    label = f"{BLOCK_NAMES[name]} ({name})" if name in BLOCK_NAMES else name
+    return {"label": label, "required": list(operator.required), "optional": list(operator.optional)}
+
+
+def panel_config(version: ProcessVersion, tenant_id: int | None, problems: list[Problem]) -> dict[str, Any]:
+    """The JSON the modeler page gives its properties panel."""
+    return {
+        "labels": {key: str(text) for key, text in LABELS.items()},
+        "builtin": {key: str(text) for key, text in BUILTIN.items()},
+        "roles": [{"code": role, "name": f"{role_label(role)} ({role})"} for role in ROLES],
+        "forms": sorted(version.forms or {}),
+        "templates": sorted(version.templates or {}),
+        "operators": {name: _block(name) for name in sorted(OPERATORS)},
+        "units": sorted(unit_names(tenant_id)) if tenant_id is not None else [],
+        "problems": [{"element_id": p.element_id, "message": str(p.message)} for p in problems],
+    }
