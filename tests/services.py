@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import shutil
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -73,19 +72,10 @@ def chromium_path() -> str:
 @contextmanager
 def throwaway_postgres_database(prefix: str = "gee_tmp") -> Iterator[str]:
     """A brand-new empty database on the test PostgreSQL server, dropped afterwards; yields its URL."""
-    import sqlalchemy
+    from engine.base.db import throwaway_postgres_database as throwaway
 
-    url = postgres_url()
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield url.rsplit("/", 1)[0] + "/" + name
-    finally:
-        with admin.connect() as conn:
-            conn.execute(sqlalchemy.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway(postgres_url(), prefix) as url:
+        yield url
 
 
 @contextmanager

@@ -26,7 +26,14 @@ from engine.base.errors import Conflict, Forbidden, GeeError, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.jobs import enqueue
 from engine.base.settings import current_settings
-from engine.eni.migration import REPORT_FIELDS, Outcome, items, migrate_item, read_classification_map
+from engine.eni.migration import (
+    REPORT_FIELDS,
+    Outcome,
+    analyze_imported,
+    items,
+    migrate_item,
+    read_classification_map,
+)
 from engine.eni.models import MigrationRun
 from engine.tenancy.scoping import get_owned
 
@@ -162,6 +169,8 @@ def run_migration(tenant_id: int, run_id: int) -> None:
         enqueue(run_migration, tenant_id, run.id, job_id=_job_id(run))
         return
     run.status, run.finished_at = "finished", utcnow()
+    if run.imported:
+        analyze_imported()
     audit.record(ctx, "eni.migration_finished", "eni_migration_run", run.id,
                  after={"imported": run.imported, "refused": run.refused, "skipped": run.skipped,
                         "checked": run.checked, "dry_run": run.dry_run})

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from engine.audit import record
 from engine.base.clock import utcnow
 from engine.base.context import Context
-from engine.base.db import db
+from engine.base.db import db, trigram_index
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
 from engine.base.identifiers import compact_nif, normalise_nif
@@ -51,7 +51,12 @@ _ENTITY_LETTERS = frozenset("ABCDEFGHJNPQRSUVW")
 
 class Party(db.Model):  # type: ignore[name-defined]
     __tablename__ = "parties"
-    __table_args__ = (UniqueConstraint("tenant_id", "nif"),)
+    __table_args__ = (
+        UniqueConstraint("tenant_id", "nif"),
+        # Search by part of a name or NIF (GIN trigram on PostgreSQL, see migration 0018).
+        trigram_index("ix_parties_name_trgm", "name"),
+        trigram_index("ix_parties_nif_trgm", "nif"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)

@@ -23,7 +23,7 @@ from engine.base.errors import Conflict, Forbidden, NotFound
 from engine.base.i18n import _l
 from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
-from engine.expedients.expedients import Expedient, expedient_matches
+from engine.expedients.expedients import Expedient, matching_ids
 from engine.expedients.parties import ExpedientParty, Party, PartyRole
 from engine.process.definition.sidecar import procedure_label
 from engine.process.definition.task_labels import task_label
@@ -107,6 +107,17 @@ def offered(tenant_id: int, user_id: int | None, roles: Iterable[str]) -> Column
     return and_(HumanTask.assignee_id.is_(None), or_(for_role, for_unit))
 
 
+def open_tasks(ctx: Context, filters: InboxFilters) -> list[ColumnElement[bool]]:
+    """The conditions on ``human_tasks`` alone that pick the inbox's tasks with these filters: the
+    count needs no join, and the page's join only decorates the 25 rows it shows."""
+    conditions = [HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", _visible(ctx, filters.scope)]
+    if filters.procedure_id is not None:
+        conditions.append(HumanTask.process_model_id == filters.procedure_id)
+    if filters.q.strip():
+        conditions.append(HumanTask.expedient_id.in_(matching_ids(ctx, " ".join(filters.q.split()))))
+    return conditions
+
+
 def inbox_query(ctx: Context, filters: InboxFilters) -> Select[Any]:
     """The open tasks the inbox shows with these filters, unordered (one statement, nothing loaded)."""
     stmt: Any = (
@@ -115,12 +126,8 @@ def inbox_query(ctx: Context, filters: InboxFilters) -> Select[Any]:
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .join(ProcessModel, ProcessModel.id == ProcessVersion.model_id)
         .outerjoin(Expedient, and_(Expedient.id == HumanTask.expedient_id, Expedient.tenant_id == ctx.tenant_id))
-        .where(HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", _visible(ctx, filters.scope))
+        .where(*open_tasks(ctx, filters))
     )
-    if filters.procedure_id is not None:
-        stmt = stmt.where(ProcessModel.id == filters.procedure_id)
-    if filters.q.strip():
-        stmt = stmt.where(expedient_matches(ctx, " ".join(filters.q.split())))
     return stmt
 
 
@@ -161,9 +168,9 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
     """One page of my open tasks: overdue first, then by due date (none last), then oldest first."""
     now = utcnow()
     page = max(1, page)
-    stmt = inbox_query(ctx, filters)
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    ordered = in_inbox_order(stmt).limit(per_page).offset((page - 1) * per_page)
+    counted = select(func.count()).select_from(HumanTask).where(*open_tasks(ctx, filters))
+    total = db.session.execute(counted).scalar_one()
+    ordered = in_inbox_order(inbox_query(ctx, filters)).limit(per_page).offset((page - 1) * per_page)
     found = db.session.execute(ordered).all()
     calendar = tenant_calendar(ctx)
     parties = first_parties(ctx, [e.id for _, e, _ in found if e is not None])
@@ -194,23 +201,14 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
 
 def count_open(ctx: Context) -> int:
     """How many open tasks are mine or for my roles (the badge in the top bar)."""
-    stmt = select(func.count()).select_from(HumanTask).where(
-        HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", _visible(ctx, Scope.ALL)
-    )
+    stmt = select(func.count()).select_from(HumanTask).where(*open_tasks(ctx, InboxFilters()))
     return int(db.session.execute(stmt).scalar_one())
 
 
 def procedures_in_inbox(ctx: Context) -> list[ProcessModel]:
     """The procedures that have open tasks for me (the inbox's procedure filter)."""
-    stmt = (
-        select(ProcessModel)
-        .join(ProcessVersion, ProcessVersion.model_id == ProcessModel.id)
-        .join(ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
-        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
-        .where(HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", _visible(ctx, Scope.ALL))
-        .distinct()
-        .order_by(ProcessModel.name)
-    )
+    mine = select(HumanTask.process_model_id).where(*open_tasks(ctx, InboxFilters())).distinct()
+    stmt = select(ProcessModel).where(ProcessModel.id.in_(mine)).order_by(ProcessModel.name)
     return list(db.session.execute(stmt).scalars())
 
 

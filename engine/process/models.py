@@ -133,12 +133,18 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
         Index("ix_human_tasks_inbox", "tenant_id", "state", "role", "due_at"),
         # The inbox's order (due date, none last; then oldest) read straight from the index.
         Index("ix_human_tasks_inbox_order", "tenant_id", "state", "due_at", "created_at", "id"),
+        # Who may see an open task and its procedure, from the index alone: the inbox's count and
+        # its procedure filter (engine.inbox.inbox.open_tasks) read no other table.
+        Index("ix_human_tasks_visible", "tenant_id", "state", "process_model_id", "assignee_id", "role", "unit"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
     instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
     expedient_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    #: The procedure of the task's instance (its version's model), copied so that the inbox filters
+    #: and lists procedures without joining instances and versions.
+    process_model_id: Mapped[int | None] = mapped_column(ForeignKey("process_models.id"))
     task_uuid: Mapped[str] = mapped_column(String(36))
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(300))

@@ -1,10 +1,16 @@
-"""``gee bench ...``: benchmarks of the engine, the timers, ENI migration and start-up."""
+"""``gee bench ...``: benchmarks of the engine, the pages at scale, the timers, ENI migration and start-up."""
 
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import click
+
+if TYPE_CHECKING:
+    from flask import Flask
+
+    from engine.base.settings import Settings
 
 
 @click.group("bench")
@@ -31,6 +37,50 @@ def bench_engine_command(sizes: str, samples: int) -> None:
     click.echo(f"database: {db.engine.dialect.name}; {samples} samples per size")
     results = run_engine_bench(wanted, samples, progress=click.echo)
     click.echo(json.dumps(summary(results, db.engine.dialect.name)))
+
+
+def migrated_app(settings: Settings) -> Flask:
+    """The web app on ``settings`` with its (empty) database brought to head, quietly."""
+    import logging
+
+    from flask_migrate import upgrade
+
+    from engine.app import init_migrations
+    from webapp import create_app
+
+    app = create_app(settings)
+    init_migrations(app)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    with app.app_context():
+        upgrade()
+    return app
+
+
+@bench_group.command("inbox")
+@click.option("--expedients", "sizes", default="10000", show_default=True,
+              help="Expedients of the province loaded, comma separated (one throwaway database each).")
+@click.option("--samples", default=30, show_default=True, type=click.IntRange(min=3),
+              help="Timed requests of each page per size.")
+def bench_inbox_command(sizes: str, samples: int) -> None:
+    """Load a province with bulk SQL into a throwaway PostgreSQL database and time the inbox, search,
+    dashboard, API and platform pages; last line is JSON."""
+    from flask import current_app
+
+    from engine.base.db import db
+    from engine.base.i18n import _
+    from engine.bench.inbox import run_inbox_bench
+
+    try:
+        wanted = [int(s) for s in sizes.split(",") if s.strip()]
+    except ValueError:
+        raise click.UsageError(_("--expedients must be whole numbers separated by commas")) from None
+    if not wanted or min(wanted) < 2:
+        raise click.UsageError(_("--expedients must be at least 2"))
+    if db.engine.dialect.name != "postgresql":
+        raise click.ClickException(_("gee bench inbox needs PostgreSQL: it loads the province with PostgreSQL's "
+                                     "bulk SQL into a database of its own. Set DATABASE_URL to a PostgreSQL server."))
+    result = run_inbox_bench(migrated_app, current_app.config["GEE_SETTINGS"], wanted, samples, progress=click.echo)
+    click.echo(json.dumps(result))
 
 
 @bench_group.command("timers")

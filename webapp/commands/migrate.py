@@ -29,7 +29,7 @@ def migrate_command(source: Path, tenant_code: str, dry_run: bool, report_path: 
     from engine.base.context import Context
     from engine.base.errors import GeeError
     from engine.base.unit_of_work import run_in_transaction
-    from engine.eni.migration import REPORT_FIELDS, items, migrate_item, read_classification_map
+    from engine.eni.migration import REPORT_FIELDS, analyze_imported, items, migrate_item, read_classification_map
     from webapp.commands.records import _tenant_by_code
 
     tenant_id = run_in_transaction(lambda: _tenant_by_code(tenant_code).id)
@@ -58,6 +58,8 @@ def migrate_command(source: Path, tenant_code: str, dry_run: bool, report_path: 
     finally:
         if report:
             report.close()
+    if counts.get("imported"):
+        run_in_transaction(analyze_imported)
     elapsed = time.monotonic() - started
     summary = ", ".join(f"{n} {s}" for s, n in sorted(counts.items())) or "nothing to do"
     click.echo(f"{len(todo)} expedients in {elapsed:.1f}s: {summary}")

@@ -167,6 +167,7 @@ def sync_human_tasks(
             tenant_id=instance.tenant_id,
             instance_id=instance.id,
             expedient_id=instance.expedient_id,
+            process_model_id=version.model_id,
             task_uuid=task_uuid,
             element_id=element_id(task),
             name=element_name(task)[:300],
