@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from engine.base.context import Context
+from engine.base.db import db
 from engine.base.unit_of_work import run_in_transaction
 from engine.bench.process_engine import ANSWER, bench_tenant, p95
 from engine.process.instances import tasks as instances
@@ -49,11 +50,12 @@ def _free_port() -> int:
 
 @contextmanager
 def _server(port: int) -> Iterator[str]:
-    """``gee serve`` on ``port`` until the block ends (the child is stopped by its own pid)."""
+    """``gee serve`` on ``port``, on this process's database, until the block ends (the child is
+    stopped by its own pid)."""
     gee = str(Path(sys.executable).with_name("gee"))
     command = [gee, "serve", "--bind", f"127.0.0.1:{port}", "--workers", str(WORKERS)]
-    child = subprocess.Popen(command, env=dict(os.environ), stdout=subprocess.DEVNULL,  # noqa: S603
-                             stderr=subprocess.DEVNULL)  # fmt: skip
+    env = {**os.environ, "DATABASE_URL": db.engine.url.render_as_string(hide_password=False)}
+    child = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # noqa: S603
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
