@@ -90,9 +90,9 @@ def _ensure_head(tenant_id: int) -> None:
 def hold_chain(tenant_id: int) -> None:
     """Lock the tenant's chain head now, for a transaction that must take it before other locks.
 
-    Every audited transaction locks the head at its first event and keeps it until commit;
-    a transaction that also locks a counter row takes the head first, so all of them lock in
-    the same order and cannot deadlock.
+    Every audited transaction locks the head when it appends its events, right before its
+    commit, and keeps it until then; a transaction that also locks a counter row takes the
+    head first, so all of them lock in the same order and cannot deadlock.
     """
     _ensure_head(tenant_id)
     db.session.execute(select(AuditHead.seq).where(AuditHead.tenant_id == tenant_id).with_for_update())

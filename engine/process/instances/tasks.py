@@ -163,9 +163,9 @@ class _Run:
     ready_before: set[UUID] = field(default_factory=set)
     messages_before: set[UUID] = field(default_factory=set)
     failures: list[incidents.Failure] = field(default_factory=list)
-    #: Audit events of this change not written yet: :meth:`save` appends them last, right
-    #: before the commit, so the tenant's audit-chain head (locked until commit, shared by
-    #: every transaction of the tenant) is held for a few statements, not the whole change.
+    #: Audit events of this change not recorded yet: :meth:`save` records them together, so
+    #: they go to the tenant's chain in one append (which the audit trail makes right before
+    #: the commit, holding the chain head, shared by every transaction of the tenant, briefly).
     pending_audit: list[Entry] = field(default_factory=list)
     #: Projection rows already loaded (the task being completed), by task uuid: when they are all
     #: the rows open before, :meth:`save` closes them without reading the projection again.
