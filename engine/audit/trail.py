@@ -12,13 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, select, update
+from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
+from engine.audit.append import CHAIN_KEY, PendingRow, append_rows
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.i18n import _l
+from engine.base.unit_of_work import before_commit
 
 GENESIS_HASH = "0" * 64
 
@@ -76,21 +78,6 @@ def _digest(event: AuditEvent) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _lock_head(tenant_id: int, count: int = 1) -> tuple[int, str]:
-    """Lock the head and reserve ``count`` sequence numbers: (last one reserved, previous hash)."""
-    stmt = (
-        update(AuditHead)
-        .where(AuditHead.tenant_id == tenant_id)
-        .values(seq=AuditHead.seq + count)
-        .returning(AuditHead.seq, AuditHead.last_hash)
-    )
-    row = db.session.execute(stmt).one_or_none()
-    if row is None:
-        _ensure_head(tenant_id)
-        row = db.session.execute(stmt).one()
-    return int(row[0]), str(row[1])
-
-
 def _ensure_head(tenant_id: int) -> None:
     if db.engine.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
@@ -103,9 +90,9 @@ def _ensure_head(tenant_id: int) -> None:
 def hold_chain(tenant_id: int) -> None:
     """Lock the tenant's chain head now, for a transaction that must take it before other locks.
 
-    Every audited transaction locks the head at its first event and keeps it until commit;
-    a transaction that also locks a counter row takes the head first, so all of them lock in
-    the same order and cannot deadlock.
+    Every audited transaction locks the head when it appends its events, right before its
+    commit, and keeps it until then; a transaction that also locks a counter row takes the
+    head first, so all of them lock in the same order and cannot deadlock.
     """
     _ensure_head(tenant_id)
     db.session.execute(select(AuditHead.seq).where(AuditHead.tenant_id == tenant_id).with_for_update())
@@ -140,46 +127,49 @@ def record(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
     note: str | None = None,
-) -> AuditEvent:
-    """Append an event to the tenant's chain inside the caller's transaction."""
-    entry = Entry(action, object_type, object_id, expedient_id, before, after, note)
-    return record_many(ctx, [entry])[0]
+) -> None:
+    """Append an event to the tenant's chain inside the caller's transaction (see :func:`record_many`)."""
+    record_many(ctx, [Entry(action, object_type, object_id, expedient_id, before, after, note)])
 
 
-def record_many(ctx: Context, entries: list[Entry]) -> list[AuditEvent]:
-    """Append events, in order, to the tenant's chain inside the caller's transaction.
+def record_many(ctx: Context, entries: list[Entry]) -> None:
+    """Append events, in order, to the tenant's chain as the last write of the caller's unit of work.
 
-    Same chain as one :func:`record` per entry, with three statements whatever their number:
-    lock the head reserving the sequence numbers, insert the events, store the last hash.
+    Same chain as one :func:`record` per entry. The append waits until right before the commit
+    (:func:`~engine.base.unit_of_work.before_commit`) and is one statement
+    (:mod:`engine.audit.append`), so the tenant's chain head, which every audited transaction
+    of the tenant locks, is held for that statement and the commit only.
     """
     if not entries:
-        return []
-    last_seq, prev_hash = _lock_head(ctx.tenant_id, len(entries))
+        return
     at = utcnow()
-    events = []
-    for seq, entry in enumerate(entries, start=last_seq - len(entries) + 1):
-        event = AuditEvent(
-            tenant_id=ctx.tenant_id,
-            seq=seq,
-            at=at,
-            actor=ctx.username,
-            actor_id=ctx.user_id,
-            action=entry.action,
-            object_type=entry.object_type,
-            object_id=str(entry.object_id),
-            expedient_id=entry.expedient_id,
-            before=_jsonable(entry.before),
-            after=_jsonable(entry.after),
-            note=entry.note,
-            prev_hash=prev_hash,
-        )
-        event.hash = prev_hash = _digest(event)
-        events.append(event)
-    db.session.add_all(events)
-    db.session.execute(
-        update(AuditHead).where(AuditHead.tenant_id == ctx.tenant_id).values(last_hash=prev_hash)
-    )
-    return events
+    rows = [_row(ctx, entry, at) for entry in entries]
+    before_commit(lambda: append_rows(ctx.tenant_id, rows, _ensure_head))
+
+
+def _row(ctx: Context, entry: Entry, at: datetime) -> PendingRow:
+    values = {
+        "tenant_id": ctx.tenant_id,
+        "at": at,
+        "actor": ctx.username,
+        "actor_id": ctx.user_id,
+        "action": entry.action,
+        "object_type": entry.object_type,
+        "object_id": str(entry.object_id),
+        "expedient_id": entry.expedient_id,
+        "before": _jsonable(entry.before),
+        "after": _jsonable(entry.after),
+        "note": entry.note,
+    }
+    return PendingRow(values, _payload_before_chain(values))
+
+
+def _payload_before_chain(values: dict[str, Any]) -> str:
+    """The canonical text :func:`_digest` hashes, up to where the chain fields begin: the keys are
+    sorted, so ``prev_hash``, ``seq`` and ``tenant_id`` close it, and SQL completes it with the head."""
+    canonical = {**values, "at": values["at"].isoformat(timespec="microseconds"), "prev_hash": "", "seq": 0}
+    payload = json.dumps(canonical, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
+    return payload[: payload.rindex(CHAIN_KEY)]
 
 
 @dataclass(frozen=True)

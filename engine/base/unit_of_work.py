@@ -36,6 +36,7 @@ T = TypeVar("T")
 MAX_ATTEMPTS = 8
 _ACTIVE = "gee_unit_of_work"
 _AFTER_COMMIT = "gee_after_commit"
+_BEFORE_COMMIT = "gee_before_commit"
 #: PostgreSQL SQLSTATEs of a lost race: serialization failure, deadlock detected.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
@@ -61,28 +62,31 @@ def is_lost_race(exc: BaseException) -> bool:
     return False
 
 
-def run_in_transaction(work: Callable[[], T], *, retries: int = MAX_ATTEMPTS) -> T:
+def run_in_transaction(work: Callable[[], T], *, retries: int = MAX_ATTEMPTS, savepoint: bool = True) -> T:
     """Run ``work`` as one unit of work: commit once, redo it all after a lost race.
 
     Nested in an open unit it runs under a savepoint and leaves committing (and retrying)
-    to the outermost one.
+    to the outermost one. ``savepoint=False`` spares the savepoint's two round trips, for work
+    that refuses (raises) only before it writes: a failure then leaves nothing to undo.
     """
     session = db.session
     if session.info.get(_ACTIVE):
-        pending = session.info.setdefault(_AFTER_COMMIT, [])
-        mark = len(pending)
+        marks = _marks()
         try:
+            if not savepoint:
+                return work()
             with session.begin_nested():
                 return work()
         except BaseException:
-            del pending[mark:]  # what was meant to follow the work that was just undone
+            _drop_since(marks)  # what was meant to go with the work that was just undone
             raise
     session.info[_ACTIVE] = True
     try:
         for attempt in range(retries):
-            session.info[_AFTER_COMMIT] = []
+            _reset_callbacks()
             try:
                 result = work()
+                _run_before_commit()
                 session.commit()
             except BaseException as exc:
                 session.rollback()
@@ -97,7 +101,7 @@ def run_in_transaction(work: Callable[[], T], *, retries: int = MAX_ATTEMPTS) ->
             raise Conflict(_l("The procedure is being changed by someone else right now; please try again."))
     finally:
         session.info.pop(_ACTIVE, None)
-        session.info.pop(_AFTER_COMMIT, None)
+        _clear_callbacks()
     for callback in callbacks:
         callback()
     return result
@@ -111,23 +115,22 @@ def run_discarded(work: Callable[[], T]) -> T:
     rolling back the session's open transaction."""
     session = db.session
     if session.info.get(_ACTIVE):
-        pending = session.info.setdefault(_AFTER_COMMIT, [])
-        mark = len(pending)
+        marks = _marks()
         savepoint = session.begin_nested()
         try:
             return work()
         finally:
             if savepoint.is_active:
                 savepoint.rollback()
-            del pending[mark:]
+            _drop_since(marks)
     session.info[_ACTIVE] = True
-    session.info[_AFTER_COMMIT] = []
+    _reset_callbacks()
     try:
         return work()
     finally:
         session.rollback()
         session.info.pop(_ACTIVE, None)
-        session.info.pop(_AFTER_COMMIT, None)
+        _clear_callbacks()
 
 
 def after_commit(callback: Callable[[], object]) -> None:
@@ -140,13 +143,50 @@ def after_commit(callback: Callable[[], object]) -> None:
     db.session.info.setdefault(_AFTER_COMMIT, []).append(callback)
 
 
+def before_commit(callback: Callable[[], object]) -> None:
+    """Run ``callback`` as the last work of the open unit, right before its commit (right now when
+    none is open); dropped when the work it follows is rolled back. For writes that take a lock
+    every transaction of a tenant shares (the audit chain's head): taken last, held only until
+    the commit that follows."""
+    if not active():
+        callback()
+        return
+    db.session.info.setdefault(_BEFORE_COMMIT, []).append(callback)
+
+
+def _run_before_commit() -> None:
+    pending: list[Callable[[], object]] = db.session.info.get(_BEFORE_COMMIT, [])
+    while pending:
+        pending.pop(0)()
+
+
+def _marks() -> tuple[int, int]:
+    info = db.session.info
+    return len(info.setdefault(_BEFORE_COMMIT, [])), len(info.setdefault(_AFTER_COMMIT, []))
+
+
+def _drop_since(marks: tuple[int, int]) -> None:
+    del db.session.info[_BEFORE_COMMIT][marks[0]:]
+    del db.session.info[_AFTER_COMMIT][marks[1]:]
+
+
+def _reset_callbacks() -> None:
+    db.session.info[_BEFORE_COMMIT] = []
+    db.session.info[_AFTER_COMMIT] = []
+
+
+def _clear_callbacks() -> None:
+    db.session.info.pop(_BEFORE_COMMIT, None)
+    db.session.info.pop(_AFTER_COMMIT, None)
+
+
 def discard() -> None:
     """Throw away everything the current unit of work did so far (a refused form, a failed
     deploy): the edge then commits nothing of it. Outside a unit it ends the open (read)
     transaction."""
     db.session.rollback()
     if active():
-        db.session.info[_AFTER_COMMIT] = []
+        _reset_callbacks()
 
 
 def end_read() -> None:
@@ -156,6 +196,6 @@ def end_read() -> None:
 
 
 __all__ = [
-    "MAX_ATTEMPTS", "LostRace", "active", "after_commit", "discard", "end_read", "is_lost_race", "run_discarded",
-    "run_in_transaction",
+    "MAX_ATTEMPTS", "LostRace", "active", "after_commit", "before_commit", "discard", "end_read", "is_lost_race",
+    "run_discarded", "run_in_transaction",
 ]

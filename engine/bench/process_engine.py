@@ -55,6 +55,7 @@ from engine.process.models import (
 )
 from engine.process.sandbox.script_engine import script_engine_for
 from engine.tenancy.models import Membership, Tenant, User
+from engine.tenancy.tokens import ApiToken
 
 LOOP_BPMN = PROJECT_ROOT / "tests" / "fixtures" / "bpmn" / "exec_loop.bpmn"
 PROCESS_ID = "exec_loop"
@@ -83,23 +84,25 @@ class SizeResult:
     baseline_stalls: bool
 
 
-def _p95(values: list[float]) -> float:
+def p95(values: list[float]) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
 def _ms(values: list[float]) -> tuple[float, float]:
-    return round(statistics.median(values) * 1000, 2), round(_p95(values) * 1000, 2)
+    return round(statistics.median(values) * 1000, 2), round(p95(values) * 1000, 2)
 
 
 @contextmanager
-def _bench_tenant() -> Iterator[tuple[Context, ProcessVersion]]:
+def bench_tenant(*, api_user: bool = False) -> Iterator[tuple[Context, ProcessVersion]]:
+    """A throwaway tenant with a clerk and the review loop deployed, deleted afterwards with
+    everything made in it. The clerk has an unusable password hash: it can never log in; it
+    is active only for ``api_user`` (an API token acts only as an active user)."""
     code = f"bench-{uuid.uuid4().hex[:8]}"
     tenant = Tenant(code=code, name="Benchmark", dir3="L0BENCH00")
     db.session.add(tenant)
     db.session.flush()
-    # An inactive user with an unusable hash: it can never log in.
-    user = User(username=code, full_name="Benchmark", password_hash=NO_LOGIN, active=False)
+    user = User(username=code, full_name="Benchmark", password_hash=NO_LOGIN, active=api_user)
     db.session.add(user)
     db.session.flush()
     db.session.add(Membership(tenant_id=tenant.id, user_id=user.id, role="tramitador"))
@@ -124,7 +127,7 @@ def _bench_tenant() -> Iterator[tuple[Context, ProcessVersion]]:
 
 
 def _delete_tenant(tenant_id: int, user_id: int, model_id: int) -> None:
-    for table in (IdempotencyKey, CompletedStep, Timer, Incident, HumanTask, ProcessInstance, AuditEvent):
+    for table in (IdempotencyKey, CompletedStep, Timer, Incident, HumanTask, ProcessInstance, AuditEvent, ApiToken):
         db.session.execute(delete(table).where(table.tenant_id == tenant_id))
     db.session.execute(delete(AuditHead).where(AuditHead.tenant_id == tenant_id))
     db.session.execute(delete(ProcessVersion).where(ProcessVersion.model_id == model_id))
@@ -237,7 +240,7 @@ def run_engine_bench(
 ) -> list[SizeResult]:
     say = progress or (lambda _msg: None)
     results = []
-    with _bench_tenant() as (ctx, version):
+    with bench_tenant() as (ctx, version):
         started = instances.start_instance(ctx, version, data={"rounds": 0})
         instance_id = started["instance_id"]
         baseline = _Baseline(version)
@@ -296,4 +299,4 @@ def summary(results: list[SizeResult], dialect: str) -> dict[str, Any]:
     }
 
 
-__all__ = ["SizeResult", "run_engine_bench", "summary"]
+__all__ = ["SizeResult", "bench_tenant", "p95", "run_engine_bench", "summary"]

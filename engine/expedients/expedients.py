@@ -26,7 +26,6 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     insert,
-    or_,
     select,
     union,
 )

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, select
+from sqlalchemy import ColumnElement, DateTime, ForeignKey, Integer, String, and_, null, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.audit import record
@@ -22,7 +24,7 @@ from engine.base.db import db
 from engine.base.errors import Forbidden, NotFound
 from engine.base.i18n import _l
 from engine.base.text import clean_text
-from engine.tenancy.models import User
+from engine.tenancy.models import Membership, User
 from engine.tenancy.scoping import get_owned, scoped
 
 #: Secrets look like ``gee_<43 url-safe characters>``: recognisable in logs and secret scanners.
@@ -102,21 +104,38 @@ def revoke_token(ctx: Context, token_id: object) -> ApiToken:
     return token
 
 
-def context_for_secret(secret: str | None, locale: str | None = None) -> Context | None:
+def context_for_secret(
+    secret: str | None,
+    locale: str | None = None,
+    also: Callable[[Any], ColumnElement[Any]] | None = None,
+) -> tuple[Context, Any] | None:
     """The Context a bearer secret acts as, or None when it is unknown, revoked, or its user
-    is inactive or no longer holds a role in the token's tenant. Marks the token as used
-    (the caller commits)."""
+    is inactive or no longer holds a role in the token's tenant. With it, the value of the column
+    ``also`` builds from the token's tenant id (a fact about the tenant other features want
+    to know; None without ``also``).
+
+    One query reads the token, its user, the user's roles in the token's tenant (and ``also``). The token's
+    ``last_used_at`` is stamped at most once every :data:`TOUCH_EVERY`, as a change of the
+    caller's unit of work (written with whatever the request writes, never committed alone)."""
     if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
         return None
-    token = db.session.execute(select(ApiToken).where(ApiToken.token_hash == digest(secret))).scalar_one_or_none()
-    if token is None or token.revoked_at is not None or not token.user.active:
+    extra = also(ApiToken.tenant_id) if also is not None else null()
+    rows = db.session.execute(
+        select(ApiToken, User, Membership.role, extra)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.tenant_id == ApiToken.tenant_id))
+        .where(ApiToken.token_hash == digest(secret))
+    ).all()
+    if not rows:
         return None
-    roles = token.user.roles_in(token.tenant_id)
-    if not roles:
+    token, user, fact = rows[0][0], rows[0][1], rows[0][3]
+    roles = frozenset(row[2] for row in rows if row[2] is not None)
+    if token.revoked_at is not None or not user.active or not roles:
         return None
     now = utcnow()
     last = as_utc(token.last_used_at)
     if last is None or now - last >= TOUCH_EVERY:
         token.last_used_at = now
-    return Context(tenant_id=token.tenant_id, user_id=token.user_id, username=token.user.username, roles=roles,
-                   locale=locale or token.user.locale, platform_admin=token.user.platform_admin)  # fmt: skip
+    ctx = Context(tenant_id=token.tenant_id, user_id=token.user_id, username=user.username, roles=roles,
+                  locale=locale or user.locale, platform_admin=user.platform_admin)  # fmt: skip
+    return ctx, fact

@@ -23,6 +23,7 @@ from engine.process.models import HumanTask
 from engine.tenancy.models import Tenant
 from engine.webhooks.delivery import schedule
 from engine.webhooks.models import Webhook, WebhookDelivery
+from engine.webhooks.presence import known_none_active
 
 EXPEDIENT_OPENED = "expedient.opened"
 TASK_COMPLETED = "task.completed"
@@ -42,6 +43,8 @@ def _json_value(value: Any) -> Any:
 
 def emit(ctx: Context, event: str, data: dict[str, Any]) -> list[WebhookDelivery]:
     """One pending delivery of ``event`` per active webhook of the tenant that wants it (the caller commits)."""
+    if known_none_active(ctx.tenant_id):
+        return []
     hooks = [hook for hook in db.session.scalars(
         select(Webhook).where(Webhook.tenant_id == ctx.tenant_id, Webhook.active.is_(True)).order_by(Webhook.id))
         if event in hook.events]  # fmt: skip

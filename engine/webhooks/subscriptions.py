@@ -16,6 +16,7 @@ from engine.base.i18n import _l
 from engine.base.text import clean_text
 from engine.tenancy.admin import require_tenant_admin
 from engine.tenancy.scoping import get_owned, scoped
+from engine.webhooks import presence
 from engine.webhooks.addresses import names_private_address, private_allowed
 from engine.webhooks.delivery import schedule
 from engine.webhooks.events import EVENT_NAMES
@@ -63,6 +64,7 @@ def register_webhook(ctx: Context, url: str | None, secret: str | None, events: 
     hook = Webhook(tenant_id=ctx.tenant_id, url=_url(url), secret=_secret(secret), events=_events(events), active=True)
     db.session.add(hook)
     db.session.flush()
+    presence.forget(ctx.tenant_id)
     record(ctx, "webhook.registered", "webhook", hook.id, after={"url": hook.url, "events": hook.events})
     return hook
 

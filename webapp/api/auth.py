@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, g, jsonify, request
 
 from engine.base.i18n import _
-from engine.base.unit_of_work import run_in_transaction
 from engine.tenancy.tokens import context_for_secret
+from engine.webhooks.presence import none_active, remember_none_active
 from webapp.security import csrf
 
 #: Endpoints anyone may read without a token.
@@ -34,11 +34,13 @@ def authenticate() -> Any:
     if scheme.lower() != "bearer":
         return unauthorized()
     locale = request.accept_languages.best_match(("ca", "es", "en"))
-    # Its own unit of work (before the view's): the token's last_used_at is kept whatever the view does.
-    ctx = run_in_transaction(lambda: context_for_secret(secret.strip(), locale))
-    if ctx is None:
+    # No unit of work of its own: a due last-use stamp is written by the view's, with its one commit.
+    found = context_for_secret(secret.strip(), locale, also=none_active)
+    if found is None:
         return unauthorized()
-    g.ctx = ctx
+    g.ctx, no_webhooks = found
+    if no_webhooks:
+        remember_none_active(g.ctx.tenant_id)  # events of this request need not read the webhooks
     return None
 
 

@@ -110,6 +110,49 @@ def bench_startup_command(runs: int) -> None:
     click.echo(json.dumps(result))
 
 
+@bench_group.command("http")
+@click.option("--requests", default=64, show_default=True, type=click.IntRange(min=1),
+              help="Requests per round (one fresh task each for completions).")
+@click.option("--concurrency", "concurrencies", default="1,4,16", show_default=True,
+              help="Concurrent clients, comma separated.")
+@click.option("--rounds", default=2, show_default=True, type=click.IntRange(min=1),
+              help="Completion rounds per concurrency, each followed by a round of GET /api/v1/me.")
+def bench_http_command(requests: int, concurrencies: str, rounds: int) -> None:
+    """Time API completions and GET /api/v1/me through gee serve (2 workers) on PostgreSQL; last line is JSON."""
+    from engine.base.db import db
+    from engine.base.i18n import _
+    from engine.bench.http import run_http_bench
+
+    if db.engine.dialect.name != "postgresql":
+        raise click.UsageError(_("gee bench http measures the production setup: set DATABASE_URL to a PostgreSQL "
+                                 "database (the gunicorn workers cannot share the embedded SQLite file fairly)."))
+    try:
+        wanted = [int(c) for c in concurrencies.split(",") if c.strip()]
+    except ValueError:
+        raise click.UsageError(_("--concurrency must be whole numbers separated by commas")) from None
+    if not wanted or min(wanted) < 1:
+        raise click.UsageError(_("--concurrency must be whole numbers separated by commas"))
+    result = run_http_bench(requests, wanted, rounds, _statements_of_one_completion, progress=click.echo)
+    click.echo(json.dumps(result))
+
+
+def _statements_of_one_completion(secret: str, task_id: int) -> int:
+    """SQL statements one API completion sends, counted in this process through the test client."""
+    from flask import current_app
+
+    from engine.base.db import db
+    from engine.base.statement_count import counting
+    from engine.bench.process_engine import ANSWER
+
+    client = current_app.test_client()
+    with counting(db.engine) as count:
+        response = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": ANSWER},
+                               headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
+    if response.status_code != 200:
+        raise click.ClickException(f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
+    return len(count.statements)
+
+
 commands: list[click.Command] = [bench_group]
 
 

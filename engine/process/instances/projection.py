@@ -22,7 +22,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
 from engine.base.clock import utcnow
 from engine.base.db import db
@@ -117,6 +117,16 @@ def timer_due(task: Task) -> datetime | None:
     return TimerEventDefinition.get_datetime(str(value))
 
 
+def has_timer_events(workflow: BpmnWorkflow) -> bool:
+    """Whether the process (or one of its subprocesses) has a timer event anywhere: without one
+    it never has Timer rows, so there is nothing to read or write for them."""
+    specs = [workflow.spec, *workflow.subprocess_specs.values()]
+    return any(
+        isinstance(getattr(t, "event_definition", None), TimerEventDefinition | MultipleEventDefinition)
+        for spec in specs for t in spec.task_specs.values()
+    )
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> list[Task]:
     return [
         t
@@ -141,13 +151,21 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
 
 
 def sync_human_tasks(
-    instance: ProcessInstance, version: ProcessVersion, workflow: BpmnWorkflow, completed_by_id: int | None = None
+    instance: ProcessInstance,
+    version: ProcessVersion,
+    workflow: BpmnWorkflow,
+    completed_by_id: int | None = None,
+    open_rows: dict[str, HumanTask] | None = None,
 ) -> list[HumanTask]:
-    """Insert rows for newly ready user/manual tasks; close rows whose task moved on."""
-    rows = db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
-    ).scalars()
-    open_rows = {row.task_uuid: row for row in rows}
+    """Insert rows for newly ready user/manual tasks; close rows whose task moved on.
+
+    ``open_rows`` are the instance's ready rows by task uuid when the caller has them all
+    already (read when None)."""
+    if open_rows is None:
+        rows = db.session.execute(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
+        ).scalars()
+        open_rows = {row.task_uuid: row for row in rows}
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
     now = utcnow()
     for task_uuid, row in open_rows.items():
@@ -227,31 +245,31 @@ def finished_ids(workflow: BpmnWorkflow) -> set[UUID]:
 
 
 def log_completed_steps(instance: ProcessInstance, workflow: BpmnWorkflow, before: Iterable[UUID]) -> int:
-    """Append a CompletedStep for every BPMN element completed since ``before`` was taken."""
+    """Append a CompletedStep for every BPMN element completed since ``before`` was taken
+    (one statement for all of them: nobody needs their ids now)."""
     seen = set(before)
-    count = 0
-    for task in all_tasks(workflow):
-        if task.state != TaskState.COMPLETED or task.id in seen:
-            continue
-        if not getattr(task.task_spec, "bpmn_id", None):
-            continue  # SpiffWorkflow's internal tasks (Root, Start, End, event splits)
-        db.session.add(
-            CompletedStep(
-                tenant_id=instance.tenant_id,
-                instance_id=instance.id,
-                element_id=element_id(task),
-                element_type=type(task.task_spec).__name__[:60],
-                completed_at=datetime.fromtimestamp(task.last_state_change, UTC),
-            )
-        )
-        count += 1
-    return count
+    rows = [
+        {
+            "tenant_id": instance.tenant_id,
+            "instance_id": instance.id,
+            "element_id": element_id(task),
+            "element_type": type(task.task_spec).__name__[:60],
+            "completed_at": datetime.fromtimestamp(task.last_state_change, UTC),
+        }
+        for task in all_tasks(workflow)
+        # SpiffWorkflow's internal tasks (Root, Start, End, event splits) have no BPMN id
+        if task.state == TaskState.COMPLETED and task.id not in seen and getattr(task.task_spec, "bpmn_id", None)
+    ]
+    if rows:
+        db.session.execute(insert(CompletedStep), rows)
+    return len(rows)
 
 
 __all__ = [
     "element_id",
     "finished_ids",
     "form_name",
+    "has_timer_events",
     "lane_role",
     "log_completed_steps",
     "ready_human_tasks",

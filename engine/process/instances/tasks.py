@@ -13,7 +13,7 @@ completed twice gives the loser a Conflict.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
@@ -22,9 +22,10 @@ from uuid import UUID
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.selectable import ScalarSelect
 
 from engine import audit
 from engine.audit.trail import Entry, record_many
@@ -102,7 +103,36 @@ def _lock_for_run(ctx: Context, instance_id: int) -> tuple[ProcessInstance, Tena
     return row[0], row[1]
 
 
-def _take_write_lock(ctx: Context, instance_id: int) -> None:
+def _lock_task(
+    ctx: Context, human_task_id: int, idem_key: str | None
+) -> tuple[HumanTask, ProcessInstance, Tenant, dict[str, Any] | None]:
+    """The task and its instance, both locked until commit, with the instance's pinned version,
+    its tenant and the answer remembered under ``idem_key``: one round trip, read after the
+    lock (the task's row is locked too, so it is its latest version, not the one before the wait)."""
+    owner = select(HumanTask.instance_id).where(HumanTask.id == human_task_id, HumanTask.tenant_id == ctx.tenant_id)
+    _take_write_lock(ctx, owner.scalar_subquery())
+    stmt = (
+        scoped(ProcessInstance, ctx)
+        .add_columns(HumanTask, Tenant)
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
+        .where(HumanTask.id == human_task_id, HumanTask.tenant_id == ctx.tenant_id)
+        .options(joinedload(ProcessInstance.process_version, innerjoin=True))
+        .with_for_update(of=[ProcessInstance, HumanTask])
+        .execution_options(populate_existing=True)
+    )
+    if idem_key:
+        stmt = stmt.add_columns(IdempotencyKey.response).outerjoin(IdempotencyKey, and_(
+            IdempotencyKey.tenant_id == ctx.tenant_id, IdempotencyKey.user_id == ctx.user_id,
+            IdempotencyKey.key == idem_key))  # fmt: skip
+    row = db.session.execute(stmt).one_or_none()
+    if row is None:
+        raise NotFound(_l("Not found."))
+    remembered = row[3] if idem_key else None
+    return row[1], row[0], row[2], dict(remembered) if remembered is not None else None
+
+
+def _take_write_lock(ctx: Context, instance_id: int | ScalarSelect[int]) -> None:
     if not is_postgresql():
         # SQLite has no row locks: a first write takes the database write lock (waiting
         # for the current writer), so what we read next is what we will overwrite.
@@ -133,10 +163,15 @@ class _Run:
     ready_before: set[UUID] = field(default_factory=set)
     messages_before: set[UUID] = field(default_factory=set)
     failures: list[incidents.Failure] = field(default_factory=list)
-    #: Audit events of this change not written yet: :meth:`save` appends them last, right
-    #: before the commit, so the tenant's audit-chain head (locked until commit, shared by
-    #: every transaction of the tenant) is held for a few statements, not the whole change.
+    #: Audit events of this change not recorded yet: :meth:`save` records them together, so
+    #: they go to the tenant's chain in one append (which the audit trail makes right before
+    #: the commit, holding the chain head, shared by every transaction of the tenant, briefly).
     pending_audit: list[Entry] = field(default_factory=list)
+    #: Projection rows already loaded (the task being completed), by task uuid: when they are all
+    #: the rows open before, :meth:`save` closes them without reading the projection again.
+    known_rows: dict[str, HumanTask] = field(default_factory=dict)
+    #: The ready rows after :meth:`save` when it knows them all without a read (else None).
+    ready_rows: list[HumanTask] | None = None
 
     def write_pending_audit(self) -> None:
         record_many(self.ctx, self.pending_audit)
@@ -173,18 +208,23 @@ class _Run:
         instance, workflow = self.instance, self.workflow
         if self.failures:
             self.write_pending_audit()  # before the incidents' own events
-        if _ids(projection.ready_human_tasks(workflow)) != self.ready_before:
-            created = projection.sync_human_tasks(instance, self.version, workflow, completed_by_id)
+        ready_after = _ids(projection.ready_human_tasks(workflow))
+        if ready_after != self.ready_before:
+            known = self.known_rows if set(self.known_rows) == {str(u) for u in self.ready_before} else None
+            created = projection.sync_human_tasks(instance, self.version, workflow, completed_by_id, known)
             self._announce_waiting_tasks(created)
-        projection.sync_timers(instance, workflow)
+            if known is not None and not ready_after & self.ready_before:
+                self.ready_rows = created
+        if projection.has_timer_events(workflow):
+            projection.sync_timers(instance, workflow)
         if self.messages_before or waiting_message_tasks(workflow):  # due dates follow the timers
             sync_awaited_messages(instance, workflow)
         projection.log_completed_steps(instance, workflow, self.finished_before)
         incidents.open_incidents(self.ctx, instance, self.failures)
-        self.failures = []
+        opened_incidents, self.failures = bool(self.failures), []
         state.prune(workflow)
         before_status = instance.status
-        status = _status_of(instance, workflow)
+        status = _status_of(instance, workflow, opened_incidents=opened_incidents)
         now = utcnow()
         values: dict[str, Any] = {
             "state_json": state.dump(workflow),
@@ -225,9 +265,15 @@ def _has_service_tasks(workflow: BpmnWorkflow) -> bool:
     return any(isinstance(t, ServiceTask) for spec in specs for t in spec.task_specs.values())
 
 
-def _status_of(instance: ProcessInstance, workflow: BpmnWorkflow) -> str:
+def _status_of(instance: ProcessInstance, workflow: BpmnWorkflow, *, opened_incidents: bool) -> str:
+    """The status after a change; open incidents are looked for only where there may be some:
+    opened by this change, or left from before (the instance's status says so)."""
     if workflow.completed:
         return "completed"
+    if opened_incidents:
+        return "incident"
+    if instance.status != "incident":
+        return "waiting"
     open_incident = db.session.execute(
         select(Incident.id).where(Incident.instance_id == instance.id, Incident.state == "open").limit(1)
     ).first()
@@ -241,12 +287,15 @@ def _script_engine(tenant_id: int, tenant: Tenant | None = None) -> Any:
     return services.ServiceScriptEngine(calendar_config_for(tenant or db.session.get(Tenant, tenant_id)))
 
 
-def _open(ctx: Context, instance: ProcessInstance, tenant: Tenant | None = None) -> _Run:
+def _open(
+    ctx: Context, instance: ProcessInstance, tenant: Tenant | None = None, known_rows: Iterable[HumanTask] = ()
+) -> _Run:
     version = instance.process_version
     spec, subprocess_specs = load_spec(version.spec_json)
     workflow = state.load(instance.state_json, spec, subprocess_specs, _script_engine(instance.tenant_id, tenant))
     return _Run(ctx, instance, version, workflow, projection.finished_ids(workflow),
-                _ids(projection.ready_human_tasks(workflow)), _ids(waiting_message_tasks(workflow)))
+                _ids(projection.ready_human_tasks(workflow)), _ids(waiting_message_tasks(workflow)),
+                known_rows={row.task_uuid: row for row in known_rows})
 
 
 # --------------------------------------------------------------------------- start
@@ -406,15 +455,7 @@ def complete_task(
         raise ValidationFailed(_l("The idempotency key must have 1 to 100 characters."))
 
     def work() -> dict[str, Any]:
-        row = get_owned(HumanTask, ctx, human_task_id)
-        remembered = _remembered(ctx, idem_key)
-        if remembered is not None:
-            return remembered
-        _check_ready(row)
-        _checkmay_work_on(ctx, row)
-        instance = _lock_instance(ctx, row.instance_id)
-        db.session.refresh(row)
-        remembered = _remembered(ctx, idem_key)
+        row, instance, tenant, remembered = _lock_task(ctx, human_task_id, idem_key)
         if remembered is not None:
             return remembered
         _check_ready(row)
@@ -422,7 +463,7 @@ def complete_task(
         values = validate_task_data(instance.process_version, row.form_key, data or {})
         publish(Event.TASK_SUBMITTED, ctx=ctx, schema=form_schema(instance.process_version, row.form_key),
                 data=values, expedient_id=row.expedient_id)
-        run = _open(ctx, instance)
+        run = _open(ctx, instance, tenant, known_rows=[row])
         task = run.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
             raise Conflict(_l("This task is no longer pending."))
@@ -444,18 +485,18 @@ def complete_task(
             log.debug("user task %s could not complete", row.element_id, exc_info=exc)
             raise ValidationFailed(_l("The task could not be completed: %(error)s", error=str(exc))) from None
         run.advance()
-        run.save(completed_by_id=ctx.user_id)  # also closes ``row`` (same identity)
-        audit.record(
-            ctx,
+        run.pending_audit.append(Entry(
             "task.completed",
             "human_task",
             row.id,
             expedient_id=row.expedient_id,
             before={"state": "ready"},
-            after={"state": row.state, "element_id": row.element_id, "data": values},
-        )
+            after={"state": "completed", "element_id": row.element_id, "data": values},
+        ))
+        run.save(completed_by_id=ctx.user_id)  # also closes ``row`` (same identity)
         publish(Event.TASK_COMPLETED, ctx=ctx, human_task_id=row.id)
-        answer = {"human_task_id": row.id, **_summary(instance)}
+        db.session.flush()  # the ids of the tasks it opened, for the answer
+        answer = {"human_task_id": row.id, **_summary(instance, run.ready_rows)}
         if idem_key:
             db.session.add(
                 IdempotencyKey(tenant_id=ctx.tenant_id, user_id=ctx.user_id, key=idem_key, response=answer)
@@ -464,7 +505,8 @@ def complete_task(
         return answer
 
     try:
-        return _in_transaction(work)
+        # Every refusal comes before the first write: no savepoint needed inside a caller's unit.
+        return run_in_transaction(work, retries=MAX_ATTEMPTS, savepoint=False)
     except Conflict:
         remembered = _remembered(ctx, idem_key)  # the same submit won in another session
         if remembered is not None:
@@ -659,13 +701,17 @@ def _human_task_dict(row: HumanTask) -> dict[str, Any]:
     }
 
 
-def _summary(instance: ProcessInstance) -> dict[str, Any]:
-    ready = db.session.execute(
-        select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready").order_by(HumanTask.id)
-    ).scalars()
-    open_incidents = db.session.execute(
+def _summary(instance: ProcessInstance, ready_rows: list[HumanTask] | None = None) -> dict[str, Any]:
+    """Status, ready tasks and open incidents; ``ready_rows`` when the caller knows them, and
+    incidents are looked for only when the status says there are some."""
+    if ready_rows is None:
+        ready_rows = list(db.session.execute(
+            select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
+        ).scalars())
+    ready = sorted(ready_rows, key=lambda row: row.id)
+    open_incidents: list[Incident] = [] if instance.status != "incident" else list(db.session.execute(
         select(Incident).where(Incident.instance_id == instance.id, Incident.state == "open").order_by(Incident.id)
-    ).scalars()
+    ).scalars())
     return {
         "instance_id": instance.id,
         "status": instance.status,

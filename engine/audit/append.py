@@ -1,0 +1,128 @@
+"""Append audit events to a tenant's hash chain in one statement.
+
+The events' hashes depend on the chain head (last sequence number and hash), which only the
+database knows for sure once it is locked. Instead of locking the head, reading it, inserting
+and writing the head back (three round trips holding a lock every audited transaction of the
+tenant needs), SQL completes each event's canonical text with the head and hashes it itself:
+
+- PostgreSQL: one statement — a CTE locks the head row (``FOR UPDATE``), chains the events
+  (SHA-256 with ``sha256()``), inserts them and moves the head.
+- SQLite (no data-modifying CTEs): the insert and the head update, two statements; a SQLite
+  writer holds the database lock until commit anyway. SHA-256 is a function registered on
+  each SQLite connection.
+
+Python prepares each event's canonical text up to its chain fields (see
+:func:`engine.audit.trail._digest`: the keys are sorted, so ``prev_hash``, ``seq`` and
+``tenant_id`` end it), so the hash SQL computes is the one the verifier recomputes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, bindparam, event, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.sql.elements import TextClause
+
+from engine.base.db import db, is_postgresql
+
+#: Where the chain fields begin in an event's canonical JSON text.
+CHAIN_KEY = '"prev_hash":"'
+_SQLITE_SHA256 = "gee_sha256_hex"
+_COLUMNS = ("tenant_id, seq, at, actor, actor_id, action, object_type, object_id, expedient_id, before, after, "
+            "prev_hash, hash, note")  # fmt: skip
+
+
+@dataclass(frozen=True)
+class PendingRow:
+    """An event not yet in the chain: its column values and canonical text before the chain fields."""
+
+    values: dict[str, Any]
+    payload_head: str
+
+
+def append_rows(tenant_id: int, rows: list[PendingRow], ensure_head: Callable[[int], None]) -> None:
+    """Chain ``rows`` after the tenant's head, in order (``ensure_head`` creates a missing head)."""
+    statements = _statements(tenant_id, rows)
+    if _run(statements) == 0:  # the tenant's first event: no head row to chain from yet
+        ensure_head(tenant_id)
+        _run(statements)
+
+
+def _run(statements: list[tuple[TextClause, dict[str, Any]]]) -> int:
+    first, params = statements[0]
+    inserted = db.session.execute(first, params).scalar() if is_postgresql() else (
+        db.session.execute(first, params).rowcount)  # type: ignore[attr-defined]  # fmt: skip
+    if inserted:
+        for stmt, more in statements[1:]:
+            db.session.execute(stmt, more)
+    return int(inserted or 0)
+
+
+# Every SQL fragment below is a constant of this module; values only ever travel as bound parameters.
+# ruff: noqa: S608
+
+
+def _statements(tenant_id: int, rows: list[PendingRow]) -> list[tuple[TextClause, dict[str, Any]]]:
+    postgres = is_postgresql()
+    sha = "encode(sha256(convert_to({}, 'UTF8')), 'hex')" if postgres else _SQLITE_SHA256 + "({})"
+    as_json = "CAST(:{} AS JSON)" if postgres else ":{}"
+    at = "CAST(:at AS TIMESTAMP WITH TIME ZONE)" if postgres else ":at"
+    params: dict[str, Any] = {"tenant": tenant_id, "tail": f',"tenant_id":{tenant_id}}}', "n": len(rows),
+                              "at": rows[0].values["at"], "actor": rows[0].values["actor"],
+                              "actor_id": rows[0].values["actor_id"]}  # fmt: skip
+    lock = " FOR UPDATE" if postgres else ""
+    links = [f"head AS (SELECT seq, last_hash AS hash FROM audit_heads WHERE tenant_id = :tenant{lock})"]
+    selects = []
+    for n, row in enumerate(rows, start=1):
+        before = "head" if n == 1 else f"e{n - 1}"
+        payload = (f"CAST(:payload{n} AS TEXT) || '{CHAIN_KEY}' || p.hash || '\",\"seq\":' || "
+                   "CAST(p.seq + 1 AS TEXT) || CAST(:tail AS TEXT)")  # fmt: skip
+        links.append(f"e{n} AS (SELECT p.seq + 1 AS seq, p.hash AS prev_hash, {sha.format(payload)} AS hash "
+                     f"FROM {before} p)")  # fmt: skip
+        selects.append(
+            f"SELECT CAST(:tenant AS INTEGER), e.seq, {at}, CAST(:actor AS VARCHAR), CAST(:actor_id AS INTEGER), "
+            f"CAST(:action{n} AS VARCHAR), CAST(:object_type{n} AS VARCHAR), CAST(:object_id{n} AS VARCHAR), "
+            f"CAST(:expedient_id{n} AS INTEGER), {as_json.format(f'before{n}')}, {as_json.format(f'after{n}')}, "
+            f"e.prev_hash, e.hash, CAST(:note{n} AS TEXT) FROM e{n} e"
+        )
+        params.update({f"payload{n}": row.payload_head, f"action{n}": row.values["action"],
+                       f"object_type{n}": row.values["object_type"], f"object_id{n}": row.values["object_id"],
+                       f"expedient_id{n}": row.values["expedient_id"], f"before{n}": row.values["before"],
+                       f"after{n}": row.values["after"], f"note{n}": row.values["note"]})  # fmt: skip
+    insert = f"INSERT INTO audit_events ({_COLUMNS}) "
+    last = f"e{len(rows)}"
+    if postgres:
+        sql = (f"WITH {', '.join(links)}, ins AS ({insert}{' UNION ALL '.join(selects)} RETURNING seq), "
+               f"moved AS (UPDATE audit_heads SET seq = {last}.seq, last_hash = {last}.hash FROM {last} "
+               "WHERE audit_heads.tenant_id = :tenant) SELECT count(*) FROM ins")  # fmt: skip
+        return [(_typed(sql, rows), params)]
+    head = ("UPDATE audit_heads SET seq = seq + :n, last_hash = (SELECT e.hash FROM audit_events e "
+            "WHERE e.tenant_id = :tenant AND e.seq = audit_heads.seq + :n) WHERE tenant_id = :tenant")  # fmt: skip
+    # INSERT first, WITH inside: sqlite3 counts the rows of a statement that begins with INSERT only.
+    sql = f"{insert}WITH {', '.join(links)} {' UNION ALL '.join(selects)}"
+    return [(_typed(sql, rows), params), (text(head), params)]
+
+
+def _typed(sql: str, rows: list[PendingRow]) -> TextClause:
+    """The statement with its timestamp and JSON parameters converted the way their columns are."""
+    json_params = [bindparam(f"{side}{n}", type_=JSON(none_as_null=True))
+                   for n in range(1, len(rows) + 1) for side in ("before", "after")]  # fmt: skip
+    return text(sql).bindparams(bindparam("at", type_=DateTime(timezone=True)), *json_params)
+
+
+def _sha256_hex(value: str | None) -> str | None:
+    return None if value is None else hashlib.sha256(value.encode("utf-8")).hexdigest()
+
+
+@event.listens_for(Engine, "connect")
+def _register_sqlite_sha256(dbapi_connection: Any, _record: Any) -> None:
+    if isinstance(dbapi_connection, sqlite3.Connection):
+        dbapi_connection.create_function(_SQLITE_SHA256, 1, _sha256_hex, deterministic=True)
+
+
+__all__ = ["CHAIN_KEY", "PendingRow", "append_rows"]
