@@ -137,6 +137,15 @@ def test_deploy_open_claim_complete_and_documents(client, world):
     task_id = tasks[0]["id"]
     task = client.get(f"/api/v1/tasks/{task_id}", headers=bearer(secret)).get_json()
     assert "unitat_responsable" in task["form_schema"]["properties"]
+    # A step's name comes in the language the caller asks for (the BPMN's name_es / name_en).
+    def name_in(language: str) -> str:
+        headers = {**bearer(secret), "Accept-Language": language}
+        return str(client.get(f"/api/v1/tasks/{task_id}", headers=headers).get_json()["name"])
+
+    assert name_in("ca") == "Revisar i assignar la sol·licitud"
+    assert name_in("es") == "Revisar y asignar la solicitud"
+    english = client.get(f"/api/v1/expedients/{expedient['id']}", headers={**bearer(secret), "Accept-Language": "en"})
+    assert [t["name"] for t in english.get_json()["tasks"]] == ["Review and assign the application"]
 
     claimed = client.post(f"/api/v1/tasks/{task_id}/claim", headers=bearer(secret))
     assert claimed.status_code == 200 and claimed.get_json()["assignee_id"] == world["ajt-a"]["user"].id

@@ -157,11 +157,15 @@ def test_year_export_lists_index_and_texts_with_annulments(people):
     text = _pdf_text(export_year_pdf(people["secretary"], year))
     assert f"Llibre de resolucions de l'Alcaldia {year}" in text
     assert "Ajuntament de Proves" in text and "L01259999" in text
-    signed_day = first.signed_at.astimezone(MADRID).strftime("%d/%m/%Y")
+    signed = first.signed_at.astimezone(MADRID).date()
+    # The Catalan way, the month in words (CLDR): "3 de desembre del 2026", "1 d’abril del 2026".
+    month = ("de gener", "de febrer", "de març", "d’abril", "de maig", "de juny", "de juliol", "d’agost",
+             "de setembre", "d’octubre", "de novembre", "de desembre")[signed.month - 1]
+    signed_day = f"{signed.day} {month} del {signed.year}"
     assert f"DEC/{year}/0001 {signed_day} Aprovació de la factura de llum" in text
     assert f"DEC/{year}/0002 {signed_day} Convocatòria de subvencions (ANUL·LAT)" in text
     assert "Aprovar la factura 12/2026." in text
-    assert "Motiu: Bases no publicades" in text
+    assert "Motiu: Bases no publicades" in " ".join(text.split())
     assert "Marta Secretària" in text and "Joan Batlle" in text
     assert "Esborrany pendent" not in text
 

@@ -171,7 +171,7 @@ def tour(app: Flask) -> Tour:
 def test_every_shipped_procedure_has_a_demo_expedient(tour: Tour) -> None:
     assert set(FIRST_STEPS) == SHIPPED
     assert {s.key for s in tour.samples} == SHIPPED, tour.output
-    assert "Sample expedients of Ajuntament de Sant Demo de Segre" in tour.output
+    assert "Sample case files of Ajuntament de Sant Demo de Segre" in tour.output
 
 
 def test_expedients_in_progress_wait_in_someones_inbox(tour: Tour) -> None:
@@ -215,11 +215,11 @@ def test_every_closed_expedient_exports_valid_eni(tour: Tour) -> None:
 def test_the_neighbouring_town_has_its_own_expedients_that_sant_demo_never_sees(tour: Tour) -> None:
     assert sorted(tour.neighbour) == [("instancia_generica", 1), ("llicencia_obres_menors", 1)]
     assert tour.neighbour_ids and not tour.neighbour_ids & tour.ids_in_sant_inboxes
-    assert "Sample expedients of Ajuntament de Vilaprova d'Aran" in tour.output
+    assert "Sample case files of Ajuntament de Vilaprova d'Aran" in tour.output
 
 
 def test_running_the_demo_again_adds_no_expedient(tour: Tour) -> None:
-    assert tour.added_by_second_build == ["The sample expedients are already there."]
+    assert tour.added_by_second_build == ["The sample case files are already there."]
     assert tour.expedients_after_rerun == tour.expedients_before_rerun
 
 
@@ -238,8 +238,8 @@ def test_a_sample_expedient_that_is_refused_leaves_nothing_behind() -> None:
 
     lines = run_in_transaction(demo)
     assert len(lines) == 2
-    assert lines[0].startswith("Llicència d'obres menors: no sample expedient (")
-    assert lines[1].startswith("Certificat o volant d'empadronament: no sample expedient (it stopped (completed)")
+    assert lines[0].startswith("Llicència d'obres menors: no sample case file (")
+    assert lines[1].startswith("Certificat o volant d'empadronament: no sample case file (it stopped (completed)")
     assert db.session.execute(select(Expedient.id)).first() is None
     assert db.session.execute(select(RegistryEntry.id)).first() is None
     assert db.session.execute(select(Decree.id)).first() is None

@@ -54,7 +54,7 @@ def test_open_migrated_expedients_reach_the_inbox_of_the_mapped_role_only(app: F
     number = {e.eni_id: e.number for e in db.session.execute(select(Expedient)).scalars()}
 
     technician = _inbox(app, "tecnica.urb")
-    assert number[URB_OPEN] in technician and "Continue the migrated expedient" in technician
+    assert number[URB_OPEN] in technician and "Continue the migrated case file" in technician
     assert number[CULT_OPEN] not in technician and number[URB_CLOSED] not in technician
 
     clerk = _inbox(app, "clerk.ajt-proves")  # no role in the map: the clerks go on with it

@@ -90,7 +90,7 @@ def test_the_certificate_of_exposure_states_the_exact_days_and_is_signed_by_the_
     assert [s.signer for s in verify_pdf(content).signatures] == [ROLE_PEOPLE["secretari"]]
     text = " ".join(PdfReader(io.BytesIO(content)).pages[0].extract_text().split())
     # 4 December 2026 to 7 January 2027, both included: 35 days, 21 of them working (the first day and 20 more)
-    assert "Des del 04/12/2026 fins al 07/01/2027: 35 (dels quals hàbils 21)" in text
+    assert "Des del 4 de desembre del 2026 fins al 7 de gener del 2027: 35 (dels quals hàbils 21)" in text
     assert edict.digest[:40] in "".join(text.split())
     with pytest.raises(Conflict, match="already issued"):
         diligence.issue_diligence(secretary, edict.id)

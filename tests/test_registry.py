@@ -183,8 +183,8 @@ def test_incoming_entry_opens_an_expedient_with_documents_and_receipt(clerk, cit
     for expected in (
         "Justificant de presentació",
         "E/2026/000001",
-        "21/11/2026 10:15:42",
-        "23/11/2026 00:00:00",  # effects on Monday (art. 31.2.b)
+        "21 de novembre del 2026, 10:15:42",  # Catalan: the month in words, a four-digit year
+        "23 de novembre del 2026, 00:00:00",  # effects on Monday (art. 31.2.b)
         "Ajuntament de Proves",
         "L01259999",
         "Maria Puig i Soler",
@@ -206,7 +206,7 @@ def test_receipt_in_spanish(clerk, citizen):
     entry = _incoming(clerk, party_id=citizen.id, locale="es", presented_at=madrid(2026, 11, 18, 12, 0))
     text = _text(read_content(clerk, entry.receipt_document_id)[1])
     assert "Justificante de presentación" in text and "Fecha y hora de presentación" in text
-    assert "18/11/2026 12:00:00" in text
+    assert "18 de noviembre de 2026, 12:00:00" in text
     assert "cómputo de plazos" not in text  # a working day: no separate effective time
 
 

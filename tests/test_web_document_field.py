@@ -159,7 +159,7 @@ def test_a_document_of_another_expedient_is_refused_with_a_readable_message(clie
     assert response.status_code == 422
     html = response.get_data(as_text=True)
     assert field_error(html, "f-data-documents") == (
-        f"Choose documents of this expedient: no. {case['elsewhere']} is not one of them."
+        f"Choose documents of this case file: no. {case['elsewhere']} is not one of them."
     )
     assert _checked(html) == [str(case["planol"])]
     db.session.expire_all()
@@ -178,7 +178,7 @@ def test_the_api_refuses_documents_of_another_town(client, case):
     assert response.status_code == 422
     body = response.get_json()
     assert body["details"] == [{"field": "documents", "message":
-                                f"Choose documents of this expedient: no. {case['foreign']} is not one of them."}]
+                                f"Choose documents of this case file: no. {case['foreign']} is not one of them."}]
 
 
 def test_the_engine_accepts_own_documents_and_refuses_others(case):

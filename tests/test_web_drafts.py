@@ -51,6 +51,9 @@ def test_upload_stores_a_draft_and_shows_its_preview(client, designer):
     assert 'id="version-status"' in page and ">draft<" in page
     assert 'id="validation-report"' in page and 'id="publish-version"' in page
     assert 'id="task-T_dades"' in page and 'id="task-T_resposta"' in page
+    # The designer reads the steps in their language (name_en), not the Catalan names.
+    assert "Register the application" in page and "Draft the answer" in page
+    assert "Registrar la sol·licitud" not in page and "Redactar la resposta" not in page
     assert 'value="12345678Z"' in page  # the sample NIF in the rendered form of T_dades
     assert "resposta_prova.ca.html" in page and "resposta_prova.es.html" in page
     assert 'id="bpmn-viewer"' in page and 'id="page-help"' in page
@@ -116,7 +119,7 @@ def test_publish_makes_the_draft_current(client, designer):
     db.session.expire_all()
     assert not version.is_draft and latest_version(version.model).id == version.id
     page = client.get(response.location).get_data(as_text=True)
-    assert "is published: new expedients start on it" in page
+    assert "is published: new case files start on it" in page
 
 
 def test_other_tenants_and_clerks_cannot_reach_a_draft(client, designer):

@@ -50,7 +50,7 @@ def test_open_an_expedient_starts_its_procedure(client, world):
     assert (party.nif, party.name, party.email) == ("12345678Z", "Maria Garcia", "maria@example.org")
     assert ready_task(expedient.id).element_id == "Task_revisar"
     page = client.get(response.headers["Location"]).get_data(as_text=True)
-    assert f"Expedient {expedient.number} opened and its procedure started." in page
+    assert f"Case file {expedient.number} opened and its procedure started." in page
 
 
 def test_invalid_nif_is_explained_and_nothing_is_created(client, world):
@@ -116,7 +116,7 @@ def test_expedient_page_shows_everything(client, world):
     assert "Maria Garcia" in html and "12345678Z" in html
     assert 'id="diagram"' in html and "bpmn-navigated-viewer.production.min.js" in html
     assert "Review and assign the application" in html  # pending task, in the page's language
-    assert "expedient opened" in html and "procedure started" in html  # history
+    assert "case file opened" in html and "procedure started" in html  # history
     for section in ("Documents", "Registry entries", "Decrees", "Notifications", "History"):
         assert f">{section}</h2>" in html
 
@@ -225,7 +225,7 @@ def test_close_and_reopen_by_the_allowed_roles(client, world):
     client.post("/logout", data={"csrf_token": token(client)})
 
     login_en(client, "anna")
-    assert "Close the expedient" in client.get(f"/expedients/{eid}").get_data(as_text=True)
+    assert "Close the case file" in client.get(f"/expedients/{eid}").get_data(as_text=True)
     assert client.post(f"/expedients/{eid}/close", data={"csrf_token": token(client)}).status_code == 302
     db.session.expire_all()
     assert db.session.get(Expedient, eid).state == "E02"

@@ -152,7 +152,7 @@ def test_bad_input_gets_a_readable_error_and_starts_nothing(admin: tuple[FlaskCl
     with zipfile.ZipFile(empty, "w") as archive:
         archive.writestr("readme.txt", b"nothing here")
     nothing = upload(client, empty.getvalue(), dry_run=False)
-    assert nothing.status_code == 422 and "holds no expedient" in nothing.get_data(as_text=True)
+    assert nothing.status_code == 422 and "holds no case file" in nothing.get_data(as_text=True)
     assert db.session.execute(select(func.count()).select_from(MigrationRun)).scalar_one() == 0
     assert imported(tenant_id) == 0
 

@@ -75,7 +75,7 @@ def test_open_an_expedient_from_an_entry(client, world):
     _new_entry(client)
     entry = db.session.execute(db.select(RegistryEntry)).scalar_one()
     html = client.get(f"/registry/{entry.id}").get_data(as_text=True)
-    assert "Open an expedient from this entry" in html
+    assert "Open a case file from this entry" in html
     assert f'data-channel="{entry.channel}">in person<' in html  # a word, not the stored code
 
     response = client.post(f"/registry/{entry.id}/open", data={

@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from datetime import time as dtime
+from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent
-from engine.base.clock import MADRID, as_utc, utcnow
+from engine.base.clock import MADRID, as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Forbidden
@@ -101,6 +102,7 @@ def smtp(app: Flask) -> Iterator[SmtpSink]:
 
 def test_overdue_task_is_escalated_to_the_secretaries_once(app: Flask, tenant: Tenant, smtp: SmtpSink) -> None:
     make_user("secretaria", tenant, ("secretari",), email="secretaria@ajuntament.test")
+    make_user("secretario", tenant, ("secretari",), email="secretario@ajuntament.test", locale="es")
     make_user("clerk", tenant, ("tramitador",), email="clerk@ajuntament.test")
     db.session.commit()
     instance_id = start(tenant, "worker_requeriment")
@@ -118,11 +120,18 @@ def test_overdue_task_is_escalated_to_the_secretaries_once(app: Flask, tenant: T
     escalation = db.session.execute(select(TaskEscalation)).scalar_one()
     assert escalation.human_task_id == task.id
     # The sweep may also send the week's e-mail of legal terms (engine.control.weekly_digest).
-    escalated = [m for m in smtp.messages if not m["subject"].startswith("Legal terms at risk")]
-    assert len(escalated) == 1
-    message = escalated[0]
-    assert message["to"] == ["secretaria@ajuntament.test"]
+    subjects = [str(make_header(decode_header(m["subject"]))) for m in smtp.messages]
+    escalated = [{**m, "subject": subject} for m, subject in zip(smtp.messages, subjects, strict=True)
+                 if "Wait for the amendment" in subject or "Esperar la subsanación" in subject]
+    assert len(escalated) == 2  # one per language the secretaries chose
+    message = next(m for m in escalated if m["to"] == ["secretaria@ajuntament.test"])
     assert "Wait for the amendment" in message["subject"]
+    # The Spanish-speaking secretary reads the step's Spanish name and the date the Spanish way.
+    spanish = next(m for m in escalated if m["to"] == ["secretario@ajuntament.test"])
+    assert spanish["subject"] == "Tarea fuera de plazo: Esperar la subsanación"
+    overdue = local_date(utcnow() - timedelta(days=1))
+    month = ("ene", "feb", "mar", "abr", "may", "jun", "jul", "ago", "sept", "oct", "nov", "dic")[overdue.month - 1]
+    assert f"vencía el {overdue.day} {month} {overdue.year} y sigue pendiente" in spanish["body"]
 
     # The secretary also finds it listed, still pending; the clerk has no such page.
     client = app.test_client()

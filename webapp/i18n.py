@@ -1,16 +1,29 @@
-"""Locale selection: the user's choice (session), then the browser, then Catalan."""
+"""The language of a page and how it writes dates.
+
+The language: the person's choice (the menu; staff get theirs at login), then, in the e-office,
+the municipality's default language (a citizen may read Catalan with an English browser), and on
+staff pages the browser's, then Catalan. Dates go through :mod:`engine.base.formats` with
+the page's locale: ``{{ moment_value|moment }}``, ``{{ day_value|day }}``."""
 
 from __future__ import annotations
+
+from datetime import date, datetime
 
 from flask import Flask, has_request_context, request, session
 from flask_babel import get_locale, refresh
 
 from engine.app import LANGUAGES
 from engine.audit.labels import action_label
+from engine.base.formats import format_day, format_moment, format_month
 from engine.base.settings import current_settings
 from engine.process.definition.sidecar import procedure_label
-from engine.process.definition.task_labels import task_label
+from engine.process.definition.task_labels import label_for, task_label
 from engine.tenancy.models import role_label
+
+#: The municipalities' own language: pages speak it unless the reader chose another.
+MUNICIPAL_LOCALE = "ca"
+#: The citizens' pages, which speak the municipality's language whatever the browser prefers.
+E_OFFICE = "/seu/"
 
 
 def select_locale() -> str:
@@ -19,7 +32,28 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return str(chosen)
-    return request.accept_languages.best_match(LANGUAGES) or "ca"
+    if request.path.startswith(E_OFFICE):
+        return MUNICIPAL_LOCALE
+    return request.accept_languages.best_match(LANGUAGES) or MUNICIPAL_LOCALE
+
+
+def _locale() -> str:
+    return str(get_locale() or MUNICIPAL_LOCALE)
+
+
+def moment_filter(value: datetime | None, seconds: bool = False) -> str:
+    """``{{ entry.presented_at|moment }}``: "3 Dec 2026, 07:59" in the page's language."""
+    return format_moment(value, _locale(), seconds=seconds)
+
+
+def day_filter(value: date | datetime | None, long: bool = False) -> str:
+    """``{{ edict.starts_on|day }}``: "3 Dec 2026" (long: "3 December 2026") in the page's language."""
+    return format_day(value, _locale(), long=long)
+
+
+def month_filter(value: date) -> str:
+    """``{{ row.month|month }}``: "Jan 2026", "gen. 2026" in the page's language."""
+    return format_month(value, _locale())
 
 
 def init_app(app: Flask) -> None:
@@ -29,9 +63,15 @@ def init_app(app: Flask) -> None:
     app.before_request(refresh)
     app.teardown_request(lambda _exc: refresh())
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.filters["moment"] = moment_filter
+    app.jinja_env.filters["day"] = day_filter
+    app.jinja_env.filters["month"] = month_filter
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["audit_action_label"] = action_label
     app.jinja_env.globals["task_label"] = lambda task: task_label(task, str(get_locale()))
+    app.jinja_env.globals["element_label"] = lambda version, element_id: label_for(
+        version, element_id, str(get_locale())
+    )
     app.jinja_env.globals["procedure_label"] = lambda model: procedure_label(model.key, model.name, str(get_locale()))

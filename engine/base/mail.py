@@ -12,11 +12,13 @@ from __future__ import annotations
 import logging
 import os
 import smtplib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from email.message import EmailMessage
+from typing import Protocol
 
 from flask import current_app, has_app_context
+from flask_babel import force_locale
 
 log = logging.getLogger("gee.mail")
 
@@ -82,3 +84,23 @@ def send_after_commit(recipients: Iterable[str], subject: str, body: str) -> Non
 
 
 __all__ = ["MailSettings", "send_after_commit", "send_mail"]
+
+
+class Reader(Protocol):
+    """Someone who gets e-mail: an address (maybe none) and the language they chose."""
+
+    email: str | None
+    locale: str
+
+
+def send_mail_in_their_languages(people: Iterable[Reader], compose: Callable[[str], tuple[str, str]]) -> None:
+    """One e-mail per language the ``people`` chose: ``compose(locale)`` gives its subject and body,
+    and runs with that language active, so its ``_l`` strings come out in it."""
+    by_locale: dict[str, list[str]] = {}
+    for person in people:
+        if person.email:
+            by_locale.setdefault(person.locale, []).append(person.email)
+    for locale, recipients in sorted(by_locale.items()):
+        with force_locale(locale):
+            subject, body = compose(locale)
+            send_mail(recipients, subject, body)

@@ -9,6 +9,7 @@ the mayor's vistiplau (a signature circuit: secretary, then mayor) and approved 
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import cast
 
 from engine.audit import record
@@ -77,11 +78,11 @@ def export_book_pdf(ctx: Context, body_id: int, year: int) -> bytes:
     """The year's book of minutes of a body as a PDF index (number, date, kind, approval, CSV)."""
     body = get_body(ctx, body_id)
     sessions = book(ctx, body_id, year)
-    approvals = {}
+    approvals: dict[int, datetime | None] = {}
     for s in sessions:
         if s.minutes_approved_in_id is not None:
             approver = db.session.get(BodySession, s.minutes_approved_in_id)
-            approvals[s.id] = local_date(approver.starts_at).strftime("%d/%m/%Y") if approver else ""
+            approvals[s.id] = approver.starts_at if approver else None
     csvs = {s.id: doc.csv for s in sessions
             if s.minutes_document_id and (doc := db.session.get(Document, s.minutes_document_id))}
     record(ctx, "body.minutes_book_exported", "body", body.id, after={"year": year, "minutes": len(sessions)})

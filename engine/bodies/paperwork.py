@@ -84,4 +84,4 @@ def render(ctx: Context, template: str, *, csv: str | None = None, **context: An
     """A session PDF in the acting person's language (Catalan unless Spanish), with the CSV printed."""
     tenant = db.session.get(Tenant, ctx.tenant_id)
     return render_pdf_from(TEMPLATES, template, tenant=tenant, labels=labels_for(ctx), csv=csv,
-                           verify_url=verify_url(csv) if csv else None, **context)
+                           verify_url=verify_url(csv) if csv else None, locale=ctx.locale, **context)

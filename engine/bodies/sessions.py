@@ -19,6 +19,7 @@ from engine.base.clock import as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, ValidationFailed
+from engine.base.formats import format_day
 from engine.base.i18n import _l
 from engine.bodies import rules
 from engine.bodies.bodies import bodies_of_user, clean_text, get_body, require_keeper
@@ -151,7 +152,7 @@ def _check_in_time(ctx: Context, session: BodySession, convened_on: datetime) ->
         latest = rules.latest_convocation_day(calendar, session_on)
         raise Conflict(_l("Too late to convene: a session on %(day)s must be convened by %(latest)s "
                           "(two working days before, LBRL art. 46.2.b).",
-                          day=session_on.strftime("%d/%m/%Y"), latest=latest.strftime("%d/%m/%Y")))
+                          day=format_day(session_on, ctx.locale), latest=format_day(latest, ctx.locale)))
 
 
 def convene(ctx: Context, session_id: int) -> BodySession:

@@ -19,8 +19,9 @@ from engine.audit import record
 from engine.base.clock import MADRID, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
+from engine.base.formats import format_day
 from engine.base.i18n import _l
-from engine.base.mail import send_mail
+from engine.base.mail import send_mail_in_their_languages
 from engine.base.unit_of_work import run_in_transaction
 from engine.control.risk import at_risk
 from engine.control.status import TermStatus
@@ -79,12 +80,12 @@ def send_weekly_digest(tenant_id: int, week: str, today: date | None = None) -> 
     return run_in_transaction(lambda: _send(tenant_id, week, today or local_date(utcnow())))
 
 
-def _line(status: TermStatus) -> str:
+def _line(status: TermStatus, locale: str) -> str:
+    due = format_day(status.due, locale)
     if status.expired:
-        when = str(_l("past its term since %(due)s", due=status.due.isoformat()))
+        when = str(_l("past its term since %(due)s", due=due))
     else:
-        when = str(_l("%(days)s working days left (last day %(due)s)", days=status.working_days_left,
-                      due=status.due.isoformat()))  # fmt: skip
+        when = str(_l("%(days)s working days left (last day %(due)s)", days=status.working_days_left, due=due))
     silence = {"positive": _l("positive silence"), "negative": _l("negative silence"),
                "lapse": _l("lapse (caducitat)")}.get(status.silence or "")  # fmt: skip
     line = f"- {status.number} {status.subject} ({status.procedure or ''}): {when}"
@@ -106,13 +107,16 @@ def _send(tenant_id: int, week: str, today: date) -> bool:
         return False
     record(ctx, "control.term_digest", "tenant", tenant_id, after={"week": week, "at_risk": len(risky),
                                                                     "recipients": [u.username for u in people]})
-    if risky:
-        heading = _l("Expedients of %(tenant)s near or past their maximum legal term:", tenant=tenant.name)
-        body = "\n".join([str(heading), "", *(_line(s) for s in risky)])
-    else:
-        body = str(_l("No expedient of %(tenant)s is near or past its maximum legal term.", tenant=tenant.name))
+
+    def digest(locale: str) -> tuple[str, str]:
+        if risky:
+            heading = _l("Expedients of %(tenant)s near or past their maximum legal term:", tenant=tenant.name)
+            body = "\n".join([str(heading), "", *(_line(s, locale) for s in risky)])
+        else:
+            body = str(_l("No expedient of %(tenant)s is near or past its maximum legal term.", tenant=tenant.name))
+        return str(_l("Legal terms at risk in %(tenant)s (%(week)s): %(count)s", tenant=tenant.name, week=week,
+                      count=len(risky))), body  # fmt: skip
+
     # Sent before the unit commits: an SMTP failure rolls the digest row back and the job is retried.
-    send_mail([u.email for u in people if u.email],
-              str(_l("Legal terms at risk in %(tenant)s (%(week)s): %(count)s", tenant=tenant.name, week=week,
-                     count=len(risky))), body)  # fmt: skip
+    send_mail_in_their_languages(people, digest)
     return True

@@ -24,10 +24,16 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 from engine.base.errors import NotFound
+from engine.base.formats import format_amount, format_day, format_moment, format_percent
 from engine.base.i18n import _l
-from engine.documents.pdf import html_to_pdf, local_time
-from engine.process.definition.template_locales import DOCUMENT_LOCALES, LOCALE_VARIANT, locale_variant
-from engine.process.sandbox.helpers import ScriptHelpers
+from engine.documents.pdf import html_to_pdf
+from engine.process.definition.template_locales import (
+    DOCUMENT_LOCALES,
+    LOCALE_VARIANT,
+    document_locale,
+    locale_variant,
+    variant_locale,
+)
 
 if TYPE_CHECKING:
     from engine.process.models import ProcessVersion
@@ -64,7 +70,8 @@ def paragraphs(text: object) -> Markup:
     )
 
 
-def _environment(templates: Mapping[str, str]) -> SandboxedEnvironment:
+def _environment(templates: Mapping[str, str], locale: str) -> SandboxedEnvironment:
+    """The sandbox a template is filled in, its dates, amounts and rates written as ``locale`` writes them."""
     env = SandboxedEnvironment(
         loader=DictLoader(dict(templates)),
         autoescape=True,
@@ -72,9 +79,10 @@ def _environment(templates: Mapping[str, str]) -> SandboxedEnvironment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["amount"] = ScriptHelpers.format_amount
-    env.filters["date"] = ScriptHelpers.format_date
-    env.filters["local_time"] = local_time
+    env.filters["amount"] = lambda value: format_amount(value, locale)
+    env.filters["date"] = lambda value: format_day(value, locale, long=True)
+    env.filters["moment"] = lambda value: format_moment(value, locale, long=True)
+    env.filters["percent"] = lambda fraction, digits=2: format_percent(fraction, locale, digits)
     env.filters["paragraphs"] = paragraphs
     return env
 
@@ -89,8 +97,10 @@ def render_version_template(
     if name not in templates:
         raise NotFound(_l("The template %(name)s is not part of this procedure.", name=name))
     chosen = locale_variant(templates, name, locale)
+    written_in = variant_locale(chosen) or document_locale(locale)
+    template = _environment(templates, written_in).get_template(chosen)
     with force_locale(locale):
-        html = _environment(templates).get_template(chosen).render({**context, "locale": locale, "_": gettext})
+        html = template.render({**context, "locale": locale, "_": gettext})
     return RenderedTemplate(chosen, html)
 
 

@@ -2,7 +2,7 @@
 
 An open expedient (ENI ``Estado`` E01) arrives without a running procedure, so no task would ever
 show it to anyone. The migration starts on it a one-step process, ``expedient_migrat_<role>``
-(or ``expedient_migrat_unit_<unit code>``): a manual task "Continue the migrated expedient" in the
+(or ``expedient_migrat_unit_<unit code>``): a manual task "Continue the migrated case file" in the
 lane of that role (or for that unit, ``gee:unit``), which lands in the inbox of the role's holders
 (or of the unit's members) and of no one else until one of them marks it done. The model is made from
 ``processes/expedient_migrat.bpmn`` and deployed, unpublished, for the municipality the first time

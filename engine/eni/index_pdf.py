@@ -13,7 +13,7 @@ from engine.base.db import db
 from engine.base.errors import NotFound
 from engine.base.i18n import _l
 from engine.documents.documents import Document, store_document
-from engine.documents.pdf import local_time, render_pdf_from
+from engine.documents.pdf import render_pdf_from, stamp_time
 from engine.documents.verification_codes import new_csv, verify_url
 from engine.eni.access import require_eni_role
 from engine.eni.export import index_entries
@@ -53,7 +53,7 @@ def foliated_index(ctx: Context, expedient_id: int) -> Document:
     pdf = render_pdf_from(TEMPLATES, "foliated_index.html", tenant=tenant, expedient=expedient, entries=entries,
                           labels=labels, csv=csv, verify_url=verify_url(csv), now=now, locale=ctx.locale)
     seal = unlock_seal(ctx.tenant_id)
-    stamp = Stamp(signer=tenant.name, role=labels["seal"], date=local_time(now), csv=csv,
+    stamp = Stamp(signer=tenant.name, role=labels["seal"], date=stamp_time(now, ctx.locale), csv=csv,
                   verify_url=verify_url(csv), labels=labels)
     signed = sign_pdf(pdf, seal, stamp, reason=labels["heading"])
     return store_document(

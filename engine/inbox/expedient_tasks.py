@@ -8,6 +8,7 @@ from engine.base.clock import as_utc
 from engine.base.context import Context
 from engine.base.db import db
 from engine.expedients.expedients import get_expedient
+from engine.process.definition.task_labels import task_label
 from engine.process.models import HumanTask
 from engine.tenancy.scoping import scoped
 
@@ -24,11 +25,11 @@ def _iso(value: Any) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def task_dict(task: HumanTask) -> dict[str, Any]:
-    """A task as JSON (API answers)."""
+def task_dict(task: HumanTask, locale: str | None) -> dict[str, Any]:
+    """A task as JSON (API answers), its name in ``locale`` (the caller's Accept-Language)."""
     return {
         "id": task.id,
-        "name": task.name,
+        "name": task_label(task, locale),
         "element_id": task.element_id,
         "state": task.state,
         "role": task.role,

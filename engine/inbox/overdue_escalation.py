@@ -18,11 +18,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.audit import record
-from engine.base.clock import as_utc, local_date, utcnow
+from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
+from engine.base.formats import format_day
 from engine.base.i18n import _l
-from engine.base.mail import send_mail
+from engine.base.mail import send_mail_in_their_languages
 from engine.base.unit_of_work import run_in_transaction
 from engine.expedients.expedients import Expedient
 from engine.process.definition.task_labels import task_label
@@ -85,14 +86,17 @@ def _escalate(tenant_id: int, human_task_id: int) -> bool:
     record(ctx, "task.escalated", "human_task", task.id, expedient_id=task.expedient_id,
            after={"due_at": as_utc(task.due_at), "secretaries": [u.username for u in people]})
     tenant = db.session.get(Tenant, tenant_id)
-    due = as_utc(task.due_at)
+    tenant_name = tenant.name if tenant else ""
+
+    def warning(locale: str) -> tuple[str, str]:
+        """In each secretary's language: the step's name and the date in it too."""
+        name, due = task_label(task, locale), format_day(as_utc(task.due_at), locale)
+        return (str(_l("Overdue task: %(task)s", task=name)),
+                str(_l("The task \"%(task)s\" of %(tenant)s was due on %(due)s and is still pending.",
+                       task=name, tenant=tenant_name, due=due)))
+
     # Sent before the unit of work commits: an SMTP failure rolls the escalation back and the job is retried.
-    send_mail(
-        [u.email for u in people if u.email],
-        str(_l("Overdue task: %(task)s", task=task.name)),
-        str(_l("The task \"%(task)s\" of %(tenant)s was due on %(due)s and is still pending.",
-               task=task.name, tenant=tenant.name if tenant else "", due=local_date(due).isoformat() if due else "")),
-    )
+    send_mail_in_their_languages(people, warning)
     return True
 
 

@@ -76,7 +76,7 @@ def issue_diligence(ctx: Context, edict_id: int, *, now: datetime | None = None)
     tenant = db.session.get(Tenant, ctx.tenant_id)
     pdf = render_pdf_from(TEMPLATES, "diligence.html", tenant=tenant, edict=edict, exposure=exposure_of(edict),
                           intact=intact(edict), labels=LABELS.get(ctx.locale, LABELS["ca"]), csv=csv,
-                          verify_url=verify_url(csv))
+                          verify_url=verify_url(csv), locale=ctx.locale)
     doc = store_document(ctx, edict.expedient_id, f"diligencia-exposicio-{edict.id}.pdf", pdf,
                          title=f"{_l('Certificate of exposure')}: {edict.title}"[:300], tipo_documental="TD12",
                          from_administration=True, author=ctx.username, csv=csv)

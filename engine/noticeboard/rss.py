@@ -1,5 +1,6 @@
 """The notice board as an RSS 2.0 feed (beside the JSON feed): one item per edict exposed today,
-its link the edict's public page, its guid that page too, its date the moment it was published."""
+its link the edict's public page, its guid that page too, its date the moment it was published
+(RFC 822, as RSS requires); the exposure period is written in the feed's language."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from email.utils import format_datetime
 from lxml import etree
 
 from engine.base.clock import as_utc
+from engine.base.formats import format_day
 from engine.noticeboard.models import Edict
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -27,7 +29,7 @@ def rss_feed(*, title: str, board_url: str, feed_url: str, language: str, items:
         url = url_of(edict)
         published = as_utc(edict.published_at)
         assert published is not None
-        period = f"{edict.starts_on.strftime('%d/%m/%Y')} – {edict.ends_on.strftime('%d/%m/%Y')}"
+        period = f"{format_day(edict.starts_on, language)} – {format_day(edict.ends_on, language)}"
         etree.SubElement(item, "title").text = edict.title
         etree.SubElement(item, "link").text = url
         etree.SubElement(item, "description").text = f"{period}\n\n{edict.text}"

@@ -20,6 +20,7 @@ from engine.base.clock import local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, NotFound, ValidationFailed
+from engine.base.formats import format_day
 from engine.base.i18n import _l
 from engine.base.identifiers import normalise_nif
 from engine.base.text import clean_text
@@ -98,8 +99,8 @@ def _checked(
     if until < start:
         raise ValidationFailed(_l("The end date must be on or after the start date."), field="valid_until")
     if until > limit:
-        raise ValidationFailed(_l("A power lasts at most five years (until %(day)s).", day=limit.isoformat()),
-                               field="valid_until")  # fmt: skip
+        raise ValidationFailed(_l("A power lasts at most five years (until %(day)s).",
+                                  day=format_day(limit, ctx.locale)), field="valid_until")  # fmt: skip
     chosen = sorted({k.strip() for k in procedures or [] if k and k.strip()})
     if procedures is not None:
         if not chosen:

@@ -57,7 +57,7 @@ from engine.documents.documents import (
     read_content,
     store_document,
 )
-from engine.documents.pdf import local_time, render_pdf_from
+from engine.documents.pdf import render_pdf_from, stamp_time
 from engine.documents.store import content_store
 from engine.documents.verification_codes import new_csv, verify_url
 from engine.expedients.expedients import Expedient, ensure_open
@@ -414,7 +414,7 @@ def _sign_step(ctx: Context, step_id: int, credential: UnlockedCredential) -> Si
     now = utcnow()
     role = step.role or next((r for r in ("alcalde", "secretari", "tecnic") if r in ctx.roles), "")
     csv = stamp_csv(ctx, request)
-    stamp = Stamp(signer=_user_name(ctx.user_id), role=labels.get(role, role), date=local_time(now),
+    stamp = Stamp(signer=_user_name(ctx.user_id), role=labels.get(role, role), date=stamp_time(now, ctx.locale),
                   csv=csv, verify_url=verify_url(csv), labels=labels)
     signed = sign_pdf(pdf, credential, stamp, reason=request.title[:200])
     request.working_sha256 = content_store().put(signed).sha256

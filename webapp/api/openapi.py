@@ -175,7 +175,7 @@ _SCHEMAS: dict[str, Any] = {
         "type": "object",
         "properties": {
             "id": {"type": "integer"},
-            "name": {"type": "string"},
+            "name": {"type": "string", "description": "The step's name in the caller's language (Accept-Language)"},
             "element_id": {"type": "string"},
             "state": {"type": "string", "enum": ["ready", "completed", "cancelled"]},
             "role": {"type": ["string", "null"]},

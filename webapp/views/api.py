@@ -101,7 +101,7 @@ def create_expedient() -> Any:
         responsible_unit=body.get("responsible_unit"),
         registry_entry_id=id_value(body.get("registry_entry_id"), "registry_entry_id"),
     )
-    ready = [task_dict(t) for t in tasks_of_expedient(g.ctx, opened.expedient.id) if t.state == "ready"]
+    ready = [task_dict(t, g.ctx.locale) for t in tasks_of_expedient(g.ctx, opened.expedient.id) if t.state == "ready"]
     instance = {"instance_id": opened.instance.id, "status": opened.instance.status, "ready_tasks": ready}
     return ok({"expedient": _expedient_dict(opened.expedient), "instance": instance}, 201)
 
@@ -131,7 +131,7 @@ def show_expedient(expedient_id: int) -> Any:
         "expedient": _expedient_dict(expedient),
         "parties": parties,
         "documents": [doc.meta() for doc in docs.list_documents(g.ctx, expedient.id)],
-        "tasks": [task_dict(t) for t in tasks_of_expedient(g.ctx, expedient.id)],
+        "tasks": [task_dict(t, g.ctx.locale) for t in tasks_of_expedient(g.ctx, expedient.id)],
     })  # fmt: skip
 
 
@@ -190,7 +190,7 @@ def list_tasks() -> Any:
 @bp.get("/tasks/<int:task_id>")
 def show_task(task_id: int) -> Any:
     view = task_view(g.ctx, task_id)
-    return ok({**task_dict(view.task), "form_schema": view.schema, "may_work": view.may_work})
+    return ok({**task_dict(view.task, g.ctx.locale), "form_schema": view.schema, "may_work": view.may_work})
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, g, render_template
-from flask_babel import format_date
 
 from engine.base.i18n import _, _l
 from engine.expedients.expedients import ExpedientState
 from engine.expedients.statistics import dashboard
 from webapp.auth import login_required
+from webapp.i18n import month_filter
 from webapp.navigation import NavItem
 
 bp = Blueprint("dashboard", __name__, url_prefix="/dashboard")
@@ -31,7 +31,7 @@ def _state_labels() -> dict[str, str]:
 def index() -> Any:
     figures = dashboard(g.ctx)
     states = _state_labels()
-    months = [format_date(row.month, "MMM yyyy") for row in figures.flow]
+    months = [month_filter(row.month) for row in figures.flow]
     chart_data = {
         "flow": {
             "labels": months,

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from engine.base import formats
 from engine.base.clock import MADRID
 
 _END_OF_DAY = time(23, 59, 59)
@@ -126,16 +127,9 @@ class ScriptHelpers:
     def format_amount(amount: Any) -> str:
         """An amount of euros as Catalans write it: ``format_amount(1234.5)`` -> ``"1.234,50 €"``."""
         try:
-            value = Decimal(str(amount)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        except InvalidOperation:
+            return formats.format_amount(amount, "ca")
+        except ValueError:
             raise HelperError(f"expected an amount, got {amount!r}") from None
-        sign = "-" if value < 0 else ""
-        units, cents = f"{abs(value):.2f}".split(".")
-        groups: list[str] = []
-        while units:
-            groups.insert(0, units[-3:])
-            units = units[:-3]
-        return f"{sign}{'.'.join(groups)},{cents} €"
 
     @staticmethod
     def format_date(value: Any) -> str:

@@ -1,0 +1,91 @@
+"""Dates, months, amounts and percentages for people, in the reader's language (Babel, CLDR).
+
+Pages pass the request's locale, documents the locale they are written in. A date is never
+all digits with a two-digit year ("12/3/26" is the 12th of March or the 3rd of December,
+depending on who reads it): the month is a word and the year has four digits. Times are on the
+24-hour clock in Spain's time zone, where the law counts days.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from babel import Locale
+from babel.dates import format_date, format_skeleton, format_time
+from babel.numbers import format_currency
+from babel.numbers import format_percent as format_percent_pattern
+
+from engine.base.clock import MADRID, as_utc
+
+#: "3 de des. del 2026", "3 dic 2026", "Dec 3, 2026": lists and tables.
+SHORT_DAY = "yMMMd"
+#: "3 de desembre del 2026", "3 de diciembre de 2026", "December 3, 2026": documents.
+LONG_DAY = "yMMMMd"
+
+
+def _day(value: date | datetime | str) -> date:
+    """The Spanish calendar day of a date, a stored moment or an ISO text (form data)."""
+    if isinstance(value, str):
+        text = value.strip()
+        value = date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+    if isinstance(value, datetime):
+        moment = as_utc(value) if value.tzinfo is None else value
+        assert moment is not None
+        return moment.astimezone(MADRID).date()
+    return value
+
+
+def format_day(value: date | datetime | str | None, locale: str, *, long: bool = False) -> str:
+    """A calendar day with the month as a word and a four-digit year; "" for none."""
+    if value is None or value == "":
+        return ""
+    return format_skeleton(LONG_DAY if long else SHORT_DAY, _day(value), locale=locale)
+
+
+def format_moment(value: datetime | None, locale: str, *, seconds: bool = False, long: bool = False) -> str:
+    """A stored (UTC) moment as Spain's wall-clock day and time: "3 Dec 2026, 07:59" style."""
+    moment = as_utc(value)
+    if moment is None:
+        return ""
+    local = moment.astimezone(MADRID)
+    clock = format_time(local, "HH:mm:ss" if seconds else "HH:mm", locale=locale)
+    pattern = Locale.parse(locale).datetime_formats["medium"]
+    return str(pattern).replace("{1}", format_day(local.date(), locale, long=long)).replace("{0}", clock)
+
+
+def format_month(value: date, locale: str) -> str:
+    """A month on its own (a chart's axis): "gen. 2026", "ene 2026", "Jan 2026" (standalone form)."""
+    return format_date(value, "LLL y", locale=locale)
+
+
+def _plain(text: str) -> str:
+    """CLDR's no-break spaces as plain ones: an amount in a decree's text is found by what people type."""
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def _decimal(value: object) -> Decimal:
+    try:
+        number = Decimal(str(value).strip())
+    except InvalidOperation:
+        number = Decimal("NaN")
+    if isinstance(value, bool) or not number.is_finite():
+        raise ValueError(f"expected a number, got {value!r}")
+    return number
+
+
+def format_amount(value: object, locale: str) -> str:
+    """Euros rounded to the cent the way the reader writes them: "1.234,50 €", "€1,234.50"."""
+    cents = _decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    return _plain(format_currency(cents, "EUR", locale=locale))
+
+
+def format_percent(fraction: object, locale: str, digits: int = 2) -> str:
+    """A rate given as a fraction (0.04) as a percentage with ``digits`` decimals: "4,00 %", "4.00%"."""
+    pattern = str(Locale.parse(locale).percent_formats[None].pattern)
+    if digits:
+        pattern = pattern.replace("0", "0." + "0" * digits, 1) if "." not in pattern else pattern
+    return _plain(format_percent_pattern(_decimal(fraction), pattern, locale=locale))
+
+
+__all__ = ["format_amount", "format_day", "format_moment", "format_month", "format_percent"]
