@@ -12,6 +12,8 @@ lost with Redis is enqueued again by the scheduler (:func:`missing_receipts`), i
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 from sqlalchemy import select
 
 from engine.audit import record
@@ -25,6 +27,9 @@ from engine.registry.entries import Direction, RegistryEntry, receipt_document
 from engine.tenancy.models import Tenant
 from engine.tenancy.scoping import get_owned
 
+#: How far back the scheduler looks for receipts whose job was lost (older entries are not looked at).
+LOOK_BACK = timedelta(days=7)
+
 
 def receipt_job_id(entry_id: int) -> str:
     return f"receipt-{entry_id}"
@@ -35,12 +40,14 @@ def issue_receipt_later(ctx: Context, entry: RegistryEntry, locale: str) -> None
     enqueue(issue_receipt, ctx.tenant_id, entry.id, locale, job_id=receipt_job_id(entry.id))
 
 
-def missing_receipts(limit: int = 1000) -> list[tuple[int, int]]:
-    """(tenant id, entry id) of incoming entries still without their receipt, for the scheduler to
-    enqueue again (deduplicated) should their job have been lost with Redis."""
+def missing_receipts(now: datetime, limit: int = 1000) -> list[tuple[int, int]]:
+    """(tenant id, entry id) of incoming entries of the last ``LOOK_BACK`` still without their
+    receipt, for the scheduler to enqueue again (deduplicated) should their job have been lost
+    with Redis. Bounded by the presentation time (indexed): the sweep runs every few seconds."""
     rows = db.session.execute(
         select(RegistryEntry.tenant_id, RegistryEntry.id)
-        .where(RegistryEntry.direction == Direction.INCOMING.value, RegistryEntry.receipt_document_id.is_(None))
+        .where(RegistryEntry.presented_at >= now - LOOK_BACK, RegistryEntry.direction == Direction.INCOMING.value,
+               RegistryEntry.receipt_document_id.is_(None))
         .limit(limit)
     )
     return [(int(tenant_id), int(entry_id)) for tenant_id, entry_id in rows]

@@ -130,7 +130,7 @@ def sweep_all(now: datetime | None = None) -> TickResult:
         webhooks.deliver, w[0], w[1], job_id=f"webhook-{w[1]}"))
     result.left_for_workers = _each(result, instances.left_for_worker(), lambda i: enqueue(
         instances.run_engine_steps, i[0], i[1], job_id=instances.steps_job_id(i[1])))
-    result.left_for_workers += _each(result, receipts.missing_receipts(), lambda r: enqueue(
+    result.left_for_workers += _each(result, receipts.missing_receipts(moment), lambda r: enqueue(
         receipts.issue_receipt, r[0], r[1], "ca", job_id=receipts.receipt_job_id(r[1])))
     if integrity_due(moment):
         day = local_date(moment).isoformat()
