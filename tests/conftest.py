@@ -33,7 +33,7 @@ from engine.base.db import db  # noqa: E402
 from engine.base.settings import Settings, settings_of  # noqa: E402
 from engine.tenancy.models import Membership, Tenant, User  # noqa: E402
 from engine.tenancy.passwords import hash_password  # noqa: E402
-from tests.services import XDIST_WORKER, per_worker_redis_url  # noqa: E402
+from tests.services import XDIST_WORKER, per_worker_redis_url, redis_url  # noqa: E402
 
 
 def settings_for_tests() -> Settings:
@@ -170,3 +170,23 @@ def settings_changed(app: Flask, **changes: object) -> Iterator[Settings]:
         yield app.config["GEE_SETTINGS"]
     finally:
         app.config["GEE_SETTINGS"] = original
+
+
+@pytest.fixture
+def with_redis(app: Flask) -> Iterator[str]:
+    """The app queues its background jobs in the tests' Redis (emptied before and after); run them
+    with :func:`tests.services.run_queued_jobs`."""
+    from redis import Redis
+
+    url = redis_url()
+    Redis.from_url(url).flushdb()
+    with settings_changed(app, redis_url=url):
+        yield url
+    Redis.from_url(url).flushdb()
+
+
+@pytest.fixture
+def without_redis(app: Flask) -> Iterator[None]:
+    """Embedded mode whatever REDIS_URL says: background jobs run in-process."""
+    with settings_changed(app, redis_url=None):
+        yield

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -111,3 +112,31 @@ def run_queued_jobs() -> None:
     connection = redis_connection()
     if connection is not None:
         SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
+
+
+def start_next_job_on_a_dying_worker() -> str:
+    """A GEE worker takes the next queued job and its host dies before the job commits (no liveness
+    key is left behind); returns the job's id. :func:`engine.base.jobs.recover_abandoned_jobs` then
+    queues it again."""
+    from rq import SimpleWorker
+
+    from engine.base.jobs import WORKERS_KEY, job_queue, redis_connection
+
+    connection = redis_connection()
+    assert connection is not None
+    queue = job_queue(connection)
+    connection.sadd(WORKERS_KEY, "dead-host")
+    worker = SimpleWorker([queue], connection=connection, name="dead-host")
+    job, _queue = queue.dequeue_any([queue], timeout=None, connection=connection)  # type: ignore[misc]
+    worker.prepare_execution(job)
+    worker.prepare_job_execution(job)  # what rq does as the job starts
+    return str(job.id)
+
+
+def recover_abandoned() -> list[str]:
+    """What the scheduler's sweep does: queue again the jobs of dead workers; returns their ids."""
+    from engine.base.jobs import recover_abandoned_jobs, redis_connection
+
+    connection = redis_connection()
+    assert connection is not None
+    return recover_abandoned_jobs(connection, time.time())

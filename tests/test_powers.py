@@ -21,6 +21,7 @@ from engine.notifications.notifications import Notification, notify
 from engine.powers.models import Power
 from engine.process.models import ProcessModel
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
+from tests.services import run_queued_jobs
 from tests.test_seu import PDF, REQUEST, citizen_login, esmena_version, token_of
 
 MARIA = ("12345678Z", "Maria Puig i Serra")
@@ -51,6 +52,7 @@ def _file(client, town, on_behalf=None):
         data.update(on_behalf="1", represented_nif=on_behalf[0], represented_name=on_behalf[1])
     response = client.post(path, data=data, content_type="multipart/form-data")
     assert response.status_code == 302, response.get_data(as_text=True)
+    run_queued_jobs()  # the receipt
     return db.session.execute(select(Expedient).order_by(Expedient.id.desc())).scalars().first()
 
 

@@ -31,6 +31,7 @@ from engine.process.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.registry.entries import RegistryEntry, Upload
 from tests.conftest import ctx_for, make_tenant, make_user, settings_changed
 from tests.engine_helpers import make_version
+from tests.services import run_queued_jobs
 
 FORMS = {
     "seu_revisar.json": {
@@ -218,6 +219,8 @@ def test_filing_registers_opens_and_starts_in_one_go(client, town):
     assert (task.name, task.role, task.state) == ("Revisar la sol·licitud", "tramitador", "ready")
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert 'id="filed-receipt"' in page and entry.number in page
+    run_queued_jobs()  # the receipt's job (in-process without Redis: already done)
+    db.session.refresh(entry)
     receipt = client.get(f"/seu/{town.code}/documents/{entry.receipt_document_id}")
     assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
     presented = db.session.execute(select(Document).where(Document.from_administration.is_(False))).scalar_one()
@@ -439,8 +442,10 @@ def test_another_citizen_sees_none_of_it(app, town):
     maria, jordi = app.test_client(), app.test_client()
     citizen_login(maria, town.code)
     _file(maria, town)
+    run_queued_jobs()  # the receipt
     expedient = db.session.execute(select(Expedient)).scalar_one()
     entry = db.session.execute(select(RegistryEntry)).scalar_one()
+    assert entry.receipt_document_id is not None
     _require_amendment(ctx, expedient.id)
     awaited = db.session.execute(select(AwaitedMessage)).scalar_one()
     note, doc = _notify_resolution(ctx, expedient.id)

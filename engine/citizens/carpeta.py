@@ -71,6 +71,14 @@ def _filed_entries(ctx: Context, citizen: CitizenIdentity) -> list[RegistryEntry
     return list(db.session.execute(scoped(RegistryEntry, ctx).where(RegistryEntry.id.in_(numeric))).scalars())
 
 
+def my_filed_entry(ctx: Context, citizen: CitizenIdentity, entry_id: int) -> RegistryEntry:
+    """An entry the citizen presented themselves (to follow its receipt); anything else is not found."""
+    entry = next((e for e in _filed_entries(ctx, citizen) if e.id == entry_id), None)
+    if entry is None:
+        raise NotFound(_l("Not found."))
+    return entry
+
+
 def _roles_by_expedient(ctx: Context, citizen: CitizenIdentity) -> dict[int, tuple[str, Power | None]]:
     roles: dict[int, tuple[str, Power | None]] = {}
     party = citizen_party(ctx, citizen)

@@ -2,9 +2,10 @@
 answer to a requeriment that resumes the procedure waiting for it, and a request to extend the
 term of that requeriment.
 
-Each is ONE transaction: the party, the registry entry (with its receipt), the expedient, the
-documents and the process start (or message delivery) are all written, or none is — a failure
-anywhere rolls everything back and gives the gapless registry and expedient numbers back.
+Each is ONE transaction: the party, the registry entry, the expedient, the documents and the
+process start (or message delivery) are all written, or none is — a failure anywhere rolls
+everything back and gives the gapless registry and expedient numbers back. The entry's receipt
+PDF is issued by a job after that transaction (:mod:`engine.registry.receipt_job`).
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from engine.process.instances.messages import AwaitedMessage, deliver_in_transac
 from engine.process.instances.tasks import _lock_instance, start_in_transaction, validate_against_schema
 from engine.process.models import ProcessVersion
 from engine.registry.entries import Channel, RegistryEntry, Upload, register_incoming
+from engine.registry.receipt_job import issue_receipt_later
 from engine.tenancy.models import Tenant
 
 #: The message a requeriment's answer is delivered as (see tests/fixtures/bpmn/seu_instancia_esmena.bpmn).
@@ -54,6 +56,8 @@ class Represented:
 
 @dataclass(frozen=True)
 class Filing:
+    """What a filing registered; ``receipt_document_id`` is None while its receipt job is pending."""
+
     entry_id: int
     entry_number: str
     receipt_document_id: int | None
@@ -66,6 +70,14 @@ class Filing:
 
 def _one_transaction(work: Callable[[], T]) -> T:
     return run_in_transaction(work)
+
+
+def _register(ctx: Context, *, locale: str, **entry: Any) -> RegistryEntry:
+    """The incoming entry of a filing; its receipt is issued by a job, so the citizen gets the
+    number and time at once and the receipt follows (see :mod:`engine.registry.receipt_job`)."""
+    registered = register_incoming(ctx, **entry, locale=locale, with_receipt=False)
+    issue_receipt_later(ctx, registered, locale)
+    return registered
 
 
 def check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
@@ -122,7 +134,7 @@ def file_request(
                                    classification=procedure.classification)
         if own.id != party.id:
             link_party(ctx, expedient.id, own.id, PartyRole.REPRESENTANT)
-        entry = register_incoming(
+        entry = _register(
             ctx,
             subject=subject,
             channel=Channel.ELECTRONIC,
@@ -182,7 +194,7 @@ def answer_requeriment(
         subject = (_l("Allegations in the audiència of expedient %(number)s", number=item.expedient.number)
                    if message == ALLEGATIONS_MESSAGE
                    else _l("Answer to the requeriment of expedient %(number)s", number=item.expedient.number))
-        entry = register_incoming(
+        entry = _register(
             ctx,
             subject=str(subject),
             channel=Channel.ELECTRONIC,
@@ -245,7 +257,7 @@ def request_extension(
         due = as_utc(awaited.due_at)
         if due is not None and utcnow() > due:
             raise Conflict(_l("The term has already ended: an extension must be asked for before it ends."))
-        entry = register_incoming(
+        entry = _register(
             ctx,
             subject=str(_l("Request to extend the term of the requeriment of expedient %(number)s",
                            number=item.expedient.number)),

@@ -76,6 +76,11 @@ class Dossier:
     #: document id -> the folders and subexpedients of the sender's index it was in (ENI imports).
     folders: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
 
+    @property
+    def generating(self) -> bool:
+        """A procedure step is rendering its documents in a worker (the instance is "running")."""
+        return any(instance.status == "running" for instance in self.instances)
+
 
 def _rows(stmt: Any) -> list[Any]:
     return list(db.session.execute(stmt).scalars())
@@ -114,6 +119,14 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
         may_export_eni=any(ctx.has_role(r) for r in ENI_ROLES),
         folders=document_paths(ctx, [doc.id for doc in documents]),
     )
+
+
+def documents_being_generated(ctx: Context, expedient_id: object) -> bool:
+    """Whether a procedure step of the expedient is still rendering documents in a worker."""
+    expedient = get_expedient(ctx, expedient_id)  # type: ignore[arg-type]
+    running = scoped(ProcessInstance, ctx).where(ProcessInstance.expedient_id == expedient.id,
+                                                 ProcessInstance.status == "running")  # fmt: skip
+    return db.session.execute(running.limit(1)).first() is not None
 
 
 def _pending_signatures(ctx: Context, expedient_id: int) -> dict[int, PendingSignature]:

@@ -43,6 +43,9 @@ class AfterCompletion:
     waiting_until: datetime | None
     #: The first task of my inbox (overdue first, then by due date), wherever it is.
     my_next_task_id: int | None
+    completed_task_id: int = 0
+    #: A worker is still generating the documents that come before the next steps.
+    generating: bool = False
 
 
 def _holder(task: HumanTask) -> str:
@@ -84,4 +87,6 @@ def after_completion(ctx: Context, task_id: object) -> AfterCompletion:
         failed=failed,
         waiting_until=waiting_until,
         my_next_task_id=first[0].task_id if first else None,
+        completed_task_id=view.task.id,
+        generating=instance is not None and instance.status == "running",
     )

@@ -306,7 +306,7 @@ def close_expedient(call: Call) -> dict[str, Any]:
     return {"closed": True}
 
 
-register_operator("gee.generate_document", generate_document, ("titol",), ("tipus_documental", "idioma"))
+register_operator("gee.generate_document", generate_document, ("titol",), ("tipus_documental", "idioma"), slow=True)
 register_operator("gee.create_decree_draft", create_decree_draft, ("titol",), ("text",))
 register_operator("gee.decree_info", decree_info, ("decree_id",))
 register_operator("gee.notify", notify, ("document_id", "assumpte"), ("destinatari", "interessats", "canal"))

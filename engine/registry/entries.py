@@ -175,6 +175,7 @@ def register_incoming(
     presented_at: datetime | None = None,
     locale: str = "ca",
     party_joins: bool = True,
+    with_receipt: bool = True,
 ) -> RegistryEntry:
     """Record an incoming filing (entrada) and issue its receipt.
 
@@ -184,7 +185,8 @@ def register_incoming(
     expedient. ``uploads`` become documents (citizen origin) of that expedient; ``document_ids``
     links documents already stored. ``presented_at`` is for channels that stamp the time
     themselves (it may not be in the future nor earlier than the last entry); by default it is
-    now. The caller commits.
+    now. With ``with_receipt`` False the receipt is left to the caller (the e-office has a job
+    issue it, see :mod:`engine.registry.receipt_job`). The caller commits.
     """
     if open_expedient_subject is not None and expedient_id is not None:
         raise ValidationFailed(_l("Open a new expedient or join an existing one, not both."),
@@ -219,7 +221,8 @@ def register_incoming(
         for upload in uploads
     ]
     _attach(entry, documents + _existing_documents(ctx, document_ids, expedient))
-    entry.receipt_document_id = _receipt(ctx, tenant, entry, party, locale).id
+    if with_receipt:
+        entry.receipt_document_id = receipt_document(ctx, tenant, entry, party, locale).id
     db.session.flush()
     record(ctx, "registry.incoming", "registry_entry", entry.id, expedient_id=entry.expedient_id,
            after=entry.summary_dict())
@@ -456,7 +459,7 @@ RECEIPT_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def _receipt(ctx: Context, tenant: Tenant, entry: RegistryEntry, party: Party | None, locale: str) -> Document:
+def receipt_document(ctx: Context, tenant: Tenant, entry: RegistryEntry, party: Party | None, locale: str) -> Document:
     """Render, store and issue the entry's receipt; its CSV is printed on it."""
     labels = RECEIPT_LABELS.get(locale, RECEIPT_LABELS["ca"])
     csv = new_csv()

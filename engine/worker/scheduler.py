@@ -2,7 +2,8 @@
 
 Every ``interval`` seconds the lock holder (renewing the lock as it goes) sweeps:
 due timers (one ``timer-<instance>`` job each), expired electronic notifications, settled
-notifications whose process still waits, overdue tasks to escalate, webhook deliveries due again,
+notifications whose process still waits, slow steps and e-office receipts whose job was lost
+(:func:`engine.process.instances.tasks.left_for_worker`), overdue tasks to escalate, webhook deliveries due again,
 edicts whose exposure is over (taken off the board with their diligència,
 :mod:`engine.noticeboard.closing`), once a week each tenant's e-mail of legal terms at risk
 (:mod:`engine.control.weekly_digest`), and once a night (after
@@ -37,7 +38,9 @@ from engine.inbox import overdue_escalation as deadlines
 from engine.noticeboard import closing as exposures
 from engine.notifications import alerts as notices
 from engine.notifications import notifications
+from engine.process.instances import tasks as instances
 from engine.process.instances import timer_sweep as timers
+from engine.registry import receipt_job as receipts
 from engine.webhooks import delivery as webhooks
 from engine.worker import anchoring, integrity
 
@@ -79,6 +82,8 @@ class TickResult:
     digests: int = 0
     exposures: int = 0
     webhooks: int = 0
+    #: Slow steps and e-office receipts left to workers whose job Redis lost (enqueued again).
+    left_for_workers: int = 0
     integrity: bool = False
     errors: list[str] = field(default_factory=list)
 
@@ -123,6 +128,10 @@ def sweep_all(now: datetime | None = None) -> TickResult:
         exposures.close_exposure, e[0], e[1], stamp, job_id=f"edict-close-{e[1]}"))
     result.webhooks = _each(result, webhooks.due_deliveries(moment), lambda w: enqueue(
         webhooks.deliver, w[0], w[1], job_id=f"webhook-{w[1]}"))
+    result.left_for_workers = _each(result, instances.left_for_worker(), lambda i: enqueue(
+        instances.run_engine_steps, i[0], i[1], job_id=instances.steps_job_id(i[1])))
+    result.left_for_workers += _each(result, receipts.missing_receipts(moment), lambda r: enqueue(
+        receipts.issue_receipt, r[0], r[1], "ca", job_id=receipts.receipt_job_id(r[1])))
     if integrity_due(moment):
         day = local_date(moment).isoformat()
         _each(result, [day], lambda d: enqueue(integrity.run_integrity_checks, job_id=f"integrity-{d}"))

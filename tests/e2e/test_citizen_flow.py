@@ -17,6 +17,7 @@ from engine.process.instances import tasks as instances
 from engine.process.instances.messages import AwaitedMessage
 from engine.process.models import HumanTask
 from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
+from tests.services import run_queued_jobs
 from tests.test_seu import PDF, esmena_version
 
 SHOTS = Path("/tmp/gee-shots")
@@ -62,6 +63,9 @@ def test_citizen_files_amends_is_notified_and_verifies(live_server, page, browse
     _shot(page, "filed")
     expedient = db.session.execute(select(Expedient)).scalar_one()
     assert expedient.number in page.inner_text("h1")
+    # The receipt is issued by a job (with Redis, by the worker run here): the page shows it without a reload.
+    run_queued_jobs()
+    page.wait_for_selector('#filed-receipt [data-receipt="ready"] a')
     with page.expect_download() as receipt:
         page.locator("#filed-receipt a").click()
     assert receipt.value.suggested_filename.startswith("justificant-E-")

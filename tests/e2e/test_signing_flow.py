@@ -31,6 +31,7 @@ from engine.signatures.credentials import import_personal
 from tests.conftest import PASSWORD, ctx_for
 from tests.e2e.pages import sign_shown_pdf, wait_for_diagram
 from tests.e2e.test_accessibility import _violations
+from tests.services import run_queued_jobs
 from tests.test_signatures_helpers import report_pdf
 from tests.web_clerk import World, make_world, open_case
 
@@ -154,6 +155,9 @@ def _complete_task(page, live_server: str, name: str, fill) -> None:
     fill(page)
     page.locator("button[value=complete]").click()
     page.wait_for_url(f"{live_server}/tasks")
+    if page.locator('#after-completion[data-generating="pending"]').count():
+        run_queued_jobs()  # with Redis the step's documents are rendered by a worker, as here
+        page.wait_for_selector("#after-completion:not([data-generating])")  # the inbox asks until they are ready
 
 
 def _assert_current(page, url: str, current: str, done: tuple[str, ...]) -> None:

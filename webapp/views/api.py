@@ -204,4 +204,4 @@ def complete_task(task_id: int) -> Any:
     if not isinstance(data, dict):
         raise ValidationFailed(_l("The task data must be a JSON object."), field="data")
     idem_key = request.headers.get("Idempotency-Key") or None
-    return ok(instances.complete_task(g.ctx, task_id, data, idem_key))
+    return ok(instances.complete_task(g.ctx, task_id, data, idem_key, slow_steps_in_worker=True))

@@ -24,7 +24,7 @@ from engine.dossier.actions import (
     request_document_signatures,
     upload_new_version,
 )
-from engine.dossier.page import diagram, dossier, recent_expedients
+from engine.dossier.page import diagram, documents_being_generated, dossier, recent_expedients
 from engine.expedients import expedients
 from engine.expedients.parties import find_party_by_nif
 from engine.inbox.inbox import first_parties
@@ -131,6 +131,14 @@ def _page(expedient_id: int, error: ValidationFailed | Conflict | None = None, f
 @login_required
 def show(expedient_id: int) -> Any:
     return _page(expedient_id)
+
+
+@bp.get("/expedients/<int:expedient_id>/generating")
+@login_required
+def generating(expedient_id: int) -> Any:
+    """The note of documents a worker is generating (htmx asks again until they are ready)."""
+    return render_template("expedients/_generating.html", expedient_id=expedient_id,
+                           generating=documents_being_generated(g.ctx, expedient_id))
 
 
 @bp.get("/expedients/<int:expedient_id>/diagram.json")

@@ -216,6 +216,17 @@ def document(tenant_code: str, document_id: int) -> Any:
     return response
 
 
+@bp.get("/<tenant_code>/registre/<int:entry_id>/justificant")
+@citizen_required
+def receipt_status(tenant_code: str, entry_id: int) -> Any:
+    """The receipt of an entry the citizen just filed: its link once the job issued it, else a
+    note that asks again in a second (htmx), so the filing page needs no reload."""
+    entry = carpeta.my_filed_entry(_ctx(), g.citizen, entry_id)
+    response = Response(render_template("seu/_receipt_status.html", entry=entry))
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.route("/<tenant_code>/carpeta/<int:expedient_id>/requeriments/<int:awaited_id>", methods=["GET", "POST"])
 @citizen_required
 def answer(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:

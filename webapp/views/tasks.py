@@ -80,6 +80,13 @@ def _after_completion() -> AfterCompletion | None:
         return None
 
 
+@bp.get("/tasks/<int:task_id>/after")
+@login_required
+def after(task_id: int) -> Any:
+    """What follows a completed task, asked again by the inbox while its documents are generated."""
+    return render_template("tasks/_after_completion.html", after=after_completion(g.ctx, task_id))
+
+
 def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
                  status: int = 200) -> Any:
     view = task_view(g.ctx, task_id)
@@ -118,6 +125,8 @@ def _what_next(result: dict[str, Any]) -> str:
         return _("Done. Next: %(tasks)s.", tasks=", ".join(ready))
     if result.get("status") == "completed":
         return _("Done. The procedure has finished.")
+    if result.get("status") == "running":
+        return _("Done. The procedure is generating its documents; its next steps follow when they are ready.")
     return _("Done. The procedure is waiting for an event (a deadline or an answer).")
 
 
@@ -143,7 +152,8 @@ def submit(task_id: int) -> Any:
         flash(_("Draft saved."), "success")
         return redirect(url_for("tasks.show", task_id=task_id))
     try:
-        result = instances.complete_task(ctx, task_id, data, request.form.get("idem_key") or None)
+        result = instances.complete_task(ctx, task_id, data, request.form.get("idem_key") or None,
+                                         slow_steps_in_worker=True)
     except ValidationFailed as err:
         unit_of_work.discard()
         found = {d.field: d.message for d in err.details}

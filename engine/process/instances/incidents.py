@@ -8,6 +8,7 @@ was before it ran, so nothing of the failed step is committed; the rest of the p
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from copy import deepcopy
 from dataclasses import dataclass
 from typing import Any
@@ -44,8 +45,13 @@ def _describe(exc: Exception) -> tuple[str, int | None]:
     return message, int(line) if isinstance(line, int) else None
 
 
-def run_engine_steps(workflow: BpmnWorkflow) -> list[Failure]:
-    """``do_engine_steps`` until only human tasks and waiting events remain.
+class _Stop(Exception):
+    """A step the caller leaves for later was reached: the engine steps stop before it."""
+
+
+def run_engine_steps(workflow: BpmnWorkflow, stop_before: Callable[[Task], bool] | None = None) -> list[Failure]:
+    """``do_engine_steps`` until only human tasks and waiting events remain, or (with
+    ``stop_before``) until a step it picks is next: that step stays READY, not run.
 
     Each failing task is put back as it was before it ran (data, internal data), marked
     ERROR so later runs pass it by, and reported.
@@ -54,12 +60,16 @@ def run_engine_steps(workflow: BpmnWorkflow) -> list[Failure]:
     running: dict[str, Any] = {}
 
     def remember(task: Task) -> None:
+        if stop_before is not None and stop_before(task):
+            raise _Stop()
         running.update(task=task, data=deepcopy(task.data), internal=deepcopy(task.internal_data))
 
     while True:
         running.clear()
         try:
             workflow.do_engine_steps(will_complete_task=remember)
+            return failures
+        except _Stop:
             return failures
         except Exception as exc:  # designer code may raise anything; each becomes an incident
             current: Any = running.get("task")

@@ -69,6 +69,8 @@ class Operator:
     optional: tuple[str, ...] = ()
     #: The message that brings the operator's answer later (deploy asks the model to catch it).
     answered_by: str | None = None
+    #: Seconds of work (rendering a PDF): a web request leaves it to a worker (see tasks.complete_task).
+    slow: bool = False
 
     @property
     def doc(self) -> str:
@@ -80,10 +82,16 @@ OPERATORS: dict[str, Operator] = {}
 
 
 def register_operator(name: str, run: Callable[[Call], dict[str, Any]], required: tuple[str, ...] = (),
-                      optional: tuple[str, ...] = (), answered_by: str | None = None) -> None:
+                      optional: tuple[str, ...] = (), answered_by: str | None = None, *, slow: bool = False) -> None:
     """Make ``name`` callable from BPMN service tasks (deploy validates its parameters, and that
     the model catches the message ``answered_by`` when the answer comes later)."""
-    OPERATORS[name] = Operator(run, required, optional, answered_by)
+    OPERATORS[name] = Operator(run, required, optional, answered_by, slow)
+
+
+def is_slow_step(task: Any) -> bool:
+    """Whether ``task`` is a service task whose operator is slow (see :attr:`Operator.slow`)."""
+    operator = OPERATORS.get(str(getattr(task.task_spec, "operation_name", "")))
+    return operator is not None and operator.slow
 
 
 # --------------------------------------------------------------------------- the script engine
@@ -136,4 +144,5 @@ def operator_docs() -> dict[str, str]:
     return {name: op.doc for name, op in OPERATORS.items()}
 
 
-__all__ = ["OPERATORS", "Binding", "Operator", "ServiceScriptEngine", "bound", "operator_docs", "register_operator"]
+__all__ = ["OPERATORS", "Binding", "Operator", "ServiceScriptEngine", "bound", "is_slow_step", "operator_docs",
+           "register_operator"]

@@ -35,6 +35,7 @@ from engine.base.db import db, is_postgresql
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.base.events import Event, publish, subscribe
 from engine.base.i18n import _l
+from engine.base.jobs import enqueue, redis_connection
 from engine.base.unit_of_work import LostRace, run_in_transaction
 from engine.process.definition.catalogue import resolve_model_for_start
 from engine.process.definition.specs import load_spec
@@ -172,16 +173,25 @@ class _Run:
     known_rows: dict[str, HumanTask] = field(default_factory=dict)
     #: The ready rows after :meth:`save` when it knows them all without a read (else None).
     ready_rows: list[HumanTask] | None = None
+    #: Stop before a slow step (a document to render) and leave it and what follows to a worker.
+    defer_slow: bool = False
+    #: A slow step was left to the worker: the instance is "running" until the job advances it.
+    deferred: bool = False
 
     def write_pending_audit(self) -> None:
         record_many(self.ctx, self.pending_audit)
         self.pending_audit = []
 
+    def _leave_for_worker(self, task: Any) -> bool:
+        if self.defer_slow and services.is_slow_step(task):
+            self.deferred = True
+        return self.deferred
+
     def advance(self) -> None:
         if self.pending_audit and _has_service_tasks(self.workflow):
             self.write_pending_audit()  # service calls audit too: keep the chain in call order
         with services.bound(self.workflow, services.Binding(self.ctx, self.instance, self.version)):
-            self.failures.extend(incidents.run_engine_steps(self.workflow))
+            self.failures.extend(incidents.run_engine_steps(self.workflow, self._leave_for_worker))
 
     def _announce_waiting_tasks(self, created: list[HumanTask]) -> None:
         """A task that waits on a record tells the feature that keeps it: a sign task puts its
@@ -224,7 +234,7 @@ class _Run:
         opened_incidents, self.failures = bool(self.failures), []
         state.prune(workflow)
         before_status = instance.status
-        status = _status_of(instance, workflow, opened_incidents=opened_incidents)
+        status = _status_of(instance, workflow, opened_incidents=opened_incidents, deferred=self.deferred)
         now = utcnow()
         values: dict[str, Any] = {
             "state_json": state.dump(workflow),
@@ -254,6 +264,9 @@ class _Run:
                 after={"status": status},
             ))
         self.write_pending_audit()
+        if self.deferred:  # enqueued once this unit commits
+            enqueue(run_engine_steps, self.ctx.tenant_id, instance.id, _acting(self.ctx),
+                    job_id=steps_job_id(instance.id))
 
 
 def _ids(tasks: list[Any]) -> set[UUID]:
@@ -265,19 +278,68 @@ def _has_service_tasks(workflow: BpmnWorkflow) -> bool:
     return any(isinstance(t, ServiceTask) for spec in specs for t in spec.task_specs.values())
 
 
-def _status_of(instance: ProcessInstance, workflow: BpmnWorkflow, *, opened_incidents: bool) -> str:
-    """The status after a change; open incidents are looked for only where there may be some:
-    opened by this change, or left from before (the instance's status says so)."""
+def _status_of(instance: ProcessInstance, workflow: BpmnWorkflow, *, opened_incidents: bool,
+               deferred: bool = False) -> str:
+    """The status after a change ("running" while a worker has a slow step to do); open incidents are
+    looked for only where there may be some: opened by this change, or left from before (the
+    instance's status says so)."""
     if workflow.completed:
         return "completed"
     if opened_incidents:
         return "incident"
+    idle = "running" if deferred else "waiting"
     if instance.status != "incident":
-        return "waiting"
+        return idle
     open_incident = db.session.execute(
         select(Incident.id).where(Incident.instance_id == instance.id, Incident.state == "open").limit(1)
     ).first()
-    return "incident" if open_incident else "waiting"
+    if open_incident:
+        return "incident"
+    return idle
+
+
+# --------------------------------------------------------------------------- steps in a worker
+
+
+def steps_job_id(instance_id: int) -> str:
+    return f"steps-{instance_id}"
+
+
+def left_for_worker(limit: int = 1000) -> list[tuple[int, int]]:
+    """(tenant id, instance id) of the instances whose slow steps wait for a worker, for the
+    scheduler to enqueue again (deduplicated) should their job have been lost with Redis."""
+    rows = db.session.execute(
+        select(ProcessInstance.tenant_id, ProcessInstance.id).where(ProcessInstance.status == "running").limit(limit)
+    )
+    return [(int(tenant_id), int(instance_id)) for tenant_id, instance_id in rows]
+
+
+def _acting(ctx: Context) -> dict[str, Any]:
+    """Who advanced the instance, for the job that goes on with it (service calls act as them)."""
+    return {"user_id": ctx.user_id, "username": ctx.username, "roles": sorted(ctx.roles), "locale": ctx.locale}
+
+
+def run_engine_steps(tenant_id: int, instance_id: int, acting: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Job: run the instance's automatic steps until it waits again (idempotent when it waits).
+
+    Same transaction discipline as every instance service: the instance row locked, the
+    state written back with a version compare-and-swap, a lost race retried. A worker killed
+    mid-job commits nothing; the job runs again from the same saved state.
+    """
+    if acting is None:
+        ctx = Context.system(tenant_id, "engine-steps")
+    else:
+        ctx = Context(tenant_id, acting["user_id"], acting["username"], frozenset(acting["roles"]), acting["locale"])
+
+    def work() -> dict[str, Any]:
+        instance = _lock_instance(ctx, instance_id)
+        if instance.status not in ("completed", "cancelled"):
+            run = _open(ctx, instance)
+            run.advance()
+            run.save()
+        return _summary(instance)
+
+    return _in_transaction(work)
 
 
 def _script_engine(tenant_id: int, tenant: Tenant | None = None) -> Any:
@@ -442,7 +504,7 @@ def _remembered(ctx: Context, key: str | None) -> dict[str, Any] | None:
 
 def complete_task(
     ctx: Context, human_task_id: int, data: dict[str, Any] | None, idem_key: str | None = None,
-    *, by_signature: bool = False, by_notification: bool = False,
+    *, by_signature: bool = False, by_notification: bool = False, slow_steps_in_worker: bool = False,
 ) -> dict[str, Any]:
     """Validate, authorise and complete a human task, then run what follows until the
     process waits again. A retry with the same ``idem_key`` returns the first answer.
@@ -450,7 +512,12 @@ def complete_task(
     A sign task (``gee:sign``) completes only ``by_signature``: when its signature is made or
     returned (the signatures feature publishes it); a task waiting for a notification
     (``gee:await-notification``) only ``by_notification``, with its outcome. A form or API call
-    is refused for both."""
+    is refused for both.
+
+    With ``slow_steps_in_worker`` (a web request) and a worker to run them (Redis), the steps
+    stop before a slow one such as a document to render: the completion commits, the instance
+    is "running" and a job renders the document and goes on from there, so whatever follows
+    still waits for the document."""
     if idem_key is not None and not (0 < len(idem_key) <= 100):
         raise ValidationFailed(_l("The idempotency key must have 1 to 100 characters."))
 
@@ -464,6 +531,7 @@ def complete_task(
         publish(Event.TASK_SUBMITTED, ctx=ctx, schema=form_schema(instance.process_version, row.form_key),
                 data=values, expedient_id=row.expedient_id)
         run = _open(ctx, instance, tenant, known_rows=[row])
+        run.defer_slow = slow_steps_in_worker and redis_connection() is not None
         task = run.workflow.get_task_from_id(UUID(row.task_uuid))
         if task is None or task.state != TaskState.READY:
             raise Conflict(_l("This task is no longer pending."))
