@@ -161,4 +161,4 @@ def test_nightly_sweep_seals_and_mails_the_secretaries(app: Flask, tenant: Tenan
     seals = [m for m in sink.messages if CODE in m["subject"]]
     assert [m["to"] for m in seals] == [["secretaria@example.test"]] and "signature" in seals[0]["body"]
     assert [m["subject"] for m in sink.messages if m not in seals] == [
-        f"Legal terms at risk in {tenant.name} (2026-W49): 0"]
+        f"Terminis legals en risc a {tenant.name} (2026-W49): 0"]  # in the secretary's language (Catalan)

@@ -95,7 +95,7 @@ def test_nested_index_is_kept_on_import_shown_and_exported_the_same(app: Flask, 
     login_en(client, "clerk.ajt-proves")
     page = client.get(f"/expedients/{result.expedient.id}").get_data(as_text=True)
     assert 'data-folder="INFORMES/TECNICS"' in page and "folder INFORMES / folder TECNICS" in page
-    assert "folder INFORMES / subexpedient SUB_PLANEJAMENT" in page
+    assert "folder INFORMES / nested case file SUB_PLANEJAMENT" in page
     assert 'data-folder="SUB_ALEGACIONS/ESMENES"' in page
     assert page.count("document-folder") == 6  # D1 and D8 are at the top
 

@@ -109,7 +109,7 @@ def test_dry_run_then_import_then_run_again(admin: tuple[FlaskClient, int], embe
     page = client.get(f"/admin/migration/{dry}").get_data(as_text=True)
     # No Redis here: the job ran in-process, so the page shows the end, and stops polling.
     assert 'data-status="finished"' in page and "hx-trigger" not in page
-    assert "15 of 15 expedients" in page
+    assert "15 of 15 case files" in page
     assert counts(page) == {"checked": GOOD, "refused": 2, "skipped": 0}
     assert imported(tenant_id) == 0
     rows = report(client, dry)

@@ -14,16 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
 from sqlalchemy import select
 
 from engine.base.clock import local_date
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.xml_safety import UnsafeXmlError, safe_parse_xml
 from engine.documents.documents import Document, list_documents
 from engine.expedients.parties import ExpedientParty, Party, PartyRole
 from engine.inbox.inbox import TaskView
+from engine.process.definition.task_labels import labels_of
 from engine.process.instances.messages import AwaitedMessage
 from engine.process.instances.tasks import show_instance
 from engine.process.models import ProcessInstance, Timer
@@ -51,14 +50,6 @@ class TaskContext:
     deadlines: list[Deadline] = field(default_factory=list)
     #: The form's initial values when nothing has been typed yet.
     prefill: dict[str, Any] = field(default_factory=dict)
-
-
-def _element_names(bpmn_xml: str) -> dict[str, str]:
-    try:
-        root = safe_parse_xml(bpmn_xml)
-    except (etree.XMLSyntaxError, UnsafeXmlError, ValueError):
-        return {}
-    return {str(e.get("id")): str(e.get("name")) for e in root.iter() if e.get("id") and e.get("name")}
 
 
 def _interessat(ctx: Context, expedient_id: int) -> Party | None:
@@ -126,7 +117,7 @@ def task_context(ctx: Context, view: TaskView) -> TaskContext:
 
 
 def _deadlines(ctx: Context, view: TaskView, instance: ProcessInstance) -> list[Deadline]:
-    names = _element_names(instance.process_version.bpmn_xml)
+    names = labels_of(instance.process_version, ctx.locale)
     found = []
     if view.task.due_at is not None:
         found.append(Deadline(view.task_name, view.task.due_at))
@@ -141,5 +132,5 @@ def _deadlines(ctx: Context, view: TaskView, instance: ProcessInstance) -> list[
                                      AwaitedMessage.state == "waiting", AwaitedMessage.due_at.is_not(None))
     ).scalars():  # fmt: skip
         assert awaited.due_at is not None
-        found.append(Deadline(awaited.name, awaited.due_at))
+        found.append(Deadline(names.get(awaited.element_id, awaited.name), awaited.due_at))
     return sorted(found, key=lambda d: d.due_at)

@@ -29,8 +29,7 @@ from engine.notifications.notifications import notify, record_postal_attempt
 from engine.signatures.circuits import request_signatures
 from engine.signatures.credentials import import_personal
 from tests.conftest import PASSWORD, ctx_for
-from tests.e2e.pages import sign_shown_pdf, wait_for_diagram
-from tests.e2e.test_accessibility import _violations
+from tests.e2e.pages import axe_violations, sign_shown_pdf, wait_for_diagram
 from tests.services import run_queued_jobs
 from tests.test_signatures_helpers import report_pdf
 from tests.web_clerk import World, make_world, open_case
@@ -292,6 +291,6 @@ def test_expedient_page_with_notifications_and_signatures_is_accessible(live_ser
         assert page.locator("#notification-list tr[data-notification-id]").count() == 2
         assert page.locator("form.attempt-form").count() == 1
         assert page.locator("form.sign-request-form").count() == 2  # the resolution and the annex
-        assert _violations(page) == []
+        assert axe_violations(page) == []
     finally:
         context.close()
