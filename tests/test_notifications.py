@@ -140,13 +140,20 @@ def smtp(app: Flask) -> Iterator[SmtpSink]:
             app.config.pop("GEE_SMTP_PORT")
 
 
-def test_party_gets_an_informational_email(tenant: Tenant, clerk: Context, case: dict[str, int],
-                                           smtp: SmtpSink) -> None:
+@pytest.mark.parametrize(("municipal_locale", "disclaimer"), [
+    ("ca", "Aquest correu és només un avís i no té efectes jurídics."),
+    ("es", "Este correo es solo un aviso y no tiene efectos jurídicos."),
+])
+def test_party_gets_an_informational_email_in_the_municipalitys_language(
+    tenant: Tenant, clerk: Context, case: dict[str, int], smtp: SmtpSink, municipal_locale: str, disclaimer: str
+) -> None:
+    # The party chose no language: the e-mail speaks the municipality's default one (issue #19).
+    tenant.default_locale = municipal_locale
     note = n.notify(clerk, case["expedient"], case["party"], case["document"])
     db.session.commit()
     assert alert_party(tenant.id, note.id)
     assert [m["to"] for m in smtp.messages] == [["maria@example.test"]]
-    assert "no legal effect" in smtp.messages[0]["body"]
+    assert disclaimer in " ".join(smtp.messages[0]["body"].split())
 
 
 def test_a_notification_of_a_closed_expedient_can_still_be_opened_and_that_is_recorded(

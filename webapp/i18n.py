@@ -1,9 +1,9 @@
 """The language of a page and how it writes dates.
 
-The language: the person's choice (the menu; staff get theirs at login), then, in the e-office,
-the municipality's default language (a citizen may read Catalan with an English browser), and on
-staff pages the browser's, then Catalan. Dates go through :mod:`engine.base.formats` with
-the page's locale: ``{{ moment_value|moment }}``, ``{{ day_value|day }}``."""
+The language: the person's choice (the menu; staff get theirs at login), then, on a municipality's
+public pages (e-office, transparency portal, notice board), its default language (a citizen may read
+Spanish with an English browser), and on staff pages the browser's, then Catalan. Dates go through
+:mod:`engine.base.formats` with the page's locale: ``{{ moment_value|moment }}``, ``{{ day_value|day }}``."""
 
 from __future__ import annotations
 
@@ -18,12 +18,13 @@ from engine.base.formats import format_day, format_moment, format_month
 from engine.base.settings import current_settings
 from engine.process.definition.sidecar import procedure_label
 from engine.process.definition.task_labels import label_for, task_label
+from engine.tenancy.languages import default_locale_of
 from engine.tenancy.models import role_label
 
-#: The municipalities' own language: pages speak it unless the reader chose another.
-MUNICIPAL_LOCALE = "ca"
-#: The citizens' pages, which speak the municipality's language whatever the browser prefers.
-E_OFFICE = "/seu/"
+#: The language of a page when nothing else decides it.
+FALLBACK_LOCALE = "ca"
+#: The citizens' pages, which speak the municipality's default language whatever the browser prefers.
+PUBLIC_PAGES = ("/seu/", "/transparencia/", "/tauler/")
 
 
 def select_locale() -> str:
@@ -32,13 +33,14 @@ def select_locale() -> str:
     chosen = session.get("locale")
     if chosen in LANGUAGES:
         return str(chosen)
-    if request.path.startswith(E_OFFICE):
-        return MUNICIPAL_LOCALE
-    return request.accept_languages.best_match(LANGUAGES) or MUNICIPAL_LOCALE
+    if request.path.startswith(PUBLIC_PAGES):
+        code = (request.view_args or {}).get("tenant_code")
+        return (default_locale_of(code) if code else None) or FALLBACK_LOCALE
+    return request.accept_languages.best_match(LANGUAGES) or FALLBACK_LOCALE
 
 
 def _locale() -> str:
-    return str(get_locale() or MUNICIPAL_LOCALE)
+    return str(get_locale() or FALLBACK_LOCALE)
 
 
 def moment_filter(value: datetime | None, seconds: bool = False) -> str:

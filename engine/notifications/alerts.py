@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask_babel import force_locale
+
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
@@ -61,12 +63,13 @@ def alert_party(tenant_id: int, notification_id: int) -> bool:
     tenant = db.session.get(Tenant, tenant_id)
     if party is None or not party.email or tenant is None:
         return False
-    return send_mail(
-        [party.email],
-        str(_l("%(tenant)s: you have a notification", tenant=tenant.name)),
-        str(_l("A notification from %(tenant)s is available to you in the electronic office. This e-mail is "
-               "only an alert and has no legal effect.", tenant=tenant.name)),
-    )
+    with force_locale(tenant.default_locale):  # the party chose no language: the municipality's
+        return send_mail(
+            [party.email],
+            str(_l("%(tenant)s: you have a notification", tenant=tenant.name)),
+            str(_l("A notification from %(tenant)s is available to you in the electronic office. This e-mail "
+                   "is only an alert and has no legal effect.", tenant=tenant.name)),
+        )
 
 
 __all__ = ["alert_party", "continue_after_notification", "expire_notification"]

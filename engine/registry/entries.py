@@ -38,6 +38,7 @@ from engine.base.numbering import next_number
 from engine.base.text import clean_text
 from engine.calendar import TenantCalendar
 from engine.documents.documents import Document, store_document
+from engine.documents.languages import document_locale_of
 from engine.documents.pdf import render_pdf
 from engine.documents.verification_codes import new_csv, verify_url
 from engine.expedients.expedients import Expedient, ensure_open, link_party, open_expedient
@@ -173,7 +174,7 @@ def register_incoming(
     expedient_id: int | None = None,
     corrects_entry_id: int | None = None,
     presented_at: datetime | None = None,
-    locale: str = "ca",
+    locale: str | None = None,
     party_joins: bool = True,
     with_receipt: bool = True,
 ) -> RegistryEntry:
@@ -185,8 +186,10 @@ def register_incoming(
     expedient. ``uploads`` become documents (citizen origin) of that expedient; ``document_ids``
     links documents already stored. ``presented_at`` is for channels that stamp the time
     themselves (it may not be in the future nor earlier than the last entry); by default it is
-    now. With ``with_receipt`` False the receipt is left to the caller (the e-office has a job
-    issue it, see :mod:`engine.registry.receipt_job`). The caller commits.
+    now. The receipt is written in ``locale`` when it is an official language (the reader's
+    choice), else in the municipality's default language; with ``with_receipt`` False it is left
+    to the caller (the e-office has a job issue it, see :mod:`engine.registry.receipt_job`).
+    The caller commits.
     """
     if open_expedient_subject is not None and expedient_id is not None:
         raise ValidationFailed(_l("Open a new expedient or join an existing one, not both."),
@@ -459,9 +462,12 @@ RECEIPT_LABELS: dict[str, dict[str, str]] = {
 }
 
 
-def receipt_document(ctx: Context, tenant: Tenant, entry: RegistryEntry, party: Party | None, locale: str) -> Document:
-    """Render, store and issue the entry's receipt; its CSV is printed on it."""
-    labels = RECEIPT_LABELS.get(locale, RECEIPT_LABELS["ca"])
+def receipt_document(ctx: Context, tenant: Tenant, entry: RegistryEntry, party: Party | None,
+                     chosen: str | None) -> Document:
+    """Render, store and issue the entry's receipt, in the language chosen for it or the
+    municipality's; its CSV is printed on it."""
+    locale = document_locale_of(tenant, chosen)
+    labels = RECEIPT_LABELS[locale]
     csv = new_csv()
     corrected = db.session.get(RegistryEntry, entry.corrects_entry_id) if entry.corrects_entry_id else None
     expedient = db.session.get(Expedient, entry.expedient_id) if entry.expedient_id else None

@@ -35,7 +35,7 @@ def receipt_job_id(entry_id: int) -> str:
     return f"receipt-{entry_id}"
 
 
-def issue_receipt_later(ctx: Context, entry: RegistryEntry, locale: str) -> None:
+def issue_receipt_later(ctx: Context, entry: RegistryEntry, locale: str | None) -> None:
     """Have the entry's receipt issued by a job once the caller's unit of work commits."""
     enqueue(issue_receipt, ctx.tenant_id, entry.id, locale, job_id=receipt_job_id(entry.id))
 
@@ -53,7 +53,7 @@ def missing_receipts(now: datetime, limit: int = 1000) -> list[tuple[int, int]]:
     return [(int(tenant_id), int(entry_id)) for tenant_id, entry_id in rows]
 
 
-def issue_receipt(tenant_id: int, entry_id: int, locale: str) -> int | None:
+def issue_receipt(tenant_id: int, entry_id: int, locale: str | None) -> int | None:
     """Job: render, store and link the entry's receipt; returns its document id (None when there
     is no such entry: entries are never deleted, so only a job outliving its database finds none)."""
     ctx = Context.system(tenant_id, "registry-receipt")

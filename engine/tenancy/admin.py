@@ -25,6 +25,7 @@ from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.text import clean_text
 from engine.tenancy.codes import check_ine, check_municipal_dir3
+from engine.tenancy.languages import check_default_locale
 from engine.tenancy.login import change_password, deactivate_user, end_sessions
 from engine.tenancy.models import ROLES, Membership, Role, Tenant, User
 from engine.tenancy.password_links import issue_password_link
@@ -178,6 +179,7 @@ def create_tenant(
     ine_code: str | None = None,
     comarca: str | None = None,
     aran: bool = False,
+    default_locale: str = "ca",
 ) -> Tenant:
     """A new tenant and its first administrator (platform administrators only; the caller commits)."""
     _require_platform_admin(ctx)
@@ -190,6 +192,7 @@ def create_tenant(
     if kind == TenantKind.AJUNTAMENT and clean_ine is None:
         raise ValidationFailed(_l("An ajuntament needs its INE municipality code."), field="ine_code")
     clean_dir3 = check_dir3(dir3, kind)
+    locale = check_default_locale(default_locale)
     if kind == TenantKind.AJUNTAMENT and clean_ine is not None:
         check_municipal_dir3(clean_dir3, clean_ine)
     if db.session.execute(select(Tenant.id).where(Tenant.code == clean_code)).first() is not None:
@@ -204,6 +207,7 @@ def create_tenant(
         ine_code=clean_ine,
         comarca=clean_text(comarca, 100, "comarca"),
         aran=bool(aran),
+        default_locale=locale,
         local_holidays={},
         # The offices that sign are there from the start, waiting for their holders.
         signing_officers={office.value: None for office in SIGNING_OFFICES},
@@ -217,7 +221,8 @@ def create_tenant(
     in_tenant = dataclasses.replace(ctx, tenant_id=tenant.id)
     record(in_tenant, "tenant.created", "tenant", tenant.id,
            after={"code": tenant.code, "name": tenant.name, "kind": tenant.kind, "dir3": tenant.dir3,
-                  "ine_code": tenant.ine_code, "comarca": tenant.comarca, "aran": tenant.aran})
+                  "ine_code": tenant.ine_code, "comarca": tenant.comarca, "aran": tenant.aran,
+                  "default_locale": tenant.default_locale})
     record(in_tenant, "user.created", "user", admin.id, after=_user_summary(admin, tenant.id))
     return tenant
 
@@ -333,11 +338,22 @@ def set_csv_regulation(ctx: Context, text: str | None) -> Tenant:
                                field="csv_regulation")
     if clean is not None and len(clean) < 10:
         raise ValidationFailed(_l("Name the act in full: its kind, number, date and title."), field="csv_regulation")
-    before = tenant.csv_regulation
-    tenant.csv_regulation = clean
+    return _change_setting(ctx, tenant, "csv_regulation", clean)
+
+
+def set_default_locale(ctx: Context, value: str | None) -> Tenant:
+    """The language the municipality's public pages speak and its documents are written in by
+    default (:mod:`engine.tenancy.languages`)."""
+    require_tenant_admin(ctx)
+    return _change_setting(ctx, _tenant(ctx), "default_locale", check_default_locale(value))
+
+
+def _change_setting(ctx: Context, tenant: Tenant, name: str, value: str | None) -> Tenant:
+    """Set one checked setting of the tenant and audit it as ``tenant.<name>``, before and after."""
+    before = getattr(tenant, name)
+    setattr(tenant, name, value)
     db.session.flush()
-    record(ctx, "tenant.csv_regulation", "tenant", tenant.id, before={"csv_regulation": before},
-           after={"csv_regulation": clean})
+    record(ctx, f"tenant.{name}", "tenant", tenant.id, before={name: before}, after={name: value})
     return tenant
 
 

@@ -61,6 +61,9 @@ class Tenant(db.Model):  # type: ignore[name-defined]
     #: The municipality's act creating its CSV system (RegulacionGeneracionCSV of the ENI), e.g.
     #: "Decret d'alcaldia 15/2026, de 3 de febrer, de creació del sistema de codi segur de verificació".
     csv_regulation: Mapped[str | None] = mapped_column(String(500))
+    #: The language its e-office, transparency portal and notice board speak unless the reader
+    #: chose another, and the one the documents it sends are written in by default.
+    default_locale: Mapped[str] = mapped_column(String(5), default="ca", server_default="ca")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
 

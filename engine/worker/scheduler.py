@@ -131,7 +131,7 @@ def sweep_all(now: datetime | None = None) -> TickResult:
     result.left_for_workers = _each(result, instances.left_for_worker(), lambda i: enqueue(
         instances.run_engine_steps, i[0], i[1], job_id=instances.steps_job_id(i[1])))
     result.left_for_workers += _each(result, receipts.missing_receipts(moment), lambda r: enqueue(
-        receipts.issue_receipt, r[0], r[1], "ca", job_id=receipts.receipt_job_id(r[1])))
+        receipts.issue_receipt, r[0], r[1], None, job_id=receipts.receipt_job_id(r[1])))
     if integrity_due(moment):
         day = local_date(moment).isoformat()
         _each(result, [day], lambda d: enqueue(integrity.run_integrity_checks, job_id=f"integrity-{d}"))

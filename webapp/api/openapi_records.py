@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.base.settings import LOCALES
 from engine.decrees.book import DecreeStatus
 from engine.notifications.notifications import NotificationState
 from engine.tenancy.admin import TenantKind
@@ -134,6 +135,7 @@ RECORDS_SCHEMAS: dict[str, Any] = {
             "id": {"type": "integer"}, "code": {"type": "string"}, "name": {"type": "string"},
             "kind": {"type": "string", "enum": list(TenantKind)},
             "dir3": {"type": "string"}, "ine_code": _NULL_STRING, "comarca": _NULL_STRING, "aran": {"type": "boolean"},
+            "default_locale": {"type": "string", "enum": list(LOCALES)},
             **{k: {"type": "integer"} for k in ("active_users", "opened_this_month", "filed_this_month",
                                                 "filed_online_this_month", "open_incidents", "overdue_tasks")},
         },
@@ -153,6 +155,9 @@ RECORDS_SCHEMAS: dict[str, Any] = {
             "dir3": {"type": "string", "examples": ["L01250001"]},
             "ine_code": {"type": "string", "description": "Required for an ajuntament"},
             "comarca": {"type": "string"}, "aran": {"type": "boolean", "default": False},
+            "default_locale": {"type": "string", "enum": list(LOCALES), "default": "ca",
+                               "description": "Language of its e-office and public pages and of the documents "
+                                              "it sends"},
             "admin": {"type": "object", "required": ["username", "full_name", "password"],
                       "description": "The tenant's first administrator",
                       "properties": {k: {"type": "string"} for k in ("username", "full_name", "password", "email")}},

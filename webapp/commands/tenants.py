@@ -88,20 +88,22 @@ def tenant_group() -> None:
 @click.option("--ine-code", help="6-digit INE code (required except for the provincial service).")
 @click.option("--comarca")
 @click.option("--aran", is_flag=True, help="Val d'Aran calendar.")
+@click.option("--default-locale", default="ca", show_default=True,
+              help="Language of its e-office and public pages and of the documents it sends: ca, es or en.")
 @click.option("--admin-username", required=True, help="The tenant's first administrator.")
 @click.option("--admin-name", required=True)
 @click.option("--admin-email")
 @_password
 def tenant_create_command(code: str, name: str, dir3: str, kind: str, ine_code: str | None, comarca: str | None,
-                          aran: bool, admin_username: str, admin_name: str, admin_email: str | None,
-                          password: str) -> None:
+                          aran: bool, default_locale: str, admin_username: str, admin_name: str,
+                          admin_email: str | None, password: str) -> None:
     """Create a tenant and its first administrator."""
     from engine.tenancy.admin import NewUser, create_tenant
 
     admin = NewUser(username=admin_username, full_name=admin_name, password=password, email=admin_email)
     tenant = _commit(lambda: create_tenant(
         _cli_context(0), code=code, name=name, dir3=dir3, kind=kind, ine_code=ine_code, comarca=comarca,
-        aran=aran, first_admin=admin,
+        aran=aran, default_locale=default_locale, first_admin=admin,
     ))
     click.echo(f"tenant {tenant.code} created (id {tenant.id}, DIR3 {tenant.dir3}); admin {admin_username}")
 

@@ -19,6 +19,7 @@ from engine.onboarding.checklist import welcome_checklist
 from engine.process.instances.tasks import retry_incident, skip_incident
 from engine.signatures.credentials import import_seal
 from engine.tenancy import admin as tenancy
+from engine.tenancy.languages import LANGUAGE_NAMES
 from engine.tenancy.models import ROLES, Membership, Tenant, User
 from engine.tenancy.password_links import mail_password_link, password_link_url
 from webapp.auth import roles_required
@@ -54,7 +55,7 @@ def _index_page(new_user: dict[str, Any] | None = None, error: Exception | None 
         abort(404)
     return render_template("admin/index.html", incidents=open_incidents(g.ctx), users=_tenant_users(), roles=ROLES,
                            tenant=tenant, this_year=date.today().year, checklist=welcome_checklist(tenant),
-                           new_user=new_user or {}, error=error)  # fmt: skip
+                           new_user=new_user or {}, error=error, languages=LANGUAGE_NAMES)  # fmt: skip
 
 
 @bp.get("/")
@@ -202,6 +203,13 @@ def signing_officers() -> Any:
 
     tenancy.set_signing_officers(g.ctx, alcalde=user_id("alcalde"), secretari=user_id("secretari"))
     return _done(_("The signing officers are saved."))
+
+
+@bp.post("/language")
+@roles_required("admin")
+def default_locale() -> Any:
+    tenancy.set_default_locale(g.ctx, request.form.get("default_locale"))
+    return _done(_("The default language of the municipality is saved."))
 
 
 @bp.post("/csv-regulation")

@@ -20,7 +20,8 @@ bp = api_blueprint("api_platform")
 def _tenant(figures: TenantFigures) -> dict[str, Any]:
     t = figures.tenant
     return {"id": t.id, "code": t.code, "name": t.name, "kind": t.kind, "dir3": t.dir3, "ine_code": t.ine_code,
-            "comarca": t.comarca, "aran": t.aran, "active_users": figures.active_users,
+            "comarca": t.comarca, "aran": t.aran, "default_locale": t.default_locale,
+            "active_users": figures.active_users,
             "opened_this_month": figures.opened_this_month, "filed_this_month": figures.filed_this_month,
             "filed_online_this_month": figures.filed_online_this_month,
             "open_incidents": figures.open_incidents, "overdue_tasks": figures.overdue_tasks}  # fmt: skip
@@ -51,6 +52,7 @@ def create_tenant() -> Any:
     tenant = tenancy.create_tenant(
         g.ctx, code=str(body.get("code") or ""), name=str(body.get("name") or ""), dir3=str(body.get("dir3") or ""),
         kind=str(body.get("kind") or tenancy.TenantKind.AJUNTAMENT.value), ine_code=optional_text(body, "ine_code"),
-        comarca=optional_text(body, "comarca"), aran=body.get("aran") is True, first_admin=first_admin,
+        comarca=optional_text(body, "comarca"), aran=body.get("aran") is True,
+        default_locale=str(body.get("default_locale") or "ca"), first_admin=first_admin,
     )  # fmt: skip
     return ok(_tenant(tenant_figures(g.ctx, tenant.id)), 201)

@@ -18,6 +18,7 @@ from engine.onboarding.adoption import platform_tenants, tenant_figures
 from engine.onboarding.importer import get_import, start_import
 from engine.onboarding.rows import COLUMNS
 from engine.tenancy import admin as tenancy
+from engine.tenancy.languages import LANGUAGE_NAMES
 from engine.tenancy.password_links import mail_password_link, password_link_url
 from webapp.auth import login_required
 from webapp.inputs import int_arg
@@ -25,8 +26,8 @@ from webapp.inputs import int_arg
 bp = Blueprint("platform", __name__, url_prefix="/admin/tenants")
 
 #: The fields of the form that creates one tenant, kept when it is refused.
-_TENANT_FIELDS = ("name", "code", "kind", "dir3", "ine_code", "comarca", "aran", "admin_username",
-                  "admin_full_name", "admin_email")
+_TENANT_FIELDS = ("name", "code", "kind", "dir3", "ine_code", "comarca", "aran", "default_locale",
+                  "admin_username", "admin_full_name", "admin_email")
 
 
 def _require_platform_admin() -> None:
@@ -40,7 +41,8 @@ def _list_page(form: dict[str, str] | None = None, error: Exception | None = Non
     page = int_arg(request.args.get("page"), field="page", default=1, low=1) or 1
     listing = platform_tenants(g.ctx, search, page)
     return render_template("platform/tenants.html", listing=listing, search=search, form=form or {}, error=error,
-                           import_error=import_error, kinds=tenancy.KIND_LABELS, columns=COLUMNS)  # fmt: skip
+                           import_error=import_error, kinds=tenancy.KIND_LABELS, columns=COLUMNS,
+                           languages=LANGUAGE_NAMES)  # fmt: skip
 
 
 @bp.get("")
@@ -63,7 +65,8 @@ def create_tenant() -> Any:
         tenant = tenancy.create_tenant(
             g.ctx, code=form.get("code", ""), name=form.get("name", ""), dir3=form.get("dir3", ""),
             kind=form.get("kind", "ajuntament"), ine_code=form.get("ine_code") or None,
-            comarca=form.get("comarca") or None, aran=form.get("aran") == "on", first_admin=first_admin,
+            comarca=form.get("comarca") or None, aran=form.get("aran") == "on",
+            default_locale=form.get("default_locale", "ca"), first_admin=first_admin,
         )  # fmt: skip
 
     except (ValidationFailed, Conflict) as err:
