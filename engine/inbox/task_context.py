@@ -14,16 +14,15 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from lxml import etree
 from sqlalchemy import select
 
 from engine.base.clock import local_date
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.xml_safety import UnsafeXmlError, safe_parse_xml
 from engine.documents.documents import Document, list_documents
 from engine.expedients.parties import ExpedientParty, Party, PartyRole
 from engine.inbox.inbox import TaskView
+from engine.process.definition.task_labels import label_for
 from engine.process.instances.messages import AwaitedMessage
 from engine.process.instances.tasks import show_instance
 from engine.process.models import ProcessInstance, Timer
@@ -51,14 +50,6 @@ class TaskContext:
     deadlines: list[Deadline] = field(default_factory=list)
     #: The form's initial values when nothing has been typed yet.
     prefill: dict[str, Any] = field(default_factory=dict)
-
-
-def _element_names(bpmn_xml: str) -> dict[str, str]:
-    try:
-        root = safe_parse_xml(bpmn_xml)
-    except (etree.XMLSyntaxError, UnsafeXmlError, ValueError):
-        return {}
-    return {str(e.get("id")): str(e.get("name")) for e in root.iter() if e.get("id") and e.get("name")}
 
 
 def _interessat(ctx: Context, expedient_id: int) -> Party | None:
@@ -126,7 +117,6 @@ def task_context(ctx: Context, view: TaskView) -> TaskContext:
 
 
 def _deadlines(ctx: Context, view: TaskView, instance: ProcessInstance) -> list[Deadline]:
-    names = _element_names(instance.process_version.bpmn_xml)
     found = []
     if view.task.due_at is not None:
         found.append(Deadline(view.task_name, view.task.due_at))
@@ -134,7 +124,7 @@ def _deadlines(ctx: Context, view: TaskView, instance: ProcessInstance) -> list[
         select(Timer).where(Timer.tenant_id == ctx.tenant_id, Timer.instance_id == instance.id,
                             Timer.state == "pending")
     ).scalars():  # fmt: skip
-        found.append(Deadline(names.get(timer.element_id, timer.element_id), timer.due_at))
+        found.append(Deadline(label_for(instance.process_version, timer.element_id, ctx.locale), timer.due_at))
     for awaited in db.session.execute(
         select(AwaitedMessage).where(AwaitedMessage.tenant_id == ctx.tenant_id,
                                      AwaitedMessage.instance_id == instance.id,
