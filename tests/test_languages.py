@@ -12,6 +12,7 @@ English reader the Catalan ones, each with its own way of writing dates and amou
 from __future__ import annotations
 
 import io
+import json
 import re
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
@@ -27,6 +28,7 @@ from sqlalchemy import select
 
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
+from engine.base.form_labels import TEXTS, form_nodes, form_text
 from engine.base.formats import format_amount, format_day, format_moment, format_month, format_percent
 from engine.base.settings import PROJECT_ROOT
 from engine.bodies.minutes import export_book_pdf
@@ -68,21 +70,29 @@ def _catalogue(locale: str) -> dict[str, str]:
 
 def _data_texts() -> set[str]:
     """Catalan texts that are data, not the interface: the demo people's names ("Dissenyador/a de
-    processos") and the field titles of the procedures' forms, which the designers write."""
-    titles = set(
-        re.findall(
-            r'"title": "([^"]+)"',
-            " ".join(path.read_text(encoding="utf-8") for path in (PROJECT_ROOT / "forms").glob("*.json")),
-        )
-    )
-    return titles | set(ROLE_NAMES.values())
+    processos")."""
+    return set(ROLE_NAMES.values())
+
+
+def _form_texts(locale: str) -> dict[str, str]:
+    """The shipped forms' Catalan field titles and descriptions -> their ``locale`` text (``x-labels``).
+    Not the forms' own titles: an e-office form is titled like its procedure, whose Catalan name
+    is also the subject citizens and clerks gave their expedients (data)."""
+    texts = {}
+    for path in (PROJECT_ROOT / "forms").glob("*.json"):
+        for where, node in form_nodes(json.loads(path.read_text(encoding="utf-8"))):
+            if where:
+                texts.update({node[part]: form_text(node, part, locale) or "" for part in TEXTS if node.get(part)})
+    return texts
 
 
 def catalan_only_phrases(locale: str) -> re.Pattern[str]:
-    """Catalan sentences of the catalogue whose ``locale`` translation is another: literal text
-    between placeholders, three words or more (a single word may be the same in both)."""
+    """Catalan sentences of the catalogue and of the shipped forms' titles and descriptions whose
+    ``locale`` translation is another: literal text between placeholders, three words or more (a
+    single word may be the same in both)."""
     catalan, other, data = _catalogue("ca"), _catalogue(locale), _data_texts()
-    phrases = set()
+    forms = _form_texts(locale)
+    phrases = {ca for ca, text in forms.items() if len(ca.split()) >= 3 and ca not in text}
     for msgid, ca in catalan.items():
         if not ca or not other.get(msgid) or other[msgid] == ca:
             continue

@@ -113,7 +113,7 @@ def test_task_page_renders_the_form_from_its_schema_beside_the_expedient(client,
     assert '<option value="Urbanisme"' in html
     assert 'type="checkbox" id="f-data-completa" name="data.completa"' in html
     assert '<textarea class="form-control" id="f-data-observacions" name="data.observacions"' in html
-    assert '<label class="form-label" for="f-data-unitat_responsable">Unitat responsable' in html
+    assert '<label class="form-label" for="f-data-unitat_responsable">Unit in charge' in html  # x-labels.en
     assert opened.expedient.number in html and "Maria Garcia" in html
     assert 'name="idem_key"' in html and "data-once" in html
 

@@ -23,6 +23,7 @@ from typing import Any
 from flask_babel import get_locale
 
 from engine.base.enum_labels import enum_label
+from engine.base.form_labels import field_title, form_text
 from engine.base.i18n import _
 from engine.documents.documents import TIPOS_DOCUMENTALES
 from engine.documents.task_form_fields import is_document, is_document_list
@@ -131,7 +132,8 @@ def build_fields(
     """The fields of an object schema, filled with ``values`` and their ``errors`` (by path).
 
     ``documents`` are the expedient's documents (latest versions), offered by documents fields.
-    ``labels`` override the schema titles by property name (a procedure's translated labels);
+    Titles and descriptions are the schema's in the page's language (``x-labels``);
+    ``labels`` override the titles by property name (a procedure's translated labels);
     a field is named ``<name_prefix><separator><property>``.
     """
     if not schema:
@@ -139,6 +141,7 @@ def build_fields(
     values = values or {}
     errors = errors or {}
     required = set(schema.get("required") or [])
+    locale = str(get_locale() or "")
     out = []
     for key, prop in _properties(schema):
         widget = _widget(prop)
@@ -146,16 +149,16 @@ def build_fields(
         one = Field(
             name=f"{name_prefix}{separator}{key}",
             path=path,
-            label=(labels or {}).get(key) or str(prop.get("title") or key),
+            label=(labels or {}).get(key) or field_title(prop, key, locale),
             widget=widget,
             required=key in required,
-            help=prop.get("description"),
+            help=form_text(prop, "description", locale),
             value=values.get(key),
             error=errors.get(path),
             attrs=_attrs(prop, widget),
         )
         if widget == "select":
-            one.options = [(str(v), (labels or {}).get(f"{key}={v}") or enum_label(prop, v, str(get_locale())))
+            one.options = [(str(v), (labels or {}).get(f"{key}={v}") or enum_label(prop, v, locale))
                            for v in prop.get("enum") or []]  # fmt: skip
         elif widget == "documents":
             one.choices = [_choice(doc) for doc in documents]
@@ -272,7 +275,7 @@ def parse_submission(
                     errors.update(row_errors)
             data[key] = rows
             continue
-        value, error, present = _parse_one(prop, name, form, files, store, str(prop.get("title") or key))
+        value, error, present = _parse_one(prop, name, form, files, store, field_title(prop, key, None))
         if present:
             data[key] = value
         if error:

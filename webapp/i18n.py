@@ -14,6 +14,7 @@ from flask_babel import get_locale, refresh
 
 from engine.app import LANGUAGES
 from engine.audit.labels import action_label
+from engine.base.form_labels import form_text
 from engine.base.formats import format_day, format_moment, format_month
 from engine.base.settings import current_settings
 from engine.process.definition.sidecar import procedure_label
@@ -76,4 +77,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["element_label"] = lambda version, element_id: label_for(
         version, element_id, str(get_locale())
     )
+    app.jinja_env.globals["form_text"] = lambda schema, part: form_text(schema, part, str(get_locale()))
     app.jinja_env.globals["procedure_label"] = lambda model: procedure_label(model.key, model.name, str(get_locale()))

@@ -43,6 +43,7 @@ from sqlalchemy import select
 from engine.base.db import db
 from engine.base.enum_labels import enum_label
 from engine.base.errors import NotFound
+from engine.base.form_labels import field_titles
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT
 from engine.process.definition.catalogue import latest_version, resolve_version
@@ -93,15 +94,18 @@ def _start_form(info: dict[str, Any], version: ProcessVersion | None) -> dict[st
 
 def filed_labels(model: ProcessModel, locale: str | None, processes_dir: Path = PROCESSES_DIR) -> dict[str, str]:
     """The words for what a citizen filed, by field and by ``<field>=<code>`` of a choice: the
-    sidecar's ``fields`` in ``locale`` (else Catalan), and for the choices it does not word, the
-    ``x-enum-labels`` of the start form."""
+    sidecar's ``fields`` in ``locale``, and for what it does not word, the start form's titles
+    (``x-labels``) and ``x-enum-labels`` in ``locale``; the Catalan sidecar only fills the gaps."""
     info = read_info(model.key, processes_dir) or {}
-    properties = (_start_form(info, latest_version(model)) or {}).get("properties") or {}
+    form = _start_form(info, latest_version(model)) or {}
+    properties = form.get("properties") or {}
     labels = {f"{key}={code}": enum_label(prop, code, locale) for key, prop in properties.items()
               if isinstance(prop, dict) for code in prop.get("enum") or []}  # fmt: skip
+    labels.update(field_titles(form, locale))
     texts = info.get("citizen_info") or {}
-    chosen = texts.get(locale or "ca") or texts.get("ca") or {}
-    labels.update({str(k): str(v) for k, v in (chosen.get("fields") or {}).items()})
+    catalan = (texts.get("ca") or {}).get("fields") or {}
+    labels.update({str(k): str(v) for k, v in catalan.items() if str(k) not in labels})
+    labels.update({str(k): str(v) for k, v in ((texts.get(locale or "ca") or {}).get("fields") or {}).items()})
     return labels
 
 
@@ -124,7 +128,8 @@ def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str,
         notes=texts.get("notes"),
         max_term={k: int(v) for k, v in term.items() if k in ("months", "days")},
         silence=silence,
-        field_labels={str(k): str(v) for k, v in (texts.get("fields") or {}).items()},
+        # Only the reader's language: else the form's own x-labels word the fields.
+        field_labels={str(k): str(v) for k, v in ((texts_by_locale.get(locale) or {}).get("fields") or {}).items()},
         start_form=start_form,
         version_id=version.id if version else None,
         who=texts.get("who"),

@@ -33,7 +33,8 @@ def deploy_command(
     """Validate PATH (a .bpmn file) with its forms, templates and DMN files, and deploy it.
 
     Prints "Deployed <key> version <n> (<hash>)" or "<key> unchanged", then a "warning: " line for
-    each user task without a name in some language, and exits 0; when the model has problems,
+    each user task without a name in some language and each form text (title, field title or
+    description) without one, and exits 0; when the model has problems,
     prints each as "<element id>: <message>" and exits 1, storing nothing.
     DMN files are taken from the folder of PATH. With --draft the version is stored as a draft:
     nothing starts on it until `gee process publish KEY --version N`.
@@ -43,6 +44,7 @@ def deploy_command(
     from engine.base.db import db
     from engine.base.errors import GeeError
     from engine.process.definition.deploy import deploy_process
+    from engine.process.definition.form_label_warnings import missing_form_labels
     from engine.process.definition.task_labels import missing_task_labels
     from engine.tenancy.models import Tenant
 
@@ -71,7 +73,7 @@ def deploy_command(
         click.echo(f"Deployed {version.model.key} version {version.number} ({version.content_hash[:12]})")
     else:
         click.echo(f"{version.model.key} unchanged: version {version.number} ({version.content_hash[:12]})")
-    for warning in missing_task_labels(version):
+    for warning in [*missing_task_labels(version), *missing_form_labels(version)]:
         click.echo(f"warning: {warning}")
 
 

@@ -18,6 +18,7 @@ from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
 from engine.process.definition import catalogue
 from engine.process.definition.drafts import publish_version
+from engine.process.definition.form_label_warnings import missing_form_labels
 from engine.process.definition.outline import outline
 from engine.process.definition.task_labels import missing_task_labels
 from engine.process.instances.tasks import form_schema
@@ -63,6 +64,7 @@ def _render(version: ProcessVersion, *, plan_text: str | None = None, report: Re
         "catalogue/preview.html", version=version, model=version.model, outline=shape, forms=forms,
         has_diagram=has_diagram(version.bpmn_xml), plan_text=plan_text or _skeleton(version), report=report,
         paths=paths, describe=describe, error=error, label_warnings=missing_task_labels(version),
+        form_label_warnings=missing_form_labels(version),
         outcomes={"sign": SIGN_OUTCOMES, "notification": NOTIFICATION_OUTCOMES, "message": MESSAGE_OUTCOMES},
     ), status  # fmt: skip
 
