@@ -330,11 +330,12 @@ def test_cli_deploys_and_reports_unchanged(app, tenant):
     second = runner.invoke(main, args)
     assert second.exit_code == 0
     assert f"{OBRES_KEY} unchanged: version 1" in second.output
-    # the fixture's tasks and form texts are only Catalan: deployed all the same, with a warning for each
+    # the fixture's tasks, its deadline and form texts are only Catalan: deployed all the same, with a
+    # warning for each
     warnings = [line.split(":")[1].strip() for line in first.output.splitlines() if line.startswith("warning: ")]
-    assert warnings == ["request", "report", "request.schema.json", "request.schema.json / kind",
+    assert warnings == ["request", "report", "wait_term", "request.schema.json", "request.schema.json / kind",
                         "request.schema.json / amount", "request.schema.json / submitted_on"]  # fmt: skip
-    assert first.output.count("name_es, name_en") == 2 and first.output.count("No es, en in x-labels") == 4
+    assert first.output.count("name_es, name_en") == 3 and first.output.count("No es, en in x-labels") == 4
 
 
 def test_cli_prints_problems_one_per_line_and_exits_1(app, tenant):

@@ -45,6 +45,8 @@ SERVICE_MODEL = """<?xml version="1.0" encoding="UTF-8"?>
           <spiffworkflow:parameters>%(params)s</spiffworkflow:parameters>
         </spiffworkflow:serviceTaskOperator>
         <spiffworkflow:properties>
+          <spiffworkflow:property name="name_es" value="Generar el documento" />
+          <spiffworkflow:property name="name_en" value="Generate the document" />
           <spiffworkflow:property name="documentTemplate" value="conformitat.ca.html" />
         </spiffworkflow:properties>
       </bpmn:extensionElements>
@@ -144,7 +146,12 @@ def test_a_failing_service_call_becomes_an_incident_and_keeps_nothing() -> None:
     instance_id = t.start("servei_prova", None)  # no expedient: the document has nowhere to go
     t.do(instance_id, "ask", {})
     incident = db.session.execute(select(Incident).where(Incident.instance_id == instance_id)).scalar_one()
-    assert incident.element_id == "gen" and "has no expedient" in incident.message
+    assert incident.element_id == "gen" and "has no case file" in incident.message
+    # Each administrator reads it in their language (GEE's own message, translated when stored).
+    assert incident.message_in("ca") == ("gee.generate_document: El procediment no té expedient: inicieu-lo en un "
+                                         "expedient.")
+    assert incident.message_in("es") == ("gee.generate_document: El procedimiento no tiene expediente: inícielo en "
+                                         "un expediente.")
     assert t.show(instance_id)["status"] == "incident"
 
 

@@ -6,11 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from engine.base.db import db
+from engine.process.definition.deploy import deploy_process
 from engine.process.instances import tasks as instances
 from engine.process.models import HumanTask, Incident
 from engine.tenancy.models import Tenant, User
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 from tests.engine_helpers import make_version
+from tests.test_procedures_engine import _model as service_model
 
 
 @pytest.fixture
@@ -123,3 +125,21 @@ def test_clerks_cannot_administer(client):
     db.session.commit()
     login(client, "clerk")
     assert client.get("/admin/").status_code == 403
+
+
+def test_an_incident_reads_in_the_administrators_language_with_the_steps_name(admin_client):
+    """A step that failed on one of GEE's own checks: the Spanish-speaking admin reads the step's
+    name and the message in Spanish, not the element id nor the worker's language."""
+    client, tenant, token = admin_client
+    admin = db.session.execute(select(User).where(User.username == "admina")).scalar_one()
+    ctx = ctx_for(admin, tenant)
+    assert deploy_process(ctx, service_model()).ok
+    db.session.commit()
+    started = instances.start_instance(ctx, "servei_prova")  # no expedient: the document has nowhere to go
+    task = db.session.execute(select(HumanTask).where(HumanTask.instance_id == started["instance_id"])).scalar_one()
+    assert instances.complete_task(ctx, task.id, {})["status"] == "incident"
+    client.post("/locale", data={"locale": "es", "csrf_token": token})
+    page = client.get("/admin/").get_data(as_text=True)
+    row = page[page.index('data-incident-id='):]
+    assert "Generar el documento" in row and ">gen<" in row
+    assert "El procedimiento no tiene expediente: inícielo en un expediente." in row

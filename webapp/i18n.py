@@ -18,7 +18,7 @@ from engine.base.form_labels import form_text
 from engine.base.formats import format_day, format_moment, format_month
 from engine.base.settings import current_settings
 from engine.process.definition.sidecar import procedure_label
-from engine.process.definition.task_labels import label_for, task_label
+from engine.process.definition.task_labels import awaited_label, label_for, task_label
 from engine.tenancy.languages import default_locale_of
 from engine.tenancy.models import role_label
 
@@ -74,6 +74,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["role_label"] = role_label
     app.jinja_env.globals["audit_action_label"] = action_label
     app.jinja_env.globals["task_label"] = lambda task: task_label(task, str(get_locale()))
+    app.jinja_env.globals["awaited_label"] = lambda awaited: awaited_label(awaited, str(get_locale()))
     app.jinja_env.globals["element_label"] = lambda version, element_id: label_for(
         version, element_id, str(get_locale())
     )

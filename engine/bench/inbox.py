@@ -208,14 +208,12 @@ def _login(client: FlaskClient, username: str) -> None:
 
 def _api_secret(app: Flask) -> str:
     from engine.base.context import Context
-    from engine.base.db import db
+    from engine.base.unit_of_work import run_in_transaction
     from engine.tenancy.tokens import create_token
 
     with app.app_context():
         ctx = Context(tenant_id=1, user_id=1, username=CLERK, roles=frozenset({"tramitador"}))
-        secret = create_token(ctx, "bench").secret
-        db.session.commit()
-    return secret
+        return run_in_transaction(lambda: create_token(ctx, "bench").secret)
 
 
 def _p(values: list[float], share: float) -> float:

@@ -24,8 +24,8 @@ from engine.base.db import db
 from engine.base.i18n import _
 from engine.expedients.expedients import Expedient, ExpedientState
 from engine.process.definition.sidecar import procedure_label
-from engine.process.definition.task_labels import task_label
-from engine.process.models import HumanTask, Incident, ProcessInstance, ProcessModel
+from engine.process.definition.task_labels import label_for, task_label
+from engine.process.models import HumanTask, Incident, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import User
 
 MONTHS = 12
@@ -242,13 +242,27 @@ def running_instances_by_version(ctx: Context, version_ids: Iterable[int]) -> di
     return {version_id: int(count) for version_id, count in rows}
 
 
-def open_incidents(ctx: Context) -> list[tuple[Incident, str | None]]:
+@dataclass(frozen=True)
+class OpenIncident:
+    """A failed step as the administrator reads it: the step's name and the message in their language."""
+
+    incident: Incident
+    expedient_number: str | None
+    step: str
+    message: str
+
+
+def open_incidents(ctx: Context) -> list[OpenIncident]:
     """Failed steps waiting for an administrator, oldest first, with their expedient's number."""
     rows = db.session.execute(
-        select(Incident, Expedient.number)
+        select(Incident, Expedient.number, ProcessVersion)
         .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
+        .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .outerjoin(Expedient, (Expedient.id == ProcessInstance.expedient_id) & (Expedient.tenant_id == ctx.tenant_id))
         .where(Incident.tenant_id == ctx.tenant_id, Incident.state == "open")
         .order_by(Incident.created_at, Incident.id)
     ).all()
-    return [(incident, number) for incident, number in rows]
+    return [OpenIncident(incident, number,
+                         label_for(version, incident.element_id, ctx.locale) if incident.element_id else "—",
+                         incident.message_in(ctx.locale))
+            for incident, number, version in rows]  # fmt: skip

@@ -12,6 +12,7 @@ from typing import Any
 from engine.assistance import requests as assistance
 from engine.base.clock import local_date
 from engine.base.context import Context
+from engine.base.i18n import _l
 from engine.process.instances.service_calls import Call, ServiceError, register_operator
 
 
@@ -25,7 +26,7 @@ def _document_ids(value: Any) -> list[int]:
     try:
         return [int(item["document_id"] if isinstance(item, dict) else item) for item in items]
     except (KeyError, TypeError, ValueError):
-        raise ServiceError(f"documents must be document ids, got {value!r}") from None
+        raise ServiceError(_l("documents must be document ids, got %(value)s", value=repr(value))) from None
 
 
 def request_assistance(call: Call) -> dict[str, Any]:
@@ -47,7 +48,7 @@ def return_assistance(call: Call) -> dict[str, Any]:
     ``{"registry_number", "their_number", "resumed"}``."""
     ids = _document_ids(call.param("document_id"))
     if len(ids) != 1:
-        raise ServiceError("document_id must name the one signed report")
+        raise ServiceError(_l("document_id must name the one signed report"))
     returned = assistance.return_report(_acting(call), call.expedient_id(), ids[0])
     return {"registry_number": returned.outgoing.number, "their_number": returned.incoming.number,
             "resumed": returned.resumed_instance_id is not None}  # fmt: skip

@@ -37,7 +37,7 @@ def propose_to_body(call: Call) -> dict[str, Any]:
                            title=str(call.param("titol")), text=str(call.param("text")), majority=majority,
                            instance_id=call.binding.instance.id)
     except GeeError as err:
-        raise ServiceError(str(err)) from None
+        raise ServiceError(getattr(err, "message", None) or str(err)) from None
     return {"proposal_id": proposal.id, "organ": str(call.param("organ"))}
 
 

@@ -40,6 +40,7 @@ from engine import audit
 from engine.base.clock import MADRID, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
+from engine.base.i18n import _l
 from engine.calendar import TenantCalendar
 from engine.control import legal_terms
 from engine.decrees import book as decrees
@@ -64,7 +65,7 @@ def render_document(call: Call, locale: str, csv: str | None = None) -> Rendered
     ``csv``, drawn before rendering, is printed with the verification address on every page."""
     name = call.properties.get(TEMPLATE_PROPERTY)
     if not name:
-        raise ServiceError("the task names no document template (property documentTemplate)")
+        raise ServiceError(_l("the task names no document template (property documentTemplate)"))
     expedient = expedients.get_expedient(call.ctx, call.expedient_id())
     tenant = db.session.get(Tenant, call.ctx.tenant_id)
     context = {
@@ -80,7 +81,7 @@ def render_document(call: Call, locale: str, csv: str | None = None) -> Rendered
     try:
         return render_version_template(call.binding.version, name, locale, context)
     except TemplateError as err:
-        raise ServiceError(f"the template {name} cannot be filled in: {err}") from None
+        raise ServiceError(_l("the template %(name)s cannot be filled in: %(error)s", name=name, error=err)) from None
 
 
 def generate_document(call: Call) -> dict[str, Any]:
@@ -128,7 +129,7 @@ def create_decree_draft(call: Call) -> dict[str, Any]:
     elif call.param("text") is not None:
         text = str(call.param("text"))
     else:
-        raise ServiceError("give the decree's text: the parameter text or a documentTemplate")
+        raise ServiceError(_l("give the decree's text: the parameter text or a documentTemplate"))
     decree = decrees.create_draft(call.ctx, title=str(call.param("titol")), text=text, expedient_id=call.expedient_id())
     return {"decree_id": decree.id}
 
@@ -139,7 +140,8 @@ def decree_info(call: Call) -> dict[str, Any]:
     Answer: ``{"number", "signed_on", "attested_by", "document_id", "csv"}``."""
     decree = decrees.get_decree(call.ctx, int(call.param("decree_id")))
     if decree.number is None or decree.signed_at is None:
-        raise ServiceError("the decree is not signed yet: put a sign task (gee:sign) of the alcalde before this step")
+        raise ServiceError(_l("the decree is not signed yet: put a sign task (gee:sign) of the alcalde before "
+                              "this step"))
     doc = signed_decree_document(call.ctx, decree.id)
     return {"number": decree.number, "signed_on": local_date(decree.signed_at).isoformat(),
             "attested_by": decree.attested_by_name, "document_id": doc.id, "csv": doc.csv}
@@ -174,7 +176,7 @@ def _named_parties(call: Call, named: Any) -> list[Party]:
     created and linked to the expedient as interessats: whoever's rights the procedure may affect
     is one (art. 4.1.b Ley 39/2015)."""
     if not isinstance(named, list) or not named or not all(isinstance(p, dict) for p in named):
-        raise ServiceError("interessats must be a non-empty list of {'nif', 'nom'} objects")
+        raise ServiceError(_l("interessats must be a non-empty list of {'nif', 'nom'} objects"))
     found: dict[int, Party] = {}
     for person in named:
         party = parties.find_or_create_party(call.ctx, str(person.get("nif") or ""), str(person.get("nom") or ""),
@@ -207,7 +209,7 @@ def notify(call: Call) -> dict[str, Any]:
     links = [] if recipient else expedients.parties_of(call.ctx, call.expedient_id())
     party = links[0].party if links else None
     if party is None and not recipient:
-        raise ServiceError("the expedient has no interested party to notify and no destinatari was given")
+        raise ServiceError(_l("the expedient has no interested party to notify and no destinatari was given"))
     return _dispatch(call, party, recipient)
 
 
@@ -217,7 +219,8 @@ def _as_date(value: Any, name: str) -> date:
     try:
         return local_date(datetime.fromisoformat(text)) if len(text) > 10 else date.fromisoformat(text)
     except ValueError:
-        raise ServiceError(f"{name} must be a date like 2026-03-02, got {value!r}") from None
+        raise ServiceError(_l("%(name)s must be a date like 2026-03-02, got %(value)s", name=name,
+                              value=repr(value))) from None
 
 
 def max_resolution_date(call: Call) -> dict[str, Any]:
@@ -252,7 +255,7 @@ def record_silence(call: Call) -> dict[str, Any]:
     positive or negative) on the expedient's history. Answer: ``{"effect", "on"}``."""
     effect = str(call.param("efecte"))
     if effect not in ("positive", "negative"):
-        raise ServiceError("efecte must be 'positive' or 'negative'")
+        raise ServiceError(_l("efecte must be 'positive' or 'negative'"))
     expedient_id = call.expedient_id()
     on = local_date(utcnow()).isoformat()
     audit.record(call.ctx, "expedient.silence", "expedient", expedient_id, expedient_id=expedient_id,
@@ -276,11 +279,11 @@ def message_related(call: Call) -> dict[str, Any]:
     name = str(call.param("missatge"))
     payloads = call.param("dades")
     if not isinstance(payloads, dict):
-        raise ServiceError("dades must map expedient numbers to the payload of each")
+        raise ServiceError(_l("dades must map expedient numbers to the payload of each"))
     expedient = expedients.get_expedient(call.ctx, call.expedient_id())
     unknown = sorted(set(payloads) - {e.number for e in expedient.related})
     if unknown:
-        raise ServiceError(f"not related to this expedient: {', '.join(unknown)}")
+        raise ServiceError(_l("not related to this expedient: %(numbers)s", numbers=", ".join(unknown)))
     delivered: list[str] = []
     not_waiting: list[str] = []
     for other in sorted(expedient.related, key=lambda e: e.number):

@@ -40,7 +40,7 @@ def public_information(call: Call) -> dict[str, Any]:
             starts_on=local_date(utcnow()), working_days=int(call.param("dies") or MINIMUM_WORKING_DAYS),
             document_ids=[int(d) for d in call.param("document_ids") or []])
     except (GeeError, ValueError, TypeError) as err:
-        raise ServiceError(str(err)) from None
+        raise ServiceError(getattr(err, "message", None) or str(err)) from None
     timer = datetime.combine(edict.ends_on, time(23, 59, 59), tzinfo=MADRID).isoformat()
     return {"edict_id": edict.id, "ends_on": edict.ends_on.isoformat(), "timer": timer}
 
@@ -51,7 +51,7 @@ def allegations(call: Call) -> dict[str, Any]:
     try:
         return allegations_summary(call.ctx, int(call.param("edict_id")))
     except (GeeError, ValueError, TypeError) as err:
-        raise ServiceError(str(err)) from None
+        raise ServiceError(getattr(err, "message", None) or str(err)) from None
 
 
 register_operator("gee.public_information", public_information, ("titol", "text"), ("dies", "document_ids"))

@@ -197,12 +197,18 @@ class Incident(db.Model):  # type: ignore[name-defined]
     element_id: Mapped[str | None] = mapped_column(String(200))
     line: Mapped[int | None] = mapped_column(Integer)
     message: Mapped[str] = mapped_column(Text)
+    #: ``message`` in each language (ca/es/en) when it is one of GEE's own; see :meth:`message_in`.
+    messages: Mapped[dict[str, str] | None] = mapped_column(JSON)
     #: open | retried | skipped
     state: Mapped[str] = mapped_column(String(20), default="open", index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     resolved_by: Mapped[str | None] = mapped_column(String(80))
     resolution_reason: Mapped[str | None] = mapped_column(Text)
+
+    def message_in(self, locale: str | None) -> str:
+        """What failed, in the reader's language when the message is GEE's own."""
+        return (self.messages or {}).get(str(locale or "")) or self.message
 
 
 class CompletedStep(db.Model):  # type: ignore[name-defined]

@@ -18,6 +18,7 @@ from engine.base.i18n import _l
 from engine.base.settings import LOCALES
 from engine.base.xml_safety import safe_parse_xml
 from engine.process.definition.validation import Problem, properties
+from engine.process.instances.messages import AwaitedMessage
 from engine.process.models import HumanTask, ProcessInstance, ProcessVersion
 
 DEFAULT_LOCALE = "ca"
@@ -47,15 +48,20 @@ def label_for(version: ProcessVersion, element_id: str, locale: str | None) -> s
 
 def task_label(task: HumanTask, locale: str | None) -> str:
     """A human task's name in ``locale`` (its stored name is the Catalan one)."""
+    return _instance_label(task.instance_id, task.element_id, task.name, locale)
+
+
+def _instance_label(instance_id: int, element_id: str, stored: str, locale: str | None) -> str:
+    """The label of an element of a running instance's version; ``stored`` is its Catalan name."""
     if (locale or DEFAULT_LOCALE) == DEFAULT_LOCALE:
-        return task.name
+        return stored
     version_id, content_hash = db.session.execute(
         select(ProcessVersion.id, ProcessVersion.content_hash)
         .join(ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
-        .where(ProcessInstance.id == task.instance_id)
+        .where(ProcessInstance.id == instance_id)
     ).one()
-    names = _labels_of_version(version_id, content_hash).get(task.element_id, {})
-    return names.get(str(locale)) or task.name
+    names = _labels_of_version(version_id, content_hash).get(element_id, {})
+    return names.get(str(locale)) or stored
 
 
 @lru_cache(maxsize=256)
@@ -66,19 +72,29 @@ def _labels_of_version(version_id: int, content_hash: str) -> dict[str, dict[str
     return _labels(content_hash, version.bpmn_xml) if version is not None else {}
 
 
+def awaited_label(awaited: AwaitedMessage, locale: str | None) -> str:
+    """What a process waits for (its catching event's name) in ``locale``; the stored name is Catalan."""
+    return _instance_label(awaited.instance_id, awaited.element_id, awaited.name, locale)
+
+
 def labels_of(version: ProcessVersion, locale: str | None) -> dict[str, str]:
     """Every labelled element of the version in ``locale`` (for a diagram or a catalogue page)."""
     return {element_id: label_for(version, element_id, locale) for element_id in
             _labels(version.content_hash, version.bpmn_xml)}  # fmt: skip
 
 
+#: Elements whose names people read: tasks in the inbox, and what a process waits for (a citizen's
+#: answer, a deadline) on the e-office and the task page.
+NAMED_FOR_PEOPLE = ("}userTask", "}manualTask", "}eventBasedGateway", "}intermediateCatchEvent", "}receiveTask")
+
+
 def missing_task_labels(version: ProcessVersion) -> list[Problem]:
-    """Warnings, not refusals: the user tasks without a ``name_<locale>`` for some language, which
-    the people working in that language would see in Catalan."""
+    """Warnings, not refusals: the named tasks and waits without a ``name_<locale>`` for some
+    language, which the people working in that language would see in Catalan."""
     labels = _labels(version.content_hash, version.bpmn_xml)
     warnings = []
     for element in safe_parse_xml(version.bpmn_xml).iter():
-        if not isinstance(element.tag, str) or not element.tag.endswith("}userTask"):
+        if not isinstance(element.tag, str) or not element.tag.endswith(NAMED_FOR_PEOPLE) or not element.get("name"):
             continue
         element_id = element.get("id", "")
         missing = [f"name_{locale}" for locale in LOCALES

@@ -34,15 +34,19 @@ class Failure:
     task: Task | None
     message: str
     line: int | None
+    #: The message in each language when it is one of GEE's own (a step's service refused):
+    #: the administrator reads it in theirs. None for a designer's script error (Python's words).
+    messages: dict[str, str] | None = None
 
 
-def _describe(exc: Exception) -> tuple[str, int | None]:
+def _describe(exc: Exception) -> tuple[str, int | None, dict[str, str] | None]:
     message = str(getattr(exc, "error", None) or exc) or type(exc).__name__
     line = getattr(exc, "line_number", None)
     error_line = getattr(exc, "error_line", None)
-    if error_line:
-        message = f"{message} [{error_line.strip()}]"
-    return message, int(line) if isinstance(line, int) else None
+    suffix = f" [{error_line.strip()}]" if error_line else ""
+    translated: dict[str, str] | None = getattr(exc, "translations", None)  # see service_calls
+    messages = {locale: text + suffix for locale, text in translated.items()} if translated else None
+    return message + suffix, int(line) if isinstance(line, int) else None, messages
 
 
 class _Stop(Exception):
@@ -79,10 +83,10 @@ def run_engine_steps(workflow: BpmnWorkflow, stop_before: Callable[[Task], bool]
                 current.internal_data = running["internal"]
             if task is not None and task.state != TaskState.ERROR:
                 task._set_state(TaskState.ERROR)
-            message, line = _describe(exc)
+            message, line, messages = _describe(exc)
             log.warning("step %s failed: %s", element_id(task) if task else "?", message)
             log.debug("step %s failed", element_id(task) if task else "?", exc_info=exc)
-            failures.append(Failure(task, message, line))
+            failures.append(Failure(task, message, line, messages))
             if task is None or len(failures) >= MAX_FAILURES_PER_RUN:
                 raise
 
@@ -97,6 +101,7 @@ def open_incidents(ctx: Context, instance: ProcessInstance, failures: list[Failu
             element_id=element_id(failure.task) if failure.task else None,
             line=failure.line,
             message=failure.message,
+            messages=failure.messages,
             state="open",
         )
         db.session.add(incident)

@@ -20,11 +20,12 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import GeeError
+from engine.base.i18n import _l, in_every_language
 from engine.process.models import ProcessInstance, ProcessVersion
 from engine.process.sandbox.runner import CalendarConfig, SandboxedScriptEngine
 
 
-class ServiceError(Exception):
+class ServiceError(GeeError):
     """A service call that cannot be done; the message is for the administrator."""
 
 
@@ -56,7 +57,7 @@ class Call:
     def expedient_id(self) -> int:
         expedient_id = self.binding.instance.expedient_id
         if expedient_id is None:
-            raise ServiceError("the procedure has no expedient: start it on an expedient")
+            raise ServiceError(_l("The procedure has no expedient: start it on an expedient."))
         return expedient_id
 
 
@@ -110,17 +111,19 @@ class ServiceScriptEngine(SandboxedScriptEngine):
         try:
             operator = OPERATORS.get(name)
             if operator is None:
-                raise ServiceError(f"unknown service operator {name}")
+                raise ServiceError(_l("Unknown service operator %(name)s.", name=name))
             if self.binding is None:
-                raise ServiceError("service tasks run only inside the engine")
+                raise ServiceError(_l("Service tasks run only inside the engine."))
             properties = dict((getattr(task.task_spec, "extensions", None) or {}).get("properties") or {})
             call = Call(self.binding, params, dict(task.data), properties)
             with db.session.begin_nested():  # a failure keeps nothing of what the call wrote
                 result = operator.run(call)
-        except (ServiceError, GeeError, ValueError, TypeError, LookupError) as err:
-            message = str(getattr(err, "message", None) or err)
+        except (GeeError, ValueError, TypeError, LookupError) as err:
+            message = getattr(err, "message", None) or err
             exc = WorkflowTaskException(f"{name}: {message}", task=task, exception=err)
             exc.error_type = "service"
+            #: GEE's own message in every language, so the incident reads in the administrator's.
+            exc.translations = in_every_language(message, prefix=f"{name}: ")
             raise exc from None
         return json.dumps(result)
 
