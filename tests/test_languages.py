@@ -15,7 +15,7 @@ import io
 import json
 import re
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from html import unescape
 
 import pytest
@@ -31,13 +31,18 @@ from engine.base.db import db
 from engine.base.form_labels import TEXTS, form_nodes, form_text
 from engine.base.formats import format_amount, format_day, format_moment, format_month, format_percent
 from engine.base.settings import PROJECT_ROOT
+from engine.bodies import paperwork
 from engine.bodies.minutes import export_book_pdf
-from engine.bodies.models import Body, BodySession
+from engine.bodies.models import Body, BodySession, SessionStatus
+from engine.bodies.sessions import quorum_of
 from engine.decrees.book import export_year_pdf
 from engine.demo.data import MUNICIPALITIES, ROLE_NAMES, demo_person
 from engine.documents.documents import read_content
 from engine.documents.procedure_templates import render_version_template
-from engine.expedients.expedients import Expedient
+from engine.eni.index_pdf import foliated_index
+from engine.expedients.expedients import Expedient, ExpedientState
+from engine.noticeboard.diligence import issue_diligence
+from engine.noticeboard.edicts import publish
 from engine.process.definition.catalogue import resolve_version
 from engine.process.models import HumanTask, ProcessModel, ProcessVersion
 from engine.registry.entries import RegistryEntry, register_incoming
@@ -182,6 +187,27 @@ def _documents(tenant: Tenant, locale: str) -> dict[str, bytes]:
     body = db.session.scalars(select(Body).where(Body.tenant_id == tenant.id)).first()
     assert body is not None
     made["minutes book"] = export_book_pdf(replace(secretary, locale=locale), body.id, year)
+    held = db.session.scalars(select(BodySession).where(BodySession.body_id == body.id,
+                                                        BodySession.status == SessionStatus.HELD)).first()  # fmt: skip
+    assert held is not None
+    reader = replace(secretary, locale=locale)
+    made["convocation"] = paperwork.render(reader, "convocation.html", csv="ABCDE-FGHJK-LMNPQ-RSTUV", session=held,
+                                           body=held.body)  # fmt: skip
+    made["minutes"] = paperwork.render(reader, "minutes.html", csv="ABCDE-FGHJK-LMNPQ-RSTUV", session=held,
+                                       body=held.body, quorum=quorum_of(held))  # fmt: skip
+    closed = db.session.scalars(select(Expedient).where(Expedient.tenant_id == tenant.id,
+                                                        Expedient.state == ExpedientState.CLOSED)).first()  # fmt: skip
+    assert closed is not None
+    index = foliated_index(replace(secretary, locale=locale), closed.id)
+    made["foliated index"] = read_content(secretary, index.id)[1]
+    opened = db.session.scalars(select(Expedient).where(Expedient.tenant_id == tenant.id,
+                                                        Expedient.state == ExpedientState.OPEN)).first()  # fmt: skip
+    assert opened is not None
+    today = local_date(utcnow())
+    edict = publish(reader, opened.id, title="Edicte de prova", text="Exposició al públic.", starts_on=today,
+                    ends_on=today)  # fmt: skip
+    issue_diligence(reader, edict.id, now=utcnow() + timedelta(days=2))
+    made["notice board diligence"] = read_content(secretary, edict.diligence_document_id or 0)[1]
     version = resolve_version(tenant.id, "llicencia_obres_majors")
     assert version is not None
     made["tax assessment"] = render_version_template(
@@ -267,10 +293,14 @@ def test_documents_are_in_an_official_language_with_its_dates_and_amounts(
     if locale == "es":
         assert "Tipo del ICIO 4,00 %" in tax and "500,00 €" in tax and "12 de marzo de 2026" in tax
         assert "Justificante de presentación" in documents["registry receipt"]
+        assert "Índice foliado del expediente" in documents["foliated index"]
+        assert "Convocatoria" in documents["convocation"] and "Acta" in documents["minutes"]
+        assert "Diligencia de exposición en el tablón de anuncios" in documents["notice board diligence"]
         assert "de gener" not in " ".join(documents.values())
     else:  # English readers get the Catalan document, written the Catalan way
         assert "Tipus de l'ICIO 4,00 %" in tax and "500,00 €" in tax and "12 de març del 2026" in tax
         assert "Justificant de presentació" in documents["registry receipt"]
+        assert "Índex foliat de l'expedient" in documents["foliated index"]
 
 
 def test_the_e_office_speaks_the_municipalitys_language_until_the_citizen_chooses(app: Flask, tenant: Tenant) -> None:
