@@ -79,14 +79,24 @@ def app() -> Iterator[Flask]:
 
 @pytest.fixture(autouse=True)
 def _app_context(app: Flask) -> Iterator[None]:
-    """Every test runs inside an app context and leaves an empty database behind."""
+    """Every test runs inside an app context and leaves an empty database and job queue behind:
+    ids restart at 1, so a job a test left queued would otherwise act on the next test's rows."""
     with app.app_context():
         yield
         db.session.rollback()
         db.session.remove()
         _truncate_all()
+        _empty_job_queue(app)
         # Audit checkpoints name tenants by id, which the next test reuses: they go with the rows.
         shutil.rmtree(settings_of(app).document_store / "audit-checkpoints", ignore_errors=True)
+
+
+def _empty_job_queue(app: Flask) -> None:
+    url = settings_of(app).redis_url
+    if url:
+        from redis import Redis
+
+        Redis.from_url(url).flushdb()
 
 
 def _truncate_all() -> None:
