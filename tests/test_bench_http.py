@@ -1,5 +1,6 @@
 """``gee bench http``: on PostgreSQL it serves the app with gunicorn, times completions and
-/me calls and counts one completion's statements; on SQLite it refuses with a clear message."""
+/me calls, reads the CPU the server spent on them and counts one completion's statements; on
+SQLite it refuses with a clear message."""
 
 from __future__ import annotations
 
@@ -26,6 +27,9 @@ def test_bench_http_reports_rates_and_statements_or_refuses_sqlite(app):
     assert figures["bench"] == "http" and figures["workers"] == 2
     assert set(figures["per_concurrency"]) == {"1", "2"}
     assert figures["completions_per_s"] > 0 and figures["me_per_s"] > 0 and figures["p95_ms"] > 0
+    assert figures["ratio"] == round(figures["completions_per_s"] / figures["me_per_s"], 2)
+    # CPU the server's workers spent per request, read from /proc (load-independent)
+    assert figures["server_cpu_ms_per_completion"] >= 0 and figures["server_cpu_ms_per_me"] >= 0
     assert 0 < figures["statements_per_completion"] <= 8
     db.session.rollback()
     assert db.session.execute(select(func.count(Tenant.id))).scalar_one() == tenants_before  # throwaway tenant gone

@@ -22,6 +22,7 @@ import hashlib
 import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, bindparam, event, text
@@ -68,17 +69,28 @@ def _run(statements: list[tuple[TextClause, dict[str, Any]]]) -> int:
 
 
 def _statements(tenant_id: int, rows: list[PendingRow]) -> list[tuple[TextClause, dict[str, Any]]]:
-    postgres = is_postgresql()
-    sha = "encode(sha256(convert_to({}, 'UTF8')), 'hex')" if postgres else _SQLITE_SHA256 + "({})"
-    as_json = "CAST(:{} AS JSON)" if postgres else ":{}"
-    at = "CAST(:at AS TIMESTAMP WITH TIME ZONE)" if postgres else ":at"
     params: dict[str, Any] = {"tenant": tenant_id, "tail": f',"tenant_id":{tenant_id}}}', "n": len(rows),
                               "at": rows[0].values["at"], "actor": rows[0].values["actor"],
                               "actor_id": rows[0].values["actor_id"]}  # fmt: skip
+    for n, row in enumerate(rows, start=1):
+        params.update({f"payload{n}": row.payload_head, f"action{n}": row.values["action"],
+                       f"object_type{n}": row.values["object_type"], f"object_id{n}": row.values["object_id"],
+                       f"expedient_id{n}": row.values["expedient_id"], f"before{n}": row.values["before"],
+                       f"after{n}": row.values["after"], f"note{n}": row.values["note"]})  # fmt: skip
+    return [(stmt, params) for stmt in _sql(len(rows), is_postgresql())]
+
+
+@lru_cache(maxsize=16)
+def _sql(count: int, postgres: bool) -> tuple[TextClause, ...]:
+    """The statements appending ``count`` events, built once per count and dialect (they depend on
+    nothing else; every audited transaction runs them)."""
+    sha = "encode(sha256(convert_to({}, 'UTF8')), 'hex')" if postgres else _SQLITE_SHA256 + "({})"
+    as_json = "CAST(:{} AS JSON)" if postgres else ":{}"
+    at = "CAST(:at AS TIMESTAMP WITH TIME ZONE)" if postgres else ":at"
     lock = " FOR UPDATE" if postgres else ""
     links = [f"head AS (SELECT seq, last_hash AS hash FROM audit_heads WHERE tenant_id = :tenant{lock})"]
     selects = []
-    for n, row in enumerate(rows, start=1):
+    for n in range(1, count + 1):
         before = "head" if n == 1 else f"e{n - 1}"
         payload = (f"CAST(:payload{n} AS TEXT) || '{CHAIN_KEY}' || p.hash || '\",\"seq\":' || "
                    "CAST(p.seq + 1 AS TEXT) || CAST(:tail AS TEXT)")  # fmt: skip
@@ -90,28 +102,24 @@ def _statements(tenant_id: int, rows: list[PendingRow]) -> list[tuple[TextClause
             f"CAST(:expedient_id{n} AS INTEGER), {as_json.format(f'before{n}')}, {as_json.format(f'after{n}')}, "
             f"e.prev_hash, e.hash, CAST(:note{n} AS TEXT) FROM e{n} e"
         )
-        params.update({f"payload{n}": row.payload_head, f"action{n}": row.values["action"],
-                       f"object_type{n}": row.values["object_type"], f"object_id{n}": row.values["object_id"],
-                       f"expedient_id{n}": row.values["expedient_id"], f"before{n}": row.values["before"],
-                       f"after{n}": row.values["after"], f"note{n}": row.values["note"]})  # fmt: skip
     insert = f"INSERT INTO audit_events ({_COLUMNS}) "
-    last = f"e{len(rows)}"
+    last = f"e{count}"
     if postgres:
         sql = (f"WITH {', '.join(links)}, ins AS ({insert}{' UNION ALL '.join(selects)} RETURNING seq), "
                f"moved AS (UPDATE audit_heads SET seq = {last}.seq, last_hash = {last}.hash FROM {last} "
                "WHERE audit_heads.tenant_id = :tenant) SELECT count(*) FROM ins")  # fmt: skip
-        return [(_typed(sql, rows), params)]
+        return (_typed(sql, count),)
     head = ("UPDATE audit_heads SET seq = seq + :n, last_hash = (SELECT e.hash FROM audit_events e "
             "WHERE e.tenant_id = :tenant AND e.seq = audit_heads.seq + :n) WHERE tenant_id = :tenant")  # fmt: skip
     # INSERT first, WITH inside: sqlite3 counts the rows of a statement that begins with INSERT only.
     sql = f"{insert}WITH {', '.join(links)} {' UNION ALL '.join(selects)}"
-    return [(_typed(sql, rows), params), (text(head), params)]
+    return _typed(sql, count), text(head)
 
 
-def _typed(sql: str, rows: list[PendingRow]) -> TextClause:
+def _typed(sql: str, count: int) -> TextClause:
     """The statement with its timestamp and JSON parameters converted the way their columns are."""
     json_params = [bindparam(f"{side}{n}", type_=JSON(none_as_null=True))
-                   for n in range(1, len(rows) + 1) for side in ("before", "after")]  # fmt: skip
+                   for n in range(1, count + 1) for side in ("before", "after")]  # fmt: skip
     return text(sql).bindparams(bindparam("at", type_=DateTime(timezone=True)), *json_params)
 
 

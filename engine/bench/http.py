@@ -8,29 +8,42 @@ the next one asks ``GET /api/v1/me`` as many times, and so on. Statements per co
 counted in this process by the caller (SQLAlchemy events around one completion through the
 app's test client), since the server's workers are other processes. A first untimed round
 lets each worker import and load what its first requests need.
+
+Beside the rates, each round reads the CPU time the gunicorn workers (with the script sandboxes
+they start), the database's backends
+and this process (the client) spent on it (:mod:`engine.bench.process_cpu`): milliseconds of CPU
+per request do not depend on what else the shared machine is doing, rates do. The client keeps
+one connection alive per thread and parses no more than it must, so it takes little of the
+cores the server runs on; its own CPU is reported too.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import socket
 import statistics
 import subprocess
 import sys
+import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import text
+
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.unit_of_work import run_in_transaction
+from engine.bench import process_cpu
 from engine.bench.process_engine import ANSWER, bench_tenant, p95
 from engine.process.instances import tasks as instances
 from engine.process.models import ProcessVersion
@@ -40,6 +53,8 @@ WORKERS = 2
 START_TIMEOUT_S = 60
 #: Counts the statements of one completion of ``task_id`` with ``secret``, in this process.
 StatementCounter = Callable[[str, int], int]
+#: Where CPU time goes: the gunicorn workers, the database backends, this process (the client).
+SIDES = ("server", "db", "client")
 
 
 def _free_port() -> int:
@@ -48,8 +63,14 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class _Served:
+    base: str
+    master_pid: int
+
+
 @contextmanager
-def _server(port: int) -> Iterator[str]:
+def _server(port: int) -> Iterator[_Served]:
     """``gee serve`` on ``port``, on this process's database, until the block ends (the child is
     stopped by its own pid)."""
     gee = str(Path(sys.executable).with_name("gee"))
@@ -67,37 +88,115 @@ def _server(port: int) -> Iterator[str]:
                 if child.poll() is not None or time.monotonic() > deadline:
                     raise RuntimeError("gee serve did not start") from None
                 time.sleep(0.2)
-        yield base
+        yield _Served(base, child.pid)
     finally:
         child.terminate()
         child.wait(timeout=30)
 
 
-def _call(url: str, secret: str, body: dict[str, Any] | None = None) -> float:
-    """Seconds one request took; it must answer 200."""
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(url, data=data, method="POST" if body is not None else "GET",  # noqa: S310
-                                     headers={"Authorization": f"Bearer {secret}",
-                                              "Content-Type": "application/json"})  # fmt: skip
-    started = time.perf_counter()
-    with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310 - our own server
-        response.read()
+class _Client:
+    """Calls the server as a token's user over one kept-alive connection per thread."""
+
+    def __init__(self, port: int, secret: str) -> None:
+        self.port = port
+        self.headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}
+        self.local = threading.local()
+
+    def call(self, path: str, body: dict[str, Any] | None = None) -> float:
+        """Seconds one request took; it must answer 200."""
+        connection = getattr(self.local, "connection", None)
+        if connection is None:
+            connection = self.local.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        data = json.dumps(body).encode() if body is not None else None
+        started = time.perf_counter()
+        try:
+            connection.request("POST" if body is not None else "GET", path, body=data, headers=self.headers)
+            response = connection.getresponse()
+            response.read()
+        except (OSError, http.client.HTTPException):
+            connection.close()
+            self.local.connection = None
+            raise
         if response.status != 200:
-            raise RuntimeError(f"{url} answered {response.status}")
-    return time.perf_counter() - started
+            raise RuntimeError(f"{path} answered {response.status}")
+        return time.perf_counter() - started
 
 
-def _round(calls: Sequence[Callable[[], float]], concurrency: int) -> tuple[float, list[float]]:
-    """Wall seconds of the whole round and the seconds of each call."""
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        latencies = list(pool.map(lambda call: call(), calls))
-    return time.perf_counter() - started, latencies
+@dataclass
+class _Tally:
+    """What the rounds of one kind of request cost: wall time, latencies, CPU seconds by side
+    (None for a side that could not be read)."""
+
+    requests: int = 0
+    wall_s: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    cpu_s: dict[str, float | None] = field(default_factory=lambda: dict.fromkeys(SIDES, 0.0))
+
+    def add(self, other: _Tally) -> None:
+        self.requests += other.requests
+        self.wall_s += other.wall_s
+        self.latencies += other.latencies
+        for side in SIDES:
+            mine, theirs = self.cpu_s[side], other.cpu_s[side]
+            self.cpu_s[side] = None if mine is None or theirs is None else mine + theirs
+
+    def per_s(self) -> float:
+        return round(self.requests / self.wall_s, 1)
+
+    def cpu_ms(self, side: str) -> float | None:
+        seconds = self.cpu_s[side]
+        return None if seconds is None else round(1000 * seconds / self.requests, 2)
+
+
+class _Meter:
+    """Runs rounds of calls and reads what they cost: wall time and the CPU of each side. The
+    gunicorn master only watches its workers (they accept the connections), so what runs below it
+    is the server's work."""
+
+    def __init__(self, master_pid: int) -> None:
+        self.master_pid = master_pid
+
+    def _backends(self) -> list[int]:
+        """This database's backends but the one asking (the pool's connections to it)."""
+        with db.engine.connect() as connection:
+            pids = connection.execute(text(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )).scalars().all()  # fmt: skip
+        return [pid for pid in pids if process_cpu.is_postgres(pid)]
+
+    def _snapshots(self) -> tuple[process_cpu.Snapshot, process_cpu.Snapshot, float]:
+        workers = process_cpu.snapshot(process_cpu.descendants_of(self.master_pid))
+        return workers, process_cpu.snapshot(self._backends()), time.process_time()
+
+    def run(self, calls: Sequence[Callable[[], float]], concurrency: int) -> _Tally:
+        workers, backends, client = self._snapshots()
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=concurrency) as pool:
+            latencies = list(pool.map(lambda call: call(), calls))
+        wall = time.perf_counter() - started
+        workers_after, backends_after, client_after = self._snapshots()
+        cpu = {"server": process_cpu.spent(workers, workers_after), "db": process_cpu.spent(backends, backends_after),
+               "client": client_after - client}  # fmt: skip
+        return _Tally(len(calls), wall, latencies, cpu)
 
 
 def _ready_tasks(ctx: Context, version: ProcessVersion, count: int) -> list[int]:
     """``count`` fresh review tasks, one per new instance of the loop."""
     return [instances.start_instance(ctx, version, data={"rounds": 0})["ready_tasks"][0]["id"] for _ in range(count)]
+
+
+def _figures(done: _Tally, asked: _Tally) -> dict[str, Any]:
+    """Rates, latencies and CPU per request of completions (``done``) against ``/me`` (``asked``)."""
+    figures: dict[str, Any] = {
+        "completions_per_s": done.per_s(), "me_per_s": asked.per_s(),
+        "ratio": round(done.per_s() / asked.per_s(), 2),
+        "p95_ms": round(p95(done.latencies) * 1000, 1),
+        "median_ms": round(statistics.median(done.latencies) * 1000, 1),
+    }  # fmt: skip
+    for side in SIDES:
+        figures[f"{side}_cpu_ms_per_completion"] = done.cpu_ms(side)
+        figures[f"{side}_cpu_ms_per_me"] = asked.cpu_ms(side)
+    return figures
 
 
 def run_http_bench(
@@ -112,35 +211,33 @@ def run_http_bench(
     with bench_tenant(api_user=True) as (ctx, version):
         secret = run_in_transaction(lambda: create_token(ctx, "bench http")).secret
         statements = count_statements(secret, _ready_tasks(ctx, version, 1)[0])
-        per_concurrency: dict[str, dict[str, float]] = {}
-        all_completions: list[float] = []
-        completion_s = me_s = 0.0
-        with _server(_free_port()) as base:
-            # Untimed: each worker imports the engine and loads the spec on its first calls.
-            warm = [partial(_call, f"{base}/api/v1/tasks/{t}/complete", secret, {"data": ANSWER})
-                    for t in _ready_tasks(ctx, version, 4 * WORKERS)]  # fmt: skip
-            _round([*warm, *[partial(_call, f"{base}/api/v1/me", secret)] * 4 * WORKERS], WORKERS)
+        per_concurrency: dict[str, dict[str, Any]] = {}
+        all_done, all_asked = _Tally(), _Tally()
+        port = _free_port()
+        with _server(port) as served:
+            client, meter = _Client(port, secret), _Meter(served.master_pid)
+            me = partial(client.call, "/api/v1/me")
+
+            def completions(count: int) -> list[Callable[[], float]]:
+                return [partial(client.call, f"/api/v1/tasks/{t}/complete", {"data": ANSWER})
+                        for t in _ready_tasks(ctx, version, count)]  # fmt: skip
+
+            # Untimed, at the highest concurrency: each worker loads the spec on its first calls, and
+            # each of its threads starts its script sandbox (a process importing the engine: about
+            # 0.2 s of CPU) on the first script it runs; timed, that start-up read as a slower
+            # completion at each concurrency that reached threads not used before.
+            widest = max(concurrencies)
+            meter.run([*completions(4 * widest), *[me] * 4 * widest], widest)
             for concurrency in concurrencies:
-                done_s = asked_s = 0.0
-                latencies: list[float] = []
+                done, asked = _Tally(), _Tally()
                 for _ in range(rounds):
-                    task_ids = _ready_tasks(ctx, version, requests)
-                    wall, times = _round([partial(_call, f"{base}/api/v1/tasks/{t}/complete", secret, {"data": ANSWER})
-                                          for t in task_ids], concurrency)  # fmt: skip
-                    done_s, latencies = done_s + wall, latencies + times
-                    wall, _times = _round([partial(_call, f"{base}/api/v1/me", secret)] * requests, concurrency)
-                    asked_s += wall
-                figures = {"completions_per_s": round(requests * rounds / done_s, 1),
-                           "me_per_s": round(requests * rounds / asked_s, 1),
-                           "p95_ms": round(p95(latencies) * 1000, 1),
-                           "median_ms": round(statistics.median(latencies) * 1000, 1)}  # fmt: skip
-                per_concurrency[str(concurrency)] = figures
+                    done.add(meter.run(completions(requests), concurrency))
+                    asked.add(meter.run([me] * requests, concurrency))
+                per_concurrency[str(concurrency)] = figures = _figures(done, asked)
                 say(f"concurrency {concurrency}: {figures}")
-                all_completions += latencies
-                completion_s, me_s = completion_s + done_s, me_s + asked_s
-    total = requests * rounds * len(concurrencies)
-    return {"bench": "http", "completions_per_s": round(total / completion_s, 1), "me_per_s": round(total / me_s, 1),
-            "p95_ms": round(p95(all_completions) * 1000, 1), "statements_per_completion": statements,
+                all_done.add(done)
+                all_asked.add(asked)
+    return {"bench": "http", **_figures(all_done, all_asked), "statements_per_completion": statements,
             "workers": WORKERS, "requests_per_round": requests, "rounds": rounds,
             "per_concurrency": per_concurrency}  # fmt: skip
 

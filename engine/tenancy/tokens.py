@@ -12,9 +12,10 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, ForeignKey, Integer, String, and_, null, select
+from sqlalchemy import ColumnElement, DateTime, ForeignKey, Integer, Select, String, and_, bindparam, null, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.audit import record
@@ -104,6 +105,19 @@ def revoke_token(ctx: Context, token_id: object) -> ApiToken:
     return token
 
 
+@cache
+def _identity_query(also: Callable[[Any], ColumnElement[Any]] | None) -> Select[Any]:
+    """The query of :func:`context_for_secret`, built once per ``also``: every API request runs
+    it, and building it (and its cache key) cost about as much CPU as running it."""
+    extra = also(ApiToken.tenant_id) if also is not None else null()
+    return (
+        select(ApiToken, User, Membership.role, extra)
+        .join(User, User.id == ApiToken.user_id)
+        .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.tenant_id == ApiToken.tenant_id))
+        .where(ApiToken.token_hash == bindparam("token_hash"))
+    )
+
+
 def context_for_secret(
     secret: str | None,
     locale: str | None = None,
@@ -119,13 +133,7 @@ def context_for_secret(
     caller's unit of work (written with whatever the request writes, never committed alone)."""
     if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
         return None
-    extra = also(ApiToken.tenant_id) if also is not None else null()
-    rows = db.session.execute(
-        select(ApiToken, User, Membership.role, extra)
-        .join(User, User.id == ApiToken.user_id)
-        .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.tenant_id == ApiToken.tenant_id))
-        .where(ApiToken.token_hash == digest(secret))
-    ).all()
+    rows = db.session.execute(_identity_query(also), {"token_hash": digest(secret)}).all()
     if not rows:
         return None
     token, user, fact = rows[0][0], rows[0][1], rows[0][3]

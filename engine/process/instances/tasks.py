@@ -16,13 +16,14 @@ import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
 from typing import Any, TypeVar
 from uuid import UUID
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import and_, select, update
+from sqlalchemy import Executable, Integer, and_, bindparam, select, update
 from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.selectable import ScalarSelect
@@ -112,25 +113,36 @@ def _lock_task(
     lock (the task's row is locked too, so it is its latest version, not the one before the wait)."""
     owner = select(HumanTask.instance_id).where(HumanTask.id == human_task_id, HumanTask.tenant_id == ctx.tenant_id)
     _take_write_lock(ctx, owner.scalar_subquery())
-    stmt = (
-        scoped(ProcessInstance, ctx)
-        .add_columns(HumanTask, Tenant)
-        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
-        .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
-        .where(HumanTask.id == human_task_id, HumanTask.tenant_id == ctx.tenant_id)
-        .options(joinedload(ProcessInstance.process_version, innerjoin=True))
-        .with_for_update(of=[ProcessInstance, HumanTask])
-        .execution_options(populate_existing=True)
-    )
+    params: dict[str, Any] = {"tenant_id": ctx.tenant_id, "task_id": human_task_id}
     if idem_key:
-        stmt = stmt.add_columns(IdempotencyKey.response).outerjoin(IdempotencyKey, and_(
-            IdempotencyKey.tenant_id == ctx.tenant_id, IdempotencyKey.user_id == ctx.user_id,
-            IdempotencyKey.key == idem_key))  # fmt: skip
-    row = db.session.execute(stmt).one_or_none()
+        params.update(user_id=ctx.user_id, idem_key=idem_key)
+    row = db.session.execute(_task_lock_query(bool(idem_key)), params).one_or_none()
     if row is None:
         raise NotFound(_l("Not found."))
     remembered = row[3] if idem_key else None
     return row[1], row[0], row[2], dict(remembered) if remembered is not None else None
+
+
+@cache
+def _task_lock_query(with_key: bool) -> Executable:
+    """The query of :func:`_lock_task`, built once: building it (and its cache key) on every
+    completion cost about as much CPU as running it."""
+    tenant_id = bindparam("tenant_id", type_=Integer)
+    stmt = (
+        select(ProcessInstance, HumanTask, Tenant)
+        .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
+        .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
+        .where(ProcessInstance.tenant_id == tenant_id, HumanTask.id == bindparam("task_id"),
+               HumanTask.tenant_id == tenant_id)
+        .options(joinedload(ProcessInstance.process_version, innerjoin=True))
+        .with_for_update(of=[ProcessInstance, HumanTask])
+        .execution_options(populate_existing=True)
+    )  # fmt: skip
+    if not with_key:
+        return stmt
+    return stmt.add_columns(IdempotencyKey.response).outerjoin(IdempotencyKey, and_(
+        IdempotencyKey.tenant_id == tenant_id, IdempotencyKey.user_id == bindparam("user_id"),
+        IdempotencyKey.key == bindparam("idem_key")))  # fmt: skip
 
 
 def _take_write_lock(ctx: Context, instance_id: int | ScalarSelect[int]) -> None:
@@ -244,12 +256,7 @@ class _Run:
         }
         if status == "completed" and instance.completed_at is None:
             values["completed_at"] = now
-        result = db.session.execute(
-            update(ProcessInstance)
-            .where(ProcessInstance.id == instance.id, ProcessInstance.version == instance.version)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+        result = db.session.execute(_STATE_WRITE, {**values, "instance_id": instance.id, "expected": instance.version})
         if result.rowcount != 1:  # type: ignore[attr-defined]
             raise _Stale()
         for name, value in values.items():  # what was written, without reading it back
@@ -267,6 +274,13 @@ class _Run:
         if self.deferred:  # enqueued once this unit commits
             enqueue(run_engine_steps, self.ctx.tenant_id, instance.id, _acting(self.ctx),
                     job_id=steps_job_id(instance.id))
+
+
+_instances = ProcessInstance.__table__
+#: The state written back with a compare-and-swap on ``version``: a Core statement built once (the
+#: columns to set are the parameters given), so the ORM neither rebuilds it nor flushes for it.
+_STATE_WRITE = _instances.update().where(_instances.c.id == bindparam("instance_id"),
+                                         _instances.c.version == bindparam("expected"))  # fmt: skip
 
 
 def _ids(tasks: list[Any]) -> set[UUID]:
