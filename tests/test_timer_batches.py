@@ -12,7 +12,7 @@ import pytest
 from flask import Flask
 from sqlalchemy import func, select, update
 
-from engine.audit.trail import AuditEvent
+from engine.audit.trail import AuditEvent, verify_chain
 from engine.base.clock import as_utc
 from engine.base.context import Context
 from engine.base.db import db
@@ -92,6 +92,7 @@ def test_a_batch_sweep_fires_every_timer_exactly_once(tenant: Tenant, mode: str)
     assert _timer_states(ids) == {"fired"}
     statuses = db.session.execute(select(ProcessInstance.status).where(ProcessInstance.id.in_(ids))).scalars()
     assert set(statuses) == {"completed"}
+    assert verify_chain(tenant.id) is None  # the batch's events were appended to the tenant's chain, intact
     later = timers.sweep(moment + timedelta(seconds=2), batch=BATCH)
     assert (later.due_instances, later.enqueued) == (0, 0)
     run_queued_jobs()
