@@ -209,7 +209,7 @@ def test_two_schedulers_at_once_never_double_fire(app: Flask, tenant: Tenant, re
     from engine.base.jobs import job_queue, redis_connection
 
     queued = job_queue(redis_connection()).job_ids  # type: ignore[arg-type]
-    assert [j for j in queued if j.startswith("timer-")] == [timers.timer_job_id(instance_id)]
+    assert [j for j in queued if j.startswith("timer-")] == [timers.batch_job_id(0)]
     work_burst()
     assert ready(instance_id) == ["expired"] and fired_count(instance_id) == 1
     first.lock.release()  # type: ignore[union-attr]
@@ -233,7 +233,7 @@ def test_a_killed_worker_is_recovered_and_the_instance_advances_once(
     assert due is not None
     marker = tmp_path / "started"
     enqueue(slow_fire, tenant.id, instance_id, (due + timedelta(seconds=1)).isoformat(), str(marker),
-            job_id=timers.timer_job_id(instance_id))
+            job_id=timers.batch_job_id(0))
     proc = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "--no-scheduler"], env=worker_env(app),
                             cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:

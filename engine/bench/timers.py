@@ -2,16 +2,18 @@
 due timers, and how late they fire.
 
 Seeding: under throwaway tenants, one real instance of a cheap process (start -> timer ->
-end, ``tests/fixtures/bpmn/worker_cheap.bpmn``) is started per tenant, then copied N times in
-bulk (its stored state and its Timer row), so every copy is a real instance that the sweeper
-fires through ``fire_timers``. Then the scheduler's sweep runs until no timer is pending: with
-REDIS_URL, ``workers`` rq worker processes (``python worker.py --burst --no-scheduler``) run the
-jobs; without it they run in-process. Lateness = ``fired_at - due_at`` per timer.
-Everything created is deleted at the end.
+end, ``tests/fixtures/bpmn/worker_cheap.bpmn``) is started per tenant, then copied N times by
+the database (its stored state and its Timer row, INSERT ... SELECT), so every copy is a real
+instance that the sweeper fires through ``fire_timers``. Then the scheduler's sweep runs until no
+timer is pending: with REDIS_URL it enqueues batch jobs and ``workers`` rq worker processes
+(``python worker.py --burst --no-scheduler``) run them; without it the batches run in-process.
+Lateness = ``fired_at - due_at`` per timer. ``cpu_ms_per_timer`` is the CPU time of the firing
+processes (this one and the workers, start-up included) per timer fired: unlike the rates it
+hardly depends on what else the machine runs. Everything created is deleted at the end.
 
 For scale, the same run then pushes as many no-op jobs through the same path (queue, workers
 started the same way, one unit of work each): ``baseline_noop_jobs_per_s`` is what firing timers
-could reach if firing cost nothing.
+could reach if firing cost nothing, and ``vs_noop`` the ratio of the two rates.
 
 Stopped early (SIGTERM, e.g. from ``timeout``, or Ctrl-C) it stops the workers and reports what
 was measured until then with ``"complete": false`` and the timers still pending.
@@ -21,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -28,9 +31,10 @@ import time
 import uuid
 from collections.abc import Callable
 from datetime import timedelta
+from math import ceil
 from typing import Any
 
-from sqlalchemy import delete, func, insert, select
+from sqlalchemy import delete, func, insert, literal, select
 
 from engine.audit.trail import AuditEvent, AuditHead
 from engine.base import unit_of_work
@@ -41,13 +45,12 @@ from engine.base.jobs import enqueue, enqueue_many, redis_connection
 from engine.base.settings import PROJECT_ROOT, current_settings
 from engine.process.definition.specs import build_spec, serialize_spec
 from engine.process.instances import tasks as instances
-from engine.process.instances.timer_sweep import sweep, timer_job_id
+from engine.process.instances.timer_sweep import CLAIM_BATCH, batch_job_id, sweep
 from engine.process.models import CompletedStep, ProcessInstance, ProcessModel, ProcessVersion, Timer
 from engine.tenancy.models import Tenant
 
 CHEAP_BPMN = PROJECT_ROOT / "tests" / "fixtures" / "bpmn" / "worker_cheap.bpmn"
 PROCESS_ID = "worker_cheap"
-BATCH = 5000
 #: Due instances fired per in-process sweep, so an early stop is noticed between sweeps.
 IN_PROCESS_SWEEP = 500
 #: Seconds between progress lines while workers run.
@@ -71,21 +74,32 @@ def _seed_tenant(count: int) -> tuple[int, int]:
     db.session.add(version)
     unit_of_work.run_in_transaction(db.session.flush)
     first = instances.start_instance(Context.system(tenant.id, "bench"), version)["instance_id"]
-    source = db.session.get(ProcessInstance, first)
     timer = db.session.execute(select(Timer).where(Timer.instance_id == first)).scalar_one()
-    assert source is not None
-    for start in range(1, count, BATCH):
-        size = min(BATCH, count - start)
-        ids = db.session.execute(
-            insert(ProcessInstance).returning(ProcessInstance.id),
-            [{"tenant_id": tenant.id, "process_version_id": version.id, "status": source.status,
-              "state_json": source.state_json, "version": 1, "started_by": "bench"} for _ in range(size)],
-        ).scalars().all()
-        db.session.execute(insert(Timer), [
-            {"tenant_id": tenant.id, "instance_id": iid, "task_uuid": timer.task_uuid, "element_id": timer.element_id,
-             "due_at": timer.due_at, "state": "pending"} for iid in ids])
-        unit_of_work.run_in_transaction(db.session.flush)
+    _copy_instance(tenant.id, first, timer, count)
+    unit_of_work.run_in_transaction(db.session.flush)
     return tenant.id, model.id
+
+
+_COPIED = ("tenant_id", "process_version_id", "status", "state_json", "version", "started_by", "created_at",
+           "updated_at")
+
+
+def _copy_instance(tenant_id: int, first: int, timer: Timer, count: int) -> None:
+    """``count - 1`` copies of instance ``first`` (the tenant's only one) and of its Timer row, made
+    by the database (INSERT ... SELECT, doubling the tenant's instances each time): nothing but
+    ``log2(count)`` statements travels, however many are seeded."""
+    have = 1
+    while have < count:
+        copies = min(have, count - have)
+        columns = [getattr(ProcessInstance, name) for name in _COPIED]
+        db.session.execute(insert(ProcessInstance).from_select(
+            list(_COPIED), select(*columns).where(ProcessInstance.tenant_id == tenant_id).limit(copies)))
+        have += copies
+    db.session.execute(insert(Timer).from_select(
+        ["tenant_id", "instance_id", "task_uuid", "element_id", "due_at", "state"],
+        select(ProcessInstance.tenant_id, ProcessInstance.id, literal(timer.task_uuid), literal(timer.element_id),
+               literal(timer.due_at, Timer.due_at.type), literal("pending"))
+        .where(ProcessInstance.tenant_id == tenant_id, ProcessInstance.id != first)))
 
 
 def _cleanup(tenant_id: int, model_id: int) -> None:
@@ -133,22 +147,15 @@ def _stop_workers(procs: list[subprocess.Popen[bytes]]) -> None:
             proc.wait()
 
 
-def _drop_queued_jobs(tenant_ids: list[int]) -> None:
-    """After an early stop: the jobs of the timers still pending must not outlive the benchmark
-    (a worker skips a queued job whose hash is gone)."""
+def _drop_queued_jobs(count: int) -> None:
+    """After an early stop: the batch jobs still queued must not outlive the benchmark (a worker
+    skips a queued job whose hash is gone)."""
     connection = redis_connection()
     if connection is None:
         return
     from rq.job import Job
 
-    ids = db.session.execute(select(Timer.instance_id).where(
-        Timer.tenant_id.in_(tenant_ids), Timer.state == "pending")).scalars().all()
-    unit_of_work.discard()
-    for start in range(0, len(ids), BATCH):
-        with connection.pipeline(transaction=False) as pipe:
-            for instance_id in ids[start:start + BATCH]:
-                pipe.delete(Job.key_for(timer_job_id(instance_id)))
-            pipe.execute()
+    connection.delete(*[Job.key_for(batch_job_id(n)) for n in range(ceil(count / CLAIM_BATCH))])
 
 
 def noop_job(tenant_id: int) -> int:
@@ -156,8 +163,15 @@ def noop_job(tenant_id: int) -> int:
     return tenant_id
 
 
-def _noop_jobs_per_second(count: int, workers: int, in_rq: bool) -> float:
-    began = time.perf_counter()
+def _cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the rq workers, start-up included)."""
+    own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _noop_jobs_per_second(count: int, workers: int, in_rq: bool) -> tuple[float, float]:
+    """No-op jobs per second through the same path, and the CPU seconds they took (see :func:`_cpu_seconds`)."""
+    began, cpu_began = time.perf_counter(), _cpu_seconds()
     if in_rq:
         run = uuid.uuid4().hex[:8]
         enqueue_many(noop_job, [((0,), f"bench-noop-{run}-{n}") for n in range(count)])
@@ -170,7 +184,7 @@ def _noop_jobs_per_second(count: int, workers: int, in_rq: bool) -> float:
     else:
         for _ in range(count):
             enqueue(noop_job, 0)
-    return count / (time.perf_counter() - began)
+    return count / (time.perf_counter() - began), _cpu_seconds() - cpu_began
 
 
 def run_timers_bench(count: int, tenants: int = 4, workers: int = 2,
@@ -190,7 +204,7 @@ def run_timers_bench(count: int, tenants: int = 4, workers: int = 2,
         if wait > 0:
             time.sleep(wait + 0.01)
         say(f"seeded {count} due timers in {len(tenant_ids)} tenants; mode: {'rq' if redis_url else 'in-process'}")
-        began = time.perf_counter()
+        began, cpu_began = time.perf_counter(), _cpu_seconds()
         sweeps = 0
         complete = True
         try:
@@ -211,26 +225,31 @@ def run_timers_bench(count: int, tenants: int = 4, workers: int = 2,
         except KeyboardInterrupt:
             complete = False
             say("stopped before every timer fired: reporting what was measured until now")
-        elapsed = time.perf_counter() - began
         _stop_workers(procs)
+        elapsed, cpu = time.perf_counter() - began, _cpu_seconds() - cpu_began
         unit_of_work.discard()
         if not complete:
-            _drop_queued_jobs(tenant_ids)
+            _drop_queued_jobs(count)
         noop = _noop_jobs_per_second(count, workers, bool(redis_url)) if complete else None
         if noop is not None:
-            say(f"baseline: {noop:.1f} no-op jobs per second")
+            say(f"baseline: {noop[0]:.1f} no-op jobs per second")
         rows = db.session.execute(select(Timer.due_at, Timer.fired_at).where(
             Timer.tenant_id.in_(tenant_ids), Timer.state == "fired")).all()
+        fired_per_s = round(len(rows) / elapsed, 1) if elapsed else 0.0
         lateness = [((as_utc(f) or utcnow()) - (as_utc(d) or utcnow())) / timedelta(milliseconds=1) for d, f in rows]
         return {
             "bench": "timers", "database": db.engine.dialect.name, "mode": "rq" if redis_url else "in-process",
             "workers": workers if redis_url else 1, "timers": count, "fired": len(rows),
             "pending": _pending(tenant_ids), "complete": complete, "sweeps": sweeps,
-            "seconds": round(elapsed, 2), "per_second": round(len(rows) / elapsed, 1) if elapsed else None,
-            "baseline_noop_jobs_per_s": round(noop, 1) if noop is not None else None,
+            "seconds": round(elapsed, 2), "per_second": fired_per_s, "fired_per_s": fired_per_s,
+            "baseline_noop_jobs_per_s": round(noop[0], 1) if noop is not None else None,
+            "vs_noop": round(fired_per_s / noop[0], 2) if noop is not None and fired_per_s else None,
+            "cpu_ms_per_timer": round(1000 * cpu / len(rows), 2) if rows else None,
+            "noop_cpu_ms_per_job": round(1000 * noop[1] / count, 2) if noop is not None else None,
             "lateness_p50_ms": round(_percentile(lateness, 0.5), 1),
             "lateness_p99_ms": round(_percentile(lateness, 0.99), 1),
             "lateness_max_ms": round(max(lateness, default=0.0), 1),
+            "lateness_p99_s": round(_percentile(lateness, 0.99) / 1000, 2),
         }
     finally:
         signal.signal(signal.SIGTERM, previous_handler)

@@ -1,7 +1,7 @@
 """The scheduler loop: one active at a time across hosts, held by a Redis lock with expiry.
 
 Every ``interval`` seconds the lock holder (renewing the lock as it goes) sweeps:
-due timers (one ``timer-<instance>`` job each), expired electronic notifications, settled
+due timers (``timer-batch-<n>`` jobs, each firing a batch of them), expired electronic notifications, settled
 notifications whose process still waits, slow steps and e-office receipts whose job was lost
 (:func:`engine.process.instances.tasks.left_for_worker`), overdue tasks to escalate, webhook deliveries due again,
 edicts whose exposure is over (taken off the board with their diligència,

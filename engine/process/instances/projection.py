@@ -26,6 +26,7 @@ from sqlalchemy import insert, select
 
 from engine.base.clock import utcnow
 from engine.base.db import db
+from engine.process.instances import batch_writes
 from engine.process.instances.state import all_tasks
 from engine.process.models import CompletedStep, HumanTask, ProcessInstance, ProcessVersion, Timer
 from engine.tenancy.models import ROLES
@@ -203,13 +204,16 @@ def sync_human_tasks(
 
 
 def sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
-    """Pending Timer rows mirror the waiting timer events (the worker sweeps ``due_at``)."""
-    rows = {
-        row.task_uuid: row
-        for row in db.session.execute(
-            select(Timer).where(Timer.instance_id == instance.id, Timer.state == "pending")
-        ).scalars()
-    }
+    """Pending Timer rows mirror the waiting timer events (the worker sweeps ``due_at``).
+
+    In a batch (see :mod:`batch_writes`) the rows come from the batch's one read and the fired
+    ones are marked by the batch's one UPDATE."""
+    writes = batch_writes.current()
+    known = writes.pending_timers.get(instance.id) if writes is not None else None
+    if known is None:
+        known = list(db.session.execute(
+            select(Timer).where(Timer.instance_id == instance.id, Timer.state == "pending")).scalars())
+    rows = {row.task_uuid: row for row in known}
     waiting = {str(t.id): t for t in waiting_timers(workflow)}
     now = utcnow()
     for task_uuid, row in rows.items():
@@ -217,7 +221,10 @@ def sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
             continue
         task = workflow.get_task_from_id(UUID(task_uuid))
         if task is not None and task.state in (TaskState.READY, TaskState.COMPLETED):
-            row.state, row.fired_at = "fired", now
+            if writes is not None:
+                writes.timer_fired(row.id)
+            else:
+                row.state, row.fired_at = "fired", now
         else:
             row.state = "cancelled"
     for task_uuid, task in waiting.items():
@@ -246,8 +253,9 @@ def finished_ids(workflow: BpmnWorkflow) -> set[UUID]:
 
 def log_completed_steps(instance: ProcessInstance, workflow: BpmnWorkflow, before: Iterable[UUID]) -> int:
     """Append a CompletedStep for every BPMN element completed since ``before`` was taken
-    (one statement for all of them: nobody needs their ids now). A Core insert on the table:
-    the ORM's bulk path would flush the session first and add its bookkeeping for nothing."""
+    (one statement for all of them, or for the whole batch: nobody needs their ids now). A Core
+    insert on the table: the ORM's bulk path would flush the session first and add its bookkeeping
+    for nothing."""
     seen = set(before)
     rows = [
         {
@@ -261,7 +269,10 @@ def log_completed_steps(instance: ProcessInstance, workflow: BpmnWorkflow, befor
         # SpiffWorkflow's internal tasks (Root, Start, End, event splits) have no BPMN id
         if task.state == TaskState.COMPLETED and task.id not in seen and getattr(task.task_spec, "bpmn_id", None)
     ]
-    if rows:
+    writes = batch_writes.current()
+    if writes is not None:
+        writes.steps_completed(rows)
+    elif rows:
         db.session.execute(insert(CompletedStep.__table__), rows)
     return len(rows)
 

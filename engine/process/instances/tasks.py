@@ -41,7 +41,7 @@ from engine.base.unit_of_work import LostRace, run_in_transaction
 from engine.process.definition.catalogue import resolve_model_for_start
 from engine.process.definition.specs import load_spec
 from engine.process.forms.errors import FieldError, field_errors
-from engine.process.instances import incidents, projection, state
+from engine.process.instances import batch_writes, incidents, projection, state
 from engine.process.instances import service_calls as services
 from engine.process.instances.messages import sync_awaited_messages, waiting_message_tasks
 from engine.process.models import (
@@ -270,7 +270,11 @@ class _Run:
                 before={"status": before_status},
                 after={"status": status},
             ))
-        self.write_pending_audit()
+        if (writes := batch_writes.current()) is not None:  # appended with the whole batch's
+            writes.audit(self.ctx, self.pending_audit)
+            self.pending_audit = []
+        else:
+            self.write_pending_audit()
         if self.deferred:  # enqueued once this unit commits
             enqueue(run_engine_steps, self.ctx.tenant_id, instance.id, _acting(self.ctx),
                     job_id=steps_job_id(instance.id))
@@ -683,27 +687,60 @@ def fire_timers(ctx: Context, instance_id: int, now: datetime | None = None) -> 
 
     def work() -> int:
         instance, tenant = _lock_for_run(ctx, instance_id)
-        if instance.status in ("completed", "cancelled"):
-            return 0
-        run = _open(ctx, instance, tenant)
-        due = [t for t in projection.waiting_timers(run.workflow) if _is_due(t, moment)]
-        for task in due:
-            task._set_internal_data(event_fired=True)
-            run.pending_audit.append(Entry(
-                "timer.fired",
-                "process_instance",
-                instance.id,
-                expedient_id=instance.expedient_id,
-                after={"element_id": projection.element_id(task), "task_uuid": str(task.id)},
-            ))
-        if not due:
-            return 0
-        run.workflow.refresh_timers()
-        run.advance()
-        run.save()
-        return len(due)
+        return _fire_due(ctx, instance, tenant, moment)
 
     return _in_transaction(work)
+
+
+def fire_locked_timers(instance: ProcessInstance, tenant: Tenant, now: datetime) -> int:
+    """Like :func:`fire_timers`, as the platform, for an instance the caller locked with
+    :func:`lock_for_runs` (a batch of the timer sweep); in its own savepoint of the caller's unit."""
+    return _in_transaction(lambda: _fire_due(Context.system(tenant.id, "timer-sweeper"), instance, tenant, now))
+
+
+def lock_for_runs(instance_ids: Iterable[int]) -> list[tuple[ProcessInstance, Tenant]]:
+    """Several instances locked until commit in one round trip, with their tenants, and their
+    pinned versions read once each (a batch of the platform's own work: not scoped to a tenant)."""
+    ids = list(instance_ids)
+    if not ids:
+        return []
+    if not is_postgresql():  # see _take_write_lock
+        db.session.execute(update(ProcessInstance).where(ProcessInstance.id.in_(ids))
+                           .values(version=ProcessInstance.version).execution_options(synchronize_session=False))
+    rows = db.session.execute(
+        select(ProcessInstance, Tenant)
+        .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
+        .where(ProcessInstance.id.in_(ids))
+        .order_by(ProcessInstance.id)
+        .with_for_update(of=ProcessInstance)
+        .execution_options(populate_existing=True)
+    ).all()
+    version_ids = {instance.process_version_id for instance, _tenant in rows}
+    db.session.execute(select(ProcessVersion).where(ProcessVersion.id.in_(version_ids))).scalars().all()
+    return [(instance, tenant) for instance, tenant in rows]  # .process_version: from the identity map
+
+
+def _fire_due(ctx: Context, instance: ProcessInstance, tenant: Tenant, moment: datetime) -> int:
+    """Fire the locked instance's timers due at ``moment`` and advance; returns how many fired."""
+    if instance.status in ("completed", "cancelled"):
+        return 0
+    run = _open(ctx, instance, tenant)
+    due = [t for t in projection.waiting_timers(run.workflow) if _is_due(t, moment)]
+    for task in due:
+        task._set_internal_data(event_fired=True)
+        run.pending_audit.append(Entry(
+            "timer.fired",
+            "process_instance",
+            instance.id,
+            expedient_id=instance.expedient_id,
+            after={"element_id": projection.element_id(task), "task_uuid": str(task.id)},
+        ))
+    if not due:
+        return 0
+    run.workflow.refresh_timers()
+    run.advance()
+    run.save()
+    return len(due)
 
 
 def _is_due(task: Any, moment: datetime) -> bool:
@@ -843,7 +880,9 @@ __all__ = [
     "FieldError",
     "claim",
     "complete_task",
+    "fire_locked_timers",
     "fire_timers",
+    "lock_for_runs",
     "reassign",
     "release",
     "retry_incident",

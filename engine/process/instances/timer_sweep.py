@@ -1,15 +1,18 @@
-"""The timer sweeper: due Timer rows -> one deduplicated job per instance -> fire_timers.
+"""The timer sweeper: due Timer rows -> batches claimed with SKIP LOCKED -> fire_timers.
+
+Timers fire in batches: a batch is one unit of work that claims up to ``CLAIM_BATCH`` due timers
+with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite, which lets one writer at a time,
+reads them plainly) and fires their instances, each under its own savepoint (one instance that
+fails is rolled back alone and stays pending). Batches running at once take disjoint timers:
+none waits on another, and no timer fires twice. With Redis the sweep only counts the due timers
+and enqueues enough batch jobs for them (``timer-batch-<n>``, deduplicated: a second sweep while
+they are queued adds none), which any number of workers run; without it the sweep runs the
+batches itself.
 
 The database is the record: a Timer stays ``pending`` until its instance really fired it, so
-a job lost with Redis, or a worker killed mid-job (its transaction rolled back), leaves the
-timer due and the next sweep enqueues it again. Firing is idempotent (a fired timer no
-longer waits), so a timer swept twice never advances its instance twice.
-
-Without Redis the sweep fires the timers itself, in batches: each batch is one unit of work that
-claims up to ``CLAIM_BATCH`` due timers with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL;
-SQLite, which lets one writer at a time, reads them plainly) and fires their instances. Two
-sweeps running at once (two embedded processes) so take disjoint batches: neither waits on the
-other, and no timer fires twice.
+a job lost with Redis, or a worker killed mid-batch (its transaction rolled back, its locks
+released), leaves the timers due and a later batch claims them. Firing is idempotent (a fired
+timer no longer waits), so a timer swept twice never advances its instance twice.
 """
 
 from __future__ import annotations
@@ -19,48 +22,64 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 from functools import partial
+from math import ceil
+from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import distinct, func, select
 
 from engine.base import unit_of_work
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.jobs import enqueue_many, recover_abandoned_jobs, redis_connection
+from engine.process.instances import batch_writes
 from engine.process.instances import tasks as instances
 from engine.process.models import ProcessInstance, Timer
 
 log = logging.getLogger("gee.timers")
 
+#: Every timer job's id starts so: an abandoned one is dropped and swept afresh (recover_abandoned).
 TIMER_JOB_PREFIX = "timer-"
 SWEEP_LIMIT = 100_000
-#: Due timers one in-process batch claims (and fires) in one transaction.
+#: Due timers one batch claims (and fires) in one transaction.
 CLAIM_BATCH = 200
 
 
-def timer_job_id(instance_id: int) -> str:
-    return f"{TIMER_JOB_PREFIX}{instance_id}"
+def batch_job_id(number: int) -> str:
+    return f"{TIMER_JOB_PREFIX}batch-{number}"
+
+
+def _moment(swept_at: str | None) -> datetime:
+    """The sweep's moment, or now if later (a job that waited in the queue fires what fell due meanwhile)."""
+    return max(as_utc(datetime.fromisoformat(swept_at)) or utcnow(), utcnow()) if swept_at else utcnow()
 
 
 def fire_due_timers(tenant_id: int, instance_id: int, swept_at: str | None = None) -> int:
-    """Job: fire the instance's timers due at the sweep (or now, if later); idempotent."""
-    moment = max(as_utc(datetime.fromisoformat(swept_at)) or utcnow(), utcnow()) if swept_at else utcnow()
-    return instances.fire_timers(Context.system(tenant_id, "timer-sweeper"), instance_id, moment)
+    """Fire the instance's timers due at the sweep (or now, if later); idempotent."""
+    return instances.fire_timers(Context.system(tenant_id, "timer-sweeper"), instance_id, _moment(swept_at))
 
 
-def due_instances(now: datetime, limit: int = SWEEP_LIMIT) -> list[tuple[int, int]]:
-    """(tenant_id, instance_id) with a pending timer due at ``now``, most overdue first."""
-    rows = db.session.execute(
-        select(Timer.tenant_id, Timer.instance_id)
+def fire_due_batch(swept_at: str, batch: int = CLAIM_BATCH) -> int:
+    """Job: claim up to ``batch`` due timers and fire their instances in this job's unit of work;
+    returns how many instances it advanced. Idempotent: what it cannot claim (fired, or locked by
+    another batch running now) it leaves alone."""
+    return _fire_claimed(_moment(swept_at), batch, set())[1]
+
+
+def _due_filter(now: datetime) -> tuple[Any, ...]:
+    return (Timer.state == "pending", Timer.due_at <= now, ProcessInstance.status.not_in(("completed", "cancelled")))
+
+
+def count_due(now: datetime) -> tuple[int, int]:
+    """How many pending timers are due at ``now``, and in how many instances."""
+    timers, instances_due = db.session.execute(
+        select(func.count(), func.count(distinct(Timer.instance_id)))
+        .select_from(Timer)
         .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-        .where(Timer.state == "pending", Timer.due_at <= now,
-               ProcessInstance.status.not_in(("completed", "cancelled")))
-        .group_by(Timer.tenant_id, Timer.instance_id)
-        .order_by(func.min(Timer.due_at))
-        .limit(limit)
-    ).all()
-    unit_of_work.end_read()  # end the read transaction before the jobs run (in-process mode)
-    return [(tenant_id, instance_id) for tenant_id, instance_id in rows]
+        .where(*_due_filter(now))
+    ).one()
+    unit_of_work.end_read()
+    return int(timers), int(instances_due)
 
 
 def claim_due(now: datetime, limit: int, skip: Collection[int] = ()) -> list[tuple[int, int]]:
@@ -70,8 +89,7 @@ def claim_due(now: datetime, limit: int, skip: Collection[int] = ()) -> list[tup
     query = (
         select(Timer.tenant_id, Timer.instance_id)
         .join(ProcessInstance, ProcessInstance.id == Timer.instance_id)
-        .where(Timer.state == "pending", Timer.due_at <= now,
-               ProcessInstance.status.not_in(("completed", "cancelled")))
+        .where(*_due_filter(now))
         .order_by(Timer.due_at)
         .limit(limit)
         .with_for_update(skip_locked=True, of=Timer)
@@ -83,23 +101,33 @@ def claim_due(now: datetime, limit: int, skip: Collection[int] = ()) -> list[tup
 
 def _fire_claimed(now: datetime, limit: int, failed: set[int]) -> tuple[int, int]:
     """One batch: claim due timers and fire their instances; returns how many instances it
-    claimed and how many of them it advanced. An instance that fails is rolled back alone (its
-    savepoint), noted in ``failed`` and left pending for the next sweep."""
+    claimed and how many of them it advanced. The claimed instances are locked and read
+    together, and what they write is written set-based at the end (see :mod:`batch_writes`).
+    An instance that fails is rolled back alone (its savepoint), noted in ``failed`` and left
+    pending for the next sweep (a failure of its process itself, e.g. a script error after the
+    timer, is an incident the instance keeps, as always)."""
     claimed, advanced = claim_due(now, limit, failed), 0
-    for tenant_id, instance_id in claimed:
-        try:
-            advanced += fire_due_timers(tenant_id, instance_id, now.isoformat()) > 0
-        except Exception as exc:
-            if unit_of_work.is_lost_race(exc):
-                raise  # the whole batch runs again
-            failed.add(instance_id)
-            log.exception("firing the timers of instance %s failed", instance_id)
+    if not claimed:
+        return 0, 0
+    with batch_writes.batch() as writes:
+        locked = instances.lock_for_runs(instance_id for _tenant_id, instance_id in claimed)
+        writes.load_pending_timers(instance.id for instance, _tenant in locked)
+        for instance, tenant in locked:
+            try:
+                with writes.instance():
+                    advanced += instances.fire_locked_timers(instance, tenant, now) > 0
+            except Exception as exc:
+                if unit_of_work.is_lost_race(exc):
+                    raise  # the whole batch runs again
+                failed.add(instance.id)
+                log.exception("firing the timers of instance %s failed", instance.id)
     return len(claimed), advanced
 
 
 def recover_abandoned(now: datetime) -> int:
     """Jobs whose worker died (its process gone, or its heartbeat expired before ``now``) run
-    again: timer jobs are dropped so this sweep enqueues them afresh from the database, other
+    again: timer jobs are dropped so this sweep enqueues them afresh from the database (the dead
+    batch's rows were unlocked by its rollback), other
     jobs are queued again as they were (see :func:`engine.base.jobs.recover_abandoned_jobs`)."""
     connection = redis_connection()
     if connection is None:
@@ -114,23 +142,25 @@ class SweepResult:
     failed: int
     #: Instances whose timers this sweep fired itself (without Redis; with it, the jobs do).
     fired: int = 0
+    #: Batch jobs this sweep enqueued (with Redis; those still queued from before are not counted).
+    enqueued: int = 0
 
 
 def sweep(now: datetime | None = None, limit: int = SWEEP_LIMIT, batch: int = CLAIM_BATCH) -> SweepResult:
-    """Enqueue one ``timer-<instance id>`` job per instance with a due timer.
+    """Fire the timers due at ``now`` in batches of ``batch`` (see the module's doc).
 
-    With Redis the jobs are enqueued in pipelined batches (still one deduplicated job per
-    instance). Without Redis they run here, claimed in batches (see the module's doc); one
-    instance failing does not stop the others (its timer stays pending and the next sweep tries
-    again).
+    With Redis: enqueue ``ceil(due / batch)`` batch jobs (up to ``limit`` timers), deduplicated by
+    their number. Without Redis: run the batches here; one instance failing does not stop the
+    others (its timer stays pending and the next sweep tries again).
     """
     moment = as_utc(now) or utcnow()
     recovered = recover_abandoned(moment)
     if redis_connection() is not None:
-        due = due_instances(moment, limit)
-        enqueue_many(fire_due_timers, [((tenant_id, instance_id, moment.isoformat()), timer_job_id(instance_id))
-                                       for tenant_id, instance_id in due])
-        return SweepResult(len(due), recovered, 0)
+        due_timers, due = count_due(moment)
+        jobs = ceil(min(due_timers, limit) / batch)
+        enqueued = enqueue_many(fire_due_batch, [((moment.isoformat(), batch), batch_job_id(number))
+                                                 for number in range(jobs)])
+        return SweepResult(due, recovered, 0, enqueued=len(enqueued))
     swept, fired, failed = 0, 0, set[int]()
     while swept < limit:
         claimed, advanced = unit_of_work.run_in_transaction(
@@ -141,5 +171,5 @@ def sweep(now: datetime | None = None, limit: int = SWEEP_LIMIT, batch: int = CL
     return SweepResult(swept, recovered, len(failed), fired)
 
 
-__all__ = ["CLAIM_BATCH", "SweepResult", "claim_due", "due_instances", "fire_due_timers", "recover_abandoned", "sweep",
-           "timer_job_id"]
+__all__ = ["CLAIM_BATCH", "SweepResult", "batch_job_id", "claim_due", "count_due", "fire_due_batch", "fire_due_timers",
+           "recover_abandoned", "sweep"]
