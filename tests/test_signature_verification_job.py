@@ -1,7 +1,7 @@
 """Signature verification off the request path: an uploaded signed PDF is stored at once and
 checked by a job (a real rq worker over Redis; in-process without Redis); meanwhile the pages say
-"Verifying the signature…" and poll, the API says "pending", and closing, exporting or asking for
-signatures wait for the result."""
+"Verifying the signature…" and poll, the API says "pending", the ENI export refuses, and closing or
+asking for signatures do the check themselves."""
 
 from __future__ import annotations
 
@@ -21,11 +21,13 @@ from engine.documents.documents import Document
 from engine.documents.signature_verification import verification_job_id, verify_signatures
 from engine.eni.export import export_expedient
 from engine.expedients.expedients import Expedient
+from engine.process.instances import tasks as instances
 from engine.signatures.circuits import StepSpec, request_signatures
 from engine.signatures.credentials import unlock_personal
 from engine.signatures.pades import Stamp, sign_pdf
 from engine.tenancy.tokens import create_token
 from tests.conftest import csrf_token, login
+from tests.engine_helpers import make_version
 from tests.records_helpers import new_expedient
 from tests.services import recover_abandoned, run_queued_jobs, start_next_job_on_a_dying_worker
 from tests.test_signatures_helpers import KEY_PASSWORD, report_pdf, town
@@ -49,13 +51,17 @@ def _signed(people: dict[str, Context]) -> bytes:
 
 
 def _upload(client: FlaskClient, expedient: Expedient, content: bytes) -> Document:
+    return _upload_titled(client, expedient, content, "Informe signat")
+
+
+def _upload_titled(client: FlaskClient, expedient: Expedient, content: bytes, title: str) -> Document:
     token = csrf_token(client, f"/expedients/{expedient.id}")
     response = client.post(f"/expedients/{expedient.id}/documents",
-                           data={"csrf_token": token, "title": "Informe signat", "tipo_documental": "TD13",
+                           data={"csrf_token": token, "title": title, "tipo_documental": "TD13",
                                  "file": (io.BytesIO(content), "signat.pdf")})
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
-    return db.session.execute(select(Document).where(Document.title == "Informe signat")).scalar_one()
+    return db.session.execute(select(Document).where(Document.title == title)).scalar_one()
 
 
 def _document(document_id: int) -> Document:
@@ -69,6 +75,14 @@ def _signatures_url(page: str, document_id: int) -> str:
     match = re.search(rf'hx-get="([^"]+/documents/{document_id}/signatures[^"]*)"', page)
     assert match, page
     return match.group(1).replace("&amp;", "&")
+
+
+def _task_in(people: dict[str, Context], expedient: Expedient) -> int:
+    """A ready task of a process running in the expedient (its page lists the expedient's documents)."""
+    version = make_version(people["clerk"].tenant_id, "document_then_review")
+    task_id = instances.start_instance(people["clerk"], version, expedient.id, {"nom": "Maria"})["ready_tasks"][0]["id"]
+    db.session.commit()
+    return int(task_id)
 
 
 def _api_verification(client: FlaskClient, people: dict[str, Context], document_id: int) -> str:
@@ -91,15 +105,11 @@ def test_the_upload_answers_at_once_and_the_worker_records_the_signatures(
     assert 'data-verification="pending"' in page and "verificant la signatura" in page
     status_url = _signatures_url(page, doc.id)
     assert 'data-verification="pending"' in client.get(status_url).get_data(as_text=True)
+    task_page = client.get(f"/tasks/{_task_in(people, expedient)}").get_data(as_text=True)
+    assert 'data-verification="pending"' in task_page and "style=task" in _signatures_url(task_page, doc.id)
     assert _api_verification(client, people, doc.id) == "pending"
     with pytest.raises(Conflict, match="still being verified"):
-        close_expedient(people["clerk"], expedient.id)
-    db.session.rollback()
-    with pytest.raises(Conflict, match="still being verified"):
         export_expedient(people["clerk"], expedient.id)
-    db.session.rollback()
-    with pytest.raises(Conflict, match="still being verified"):
-        request_signatures(people["clerk"], document_id=doc.id, steps=[StepSpec(role="alcalde")])
     db.session.rollback()
 
     run_queued_jobs()
@@ -114,8 +124,23 @@ def test_the_upload_answers_at_once_and_the_worker_records_the_signatures(
     verified = db.session.execute(
         select(AuditEvent).where(AuditEvent.action == "document.signatures_verified")).scalar_one()
     assert verified.object_id == str(doc.id)
-    close_expedient(people["clerk"], expedient.id)  # nothing pending any more
+    export_expedient(people["clerk"], expedient.id)  # nothing pending any more
+
+
+def test_closing_or_asking_for_signatures_does_the_pending_check_itself(
+    client: FlaskClient, people: dict[str, Context], expedient: Expedient, with_redis: str
+) -> None:
+    login(client, "clerk.ajt-proves")
+    first = _upload(client, expedient, _signed(people))
+    request_signatures(people["clerk"], first.id, [StepSpec(role="alcalde")])
     db.session.commit()
+    assert not _document(first.id).verification_pending and _document(first.id).signatures[0]["verified"]
+    second = _document(_upload_titled(client, expedient, _signed(people), "Segon").id)
+    close_expedient(people["clerk"], expedient.id)  # it freezes the documents: checked now, not later
+    db.session.commit()
+    assert not _document(second.id).verification_pending and len(_document(second.id).signatures) == 1
+    run_queued_jobs()  # the queued jobs find the work done
+    assert len(_document(first.id).signatures) == 1 and len(_document(second.id).signatures) == 1
 
 
 def test_without_redis_the_signatures_are_known_when_the_page_answers(

@@ -15,7 +15,7 @@ from engine.base.db import db
 from engine.base.errors import Conflict
 from engine.base.i18n import _l
 from engine.documents.documents import Document, list_documents
-from engine.documents.signature_verification import ensure_verified
+from engine.documents.signature_verification import verify_now
 from engine.expedients.expedients import CLOSERS, Expedient, ExpedientState, require_role
 from engine.tenancy.scoping import get_owned
 
@@ -46,7 +46,7 @@ def close_expedient(ctx: Context, expedient_id: int) -> Expedient:
     if not expedient.is_open:
         raise Conflict(_l("Expedient %(number)s is already closed.", number=expedient.number))
     documents = list_documents(ctx, expedient.id)
-    ensure_verified(documents)  # frozen once closed: a verification could no longer record its findings
+    verify_now(documents)  # frozen once closed: a signature check still pending is done here, not later
     before = expedient.summary()
     expedient.closing_index = _index_of(documents)
     expedient.state = ExpedientState.CLOSED.value

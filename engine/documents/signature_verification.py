@@ -14,8 +14,10 @@ a retried job records the signatures once. A job lost with Redis is enqueued aga
 scheduler from the database (:func:`pending_verifications`).
 
 While a verification is pending, what needs its result waits or refuses: pages show "Verifying
-the signature…", the JSON API says ``"pending"``, and an ENI export, closing the expedient or
-asking for signatures on the document are refused with :func:`ensure_verified` (it lasts seconds).
+the signature…", the JSON API says ``"pending"``, closing the expedient (which freezes its
+documents) and asking for signatures on the document do the check themselves (:func:`verify_now`,
+so a process step doing either right after an upload works as before), and an ENI export is
+refused with a message to try again (:func:`ensure_verified`; it lasts seconds).
 """
 
 from __future__ import annotations
@@ -88,6 +90,15 @@ def verify_signatures(tenant_id: int, document_id: int) -> bool | None:
     return _all_valid(found)
 
 
+def verify_now(documents: Iterable[Document]) -> None:
+    """Check, in the caller's unit of work, the signatures of those documents still waiting for their
+    job: for what needs the result at once (closing the expedient, which freezes its documents; asking
+    for more signatures). The queued job then finds the work done."""
+    for doc in documents:
+        if doc.verification_pending:
+            verify_signatures(doc.tenant_id, doc.id)
+
+
 def _all_valid(entries: Iterable[dict[str, object]]) -> bool | None:
     checked = [bool(e.get("verified")) for e in entries if e.get("type") == "TF06"]
     return all(checked) if checked else None
@@ -102,4 +113,4 @@ def ensure_verified(documents: Iterable[Document]) -> None:
 
 
 __all__ = ["ensure_verified", "may_carry_signatures", "pending_verifications", "verification_job_id",
-           "verify_later", "verify_signatures"]
+           "verify_later", "verify_now", "verify_signatures"]
