@@ -24,6 +24,7 @@ from engine.eni.models import EniImportedDocument
 from engine.eni.remission import from_path
 from engine.eni.schema import XSD_DIR, schema
 from tests.eni_builder import NS, Doc, Expedient, make_signer
+from tests.services import run_queued_jobs
 from tests.test_signatures_helpers import pdf_document, town
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
@@ -244,6 +245,7 @@ def test_a_legacy_sha1_pades_document_is_kept_with_a_weak_finding(people, tmp_pa
     sent = Expedient("ES_L01080193_2009_EXP_PDF1", [Doc("ES_L01080193_2009_DOC_P1", signed, digest="sha1")])
     result = import_remission(people["clerk"], from_path(sent.write(tmp_path)))
     db.session.commit()
+    run_queued_jobs()  # with Redis a worker checks the imported PDF's signatures before it can be exported
     (_doc, imported, content) = _by_identifier(people["clerk"], result.expedient)["ES_L01080193_2009_DOC_P1"]
     assert content == signed
     assert [f["finding"] for f in imported.signature_findings] == ["weak"], imported.signature_findings

@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import html
 import io
+import re
 from datetime import datetime, time, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -37,15 +39,21 @@ def _diligences(expedient_id: int) -> list[Document]:
     return list(db.session.execute(stmt).scalars())
 
 
-def test_a_citizen_files_an_allegation_online_and_the_procedure_takes_it_when_the_exposure_ends(
-        client, spiff_clock) -> None:  # noqa: F811
+def _public_information() -> tuple[Any, int, int, Edict]:
+    """A town whose procedure put an edict of public information on the board: (town, expedient id,
+    instance id, edict)."""
     t = town("instancia_generica.bpmn")
     assert deploy_process(None, FIXTURE, shared=True, created_by="tests").ok
     db.session.commit()
     expedient_id = t.open_case("Projecte d'obres de la piscina municipal")
     instance_id = t.start("informacio_publica", expedient_id, {"text_edicte": "Es sotmet a informació pública."})
     db.session.commit()
-    edict = db.session.query(Edict).one()
+    return t, expedient_id, instance_id, db.session.query(Edict).one()
+
+
+def test_a_citizen_files_an_allegation_online_and_the_procedure_takes_it_when_the_exposure_ends(
+        client, spiff_clock) -> None:  # noqa: F811
+    t, expedient_id, instance_id, edict = _public_information()
 
     # the public edict offers the e-office form
     page = client.get(f"/tauler/sant-proves/{edict.id}").get_data(as_text=True)
@@ -107,3 +115,26 @@ def test_a_citizen_files_an_allegation_online_and_the_procedure_takes_it_when_th
     assert late.status_code == 409
     assert "El període d'informació pública d'aquest edicte ha acabat" in html.unescape(late.get_data(as_text=True))
     assert _entries() == before
+
+
+def test_the_allegations_receipt_follows_from_the_worker(client, with_redis) -> None:
+    _t, _expedient_id, _instance_id, edict = _public_information()
+    form_path = f"/seu/sant-proves/tauler/{edict.id}/al-legacions"
+    citizen_login(client, "sant-proves", nif="87654321X", name="Jordi Vidal Roca")
+    token = token_of(client.get(form_path).get_data(as_text=True))
+    filed = client.post(form_path, data={"csrf_token": token, "text": "La piscina ha de ser accessible."})
+    assert filed.status_code == 302
+    entry = db.session.execute(select(RegistryEntry).order_by(RegistryEntry.id.desc())).scalars().first()
+    assert entry is not None and entry.receipt_document_id is None  # numbered at once; the receipt follows
+    page = client.get(filed.headers["Location"]).get_data(as_text=True)
+    assert entry.number in page and 'data-receipt="pending"' in page and 'hx-trigger="load delay:1s"' in page
+    status_url = re.search(r'hx-get="([^"]+/justificant)"', page)
+    assert status_url is not None
+
+    run_queued_jobs()
+
+    db.session.expire_all()
+    entry = db.session.get(RegistryEntry, entry.id)
+    assert entry is not None and entry.receipt_document_id is not None
+    ready = client.get(status_url.group(1)).get_data(as_text=True)
+    assert 'data-receipt="ready"' in ready and f"/seu/sant-proves/documents/{entry.receipt_document_id}" in ready

@@ -28,6 +28,7 @@ from engine.signatures.credentials import credential_of, unlock_personal
 from engine.signatures.models import SigningCredential
 from engine.signatures.pades import Stamp, sign_pdf
 from tests.records_helpers import new_expedient
+from tests.services import run_queued_jobs
 from tests.test_signatures_helpers import (
     KEY_PASSWORD,
     flip_byte_in_signed_range,
@@ -128,6 +129,9 @@ def test_an_uploaded_signed_pdf_is_verified_and_its_signatures_recorded(people):
                              tipo_documental="TD13", from_administration=False)
     tampered = store_document(people["clerk"], expedient.id, "alterat.pdf", flip_byte_in_signed_range(signed),
                               title="Alterat", tipo_documental="TD13", from_administration=False)
+    db.session.commit()
+    run_queued_jobs()  # with Redis a worker checks the signatures (tests/test_signature_verification_job.py)
+    db.session.expire_all()
     assert doc.signatures == []
     [entry] = outside.signatures
     assert entry["type"] == "TF06" and entry["signer"] == "Joan Batlle" and entry["verified"] is True
@@ -167,6 +171,7 @@ def test_decree_circuit_mayor_numbers_then_secretary_attests(people):
 
     sign(people["secretary"], secretary_step.id, KEY_PASSWORD)
     db.session.commit()
+    run_queued_jobs()  # with Redis a worker checks the signed PDF's signatures
     assert get_decree(people["clerk"], decree.id).attested_at is not None
     assert request.state == "signed" and pending_count(people["secretary"]) == 0
     doc, content = read_content(people["clerk"], request.result_document_id)
@@ -259,6 +264,7 @@ def test_a_decree_returned_at_attestation_can_be_sent_for_attestation_again(peop
     assert number in _text(current_pdf(people["secretary"], again.id))
     sign(people["secretary"], again.steps[0].id, KEY_PASSWORD)
     db.session.commit()
+    run_queued_jobs()  # with Redis a worker checks the signed PDF's signatures
     decree = get_decree(people["clerk"], decree.id)
     assert decree.attested_at is not None and decree.number == number  # attested, same number
     doc, content = read_content(people["clerk"], again.result_document_id)

@@ -1,7 +1,8 @@
 """An allegation filed from the e-office against an edict of public information (Ley 39/2015 art.
 83.2): anyone identified may file one, with documents, while the edict is on the board. It is an
-incoming entry of the edict's expedient with its receipt; the filer sees it in their folder as its
-presenter, and the procedure takes it with the others when the term ends."""
+incoming entry of the edict's expedient; its receipt is issued by a job, as an e-office filing's
+(:mod:`engine.registry.receipt_job`), so the filer gets the number at once. The filer sees it in
+their folder as its presenter, and the procedure takes it with the others when the term ends."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ from engine.noticeboard.edicts import intact
 from engine.noticeboard.models import Edict
 from engine.noticeboard.public_information import file_allegation
 from engine.registry.entries import RegistryEntry, Upload
+from engine.registry.receipt_job import issue_receipt_later
 from engine.tenancy.models import Tenant
 from engine.tenancy.scoping import get_owned
 
@@ -41,7 +43,7 @@ def taking_allegations(edict: Edict, today: date) -> bool:
 def file_online(tenant: Tenant, citizen: CitizenIdentity, edict_id: int, *, text: str,
                 uploads: Sequence[Upload] = (), locale: str = "ca") -> Filing:
     """An identified citizen files an allegation from the e-office: an incoming entry (with its
-    receipt and documents) in the edict's expedient, in one transaction. Only while the public
+    documents) in the edict's expedient, in one transaction; its receipt follows from a job. Only while the public
     information is on the board: after its last day or once withdrawn it is refused, and nothing
     is written."""
     ctx = citizen_context(tenant, citizen, locale)
@@ -54,10 +56,12 @@ def file_online(tenant: Tenant, citizen: CitizenIdentity, edict_id: int, *, text
         if not taking_allegations(edict, local_date(utcnow())):
             raise Conflict(_l("The public information period of this edict is over: allegations can no longer "
                               "be filed."))
-        allegation = file_allegation(ctx, edict.id, nif=citizen.nif, name=citizen.name, text=text, uploads=files)
+        allegation = file_allegation(ctx, edict.id, nif=citizen.nif, name=citizen.name, text=text, uploads=files,
+                                     with_receipt=False)
         entry = db.session.get(RegistryEntry, allegation.registry_entry_id)
         expedient = db.session.get(Expedient, edict.expedient_id)
         assert entry is not None and expedient is not None
+        issue_receipt_later(ctx, entry, locale)
         return Filing(entry.id, entry.number, entry.receipt_document_id, expedient.id, expedient.number)
 
     return run_in_transaction(work)

@@ -14,12 +14,13 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict
 from engine.base.i18n import _l
-from engine.documents.documents import list_documents
+from engine.documents.documents import Document, list_documents
+from engine.documents.signature_verification import verify_now
 from engine.expedients.expedients import CLOSERS, Expedient, ExpedientState, require_role
 from engine.tenancy.scoping import get_owned
 
 
-def _index_of(ctx: Context, expedient: Expedient) -> list[dict[str, Any]]:
+def _index_of(documents: list[Document]) -> list[dict[str, Any]]:
     """The foliated index: the expedient's current documents in the order they were added."""
     return [
         {
@@ -30,7 +31,7 @@ def _index_of(ctx: Context, expedient: Expedient) -> list[dict[str, Any]]:
             "digest": doc.sha512,
             "added_at": (as_utc(doc.created_at) or utcnow()).isoformat(),
         }
-        for order, doc in enumerate(list_documents(ctx, expedient.id), start=1)
+        for order, doc in enumerate(documents, start=1)
     ]
 
 
@@ -44,8 +45,10 @@ def close_expedient(ctx: Context, expedient_id: int) -> Expedient:
     expedient = get_owned(Expedient, ctx, expedient_id, for_update=True)
     if not expedient.is_open:
         raise Conflict(_l("Expedient %(number)s is already closed.", number=expedient.number))
+    documents = list_documents(ctx, expedient.id)
+    verify_now(documents)  # frozen once closed: a signature check still pending is done here, not later
     before = expedient.summary()
-    expedient.closing_index = _index_of(ctx, expedient)
+    expedient.closing_index = _index_of(documents)
     expedient.state = ExpedientState.CLOSED.value
     expedient.closed_at = utcnow()
     db.session.flush()

@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
     exists,
+    false,
     select,
 )
 from sqlalchemy.orm import Mapped, aliased, mapped_column
@@ -122,6 +123,8 @@ class Document(db.Model):  # type: ignore[name-defined]
     previous_version_id: Mapped[int | None] = mapped_column(ForeignKey("documents.id"))
     #: [{"type": "TF01".."TF06", "signer": str, "signed_at": ISO str, ...}]
     signatures: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
+    #: A signed PDF whose signatures a job is still checking (:mod:`engine.documents.signature_verification`).
+    verification_pending: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false(), index=True)
     issued: Mapped[bool] = mapped_column(Boolean, default=False)
     issued_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     csv: Mapped[str | None] = mapped_column(String(23), unique=True)
@@ -150,6 +153,7 @@ class Document(db.Model):  # type: ignore[name-defined]
             "version": self.version,
             "previous_version_id": self.previous_version_id,
             "signatures": list(self.signatures or []),
+            "signature_verification": "pending" if self.verification_pending else "done",
             "issued": self.issued,
             "issued_at": as_utc(self.issued_at),
             "csv": self.csv,
@@ -338,21 +342,22 @@ def _new_row(
         created_by_id=ctx.user_id,
         **fields,
     )
-    doc.signatures = _embedded_signatures(content_type, content)
     db.session.add(doc)
     db.session.flush()
     doc.eni_id = f"ES_{tenant.dir3}_{local_date(doc.captured_at).year}_{doc.id:012d}"
     db.session.flush()
+    _verify_embedded_signatures(ctx, doc, content)
     return doc
 
 
-def _embedded_signatures(content_type: str, content: bytes) -> list[dict[str, Any]]:
-    """A signed PDF is verified as it comes in, and what was found is kept (ENI TF06)."""
-    if content_type != "application/pdf":
-        return []
-    from engine.documents.signature_check import has_signatures, verify_pdf  # pyHanko: only for PDFs
+def _verify_embedded_signatures(ctx: Context, doc: Document, content: bytes) -> None:
+    """A signed PDF has its signatures checked by a job, and what was found is kept (ENI TF06).
 
-    return verify_pdf(content).as_entries() if has_signatures(content) else []
+    Imported here: that module's job reads :class:`Document` from this one."""
+    from engine.documents.signature_verification import may_carry_signatures, verify_later
+
+    if may_carry_signatures(doc.content_type, content):
+        verify_later(ctx, doc)
 
 
 def get_document(ctx: Context, document_id: int) -> Document:

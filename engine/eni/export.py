@@ -25,6 +25,7 @@ from engine.base.db import db
 from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.documents.documents import Document, list_documents, read_content
+from engine.documents.signature_verification import ensure_verified
 from engine.documents.store import ContentIntegrityError
 from engine.documents.verification_codes import regulation_of
 from engine.eni import values
@@ -75,8 +76,10 @@ def _imported_document(doc: Document) -> EniImportedDocument | None:
 def index_entries(ctx: Context, expedient: Expedient) -> list[IndexEntry]:
     """The expedient's current documents in order, their bytes read back and checked."""
     closing = {item["document_id"]: item["digest"] for item in (expedient.closing_index or [])}
+    documents = list_documents(ctx, expedient.id)
+    ensure_verified(documents)  # the export states their signatures
     entries = []
-    for order, doc in enumerate(list_documents(ctx, expedient.id), start=1):
+    for order, doc in enumerate(documents, start=1):
         try:
             _, content = read_content(ctx, doc.id)
         except ContentIntegrityError:

@@ -46,8 +46,11 @@ def open_public_information(ctx: Context, expedient_id: int, *, title: str, text
 
 
 def file_allegation(ctx: Context, edict_id: int, *, nif: str, name: str, text: str,
-                    channel: str = Channel.ELECTRONIC.value, uploads: Sequence[Upload] = ()) -> Allegation:
-    """Register an allegation against a published edict (during its term or, marked late, after)."""
+                    channel: str = Channel.ELECTRONIC.value, uploads: Sequence[Upload] = (),
+                    with_receipt: bool = True) -> Allegation:
+    """Register an allegation against a published edict (during its term or, marked late, after).
+
+    ``with_receipt`` False leaves the entry's receipt to the caller (the e-office has a job issue it)."""
     edict = get_owned(Edict, ctx, edict_id, for_update=True)
     if edict.withdrawn_at is not None:
         raise Conflict(_l("This edict is no longer on the board."))
@@ -57,7 +60,7 @@ def file_allegation(ctx: Context, edict_id: int, *, nif: str, name: str, text: s
     party = find_or_create_party(ctx, nif, name)
     entry = register_incoming(ctx, subject=str(_l("Allegation: %(title)s", title=edict.title))[:500], channel=channel,
                               party_id=party.id, summary=text[:20000], expedient_id=edict.expedient_id,
-                              uploads=uploads, locale=ctx.locale, party_joins=False)
+                              uploads=uploads, locale=ctx.locale, party_joins=False, with_receipt=with_receipt)
     late = local_date(entry.effective_at) > edict.ends_on
     allegation = Allegation(tenant_id=ctx.tenant_id, edict_id=edict.id, registry_entry_id=entry.id,
                             name=party.name, late=late)

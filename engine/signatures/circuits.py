@@ -58,6 +58,7 @@ from engine.documents.documents import (
     store_document,
 )
 from engine.documents.pdf import render_pdf_from, stamp_time
+from engine.documents.signature_verification import verify_now
 from engine.documents.store import content_store
 from engine.documents.verification_codes import new_csv, verify_url
 from engine.expedients.expedients import Expedient, ensure_open
@@ -162,6 +163,7 @@ def request_signatures(
         doc = get_owned(Document, ctx, document_id)
         if doc.content_type != "application/pdf":
             raise ValidationFailed(_l("Only PDF documents can be signed."), field="document_id")
+        verify_now([doc])  # the signatures it carries are known before more are asked for
         if doc.expedient_id is not None:
             ensure_open(get_owned(Expedient, ctx, doc.expedient_id))
         _no_pending_request(ctx, SignatureRequest.document_id, doc.id)

@@ -19,7 +19,7 @@ from engine.base.errors import NotFound
 from engine.base.i18n import _l
 from engine.base.settings import current_settings
 from engine.tenancy.models import User
-from engine.tenancy.passwords import hash_password, verify_password
+from engine.tenancy.passwords import hash_password, needs_rehash, verify_password
 
 LOCKOUT = timedelta(minutes=5)
 
@@ -54,10 +54,12 @@ def authenticate(username: str, password: str) -> User | None:
         if attempt.failed_logins >= limit:
             _lock(user_id)
         return None
+    # A hash of older parameters is replaced now that the password is known, in the login's own unit of work.
+    rehashed = {"password_hash": hash_password(password)} if needs_rehash(user.password_hash) else {}
     db.session.execute(
         update(User)
         .where(User.id == user_id)
-        .values(failed_logins=0, locked_until=None, last_login_at=now)
+        .values(failed_logins=0, locked_until=None, last_login_at=now, **rehashed)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(user)

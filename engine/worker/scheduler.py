@@ -2,7 +2,7 @@
 
 Every ``interval`` seconds the lock holder (renewing the lock as it goes) sweeps:
 due timers (``timer-batch-<n>`` jobs, each firing a batch of them), expired electronic notifications, settled
-notifications whose process still waits, slow steps and e-office receipts whose job was lost
+notifications whose process still waits, slow steps, e-office receipts and signature verifications whose job was lost
 (:func:`engine.process.instances.tasks.left_for_worker`), overdue tasks to escalate, webhook deliveries due again,
 edicts whose exposure is over (taken off the board with their diligència,
 :mod:`engine.noticeboard.closing`), once a week each tenant's e-mail of legal terms at risk
@@ -34,6 +34,7 @@ from engine.base import unit_of_work
 from engine.base.clock import MADRID, as_utc, local_date, utcnow
 from engine.base.jobs import enqueue, redis_connection
 from engine.control import weekly_digest
+from engine.documents import signature_verification as verifications
 from engine.inbox import overdue_escalation as deadlines
 from engine.noticeboard import closing as exposures
 from engine.notifications import alerts as notices
@@ -82,7 +83,7 @@ class TickResult:
     digests: int = 0
     exposures: int = 0
     webhooks: int = 0
-    #: Slow steps and e-office receipts left to workers whose job Redis lost (enqueued again).
+    #: Slow steps, e-office receipts and signature verifications whose job Redis lost (enqueued again).
     left_for_workers: int = 0
     integrity: bool = False
     errors: list[str] = field(default_factory=list)
@@ -132,6 +133,8 @@ def sweep_all(now: datetime | None = None) -> TickResult:
         instances.run_engine_steps, i[0], i[1], job_id=instances.steps_job_id(i[1])))
     result.left_for_workers += _each(result, receipts.missing_receipts(moment), lambda r: enqueue(
         receipts.issue_receipt, r[0], r[1], None, job_id=receipts.receipt_job_id(r[1])))
+    result.left_for_workers += _each(result, verifications.pending_verifications(), lambda v: enqueue(
+        verifications.verify_signatures, v[0], v[1], job_id=verifications.verification_job_id(v[1])))
     if integrity_due(moment):
         day = local_date(moment).isoformat()
         _each(result, [day], lambda d: enqueue(integrity.run_integrity_checks, job_id=f"integrity-{d}"))

@@ -1,4 +1,5 @@
-"""``gee bench ...``: benchmarks of the engine, the pages at scale, the timers, ENI migration and start-up."""
+"""``gee bench ...``: benchmarks of the engine, the pages at scale, the timers, ENI migration, start-up and
+the request times of pages and form posts."""
 
 from __future__ import annotations
 
@@ -151,6 +152,20 @@ def _statements_of_one_completion(secret: str, task_id: int) -> int:
     if response.status_code != 200:
         raise click.ClickException(f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
     return len(count.statements)
+
+
+@bench_group.command("requests")
+@click.option("--runs", default=20, show_default=True, type=click.IntRange(min=3),
+              help="Timed rounds (each request once per round), after two untimed ones.")
+def bench_requests_command(runs: int) -> None:
+    """Time, warm, the login, inbox, task page, completions, e-office filing, signed PDF upload, BPMN deploy,
+    expedient page and dashboard through the test client on a throwaway database; last line is JSON."""
+    from flask import current_app
+
+    from engine.bench.requests import run_requests_bench
+
+    result = run_requests_bench(migrated_app, current_app.config["GEE_SETTINGS"], runs, progress=click.echo)
+    click.echo(json.dumps(result))
 
 
 commands: list[click.Command] = [bench_group]

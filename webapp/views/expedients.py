@@ -13,7 +13,7 @@ from engine.base.i18n import _, _l
 from engine.base.identifiers import normalise_nif
 from engine.control.risk import term_of
 from engine.documents import closing
-from engine.documents.documents import TIPOS_DOCUMENTALES, read_content, store_document
+from engine.documents.documents import TIPOS_DOCUMENTALES, get_document, read_content, store_document
 from engine.dossier.actions import (
     NOTIFIERS,
     SIGNATURE_REQUESTERS,
@@ -203,6 +203,18 @@ def download(expedient_id: int, document_id: int) -> Any:
     response = Response(content, mimetype=doc.content_type)
     response.headers.set("Content-Disposition", "attachment", filename=doc.file_name)
     return response
+
+
+@bp.get("/expedients/<int:expedient_id>/documents/<int:document_id>/signatures")
+@login_required
+def document_signatures(expedient_id: int, document_id: int) -> Any:
+    """A document's signatures, or the note that a job is still verifying them (htmx asks again)."""
+    expedient = expedients.get_expedient(g.ctx, expedient_id)
+    doc = get_document(g.ctx, document_id)
+    if doc.expedient_id != expedient.id:
+        raise NotFound(_l("Not found."))
+    style = "task" if request.args.get("style") == "task" else "expedient"
+    return render_template("expedients/_document_signatures.html", doc=doc, style=style)
 
 
 @bp.post("/expedients/<int:expedient_id>/close")

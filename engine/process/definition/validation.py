@@ -44,6 +44,7 @@ from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -557,14 +558,25 @@ def _load_json(check: _Check, task: etree._Element, name: str) -> Any:
 
 
 def _schema_ok(check: _Check, task: etree._Element, name: str, schema: dict[str, Any]) -> bool:
-    try:
-        validator_for(schema, default=Draft202012Validator).check_schema(schema)
-    except SchemaError as err:
+    err = _schema_error(json.dumps(schema, sort_keys=True))
+    if err is not None:
         where = "/".join(str(p) for p in err.path) or "/"
         check.add(task.get("id"), _l("The form %(file)s is not a valid JSON Schema: %(detail)s (at %(where)s).",
                                      file=name, detail=err.message, where=where), task.sourceline)  # fmt: skip
         return False
     return True
+
+
+@lru_cache(maxsize=512)
+def _schema_error(schema_text: str) -> SchemaError | None:
+    """What is wrong with a form's JSON Schema against its metaschema, remembered by content: each new
+    version of a model brings its forms again, mostly unchanged, and the check costs tens of ms a form."""
+    schema = json.loads(schema_text)
+    try:
+        validator_for(schema, default=Draft202012Validator).check_schema(schema)
+    except SchemaError as err:
+        return err
+    return None
 
 
 def _check_templates(check: _Check, root: etree._Element) -> dict[str, str]:
@@ -610,7 +622,7 @@ def _read_template(check: _Check, element: etree._Element, name: str, used_by: s
 def _template_references(check: _Check, element: etree._Element, name: str, text: str) -> list[str] | None:
     """The templates ``text`` extends, includes or imports; None (and a problem) when it cannot be used."""
     try:
-        references = list(meta.find_referenced_templates(SandboxedEnvironment().parse(text)))
+        references = list(_referenced_templates(text))
     except TemplateSyntaxError as err:
         check.add(element.get("id"), _l("The document template %(file)s has an error on line %(line)s: "
                                         "%(detail)s", file=name, line=err.lineno, detail=err.message),
@@ -622,6 +634,14 @@ def _template_references(check: _Check, element: etree._Element, name: str, text
                   element.sourceline)  # fmt: skip
         return None
     return [reference for reference in references if reference is not None]
+
+
+@lru_cache(maxsize=512)
+def _referenced_templates(text: str) -> tuple[str | None, ...]:
+    """The names a template extends, includes or imports (None for a computed one), remembered by
+    content as :func:`_schema_error` is: parsing every template of a model again is most of a deploy's
+    template check. A syntax error is raised, not remembered."""
+    return tuple(meta.find_referenced_templates(SandboxedEnvironment().parse(text)))
 
 
 # --- scripts, conditions, timers ---------------------------------------------------------
