@@ -16,6 +16,7 @@ from engine.decrees.book import Decree
 from engine.documents.documents import Document
 from engine.eni.models import EniImportedDocument, EniImportedExpedient, MigrationRun
 from engine.expedients.expedients import Expedient, ExpedientReopening
+from engine.expedients.figures import ExpedientMonth, ExpedientStates, ResolutionDays
 from engine.inbox.overdue_escalation import TaskEscalation
 from engine.noticeboard.models import Allegation, Edict
 from engine.notifications.notifications import Notification, NotificationEvidence
@@ -62,7 +63,9 @@ __all__ = [
     "EniImportedDocument",
     "EniImportedExpedient",
     "Expedient",
+    "ExpedientMonth",
     "ExpedientReopening",
+    "ExpedientStates",
     "HumanTask",
     "IdempotencyKey",
     "Incident",
@@ -81,6 +84,7 @@ __all__ = [
     "Publication",
     "RegistryAttachment",
     "RegistryEntry",
+    "ResolutionDays",
     "SignatureRequest",
     "SignatureStep",
     "SigningCredential",

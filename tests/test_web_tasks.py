@@ -79,6 +79,17 @@ def test_search_by_nif_number_and_name_and_filters(client, world):
     assert "<html" not in partial and f'data-task-id="{t1}"' in partial
 
 
+def test_a_search_matching_many_expedients_finds_the_same_tasks(client, world, monkeypatch):
+    """Past MATCHES_INLINE matches the search runs inside the count and the page instead of being
+    looked up once: the same tasks either way."""
+    cases = [open_case(world, nif=nif, name=f"Maria Garcia {n}") for n, nif in enumerate(("00000000T", "00000001R"))]
+    tasks = sorted(ready_task(case.expedient.id).id for case in cases)
+    login_en(client, "anna")
+    assert sorted(_row_ids(client.get("/tasks?q=garcia").get_data(as_text=True))) == tasks
+    monkeypatch.setattr("engine.inbox.inbox.MATCHES_INLINE", 1)
+    assert sorted(_row_ids(client.get("/tasks?q=garcia").get_data(as_text=True))) == tasks
+
+
 def test_scope_mine_and_role(client, world):
     one, two = open_case(world), open_case(world, nif="00000000T")
     t1, t2 = ready_task(one.expedient.id).id, ready_task(two.expedient.id).id

@@ -29,16 +29,19 @@ db = SQLAlchemy(model_class=Base)
 
 
 def trigram_index(name: str, column: str) -> Index:
-    """An index for ``LIKE '%term%'`` on ``column``: GIN trigram on PostgreSQL, a plain index
-    elsewhere (migration 0018 creates it the same way)."""
-    return Index(name, column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
+    """An index for a tenant's ``LIKE '%term%'`` on ``column``, led by the tenant: GIN over
+    (tenant_id, trigrams of ``column``) on PostgreSQL (btree_gin for the tenant), so a search reads
+    only its municipality's matches instead of the province's; a plain index elsewhere (migrations
+    0018 and 0021 create it the same way)."""
+    return Index(name, "tenant_id", column, postgresql_using="gin", postgresql_ops={column: "gin_trgm_ops"})
 
 
 @event.listens_for(Base.metadata, "before_create")
 def _trigram_extension(_target: Any, connection: Any, **_kw: Any) -> None:
-    """``create_all`` on PostgreSQL (tests) needs pg_trgm for the trigram indexes."""
+    """``create_all`` on PostgreSQL (tests) needs pg_trgm and btree_gin for the trigram indexes."""
     if connection.dialect.name == "postgresql":
         connection.execute(text("CREATE EXTENSION IF NOT EXISTS pg_trgm"))
+        connection.execute(text("CREATE EXTENSION IF NOT EXISTS btree_gin"))
 
 
 def is_postgresql() -> bool:

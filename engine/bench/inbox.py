@@ -24,6 +24,7 @@ from flask.testing import FlaskClient
 
 from engine.base.db import throwaway_postgres_database
 from engine.base.settings import Settings
+from engine.expedients.figures import rebuild
 
 TENANTS = 100
 #: The clerk's municipality holds this many expedients at most (half of them open).
@@ -183,6 +184,9 @@ def load_province(conn: sa.Connection, expedients: int, say: Callable[[str], Non
         restart = f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT max(id) FROM {table}))"  # noqa: S608
         conn.execute(sa.text(restart))
     say(f"  {len(indexes)} indexes rebuilt in {time.perf_counter() - began:.1f} s")
+    began = time.perf_counter()
+    figures = rebuild(conn)  # the dashboard's maintained figures, as `gee figures rebuild` after a bulk load
+    say(f"  {len(figures)} dashboard figures counted in {time.perf_counter() - began:.1f} s")
     open_tasks = conn.execute(
         sa.text("SELECT count(*) FROM human_tasks WHERE tenant_id = 1 AND state = 'ready'")
     ).scalar_one()
@@ -240,13 +244,42 @@ class _StatementClock:
         return spent
 
 
+class _StatementLog:
+    """The statements a request sends (text and parameters), while ``recording``."""
+
+    def __init__(self, engine: sa.Engine):
+        self.recording = False
+        self.sent: list[tuple[str, Any]] = []
+        sa.event.listen(engine, "before_cursor_execute", self._sent)
+
+    def _sent(self, _conn: Any, _cursor: Any, statement: str, parameters: Any, *_args: Any) -> None:
+        if self.recording:
+            self.sent.append((statement, parameters))
+
+
+def buffers_of(engine: sa.Engine, sent: list[tuple[str, Any]]) -> tuple[int, int]:
+    """How many statements a request sent, and how many shared buffers (8 kB pages, from cache or
+    disk) its reads touched: each SELECT explained again with ``EXPLAIN (ANALYZE, BUFFERS)``, in a
+    transaction rolled back. Unlike milliseconds, the count does not move with the machine's load."""
+    buffers = 0
+    with engine.connect() as conn:
+        for statement, parameters in sent:
+            if statement.lstrip().upper().startswith("SELECT"):
+                plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}", parameters)
+                top = plan.scalar_one()[0]["Plan"]
+                buffers += int(top["Shared Hit Blocks"]) + int(top["Shared Read Blocks"])
+        conn.rollback()
+    return len(sent), buffers
+
+
 def time_pages(app: Flask, terms: dict[str, list[str]], samples: int) -> dict[str, list[float]]:
-    """Seconds per request of each page (``<page>``) and the part of them spent in SQL statements
-    (``<page>_sql``), after two warm-up requests each; every response must be 200."""
+    """Seconds per request of each page (``<page>``), the part of them spent in SQL statements
+    (``<page>_sql``) and the CPU time of this process (``<page>_cpu``: Python's own work, which the
+    machine's load does not inflate), after two warm-up requests each; every response must be 200."""
     from engine.base.db import db
 
     with app.app_context():
-        clock = _StatementClock(db.engine)
+        clock, log = _StatementClock(db.engine), _StatementLog(db.engine)
     clerk, platform = app.test_client(), app.test_client()
     _login(clerk, CLERK)
     _login(platform, PLATFORM)
@@ -260,18 +293,26 @@ def time_pages(app: Flask, terms: dict[str, list[str]], samples: int) -> dict[st
         "api_tasks": lambda _n: clerk.get("/api/v1/tasks", headers=bearer),
         "platform": lambda _n: platform.get("/admin/tenants"),
     }
-    timings: dict[str, list[float]] = {key: [] for name in pages for key in (name, f"{name}_sql")}
+    timings: dict[str, list[float]] = {key: [] for name in pages for key in (name, f"{name}_sql", f"{name}_cpu")}
     for n in range(-2, samples):
         for name, request in pages.items():  # interleaved: a slow moment of the machine hits every page
             clock.reset()
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             response = request(n)
-            elapsed = time.perf_counter() - began
+            elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
             if response.status_code != 200:
                 raise RuntimeError(f"bench page {name} answered {response.status_code}")
             if n >= 0:
                 timings[name].append(elapsed)
                 timings[f"{name}_sql"].append(clock.reset())
+                timings[f"{name}_cpu"].append(cpu)
+    for name, request in pages.items():  # once more each, to count what the database reads
+        log.recording, log.sent = True, []
+        request(0)
+        log.recording = False
+        with app.app_context():
+            statements, buffers = buffers_of(db.engine, log.sent)
+        timings[f"{name}_statements"], timings[f"{name}_buffers"] = [statements], [buffers]
     return timings
 
 
@@ -301,7 +342,10 @@ def run_size(
 
                 db.session.remove()
                 db.engine.dispose()
-    for suffix in ("", "_sql"):
+    counts = {name: int(values[0]) for name, values in timings.items() if name.endswith(("_statements", "_buffers"))}
+    for name in counts:
+        del timings[name]
+    for suffix in ("", "_sql", "_cpu"):
         kinds = (timings[f"search_{kind}{suffix}"] for kind in ("number", "nif", "name"))
         timings[f"search{suffix}"] = [seconds for values in kinds for seconds in values]
     result: dict[str, Any] = {
@@ -310,7 +354,9 @@ def run_size(
         "open_tasks": loaded["open_tasks"],
         "load_seconds": load_seconds,
         "database": database_name_of(url),
+        **counts,
     }
+    say("  " + ", ".join(f"{name} {count}" for name, count in counts.items()))
     for name, values in timings.items():
         result[f"{name}_p50_ms"], result[f"{name}_p95_ms"] = _p(values, 0.5), _p(values, 0.95)
         say(f"  {name:<18} p50 {result[f'{name}_p50_ms']:8.2f} ms  p95 {result[f'{name}_p95_ms']:8.2f} ms")

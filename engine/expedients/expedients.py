@@ -102,14 +102,16 @@ class Expedient(db.Model):  # type: ignore[name-defined]
     #: ENI Identificador, e.g. "ES_L01259999_2026_EXP_000123"
     eni_id: Mapped[str] = mapped_column(String(ENI_ID_MAX))
     subject: Mapped[str] = mapped_column(String(500))
-    process_model_id: Mapped[int | None] = mapped_column(ForeignKey("process_models.id"), index=True)
+    # active_history: engine.expedients.figures needs the value a flush replaces, even when unloaded.
+    process_model_id: Mapped[int | None] = mapped_column(ForeignKey("process_models.id"), index=True,
+                                                         active_history=True)
     #: SIA procedure code or "<organ>_PRO_<id>"
     classification: Mapped[str | None] = mapped_column(String(60))
     responsible_unit: Mapped[str | None] = mapped_column(String(200))
-    state: Mapped[str] = mapped_column(String(3), default=ExpedientState.OPEN.value)
-    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow)
+    state: Mapped[str] = mapped_column(String(3), default=ExpedientState.OPEN.value, active_history=True)
+    opened_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=utcnow, active_history=True)
     opened_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
-    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), active_history=True)
     #: Index computed at closing: [{"order": 1, "document_id": ..., "digest": ..., "algorithm": ...}]
     closing_index: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # The maximum legal term to resolve and notify (arts. 21-22 Ley 39/2015), kept by
@@ -117,7 +119,7 @@ class Expedient(db.Model):  # type: ignore[name-defined]
     # ([[since, until], ...] ISO dates), the start of a suspension still running, the last day
     # with the ended suspensions applied, and the effect of silence (positive/negative/lapse).
     term_start: Mapped[date | None] = mapped_column(Date)
-    term_months: Mapped[int | None] = mapped_column(Integer)
+    term_months: Mapped[int | None] = mapped_column(Integer, active_history=True)
     term_suspensions: Mapped[list[list[str]] | None] = mapped_column(JSON)
     term_suspended_since: Mapped[date | None] = mapped_column(Date)
     term_due: Mapped[date | None] = mapped_column(Date)

@@ -4,8 +4,10 @@
 - expedients of each procedure by NTI state (E01 open, E02 closed, E03 index closed for remission);
 - overdue tasks: pending human tasks whose due date has passed;
 - median days from opening to closing against the legal maximum, per procedure (closed expedients);
-- expedients opened and resolved (closed) per month over the last twelve months, counted by the
-  database (nothing per expedient is read into Python).
+- expedients opened and resolved (closed) per month over the last twelve months.
+
+The dashboard's states, months and medians read the figures maintained with every expedient
+(engine.expedients.figures): a few rows, whatever the municipality's history.
 """
 
 from __future__ import annotations
@@ -13,16 +15,17 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import Float, case, cast, func, or_, select
 
-from engine.base.clock import MADRID, as_utc, local_date, utcnow
+from engine.base.clock import as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.i18n import _
 from engine.expedients.expedients import Expedient, ExpedientState
+from engine.expedients.figures import ExpedientMonth, ExpedientStates, ResolutionDays
 from engine.process.definition.sidecar import procedure_label
 from engine.process.definition.task_labels import label_for, task_label
 from engine.process.models import HumanTask, Incident, ProcessInstance, ProcessModel, ProcessVersion
@@ -90,12 +93,12 @@ def _procedure_label(ctx: Context, key: str | None, name: str | None) -> str:
 
 
 def expedients_by_procedure_and_state(ctx: Context) -> list[ProcedureStates]:
+    """Expedients per procedure and NTI state, read from the maintained counters (a row per pair)."""
     rows = db.session.execute(
-        select(ProcessModel.key, ProcessModel.name, Expedient.state, func.count())
-        .select_from(Expedient)
-        .outerjoin(ProcessModel, ProcessModel.id == Expedient.process_model_id)
-        .where(Expedient.tenant_id == ctx.tenant_id)
-        .group_by(ProcessModel.key, ProcessModel.name, Expedient.state)
+        select(ProcessModel.key, ProcessModel.name, ExpedientStates.state, ExpedientStates.count)
+        .select_from(ExpedientStates)
+        .outerjoin(ProcessModel, ProcessModel.id == ExpedientStates.procedure_id)
+        .where(ExpedientStates.tenant_id == ctx.tenant_id, ExpedientStates.count > 0)
     ).all()
     grouped: dict[str, dict[str, int]] = defaultdict(dict)
     for key, name, state, count in rows:
@@ -188,34 +191,57 @@ def _month_start(day: date, back: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def _month_bounds(current: date, months: int) -> list[datetime]:
-    """The first moment (Catalan time, as UTC) of each of the last ``months`` months and of the next one."""
-    firsts = (_month_start(current, back) for back in range(months - 1, -2, -1))
-    return [datetime(m.year, m.month, 1, tzinfo=MADRID).astimezone(UTC) for m in firsts]
-
-
-def _count_per_month(ctx: Context, column: Any, bounds: list[datetime]) -> dict[int, int]:
-    """How many of the tenant's expedients have ``column`` in each month (index into ``bounds``),
-    counted by the database: one grouped query over the index on (tenant, column)."""
-    bucket = case(*((column < bound, index) for index, bound in enumerate(bounds[1:])), else_=None)
-    moments = (
-        select(bucket.label("month"))
-        .where(Expedient.tenant_id == ctx.tenant_id, column >= bounds[0], column < bounds[-1])
-        .subquery()
-    )
-    rows = db.session.execute(select(moments.c.month, func.count()).group_by(moments.c.month)).all()
-    return {int(month): int(count) for month, count in rows}
-
-
 def monthly_flow(ctx: Context, today: date | None = None, months: int = MONTHS) -> list[MonthFlow]:
     """Opened and resolved (closed) expedients in each of the last ``months`` months (Catalan
-    calendar months), oldest first."""
+    calendar months), oldest first: read from the maintained monthly figures, ``months`` rows at most."""
     current = today or local_date(utcnow())
-    bounds = _month_bounds(current, months)
-    opened = _count_per_month(ctx, Expedient.opened_at, bounds)
-    closed = _count_per_month(ctx, Expedient.closed_at, bounds)
-    return [MonthFlow(local_date(bound).replace(day=1), opened.get(index, 0), closed.get(index, 0))
-            for index, bound in enumerate(bounds[:-1])]  # fmt: skip
+    firsts = [_month_start(current, back) for back in range(months - 1, -1, -1)]
+    rows = db.session.execute(
+        select(ExpedientMonth.month, ExpedientMonth.opened, ExpedientMonth.closed)
+        .where(ExpedientMonth.tenant_id == ctx.tenant_id, ExpedientMonth.month >= firsts[0],
+               ExpedientMonth.month <= firsts[-1])
+    ).all()  # fmt: skip
+    found = {month: (opened, closed) for month, opened, closed in rows}
+    return [MonthFlow(first, *found.get(first, (0, 0))) for first in firsts]
+
+
+def _median(histogram: dict[int, int]) -> float:
+    """The middle value of a histogram (value -> how many), or the mean of the two middle ones."""
+    total = sum(histogram.values())
+    wanted = [(total + 1) // 2, (total + 2) // 2]
+    picked: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        seen += histogram[value]
+        while wanted and wanted[0] <= seen:
+            picked.append(value)
+            wanted.pop(0)
+    return sum(picked) / len(picked)
+
+
+def resolution_medians(ctx: Context) -> list[ResolutionTime]:
+    """Per procedure, over all its closed expedients: how many, the median whole days from opening to
+    closing and the legal maximum in months they carried. Read from the maintained histogram (one row per
+    procedure, term and number of days), not from the expedients. A tenant's own model and the shared
+    one of the same key count as one procedure."""
+    rows = db.session.execute(
+        select(ProcessModel.key, ProcessModel.name, ResolutionDays.term_months, ResolutionDays.days,
+               ResolutionDays.count)
+        .select_from(ResolutionDays)
+        .outerjoin(ProcessModel, ProcessModel.id == ResolutionDays.procedure_id)
+        .where(ResolutionDays.tenant_id == ctx.tenant_id, ResolutionDays.count > 0)
+    ).all()  # fmt: skip
+    histograms: dict[str | None, dict[int, int]] = defaultdict(lambda: defaultdict(int))
+    names: dict[str | None, str | None] = {}
+    terms: dict[str | None, int] = defaultdict(int)
+    for key, name, term_months, days, count in rows:
+        histograms[key][days] += count
+        names[key] = max(filter(None, (names.get(key), name)), default=None)
+        terms[key] = max(terms[key], term_months)
+    out = [ResolutionTime(_procedure_label(ctx, key, names[key]), round(_median(histogram), 1),
+                          sum(histogram.values()), terms[key] or None, key)
+           for key, histogram in histograms.items()]  # fmt: skip
+    return sorted(out, key=lambda row: row.procedure)
 
 
 def dashboard(ctx: Context, now: datetime | None = None) -> Dashboard:
@@ -223,7 +249,7 @@ def dashboard(ctx: Context, now: datetime | None = None) -> Dashboard:
     return Dashboard(
         states=expedients_by_procedure_and_state(ctx),
         overdue=overdue_tasks(ctx, moment),
-        resolution=resolution_times(ctx),
+        resolution=resolution_medians(ctx),
         flow=monthly_flow(ctx, local_date(moment)),
     )
 

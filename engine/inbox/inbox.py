@@ -107,18 +107,35 @@ def offered(tenant_id: int, user_id: int | None, roles: Iterable[str]) -> Column
     return and_(HumanTask.assignee_id.is_(None), or_(for_role, for_unit))
 
 
-def open_tasks(ctx: Context, filters: InboxFilters) -> list[ColumnElement[bool]]:
+#: A search matching at most this many expedients is looked up once per inbox page (see :func:`matches_of`).
+MATCHES_INLINE = 500
+
+
+def matches_of(ctx: Context, filters: InboxFilters) -> Any:
+    """The expedients the search matches, for both the count and the page of one request: their ids,
+    looked up once, when there are at most :data:`MATCHES_INLINE` (the usual number, NIF or name);
+    otherwise the search itself, which each statement runs. None without a search."""
+    if not filters.q.strip():
+        return None
+    found = matching_ids(ctx, " ".join(filters.q.split())).subquery()
+    ids = list(db.session.execute(select(found.c[0]).limit(MATCHES_INLINE + 1)).scalars())
+    return ids if len(ids) <= MATCHES_INLINE else select(found.c[0])
+
+
+def open_tasks(ctx: Context, filters: InboxFilters, matches: Any = None) -> list[ColumnElement[bool]]:
     """The conditions on ``human_tasks`` alone that pick the inbox's tasks with these filters: the
-    count needs no join, and the page's join only decorates the 25 rows it shows."""
+    count needs no join, and the page's join only decorates the 25 rows it shows. ``matches`` is
+    :func:`matches_of` when the caller looked the search up already."""
     conditions = [HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", _visible(ctx, filters.scope)]
     if filters.procedure_id is not None:
         conditions.append(HumanTask.process_model_id == filters.procedure_id)
     if filters.q.strip():
-        conditions.append(HumanTask.expedient_id.in_(matching_ids(ctx, " ".join(filters.q.split()))))
+        searched = matches if matches is not None else matching_ids(ctx, " ".join(filters.q.split()))
+        conditions.append(HumanTask.expedient_id.in_(searched))
     return conditions
 
 
-def inbox_query(ctx: Context, filters: InboxFilters) -> Select[Any]:
+def inbox_query(ctx: Context, filters: InboxFilters, matches: Any = None) -> Select[Any]:
     """The open tasks the inbox shows with these filters, unordered (one statement, nothing loaded)."""
     stmt: Any = (
         select(HumanTask, Expedient, ProcessModel)
@@ -126,7 +143,7 @@ def inbox_query(ctx: Context, filters: InboxFilters) -> Select[Any]:
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .join(ProcessModel, ProcessModel.id == ProcessVersion.model_id)
         .outerjoin(Expedient, and_(Expedient.id == HumanTask.expedient_id, Expedient.tenant_id == ctx.tenant_id))
-        .where(*open_tasks(ctx, filters))
+        .where(*open_tasks(ctx, filters, matches))
     )
     return stmt
 
@@ -168,9 +185,10 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
     """One page of my open tasks: overdue first, then by due date (none last), then oldest first."""
     now = utcnow()
     page = max(1, page)
-    counted = select(func.count()).select_from(HumanTask).where(*open_tasks(ctx, filters))
+    matches = matches_of(ctx, filters)
+    counted = select(func.count()).select_from(HumanTask).where(*open_tasks(ctx, filters, matches))
     total = db.session.execute(counted).scalar_one()
-    ordered = in_inbox_order(inbox_query(ctx, filters)).limit(per_page).offset((page - 1) * per_page)
+    ordered = in_inbox_order(inbox_query(ctx, filters, matches)).limit(per_page).offset((page - 1) * per_page)
     found = db.session.execute(ordered).all()
     calendar = tenant_calendar(ctx)
     parties = first_parties(ctx, [e.id for _, e, _ in found if e is not None])

@@ -26,7 +26,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Forbidden, NotFound
 from engine.base.i18n import _l
-from engine.expedients.expedients import Expedient
+from engine.expedients.figures import ExpedientMonth, month_of
 from engine.process.models import HumanTask, Incident
 from engine.registry.entries import Channel, Direction, RegistryEntry
 from engine.tenancy.models import Membership, Tenant, User
@@ -91,9 +91,9 @@ def figures_of(tenants: list[Tenant], now: datetime | None = None) -> list[Tenan
                User.last_login_at >= moment - timedelta(days=ACTIVE_DAYS))
         .group_by(Membership.tenant_id)
     )
-    opened = _per_tenant(
-        select(Expedient.tenant_id, func.count()).where(Expedient.tenant_id.in_(ids), Expedient.opened_at >= since)
-        .group_by(Expedient.tenant_id)
+    opened = _per_tenant(  # the maintained monthly figures: one row per tenant, whatever its history
+        select(ExpedientMonth.tenant_id, ExpedientMonth.opened)
+        .where(ExpedientMonth.tenant_id.in_(ids), ExpedientMonth.month == month_of(moment))
     )
     filed_rows = db.session.execute(
         select(RegistryEntry.tenant_id, func.count(),

@@ -13,7 +13,7 @@ from engine.base import unit_of_work
 from engine.base.context import Context
 from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _, _l
-from engine.expedients.statistics import expedients_by_procedure_and_state, monthly_flow, resolution_times
+from engine.expedients.statistics import expedients_by_procedure_and_state, monthly_flow, resolution_medians
 from engine.onboarding.adoption import platform_tenants, tenant_figures
 from engine.onboarding.importer import get_import, start_import
 from engine.onboarding.rows import COLUMNS
@@ -117,7 +117,7 @@ def tenant(tenant_id: int) -> Any:
     return render_template(
         "platform/tenant.html", figures=figures, kinds=tenancy.KIND_LABELS,
         states=expedients_by_procedure_and_state(of_tenant), flow=monthly_flow(of_tenant),
-        resolution=resolution_times(of_tenant), admins=tenancy.administrators(tenant_id),
+        resolution=resolution_medians(of_tenant), admins=tenancy.administrators(tenant_id),
     )  # fmt: skip
 
 
