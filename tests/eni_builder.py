@@ -57,7 +57,7 @@ def make_signer(name: str = "Antiga Eina Segell") -> Signer:
 
 def _cms_sha1(content: bytes, signer: Signer) -> bytes:
     """A legacy CMS attached signature with SHA-1 (cryptography refuses to make one), by hand."""
-    from asn1crypto import algos, cms
+    from asn1crypto import algos, cms, tsp  # noqa: F401 - tsp before the names below: engine/eni/findings.py
     from asn1crypto import x509 as ax509
     from cryptography.hazmat.primitives.asymmetric import padding
 

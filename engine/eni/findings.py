@@ -17,7 +17,11 @@ import contextlib
 import hashlib
 from typing import Any
 
-from asn1crypto import cms
+# asn1crypto.tsp adds signing_certificate_v2 to CMSAttributeType's names when it is imported, but the
+# name -> OID table is built once, at the first CMS attribute parsed: reading one here before pyHanko
+# was ever imported left that name out for good, and every PAdES signature later made by the same
+# process (a worker that imported a remission, then signed) failed.
+from asn1crypto import cms, tsp  # noqa: F401 - tsp for its names, above
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature as CryptoInvalidSignature
 from cryptography.hazmat.primitives import hashes
