@@ -8,6 +8,10 @@ task, closed ones have theirs completed; one municipality holds up to 20,000 exp
 half are open, all for the clerk's role), analysed, then the pages are requested warm through
 the Flask test client: the inbox, the inbox search by number, NIF and name, the dashboard,
 ``/api/v1/tasks`` and the platform view. The database is dropped afterwards, also on failure.
+
+Each page reports wall time (``<page>_p50_ms``), the part spent in SQL (``<page>_sql_...``), the
+CPU time of this process (``<page>_cpu_...``: Python and templates, which a busy machine stretches
+far less than wall time) and the statements one request sent (``<page>_statements``, the most seen).
 """
 
 from __future__ import annotations
@@ -222,27 +226,39 @@ def _p(values: list[float], share: float) -> float:
 
 
 class _StatementClock:
-    """Seconds spent in the database (statements sent until their result came back) since ``reset``."""
+    """Seconds spent in the database (statements sent until their result came back) and statements
+    sent since ``reset``."""
 
     def __init__(self, engine: sa.Engine):
-        self.spent, self._began = 0.0, 0.0
+        self.spent, self.statements, self._began = 0.0, 0, 0.0
         sa.event.listen(engine, "before_cursor_execute", self._before)
         sa.event.listen(engine, "after_cursor_execute", self._after)
 
     def _before(self, *_args: Any) -> None:
+        self.statements += 1
         self._began = time.perf_counter()
 
     def _after(self, *_args: Any) -> None:
         self.spent += time.perf_counter() - self._began
 
-    def reset(self) -> float:
-        spent, self.spent = self.spent, 0.0
-        return spent
+    def reset(self) -> tuple[float, int]:
+        spent, statements = self.spent, self.statements
+        self.spent, self.statements = 0.0, 0
+        return spent, statements
 
 
-def time_pages(app: Flask, terms: dict[str, list[str]], samples: int) -> dict[str, list[float]]:
-    """Seconds per request of each page (``<page>``) and the part of them spent in SQL statements
-    (``<page>_sql``), after two warm-up requests each; every response must be 200."""
+@dataclasses.dataclass
+class PageTimings:
+    """Per page: wall seconds of each request (``<page>``), the part in SQL (``<page>_sql``) and the
+    CPU seconds of this process (``<page>_cpu``: the template and Python work, which the machine's
+    load does not stretch); and the statements each request sent (``statements[<page>]``)."""
+
+    seconds: dict[str, list[float]]
+    statements: dict[str, list[int]]
+
+
+def time_pages(app: Flask, terms: dict[str, list[str]], samples: int) -> PageTimings:
+    """Each page's requests timed after two warm-up requests each; every response must be 200."""
     from engine.base.db import db
 
     with app.app_context():
@@ -260,18 +276,22 @@ def time_pages(app: Flask, terms: dict[str, list[str]], samples: int) -> dict[st
         "api_tasks": lambda _n: clerk.get("/api/v1/tasks", headers=bearer),
         "platform": lambda _n: platform.get("/admin/tenants"),
     }
-    timings: dict[str, list[float]] = {key: [] for name in pages for key in (name, f"{name}_sql")}
+    timings = PageTimings({key: [] for name in pages for key in (name, f"{name}_sql", f"{name}_cpu")},
+                          {name: [] for name in pages})  # fmt: skip
     for n in range(-2, samples):
         for name, request in pages.items():  # interleaved: a slow moment of the machine hits every page
             clock.reset()
-            began = time.perf_counter()
+            began, cpu = time.perf_counter(), time.process_time()
             response = request(n)
-            elapsed = time.perf_counter() - began
+            elapsed, cpu = time.perf_counter() - began, time.process_time() - cpu
             if response.status_code != 200:
                 raise RuntimeError(f"bench page {name} answered {response.status_code}")
+            sql, statements = clock.reset()
             if n >= 0:
-                timings[name].append(elapsed)
-                timings[f"{name}_sql"].append(clock.reset())
+                timings.seconds[name].append(elapsed)
+                timings.seconds[f"{name}_sql"].append(sql)
+                timings.seconds[f"{name}_cpu"].append(cpu)
+                timings.statements[name].append(statements)
     return timings
 
 
@@ -301,9 +321,10 @@ def run_size(
 
                 db.session.remove()
                 db.engine.dispose()
-    for suffix in ("", "_sql"):
-        kinds = (timings[f"search_{kind}{suffix}"] for kind in ("number", "nif", "name"))
-        timings[f"search{suffix}"] = [seconds for values in kinds for seconds in values]
+    kinds = ("number", "nif", "name")
+    for suffix in ("", "_sql", "_cpu"):
+        timings.seconds[f"search{suffix}"] = [s for kind in kinds for s in timings.seconds[f"search_{kind}{suffix}"]]
+    timings.statements["search"] = [n for kind in kinds for n in timings.statements[f"search_{kind}"]]
     result: dict[str, Any] = {
         "expedients": expedients,
         "tenants": TENANTS,
@@ -311,9 +332,12 @@ def run_size(
         "load_seconds": load_seconds,
         "database": database_name_of(url),
     }
-    for name, values in timings.items():
+    for name, values in timings.seconds.items():
         result[f"{name}_p50_ms"], result[f"{name}_p95_ms"] = _p(values, 0.5), _p(values, 0.95)
         say(f"  {name:<18} p50 {result[f'{name}_p50_ms']:8.2f} ms  p95 {result[f'{name}_p95_ms']:8.2f} ms")
+    for name, counts in timings.statements.items():
+        result[f"{name}_statements"] = max(counts)
+        say(f"  {name:<18} {result[f'{name}_statements']} statements per request at most")
     return result
 
 
