@@ -13,7 +13,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound, ValidationFailed
 from engine.inbox.across_tenants import shared_inbox
-from engine.inbox.inbox import InboxFilters, in_inbox_order, inbox_query, list_inbox
+from engine.inbox.inbox import InboxFilters, in_inbox_order, inbox_query, list_inbox, open_tasks
 from engine.process.definition.deploy import deploy_process
 from engine.process.instances.tasks import reassign, start_instance
 from engine.process.models import HumanTask
@@ -285,7 +285,8 @@ def test_the_inbox_with_units_still_reads_the_inbox_index_in_order(town: Town) -
     ix_human_tasks_inbox_order in its order, never sorted nor loaded into Python first."""
     staff_urbanisme(town)
     start_unit_task(town)
-    stmt = in_inbox_order(inbox_query(town.ctx(town.architect), InboxFilters())).limit(25)
+    ctx = town.ctx(town.architect)
+    stmt = in_inbox_order(inbox_query(ctx, open_tasks(ctx, InboxFilters()))).limit(25)
     sql = str(stmt.compile(db.engine, compile_kwargs={"literal_binds": True}))
     if db.engine.dialect.name == "postgresql":
         db.session.execute(text("SET LOCAL enable_seqscan = off"))  # a handful of rows: ask what it would use

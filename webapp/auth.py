@@ -7,10 +7,11 @@ from functools import wraps
 from typing import Any, TypeVar
 
 from flask import abort, g, redirect, request, session, url_for
+from sqlalchemy.orm import joinedload
 
 from engine.base.context import Context
 from engine.base.db import db
-from engine.tenancy.models import User
+from engine.tenancy.models import Membership, User
 from webapp.i18n import select_locale
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -23,7 +24,9 @@ def load_current_user() -> None:
     user_id = session.get("user_id")
     if user_id is None:
         return
-    user = db.session.get(User, user_id)
+    # The memberships and their tenants come with the user: the roles, the tenant switcher and the
+    # municipality's branding in the top bar, and the calendar of the inbox, all read them.
+    user = db.session.get(User, user_id, options=[joinedload(User.memberships).joinedload(Membership.tenant)])
     if user is None or not user.active or session.get("session_epoch") != user.session_epoch:
         session.clear()
         return

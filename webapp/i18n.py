@@ -8,9 +8,10 @@ Spanish with an English browser), and on staff pages the browser's, then Catalan
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
-from flask import Flask, has_request_context, request, session
-from flask_babel import get_locale, refresh
+from flask import Flask, g, has_request_context, request, session
+from flask_babel import get_locale, get_translations, refresh
 
 from engine.app import LANGUAGES
 from engine.audit.labels import action_label
@@ -59,6 +60,17 @@ def month_filter(value: date) -> str:
     return format_month(value, _locale())
 
 
+def page_translations() -> Any:
+    """The page's catalogue, looked up once per request and language. Flask-Babel's own lookup
+    walks the app, the domain and the locale again for each of the fifty-odd strings of a page;
+    the locale object changes when the language is chosen afresh, and so does the catalogue."""
+    locale = get_locale()
+    found = g.get("gee_translations")
+    if found is None or found[0] is not locale:
+        found = g.gee_translations = (locale, get_translations())
+    return found[1]
+
+
 def init_app(app: Flask) -> None:
     app.extensions["babel"].locale_selector = select_locale
     # Flask-Babel caches the locale on ``g``, which an app context shared by several requests
@@ -66,6 +78,13 @@ def init_app(app: Flask) -> None:
     app.before_request(refresh)
     app.teardown_request(lambda _exc: refresh())
     app.jinja_env.add_extension("jinja2.ext.i18n")
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: page_translations().ugettext(s),
+        ngettext=lambda s, p, n: page_translations().ungettext(s, p, n),
+        pgettext=lambda c, s: page_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.jinja_env.filters["moment"] = moment_filter
     app.jinja_env.filters["day"] = day_filter
     app.jinja_env.filters["month"] = month_filter

@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
 
 from babel import Locale
-from babel.dates import format_date, format_skeleton, format_time
+from babel.dates import DateTimePattern, format_date, match_skeleton, parse_pattern
 from babel.numbers import format_currency
 from babel.numbers import format_percent as format_percent_pattern
 
@@ -36,11 +37,31 @@ def _day(value: date | datetime | str) -> date:
     return value
 
 
+@lru_cache(maxsize=32)
+def _day_pattern(locale: str, long: bool) -> tuple[Locale, DateTimePattern]:
+    """The locale and its pattern for a day, resolved once: a list page formats dates on every row,
+    and matching the skeleton and parsing the locale were most of the cost of each."""
+    parsed = Locale.parse(locale)
+    skeleton = LONG_DAY if long else SHORT_DAY
+    if skeleton not in parsed.datetime_skeletons:
+        skeleton = match_skeleton(skeleton, parsed.datetime_skeletons) or skeleton
+    return parsed, parse_pattern(parsed.datetime_skeletons[skeleton])
+
+
 def format_day(value: date | datetime | str | None, locale: str, *, long: bool = False) -> str:
     """A calendar day with the month as a word and a four-digit year; "" for none."""
     if value is None or value == "":
         return ""
-    return format_skeleton(LONG_DAY if long else SHORT_DAY, _day(value), locale=locale)
+    parsed, pattern = _day_pattern(locale, long)
+    return pattern.apply(_day(value), parsed)
+
+
+@lru_cache(maxsize=32)
+def _moment_patterns(locale: str, seconds: bool, long: bool) -> tuple[Locale, DateTimePattern, DateTimePattern, str]:
+    """The locale, its day and clock patterns and how it joins them, resolved once per locale."""
+    parsed, day = _day_pattern(locale, long)
+    clock = parse_pattern("HH:mm:ss" if seconds else "HH:mm")
+    return parsed, day, clock, str(parsed.datetime_formats["medium"])
 
 
 def format_moment(value: datetime | None, locale: str, *, seconds: bool = False, long: bool = False) -> str:
@@ -49,9 +70,8 @@ def format_moment(value: datetime | None, locale: str, *, seconds: bool = False,
     if moment is None:
         return ""
     local = moment.astimezone(MADRID)
-    clock = format_time(local, "HH:mm:ss" if seconds else "HH:mm", locale=locale)
-    pattern = Locale.parse(locale).datetime_formats["medium"]
-    return str(pattern).replace("{1}", format_day(local.date(), locale, long=long)).replace("{0}", clock)
+    parsed, day, clock, joined = _moment_patterns(locale, seconds, long)
+    return joined.replace("{1}", day.apply(local, parsed)).replace("{0}", clock.apply(local, parsed))
 
 
 def format_month(value: date, locale: str) -> str:

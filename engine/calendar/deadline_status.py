@@ -34,10 +34,11 @@ class DeadlineStatus(StrEnum):
     RED = "red"
 
 
-def working_days_left(calendar: TenantCalendar, today: date, due: date) -> int:
-    """Working days after ``today`` up to and including ``due`` (0 when due today or earlier)."""
+def working_days_left(calendar: TenantCalendar, today: date, due: date, *, up_to: int | None = None) -> int:
+    """Working days after ``today`` up to and including ``due`` (0 when due today or earlier);
+    with ``up_to``, counting stops past it (a task due in three years is simply not amber)."""
     count, day = 0, today
-    while day < due:
+    while day < due and (up_to is None or count <= up_to):
         day += timedelta(days=1)
         if calendar.is_working_day(day):
             count += 1
@@ -52,7 +53,7 @@ def deadline_status(due_at: datetime | None, now: datetime, calendar: TenantCale
         return DeadlineStatus.GREEN
     if due < moment:
         return DeadlineStatus.RED
-    left = working_days_left(calendar, local_date(moment), local_date(due))
+    left = working_days_left(calendar, local_date(moment), local_date(due), up_to=AMBER_WORKING_DAYS)
     return DeadlineStatus.AMBER if left <= AMBER_WORKING_DAYS else DeadlineStatus.GREEN
 
 

@@ -23,7 +23,7 @@ from engine.calendar.deadline_status import DeadlineStatus, deadline_status
 from engine.expedients.expedients import Expedient
 from engine.inbox.inbox import offered
 from engine.process.definition.sidecar import procedure_label
-from engine.process.definition.task_labels import task_label
+from engine.process.definition.task_labels import version_label
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import Membership, Tenant
 from engine.tenancy.units import unit_names
@@ -89,7 +89,7 @@ def shared_inbox(user_id: int, locale: str | None, page: int = 1, per_page: int 
     now = utcnow()
     page = max(1, page)
     stmt = (
-        select(HumanTask, Expedient, ProcessModel, Tenant)
+        select(HumanTask, Expedient, ProcessModel, Tenant, ProcessVersion.id, ProcessVersion.content_hash)
         .join(Tenant, Tenant.id == HumanTask.tenant_id)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
@@ -104,13 +104,14 @@ def shared_inbox(user_id: int, locale: str | None, page: int = 1, per_page: int 
         .limit(per_page).offset((page - 1) * per_page)
     ).all()  # fmt: skip
     calendars: dict[int, TenantCalendar] = {}
-    names = {tenant_id: unit_names(tenant_id) for tenant_id in {t.tenant_id for t, _, _, _ in found if t.unit}}
+    names = {tenant_id: unit_names(tenant_id) for tenant_id in {t.tenant_id for t, *_ in found if t.unit}}
     rows = []
-    for task, expedient, model, tenant in found:
+    for task, expedient, model, tenant, version_id, content_hash in found:
         calendar = calendars.setdefault(tenant.id, TenantCalendar.for_tenant(tenant))
         unit = names.get(tenant.id, {}).get(task.unit, task.unit) if task.unit else None
         rows.append(SharedRow(
-            task_id=task.id, tenant_id=tenant.id, tenant_name=tenant.name, task_name=task_label(task, locale),
+            task_id=task.id, tenant_id=tenant.id, tenant_name=tenant.name,
+            task_name=version_label(version_id, content_hash, task.element_id, task.name, locale),
             role=task.role, unit=unit, mine=task.assignee_id == user_id, due_at=task.due_at,
             status=deadline_status(task.due_at, now, calendar),
             expedient_number=expedient.number if expedient else None, subject=expedient.subject if expedient else None,

@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
@@ -21,12 +21,13 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound
 from engine.base.i18n import _l
+from engine.base.request_memo import remember, remembered
 from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
 from engine.expedients.expedients import Expedient, matching_ids
 from engine.expedients.parties import ExpedientParty, Party, PartyRole
 from engine.process.definition.sidecar import procedure_label
-from engine.process.definition.task_labels import task_label
+from engine.process.definition.task_labels import task_label, version_label
 from engine.process.instances.tasks import form_schema, may_work_on, not_yours
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import Membership, Tenant, User
@@ -135,16 +136,21 @@ def open_tasks(ctx: Context, filters: InboxFilters, matches: Any = None) -> list
     return conditions
 
 
-def inbox_query(ctx: Context, filters: InboxFilters, matches: Any = None) -> Select[Any]:
-    """The open tasks the inbox shows with these filters, unordered (one statement, nothing loaded)."""
+def inbox_query(ctx: Context, conditions: list[ColumnElement[bool]]) -> Select[Any]:
+    """The open tasks the inbox shows (``conditions`` from :func:`open_tasks`), unordered: one
+    statement reading only the columns a row shows (a page of 100 loads no entities)."""
     stmt: Any = (
-        select(HumanTask, Expedient, ProcessModel)
+        select(HumanTask.id, HumanTask.instance_id, HumanTask.element_id, HumanTask.name, HumanTask.role,
+               HumanTask.unit, HumanTask.assignee_id, HumanTask.created_at, HumanTask.due_at,
+               Expedient.id.label("expedient_id"), Expedient.number, Expedient.subject,
+               ProcessModel.key, ProcessModel.name.label("model_name"),
+               ProcessVersion.id.label("version_id"), ProcessVersion.content_hash)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .join(ProcessModel, ProcessModel.id == ProcessVersion.model_id)
         .outerjoin(Expedient, and_(Expedient.id == HumanTask.expedient_id, Expedient.tenant_id == ctx.tenant_id))
-        .where(*open_tasks(ctx, filters, matches))
-    )
+        .where(*conditions)
+    )  # fmt: skip
     return stmt
 
 
@@ -161,12 +167,20 @@ def tenant_calendar(ctx: Context) -> TenantCalendar:
     return TenantCalendar.for_tenant(tenant)
 
 
-def first_parties(ctx: Context, expedient_ids: list[int]) -> dict[int, Party]:
-    """The first interested party of each expedient (the one shown in lists)."""
+class ListedParty(NamedTuple):
+    """What a list shows of an interested party."""
+
+    name: str
+    nif: str
+
+
+def first_parties(ctx: Context, expedient_ids: list[int]) -> dict[int, ListedParty]:
+    """The first interested party of each expedient (the one shown in lists): its name and NIF
+    only, read as columns (a page of 100 loads no entities)."""
     if not expedient_ids:
         return {}
     links = db.session.execute(
-        select(ExpedientParty.expedient_id, Party)
+        select(ExpedientParty.expedient_id, Party.name, Party.nif)
         .join(Party, Party.id == ExpedientParty.party_id)
         .where(
             ExpedientParty.tenant_id == ctx.tenant_id,
@@ -175,9 +189,9 @@ def first_parties(ctx: Context, expedient_ids: list[int]) -> dict[int, Party]:
         )
         .order_by(ExpedientParty.id)
     ).all()
-    out: dict[int, Party] = {}
-    for expedient_id, party in links:
-        out.setdefault(expedient_id, party)
+    out: dict[int, ListedParty] = {}
+    for expedient_id, name, nif in links:
+        out.setdefault(expedient_id, ListedParty(name, nif))
     return out
 
 
@@ -186,41 +200,52 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
     now = utcnow()
     page = max(1, page)
     matches = matches_of(ctx, filters)
-    counted = select(func.count()).select_from(HumanTask).where(*open_tasks(ctx, filters, matches))
-    total = db.session.execute(counted).scalar_one()
-    ordered = in_inbox_order(inbox_query(ctx, filters, matches)).limit(per_page).offset((page - 1) * per_page)
+    conditions = open_tasks(ctx, filters, matches)
+    total = db.session.execute(select(func.count()).select_from(HumanTask).where(*conditions)).scalar_one()
+    if filters == InboxFilters():
+        remember(_open_count_key(ctx), int(total))  # the top bar's badge on the same page
+    ordered = in_inbox_order(inbox_query(ctx, conditions)).limit(per_page).offset((page - 1) * per_page)
     found = db.session.execute(ordered).all()
     calendar = tenant_calendar(ctx)
-    parties = first_parties(ctx, [e.id for _, e, _ in found if e is not None])
-    units = unit_names(ctx.tenant_id) if any(task.unit for task, _, _ in found) else {}
+    parties = first_parties(ctx, [row.expedient_id for row in found if row.expedient_id is not None])
+    units = unit_names(ctx.tenant_id) if any(row.unit for row in found) else {}
     rows = []
-    for task, expedient, model in found:
-        party = parties.get(expedient.id) if expedient is not None else None
+    for row in found:
+        party = parties.get(row.expedient_id)
         rows.append(
             InboxRow(
-                task_id=task.id,
-                task_name=task_label(task, ctx.locale),
-                role=task.role,
-                unit=units.get(task.unit, task.unit) if task.unit else None,
-                assignee_id=task.assignee_id,
-                created_at=task.created_at,
-                due_at=task.due_at,
-                status=deadline_status(task.due_at, now, calendar),
-                expedient_id=expedient.id if expedient else None,
-                expedient_number=expedient.number if expedient else None,
-                subject=expedient.subject if expedient else None,
+                task_id=row.id,
+                task_name=version_label(row.version_id, row.content_hash, row.element_id, row.name, ctx.locale),
+                role=row.role,
+                unit=units.get(row.unit, row.unit) if row.unit else None,
+                assignee_id=row.assignee_id,
+                created_at=row.created_at,
+                due_at=row.due_at,
+                status=deadline_status(row.due_at, now, calendar),
+                expedient_id=row.expedient_id,
+                expedient_number=row.number,
+                subject=row.subject,
                 party_name=party.name if party else None,
                 party_nif=party.nif if party else None,
-                procedure_name=procedure_label(model.key, model.name, ctx.locale),
+                procedure_name=procedure_label(row.key, row.model_name, ctx.locale),
             )
         )
     return InboxPage(rows=rows, total=total, page=page, per_page=per_page)
 
 
+def _open_count_key(ctx: Context) -> tuple[str, int, int | None, frozenset[str]]:
+    return ("open_tasks", ctx.tenant_id, ctx.user_id, frozenset(ctx.roles))
+
+
 def count_open(ctx: Context) -> int:
-    """How many open tasks are mine or for my roles (the badge in the top bar)."""
-    stmt = select(func.count()).select_from(HumanTask).where(*open_tasks(ctx, InboxFilters()))
-    return int(db.session.execute(stmt).scalar_one())
+    """How many open tasks are mine or for my roles (the badge in the top bar); the inbox's own
+    count of them on the same page is reused."""
+
+    def count() -> int:
+        stmt = select(func.count()).select_from(HumanTask).where(*open_tasks(ctx, InboxFilters()))
+        return int(db.session.execute(stmt).scalar_one())
+
+    return remembered(_open_count_key(ctx), count)
 
 
 def procedures_in_inbox(ctx: Context) -> list[ProcessModel]:

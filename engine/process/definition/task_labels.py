@@ -60,6 +60,14 @@ def _instance_label(instance_id: int, element_id: str, stored: str, locale: str 
         .join(ProcessInstance, ProcessInstance.process_version_id == ProcessVersion.id)
         .where(ProcessInstance.id == instance_id)
     ).one()
+    return version_label(version_id, content_hash, element_id, stored, locale)
+
+
+def version_label(version_id: int, content_hash: str, element_id: str, stored: str, locale: str | None) -> str:
+    """The label of an element of a known version; ``stored`` is its Catalan name. Lists that read
+    the version with their rows ask this, without a statement per row."""
+    if (locale or DEFAULT_LOCALE) == DEFAULT_LOCALE:
+        return stored
     names = _labels_of_version(version_id, content_hash).get(element_id, {})
     return names.get(str(locale)) or stored
 
