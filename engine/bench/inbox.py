@@ -259,8 +259,8 @@ class _StatementLog:
 
 def buffers_of(engine: sa.Engine, sent: list[tuple[str, Any]]) -> tuple[int, int]:
     """How many statements a request sent, and how many shared buffers (8 kB pages, from cache or
-    disk) its reads touched: each SELECT explained again with ``EXPLAIN (ANALYZE, BUFFERS)``, in a
-    transaction rolled back. Unlike milliseconds, the count does not move with the machine's load."""
+    disk) its reads touched: each SELECT explained again with ``EXPLAIN (ANALYZE, BUFFERS)`` on a
+    connection of its own, whose transaction is rolled back as it closes. Unlike milliseconds, the count does not move with the machine's load."""
     buffers = 0
     with engine.connect() as conn:
         for statement, parameters in sent:
@@ -268,7 +268,6 @@ def buffers_of(engine: sa.Engine, sent: list[tuple[str, Any]]) -> tuple[int, int
                 plan = conn.exec_driver_sql(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {statement}", parameters)
                 top = plan.scalar_one()[0]["Plan"]
                 buffers += int(top["Shared Hit Blocks"]) + int(top["Shared Read Blocks"])
-        conn.rollback()
     return len(sent), buffers
 
 
