@@ -260,7 +260,8 @@ class _StatementLog:
 def buffers_of(engine: sa.Engine, sent: list[tuple[str, Any]]) -> tuple[int, int]:
     """How many statements a request sent, and how many shared buffers (8 kB pages, from cache or
     disk) its reads touched: each SELECT explained again with ``EXPLAIN (ANALYZE, BUFFERS)`` on a
-    connection of its own, whose transaction is rolled back as it closes. Unlike milliseconds, the count does not move with the machine's load."""
+    connection of its own, whose transaction is rolled back as it closes. Unlike milliseconds, the
+    count does not move with the machine's load."""
     buffers = 0
     with engine.connect() as conn:
         for statement, parameters in sent:

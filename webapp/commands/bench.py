@@ -98,6 +98,17 @@ def bench_timers_command(count: int, tenants: int, workers: int) -> None:
     click.echo(json.dumps(run_timers_bench(count, tenants, workers, progress=click.echo)))
 
 
+@bench_group.command("timer-batch")
+@click.option("--count", default=200, show_default=True, type=click.IntRange(min=1),
+              help="Due timers fired as one batch (one real instance each).")
+@click.option("--profile", is_flag=True, help="Print cProfile's listing of the batch too.")
+def bench_timer_batch_command(count: int, profile: bool) -> None:
+    """CPU time and statements per timer of one in-process batch; last line is JSON."""
+    from engine.bench.timer_batch import run_timer_batch_bench
+
+    click.echo(json.dumps(run_timer_batch_bench(count, profile, progress=click.echo)))
+
+
 @bench_group.command("startup")
 @click.option("--runs", default=7, show_default=True, type=click.IntRange(min=1),
               help="Runs of each command; the medians are reported.")
