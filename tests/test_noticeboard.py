@@ -22,6 +22,13 @@ from tests.procedures_helpers import ROLE_PEOPLE, town
 TEXT = "Es sotmet a informació pública el projecte de la piscina municipal durant vint dies hàbils."
 
 
+@pytest.fixture(autouse=True)
+def _the_day_before_the_exposure(monkeypatch):  # type: ignore[no-untyped-def]
+    """Edicts are published and withdrawn on Thursday 3 December 2026, the day before their exposure
+    starts, whatever the day the tests run (publishing refuses a first day already past)."""
+    monkeypatch.setattr(edicts, "utcnow", lambda: datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
+
+
 def _published(t, **extra):  # type: ignore[no-untyped-def]
     expedient_id = t.open_case("Projecte d'obres de la piscina")
     doc_id = t.attach(expedient_id, "Projecte bàsic")
