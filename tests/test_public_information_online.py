@@ -72,6 +72,7 @@ def test_a_citizen_files_an_allegation_online_and_the_procedure_takes_it_when_th
                                          "documents": [(io.BytesIO(PDF), "accessibilitat.pdf")]},
                         content_type="multipart/form-data")
     assert filed.status_code == 302
+    run_queued_jobs()  # the receipt job (with Redis; in-process it ran with the filing)
     entry = db.session.execute(select(RegistryEntry).order_by(RegistryEntry.id.desc())).scalars().first()
     assert entry is not None and entry.direction == "E" and entry.expedient_id == expedient_id
     assert entry.summary == "La piscina ha de ser accessible." and entry.receipt_document_id is not None

@@ -442,6 +442,9 @@ def _finish(ctx: Context, request: SignatureRequest, signed: bytes) -> None:
             title=f"{decree.number} {decree.title}", tipo_documental="TD01", from_administration=True,
             author=decree.signed_by_name, csv=request.csv,
         )
+    # The signature GEE has just made is recorded with the document at once (the signer and the
+    # process read it next), not left to the job that checks uploaded PDFs.
+    verify_now([doc])
     request.state = RequestState.SIGNED.value
     request.result_document_id = doc.id
     request.finished_at = utcnow()

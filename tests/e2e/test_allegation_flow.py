@@ -10,6 +10,7 @@ from engine.base.db import db
 from engine.noticeboard.public_information import open_public_information
 from engine.registry.entries import RegistryEntry
 from tests.procedures_helpers import town
+from tests.services import run_queued_jobs
 from tests.test_seu import PDF
 
 
@@ -37,6 +38,9 @@ def test_a_citizen_files_an_allegation_from_the_notice_board(live_server, page):
     entry = db.session.execute(select(RegistryEntry).where(RegistryEntry.expedient_id == expedient_id)).scalar_one()
     assert entry.number in page.inner_text("#filed-receipt")
     assert "presented-only" in page.content()
+    # The receipt is issued by a job (with Redis, by the worker run here): the page shows it without a reload.
+    run_queued_jobs()
+    page.wait_for_selector('#filed-receipt [data-receipt="ready"] a')
     with page.expect_download() as receipt:
         page.locator("#filed-receipt a").click()
     assert receipt.value.suggested_filename.startswith("justificant-E-")
