@@ -218,11 +218,11 @@ def test_two_schedulers_at_once_never_double_fire(app: Flask, tenant: Tenant, re
     assert fired_count(instance_id) == 1
 
 
-def slow_fire(tenant_id: int, instance_id: int, swept_at: str, marker: str) -> int:
-    """A timer job that is slow: it signals it started, then takes a minute."""
+def slow_fire(swept_at: str, marker: str) -> int:
+    """A timer batch job that is slow: it signals it started, then takes a minute."""
     Path(marker).write_text("started")
     time.sleep(60)
-    return timers.fire_due_timers(tenant_id, instance_id, swept_at)
+    return timers.fire_due_batch(swept_at)
 
 
 def test_a_killed_worker_is_recovered_and_the_instance_advances_once(
@@ -232,7 +232,7 @@ def test_a_killed_worker_is_recovered_and_the_instance_advances_once(
     due = as_utc(pending_timer(instance_id).due_at)
     assert due is not None
     marker = tmp_path / "started"
-    enqueue(slow_fire, tenant.id, instance_id, (due + timedelta(seconds=1)).isoformat(), str(marker),
+    enqueue(slow_fire, (due + timedelta(seconds=1)).isoformat(), str(marker),
             job_id=timers.batch_job_id(0))
     proc = subprocess.Popen([sys.executable, str(ROOT / "worker.py"), "--no-scheduler"], env=worker_env(app),
                             cwd=ROOT, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)

@@ -29,7 +29,6 @@ from sqlalchemy import distinct, func, select
 
 from engine.base import unit_of_work
 from engine.base.clock import as_utc, utcnow
-from engine.base.context import Context
 from engine.base.db import db
 from engine.base.jobs import enqueue_many, recover_abandoned_jobs, redis_connection
 from engine.process.instances import batch_writes
@@ -52,11 +51,6 @@ def batch_job_id(number: int) -> str:
 def _moment(swept_at: str | None) -> datetime:
     """The sweep's moment, or now if later (a job that waited in the queue fires what fell due meanwhile)."""
     return max(as_utc(datetime.fromisoformat(swept_at)) or utcnow(), utcnow()) if swept_at else utcnow()
-
-
-def fire_due_timers(tenant_id: int, instance_id: int, swept_at: str | None = None) -> int:
-    """Fire the instance's timers due at the sweep (or now, if later); idempotent."""
-    return instances.fire_timers(Context.system(tenant_id, "timer-sweeper"), instance_id, _moment(swept_at))
 
 
 def fire_due_batch(swept_at: str, batch: int = CLAIM_BATCH) -> int:
@@ -171,5 +165,5 @@ def sweep(now: datetime | None = None, limit: int = SWEEP_LIMIT, batch: int = CL
     return SweepResult(swept, recovered, len(failed), fired)
 
 
-__all__ = ["CLAIM_BATCH", "SweepResult", "batch_job_id", "claim_due", "count_due", "fire_due_batch", "fire_due_timers",
+__all__ = ["CLAIM_BATCH", "SweepResult", "batch_job_id", "claim_due", "count_due", "fire_due_batch",
            "recover_abandoned", "sweep"]
