@@ -6,6 +6,7 @@ Flask-SQLAlchemy needs an application, but nothing here is about HTTP.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from typing import Any
 
@@ -49,6 +50,18 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
         cursor.close()
 
 
+#: SpiffWorkflow's loggers. At INFO it logs every task state change; and while its workflow logger
+#: has no level of its own (``logger.level`` below INFO, whatever its parents say) it lists every
+#: task of a workflow that completes for the record, logged or not. GEE keeps what happened itself
+#: (completed steps, the audit trail): a fired timer spent a tenth of its CPU on these records.
+SPIFF_LOGGERS = ("spiff", "spiff.workflow", "spiff.task")
+
+
+def _quiet_spiffworkflow() -> None:
+    for name in SPIFF_LOGGERS:
+        logging.getLogger(name).setLevel(logging.WARNING)
+
+
 def create_engine_app(settings: Settings | None = None, overrides: dict[str, Any] | None = None) -> Flask:
     settings = settings or Settings.from_env()
     app = Flask("gee", instance_path=str(INSTANCE_DIR), root_path=str(PROJECT_ROOT / "webapp"))
@@ -68,6 +81,7 @@ def create_engine_app(settings: Settings | None = None, overrides: dict[str, Any
         INSTANCE_DIR.mkdir(parents=True, exist_ok=True)
     db.init_app(app)
     babel.init_app(app)
+    _quiet_spiffworkflow()
     return app
 
 

@@ -20,7 +20,7 @@ from engine.process.instances import tasks as instances
 from engine.process.instances import timer_sweep as timers
 from engine.process.models import Incident, ProcessInstance, Timer
 from engine.tenancy.models import Tenant
-from tests.conftest import settings_changed
+from tests.conftest import make_tenant, settings_changed
 from tests.engine_helpers import make_version
 from tests.services import redis_url, run_queued_jobs
 
@@ -64,6 +64,11 @@ def _queued_timer_jobs() -> list[str]:
     return sorted(j for j in job_queue(connection).job_ids if j.startswith(timers.TIMER_JOB_PREFIX))
 
 
+def _fired_events_of(tenant: Tenant) -> int:
+    return int(db.session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.tenant_id == tenant.id, AuditEvent.action == "timer.fired")) or 0)
+
+
 def _fired_events(ids: list[int]) -> dict[str, int]:
     return dict(db.session.execute(
         select(AuditEvent.object_id, func.count()).where(AuditEvent.action == "timer.fired",
@@ -76,7 +81,9 @@ def _timer_states(ids: list[int]) -> set[str]:
 
 
 def test_a_batch_sweep_fires_every_timer_exactly_once(tenant: Tenant, mode: str) -> None:
-    ids = _start(tenant, "worker_cheap", 12)  # start -> timer (PT1S) -> end
+    neighbour = make_tenant("ajt-veina", "Ajuntament Veí", dir3="L01258888", ine_code="258888")
+    db.session.commit()
+    ids = _start(tenant, "worker_cheap", 8) + _start(neighbour, "worker_cheap", 4)  # start -> timer (PT1S) -> end
     moment = _all_due(ids)
     first = timers.sweep(moment, batch=BATCH)
     assert first.due_instances == 12
@@ -92,7 +99,9 @@ def test_a_batch_sweep_fires_every_timer_exactly_once(tenant: Tenant, mode: str)
     assert _timer_states(ids) == {"fired"}
     statuses = db.session.execute(select(ProcessInstance.status).where(ProcessInstance.id.in_(ids))).scalars()
     assert set(statuses) == {"completed"}
-    assert verify_chain(tenant.id) is None  # the batch's events were appended to the tenant's chain, intact
+    for municipality in (tenant, neighbour):  # each batch's events appended to each tenant's own chain, intact
+        assert verify_chain(municipality.id) is None
+    assert _fired_events_of(neighbour) == 4
     later = timers.sweep(moment + timedelta(seconds=2), batch=BATCH)
     assert (later.due_instances, later.enqueued) == (0, 0)
     run_queued_jobs()

@@ -218,6 +218,19 @@ def test_two_schedulers_at_once_never_double_fire(app: Flask, tenant: Tenant, re
     assert fired_count(instance_id) == 1
 
 
+def test_the_worker_logs_its_jobs_not_every_step_of_every_instance(app: Flask, tenant: Tenant, redis: str) -> None:
+    """The admin reads the worker's log: a line per job, none per SpiffWorkflow task state change."""
+    instance_ids = [start(tenant, "exec_timer") for _ in range(3)]
+    due = max(as_utc(pending_timer(instance_id).due_at) or utcnow() for instance_id in instance_ids)
+    timers.sweep(due + timedelta(seconds=1))
+    worker = subprocess.run([sys.executable, str(ROOT / "worker.py"), "--burst", "--no-scheduler"],
+                            env=worker_env(app), cwd=ROOT, capture_output=True, timeout=120, check=True)
+    assert [fired_count(instance_id) for instance_id in instance_ids] == [1, 1, 1]
+    log = worker.stderr.decode()
+    assert timers.batch_job_id(0) in log  # rq's line for the batch job
+    assert "spiff" not in log
+
+
 def slow_fire(swept_at: str, marker: str) -> int:
     """A timer batch job that is slow: it signals it started, then takes a minute."""
     Path(marker).write_text("started")

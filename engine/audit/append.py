@@ -11,6 +11,11 @@ tenant needs), SQL completes each event's canonical text with the head and hashe
   writer holds the database lock until commit anyway. SHA-256 is a function registered on
   each SQLite connection.
 
+A large append (a batch of timers: hundreds of events) is chained in Python instead
+(:func:`append_rows_chained`): PostgreSQL plans a chain of CTEs in time that grows faster than
+its length, while locking the head, one multi-row INSERT and moving the head are three
+statements whatever the count.
+
 Python prepares each event's canonical text up to its chain fields (see
 :func:`engine.audit.trail._digest`: the keys are sorted, so ``prev_hash``, ``seq`` and
 ``tenant_id`` end it), so the hash SQL computes is the one the verifier recomputes.
@@ -25,10 +30,11 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, bindparam, event, text
+from sqlalchemy import JSON, DateTime, Table, bindparam, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.sql.elements import TextClause
 
+from engine.base.bulk_rows import insert_rows
 from engine.base.db import db, is_postgresql
 
 #: Where the chain fields begin in an event's canonical JSON text.
@@ -52,6 +58,33 @@ def append_rows(tenant_id: int, rows: list[PendingRow], ensure_head: Callable[[i
     if _run(statements) == 0:  # the tenant's first event: no head row to chain from yet
         ensure_head(tenant_id)
         _run(statements)
+
+
+def append_rows_chained(tenant_id: int, rows: list[PendingRow], ensure_head: Callable[[int], None],
+                        events: Table) -> None:
+    """Like :func:`append_rows`, chained here: the head is locked and read, every event hashed
+    after the one before it (the text SQL would hash, see :func:`_chained_payload`), all inserted
+    into ``events`` (the events' table) in one statement and the head moved. For appends of many
+    events; the head stays locked from the first statement to the commit, which follows at once
+    (the append waits for it)."""
+    head = db.session.execute(_HEAD_FOR_UPDATE[is_postgresql()], {"tenant": tenant_id}).one_or_none()
+    if head is None:
+        ensure_head(tenant_id)
+        head = db.session.execute(_HEAD_FOR_UPDATE[is_postgresql()], {"tenant": tenant_id}).one()
+    seq, prev_hash = int(head[0]), str(head[1])
+    chained = []
+    for row in rows:
+        seq += 1
+        digest = hashlib.sha256(_chained_payload(row, tenant_id, prev_hash, seq).encode("utf-8")).hexdigest()
+        chained.append({**row.values, "seq": seq, "prev_hash": prev_hash, "hash": digest})
+        prev_hash = digest
+    insert_rows(events, chained)
+    db.session.execute(_MOVE_HEAD, {"tenant": tenant_id, "seq": seq, "hash": prev_hash})
+
+
+def _chained_payload(row: PendingRow, tenant_id: int, prev_hash: str, seq: int) -> str:
+    """The event's canonical text completed with its chain fields, as the SQL of :func:`_sql` does."""
+    return f'{row.payload_head}{CHAIN_KEY}{prev_hash}","seq":{seq},"tenant_id":{tenant_id}}}'
 
 
 def _run(statements: list[tuple[TextClause, dict[str, Any]]]) -> int:
@@ -116,6 +149,11 @@ def _sql(count: int, postgres: bool) -> tuple[TextClause, ...]:
     return _typed(sql, count), text(head)
 
 
+_HEAD = "SELECT seq, last_hash FROM audit_heads WHERE tenant_id = :tenant"
+_HEAD_FOR_UPDATE = {True: text(_HEAD + " FOR UPDATE"), False: text(_HEAD)}  # SQLite: its writer lock is held
+_MOVE_HEAD = text("UPDATE audit_heads SET seq = :seq, last_hash = :hash WHERE tenant_id = :tenant")
+
+
 def _typed(sql: str, count: int) -> TextClause:
     """The statement with its timestamp and JSON parameters converted the way their columns are."""
     json_params = [bindparam(f"{side}{n}", type_=JSON(none_as_null=True))
@@ -133,4 +171,4 @@ def _register_sqlite_sha256(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.create_function(_SQLITE_SHA256, 1, _sha256_hex, deterministic=True)
 
 
-__all__ = ["CHAIN_KEY", "PendingRow", "append_rows"]
+__all__ = ["CHAIN_KEY", "PendingRow", "append_rows", "append_rows_chained"]

@@ -1,5 +1,5 @@
 """CPU time and SQL statements per instance of one batch of due timers fired in-process (the
-timer sweep's batch, ``timer_sweep._fire_claimed``) on the configured database: ``gee bench
+timer sweep's batch, ``timer_sweep._fire_batch``) on the configured database: ``gee bench
 timer-batch [--count N] [--profile]``. CPU time (``time.process_time``) hardly depends on what
 else the machine runs, unlike the wall-clock time printed beside it.
 
@@ -38,7 +38,7 @@ def run_timer_batch_bench(count: int, profile: bool = False, progress: Callable[
             raise RuntimeError("the seeded instances have no pending timer")
         moment = max(due, utcnow()) + timedelta(seconds=1)
         # warm up what a worker that already fired has cached (the parsed spec, compiled SQL)
-        unit_of_work.run_in_transaction(lambda: timer_sweep._fire_claimed(moment, 5, set()))
+        timer_sweep._fire_batch(moment, 5, set())
         statements = [0]
 
         def count_statement(*_args: Any) -> None:
@@ -49,7 +49,7 @@ def run_timer_batch_bench(count: int, profile: bool = False, progress: Callable[
         cpu, wall = time.process_time(), time.perf_counter()
         if profile:
             profiler.enable()
-        claimed, fired = unit_of_work.run_in_transaction(lambda: timer_sweep._fire_claimed(moment, count, set()))
+        claimed, fired = timer_sweep._fire_batch(moment, count, set())
         profiler.disable()
         cpu, wall = time.process_time() - cpu, time.perf_counter() - wall
         event.remove(db.engine, "before_cursor_execute", count_statement)

@@ -256,9 +256,14 @@ class _Run:
         }
         if status == "completed" and instance.completed_at is None:
             values["completed_at"] = now
-        result = db.session.execute(_STATE_WRITE, {**values, "instance_id": instance.id, "expected": instance.version})
-        if result.rowcount != 1:  # type: ignore[attr-defined]
-            raise _Stale()
+        writes = batch_writes.current()
+        if writes is not None:  # the batch holds the row's lock and writes every state at once
+            writes.state_written(instance, values)
+        else:
+            result = db.session.execute(_STATE_WRITE, {**values, "instance_id": instance.id,
+                                                       "expected": instance.version})  # fmt: skip
+            if result.rowcount != 1:  # type: ignore[attr-defined]
+                raise _Stale()
         for name, value in values.items():  # what was written, without reading it back
             set_committed_value(instance, name, value)
         if status != before_status:
@@ -270,7 +275,7 @@ class _Run:
                 before={"status": before_status},
                 after={"status": status},
             ))
-        if (writes := batch_writes.current()) is not None:  # appended with the whole batch's
+        if writes is not None:  # appended with the whole batch's
             writes.audit(self.ctx, self.pending_audit)
             self.pending_audit = []
         else:
@@ -694,8 +699,10 @@ def fire_timers(ctx: Context, instance_id: int, now: datetime | None = None) -> 
 
 def fire_locked_timers(instance: ProcessInstance, tenant: Tenant, now: datetime) -> int:
     """Like :func:`fire_timers`, as the platform, for an instance the caller locked with
-    :func:`lock_for_runs` (a batch of the timer sweep); in its own savepoint of the caller's unit."""
-    return _in_transaction(lambda: _fire_due(Context.system(tenant.id, "timer-sweeper"), instance, tenant, now))
+    :func:`lock_for_runs` (a batch of the timer sweep), in the caller's unit and without a
+    savepoint of its own: if it raises, the caller undoes the whole batch (see
+    :mod:`engine.process.instances.timer_sweep`)."""
+    return _fire_due(Context.system(tenant.id, "timer-sweeper"), instance, tenant, now)
 
 
 def lock_for_runs(instance_ids: Iterable[int]) -> list[tuple[ProcessInstance, Tenant]]:

@@ -2,8 +2,11 @@
 
 Timers fire in batches: a batch is one unit of work that claims up to ``CLAIM_BATCH`` due timers
 with ``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL; SQLite, which lets one writer at a time,
-reads them plainly) and fires their instances, each under its own savepoint (one instance that
-fails is rolled back alone and stays pending). Batches running at once take disjoint timers:
+reads them plainly) and fires their instances, whose writes are staged and made together at the
+end (:mod:`batch_writes`). An instance that fails (an error of the engine, not of its process,
+which is an incident the instance keeps) undoes the whole batch, which runs again without it:
+it stays pending for the next sweep and the others fire. A savepoint per instance would cost two
+round trips each for what almost never happens. Batches running at once take disjoint timers:
 none waits on another, and no timer fires twice. With Redis the sweep only counts the due timers
 and enqueues enough batch jobs for them (``timer-batch-<n>``, deduplicated: a second sweep while
 they are queued adds none), which any number of workers run; without it the sweep runs the
@@ -57,7 +60,29 @@ def fire_due_batch(swept_at: str, batch: int = CLAIM_BATCH) -> int:
     """Job: claim up to ``batch`` due timers and fire their instances in this job's unit of work;
     returns how many instances it advanced. Idempotent: what it cannot claim (fired, or locked by
     another batch running now) it leaves alone."""
-    return _fire_claimed(_moment(swept_at), batch, set())[1]
+    return _fire_batch(_moment(swept_at), batch, set())[1]
+
+
+class _InstanceFailed(Exception):
+    """Firing one instance of a batch raised: the batch is undone and runs again without it."""
+
+    def __init__(self, instance_id: int) -> None:
+        super().__init__(instance_id)
+        self.instance_id = instance_id
+
+
+def _fire_batch(now: datetime, limit: int, failed: set[int]) -> tuple[int, int]:
+    """One batch as a unit of work of its own (a savepoint inside a job's unit), run again
+    without each instance that fails (added to ``failed``); returns how many instances it
+    claimed (those that failed included) and how many it advanced; see :func:`_fire_claimed`."""
+    failures = 0
+    while True:
+        try:
+            claimed, advanced = unit_of_work.run_in_transaction(partial(_fire_claimed, now, limit - failures, failed))
+            return claimed + failures, advanced
+        except _InstanceFailed as failure:
+            failed.add(failure.instance_id)
+            failures += 1
 
 
 def _due_filter(now: datetime) -> tuple[Any, ...]:
@@ -94,12 +119,11 @@ def claim_due(now: datetime, limit: int, skip: Collection[int] = ()) -> list[tup
 
 
 def _fire_claimed(now: datetime, limit: int, failed: set[int]) -> tuple[int, int]:
-    """One batch: claim due timers and fire their instances; returns how many instances it
-    claimed and how many of them it advanced. The claimed instances are locked and read
-    together, and what they write is written set-based at the end (see :mod:`batch_writes`).
-    An instance that fails is rolled back alone (its savepoint), noted in ``failed`` and left
-    pending for the next sweep (a failure of its process itself, e.g. a script error after the
-    timer, is an incident the instance keeps, as always)."""
+    """One batch: claim due timers (not of the instances in ``failed``) and fire their
+    instances; returns how many instances it claimed and how many of them it advanced. The
+    claimed instances are locked and read together, and what they write is written set-based
+    at the end (see :mod:`batch_writes`). An instance that raises stops the batch with
+    :class:`_InstanceFailed` (a lost race goes up as it is: the whole entry point runs again)."""
     claimed, advanced = claim_due(now, limit, failed), 0
     if not claimed:
         return 0, 0
@@ -112,9 +136,9 @@ def _fire_claimed(now: datetime, limit: int, failed: set[int]) -> tuple[int, int
                     advanced += instances.fire_locked_timers(instance, tenant, now) > 0
             except Exception as exc:
                 if unit_of_work.is_lost_race(exc):
-                    raise  # the whole batch runs again
-                failed.add(instance.id)
-                log.exception("firing the timers of instance %s failed", instance.id)
+                    raise
+                log.exception("firing the timers of instance %s failed; its batch runs again without it", instance.id)
+                raise _InstanceFailed(instance.id) from exc
     return len(claimed), advanced
 
 
@@ -157,8 +181,7 @@ def sweep(now: datetime | None = None, limit: int = SWEEP_LIMIT, batch: int = CL
         return SweepResult(due, recovered, 0, enqueued=len(enqueued))
     swept, fired, failed = 0, 0, set[int]()
     while swept < limit:
-        claimed, advanced = unit_of_work.run_in_transaction(
-            partial(_fire_claimed, moment, min(batch, limit - swept), failed))
+        claimed, advanced = _fire_batch(moment, min(batch, limit - swept), failed)
         if not claimed:
             break
         swept, fired = swept + claimed, fired + advanced
