@@ -723,8 +723,11 @@ def lock_for_runs(instance_ids: Iterable[int]) -> list[tuple[ProcessInstance, Te
         .execution_options(populate_existing=True)
     ).all()
     version_ids = {instance.process_version_id for instance, _tenant in rows}
-    db.session.execute(select(ProcessVersion).where(ProcessVersion.id.in_(version_ids))).scalars().all()
-    return [(instance, tenant) for instance, tenant in rows]  # .process_version: from the identity map
+    versions = {version.id: version for version in db.session.execute(
+        select(ProcessVersion).where(ProcessVersion.id.in_(version_ids))).scalars()}
+    for instance, _tenant in rows:  # set as loaded: no lazy load (and its identity-map lookup) per instance
+        set_committed_value(instance, "process_version", versions[instance.process_version_id])
+    return [(instance, tenant) for instance, tenant in rows]
 
 
 def _fire_due(ctx: Context, instance: ProcessInstance, tenant: Tenant, moment: datetime) -> int:
