@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Select, case, func, or_, select
 
+from engine.base.among import among
 from engine.base.clock import MADRID, as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
@@ -87,29 +88,29 @@ def figures_of(tenants: list[Tenant], now: datetime | None = None) -> list[Tenan
     users = _per_tenant(
         select(Membership.tenant_id, func.count(func.distinct(Membership.user_id)))
         .join(User, User.id == Membership.user_id)
-        .where(Membership.tenant_id.in_(ids), User.active.is_(True),
+        .where(among(Membership.tenant_id, ids), User.active.is_(True),
                User.last_login_at >= moment - timedelta(days=ACTIVE_DAYS))
         .group_by(Membership.tenant_id)
     )
     opened = _per_tenant(  # the maintained monthly figures: one row per tenant, whatever its history
         select(ExpedientMonth.tenant_id, ExpedientMonth.opened)
-        .where(ExpedientMonth.tenant_id.in_(ids), ExpedientMonth.month == month_of(moment))
+        .where(among(ExpedientMonth.tenant_id, ids), ExpedientMonth.month == month_of(moment))
     )
     filed_rows = db.session.execute(
         select(RegistryEntry.tenant_id, func.count(),
                func.sum(case((RegistryEntry.channel == Channel.ELECTRONIC.value, 1), else_=0)))
-        .where(RegistryEntry.tenant_id.in_(ids), RegistryEntry.direction == Direction.INCOMING.value,
+        .where(among(RegistryEntry.tenant_id, ids), RegistryEntry.direction == Direction.INCOMING.value,
                RegistryEntry.presented_at >= since)
         .group_by(RegistryEntry.tenant_id)
     ).all()  # fmt: skip
     filed = {tenant_id: (int(total), int(online or 0)) for tenant_id, total, online in filed_rows}
     incidents = _per_tenant(
-        select(Incident.tenant_id, func.count()).where(Incident.tenant_id.in_(ids), Incident.state == "open")
+        select(Incident.tenant_id, func.count()).where(among(Incident.tenant_id, ids), Incident.state == "open")
         .group_by(Incident.tenant_id)
     )
     overdue = _per_tenant(
         select(HumanTask.tenant_id, func.count())
-        .where(HumanTask.tenant_id.in_(ids), HumanTask.state == "ready", HumanTask.due_at < moment)
+        .where(among(HumanTask.tenant_id, ids), HumanTask.state == "ready", HumanTask.due_at < moment)
         .group_by(HumanTask.tenant_id)
     )
     return [
