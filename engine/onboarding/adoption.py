@@ -1,7 +1,7 @@
 """Adoption figures of every tenant, for the provincial service's platform view.
 
-Each figure is one aggregate query grouped by tenant over the tenants of the page shown
-(never a loop over rows in Python), read from records and projections only:
+Each figure is a count correlated to the tenant's row, read in the same statement as the tenants
+of the page shown (never a loop over rows in Python), from records and projections only:
 
 - active users: distinct active accounts holding a role in the tenant that logged in within the
   last :data:`ACTIVE_DAYS` days;
@@ -108,6 +108,7 @@ def _figure_columns(moment: datetime) -> list[Any]:
 
 
 def _figures_of_rows(rows: Any) -> list[TenantFigures]:
+    """Rows of (tenant, the six :func:`_figure_columns`, anything after) as figures."""
     return [TenantFigures(row[0], *(int(value) for value in row[1:7])) for row in rows]
 
 
