@@ -151,6 +151,21 @@ def test_find_by_number_and_search(clerk):
     assert search_expedients(clerk, "%") == []
 
 
+def test_search_finds_any_part_of_a_nif_a_number_or_a_name(clerk):
+    """A term is looked up among NIFs and numbers only when one could contain it: every fragment
+    of them is still found, and so are names and subjects."""
+    company = find_or_create_party(clerk, "B12345674", "Construccions Segre SL")
+    person = find_or_create_party(clerk, "X1234567L", "Maria Puig 2026")
+    obres = open_expedient(clerk, "Llicència d'obres", party_ids=[company.id], opened_at=at(2026, 2, 2, 9))
+    padro = open_expedient(clerk, "Padró", party_ids=[person.id], opened_at=at(2026, 2, 3, 9))
+    db.session.commit()
+    found = {term: sorted(e.id for e in search_expedients(clerk, term)) for term in (
+        "b1234", "2345674", "B-12345674", "x 1234567 l", "567L", "segre sl", "PUIG", "2026", "/000002", "6/0")}
+    assert found == {"b1234": [obres.id], "2345674": [obres.id], "B-12345674": [obres.id],
+                     "x 1234567 l": [padro.id], "567L": [padro.id], "segre sl": [obres.id], "PUIG": [padro.id],
+                     "2026": sorted([obres.id, padro.id]), "/000002": [padro.id], "6/0": sorted([obres.id, padro.id])}
+
+
 def test_related_expedients(clerk):
     a = open_expedient(clerk, "Llicència d'obres")
     b = open_expedient(clerk, "Liquidació ICIO")

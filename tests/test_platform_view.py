@@ -114,6 +114,9 @@ def test_search_and_pages():
     second = platform_tenants(ctx, page=2, per_page=2, now=NOW)
     assert (first.total, first.pages) == (3, 2)
     assert [f.tenant.code for f in first.rows + second.rows] == ["ajt-sant", "ajt-vila", "diputacio"]
+    assert (second.total, platform_tenants(ctx, "aran", now=NOW).total) == (3, 1)
+    past_the_end = platform_tenants(ctx, page=9, per_page=2, now=NOW)
+    assert (past_the_end.rows, past_the_end.total) == ([], 3)
 
 
 def test_the_platform_page_lists_every_tenant_and_only_platform_admins_see_it(client):

@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     from engine.app import create_engine_app
 
     app = create_engine_app(settings, overrides)
-    from webapp import errors, i18n, logging_setup, security, transactions
+    from webapp import errors, i18n, logging_setup, row_links, security, transactions
     from webapp.inputs import IdConverter
     from webapp.views import register_blueprints
 
@@ -23,6 +23,7 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     logging_setup.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
+    row_links.init_app(app)
     errors.init_app(app)
     register_blueprints(app)
     transactions.init_app(app)  # after the blueprints: wraps their views

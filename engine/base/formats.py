@@ -52,8 +52,14 @@ def format_day(value: date | datetime | str | None, locale: str, *, long: bool =
     """A calendar day with the month as a word and a four-digit year; "" for none."""
     if value is None or value == "":
         return ""
+    return _formatted_day(_day(value), locale, long)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(day: date, locale: str, long: bool) -> str:
+    """One day's text, remembered like :func:`_formatted_moment`'s."""
     parsed, pattern = _day_pattern(locale, long)
-    return pattern.apply(_day(value), parsed)
+    return pattern.apply(day, parsed)
 
 
 @lru_cache(maxsize=32)
@@ -69,13 +75,22 @@ def format_moment(value: datetime | None, locale: str, *, seconds: bool = False,
     moment = as_utc(value)
     if moment is None:
         return ""
+    return _formatted_moment(moment, locale, seconds, long)
+
+
+@lru_cache(maxsize=4096)
+def _formatted_moment(moment: datetime, locale: str, seconds: bool, long: bool) -> str:
+    """One moment's text, remembered: lists show the same due dates and filing times on every
+    reload, and applying Babel's patterns was most of what a list row cost to render."""
     local = moment.astimezone(MADRID)
     parsed, day, clock, joined = _moment_patterns(locale, seconds, long)
     return joined.replace("{1}", day.apply(local, parsed)).replace("{0}", clock.apply(local, parsed))
 
 
+@lru_cache(maxsize=512)
 def format_month(value: date, locale: str) -> str:
-    """A month on its own (a chart's axis): "gen. 2026", "ene 2026", "Jan 2026" (standalone form)."""
+    """A month on its own (a chart's axis): "gen. 2026", "ene 2026", "Jan 2026" (standalone form);
+    remembered, as the dashboard shows the same twelve on every visit."""
     return format_date(value, "LLL y", locale=locale)
 
 

@@ -308,6 +308,8 @@ def find_by_number(ctx: Context, number: str) -> Expedient:
 
 #: An expedient number as GEE writes it: year, slash, six-digit sequence.
 WHOLE_NUMBER = re.compile(r"\d{4}/\d{6}")
+#: What may be part of an expedient number (:func:`format_number` writes them all): digits and slashes.
+NUMBER_PART = re.compile(r"[0-9/]+")
 
 
 def matching_ids(ctx: Context, term: str) -> Any:
@@ -332,6 +334,8 @@ def matching_ids(ctx: Context, term: str) -> Any:
             party_matches(term),
         )
     )
+    if not NUMBER_PART.fullmatch(term):  # a name or a word: no number contains it, skip its index
+        return union(by_subject, by_party)
     return union(by_number, by_subject, by_party)
 
 

@@ -115,10 +115,20 @@ def like_contains(term: str) -> str:
     return "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
+#: What may be part of a stored NIF (validated: nine characters, the seven in the middle digits):
+#: digits, with at most a letter before and one after them.
+NIF_PART = re.compile(r"[0-9A-Z]?[0-9]*[0-9A-Z]?")
+
+
 def party_matches(term: str) -> ColumnElement[bool]:
-    """A condition on :class:`Party`: its NIF or its name contains ``term`` (tidied, not empty)."""
-    return or_(Party.nif.contains(compact_nif(term), autoescape=True),
-               Party.name.ilike(like_contains(term), escape="\\"))
+    """A condition on :class:`Party`: its NIF or its name contains ``term`` (tidied, not empty).
+    A term no NIF can contain ("Roca Camps") is not looked up among the NIFs: its trigram scan
+    would read the index for nothing."""
+    name = Party.name.ilike(like_contains(term), escape="\\")
+    nif = compact_nif(term)
+    if not NIF_PART.fullmatch(nif):
+        return name
+    return or_(Party.nif.contains(nif, autoescape=True), name)
 
 
 def kind_of(nif: str) -> PartyKind:

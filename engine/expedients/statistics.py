@@ -27,7 +27,7 @@ from engine.base.i18n import _
 from engine.expedients.expedients import Expedient, ExpedientState
 from engine.expedients.figures import ExpedientMonth, ExpedientStates, ResolutionDays
 from engine.process.definition.sidecar import procedure_label
-from engine.process.definition.task_labels import label_for, task_label
+from engine.process.definition.task_labels import instance_labels, label_for
 from engine.process.models import HumanTask, Incident, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import User
 
@@ -110,20 +110,22 @@ def expedients_by_procedure_and_state(ctx: Context) -> list[ProcedureStates]:
 def overdue_tasks(ctx: Context, now: datetime | None = None, limit: int = 100) -> list[OverdueTask]:
     """Pending tasks past their due date, the most overdue first."""
     moment = as_utc(now) or utcnow()
-    rows = db.session.execute(
-        select(HumanTask, Expedient.number, User.full_name)
+    rows = db.session.execute(  # the columns shown, not the tasks: a hundred rows load no entities
+        select(HumanTask.id, HumanTask.instance_id, HumanTask.element_id, HumanTask.name, HumanTask.role,
+               HumanTask.due_at, HumanTask.expedient_id, Expedient.number, User.full_name)
         .outerjoin(Expedient, (Expedient.id == HumanTask.expedient_id) & (Expedient.tenant_id == ctx.tenant_id))
         .outerjoin(User, User.id == HumanTask.assignee_id)
         .where(HumanTask.tenant_id == ctx.tenant_id, HumanTask.state == "ready", HumanTask.due_at < moment)
         .order_by(HumanTask.due_at, HumanTask.id)
         .limit(limit)
-    ).all()
+    ).all()  # fmt: skip
+    names = instance_labels([(row.instance_id, row.element_id, row.name) for row in rows], ctx.locale)
     today = local_date(moment)
     out = []
-    for task, number, assignee in rows:
-        due = as_utc(task.due_at) or moment
-        out.append(OverdueTask(task.id, task_label(task, ctx.locale), task.role, assignee, due,
-                               (today - local_date(due)).days, task.expedient_id, number))  # fmt: skip
+    for row, name in zip(rows, names, strict=True):
+        due = as_utc(row.due_at) or moment
+        out.append(OverdueTask(row.id, name, row.role, row.full_name, due, (today - local_date(due)).days,
+                               row.expedient_id, row.number))  # fmt: skip
     return out
 
 

@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 from sqlalchemy import ColumnElement, Select, and_, func, or_, select
 
 from engine import audit
+from engine.base.among import among
 from engine.base.clock import utcnow
 from engine.base.context import Context
 from engine.base.db import db
@@ -131,8 +132,11 @@ def open_tasks(ctx: Context, filters: InboxFilters, matches: Any = None) -> list
     if filters.procedure_id is not None:
         conditions.append(HumanTask.process_model_id == filters.procedure_id)
     if filters.q.strip():
-        searched = matches if matches is not None else matching_ids(ctx, " ".join(filters.q.split()))
-        conditions.append(HumanTask.expedient_id.in_(searched))
+        if isinstance(matches, list):
+            conditions.append(among(HumanTask.expedient_id, matches))
+        else:
+            searched = matches if matches is not None else matching_ids(ctx, " ".join(filters.q.split()))
+            conditions.append(HumanTask.expedient_id.in_(searched))
     return conditions
 
 
@@ -184,7 +188,7 @@ def first_parties(ctx: Context, expedient_ids: list[int]) -> dict[int, ListedPar
         .join(Party, Party.id == ExpedientParty.party_id)
         .where(
             ExpedientParty.tenant_id == ctx.tenant_id,
-            ExpedientParty.expedient_id.in_(expedient_ids),
+            among(ExpedientParty.expedient_id, expedient_ids),
             ExpedientParty.role == PartyRole.INTERESSAT.value,
         )
         .order_by(ExpedientParty.id)

@@ -1,7 +1,7 @@
 """Adoption figures of every tenant, for the provincial service's platform view.
 
-Each figure is one aggregate query grouped by tenant over the tenants of the page shown
-(never a loop over rows in Python), read from records and projections only:
+Each figure is a count correlated to the tenant's row, read in the same statement as the tenants
+of the page shown (never a loop over rows in Python), from records and projections only:
 
 - active users: distinct active accounts holding a role in the tenant that logged in within the
   last :data:`ACTIVE_DAYS` days;
@@ -19,8 +19,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, case, func, or_, select
+from sqlalchemy import Select, func, or_, select
 
+from engine.base.among import among
 from engine.base.clock import MADRID, as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
@@ -75,67 +76,73 @@ def month_start(now: datetime) -> datetime:
     return datetime(first.year, first.month, 1, tzinfo=MADRID).astimezone(UTC)
 
 
-def _per_tenant(stmt: Select[Any, Any]) -> dict[int, int]:
-    return {tenant_id: int(count or 0) for tenant_id, count in db.session.execute(stmt).all()}
+def _figure(stmt: Select[Any]) -> Any:
+    """One figure of the tenant of the row: a count correlated to ``tenants.id``, 0 when none."""
+    return func.coalesce(stmt.correlate(Tenant).scalar_subquery(), 0)
+
+
+def _figure_columns(moment: datetime) -> list[Any]:
+    """The figures of a row of ``tenants``, in :class:`TenantFigures`' order after the tenant."""
+    since = month_start(moment)
+    entries = (RegistryEntry.tenant_id == Tenant.id, RegistryEntry.direction == Direction.INCOMING.value,
+               RegistryEntry.presented_at >= since)  # fmt: skip
+    return [
+        _figure(
+            select(func.count(func.distinct(Membership.user_id)))
+            .join(User, User.id == Membership.user_id)
+            .where(Membership.tenant_id == Tenant.id, User.active.is_(True),
+                   User.last_login_at >= moment - timedelta(days=ACTIVE_DAYS))
+        ),
+        _figure(  # the maintained monthly figures: one row per tenant, whatever its history
+            select(ExpedientMonth.opened)
+            .where(ExpedientMonth.tenant_id == Tenant.id, ExpedientMonth.month == month_of(moment))
+        ),
+        _figure(select(func.count()).where(*entries)),
+        _figure(select(func.count()).where(*entries, RegistryEntry.channel == Channel.ELECTRONIC.value)),
+        _figure(select(func.count()).where(Incident.tenant_id == Tenant.id, Incident.state == "open")),
+        _figure(
+            select(func.count())
+            .where(HumanTask.tenant_id == Tenant.id, HumanTask.state == "ready", HumanTask.due_at < moment)
+        ),
+    ]  # fmt: skip
+
+
+def _figures_of_rows(rows: Any) -> list[TenantFigures]:
+    """Rows of (tenant, the six :func:`_figure_columns`, anything after) as figures."""
+    return [TenantFigures(row[0], *(int(value) for value in row[1:7])) for row in rows]
 
 
 def figures_of(tenants: list[Tenant], now: datetime | None = None) -> list[TenantFigures]:
-    """The figures of these tenants, in their order (five grouped queries, whatever their number)."""
+    """The figures of these tenants, in their order (one statement, whatever their number)."""
     moment = as_utc(now) or utcnow()
-    since = month_start(moment)
-    ids = [t.id for t in tenants]
-    users = _per_tenant(
-        select(Membership.tenant_id, func.count(func.distinct(Membership.user_id)))
-        .join(User, User.id == Membership.user_id)
-        .where(Membership.tenant_id.in_(ids), User.active.is_(True),
-               User.last_login_at >= moment - timedelta(days=ACTIVE_DAYS))
-        .group_by(Membership.tenant_id)
-    )
-    opened = _per_tenant(  # the maintained monthly figures: one row per tenant, whatever its history
-        select(ExpedientMonth.tenant_id, ExpedientMonth.opened)
-        .where(ExpedientMonth.tenant_id.in_(ids), ExpedientMonth.month == month_of(moment))
-    )
-    filed_rows = db.session.execute(
-        select(RegistryEntry.tenant_id, func.count(),
-               func.sum(case((RegistryEntry.channel == Channel.ELECTRONIC.value, 1), else_=0)))
-        .where(RegistryEntry.tenant_id.in_(ids), RegistryEntry.direction == Direction.INCOMING.value,
-               RegistryEntry.presented_at >= since)
-        .group_by(RegistryEntry.tenant_id)
-    ).all()  # fmt: skip
-    filed = {tenant_id: (int(total), int(online or 0)) for tenant_id, total, online in filed_rows}
-    incidents = _per_tenant(
-        select(Incident.tenant_id, func.count()).where(Incident.tenant_id.in_(ids), Incident.state == "open")
-        .group_by(Incident.tenant_id)
-    )
-    overdue = _per_tenant(
-        select(HumanTask.tenant_id, func.count())
-        .where(HumanTask.tenant_id.in_(ids), HumanTask.state == "ready", HumanTask.due_at < moment)
-        .group_by(HumanTask.tenant_id)
-    )
-    return [
-        TenantFigures(t, users.get(t.id, 0), opened.get(t.id, 0), filed.get(t.id, (0, 0))[0],
-                      filed.get(t.id, (0, 0))[1], incidents.get(t.id, 0), overdue.get(t.id, 0))
-        for t in tenants
-    ]  # fmt: skip
+    rows = db.session.execute(select(Tenant, *_figure_columns(moment)).where(among(Tenant.id, [t.id for t in tenants])))
+    by_id = {figures.tenant.id: figures for figures in _figures_of_rows(rows)}
+    return [by_id[t.id] for t in tenants]
 
 
 def platform_tenants(ctx: Context, search: str = "", page: int = 1, per_page: int = PER_PAGE,
                      now: datetime | None = None) -> TenantPage:
     """Every tenant of the platform with its figures, by name; ``search`` matches name, code,
-    DIR3, INE code or comarca (platform administrators only)."""
+    DIR3, INE code or comarca (platform administrators only). One statement reads the page's
+    tenants, their figures (counted for those 25 rows only) and how many tenants match."""
     _require_platform_admin(ctx)
-    stmt = select(Tenant)
+    moment = as_utc(now) or utcnow()
+    stmt = select(Tenant, *_figure_columns(moment), func.count().over())
     words = search.strip()
     if words:
         pattern = f"%{words.lower()}%"
         stmt = stmt.where(or_(*(func.lower(column).like(pattern) for column in
                                 (Tenant.name, Tenant.code, Tenant.dir3, Tenant.ine_code, Tenant.comarca))))  # fmt: skip
-    total = int(db.session.scalar(select(func.count()).select_from(stmt.subquery())) or 0)
     page = max(1, page)
-    tenants = list(db.session.execute(
+    rows = db.session.execute(
         stmt.order_by(Tenant.name, Tenant.id).limit(per_page).offset((page - 1) * per_page)
-    ).scalars())
-    return TenantPage(figures_of(tenants, now), total, page, per_page)
+    ).all()  # fmt: skip
+    if rows:
+        total = int(rows[0][-1])
+    else:  # past the last page: no row carries the count
+        matching = stmt.with_only_columns(Tenant.id).subquery()
+        total = int(db.session.scalar(select(func.count()).select_from(matching)) or 0)
+    return TenantPage(_figures_of_rows(rows), total, page, per_page)
 
 
 def tenant_figures(ctx: Context, tenant_id: int, now: datetime | None = None) -> TenantFigures:

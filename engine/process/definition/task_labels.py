@@ -51,6 +51,23 @@ def task_label(task: HumanTask, locale: str | None) -> str:
     return _instance_label(task.instance_id, task.element_id, task.name, locale)
 
 
+def instance_labels(tasks: list[tuple[int, str, str]], locale: str | None) -> list[str]:
+    """The labels of many tasks given as (instance id, element id, stored Catalan name): in Catalan
+    their stored names, in another language with one statement for all their versions, not one a task."""
+    if (locale or DEFAULT_LOCALE) == DEFAULT_LOCALE:
+        return [stored for _instance_id, _element_id, stored in tasks]
+    versions = {
+        instance_id: (version_id, content_hash)
+        for instance_id, version_id, content_hash in db.session.execute(
+            select(ProcessInstance.id, ProcessVersion.id, ProcessVersion.content_hash)
+            .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
+            .where(ProcessInstance.id.in_({instance_id for instance_id, _element_id, _stored in tasks}))
+        )
+    }
+    return [version_label(*versions[instance_id], element_id, stored, locale)
+            for instance_id, element_id, stored in tasks]  # fmt: skip
+
+
 def _instance_label(instance_id: int, element_id: str, stored: str, locale: str | None) -> str:
     """The label of an element of a running instance's version; ``stored`` is its Catalan name."""
     if (locale or DEFAULT_LOCALE) == DEFAULT_LOCALE:
