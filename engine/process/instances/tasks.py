@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Executable, Integer, and_, bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -124,6 +124,14 @@ def _lock_task(
     return row[1], row[0], row[2], dict(remembered) if remembered is not None else None
 
 
+#: What a completion never reads of the pinned version (the model's sources, of no use once the
+#: spec is built) nor of the tenant (only its calendar), left out of the lock's row: fewer and
+#: smaller columns to send, describe and decode. Whoever reads one later loads it then.
+_UNUSED_VERSION_COLUMNS = (ProcessVersion.bpmn_xml, ProcessVersion.dmn_files, ProcessVersion.templates,
+                           ProcessVersion.called_versions, ProcessVersion.created_at, ProcessVersion.created_by)
+_TENANT_COLUMNS = (Tenant.id, Tenant.code, Tenant.name, Tenant.aran, Tenant.local_holidays)
+
+
 @cache
 def _task_lock_query(with_key: bool) -> Executable:
     """The query of :func:`_lock_task`, built once: building it (and its cache key) on every
@@ -135,7 +143,9 @@ def _task_lock_query(with_key: bool) -> Executable:
         .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
         .where(ProcessInstance.tenant_id == tenant_id, HumanTask.id == bindparam("task_id"),
                HumanTask.tenant_id == tenant_id)
-        .options(joinedload(ProcessInstance.process_version, innerjoin=True))
+        .options(joinedload(ProcessInstance.process_version, innerjoin=True).options(
+                     *(defer(column) for column in _UNUSED_VERSION_COLUMNS)),
+                 load_only(*_TENANT_COLUMNS), defer(HumanTask.draft_data))
         .with_for_update(of=[ProcessInstance, HumanTask])
         .execution_options(populate_existing=True)
     )  # fmt: skip
