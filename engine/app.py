@@ -19,7 +19,10 @@ from engine import (
     models,  # noqa: F401  (registers every table)
     operators,  # noqa: F401  (registers the service operators)
 )
-from engine.base import jobs
+from engine.base import (
+    jobs,
+    pool_check,  # noqa: F401  (replaces pooled connections the server closed)
+)
 from engine.base.db import db
 from engine.base.settings import INSTANCE_DIR, LOCALES, PROJECT_ROOT, Settings
 
@@ -69,7 +72,6 @@ def create_engine_app(settings: Settings | None = None, overrides: dict[str, Any
         GEE_SETTINGS=settings,
         SECRET_KEY=settings.secret_key,
         SQLALCHEMY_DATABASE_URI=settings.database_url,
-        SQLALCHEMY_ENGINE_OPTIONS={"pool_pre_ping": True},
         MAX_CONTENT_LENGTH=settings.max_upload_bytes,
         BABEL_DEFAULT_LOCALE=settings.default_locale,
         BABEL_DEFAULT_TIMEZONE="Europe/Madrid",

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from functools import cache
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, ForeignKey, Integer, Select, String, and_, bindparam, null, select
+from sqlalchemy import ColumnElement, DateTime, Executable, ForeignKey, Integer, String, and_, bindparam, null, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.audit import record
@@ -106,16 +106,22 @@ def revoke_token(ctx: Context, token_id: object) -> ApiToken:
 
 
 @cache
-def _identity_query(also: Callable[[Any], ColumnElement[Any]] | None) -> Select[Any]:
+def _identity_query(also: Callable[[Any], ColumnElement[Any]] | None) -> Executable:
     """The query of :func:`context_for_secret`, built once per ``also``: every API request runs
-    it, and building it (and its cache key) cost about as much CPU as running it."""
+    it, and building it (and its cache key) cost about as much CPU as running it. Only the columns
+    a Context needs: no token or user entity to build for the session."""
     extra = also(ApiToken.tenant_id) if also is not None else null()
     return (
-        select(ApiToken, User, Membership.role, extra)
+        select(ApiToken.id, ApiToken.tenant_id, ApiToken.user_id, ApiToken.revoked_at, ApiToken.last_used_at,
+               User.username, User.active, User.locale, User.platform_admin, Membership.role, extra)
         .join(User, User.id == ApiToken.user_id)
         .outerjoin(Membership, and_(Membership.user_id == User.id, Membership.tenant_id == ApiToken.tenant_id))
         .where(ApiToken.token_hash == bindparam("token_hash"))
-    )
+    )  # fmt: skip
+
+
+_tokens = ApiToken.__table__
+_STAMP = _tokens.update().where(_tokens.c.id == bindparam("token_id")).values(last_used_at=bindparam("now"))
 
 
 def context_for_secret(
@@ -129,21 +135,21 @@ def context_for_secret(
     to know; None without ``also``).
 
     One query reads the token, its user, the user's roles in the token's tenant (and ``also``). The token's
-    ``last_used_at`` is stamped at most once every :data:`TOUCH_EVERY`, as a change of the
-    caller's unit of work (written with whatever the request writes, never committed alone)."""
+    ``last_used_at`` is stamped at most once every :data:`TOUCH_EVERY`, in the caller's unit of work
+    (committed with whatever the request writes, never alone)."""
     if not secret or not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     rows = db.session.execute(_identity_query(also), {"token_hash": digest(secret)}).all()
     if not rows:
         return None
-    token, user, fact = rows[0][0], rows[0][1], rows[0][3]
-    roles = frozenset(row[2] for row in rows if row[2] is not None)
-    if token.revoked_at is not None or not user.active or not roles:
+    token = rows[0]
+    roles = frozenset(row.role for row in rows if row.role is not None)
+    if token.revoked_at is not None or not token.active or not roles:
         return None
     now = utcnow()
     last = as_utc(token.last_used_at)
     if last is None or now - last >= TOUCH_EVERY:
-        token.last_used_at = now
-    ctx = Context(tenant_id=token.tenant_id, user_id=token.user_id, username=user.username, roles=roles,
-                  locale=locale or user.locale, platform_admin=user.platform_admin)  # fmt: skip
-    return ctx, fact
+        db.session.execute(_STAMP, {"token_id": token.id, "now": now})
+    ctx = Context(tenant_id=token.tenant_id, user_id=token.user_id, username=token.username, roles=roles,
+                  locale=locale or token.locale, platform_admin=token.platform_admin)  # fmt: skip
+    return ctx, token[-1]

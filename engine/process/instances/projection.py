@@ -26,7 +26,8 @@ from sqlalchemy import insert, select
 
 from engine.base.clock import utcnow
 from engine.base.db import db
-from engine.process.instances import batch_writes
+from engine.process.instances import batch_writes, human_task_rows
+from engine.process.instances.human_task_rows import OpenedTask
 from engine.process.instances.state import all_tasks
 from engine.process.models import CompletedStep, HumanTask, ProcessInstance, ProcessVersion, Timer
 from engine.tenancy.models import ROLES
@@ -157,50 +158,47 @@ def sync_human_tasks(
     workflow: BpmnWorkflow,
     completed_by_id: int | None = None,
     open_rows: dict[str, HumanTask] | None = None,
-) -> list[HumanTask]:
+) -> list[OpenedTask]:
     """Insert rows for newly ready user/manual tasks; close rows whose task moved on.
 
     ``open_rows`` are the instance's ready rows by task uuid when the caller has them all
-    already (read when None)."""
+    already (read when None). Returns the rows it opened."""
     if open_rows is None:
         rows = db.session.execute(
             select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
         ).scalars()
         open_rows = {row.task_uuid: row for row in rows}
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
-    now = utcnow()
+    completed: list[HumanTask] = []
+    cancelled: list[HumanTask] = []
     for task_uuid, row in open_rows.items():
         if task_uuid in ready:
             continue
         task = workflow.get_task_from_id(UUID(task_uuid))
-        if task is not None and task.state == TaskState.COMPLETED:
-            row.state, row.completed_at, row.completed_by_id = "completed", now, completed_by_id
-        else:
-            row.state, row.completed_at = "cancelled", now
-    created = []
+        (completed if task is not None and task.state == TaskState.COMPLETED else cancelled).append(row)
+    human_task_rows.close(completed, cancelled, utcnow(), completed_by_id)
+    opened = []
     for task_uuid, task in ready.items():
         if task_uuid in open_rows:
             continue
         role = lane_role(version, task.task_spec.lane)
-        row = HumanTask(
-            tenant_id=instance.tenant_id,
-            instance_id=instance.id,
-            expedient_id=instance.expedient_id,
-            process_model_id=version.model_id,
-            task_uuid=task_uuid,
-            element_id=element_id(task),
-            name=element_name(task)[:300],
-            lane=task.task_spec.lane,
-            role=role,
-            unit=task_unit(task),
-            potential_owners=[role] if role else [],
-            state="ready",
-            form_key=form_name(task),
-            due_at=_boundary_due(task),
-        )
-        db.session.add(row)
-        created.append(row)
-    return created
+        opened.append({
+            "tenant_id": instance.tenant_id,
+            "instance_id": instance.id,
+            "expedient_id": instance.expedient_id,
+            "process_model_id": version.model_id,
+            "task_uuid": task_uuid,
+            "element_id": element_id(task),
+            "name": element_name(task)[:300],
+            "lane": task.task_spec.lane,
+            "role": role,
+            "unit": task_unit(task),
+            "potential_owners": [role] if role else [],
+            "state": "ready",
+            "form_key": form_name(task),
+            "due_at": _boundary_due(task),
+        })
+    return human_task_rows.open_rows(opened)
 
 
 def sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:

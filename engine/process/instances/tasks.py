@@ -13,7 +13,7 @@ completed twice gives the loser a Conflict.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -24,7 +24,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.mixins.service_task import ServiceTask
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import Executable, Integer, and_, bindparam, select, update
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import defer, joinedload, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.selectable import ScalarSelect
 
@@ -43,6 +43,7 @@ from engine.process.definition.specs import load_spec
 from engine.process.forms.errors import FieldError, field_errors
 from engine.process.instances import batch_writes, incidents, projection, state
 from engine.process.instances import service_calls as services
+from engine.process.instances.human_task_rows import OpenedTask
 from engine.process.instances.messages import sync_awaited_messages, waiting_message_tasks
 from engine.process.models import (
     CompletedStep,
@@ -123,6 +124,14 @@ def _lock_task(
     return row[1], row[0], row[2], dict(remembered) if remembered is not None else None
 
 
+#: What a completion never reads of the pinned version (the model's sources, of no use once the
+#: spec is built) nor of the tenant (only its calendar), left out of the lock's row: fewer and
+#: smaller columns to send, describe and decode. Whoever reads one later loads it then.
+_UNUSED_VERSION_COLUMNS = (ProcessVersion.bpmn_xml, ProcessVersion.dmn_files, ProcessVersion.templates,
+                           ProcessVersion.called_versions, ProcessVersion.created_at, ProcessVersion.created_by)
+_TENANT_COLUMNS = (Tenant.id, Tenant.code, Tenant.name, Tenant.aran, Tenant.local_holidays)
+
+
 @cache
 def _task_lock_query(with_key: bool) -> Executable:
     """The query of :func:`_lock_task`, built once: building it (and its cache key) on every
@@ -134,7 +143,9 @@ def _task_lock_query(with_key: bool) -> Executable:
         .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
         .where(ProcessInstance.tenant_id == tenant_id, HumanTask.id == bindparam("task_id"),
                HumanTask.tenant_id == tenant_id)
-        .options(joinedload(ProcessInstance.process_version, innerjoin=True))
+        .options(joinedload(ProcessInstance.process_version, innerjoin=True).options(
+                     *(defer(column) for column in _UNUSED_VERSION_COLUMNS)),
+                 load_only(*_TENANT_COLUMNS), defer(HumanTask.draft_data))
         .with_for_update(of=[ProcessInstance, HumanTask])
         .execution_options(populate_existing=True)
     )  # fmt: skip
@@ -184,7 +195,7 @@ class _Run:
     #: the rows open before, :meth:`save` closes them without reading the projection again.
     known_rows: dict[str, HumanTask] = field(default_factory=dict)
     #: The ready rows after :meth:`save` when it knows them all without a read (else None).
-    ready_rows: list[HumanTask] | None = None
+    ready_rows: list[OpenedTask] | None = None
     #: Stop before a slow step (a document to render) and leave it and what follows to a worker.
     defer_slow: bool = False
     #: A slow step was left to the worker: the instance is "running" until the job advances it.
@@ -205,7 +216,7 @@ class _Run:
         with services.bound(self.workflow, services.Binding(self.ctx, self.instance, self.version)):
             self.failures.extend(incidents.run_engine_steps(self.workflow, self._leave_for_worker))
 
-    def _announce_waiting_tasks(self, created: list[HumanTask]) -> None:
+    def _announce_waiting_tasks(self, created: list[OpenedTask]) -> None:
         """A task that waits on a record tells the feature that keeps it: a sign task puts its
         document in the signer's queue, a notification task links itself to the notification
         (the signatures and notifications features listen). Such a task completes when its
@@ -217,7 +228,6 @@ class _Run:
             signs, awaits = projection.sign_variable(task), projection.await_notification_variable(task)
             if signs is None and awaits is None:
                 continue
-            db.session.flush()  # the row's id, for the record to point at
             if signs is not None:
                 publish(Event.SIGN_TASK_READY, ctx=self.ctx, human_task_id=row.id, role=row.role,
                         target=task.data.get(signs))
@@ -525,6 +535,10 @@ def _remembered(ctx: Context, key: str | None) -> dict[str, Any] | None:
     return dict(row.response) if row is not None else None
 
 
+#: The answer of a keyed completion, remembered (a Core insert: nothing else in the session to flush for it).
+_REMEMBER = IdempotencyKey.__table__.insert()
+
+
 def complete_task(
     ctx: Context, human_task_id: int, data: dict[str, Any] | None, idem_key: str | None = None,
     *, by_signature: bool = False, by_notification: bool = False, slow_steps_in_worker: bool = False,
@@ -586,13 +600,10 @@ def complete_task(
         ))
         run.save(completed_by_id=ctx.user_id)  # also closes ``row`` (same identity)
         publish(Event.TASK_COMPLETED, ctx=ctx, human_task_id=row.id)
-        db.session.flush()  # the ids of the tasks it opened, for the answer
         answer = {"human_task_id": row.id, **_summary(instance, run.ready_rows)}
-        if idem_key:
-            db.session.add(
-                IdempotencyKey(tenant_id=ctx.tenant_id, user_id=ctx.user_id, key=idem_key, response=answer)
-            )
-            db.session.flush()
+        if idem_key:  # taken meanwhile by the same submit: an IntegrityError, a lost race
+            db.session.execute(_REMEMBER, {"tenant_id": ctx.tenant_id, "user_id": ctx.user_id, "key": idem_key,
+                                           "response": answer})
         return answer
 
     try:
@@ -818,7 +829,7 @@ def _iso(value: datetime | None) -> str | None:
     return value.isoformat() if value else None
 
 
-def _human_task_dict(row: HumanTask) -> dict[str, Any]:
+def _human_task_dict(row: HumanTask | OpenedTask) -> dict[str, Any]:
     return {
         "id": row.id,
         "element_id": row.element_id,
@@ -830,7 +841,7 @@ def _human_task_dict(row: HumanTask) -> dict[str, Any]:
     }
 
 
-def _summary(instance: ProcessInstance, ready_rows: list[HumanTask] | None = None) -> dict[str, Any]:
+def _summary(instance: ProcessInstance, ready_rows: Sequence[HumanTask | OpenedTask] | None = None) -> dict[str, Any]:
     """Status, ready tasks and open incidents; ``ready_rows`` when the caller knows them, and
     incidents are looked for only when the status says there are some."""
     if ready_rows is None:
