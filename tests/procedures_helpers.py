@@ -17,7 +17,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions import timer as spiff_timer
 from sqlalchemy import select
 
 from engine.audit.trail import AuditEvent
-from engine.base.clock import MADRID
+from engine.base.clock import MADRID, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.demo.data import PROCESSES_DIR as PROCESSES
@@ -44,6 +44,12 @@ class SpiffClock(datetime):
     def now(cls, tz: tzinfo | None = None) -> SpiffClock:  # type: ignore[override]
         value = cls.moment.astimezone(tz) if tz else cls.moment.replace(tzinfo=None)
         return cls.fromtimestamp(value.timestamp(), tz) if tz else cls.fromtimestamp(value.timestamp())
+
+
+def decree_number(sequence: int) -> str:
+    """The number of a decree the alcalde signs today: the book restarts each Catalan year, and
+    signing reads the real clock (only SpiffWorkflow's timers are pinned here)."""
+    return f"DEC/{local_date(utcnow()).year}/{sequence:04d}"
 
 
 @pytest.fixture

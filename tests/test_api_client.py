@@ -6,12 +6,14 @@ from __future__ import annotations
 import importlib.util
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from werkzeug.serving import make_server
 
+from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.expedients.expedients import open_expedient
 from tests.test_api import deployed_model, world  # noqa: F401 (the fixture)
@@ -118,9 +120,11 @@ def test_a_script_reaches_parties_decrees_terms_eni_and_the_notice_board(server,
     opened = open_expedient(a["ctx"]["clerk"], "Ocupació de via pública")
     db.session.commit()
     assert clerk.expedient_term(opened.id) is None  # opened by hand: no procedure, no maximum term
-    edict = clerk.publish_edict(opened.id, "Informació pública", "Trenta dies.", starts_on="2027-03-01",
-                                ends_on="2027-03-31")
-    assert clerk.edict(edict["id"])["ends_on"] == "2027-03-31" and [e["id"] for e in clerk.edicts()] == [edict["id"]]
+    starts_on = local_date(utcnow()) + timedelta(days=30)  # a month from whatever day the test runs
+    ends_on = (starts_on + timedelta(days=30)).isoformat()
+    edict = clerk.publish_edict(opened.id, "Informació pública", "Trenta dies.", starts_on=starts_on.isoformat(),
+                                ends_on=ends_on)
+    assert clerk.edict(edict["id"])["ends_on"] == ends_on and [e["id"] for e in clerk.edicts()] == [edict["id"]]
 
     clerk.upload_document(opened.id, "plànol.txt", b"plano", "Plànol de la terrassa", from_administration=False)
     assert secretary.close_expedient(opened.id)["state"] == "E02"

@@ -5,7 +5,7 @@ the role the page refuses, and another municipality's ids answering 404 with not
 from __future__ import annotations
 
 import io
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from pypdf import PdfReader
@@ -279,9 +279,12 @@ def test_bodies_and_edicts_are_read_one_by_one_and_edicts_published(client, town
     assert client.get(f"/api/v1/bodies/{ple.id}", headers=a["tecnic"]).get_json()["name"] == "Ple de l'Ajuntament"
     assert client.get(f"/api/v1/bodies/{ple.id}", headers=b["clerk"]).status_code == 404
 
+    # an exposure that starts in a month and lasts thirty days, whatever the day the test runs
+    starts_on = local_date(utcnow()) + timedelta(days=30)
+    ends_on = starts_on + timedelta(days=30)
     edict = {"expedient_id": expedient.id, "title": "Informació pública de l'ordenança de guals",
-             "text": "Se sotmet a informació pública per trenta dies.", "starts_on": "2027-03-01",
-             "ends_on": "2027-03-31"}
+             "text": "Se sotmet a informació pública per trenta dies.", "starts_on": starts_on.isoformat(),
+             "ends_on": ends_on.isoformat()}
     assert client.post("/api/v1/edicts", headers=a["tecnic"], json=edict).status_code == 403
     assert client.post("/api/v1/edicts", headers=b["clerk"], json=edict).status_code == 404
     published = client.post("/api/v1/edicts", headers=a["clerk"], json=edict)
@@ -289,7 +292,7 @@ def test_bodies_and_edicts_are_read_one_by_one_and_edicts_published(client, town
     edict_id = published.get_json()["id"]
     one = client.get(f"/api/v1/edicts/{edict_id}", headers=a["secretary"]).get_json()
     assert (one["starts_on"], one["ends_on"], one["intact"], one["withdrawn"]) == (
-        "2027-03-01", "2027-03-31", True, False)
+        starts_on.isoformat(), ends_on.isoformat(), True, False)
     assert [e["id"] for e in client.get("/api/v1/edicts", headers=a["mayor"]).get_json()] == [edict_id]
     past = client.post("/api/v1/edicts", headers=a["clerk"], json={**edict, "starts_on": "2020-01-01"})
     assert past.status_code == 422 and past.get_json()["field"] == "starts_on"

@@ -83,7 +83,8 @@ def test_the_year_is_the_catalan_date_of_opening(clerk):
 
 def test_opening_is_audited(clerk, tenant_a):
     party = find_or_create_party(clerk, "12345678Z", "Maria Puig")
-    expedient = open_expedient(clerk, "Llicència d'obres", party_ids=[party.id], classification="2004327")
+    expedient = open_expedient(clerk, "Llicència d'obres", party_ids=[party.id], classification="2004327",
+                               opened_at=at(2026, 3, 2, 9))  # fmt: skip
     db.session.commit()
     event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "expedient.opened")).scalar_one()
     assert event.expedient_id == expedient.id and event.actor == "clerk"

@@ -24,9 +24,12 @@ TEXT = "Es sotmet a informació pública el projecte de la piscina municipal dur
 
 @pytest.fixture(autouse=True)
 def _the_day_before_the_exposure(monkeypatch):  # type: ignore[no-untyped-def]
-    """Edicts are published and withdrawn on Thursday 3 December 2026, the day before their exposure
-    starts, whatever the day the tests run (publishing refuses a first day already past)."""
-    monkeypatch.setattr(edicts, "utcnow", lambda: datetime(2026, 12, 3, 10, 0, tzinfo=UTC))
+    """Edicts are published, withdrawn and asked for their certificate on Thursday 3 December 2026, the
+    day before their exposure starts, whatever the day the tests run (publishing refuses a first day
+    already past; the certificate waits for the last day to be over)."""
+    day_before = lambda: datetime(2026, 12, 3, 10, 0, tzinfo=UTC)  # noqa: E731
+    monkeypatch.setattr(edicts, "utcnow", day_before)
+    monkeypatch.setattr(diligence, "utcnow", day_before)
 
 
 def _published(t, **extra):  # type: ignore[no-untyped-def]

@@ -26,7 +26,16 @@ from tests.online_helpers import (
     outgoing,
     sign_decree,
 )
-from tests.procedures_helpers import Town, actions, document_titles, pending_timers, ready_ids, spiff_clock, town
+from tests.procedures_helpers import (
+    Town,
+    actions,
+    decree_number,
+    document_titles,
+    pending_timers,
+    ready_ids,
+    spiff_clock,
+    town,
+)
 
 __all__ = ["spiff_clock"]  # the fixture, used by name
 pytestmark = pytest.mark.usefixtures("spiff_clock")
@@ -70,7 +79,7 @@ def test_the_authorisation_liquidates_the_fee_in_the_signed_decree(t: Town) -> N
     t.do(instance_id, "T_proposta", {"sentit": "atorgar", "fonaments": "L'ocupació és compatible amb el pas."})
     sign_decree(t, instance_id)
     decree = decrees_of(expedient_id)[0]
-    assert (decree.number, decree.title) == ("DEC/2026/0001", "Autorització d'ocupació de la via pública")
+    assert (decree.number, decree.title) == (decree_number(1), "Autorització d'ocupació de la via pública")
     assert "6 m2 x 10 dies x 0,60 € = 36,00 €" in decree.text
     assert "del 13/04/2026 al 22/04/2026" in decree.text and "Senyalització nocturna" in decree.text
     assert APPEALS in decree.text

@@ -261,7 +261,8 @@ def test_outgoing_entry_links_existing_documents_with_digests(clerk, citizen):
 
 def test_a_correction_is_a_new_entry_naming_the_corrected_one(clerk, citizen):
     wrong = _incoming(clerk, subject="Instància (NIF erroni)", presented_at=madrid(2026, 11, 16, 9, 0))
-    fixed = _incoming(clerk, subject="Instància", party_id=citizen.id, corrects_entry_id=wrong.id)
+    fixed = _incoming(clerk, subject="Instància", party_id=citizen.id, corrects_entry_id=wrong.id,
+                      presented_at=madrid(2026, 11, 16, 9, 30))  # fmt: skip
     assert fixed.number == "E/2026/000002" and fixed.corrects_entry_id == wrong.id
     assert get_entry(clerk, wrong.id).subject == "Instància (NIF erroni)"
     text = _text(read_content(clerk, fixed.receipt_document_id)[1])

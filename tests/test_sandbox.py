@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -11,6 +11,7 @@ from SpiffWorkflow.bpmn.workflow import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
 from engine.process.definition import specs
+from engine.process.sandbox import runner
 from engine.process.sandbox.helpers import HELPER_NAMES, helper_docs
 from engine.process.sandbox.runner import CalendarConfig, Limits, SandboxedScriptEngine, SandboxEnvironment, ScriptError
 from engine.process.sandbox.script_engine import script_engine_for
@@ -160,6 +161,15 @@ def test_timer_expression_gives_an_aware_datetime(env):
     assert moment.tzinfo is not None
     assert moment.date() > date.today()
     assert (moment.hour, moment.minute, moment.second) == (23, 59, 59)
+
+
+def test_scripts_count_from_the_engines_clock_in_catalan_time(env, monkeypatch):
+    """The sandbox child is another process: "today" is the moment the engine runs the step."""
+    monkeypatch.setattr(runner, "utcnow", lambda: datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+    # 23:30 UTC on New Year's Eve is 00:30 on Friday 1 January 2027 (a holiday) in Catalonia: a
+    # one-working-day term notified then ends on Monday 4 January.
+    assert env.evaluate("today()", {}) == "2027-01-01"
+    assert env.evaluate("working_days(1)", {}) == "2027-01-04T23:59:59+01:00"
 
 
 def test_formatting_helpers(env):

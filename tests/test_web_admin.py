@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -13,6 +15,7 @@ from engine.tenancy.models import Tenant, User
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 from tests.engine_helpers import make_version
 from tests.test_procedures_engine import _model as service_model
+from webapp.views import admin
 
 
 @pytest.fixture
@@ -100,6 +103,14 @@ def test_local_holidays_and_signing_officers(admin_client):
     assert tenant.signing_officers == {"alcalde": mayor.id}
     one_day = client.post("/admin/holidays", data={"year": "2027", "dates": ["2027-05-17"], "csrf_token": token})
     assert one_day.status_code == 422
+
+
+def test_local_holidays_are_proposed_for_the_catalan_year(admin_client, monkeypatch):
+    client, _, _ = admin_client
+    # 23:30 UTC on New Year's Eve is already 1 January 2027 in Catalonia.
+    monkeypatch.setattr(admin, "utcnow", lambda: datetime(2026, 12, 31, 23, 30, tzinfo=UTC))
+    page = client.get("/admin/").get_data(as_text=True)
+    assert 'id="hol-year" name="year" inputmode="numeric" value="2027"' in page
 
 
 def test_only_platform_admins_see_and_create_tenants(admin_client):

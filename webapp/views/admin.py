@@ -10,6 +10,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from sqlalchemy import select
 
 from engine.base import unit_of_work
+from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _, _l
@@ -54,7 +55,7 @@ def _index_page(new_user: dict[str, Any] | None = None, error: Exception | None 
     if tenant is None:
         abort(404)
     return render_template("admin/index.html", incidents=open_incidents(g.ctx), users=_tenant_users(), roles=ROLES,
-                           tenant=tenant, this_year=date.today().year, checklist=welcome_checklist(tenant),
+                           tenant=tenant, this_year=local_date(utcnow()).year, checklist=welcome_checklist(tenant),
                            new_user=new_user or {}, error=error, languages=LANGUAGE_NAMES)  # fmt: skip
 
 

@@ -23,7 +23,7 @@ import sys
 import traceback
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
-from datetime import date
+from datetime import UTC, date, datetime
 from types import CodeType
 from typing import Any
 
@@ -245,6 +245,17 @@ def compile_script(code: str, mode: str) -> CodeType:
 
 # --- running -----------------------------------------------------------------------------
 
+class _RequestClock:
+    """The parent's "now", sent with each request: ``today()`` and the terms of a script follow the
+    engine's clock (the moment the step runs), not this process's own."""
+
+    moment: datetime | None = None
+
+    def __call__(self) -> datetime:
+        return self.moment or datetime.now(UTC)
+
+
+_CLOCK = _RequestClock()
 _HELPERS: dict[tuple[tuple[str, ...], bool], dict[str, Any]] = {}
 
 
@@ -257,7 +268,7 @@ def _helpers(config: dict[str, Any] | None) -> dict[str, Any]:
         from engine.calendar import TenantCalendar
 
         calendar = TenantCalendar(local_holidays=[date.fromisoformat(d) for d in key[0]], aran=key[1])
-        helpers = ScriptHelpers(calendar).namespace()
+        helpers = ScriptHelpers(calendar, _CLOCK).namespace()
         if len(_HELPERS) > 64:
             _HELPERS.clear()
         _HELPERS[key] = helpers
@@ -345,6 +356,7 @@ def handle(request: dict[str, Any]) -> dict[str, Any]:
     mode = "eval" if op == "eval" else "exec"
     compiled = compile_script(code, mode)
     data_json = request.get("data_json") or "{}"
+    _CLOCK.moment = datetime.fromisoformat(request["now"]) if request.get("now") else None
     namespace, base = _namespace(request, json.loads(data_json))
     try:
         result = eval(compiled, namespace)  # noqa: S307 - restricted code in a guarded namespace

@@ -33,6 +33,7 @@ from SpiffWorkflow.bpmn.exceptions import WorkflowTaskException
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
+from engine.base.clock import utcnow
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT, Settings, current_settings
 
@@ -317,9 +318,10 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         except (TypeError, ValueError) as err:
             raise ScriptError.one("data", "data_in", detail=str(err)) from None
         return run_in_sandbox(
-            {"op": op, "code": code, "data_json": data_json, "extra": extra, "calendar": self.calendar.as_json()},
+            {"op": op, "code": code, "data_json": data_json, "extra": extra, "calendar": self.calendar.as_json(),
+             "now": utcnow().isoformat()},
             self.limits,
-        )
+        )  # fmt: skip
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
         return self._request("eval", expression, context, external_context)["result"]
