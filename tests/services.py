@@ -104,14 +104,14 @@ def postgres_app(pool_size: int = 10) -> Iterator[Flask]:
 
 def run_queued_jobs() -> None:
     """With Redis configured, the app queued its background jobs: run them here as a worker would
-    (rq's SimpleWorker, in the test's app context). Without Redis they already ran in-process."""
-    from rq import SimpleWorker
-
+    (GEE's worker class in burst mode, in the test's app context). Without Redis they already ran
+    in-process."""
     from engine.base.jobs import job_queue, redis_connection
+    from engine.worker.rq_worker import GeeWorker
 
     connection = redis_connection()
     if connection is not None:
-        SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
+        GeeWorker([job_queue(connection)], connection=connection).work(burst=True)
 
 
 def start_next_job_on_a_dying_worker() -> str:

@@ -15,23 +15,15 @@ from flask.testing import FlaskClient
 from engine.base.clock import MADRID, as_utc, local_date
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
-from engine.base.jobs import redis_connection
 from engine.notifications import notifications as n
 from engine.notifications.alerts import expire_notification
 from engine.process.definition.deploy import deploy_process
 from engine.registry.entries import RegistryEntry
 from tests.conftest import csrf_token, login
 from tests.procedures_helpers import Town, ready, ready_ids, steps, town
+from tests.services import run_queued_jobs
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bpmn" / "notify_block.bpmn"
-
-
-def _run_queued_jobs() -> None:
-    """With Redis the continuation is a queued job: run it as a worker would (in-process it already ran)."""
-    if redis_connection() is not None:
-        from tests.test_worker import work_burst
-
-        work_burst()
 
 
 def _notified(canal: str = "electronic") -> tuple[Town, int, int]:
@@ -114,7 +106,7 @@ def test_two_failed_postal_attempts_wait_for_the_boe_then_the_publication_takes_
                             data={"csrf_token": csrf_token(client, f"/expedients/{expedient_id}"),
                                   "attempted_at": when, "result": "absent"})
         assert reply.status_code == 302
-    _run_queued_jobs()
+    run_queued_jobs()
     db.session.expire_all()
     assert _the_notification(t, expedient_id).state == "publication_pending"
     assert ready_ids(instance_id) == ["T_espera"]  # art. 44: still not practised
@@ -131,7 +123,7 @@ def test_two_failed_postal_attempts_wait_for_the_boe_then_the_publication_takes_
                         data={"csrf_token": csrf_token(client, f"/expedients/{expedient_id}"),
                               "published_on": published_on.isoformat(), "reference": "BOE-N-2026-100200"})
     assert reply.status_code == 302
-    _run_queued_jobs()
+    run_queued_jobs()
     db.session.expire_all()
     note = _the_notification(t, expedient_id)
     assert note.state == "published"

@@ -35,7 +35,7 @@ from engine.worker.integrity import latest_check, run_integrity_checks
 from engine.worker.scheduler import Scheduler, sweep_all
 from tests.conftest import make_user, settings_changed
 from tests.engine_helpers import make_version
-from tests.services import redis_url
+from tests.services import redis_url, run_queued_jobs
 from tests.smtp_sink import SmtpSink
 from tests.web_clerk import login_en
 
@@ -178,17 +178,6 @@ def redis(app: Flask) -> Iterator[str]:
     Redis.from_url(url).flushdb()
 
 
-def work_burst() -> None:
-    """Process what is queued in this process (rq SimpleWorker inside the test's app context)."""
-    from rq import SimpleWorker
-
-    from engine.base.jobs import job_queue, redis_connection
-
-    connection = redis_connection()
-    assert connection is not None
-    SimpleWorker([job_queue(connection)], connection=connection).work(burst=True)
-
-
 def worker_env(app: Flask) -> dict[str, str]:
     from engine.base.settings import settings_of
 
@@ -210,11 +199,11 @@ def test_two_schedulers_at_once_never_double_fire(app: Flask, tenant: Tenant, re
 
     queued = job_queue(redis_connection()).job_ids  # type: ignore[arg-type]
     assert [j for j in queued if j.startswith("timer-")] == [timers.batch_job_id(0)]
-    work_burst()
+    run_queued_jobs()
     assert ready(instance_id) == ["expired"] and fired_count(instance_id) == 1
     first.lock.release()  # type: ignore[union-attr]
     assert second.tick(moment + timedelta(seconds=1)).held  # the other one takes over
-    work_burst()
+    run_queued_jobs()
     assert fired_count(instance_id) == 1
 
 
@@ -272,10 +261,10 @@ def test_a_killed_worker_is_recovered_and_the_instance_advances_once(
     later = utcnow() + timedelta(days=11)
     result = timers.sweep(later)
     assert (result.recovered, result.due_instances) == (1, 1)
-    work_burst()
+    run_queued_jobs()
     assert ready(instance_id) == ["expired"] and fired_count(instance_id) == 1
     timers.sweep(later + timedelta(seconds=1))
-    work_burst()
+    run_queued_jobs()
     assert fired_count(instance_id) == 1
     steps = db.session.query(CompletedStep).filter_by(instance_id=instance_id, element_id="deadline").count()
     assert steps == 1
@@ -305,13 +294,13 @@ def test_failed_job_is_retried_with_backoff_then_listed_and_retried_by_an_admin(
     job_id = enqueue(flaky, tenant.id, str(flag))
     assert job_id
     for interval in RETRY_INTERVALS:
-        work_burst()
+        run_queued_jobs()
         scheduled = queue.scheduled_job_registry
         assert scheduled.get_job_ids() == [job_id]
         delay = scheduled.get_scheduled_time(job_id).timestamp() - time.time()
         assert interval - 5 < delay <= interval  # backoff: 10 s, 60 s, 300 s
         scheduled.requeue(job_id)  # the moment comes
-    work_burst()
+    run_queued_jobs()
     assert queue.failed_job_registry.get_job_ids() == [job_id]
     admin_ctx = Context(tenant.id, None, "admin", frozenset({"admin"}))
     overview = admin.jobs_overview(admin_ctx)
@@ -324,7 +313,7 @@ def test_failed_job_is_retried_with_backoff_then_listed_and_retried_by_an_admin(
     flag.write_text("up")
     admin.retry_failed_job(admin_ctx, job_id)
     assert queue.count == 1
-    work_burst()
+    run_queued_jobs()
     assert Job.fetch(job_id, connection=connection).get_status() == "finished"
     assert db.session.query(AuditEvent).filter_by(action="job.flaky_done").count() == 1
     assert admin.jobs_overview(admin_ctx).failed == []
@@ -367,7 +356,7 @@ def test_admin_retries_a_failed_job_from_the_page(app: Flask, tenant: Tenant, re
     queue = job_queue(redis_connection())  # type: ignore[arg-type]
     job_id = enqueue(flaky, tenant.id, str(flag))
     for _ in range(4):
-        work_burst()
+        run_queued_jobs()
         for scheduled in queue.scheduled_job_registry.get_job_ids():
             queue.scheduled_job_registry.requeue(scheduled)
     client = app.test_client()
@@ -377,7 +366,7 @@ def test_admin_retries_a_failed_job_from_the_page(app: Flask, tenant: Tenant, re
     flag.write_text("up")
     token = csrf_token(client, "/admin/jobs/")
     assert client.post(f"/admin/jobs/{job_id}/retry", data={"csrf_token": token}).status_code == 302
-    work_burst()
+    run_queued_jobs()
     assert 'id="no-failed-jobs"' in client.get("/admin/jobs/").get_data(as_text=True)
     assert client.post("/admin/jobs/nope/retry", data={"csrf_token": token}).status_code == 404
 
@@ -432,7 +421,7 @@ def test_run_engine_steps_in_background_says_in_progress_with_redis(app: Flask, 
     answer = continue_in_background(system(tenant), instance_id)
     assert answer["status"] == "in_progress" and answer["job_id"] == f"steps-{instance_id}"
     assert continue_in_background(system(tenant), instance_id)["job_id"] == answer["job_id"]  # deduplicated
-    work_burst()
+    run_queued_jobs()
     assert ready(instance_id) == ["wait_notification"]
 
 

@@ -21,6 +21,8 @@ import time
 import uuid
 from typing import Any
 
+from rq import SimpleWorker
+
 from engine.base.jobs import ALIVE_TTL, QUEUE_NAME, WORKERS_KEY, alive_key
 
 log = logging.getLogger("gee.worker")
@@ -61,19 +63,29 @@ class Liveness(threading.Thread):
                 pass
 
 
-def _worker_class() -> Any:
-    from rq import SimpleWorker
+class GeeWorker(SimpleWorker):
+    """SimpleWorker that remembers a stop was asked (SIGTERM/SIGINT), unlike a lost Redis, and
+    stops its pub/sub thread without the minute rq's own stop can take."""
 
-    class GeeWorker(SimpleWorker):
-        """SimpleWorker that remembers a stop was asked (SIGTERM/SIGINT), unlike a lost Redis."""
+    stop_asked = False
 
-        stop_asked = False
+    def request_stop(self, signum: Any, frame: Any) -> None:
+        self.stop_asked = True
+        super().request_stop(signum, frame)
 
-        def request_stop(self, signum: Any, frame: Any) -> None:
-            self.stop_asked = True
-            super().request_stop(signum, frame)
-
-    return GeeWorker
+    def unsubscribe(self) -> None:
+        """rq sends UNSUBSCRIBE, then stops its pub/sub thread and waits for it. The thread that
+        has read the UNSUBSCRIBE reply before being told to stop goes on to wait up to 60 s for a
+        new subscription, and redis-py's ``stop()`` waits that long for it (seen under load: a
+        burst that took a minute). Told to stop first, the thread ends on the reply it reads."""
+        thread = self.pubsub_thread
+        if thread is None:
+            return
+        self.log.info("Worker %s: unsubscribing from channel %s", self.name, self.pubsub_channel_name)
+        thread.stop(timeout=0)  # the flag only; the UNSUBSCRIBE reply below wakes the thread
+        self.pubsub.unsubscribe()
+        thread.join(timeout=1)
+        self.pubsub.close()
 
 
 def wait_for_redis(connection: Any, sleep: Any = time.sleep) -> int:
@@ -97,7 +109,6 @@ def run_worker(redis_url: str, burst: bool = False) -> None:
     from redis import Redis
 
     connection = Redis.from_url(redis_url, socket_connect_timeout=5, health_check_interval=30)
-    worker_class = _worker_class()
     while True:
         wait_for_redis(connection)
         name = f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
@@ -105,7 +116,7 @@ def run_worker(redis_url: str, burst: bool = False) -> None:
         # database pool, the cached process specs and the script sandbox's child process stay
         # warm. Jobs open their application context through engine.base.jobs.run_job; job
         # timeouts still apply (SIGALRM).
-        worker = worker_class([QUEUE_NAME], connection=connection, name=name)
+        worker = GeeWorker([QUEUE_NAME], connection=connection, name=name)
         liveness = Liveness(connection, name)
         liveness.start()
         failure: Exception | None = None
@@ -121,4 +132,4 @@ def run_worker(redis_url: str, burst: bool = False) -> None:
         time.sleep(1.0)
 
 
-__all__ = ["Liveness", "run_worker", "wait_for_redis"]
+__all__ = ["GeeWorker", "Liveness", "run_worker", "wait_for_redis"]

@@ -10,7 +10,6 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from engine.base.db import db
-from engine.base.jobs import redis_connection
 from engine.decrees.book import Decree
 from engine.demo.data import DEMO_PASSWORD
 from engine.expedients.expedients import Expedient
@@ -24,6 +23,7 @@ from tests.e2e.test_signing_flow import (
     signing_world,
 )
 from tests.procedures_helpers import PROCESSES
+from tests.services import run_queued_jobs
 from tests.test_seu import PDF
 from tests.web_clerk import World
 
@@ -33,14 +33,6 @@ __all__ = ["demo_certificates", "sessions", "signing_world"]  # fixtures, used b
 def _identify(page, nif: str) -> None:
     page.wait_for_url("**/dev-idp/authorize**")
     page.locator(f'button[data-nif="{nif}"]').click()
-
-
-def _run_queued_jobs() -> None:
-    """With Redis the continuation after the notification is a queued job: run it as a worker would."""
-    if redis_connection() is not None:
-        from tests.test_worker import work_burst
-
-        work_burst()
 
 
 def _sign_on_the_task_page(page, live_server: str, name: str) -> None:
@@ -125,7 +117,7 @@ def test_minor_works_licence_from_the_e_office_to_the_closed_expedient(live_serv
     citizen.locator("#notifications tbody a").first.click()
     citizen.locator("#open-notification").click()
     citizen.wait_for_selector("#notified-document")
-    _run_queued_jobs()
+    run_queued_jobs()
 
     # The procedure went on by itself and closed the expedient.
     clerk.goto(f"{live_server}/expedients/{expedient.id}")
