@@ -35,7 +35,7 @@ from engine.worker.integrity import latest_check, run_integrity_checks
 from engine.worker.scheduler import Scheduler, sweep_all
 from tests.conftest import make_user, settings_changed
 from tests.engine_helpers import make_version
-from tests.services import redis_url, run_queued_jobs
+from tests.services import run_queued_jobs
 from tests.smtp_sink import SmtpSink
 from tests.web_clerk import login_en
 
@@ -167,17 +167,6 @@ def test_integrity_check_finds_an_altered_document(app: Flask, tenant: Tenant) -
 # ----------------------------------------------------------------------------- Redis
 
 
-@pytest.fixture
-def redis(app: Flask) -> Iterator[str]:
-    from redis import Redis
-
-    url = redis_url()
-    Redis.from_url(url).flushdb()
-    with settings_changed(app, redis_url=url):
-        yield url
-    Redis.from_url(url).flushdb()
-
-
 def worker_env(app: Flask) -> dict[str, str]:
     from engine.base.settings import settings_of
 
@@ -186,7 +175,7 @@ def worker_env(app: Flask) -> dict[str, str]:
             "GEE_ENV": "testing", "GEE_DOCUMENT_STORE": str(settings.document_store)}
 
 
-def test_two_schedulers_at_once_never_double_fire(app: Flask, tenant: Tenant, redis: str) -> None:
+def test_two_schedulers_at_once_never_double_fire(app: Flask, tenant: Tenant, with_redis: str) -> None:
     instance_id = start(tenant, "exec_timer")
     due = as_utc(pending_timer(instance_id).due_at)
     assert due is not None
@@ -207,7 +196,7 @@ def test_two_schedulers_at_once_never_double_fire(app: Flask, tenant: Tenant, re
     assert fired_count(instance_id) == 1
 
 
-def test_the_worker_logs_its_jobs_not_every_step_of_every_instance(app: Flask, tenant: Tenant, redis: str) -> None:
+def test_the_worker_logs_its_jobs_not_every_step_of_every_instance(app: Flask, tenant: Tenant, with_redis: str) -> None:
     """The admin reads the worker's log: a line per job, none per SpiffWorkflow task state change."""
     instance_ids = [start(tenant, "exec_timer") for _ in range(3)]
     due = max(as_utc(pending_timer(instance_id).due_at) or utcnow() for instance_id in instance_ids)
@@ -228,7 +217,7 @@ def slow_fire(swept_at: str, marker: str) -> int:
 
 
 def test_a_killed_worker_is_recovered_and_the_instance_advances_once(
-    app: Flask, tenant: Tenant, redis: str, tmp_path: Path
+    app: Flask, tenant: Tenant, with_redis: str, tmp_path: Path
 ) -> None:
     instance_id = start(tenant, "exec_timer")
     due = as_utc(pending_timer(instance_id).due_at)
@@ -281,7 +270,7 @@ def flaky(tenant_id: int, flag: str) -> None:
 
 
 def test_failed_job_is_retried_with_backoff_then_listed_and_retried_by_an_admin(
-    app: Flask, tenant: Tenant, redis: str, tmp_path: Path
+    app: Flask, tenant: Tenant, with_redis: str, tmp_path: Path
 ) -> None:
     from rq.job import Job
 
@@ -345,7 +334,7 @@ def test_admin_page_shows_embedded_mode_and_integrity(app: Flask, client, tenant
     assert "/admin/jobs/" in other.get("/").get_data(as_text=True)  # the NAV entry
 
 
-def test_admin_retries_a_failed_job_from_the_page(app: Flask, tenant: Tenant, redis: str, tmp_path: Path) -> None:
+def test_admin_retries_a_failed_job_from_the_page(app: Flask, tenant: Tenant, with_redis: str, tmp_path: Path) -> None:
     from tests.conftest import csrf_token, login
 
     make_user("admin-user", tenant, ("admin",))
@@ -414,7 +403,9 @@ def test_a_version_renders_with_its_own_base_template_never_the_files_on_disk(te
         render_version_template(version, "ofici.ca.html", "ca", {"nom": "Maria"})
 
 
-def test_run_engine_steps_in_background_says_in_progress_with_redis(app: Flask, tenant: Tenant, redis: str) -> None:
+def test_run_engine_steps_in_background_says_in_progress_with_redis(
+    app: Flask, tenant: Tenant, with_redis: str
+) -> None:
     from engine.process.instances.background_steps import continue_in_background
 
     instance_id = start(tenant, "worker_notified")
@@ -426,7 +417,7 @@ def test_run_engine_steps_in_background_says_in_progress_with_redis(app: Flask, 
 
 
 def test_a_job_that_kills_its_worker_every_time_ends_in_the_failed_jobs(
-    app: Flask, tenant: Tenant, redis: str, tmp_path: Path
+    app: Flask, tenant: Tenant, with_redis: str, tmp_path: Path
 ) -> None:
     from rq import SimpleWorker
 
