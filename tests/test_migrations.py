@@ -44,3 +44,28 @@ def test_one_command_brings_an_empty_database_to_head_matching_the_models():
             db.engine.dispose()
     assert diff == [], f"models and migrations disagree: {diff}"
     assert {"tenants", "users", "process_instances", "human_tasks", "audit_events"} <= tables
+
+
+def test_migrating_inside_a_running_process_leaves_its_request_log_on():
+    """Alembic reads its logging section on every run; it must not switch off the loggers GEE set
+    up before (the request log went silent for the rest of the process)."""
+    import logging
+
+    from webapp import create_app
+    from webapp.logging_setup import request_log
+
+    with empty_database() as url:
+        app = create_app(dataclasses.replace(settings_for_tests(), database_url=url))
+        init_migrations(app)
+        with app.app_context():
+            upgrade()
+            db.engine.dispose()
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    request_log.addHandler(handler)
+    try:
+        app.test_client().get("/healthz")
+    finally:
+        request_log.removeHandler(handler)
+    assert [r.fields["route"] for r in records] == ["/healthz"]  # type: ignore[attr-defined]
