@@ -54,6 +54,8 @@ def migrated_app(settings: Settings) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with app.app_context():
         upgrade()
+    # The bench prints its own figures; a log line for each of its thousands of requests would bury them.
+    logging.getLogger("gee.request").setLevel(logging.WARNING)
     return app
 
 
