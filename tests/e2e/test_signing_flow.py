@@ -175,8 +175,7 @@ def _sign_on_the_task_page(page, live_server: str, name: str) -> None:
     assert page.locator("#task-form").count() == 0  # no tick box, no form: only the signature
     pdf = page.request.get(f"{live_server}{frame.get_attribute('src')}")
     assert pdf.ok and pdf.headers["content-type"] == "application/pdf" and pdf.body().startswith(b"%PDF")
-    page.fill("#sign-form #password", DEMO_PASSWORD)
-    page.locator("#sign-form button[type=submit]").click()
+    sign_shown_pdf(page, DEMO_PASSWORD)
     page.wait_for_url(f"{live_server}/tasks")
     assert page.locator(".alert-success").count() == 1
 
