@@ -4,6 +4,8 @@ the request times of pages and form posts."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 import click
@@ -54,9 +56,22 @@ def migrated_app(settings: Settings) -> Flask:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     with app.app_context():
         upgrade()
-    # The bench prints its own figures; a log line for each of its thousands of requests would bury them.
-    logging.getLogger("gee.request").setLevel(logging.WARNING)
     return app
+
+
+@contextmanager
+def request_log_quiet() -> Iterator[None]:
+    """The bench prints its own figures: a log line for each of its thousands of requests would bury
+    them. The level is put back afterwards (a bench run inside a test leaves the process as it was)."""
+    import logging
+
+    logger = logging.getLogger("gee.request")
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 @bench_group.command("inbox")
@@ -82,7 +97,9 @@ def bench_inbox_command(sizes: str, samples: int) -> None:
     if db.engine.dialect.name != "postgresql":
         raise click.ClickException(_("gee bench inbox needs PostgreSQL: it loads the province with PostgreSQL's "
                                      "bulk SQL into a database of its own. Set DATABASE_URL to a PostgreSQL server."))
-    result = run_inbox_bench(migrated_app, current_app.config["GEE_SETTINGS"], wanted, samples, progress=click.echo)
+    with request_log_quiet():
+        result = run_inbox_bench(migrated_app, current_app.config["GEE_SETTINGS"], wanted, samples,
+                                 progress=click.echo)
     click.echo(json.dumps(result))
 
 
@@ -177,7 +194,8 @@ def bench_requests_command(runs: int) -> None:
 
     from engine.bench.requests import run_requests_bench
 
-    result = run_requests_bench(migrated_app, current_app.config["GEE_SETTINGS"], runs, progress=click.echo)
+    with request_log_quiet():
+        result = run_requests_bench(migrated_app, current_app.config["GEE_SETTINGS"], runs, progress=click.echo)
     click.echo(json.dumps(result))
 
 
