@@ -46,7 +46,8 @@ def lost_races(instance_id: int, times: int = 1) -> Iterator[list[str]]:
 
     def bump(conn: Any, cursor: Any, statement: str, parameters: Any, context: Any, executemany: bool) -> None:
         sql = " ".join(statement.split()).upper()
-        write_back = sql.startswith("UPDATE PROCESS_INSTANCES SET") and "STATE_JSON" in sql
+        # on its own, or (PostgreSQL) inside the statement that also writes the task rows and steps
+        write_back = "UPDATE PROCESS_INSTANCES SET" in sql and "STATE_JSON" in sql
         if write_back and len(lost) < times:
             lost.append(statement)
             cursor.execute(f"UPDATE process_instances SET version = version + 1 WHERE id = {int(instance_id)}")

@@ -54,8 +54,12 @@ def update_rows(table: Table, key: str, rows: Sequence[dict[str, Any]]) -> None:
 
 
 def _document(rows: Sequence[dict[str, Any]]) -> dict[str, str]:
+    return {"rows": document(rows)}
+
+
+def document(rows: Sequence[dict[str, Any]]) -> str:
     """The rows as one JSON text (timestamps in ISO 8601; a JSON column's value nested as it is)."""
-    return {"rows": json.dumps(rows, default=_iso, ensure_ascii=False)}
+    return json.dumps(rows, default=_iso, ensure_ascii=False)
 
 
 def _iso(value: object) -> str:
@@ -64,27 +68,32 @@ def _iso(value: object) -> str:
     raise TypeError(f"{type(value).__name__} is not written in bulk")
 
 
-def _recordset(table: Table, columns: tuple[str, ...]) -> str:
+def _recordset(table: Table, columns: tuple[str, ...], param: str) -> str:
     """``json_to_recordset`` typed like the table's columns (a JSON null is an SQL NULL)."""
     types = ", ".join(f"{name} {table.c[name].type.compile(_DIALECT)}" for name in columns)
-    return f"json_to_recordset(CAST(:rows AS JSON)) AS v({types})"
+    return f"json_to_recordset(CAST(:{param} AS JSON)) AS v({types})"
 
 
 # Table and column names below come from the metadata; the rows are bound parameters.
 # ruff: noqa: S608
 
 
+def insert_sql(table: Table, columns: tuple[str, ...], param: str = "rows") -> str:
+    """PostgreSQL: INSERT into ``table`` the rows of the JSON parameter ``param`` (see :func:`document`)."""
+    names = ", ".join(columns)
+    return f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {_recordset(table, columns, param)}"
+
+
 @lru_cache(maxsize=32)
 def _insert_sql(table: Table, columns: tuple[str, ...]) -> TextClause:
-    names = ", ".join(columns)
-    return text(f"INSERT INTO {table.name} ({names}) SELECT {names} FROM {_recordset(table, columns)}")
+    return text(insert_sql(table, columns))
 
 
 @lru_cache(maxsize=32)
 def _update_sql(table: Table, key: str, columns: tuple[str, ...]) -> TextClause:
     assignments = ", ".join(f"{name} = v.{name}" for name in columns if name != key)
-    return text(f"UPDATE {table.name} SET {assignments} FROM {_recordset(table, columns)} "
+    return text(f"UPDATE {table.name} SET {assignments} FROM {_recordset(table, columns, 'rows')} "
                 f"WHERE {table.name}.{key} = v.{key}")  # fmt: skip
 
 
-__all__ = ["insert_rows", "update_rows"]
+__all__ = ["document", "insert_rows", "insert_sql", "update_rows"]

@@ -1,11 +1,13 @@
-"""The human-task projection written with Core statements built once, not through the ORM.
+"""The human-task projection's changes, written with Core statements built once, not through the ORM.
 
 Opening and closing the rows through the session's unit of work (a flush with its change
 tracking, identity bookkeeping and statements built per call) cost about an eighth of an API
-completion's CPU. The same two statements are sent here directly: an UPDATE for the rows
-that close (whose loaded objects are set to what was written, so the session has nothing
-left to flush for them) and an INSERT … RETURNING id for the rows that open, answered as
-:class:`OpenedTask` values rather than session objects (whoever needs the row reads it).
+completion's CPU. A save gathers what changes as :class:`RowChanges`; :func:`write` sends an
+UPDATE for the rows that close (whose loaded objects are set to what was written, so the
+session has nothing left to flush for them) and an INSERT … RETURNING id for the rows that
+open, answered as :class:`OpenedTask` values rather than session objects (whoever needs the
+row reads it). On PostgreSQL the same changes travel inside the state's own write
+(:mod:`engine.process.instances.state_write`).
 """
 
 from __future__ import annotations
@@ -45,30 +47,43 @@ _CANCEL = (
 )
 
 
-def close(
-    completed: Sequence[HumanTask], cancelled: Sequence[HumanTask], at: datetime, completed_by_id: int | None
-) -> None:
-    """Mark loaded rows completed (by ``completed_by_id``) or cancelled at ``at``."""
-    if completed:
-        db.session.execute(_COMPLETE, [{"row_id": row.id, "at": at, "by": completed_by_id} for row in completed])
-    if cancelled:
-        db.session.execute(_CANCEL, [{"row_id": row.id, "at": at} for row in cancelled])
-    for row in completed:
-        _written(row, state="completed", completed_at=at, completed_by_id=completed_by_id)
-    for row in cancelled:
-        _written(row, state="cancelled", completed_at=at)
+#: The columns of an opened row, in the order every caller gives them.
+OPENED_COLUMNS = ("tenant_id", "instance_id", "expedient_id", "process_model_id", "task_uuid", "element_id", "name",
+                  "lane", "role", "unit", "potential_owners", "state", "form_key", "created_at", "due_at")  # fmt: skip
+@dataclass
+class RowChanges:
+    """What one save changes in an instance's human-task rows: loaded rows that close (completed
+    by ``completed_by_id``, or cancelled) at ``at``, and the column values of the rows to open."""
+
+    at: datetime
+    completed_by_id: int | None
+    completed: list[HumanTask]
+    cancelled: list[HumanTask]
+    opened: list[dict[str, Any]]
+
+    def written(self, ids: Sequence[int]) -> list[OpenedTask]:
+        """Once written (``ids``: the opened rows' ids, in order): the loaded rows set to what was
+        written, so the session has nothing left to flush for them, and the opened rows."""
+        for row in self.completed:
+            _written(row, state="completed", completed_at=self.at, completed_by_id=self.completed_by_id)
+        for row in self.cancelled:
+            _written(row, state="cancelled", completed_at=self.at)
+        return [
+            OpenedTask(id=row_id, task_uuid=row["task_uuid"], element_id=row["element_id"], name=row["name"],
+                       role=row["role"], form_key=row["form_key"], due_at=row["due_at"])
+            for row_id, row in zip(ids, self.opened, strict=True)
+        ]  # fmt: skip
 
 
-def open_rows(values: Sequence[dict[str, Any]]) -> list[OpenedTask]:
-    """Insert ready rows (column values, in order) in one statement; the rows as inserted."""
-    if not values:
-        return []
-    ids = db.session.execute(_INSERT, list(values)).scalars().all()
-    return [
-        OpenedTask(id=row_id, task_uuid=row["task_uuid"], element_id=row["element_id"], name=row["name"],
-                   role=row["role"], form_key=row["form_key"], due_at=row["due_at"])
-        for row_id, row in zip(ids, values, strict=True)
-    ]  # fmt: skip
+def write(changes: RowChanges) -> list[OpenedTask]:
+    """Close and open the rows, one statement each (see :mod:`state_write` for all in one)."""
+    if changes.completed:
+        db.session.execute(_COMPLETE, [{"row_id": row.id, "at": changes.at, "by": changes.completed_by_id}
+                                       for row in changes.completed])  # fmt: skip
+    if changes.cancelled:
+        db.session.execute(_CANCEL, [{"row_id": row.id, "at": changes.at} for row in changes.cancelled])
+    ids = db.session.execute(_INSERT, changes.opened).scalars().all() if changes.opened else []
+    return changes.written(ids)
 
 
 def _written(row: HumanTask, **values: Any) -> None:
@@ -76,4 +91,4 @@ def _written(row: HumanTask, **values: Any) -> None:
         set_committed_value(row, name, value)
 
 
-__all__ = ["OpenedTask", "close", "open_rows"]
+__all__ = ["OPENED_COLUMNS", "OpenedTask", "RowChanges", "write"]

@@ -22,14 +22,13 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import (
 from SpiffWorkflow.bpmn.specs.mixins.events.event_types import CatchingEvent
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import insert, select
+from sqlalchemy import select
 
 from engine.base.clock import utcnow
 from engine.base.db import db
 from engine.process.instances import batch_writes, human_task_rows
-from engine.process.instances.human_task_rows import OpenedTask
 from engine.process.instances.state import all_tasks
-from engine.process.models import CompletedStep, HumanTask, ProcessInstance, ProcessVersion, Timer
+from engine.process.models import HumanTask, ProcessInstance, ProcessVersion, Timer
 from engine.tenancy.models import ROLES
 
 FORM_PROPERTY = "formJsonSchemaFilename"
@@ -152,37 +151,34 @@ def ready_human_tasks(workflow: BpmnWorkflow) -> list[Task]:
     return [t for t in all_tasks(workflow) if t.state == TaskState.READY and t.task_spec.manual]
 
 
-def sync_human_tasks(
+def human_task_changes(
     instance: ProcessInstance,
     version: ProcessVersion,
     workflow: BpmnWorkflow,
     completed_by_id: int | None = None,
     open_rows: dict[str, HumanTask] | None = None,
-) -> list[OpenedTask]:
-    """Insert rows for newly ready user/manual tasks; close rows whose task moved on.
+) -> human_task_rows.RowChanges:
+    """Rows to open for newly ready user/manual tasks and rows to close whose task moved on.
 
     ``open_rows`` are the instance's ready rows by task uuid when the caller has them all
-    already (read when None). Returns the rows it opened."""
+    already (read when None). Nothing is written: see :mod:`human_task_rows`."""
     if open_rows is None:
         rows = db.session.execute(
             select(HumanTask).where(HumanTask.instance_id == instance.id, HumanTask.state == "ready")
         ).scalars()
         open_rows = {row.task_uuid: row for row in rows}
     ready = {str(t.id): t for t in ready_human_tasks(workflow)}
-    completed: list[HumanTask] = []
-    cancelled: list[HumanTask] = []
+    changes = human_task_rows.RowChanges(utcnow(), completed_by_id, completed=[], cancelled=[], opened=[])
     for task_uuid, row in open_rows.items():
         if task_uuid in ready:
             continue
         task = workflow.get_task_from_id(UUID(task_uuid))
-        (completed if task is not None and task.state == TaskState.COMPLETED else cancelled).append(row)
-    human_task_rows.close(completed, cancelled, utcnow(), completed_by_id)
-    opened = []
+        (changes.completed if task is not None and task.state == TaskState.COMPLETED else changes.cancelled).append(row)
     for task_uuid, task in ready.items():
         if task_uuid in open_rows:
             continue
         role = lane_role(version, task.task_spec.lane)
-        opened.append({
+        changes.opened.append({
             "tenant_id": instance.tenant_id,
             "instance_id": instance.id,
             "expedient_id": instance.expedient_id,
@@ -196,9 +192,10 @@ def sync_human_tasks(
             "potential_owners": [role] if role else [],
             "state": "ready",
             "form_key": form_name(task),
+            "created_at": changes.at,
             "due_at": _boundary_due(task),
         })
-    return human_task_rows.open_rows(opened)
+    return changes
 
 
 def sync_timers(instance: ProcessInstance, workflow: BpmnWorkflow) -> None:
@@ -249,13 +246,17 @@ def finished_ids(workflow: BpmnWorkflow) -> set[UUID]:
     return {t.id for t in all_tasks(workflow) if t.state == TaskState.COMPLETED}
 
 
-def log_completed_steps(instance: ProcessInstance, workflow: BpmnWorkflow, before: Iterable[UUID]) -> int:
-    """Append a CompletedStep for every BPMN element completed since ``before`` was taken
-    (one statement for all of them, or for the whole batch: nobody needs their ids now). A Core
-    insert on the table: the ORM's bulk path would flush the session first and add its bookkeeping
-    for nothing."""
+#: The columns of a completed step row, in the order :func:`completed_step_rows` gives them.
+STEP_COLUMNS = ("tenant_id", "instance_id", "element_id", "element_type", "completed_at")
+
+
+def completed_step_rows(
+    instance: ProcessInstance, workflow: BpmnWorkflow, before: Iterable[UUID]
+) -> list[dict[str, Any]]:
+    """A CompletedStep row (:data:`STEP_COLUMNS`) for every BPMN element completed since
+    ``before`` was taken; the save writes them all in one statement (nobody needs their ids)."""
     seen = set(before)
-    rows = [
+    return [
         {
             "tenant_id": instance.tenant_id,
             "instance_id": instance.id,
@@ -267,23 +268,18 @@ def log_completed_steps(instance: ProcessInstance, workflow: BpmnWorkflow, befor
         # SpiffWorkflow's internal tasks (Root, Start, End, event splits) have no BPMN id
         if task.state == TaskState.COMPLETED and task.id not in seen and getattr(task.task_spec, "bpmn_id", None)
     ]
-    writes = batch_writes.current()
-    if writes is not None:
-        writes.steps_completed(rows)
-    elif rows:
-        db.session.execute(insert(CompletedStep.__table__), rows)
-    return len(rows)
 
 
 __all__ = [
+    "STEP_COLUMNS",
+    "completed_step_rows",
     "element_id",
     "finished_ids",
     "form_name",
     "has_timer_events",
+    "human_task_changes",
     "lane_role",
-    "log_completed_steps",
     "ready_human_tasks",
-    "sync_human_tasks",
     "sync_timers",
     "task_unit",
     "timer_due",

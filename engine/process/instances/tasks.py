@@ -41,7 +41,7 @@ from engine.base.unit_of_work import LostRace, run_in_transaction
 from engine.process.definition.catalogue import resolve_model_for_start
 from engine.process.definition.specs import load_spec
 from engine.process.forms.errors import FieldError, field_errors
-from engine.process.instances import batch_writes, incidents, projection, state
+from engine.process.instances import batch_writes, human_task_rows, incidents, projection, state, state_write
 from engine.process.instances import service_calls as services
 from engine.process.instances.human_task_rows import OpenedTask
 from engine.process.instances.messages import sync_awaited_messages, waiting_message_tasks
@@ -241,17 +241,15 @@ class _Run:
         if self.failures:
             self.write_pending_audit()  # before the incidents' own events
         ready_after = _ids(projection.ready_human_tasks(workflow))
+        rows = None
         if ready_after != self.ready_before:
             known = self.known_rows if set(self.known_rows) == {str(u) for u in self.ready_before} else None
-            created = projection.sync_human_tasks(instance, self.version, workflow, completed_by_id, known)
-            self._announce_waiting_tasks(created)
-            if known is not None and not ready_after & self.ready_before:
-                self.ready_rows = created
+            rows = projection.human_task_changes(instance, self.version, workflow, completed_by_id, known)
         if projection.has_timer_events(workflow):
             projection.sync_timers(instance, workflow)
         if self.messages_before or waiting_message_tasks(workflow):  # due dates follow the timers
             sync_awaited_messages(instance, workflow)
-        projection.log_completed_steps(instance, workflow, self.finished_before)
+        steps = projection.completed_step_rows(instance, workflow, self.finished_before)
         incidents.open_incidents(self.ctx, instance, self.failures)
         opened_incidents, self.failures = bool(self.failures), []
         state.prune(workflow)
@@ -268,14 +266,20 @@ class _Run:
             values["completed_at"] = now
         writes = batch_writes.current()
         if writes is not None:  # the batch holds the row's lock and writes every state at once
+            created = human_task_rows.write(rows) if rows is not None else []
+            writes.steps_completed(steps)
             writes.state_written(instance, values)
         else:
-            result = db.session.execute(_STATE_WRITE, {**values, "instance_id": instance.id,
-                                                       "expected": instance.version})  # fmt: skip
-            if result.rowcount != 1:  # type: ignore[attr-defined]
+            written = state_write.write(instance.id, instance.version, values, rows, steps)
+            if written is None:
                 raise _Stale()
+            created = written
         for name, value in values.items():  # what was written, without reading it back
             set_committed_value(instance, name, value)
+        if rows is not None:
+            self._announce_waiting_tasks(created)
+            if known is not None and not ready_after & self.ready_before:
+                self.ready_rows = created
         if status != before_status:
             self.pending_audit.append(Entry(
                 f"instance.{status}",
@@ -293,13 +297,6 @@ class _Run:
         if self.deferred:  # enqueued once this unit commits
             enqueue(run_engine_steps, self.ctx.tenant_id, instance.id, _acting(self.ctx),
                     job_id=steps_job_id(instance.id))
-
-
-_instances = ProcessInstance.__table__
-#: The state written back with a compare-and-swap on ``version``: a Core statement built once (the
-#: columns to set are the parameters given), so the ORM neither rebuilds it nor flushes for it.
-_STATE_WRITE = _instances.update().where(_instances.c.id == bindparam("instance_id"),
-                                         _instances.c.version == bindparam("expected"))  # fmt: skip
 
 
 def _ids(tasks: list[Any]) -> set[UUID]:

@@ -4,6 +4,8 @@ SpiffWorkflow's default environment runs plain ``exec``/``eval`` in the server. 
 piece of code runs in a long-lived child process per thread (:mod:`engine.process.sandbox.child`)
 under RestrictedPython, with a memory cap and a wall-clock limit: a script that loops or
 allocates without end is killed, the child respawned, and the designer gets a clean error.
+Only plain comparisons, arithmetic and assignments on task data are computed in the server,
+by walking their syntax tree, never by ``eval`` (:mod:`engine.process.sandbox.inline`).
 
 The boundary is JSON lines on a pipe. Task data crosses it as JSON (dates as ISO strings);
 after a script, only the variables it changed come back, so values it did not touch keep
@@ -36,6 +38,7 @@ from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScript
 from engine.base.clock import utcnow
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT, Settings, current_settings
+from engine.process.sandbox import inline
 
 
 @dataclass(frozen=True)
@@ -324,9 +327,16 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         )  # fmt: skip
 
     def evaluate(self, expression: str, context: dict[str, Any], external_context: Any = None) -> Any:
+        computed = inline.evaluate(tidy(expression, "eval"), context)  # a plain comparison, say
+        if computed is not None:
+            return computed[0]
         return self._request("eval", expression, context, external_context)["result"]
 
     def execute(self, script: str, context: dict[str, Any], external_context: Any = None) -> bool:
+        changed = inline.execute(tidy(script, "exec"), context)  # plain assignments, say
+        if changed is not None:
+            context.update(changed)
+            return True
         answer = self._request("exec", script, context, external_context)
         for name in answer["del"]:
             context.pop(name, None)
