@@ -4,6 +4,7 @@ the request times of pages and form posts."""
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
@@ -63,15 +64,14 @@ def migrated_app(settings: Settings) -> Flask:
 def request_log_quiet() -> Iterator[None]:
     """The bench prints its own figures: a log line for each of its thousands of requests would bury
     them. The level is put back afterwards (a bench run inside a test leaves the process as it was)."""
-    import logging
+    from webapp.logging_setup import request_log  # loaded with the app, not for `gee --help`
 
-    logger = logging.getLogger("gee.request")
-    level = logger.level
-    logger.setLevel(logging.WARNING)
+    level = request_log.level
+    request_log.setLevel(logging.WARNING)
     try:
         yield
     finally:
-        logger.setLevel(level)
+        request_log.setLevel(level)
 
 
 @bench_group.command("inbox")

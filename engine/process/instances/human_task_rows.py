@@ -50,6 +50,8 @@ _CANCEL = (
 #: The columns of an opened row, in the order every caller gives them.
 OPENED_COLUMNS = ("tenant_id", "instance_id", "expedient_id", "process_model_id", "task_uuid", "element_id", "name",
                   "lane", "role", "unit", "potential_owners", "state", "form_key", "created_at", "due_at")  # fmt: skip
+
+
 @dataclass
 class RowChanges:
     """What one save changes in an instance's human-task rows: loaded rows that close (completed

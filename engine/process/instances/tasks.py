@@ -241,10 +241,12 @@ class _Run:
         if self.failures:
             self.write_pending_audit()  # before the incidents' own events
         ready_after = _ids(projection.ready_human_tasks(workflow))
-        rows = None
+        rows, all_rows_known = None, False
         if ready_after != self.ready_before:
             known = self.known_rows if set(self.known_rows) == {str(u) for u in self.ready_before} else None
             rows = projection.human_task_changes(instance, self.version, workflow, completed_by_id, known)
+            # every ready row after the save is one it opens: the answer needs no read of them
+            all_rows_known = known is not None and not ready_after & self.ready_before
         if projection.has_timer_events(workflow):
             projection.sync_timers(instance, workflow)
         if self.messages_before or waiting_message_tasks(workflow):  # due dates follow the timers
@@ -265,21 +267,20 @@ class _Run:
         if status == "completed" and instance.completed_at is None:
             values["completed_at"] = now
         writes = batch_writes.current()
+        created: list[OpenedTask] | None
         if writes is not None:  # the batch holds the row's lock and writes every state at once
             created = human_task_rows.write(rows) if rows is not None else []
             writes.steps_completed(steps)
             writes.state_written(instance, values)
         else:
-            written = state_write.write(instance.id, instance.version, values, rows, steps)
-            if written is None:
+            created = state_write.write(instance.id, instance.version, values, rows, steps)
+            if created is None:
                 raise _Stale()
-            created = written
         for name, value in values.items():  # what was written, without reading it back
             set_committed_value(instance, name, value)
-        if rows is not None:
-            self._announce_waiting_tasks(created)
-            if known is not None and not ready_after & self.ready_before:
-                self.ready_rows = created
+        self._announce_waiting_tasks(created)
+        if all_rows_known:
+            self.ready_rows = created
         if status != before_status:
             self.pending_audit.append(Entry(
                 f"instance.{status}",
