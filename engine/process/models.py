@@ -139,8 +139,9 @@ class HumanTask(db.Model):  # type: ignore[name-defined]
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
-    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"), index=True)
+    # No index of their own: the indexes above lead with the tenant, the unique one with the instance.
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
+    instance_id: Mapped[int] = mapped_column(ForeignKey("process_instances.id"))
     expedient_id: Mapped[int | None] = mapped_column(Integer, index=True)
     #: The procedure of the task's instance (its version's model), copied so that the inbox filters
     #: and lists procedures without joining instances and versions.

@@ -55,7 +55,7 @@ from engine.process.models import (
     Timer,
 )
 from engine.tenancy.models import Membership, Tenant, User
-from engine.tenancy.scoping import get_owned, scoped
+from engine.tenancy.scoping import get_owned, owned_by, scoped
 from engine.tenancy.units import is_member
 
 log = logging.getLogger("gee.instances")
@@ -112,8 +112,9 @@ def _lock_task(
     """The task and its instance, both locked until commit, with the instance's pinned version,
     its tenant and the answer remembered under ``idem_key``: one round trip, read after the
     lock (the task's row is locked too, so it is its latest version, not the one before the wait)."""
-    owner = select(HumanTask.instance_id).where(HumanTask.id == human_task_id, HumanTask.tenant_id == ctx.tenant_id)
-    _take_write_lock(ctx, owner.scalar_subquery())
+    if not is_postgresql():  # see _take_write_lock; PostgreSQL locks the rows it reads below
+        owner = select(HumanTask.instance_id).where(HumanTask.id == human_task_id, HumanTask.tenant_id == ctx.tenant_id)
+        _take_write_lock(ctx, owner.scalar_subquery())
     params: dict[str, Any] = {"tenant_id": ctx.tenant_id, "task_id": human_task_id}
     if idem_key:
         params.update(user_id=ctx.user_id, idem_key=idem_key)
@@ -141,8 +142,8 @@ def _task_lock_query(with_key: bool) -> Executable:
         select(ProcessInstance, HumanTask, Tenant)
         .join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
         .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
-        .where(ProcessInstance.tenant_id == tenant_id, HumanTask.id == bindparam("task_id"),
-               HumanTask.tenant_id == tenant_id)
+        .where(HumanTask.id == bindparam("task_id"), owned_by(HumanTask.tenant_id, tenant_id),
+               owned_by(ProcessInstance.tenant_id, tenant_id))
         .options(joinedload(ProcessInstance.process_version, innerjoin=True).options(
                      *(defer(column) for column in _UNUSED_VERSION_COLUMNS)),
                  load_only(*_TENANT_COLUMNS), defer(HumanTask.draft_data))
