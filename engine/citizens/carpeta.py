@@ -35,7 +35,7 @@ from engine.powers.models import Power
 from engine.process.instances.messages import AwaitedMessage, awaited_for_expedients
 from engine.process.models import ProcessInstance
 from engine.registry.entries import RegistryAttachment, RegistryEntry
-from engine.tenancy.scoping import scoped
+from engine.tenancy.scoping import by_id, scoped
 
 
 @dataclass
@@ -217,7 +217,7 @@ def my_document(ctx: Context, citizen: CitizenIdentity, document_id: object) -> 
         ident = int(document_id)  # type: ignore[call-overload]
     except (TypeError, ValueError):
         raise NotFound(_l("Not found.")) from None
-    doc = db.session.execute(scoped(Document, ctx).where(Document.id == ident)).scalar_one_or_none()
+    doc = db.session.execute(by_id(Document, ctx, ident)).scalar_one_or_none()
     if doc is None or doc.expedient_id is None:
         raise NotFound(_l("Not found."))
     item = get_my_expedient(ctx, citizen, doc.expedient_id)

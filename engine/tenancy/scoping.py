@@ -32,13 +32,18 @@ def owned_by(tenant_column: Any, tenant_id: Any) -> ColumnElement[bool]:
     return (tenant_column + literal_column("0")) == tenant_id
 
 
+def by_id(model: type[M], ctx: Context, ident: Any) -> Select[M]:
+    """``SELECT model WHERE id = ident`` of the context's tenant, found by the primary key (see :func:`owned_by`)."""
+    return select(model).where(model.id == ident, owned_by(model.tenant_id, ctx.tenant_id))  # type: ignore[attr-defined]
+
+
 def get_owned(model: type[M], ctx: Context, ident: Any, *, for_update: bool = False) -> M:
     """The row with this id in the context's tenant, or :class:`NotFound`."""
     try:
         ident = int(ident)
     except (TypeError, ValueError):
         raise NotFound(_l("Not found.")) from None
-    stmt = select(model).where(model.id == ident, owned_by(model.tenant_id, ctx.tenant_id))  # type: ignore[attr-defined]
+    stmt = by_id(model, ctx, ident)
     if for_update:
         stmt = stmt.with_for_update()
     row = db.session.execute(stmt).scalar_one_or_none()

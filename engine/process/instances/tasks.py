@@ -55,7 +55,7 @@ from engine.process.models import (
     Timer,
 )
 from engine.tenancy.models import Membership, Tenant, User
-from engine.tenancy.scoping import get_owned, owned_by, scoped
+from engine.tenancy.scoping import by_id, get_owned, owned_by, scoped
 from engine.tenancy.units import is_member
 
 log = logging.getLogger("gee.instances")
@@ -78,8 +78,7 @@ def _lock_instance(ctx: Context, instance_id: int) -> ProcessInstance:
     """The instance row, locked until commit; fresh from the database."""
     _take_write_lock(ctx, instance_id)
     instance = db.session.execute(
-        scoped(ProcessInstance, ctx)
-        .where(ProcessInstance.id == instance_id)
+        by_id(ProcessInstance, ctx, instance_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).scalar_one_or_none()
@@ -93,10 +92,9 @@ def _lock_for_run(ctx: Context, instance_id: int) -> tuple[ProcessInstance, Tena
     tenant, for its calendar) read in the same round trip; only the instance row is locked."""
     _take_write_lock(ctx, instance_id)
     row = db.session.execute(
-        scoped(ProcessInstance, ctx)
+        by_id(ProcessInstance, ctx, instance_id)
         .add_columns(Tenant)
         .join(Tenant, Tenant.id == ProcessInstance.tenant_id)
-        .where(ProcessInstance.id == instance_id)
         .options(joinedload(ProcessInstance.process_version, innerjoin=True))
         .with_for_update(of=ProcessInstance)
         .execution_options(populate_existing=True)
