@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from pathlib import Path
 from typing import Any
 
@@ -45,13 +46,17 @@ def make_version(
         model = ProcessModel(tenant_id=tenant_id, key=key, name=spec.description or key)
         db.session.add(model)
         db.session.flush()
+    forms = forms if forms is not None else {"review.schema.json": REVIEW_FORM}
+    # Like deploy's, the hash covers the whole content: a process keeps a version's content in
+    # memory by id and hash (engine.process.definition.pinned), across the tests' databases too.
+    content = {"bpmn": xml, "forms": forms, "lanes": lanes or {}, "number": len(model.versions) + 1}
     version = ProcessVersion(
         model_id=model.id,
         number=len(model.versions) + 1,
-        content_hash=hashlib.sha256((xml + str(len(model.versions))).encode()).hexdigest(),
+        content_hash=hashlib.sha256(json.dumps(content, sort_keys=True).encode()).hexdigest(),
         bpmn_xml=xml,
         dmn_files={},
-        forms=forms if forms is not None else {"review.schema.json": REVIEW_FORM},
+        forms=forms,
         templates={},
         spec_json=serialize_spec(spec, subprocess_specs),
         lanes=lanes or {},

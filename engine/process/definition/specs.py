@@ -1,7 +1,8 @@
 """Turning BPMN/DMN text into SpiffWorkflow specs, serializing them, and loading them back.
 
 Specs are immutable per process version (content-hashed), so a parsed spec is cached in
-memory by version id: the cache is never the truth, only a shortcut to it.
+memory by its serialized text (and, with the version's forms and lanes, by version in
+:mod:`engine.process.definition.pinned`): the cache is never the truth, only a shortcut to it.
 """
 
 from __future__ import annotations

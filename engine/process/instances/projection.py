@@ -26,6 +26,7 @@ from sqlalchemy import select
 
 from engine.base.clock import utcnow
 from engine.base.db import db
+from engine.process.definition.pinned import pinned_content
 from engine.process.instances import batch_writes, human_task_rows
 from engine.process.instances.state import all_tasks
 from engine.process.models import HumanTask, ProcessInstance, ProcessVersion, Timer
@@ -46,7 +47,7 @@ def lane_role(version: ProcessVersion, lane: str | None) -> str | None:
     if not lane:
         return None
     wanted = lane.strip().lower()
-    for name, role in (version.lanes or {}).items():
+    for name, role in pinned_content(version).lanes.items():
         if name.strip().lower() == wanted:
             return str(role)
     return wanted if wanted in ROLES else None

@@ -39,7 +39,7 @@ from engine.base.i18n import _l
 from engine.base.jobs import enqueue, redis_connection
 from engine.base.unit_of_work import LostRace, run_in_transaction
 from engine.process.definition.catalogue import resolve_model_for_start
-from engine.process.definition.specs import load_spec
+from engine.process.definition.pinned import CONTENT_COLUMNS, pinned_content
 from engine.process.forms.errors import FieldError, field_errors
 from engine.process.instances import batch_writes, human_task_rows, incidents, projection, state, state_write
 from engine.process.instances import service_calls as services
@@ -124,10 +124,12 @@ def _lock_task(
 
 
 #: What a completion never reads of the pinned version (the model's sources, of no use once the
-#: spec is built) nor of the tenant (only its calendar), left out of the lock's row: fewer and
-#: smaller columns to send, describe and decode. Whoever reads one later loads it then.
+#: spec is built; its spec, forms and lanes, which :mod:`~engine.process.definition.pinned` keeps
+#: in memory) nor of the tenant (only its calendar), left out of the lock's row: fewer and smaller
+#: columns to send, describe and decode. Whoever reads one later loads it then.
 _UNUSED_VERSION_COLUMNS = (ProcessVersion.bpmn_xml, ProcessVersion.dmn_files, ProcessVersion.templates,
-                           ProcessVersion.called_versions, ProcessVersion.created_at, ProcessVersion.created_by)
+                           ProcessVersion.called_versions, ProcessVersion.created_at, ProcessVersion.created_by,
+                           *CONTENT_COLUMNS)
 _TENANT_COLUMNS = (Tenant.id, Tenant.code, Tenant.name, Tenant.aran, Tenant.local_holidays)
 
 
@@ -383,7 +385,7 @@ def _open(
     ctx: Context, instance: ProcessInstance, tenant: Tenant | None = None, known_rows: Iterable[HumanTask] = ()
 ) -> _Run:
     version = instance.process_version
-    spec, subprocess_specs = load_spec(version.spec_json)
+    spec, subprocess_specs = pinned_content(version).specs
     workflow = state.load(instance.state_json, spec, subprocess_specs, _script_engine(instance.tenant_id, tenant))
     return _Run(ctx, instance, version, workflow, projection.finished_ids(workflow),
                 _ids(projection.ready_human_tasks(workflow)), _ids(waiting_message_tasks(workflow)),
@@ -414,7 +416,7 @@ def start_in_transaction(
     if data is not None and not isinstance(data, dict):
         raise ValidationFailed(_l("The start data must be an object."))
     version = _resolve_version(ctx, process)
-    spec, subprocess_specs = load_spec(version.spec_json)
+    spec, subprocess_specs = pinned_content(version).specs
     workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=_script_engine(ctx.tenant_id))
     workflow.task_tree.data.update(data or {})
     instance = ProcessInstance(
@@ -461,7 +463,7 @@ def start_instance(
 def form_schema(version: ProcessVersion, form_key: str | None) -> dict[str, Any] | None:
     if not form_key:
         return None
-    form = (version.forms or {}).get(form_key)
+    form = pinned_content(version).forms.get(form_key)
     if not isinstance(form, dict):
         raise Conflict(_l("The form %(name)s is missing from this procedure version.", name=form_key))
     schema = form.get("schema") if isinstance(form.get("schema"), dict) else form
