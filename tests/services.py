@@ -8,9 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import pytest
 from flask import Flask
@@ -100,6 +102,32 @@ def postgres_app(pool_size: int = 10) -> Iterator[Flask]:
             with app.app_context():
                 db.session.remove()
                 db.engine.dispose()
+
+
+def at_once(app: Flask, calls: list[Callable[[], Any]]) -> list[Any]:
+    """Run the calls in threads released together, each in its own app context (and session); each
+    result is a value or the exception."""
+    from engine.base.db import db
+
+    barrier = threading.Barrier(len(calls))
+    results: list[Any] = [None] * len(calls)
+
+    def run(i: int) -> None:
+        with app.app_context():
+            try:
+                barrier.wait()
+                results[i] = calls[i]()
+            except Exception as exc:
+                results[i] = exc
+            finally:
+                db.session.remove()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return results
 
 
 def run_queued_jobs() -> None:

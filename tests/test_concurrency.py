@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from flask import Flask
@@ -16,30 +14,7 @@ from engine.process.instances import tasks as instances
 from engine.process.models import CompletedStep, HumanTask
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.engine_helpers import make_version
-from tests.services import postgres_app
-
-
-def _at_once(app: Flask, calls: list[Callable[[], Any]]) -> list[Any]:
-    """Run the calls in threads released together; each result is a value or the exception."""
-    barrier = threading.Barrier(len(calls))
-    results: list[Any] = [None] * len(calls)
-
-    def run(i: int) -> None:
-        with app.app_context():
-            try:
-                barrier.wait()
-                results[i] = calls[i]()
-            except Exception as exc:
-                results[i] = exc
-            finally:
-                db.session.remove()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(len(calls))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return results
+from tests.services import at_once, postgres_app
 
 
 def _setup(app: Flask, fixture: str, start: dict[str, Any]) -> tuple[dict[str, Context], int]:
@@ -71,7 +46,7 @@ def test_same_task_twice_at_once_one_wins_one_conflicts() -> None:
         with app.app_context():
             task_id = _ready(instance_id)["review"].id
 
-        results = _at_once(app, [
+        results = at_once(app, [
             lambda: instances.complete_task(ctxs["anna"], task_id, {"approved": False}),
             lambda: instances.complete_task(ctxs["bernat"], task_id, {"approved": False}),
         ])
@@ -98,7 +73,7 @@ def test_two_branches_of_one_instance_at_once_both_apply() -> None:
             ready = _ready(instance_id)
             b_id, c_id = ready["task_b"].id, ready["task_c"].id
 
-        results = _at_once(app, [
+        results = at_once(app, [
             lambda: instances.complete_task(ctxs["teresa"], b_id, {"b": "favorable"}),
             lambda: instances.complete_task(ctxs["sandra"], c_id, {"c": "conforme"}),
         ])
@@ -118,7 +93,7 @@ def test_same_submit_twice_at_once_applies_once() -> None:
         with app.app_context():
             task_id = _ready(instance_id)["review"].id
 
-        results = _at_once(app, [
+        results = at_once(app, [
             lambda: instances.complete_task(ctxs["anna"], task_id, {"approved": False}, idem_key="k-1"),
             lambda: instances.complete_task(ctxs["anna"], task_id, {"approved": False}, idem_key="k-1"),
         ])

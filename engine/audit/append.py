@@ -36,9 +36,12 @@ from sqlalchemy.sql.elements import TextClause
 
 from engine.base.bulk_rows import insert_rows
 from engine.base.db import db, is_postgresql
+from engine.base.unit_of_work import with_commit
 
 #: Where the chain fields begin in an event's canonical JSON text.
 CHAIN_KEY = '"prev_hash":"'
+#: The previous hash of a tenant's first event.
+GENESIS_HASH = "0" * 64
 _SQLITE_SHA256 = "gee_sha256_hex"
 _COLUMNS = ("tenant_id, seq, at, actor, actor_id, action, object_type, object_id, expedient_id, before, after, "
             "prev_hash, hash, note")  # fmt: skip
@@ -58,6 +61,17 @@ def append_rows(tenant_id: int, rows: list[PendingRow], ensure_head: Callable[[i
     if _run(statements) == 0:  # the tenant's first event: no head row to chain from yet
         ensure_head(tenant_id)
         _run(statements)
+
+
+def append_with_commit(tenant_id: int, rows: list[PendingRow], ensure_head: Callable[[int], None]) -> None:
+    """Like :func:`append_rows`, sent with the commit of the open unit of work: on PostgreSQL in
+    the COMMIT's own round trip (:func:`~engine.base.unit_of_work.with_commit`), so the chain's
+    head is locked for that round trip only. The statement starts a tenant's first chain itself."""
+    if not is_postgresql():
+        append_rows(tenant_id, rows, ensure_head)
+        return
+    for statement, params in _statements(tenant_id, rows):
+        with_commit(statement, params)
 
 
 def append_rows_chained(tenant_id: int, rows: list[PendingRow], ensure_head: Callable[[int], None],
@@ -120,8 +134,12 @@ def _sql(count: int, postgres: bool) -> tuple[TextClause, ...]:
     sha = "encode(sha256(convert_to({}, 'UTF8')), 'hex')" if postgres else _SQLITE_SHA256 + "({})"
     as_json = "CAST(:{} AS JSON)" if postgres else ":{}"
     at = "CAST(:at AS TIMESTAMP WITH TIME ZONE)" if postgres else ":at"
-    lock = " FOR UPDATE" if postgres else ""
-    links = [f"head AS (SELECT seq, last_hash AS hash FROM audit_heads WHERE tenant_id = :tenant{lock})"]
+    if postgres:  # a tenant's first event starts the chain (and its head row) from the genesis hash
+        links = ["locked AS (SELECT seq, last_hash AS hash FROM audit_heads WHERE tenant_id = :tenant FOR UPDATE)",
+                 f"head AS (SELECT seq, hash FROM locked UNION ALL SELECT 0, '{GENESIS_HASH}' "
+                 "WHERE NOT EXISTS (SELECT 1 FROM locked))"]  # fmt: skip
+    else:
+        links = ["head AS (SELECT seq, last_hash AS hash FROM audit_heads WHERE tenant_id = :tenant)"]
     selects = []
     for n in range(1, count + 1):
         before = "head" if n == 1 else f"e{n - 1}"
@@ -139,8 +157,9 @@ def _sql(count: int, postgres: bool) -> tuple[TextClause, ...]:
     last = f"e{count}"
     if postgres:
         sql = (f"WITH {', '.join(links)}, ins AS ({insert}{' UNION ALL '.join(selects)} RETURNING seq), "
-               f"moved AS (UPDATE audit_heads SET seq = {last}.seq, last_hash = {last}.hash FROM {last} "
-               "WHERE audit_heads.tenant_id = :tenant) SELECT count(*) FROM ins")  # fmt: skip
+               f"moved AS (INSERT INTO audit_heads (tenant_id, seq, last_hash) SELECT CAST(:tenant AS INTEGER), "
+               f"seq, hash FROM {last} ON CONFLICT (tenant_id) DO UPDATE SET seq = EXCLUDED.seq, "
+               "last_hash = EXCLUDED.last_hash) SELECT count(*) FROM ins")  # fmt: skip
         return (_typed(sql, count),)
     head = ("UPDATE audit_heads SET seq = seq + :n, last_hash = (SELECT e.hash FROM audit_events e "
             "WHERE e.tenant_id = :tenant AND e.seq = audit_heads.seq + :n) WHERE tenant_id = :tenant")  # fmt: skip
@@ -171,4 +190,4 @@ def _register_sqlite_sha256(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.create_function(_SQLITE_SHA256, 1, _sha256_hex, deterministic=True)
 
 
-__all__ = ["CHAIN_KEY", "PendingRow", "append_rows", "append_rows_chained"]
+__all__ = ["CHAIN_KEY", "GENESIS_HASH", "PendingRow", "append_rows", "append_rows_chained", "append_with_commit"]

@@ -15,14 +15,12 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.audit.append import CHAIN_KEY, PendingRow, append_rows, append_rows_chained
+from engine.audit.append import CHAIN_KEY, GENESIS_HASH, PendingRow, append_rows_chained, append_with_commit
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.i18n import _l
-from engine.base.unit_of_work import before_commit
-
-GENESIS_HASH = "0" * 64
+from engine.base.unit_of_work import before_commit, send_with_commit_now
 
 
 class AuditEvent(db.Model):  # type: ignore[name-defined]
@@ -135,16 +133,16 @@ def record(
 def record_many(ctx: Context, entries: list[Entry]) -> None:
     """Append events, in order, to the tenant's chain as the last write of the caller's unit of work.
 
-    Same chain as one :func:`record` per entry. The append waits until right before the commit
-    (:func:`~engine.base.unit_of_work.before_commit`) and is one statement
-    (:mod:`engine.audit.append`), so the tenant's chain head, which every audited transaction
-    of the tenant locks, is held for that statement and the commit only.
+    Same chain as one :func:`record` per entry. The append waits for the commit and is one
+    statement (:mod:`engine.audit.append`) sent, on PostgreSQL, in the COMMIT's own round trip
+    (:func:`~engine.base.unit_of_work.with_commit`), so the tenant's chain head, which every
+    audited transaction of the tenant locks, is held for that round trip only.
     """
     if not entries:
         return
     at = utcnow()
     rows = [_row(ctx, entry, at) for entry in entries]
-    before_commit(lambda: append_rows(ctx.tenant_id, rows, _ensure_head))
+    before_commit(lambda: append_with_commit(ctx.tenant_id, rows, _ensure_head))
 
 
 def record_batch(ctx: Context, entries: list[Entry]) -> None:
@@ -155,7 +153,12 @@ def record_batch(ctx: Context, entries: list[Entry]) -> None:
         return
     at = utcnow()
     rows = [_row(ctx, entry, at) for entry in entries]
-    before_commit(lambda: append_rows_chained(ctx.tenant_id, rows, _ensure_head, AuditEvent.__table__))
+
+    def append() -> None:
+        send_with_commit_now()  # the events recorded before these come first in the chain
+        append_rows_chained(ctx.tenant_id, rows, _ensure_head, AuditEvent.__table__)
+
+    before_commit(append)
 
 
 def _row(ctx: Context, entry: Entry, at: datetime) -> PendingRow:

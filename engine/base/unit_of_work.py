@@ -20,9 +20,10 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import Executable
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from engine.base.db import db
 from engine.base.errors import Conflict
@@ -37,6 +38,7 @@ MAX_ATTEMPTS = 8
 _ACTIVE = "gee_unit_of_work"
 _AFTER_COMMIT = "gee_after_commit"
 _BEFORE_COMMIT = "gee_before_commit"
+_WITH_COMMIT = "gee_with_commit"
 #: PostgreSQL SQLSTATEs of a lost race: serialization failure, deadlock detected.
 _RETRYABLE_SQLSTATES = {"40001", "40P01"}
 
@@ -87,7 +89,7 @@ def run_in_transaction(work: Callable[[], T], *, retries: int = MAX_ATTEMPTS, sa
             try:
                 result = work()
                 _run_before_commit()
-                session.commit()
+                _commit()
             except BaseException as exc:
                 session.rollback()
                 if not is_lost_race(exc):
@@ -154,30 +156,95 @@ def before_commit(callback: Callable[[], object]) -> None:
     db.session.info.setdefault(_BEFORE_COMMIT, []).append(callback)
 
 
+def with_commit(statement: Executable, params: dict[str, Any]) -> None:
+    """Send ``statement`` with the commit of the open unit, after every :func:`before_commit` callback
+    (right now when no unit is open): on PostgreSQL in the same round trip as the COMMIT (see
+    :func:`_commit`), so a lock it takes is held for that round trip only. Its
+    answer is not read (so no ``RETURNING``, which a Core insert adds for its primary key): if it
+    fails, the commit fails, and a lost race is run again like any other."""
+    if not active():
+        db.session.execute(statement, params)
+        return
+    db.session.info.setdefault(_WITH_COMMIT, []).append((statement, params))
+
+
+def send_with_commit_now() -> None:
+    """Send what waits for the commit (:func:`with_commit`) now, in order: for a before-commit
+    callback that must find it done (it reads what those statements write)."""
+    riders: list[tuple[Executable, dict[str, Any]]] = db.session.info.get(_WITH_COMMIT, [])
+    while riders:
+        statement, params = riders.pop(0)
+        db.session.execute(statement, params)
+
+
+def _commit() -> None:
+    """Commit, with what waits for the commit (see :func:`with_commit`) sent last, in order.
+
+    On PostgreSQL they go in psycopg's pipeline mode: the driver sends them and the COMMIT together
+    and reads their answers together, in one round trip. Sent on its own and followed by the
+    COMMIT, the audit append held the tenant's chain head for two: its own, then the commit's once
+    its answer was back in Python (which in a threaded server may first wait for its turn at the
+    interpreter). The statements go through the session like any other (SQLAlchemy's events see
+    them); a failing one fails the COMMIT, raised as SQLAlchemy raises a driver's error so that a
+    lost race is recognised. Elsewhere (SQLite, a driver without pipelines) they run one by one.
+    """
+    session = db.session
+    driver = _pipelining_driver() if session.info.get(_WITH_COMMIT) else None
+    if driver is None:
+        send_with_commit_now()
+        session.commit()
+        return
+    import psycopg
+
+    session.flush()  # the ORM reads the answers of its own writes: they go before the pipeline
+    try:
+        # Out of pipeline mode again before SQLAlchemy hands the connection back to the pool.
+        with driver.pipeline():
+            send_with_commit_now()
+            driver.commit()
+    except psycopg.Error as exc:
+        raise DBAPIError.instance(None, None, exc, psycopg.Error) from exc
+    session.commit()  # SQLAlchemy's side: the driver has no transaction open any more and sends nothing
+
+
+def _pipelining_driver() -> Any:
+    """The psycopg connection under the session's transaction when it can pipeline, else None."""
+    driver = db.session.connection().connection.driver_connection
+    if not type(driver).__module__.startswith("psycopg"):
+        return None
+    import psycopg
+
+    return driver if isinstance(driver, psycopg.Connection) and psycopg.Pipeline.is_supported() else None
+
+
 def _run_before_commit() -> None:
     pending: list[Callable[[], object]] = db.session.info.get(_BEFORE_COMMIT, [])
     while pending:
         pending.pop(0)()
 
 
-def _marks() -> tuple[int, int]:
+#: What a unit keeps for its commit, dropped with the work it follows.
+_PENDING = (_BEFORE_COMMIT, _WITH_COMMIT, _AFTER_COMMIT)
+
+
+def _marks() -> tuple[int, ...]:
     info = db.session.info
-    return len(info.setdefault(_BEFORE_COMMIT, [])), len(info.setdefault(_AFTER_COMMIT, []))
+    return tuple(len(info.setdefault(key, [])) for key in _PENDING)
 
 
-def _drop_since(marks: tuple[int, int]) -> None:
-    del db.session.info[_BEFORE_COMMIT][marks[0]:]
-    del db.session.info[_AFTER_COMMIT][marks[1]:]
+def _drop_since(marks: tuple[int, ...]) -> None:
+    for key, mark in zip(_PENDING, marks, strict=True):
+        del db.session.info[key][mark:]
 
 
 def _reset_callbacks() -> None:
-    db.session.info[_BEFORE_COMMIT] = []
-    db.session.info[_AFTER_COMMIT] = []
+    for key in _PENDING:
+        db.session.info[key] = []
 
 
 def _clear_callbacks() -> None:
-    db.session.info.pop(_BEFORE_COMMIT, None)
-    db.session.info.pop(_AFTER_COMMIT, None)
+    for key in _PENDING:
+        db.session.info.pop(key, None)
 
 
 def discard() -> None:
@@ -197,5 +264,5 @@ def end_read() -> None:
 
 __all__ = [
     "MAX_ATTEMPTS", "LostRace", "active", "after_commit", "before_commit", "discard", "end_read", "is_lost_race",
-    "run_discarded", "run_in_transaction",
+    "run_discarded", "run_in_transaction", "send_with_commit_now", "with_commit",
 ]
