@@ -8,7 +8,7 @@ its task rows and completed steps, the answer remembered under the key, the audi
 which has no row locks and no data-modifying CTEs, needs 10 (the write lock taken before reading
 the instance, the rows, the steps and the state one by one, the audit head in a statement of its
 own). The audit chain head, which every audited transaction of the tenant locks, is taken by the
-last statement before the commit.
+last statement, which PostgreSQL receives together with the COMMIT (one round trip).
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def test_a_completion_fits_the_statement_budget_with_one_commit(client, waiting)
     assert answer["status"] == "waiting" and answer["incidents"] == []
     assert [t["element_id"] for t in answer["ready_tasks"]] == ["review"]
     assert answer["ready_tasks"][0]["id"] != waiting["task_id"]
-    # the chain head is locked by the last statement only, right before the commit
+    # the chain head is locked by the last statement only, sent with the commit
     last = " ".join(count.statements[-1].split()).lower()
     assert "audit_heads" in last, count.report()
     assert not any("audit_heads" in s.lower() for s in count.statements[:-2]), count.report()

@@ -10,8 +10,7 @@ from engine.base.clock import as_utc
 from engine.base.db import db
 from engine.registry.entries import RegistryEntry, register_incoming
 from tests.conftest import ctx_for, make_tenant, make_user
-from tests.services import postgres_app
-from tests.test_concurrency import _at_once
+from tests.services import at_once, postgres_app
 
 PARALLEL = 50
 
@@ -31,7 +30,7 @@ def test_parallel_counter_entries_are_all_accepted_in_order_with_gapless_numbers
                 return entry.seq
             return call
 
-        results = _at_once(app, [file(i) for i in range(PARALLEL)])
+        results = at_once(app, [file(i) for i in range(PARALLEL)])
 
         assert all(isinstance(r, int) for r in results), [r for r in results if not isinstance(r, int)]
         with app.app_context():
