@@ -9,7 +9,7 @@ fetch and decompress them and the server decode and parse them again and again. 
 here instead, by version id and content hash; a query that loads a version for a completion
 leaves these columns out (see :data:`CONTENT_COLUMNS`), and only the first use of a version in
 each process reads them. A version object that holds them (a start, a designer's page) is read
-as it is. The cache is never the truth, only a shortcut to it: what it holds is what the row
+as it is, and kept. The cache is never the truth, only a shortcut to it: what it holds is what the row
 holds, for as long as the row exists.
 """
 
@@ -28,7 +28,7 @@ from engine.process.definition.specs import load_spec
 from engine.process.models import ProcessVersion
 
 #: Versions kept per process, the least recently used dropped first: a few hundred kilobytes each
-#: (the restored spec of a building licence takes about 300 kB), as many as the spec cache keeps.
+#: (the restored spec of the major works licence takes 290 kB), as many as the spec cache keeps.
 MAX_VERSIONS = 256
 #: The columns this module reads for a version: a query may defer them.
 CONTENT_COLUMNS = (ProcessVersion.spec_json, ProcessVersion.forms, ProcessVersion.lanes)
