@@ -5,8 +5,9 @@ database knows for sure once it is locked. Instead of locking the head, reading 
 and writing the head back (three round trips holding a lock every audited transaction of the
 tenant needs), SQL completes each event's canonical text with the head and hashes it itself:
 
-- PostgreSQL: one statement — a CTE locks the head row (``FOR UPDATE``), chains the events
-  (SHA-256 with ``sha256()``), inserts them and moves the head.
+- PostgreSQL: one statement — a CTE locks the head row (``FOR UPDATE``; a tenant's first event
+  starts from the genesis hash), chains the events (SHA-256 with ``sha256()``), inserts them and
+  moves (or creates) the head. Its answer is not needed, so it is sent with the COMMIT.
 - SQLite (no data-modifying CTEs): the insert and the head update, two statements; a SQLite
   writer holds the database lock until commit anyway. SHA-256 is a function registered on
   each SQLite connection.
@@ -56,22 +57,17 @@ class PendingRow:
 
 
 def append_rows(tenant_id: int, rows: list[PendingRow], ensure_head: Callable[[int], None]) -> None:
-    """Chain ``rows`` after the tenant's head, in order (``ensure_head`` creates a missing head)."""
+    """Chain ``rows`` after the tenant's head, in order. PostgreSQL: one statement sent with the
+    commit of the open unit of work, in the COMMIT's own round trip
+    (:func:`~engine.base.unit_of_work.with_commit`), so the head is locked for that round trip only;
+    it starts a tenant's first chain itself. SQLite: now, ``ensure_head`` creating a missing head."""
     statements = _statements(tenant_id, rows)
-    if _run(statements) == 0:  # the tenant's first event: no head row to chain from yet
+    if is_postgresql():
+        for statement, params in statements:
+            with_commit(statement, params)
+    elif _run_now(statements) == 0:  # the tenant's first event: no head row to chain from yet
         ensure_head(tenant_id)
-        _run(statements)
-
-
-def append_with_commit(tenant_id: int, rows: list[PendingRow], ensure_head: Callable[[int], None]) -> None:
-    """Like :func:`append_rows`, sent with the commit of the open unit of work: on PostgreSQL in
-    the COMMIT's own round trip (:func:`~engine.base.unit_of_work.with_commit`), so the chain's
-    head is locked for that round trip only. The statement starts a tenant's first chain itself."""
-    if not is_postgresql():
-        append_rows(tenant_id, rows, ensure_head)
-        return
-    for statement, params in _statements(tenant_id, rows):
-        with_commit(statement, params)
+        _run_now(statements)
 
 
 def append_rows_chained(tenant_id: int, rows: list[PendingRow], ensure_head: Callable[[int], None],
@@ -101,10 +97,10 @@ def _chained_payload(row: PendingRow, tenant_id: int, prev_hash: str, seq: int) 
     return f'{row.payload_head}{CHAIN_KEY}{prev_hash}","seq":{seq},"tenant_id":{tenant_id}}}'
 
 
-def _run(statements: list[tuple[TextClause, dict[str, Any]]]) -> int:
+def _run_now(statements: list[tuple[TextClause, dict[str, Any]]]) -> int:
+    """SQLite: the insert (how many events it chained: none without a head), then the head's update."""
     first, params = statements[0]
-    inserted = db.session.execute(first, params).scalar() if is_postgresql() else (
-        db.session.execute(first, params).rowcount)  # type: ignore[attr-defined]  # fmt: skip
+    inserted = db.session.execute(first, params).rowcount  # type: ignore[attr-defined]
     if inserted:
         for stmt, more in statements[1:]:
             db.session.execute(stmt, more)
@@ -190,4 +186,4 @@ def _register_sqlite_sha256(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.create_function(_SQLITE_SHA256, 1, _sha256_hex, deterministic=True)
 
 
-__all__ = ["CHAIN_KEY", "GENESIS_HASH", "PendingRow", "append_rows", "append_rows_chained", "append_with_commit"]
+__all__ = ["CHAIN_KEY", "GENESIS_HASH", "PendingRow", "append_rows", "append_rows_chained"]

@@ -15,7 +15,7 @@ from typing import Any
 from sqlalchemy import JSON, DateTime, Integer, String, Text, UniqueConstraint, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from engine.audit.append import CHAIN_KEY, GENESIS_HASH, PendingRow, append_rows_chained, append_with_commit
+from engine.audit.append import CHAIN_KEY, GENESIS_HASH, PendingRow, append_rows, append_rows_chained
 from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
@@ -142,7 +142,7 @@ def record_many(ctx: Context, entries: list[Entry]) -> None:
         return
     at = utcnow()
     rows = [_row(ctx, entry, at) for entry in entries]
-    before_commit(lambda: append_with_commit(ctx.tenant_id, rows, _ensure_head))
+    before_commit(lambda: append_rows(ctx.tenant_id, rows, _ensure_head))
 
 
 def record_batch(ctx: Context, entries: list[Entry]) -> None:
