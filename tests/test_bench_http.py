@@ -1,6 +1,7 @@
 """``gee bench http``: on PostgreSQL it serves the app with gunicorn, times completions and
-/me calls, reads the CPU the server spent on them and counts one completion's statements; on
-SQLite it refuses with a clear message."""
+/me calls, reads the CPU the server spent on them, counts one completion's statements and
+measures in-process what no completion can skip (the bound on its ratio to /me); on SQLite it
+refuses with a clear message."""
 
 from __future__ import annotations
 
@@ -31,5 +32,9 @@ def test_bench_http_reports_rates_and_statements_or_refuses_sqlite(app):
     # CPU the server's workers spent per request, read from /proc (load-independent)
     assert figures["server_cpu_ms_per_completion"] >= 0 and figures["server_cpu_ms_per_me"] >= 0
     assert 0 < figures["statements_per_completion"] <= 8
+    # the floor: SpiffWorkflow's step alone and the driver's CPU for the statements of each request
+    floor = figures["floor"]
+    assert floor["engine_step_cpu_ms"] > 0 and floor["driver_cpu_ms_per_completion"] > 0
+    assert floor["driver_cpu_ms_per_me"] > 0 and "ratio_bound" in figures
     db.session.rollback()
     assert db.session.execute(select(func.count(Tenant.id))).scalar_one() == tenants_before  # throwaway tenant gone

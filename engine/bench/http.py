@@ -16,6 +16,15 @@ and this process (the client) spent on it (:mod:`engine.bench.process_cpu`): mil
 per request do not depend on what else the shared machine is doing, rates do. The client keeps
 one connection alive per thread and parses no more than it must, so it takes little of the
 cores the server runs on; its own CPU is reported too.
+
+Beside the measured ratio, a bound on it (:func:`_ratio_bound`): under load the two rates follow
+the CPU each request takes, so a completion can reach at most ``/me``'s CPU over ``/me``'s plus
+what no completion can skip. That floor is measured in this process before the server starts:
+SpiffWorkflow's step alone on the stored state (:func:`~engine.bench.process_engine.pruned_step_cpu_ms`)
+and the CPU inside the driver for a completion's statements beyond ``/me``'s (between
+SQLAlchemy's cursor events), plus the database's and the client's extra CPU of the rounds.
+Parsing the body, validating the form, the audit entry, the projections and the ORM all come on
+top of it: no completion that takes this step and sends these statements reaches a higher ratio.
 """
 
 from __future__ import annotations
@@ -37,7 +46,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy import text
 
@@ -45,15 +54,15 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.unit_of_work import run_in_transaction
 from engine.bench import process_cpu
-from engine.bench.process_engine import ANSWER, bench_tenant, p95
+from engine.bench.process_engine import ANSWER, bench_tenant, p95, pruned_step_cpu_ms
 from engine.process.instances import tasks as instances
-from engine.process.models import ProcessVersion
+from engine.process.models import ProcessInstance, ProcessVersion
 from engine.tenancy.tokens import create_token
 
 WORKERS = 2
 START_TIMEOUT_S = 60
-#: Counts the statements of one completion of ``task_id`` with ``secret``, in this process.
-StatementCounter = Callable[[str, int], int]
+#: Completions (and as many ``/me`` calls) through the app in this process that measure the floor.
+FLOOR_SAMPLES = 200
 #: Where CPU time goes: the gunicorn workers, the database backends, this process (the client).
 SIDES = ("server", "db", "client")
 
@@ -181,9 +190,49 @@ class _Meter:
         return _Tally(len(calls), wall, latencies, cpu)
 
 
+class InProcess(Protocol):
+    """Requests through the app in this process as the token's user (the server's workers are
+    other processes), read with SQLAlchemy's events."""
+
+    def statements(self, task_id: int) -> int:
+        """SQL statements of one completion of ``task_id``."""
+
+    def driver_cpu_ms(self, paths: Sequence[str], body: dict[str, Any] | None) -> float:
+        """CPU milliseconds inside the driver per request, each path called once with ``body``
+        (a POST) or without (a GET)."""
+
+
 def _ready_tasks(ctx: Context, version: ProcessVersion, count: int) -> list[int]:
     """``count`` fresh review tasks, one per new instance of the loop."""
     return [instances.start_instance(ctx, version, data={"rounds": 0})["ready_tasks"][0]["id"] for _ in range(count)]
+
+
+def _floor(ctx: Context, version: ProcessVersion, in_process: InProcess) -> dict[str, float]:
+    """What no completion can skip beyond ``/me``'s work, in CPU milliseconds of this process."""
+    tasks = _ready_tasks(ctx, version, FLOOR_SAMPLES)
+    waiting = instances.start_instance(ctx, version, data={"rounds": 0})
+    stored = db.session.get_one(ProcessInstance, waiting["instance_id"]).state_json
+    completions = in_process.driver_cpu_ms([f"/api/v1/tasks/{t}/complete" for t in tasks], {"data": ANSWER})
+    me = in_process.driver_cpu_ms(["/api/v1/me"] * FLOOR_SAMPLES, None)
+    return {"engine_step_cpu_ms": round(pruned_step_cpu_ms(version, stored, FLOOR_SAMPLES), 3),
+            "driver_cpu_ms_per_completion": round(completions, 3), "driver_cpu_ms_per_me": round(me, 3)}  # fmt: skip
+
+
+def _ratio_bound(done: _Tally, asked: _Tally, floor: dict[str, float]) -> float | None:
+    """The most a completion's rate can be of ``/me``'s when CPU sets both: ``/me``'s CPU (server,
+    database, client) over that plus the floor and a completion's extra in the database and the
+    client. None when a side's CPU could not be read."""
+    me = 0.0
+    driver = max(0.0, floor["driver_cpu_ms_per_completion"] - floor["driver_cpu_ms_per_me"])
+    extra = floor["engine_step_cpu_ms"] + driver
+    for side in SIDES:
+        completion_ms, me_ms = done.cpu_ms(side), asked.cpu_ms(side)
+        if completion_ms is None or me_ms is None:
+            return None
+        me += me_ms
+        if side != "server":  # a completion's own server CPU is what the floor stands for
+            extra += completion_ms - me_ms
+    return round(me / (me + extra), 2)
 
 
 def _figures(done: _Tally, asked: _Tally) -> dict[str, Any]:
@@ -204,18 +253,21 @@ def run_http_bench(
     requests: int,
     concurrencies: list[int],
     rounds: int,
-    count_statements: StatementCounter,
+    in_process_for: Callable[[str], InProcess],
     progress: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
     """Time completions and ``/me`` calls at each concurrency; the figures as one dict."""
     say = progress or (lambda _msg: None)
     with bench_tenant(api_user=True) as (ctx, version):
         secret = run_in_transaction(lambda: create_token(ctx, "bench http")).secret
+        in_process = in_process_for(secret)
         # Counted on a second completion: the first in a process also reads the version's spec and
         # forms, which a server keeps from then on (engine.process.definition.pinned).
         first, second = _ready_tasks(ctx, version, 2)
-        count_statements(secret, first)
-        statements = count_statements(secret, second)
+        in_process.statements(first)
+        statements = in_process.statements(second)
+        floor = _floor(ctx, version, in_process)
+        say(f"floor (in this process): {floor}")
         per_concurrency: dict[str, dict[str, Any]] = {}
         all_done, all_asked = _Tally(), _Tally()
         port = _free_port()
@@ -242,9 +294,11 @@ def run_http_bench(
                 say(f"concurrency {concurrency}: {figures}")
                 all_done.add(done)
                 all_asked.add(asked)
-    return {"bench": "http", **_figures(all_done, all_asked), "statements_per_completion": statements,
+    return {"bench": "http", **_figures(all_done, all_asked),
+            "ratio_bound": _ratio_bound(all_done, all_asked, floor), "floor": floor,
+            "statements_per_completion": statements,
             "workers": WORKERS, "requests_per_round": requests, "rounds": rounds,
             "per_concurrency": per_concurrency}  # fmt: skip
 
 
-__all__ = ["StatementCounter", "run_http_bench"]
+__all__ = ["FLOOR_SAMPLES", "InProcess", "run_http_bench"]

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -149,7 +149,8 @@ def bench_startup_command(runs: int) -> None:
 @click.option("--rounds", default=2, show_default=True, type=click.IntRange(min=1),
               help="Completion rounds per concurrency, each followed by a round of GET /api/v1/me.")
 def bench_http_command(requests: int, concurrencies: str, rounds: int) -> None:
-    """Time API completions and GET /api/v1/me through gee serve (2 workers) on PostgreSQL; last line is JSON."""
+    """Time API completions and GET /api/v1/me through gee serve (2 workers) on PostgreSQL, with the most their
+    ratio could be (what no completion can skip, measured in this process); last line is JSON."""
     from engine.base.db import db
     from engine.base.i18n import _
     from engine.bench.http import run_http_bench
@@ -163,25 +164,45 @@ def bench_http_command(requests: int, concurrencies: str, rounds: int) -> None:
         raise click.UsageError(_("--concurrency must be whole numbers separated by commas")) from None
     if not wanted or min(wanted) < 1:
         raise click.UsageError(_("--concurrency must be whole numbers separated by commas"))
-    result = run_http_bench(requests, wanted, rounds, _statements_of_one_completion, progress=click.echo)
+    result = run_http_bench(requests, wanted, rounds, _ThroughTestClient, progress=click.echo)
     click.echo(json.dumps(result))
 
 
-def _statements_of_one_completion(secret: str, task_id: int) -> int:
-    """SQL statements one API completion sends, counted in this process through the test client."""
-    from flask import current_app
+class _ThroughTestClient:
+    """Requests as the token's user through the app's test client, in this process, read with
+    SQLAlchemy's events (see engine.bench.http.InProcess)."""
 
-    from engine.base.db import db
-    from engine.base.statement_count import counting
-    from engine.bench.process_engine import ANSWER
+    def __init__(self, secret: str) -> None:
+        from flask import current_app
 
-    client = current_app.test_client()
-    with counting(db.engine) as count:
-        response = client.post(f"/api/v1/tasks/{task_id}/complete", json={"data": ANSWER},
-                               headers={"Authorization": f"Bearer {secret}"})  # fmt: skip
-    if response.status_code != 200:
-        raise click.ClickException(f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
-    return len(count.statements)
+        self.client = current_app.test_client()
+        self.headers = {"Authorization": f"Bearer {secret}"}
+
+    def _call(self, path: str, body: dict[str, Any] | None) -> None:
+        if body is None:
+            response = self.client.get(path, headers=self.headers)
+        else:
+            response = self.client.post(path, json=body, headers=self.headers)
+        if response.status_code != 200:
+            raise click.ClickException(f"{response.status_code}: {response.get_data(as_text=True)[:300]}")
+
+    def statements(self, task_id: int) -> int:
+        from engine.base.db import db
+        from engine.base.statement_count import counting
+        from engine.bench.process_engine import ANSWER
+
+        with counting(db.engine) as count:
+            self._call(f"/api/v1/tasks/{task_id}/complete", {"data": ANSWER})
+        return len(count.statements)
+
+    def driver_cpu_ms(self, paths: Sequence[str], body: dict[str, Any] | None) -> float:
+        from engine.base.db import db
+        from engine.base.statement_count import counting
+
+        with counting(db.engine) as count:
+            for path in paths:
+                self._call(path, body)
+        return 1000 * count.driver_cpu_s / len(paths)
 
 
 @bench_group.command("requests")
