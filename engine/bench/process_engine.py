@@ -222,11 +222,18 @@ class _Baseline:
     def timed_pruned_cycle(self, stored: str) -> tuple[float, bool]:
         """GEE's state: spec-less pruned JSON on the cached spec in, one step, prune, dump."""
         began = time.perf_counter()
-        workflow = state.load(stored, self.spec, self.subprocess_specs, self.engine)
-        advanced = _advance(workflow)
-        state.prune(workflow)
-        state.dump(workflow)
+        advanced = _pruned_cycle(stored, self.spec, self.subprocess_specs, self.engine)
         return time.perf_counter() - began, advanced
+
+
+def _pruned_cycle(stored: str, spec: Any, subprocess_specs: dict[str, Any], engine: Any) -> bool:
+    """SpiffWorkflow's step on GEE's state: ``stored`` loaded on the kept spec, the review completed
+    with what follows it, pruned and dumped; False when the next review was not reached."""
+    workflow = state.load(stored, spec, subprocess_specs, engine)
+    advanced = _advance(workflow)
+    state.prune(workflow)
+    state.dump(workflow)
+    return advanced
 
 
 def pruned_step_cpu_ms(version: ProcessVersion, stored: str, samples: int) -> float:
@@ -237,11 +244,8 @@ def pruned_step_cpu_ms(version: ProcessVersion, stored: str, samples: int) -> fl
     engine = script_engine_for(None)
     began = time.thread_time()
     for _ in range(samples):
-        workflow = state.load(stored, spec, subprocess_specs, engine)
-        if not _advance(workflow):
+        if not _pruned_cycle(stored, spec, subprocess_specs, engine):
             raise RuntimeError("the review loop did not reach its next review")
-        state.prune(workflow)
-        state.dump(workflow)
     return 1000 * (time.thread_time() - began) / samples
 
 
