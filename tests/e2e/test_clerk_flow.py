@@ -93,6 +93,10 @@ def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_pa
     page.screenshot(path=str(SHOTS / "task-errors.png"), full_page=True)
 
     page.select_option("#f-data-unitat_responsable", "Secretaria")
+    # the corrected field no longer says it is wrong; the one still untouched does
+    page.wait_for_selector("#f-data-unitat_responsable-error", state="detached")
+    assert "is-invalid" not in (page.get_attribute("#f-data-unitat_responsable", "class") or "")
+    assert page.locator("#f-data-mancances-error").count() == 1
     page.check("#f-data-completa")
     page.fill("#f-data-observacions", "Documentació completa.")
     page.screenshot(path=str(SHOTS / "task.png"), full_page=True)
