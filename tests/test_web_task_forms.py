@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 
 import pytest
 from werkzeug.datastructures import MultiDict
@@ -85,6 +86,18 @@ def test_widgets_by_schema():
     assert len(fields["linies"].rows) == 3
     assert fields["linies"].rows[0][0].name == "data.linies.0.concepte"
     assert fields["linies"].template[0].name == "data.linies.__row__.concepte"
+
+
+def test_a_field_a_condition_asks_for_names_the_fields_the_condition_reads():
+    """"Mancances" is required while "completa" is false (instancia genèrica); in an ``allOf``, each
+    rule's fields depend on their own condition only (sol·licitud d'accés a la informació)."""
+    forms = Path(__file__).resolve().parent.parent / "forms"
+    review = {f.path: f for f in build_fields(json.loads((forms / "instancia_generica_revisar.json").read_text()), {})}
+    assert review["mancances"].depends_on == ["data.completa"]
+    assert review["completa"].depends_on == [] and review["observacions"].depends_on == []
+    admission = {f.path: f for f in build_fields(json.loads((forms / "acces_admissio.json").read_text()), {})}
+    assert admission["mancances"].depends_on == ["data.precisa"]
+    assert admission["motiu_ampliacio"].depends_on == ["data.ampliar_termini"]
 
 
 def test_submitted_strings_become_the_schema_types():

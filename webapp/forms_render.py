@@ -74,6 +74,8 @@ class Field:
     template: list[Field] = field(default_factory=list)
     #: Documents fields: the expedient's documents that may be ticked.
     choices: list[DocumentChoice] = field(default_factory=list)
+    #: Names of the fields whose values decide whether this field's conditional rules apply.
+    depends_on: list[str] = field(default_factory=list)
 
     @property
     def dom_id(self) -> str:
@@ -124,6 +126,23 @@ def _properties(schema: Mapping[str, Any]) -> list[tuple[str, Mapping[str, Any]]
     return [(key, prop) for key, prop in props.items() if isinstance(prop, Mapping)]
 
 
+def _conditions(schema: Mapping[str, Any]) -> dict[str, set[str]]:
+    """For each property a conditional rule (``if``/``then``/``else``, also inside ``allOf``) asks
+    something of, the properties its ``if`` reads: "mancances" is required while "completa" is false."""
+    rules = [schema, *(r for r in schema.get("allOf") or [] if isinstance(r, Mapping))]
+    out: dict[str, set[str]] = {}
+    for rule in rules:
+        test = rule.get("if")
+        if not isinstance(test, Mapping):
+            continue
+        deciding = {*(test.get("properties") or {}), *(test.get("required") or [])}
+        for branch in (rule.get("then"), rule.get("else")):
+            if isinstance(branch, Mapping):
+                for name in {*(branch.get("properties") or {}), *(branch.get("required") or [])}:
+                    out.setdefault(name, set()).update(deciding - {name})
+    return out
+
+
 def build_fields(
     schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None, errors: Mapping[str, str] | None = None,
     *, name_prefix: str = PREFIX, path_prefix: str = "", documents: Sequence[Any] = (),
@@ -141,6 +160,7 @@ def build_fields(
     values = values or {}
     errors = errors or {}
     required = set(schema.get("required") or [])
+    conditions = _conditions(schema)
     locale = str(get_locale() or "")
     out = []
     for key, prop in _properties(schema):
@@ -156,6 +176,7 @@ def build_fields(
             value=values.get(key),
             error=errors.get(path),
             attrs=_attrs(prop, widget),
+            depends_on=sorted(f"{name_prefix}{separator}{k}" for k in conditions.get(key, ())),
         )
         if widget == "select":
             one.options = [(str(v), (labels or {}).get(f"{key}={v}") or enum_label(prop, v, locale))

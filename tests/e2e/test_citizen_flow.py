@@ -52,7 +52,14 @@ def test_citizen_files_amends_is_notified_and_verifies(live_server, page, browse
     _shot(page, "idp")
     _identify(page, "12345678Z")
     page.wait_for_url("**/sollicitud")
+    # Sent empty, the form says what is missing next to each field; a field she fills in loses its error.
+    page.locator("#filing-form button[type=submit]").click()
+    page.wait_for_selector("#f_assumpte-error")
+    assert page.locator("#f_exposo-error").count() == 1
     page.locator("#f_assumpte").fill("Gual permanent")
+    page.wait_for_selector("#f_assumpte-error", state="detached")
+    assert page.get_attribute("#f_assumpte", "aria-invalid") is None
+    assert page.locator("#f_exposo-error").count() == 1
     page.locator("#f_exposo").fill("Tinc un garatge al carrer Major, 3.")
     page.locator("#f_sollicito").fill("Una placa de gual permanent.")
     page.locator("#documents").set_input_files(files=[{"name": "planol.pdf", "mimeType": "application/pdf",

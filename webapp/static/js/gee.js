@@ -13,4 +13,40 @@
       window.setTimeout(function () { button.disabled = true; }, 0);
     });
   });
+  // In a form marked data-live-errors, a field refused by the last submit stops showing its error
+  // once the person changes it (the server checks everything again on the next submit), and so do
+  // the fields whose rule depends on it (data-depends-on="<names>"): ticking "complete" answers
+  // "the deficiencies are required" as much as filling them in does.
+  var unlink = function (element, errorId) {
+    var described = (element.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
+      return id && id !== errorId;
+    });
+    if (described.length) { element.setAttribute("aria-describedby", described.join(" ")); }
+    else { element.removeAttribute("aria-describedby"); }
+  };
+  var clear = function (field) {
+    if (!field.id || !field.classList.contains("is-invalid")) { return; }
+    // a documents field's checkboxes and file input share the fieldset's message
+    var owner = field.closest("[data-documents]") || field;
+    var errorId = owner.id + "-error";
+    field.classList.remove("is-invalid");
+    field.removeAttribute("aria-invalid");
+    var error = document.getElementById(errorId);
+    if (error) { error.remove(); }
+    unlink(field, errorId);
+    if (owner !== field) { unlink(owner, errorId); }
+  };
+  var clearWithin = function (container) { container.querySelectorAll(".is-invalid").forEach(clear); };
+  var changed = function (event) {
+    var form = event.target.form;
+    if (!form || !form.hasAttribute("data-live-errors")) { return; }
+    var field = event.target;
+    var documents = field.closest("[data-documents]");
+    if (documents) { clearWithin(documents); } else { clear(field); }
+    var name = documents ? documents.getAttribute("data-documents") : field.name;
+    if (!name) { return; }
+    form.querySelectorAll('[data-depends-on~="' + CSS.escape(name) + '"]').forEach(clearWithin);
+  };
+  document.addEventListener("input", changed);
+  document.addEventListener("change", changed);
 })();

@@ -23,26 +23,6 @@
       if (add) { add.focus(); }
     });
   });
-  // A field refused by the last submit stops showing its error once the clerk changes it (the
-  // server checks everything again on the next submit), so a corrected field no longer reads as wrong.
-  var form = document.getElementById("task-form");
-  if (form) {
-    var cleared = function (event) {
-      var field = event.target;
-      if (!field.id || !field.classList.contains("is-invalid")) { return; }
-      field.classList.remove("is-invalid");
-      field.removeAttribute("aria-invalid");
-      var error = document.getElementById(field.id + "-error");
-      if (error) { error.remove(); }
-      var described = (field.getAttribute("aria-describedby") || "").split(" ").filter(function (id) {
-        return id && id !== field.id + "-error";
-      });
-      if (described.length) { field.setAttribute("aria-describedby", described.join(" ")); }
-      else { field.removeAttribute("aria-describedby"); }
-    };
-    form.addEventListener("input", cleared);
-    form.addEventListener("change", cleared);
-  }
   // After a failed submit, take keyboard and screen-reader users to the error summary.
   var summary = document.getElementById("form-errors");
   if (summary) { summary.focus(); }
