@@ -97,10 +97,13 @@ def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_pa
     page.wait_for_selector("#f-data-unitat_responsable-error", state="detached")
     assert "is-invalid" not in (page.get_attribute("#f-data-unitat_responsable", "class") or "")
     assert page.locator("#f-data-mancances-error").count() == 1
+    assert page.locator("#form-errors").count() == 1
     # ticking "complete" answers the deficiencies' error too: they are asked for only while it is unticked
     page.check("#f-data-completa")
     page.wait_for_selector("#f-data-mancances-error", state="detached")
     assert page.get_attribute("#f-data-mancances", "aria-invalid") is None
+    # with no field left in error, the summary pointing to the messages goes too
+    assert page.locator("#form-errors").count() == 0
     page.fill("#f-data-observacions", "Documentació completa.")
     page.screenshot(path=str(SHOTS / "task.png"), full_page=True)
     page.locator("button[value=complete]").click()

@@ -44,8 +44,10 @@
     var documents = field.closest("[data-documents]");
     if (documents) { clearWithin(documents); } else { clear(field); }
     var name = documents ? documents.getAttribute("data-documents") : field.name;
-    if (!name) { return; }
-    form.querySelectorAll('[data-depends-on~="' + CSS.escape(name) + '"]').forEach(clearWithin);
+    if (name) { form.querySelectorAll('[data-depends-on~="' + CSS.escape(name) + '"]').forEach(clearWithin); }
+    // data-live-errors="<id>": the summary that points to the messages goes with the last of them
+    var summary = document.getElementById(form.getAttribute("data-live-errors"));
+    if (summary && !form.querySelector(".is-invalid, .invalid-feedback")) { summary.remove(); }
   };
   document.addEventListener("input", changed);
   document.addEventListener("change", changed);
