@@ -52,6 +52,7 @@ class Sample:
     key: str
     number: str
     closed: bool
+    subject: str = ""
     #: Role -> tasks of this expedient in that demo user's inbox.
     inbox: dict[str, list[str]] = field(default_factory=dict)
     signed: list[Signed] = field(default_factory=list)
@@ -128,7 +129,7 @@ def _tour(tenant: Tenant) -> list[Sample]:
     ).all()
     samples = []
     for expedient, key in rows:
-        sample = Sample(key, expedient.number, not expedient.is_open)
+        sample = Sample(key, expedient.number, not expedient.is_open, expedient.subject)
         sample.inbox = {role: tasks[expedient.id] for role, tasks in inboxes.items() if expedient.id in tasks}
         notes = db.session.execute(select(Notification).where(Notification.expedient_id == expedient.id)).scalars()
         sample.notifications = [note.state for note in notes]
@@ -181,6 +182,12 @@ def test_expedients_in_progress_wait_in_someones_inbox(tour: Tour) -> None:
         assert sample.inbox, f"{sample.key} {sample.number} waits in nobody's inbox"
     # a decree waits for the alcalde's signature, another for the secretary's attestation
     assert any("alcalde" in s.inbox for s in in_progress) and any("secretari" in s.inbox for s in in_progress)
+    # an inbox of them tells them apart: each subject says what it is about, not only the procedure
+    subjects = [s.subject for s in in_progress]
+    assert len(set(subjects)) == len(subjects), subjects
+    assert "Llicència d'obres majors: Habitatge unifamiliar aïllat de planta baixa i pis — Camí de la Bassa, 2" \
+        in subjects
+    assert "Alta o canvi de domicili al padró: Alta — Plaça de l'Església, 1, 2n" in subjects
 
 
 def test_main_procedures_have_closed_expedients_with_notified_acts(tour: Tour) -> None:

@@ -352,3 +352,19 @@ def test_cli_needs_tenant_or_shared(app):
     result = app.test_cli_runner().invoke(main, ["deploy", str(OBRES)])
     assert result.exit_code == 2
     assert "--tenant CODE or --shared" in result.output
+
+
+def test_a_sidecar_subject_field_the_start_form_lacks_is_reported(tenant, tmp_path):
+    """A typo in ``subject_fields`` would leave every filing's subject without what tells it apart."""
+    shipped = Path(__file__).resolve().parent.parent / "processes"
+    for name in ("llicencia_obres_menors.bpmn", "tributs_obres.dmn"):
+        shutil.copy(shipped / name, tmp_path)
+    info = (shipped / "llicencia_obres_menors.info.json").read_text(encoding="utf-8")
+    (tmp_path / "llicencia_obres_menors.info.json").write_text(
+        info.replace('"subject_fields": ["descripcio_obres", "emplacament"]', '"subject_fields": ["descripcio_obra"]'),
+        encoding="utf-8")
+    result = deploy_process(None, tmp_path / "llicencia_obres_menors.bpmn", tenant_id=tenant.id)
+    assert not result.ok
+    assert "subject_fields names descripcio_obra" in messages(result)["llicencia_obres_menors.info.json"]
+    shutil.copy(shipped / "llicencia_obres_menors.info.json", tmp_path)
+    assert deploy_process(None, tmp_path / "llicencia_obres_menors.bpmn", tenant_id=tenant.id).ok

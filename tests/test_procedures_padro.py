@@ -122,6 +122,10 @@ def test_alta_inscribed_and_the_signed_volant_delivered(monkeypatch: pytest.Monk
     t, expedient_id, instance_id = _filed(monkeypatch)
     expedient = db.session.get(Expedient, expedient_id)
     assert expedient is not None and expedient.classification == f"{t.tenant.dir3}_PRO_PADRO_ALTA"
+    # the subject tells this application from the town's other ones (the sidecar's subject_fields)
+    subject = "Alta o canvi de domicili al padró: Alta — Carrer del Riu, 4, 2n"
+    entry = db.session.execute(select(RegistryEntry).where(RegistryEntry.expedient_id == expedient_id)).scalar_one()
+    assert expedient.subject == subject and entry.subject == subject
     data = t.show(instance_id)["data"]
     assert data["data_entrada"] == "2026-03-02"  # the registry entry's date, typed by nobody
     t.do(instance_id, "Task_revisar", {"completa": True})
@@ -136,6 +140,16 @@ def test_alta_inscribed_and_the_signed_volant_delivered(monkeypatch: pytest.Monk
     assert pending_notification(t, expedient_id).document_id == volant.id
     notification_opened(t, expedient_id, available="2026-03-09", opened="2026-03-10")
     assert _closed(instance_id, expedient_id)
+
+
+def test_a_change_of_address_filed_in_spanish_is_worded_in_spanish() -> None:
+    t = town("padro_alta_canvi_domicili.bpmn")
+    done = filing.file_request(t.tenant, MARIA_CITIZEN, "padro_alta_canvi_domicili",
+                               {**ALTA, "tipus_moviment": "canvi_domicili", "adreca": "  Plaça   Major, 1 "},
+                               [Upload("dni.pdf", PDF, "DNI")], locale="es")
+    expedient = db.session.get(Expedient, done.expedient_id)
+    assert expedient is not None
+    assert expedient.subject == "Alta o cambio de domicilio en el padrón: Cambio de domicilio — Plaça Major, 1"
 
 
 def test_alta_refused_by_a_decree_notified(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -26,7 +26,7 @@ from engine.base.identifiers import normalise_nif
 from engine.base.unit_of_work import run_in_transaction
 from engine.citizens.carpeta import FolderItem, citizen_party, get_my_expedient
 from engine.citizens.identity import CitizenIdentity, citizen_context
-from engine.citizens.procedures import get_procedure
+from engine.citizens.procedures import filing_subject, get_procedure
 from engine.expedients.expedients import link_party, open_expedient
 from engine.expedients.parties import Party, PartyKind, PartyRole, find_or_create_party, kind_of
 from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
@@ -128,8 +128,7 @@ def file_request(
         version = db.session.get(ProcessVersion, procedure.version_id)
         assert version is not None
         party, own = _parties(ctx, citizen, represented, email)
-        topic = " ".join(str(values.get("assumpte") or "").split())
-        subject = f"{procedure.name}: {topic}"[:500] if topic else procedure.name[:500]
+        subject = filing_subject(procedure, values, locale)
         expedient = open_expedient(ctx, subject, process_model_id=version.model_id, party_ids=[party.id],
                                    classification=procedure.classification)
         if own.id != party.id:

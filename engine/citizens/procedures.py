@@ -10,6 +10,9 @@ display time (so it can be corrected without a new process version). Format::
       "classification": "OBRES_MENORS",     # the SIA code, or the <id> of <organ DIR3>_PRO_<id> (ENI Clasificacion)
       "start_form": { JSON Schema } | "file.json",   # what the citizen fills to file it;
                                             # a name is looked up in the version's forms, then forms/
+      "subject_fields": ["descripcio_obres", "emplacament"],  # start-form fields whose values follow the
+                                            # procedure's name in the expedient's subject (default
+                                            # ["assumpte"]): "Llicència d'obres menors: porxo — Carrer del Riu, 9"
       "citizen_info": {                     # per locale (ca, es, en); ca is the fallback
         "ca": {
           "name": "Instància genèrica",
@@ -53,6 +56,10 @@ from engine.tenancy.models import Tenant
 
 FORMS_DIR = PROJECT_ROOT / "forms"
 SILENCE_EFFECTS = ("positive", "negative", "none")
+DEFAULT_SUBJECT_FIELDS = ("assumpte",)
+#: Between two values in a subject (an address may hold commas).
+SUBJECT_JOINER = " — "
+SUBJECT_MAX = 500
 
 
 @dataclass(frozen=True)
@@ -75,6 +82,8 @@ class Procedure:
     fee: str | None = None
     #: ENI Clasificacion: a SIA code as given, else ``<organ DIR3>_PRO_<id>``
     classification: str | None = None
+    #: The start-form fields that word a filing's subject after the procedure's name.
+    subject_fields: tuple[str, ...] = DEFAULT_SUBJECT_FIELDS
 
 
 def _start_form(info: dict[str, Any], version: ProcessVersion | None) -> dict[str, Any] | None:
@@ -137,7 +146,35 @@ def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str,
         legal_basis=texts.get("legal_basis"),
         fee=texts.get("fee"),
         classification=eni_classification(classification_code(info), dir3),
+        subject_fields=_subject_fields(info),
     )
+
+
+def _subject_fields(info: dict[str, Any]) -> tuple[str, ...]:
+    named = info.get("subject_fields")
+    if not isinstance(named, list):
+        return DEFAULT_SUBJECT_FIELDS
+    return tuple(str(name) for name in named if isinstance(name, str))
+
+
+def filing_subject(procedure: Procedure, values: dict[str, Any], locale: str) -> str:
+    """The subject of an expedient filed on the e-office: the procedure's name, then what the
+    citizen typed in its ``subject_fields`` (a choice in its words), so that an inbox or a registry
+    book of many licences tells them apart."""
+    properties = (procedure.start_form or {}).get("properties") or {}
+    parts = []
+    for name in procedure.subject_fields:
+        value = values.get(name)
+        if value is None or isinstance(value, bool | dict | list):
+            continue
+        prop = properties.get(name)
+        if isinstance(prop, dict) and "enum" in prop:
+            value = enum_label(prop, value, locale)
+        text = " ".join(str(value).split())
+        if text:
+            parts.append(text)
+    topic = SUBJECT_JOINER.join(parts)
+    return (f"{procedure.name}: {topic}" if topic else procedure.name)[:SUBJECT_MAX]
 
 
 def _dir3(tenant_id: int) -> str:

@@ -129,14 +129,48 @@ NEIGHBOUR_STORIES = (
 )
 
 
+#: What each expedient in progress is about: its subject (the citizen's "assumpte" where the form has
+#: one) and what was filed, over the form's sample data, so an inbox of them reads like a town's.
+IN_PROGRESS: dict[str, tuple[str, dict[str, Any]]] = {
+    "acces_informacio_publica": ("Contractes de neteja viària del 2025", {
+        "informacio_sollicitada": "Els contractes de neteja viària adjudicats el 2025 i les factures pagades."}),
+    "certificat_empadronament": ("Certificat per a una beca d'estudis", {
+        "tipus": "certificat", "adreca": "Carrer Major, 12", "finalitat": "Beca d'estudis universitaris"}),
+    "comunicacio_activitat": ("Obertura d'una botiga de roba", {
+        "activitat": "Comerç al detall de roba i complements", "emplacament": "Carrer Major, 20, baixos"}),
+    "comunicacio_previa_obres": ("Canvi del paviment de la cuina", {
+        "emplacament": "Carrer de Baix, 8", "descripcio_obres": "Substitució del paviment de la cuina"}),
+    "instancia_generica": ("Poda dels arbres del carrer de les Eres", {
+        "exposo": "Les branques dels plàtans del carrer de les Eres toquen les façanes.",
+        "sollicito": "Que es podin abans de la primavera."}),
+    "llicencia_ambiental": ("Taller de fusteria amb cabina de pintura", {
+        "emplacament": "Polígon de les Sorts, parcel·la 14", "activitat": "Taller de fusteria amb cabina de pintura",
+        "annex": "12.46"}),
+    "llicencia_obres_majors": ("Habitatge unifamiliar al camí de la Bassa", {
+        "emplacament": "Camí de la Bassa, 2",
+        "descripcio_obres": "Habitatge unifamiliar aïllat de planta baixa i pis"}),
+    "llicencia_obres_menors": ("Reforma del bany", {
+        "emplacament": "Carrer de Sant Roc, 5", "descripcio_obres": "Canvi de rajoles i sanitaris del bany"}),
+    "ocupacio_via_publica": ("Bastida per pintar la façana", {
+        "emplacament": "Carrer del Forn, 4", "motiu": "contenidor_bastida"}),
+    "padro_alta_canvi_domicili": ("Alta al padró a la plaça de l'Església", {
+        "tipus_moviment": "alta", "adreca": "Plaça de l'Església, 1, 2n", "municipi_procedencia": "Balaguer"}),
+    "queixes_suggeriments": ("Enllumenat apagat al carrer del Sol", {
+        "tipus": "queixa", "descripcio": "Fa dues setmanes que els fanals del carrer del Sol no s'encenen."}),
+    "responsabilitat_patrimonial": ("Caiguda per una rajola trencada a la vorera", {
+        "lloc_fets": "Vorera del carrer Nou, davant del número 15"}),
+    "subvencio_convocatoria": ("Subvencions a entitats esportives", {}),
+    "subvencio_sollicitud": ("Lliga escolar de bàsquet", {"activitat": "Lliga escolar de bàsquet"}),
+}
+
+
 def stories(today: date) -> list[Story]:
     """Every sample expedient: those run to the end, then one in progress per procedure (an
     application to a grant names this year's first expedient, the call opened just before it)."""
-    start = {"subvencio_sollicitud": {"expedient_convocatoria": f"{today.year}/1"},
-             "llicencia_ambiental": {"emplacament": "Polígon de les Sorts, parcel·la 14",
-                                     "activitat": "Taller de fusteria amb cabina de pintura", "annex": "12.46"}}
-    waiting = [Story(key, "Sol·licitud en tràmit", citizen=n % len(CITIZENS), stop_at=step,
-                     start=start.get(key, {})) for n, (key, step) in enumerate(FIRST_STEPS.items())]  # fmt: skip
+    start = {"subvencio_sollicitud": {"expedient_convocatoria": f"{today.year}/1"}}
+    waiting = [Story(key, IN_PROGRESS[key][0], citizen=n % len(CITIZENS), stop_at=step,
+                     start={**IN_PROGRESS[key][1], **start.get(key, {})})
+               for n, (key, step) in enumerate(FIRST_STEPS.items())]  # fmt: skip
     return [*CLOSED, *AWAITING_SIGNATURE, *waiting]
 
 

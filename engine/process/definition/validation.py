@@ -721,7 +721,21 @@ def _start_form_fields(check: _Check, key: str) -> set[str]:
             form = json.loads(_read_start_form(check.sources, form))
     except (LookupError, ValueError, OSError):
         return set()
+    _check_subject_fields(check, key, info, form)
     return data_names.names_in_schema(form)
+
+
+def _check_subject_fields(check: _Check, key: str, info: dict[str, Any], form: Any) -> None:
+    """The sidecar's ``subject_fields`` word a filing's subject: each must be a start-form field."""
+    named = info.get("subject_fields")
+    if named is None or not isinstance(form, dict):
+        return
+    fields = form.get("properties") or {}
+    missing = [str(n) for n in named if n not in fields] if isinstance(named, list) else [str(named)]
+    if missing:
+        check.add(f"{key}.info.json", _l("subject_fields names %(names)s, which the e-office start form does not "
+                                         "have: the subject of a filing follows the procedure's name with what the "
+                                         "citizen typed in these fields.", names=", ".join(missing)))
 
 
 def _read_start_form(sources: Sources, name: str) -> str:
