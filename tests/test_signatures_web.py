@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from markupsafe import escape
 
 from engine.base.db import db
 from engine.decrees.book import create_draft, get_decree
+from engine.expedients.expedients import Expedient
 from engine.signatures.circuits import pending_count, request_signatures
 from engine.signatures.models import SignatureRequest
 from tests.conftest import csrf_token, login
@@ -32,7 +34,14 @@ def test_queue_lists_my_items_with_a_counter_and_reads_the_pdf(client, people):
     html = client.get("/signatures").get_data(as_text=True)
     assert f'data-step-id="{request.steps[0].id}"' in html
     assert 'href="/signatures"' in html and '<span class="badge text-bg-light ms-1">1</span>' in html
+    # which expedient each item belongs to: several licence decrees read alike by their titles
+    expedient = db.session.get(Expedient, request.expedient_id)
+    row = html[html.index(f'data-step-id="{request.steps[0].id}"'):]
+    row = row[:row.index("</tr>")]
+    subject = str(escape(expedient.subject))
+    assert f'href="/expedients/{expedient.id}">{expedient.number}</a>' in row and subject in row
     page = client.get(f"/signatures/{request.steps[0].id}").get_data(as_text=True)
+    assert f'href="/expedients/{expedient.id}">{expedient.number}</a> · {subject}' in page
     assert f'src="/signatures/requests/{request.id}/document.pdf"' in page
     pdf = client.get(f"/signatures/requests/{request.id}/document.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")

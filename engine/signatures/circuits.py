@@ -328,8 +328,16 @@ def _current_steps(ctx: Context) -> Select[tuple[SignatureStep]]:
 
 def pending_for(ctx: Context) -> list[SignatureStep]:
     """The steps waiting for *my* signature now (their earlier steps are done), oldest first."""
-    stmt = _current_steps(ctx).order_by(SignatureRequest.created_at, SignatureStep.id)
-    return cast(list[SignatureStep], list(db.session.execute(stmt).scalars()))
+    return [step for step, _expedient in pending_with_expedients(ctx)]
+
+
+def pending_with_expedients(ctx: Context) -> list[tuple[SignatureStep, Expedient | None]]:
+    """:func:`pending_for` with each step's expedient, so a queue of several licence decrees
+    says which licence each one grants."""
+    stmt = (_current_steps(ctx).add_columns(Expedient)
+            .outerjoin(Expedient, Expedient.id == SignatureRequest.expedient_id)
+            .order_by(SignatureRequest.created_at, SignatureStep.id))  # fmt: skip
+    return [(step, expedient) for step, expedient in db.session.execute(stmt)]
 
 
 def my_step(ctx: Context, step_id: int) -> SignatureStep:

@@ -12,13 +12,14 @@ from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _, _l, ngettext
 from engine.documents.documents import read_content
 from engine.documents.signature_check import verify_pdf
+from engine.expedients.expedients import get_expedient
 from engine.process.definition.validation import SIGNER_ROLES
 from engine.signatures.circuits import (
     current_pdf,
     get_request,
     my_step,
     pending_count,
-    pending_for,
+    pending_with_expedients,
     return_for_changes,
     sign,
     sign_batch,
@@ -37,7 +38,7 @@ NAV = [NavItem("signatures.queue", _l("Signatures"), roles=SIGNER_ROLES, order=1
 @bp.get("/signatures")
 @roles_required(*SIGNER_ROLES)
 def queue() -> Any:
-    return render_template("signatures/queue.html", steps=pending_for(g.ctx),
+    return render_template("signatures/queue.html", rows=pending_with_expedients(g.ctx),
                            has_certificate=credential_of(g.ctx.user_id) is not None)
 
 
@@ -45,7 +46,8 @@ def queue() -> Any:
 @roles_required(*SIGNER_ROLES)
 def show(step_id: int) -> Any:
     step = my_step(g.ctx, step_id)
-    return render_template("signatures/show.html", step=step, req=step.request)
+    expedient = get_expedient(g.ctx, step.request.expedient_id) if step.request.expedient_id else None
+    return render_template("signatures/show.html", step=step, req=step.request, expedient=expedient)
 
 
 @bp.get("/signatures/requests/<int:request_id>/document.pdf")
