@@ -6,6 +6,7 @@ import pytest
 
 from engine.base.db import db
 from engine.decrees import book as decrees
+from engine.expedients.expedients import open_expedient
 from tests.conftest import ctx_for
 from tests.web_clerk import login_en, make_world, token
 
@@ -13,8 +14,10 @@ from tests.web_clerk import login_en, make_world, token
 @pytest.fixture
 def signed(world=None):
     world = make_world()
-    draft = decrees.create_draft(ctx_for(world.clerk, world.tenant), title="Concessió de llicència de gual",
-                                 text="RESOLC: concedir la llicència.")
+    clerk = ctx_for(world.clerk, world.tenant)
+    expedient = open_expedient(clerk, "Gual permanent al carrer Major, 3")
+    draft = decrees.create_draft(clerk, title="Concessió de llicència de gual", text="RESOLC: concedir la llicència.",
+                                 expedient_id=expedient.id)
     db.session.commit()
     decree = decrees.sign_decree(ctx_for(world.mayor, world.tenant), draft.id)
     db.session.commit()
@@ -25,6 +28,11 @@ def test_book_lists_signed_decrees_and_exports_pdf(client, signed):
     login_en(client, "sergi")
     html = client.get(f"/decrees/book?year={signed.year}").get_data(as_text=True)
     assert signed.number in html and "Concessió de llicència de gual" in html
+    # the expedient it resolves, by number and subject: a year of licence decrees reads alike by title
+    row = html[html.index(signed.number):]
+    row = row[:row.index("</tr>")]
+    assert f'href="/expedients/{signed.expedient_id}">{signed.expedient.number}</a>' in row
+    assert "Gual permanent al carrer Major, 3" in row
     pdf = client.get(f"/decrees/book/{signed.year}.pdf")
     assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
     assert pdf.headers["Content-Disposition"].startswith("attachment")

@@ -15,7 +15,7 @@ from enum import StrEnum
 from typing import Any, cast
 
 from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, or_
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from engine.audit import record
 from engine.audit.trail import hold_chain
@@ -71,6 +71,9 @@ class Decree(db.Model):  # type: ignore[name-defined]
     annulled_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     annulled_by_name: Mapped[str | None] = mapped_column(String(200))
     annulment_reason: Mapped[str | None] = mapped_column(Text)
+
+    #: Read by the book (page and PDF), which loads it with its decrees in one more query.
+    expedient: Mapped[Expedient | None] = relationship()
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -206,7 +209,8 @@ def get_decree(ctx: Context, decree_id: int) -> Decree:
 
 def book(ctx: Context, year: int) -> list[Decree]:
     """The numbered decrees of a year, in number order (annulled ones included)."""
-    stmt = scoped(Decree, ctx).where(Decree.year == year, Decree.seq.is_not(None)).order_by(Decree.seq)
+    stmt = (scoped(Decree, ctx).where(Decree.year == year, Decree.seq.is_not(None)).order_by(Decree.seq)
+            .options(selectinload(Decree.expedient)))  # fmt: skip
     return cast(list[Decree], list(db.session.execute(stmt).scalars()))
 
 
@@ -235,6 +239,7 @@ BOOK_LABELS: dict[str, dict[str, str]] = {
         "number": "Número",
         "date": "Data",
         "title": "Títol",
+        "expedient": "Expedient",
         "signed_by": "Signat per",
         "attested_by": "En dono fe, el secretari/ària",
         "annulled": "ANUL·LAT",
@@ -249,6 +254,7 @@ BOOK_LABELS: dict[str, dict[str, str]] = {
         "number": "Número",
         "date": "Fecha",
         "title": "Título",
+        "expedient": "Expediente",
         "signed_by": "Firmado por",
         "attested_by": "Doy fe, el secretario/a",
         "annulled": "ANULADO",
