@@ -72,7 +72,9 @@ def test_opening_a_chosen_procedure_from_an_entry_carries_its_text_and_documents
     # the documents presented, and the receipt sealed with its CSV
     documents = text[text.index('id="task-documents"'):]
     assert "memoria.pdf" in documents and "Not signed" in documents
-    assert "CSV" in documents and "Signed" in documents
+    assert "Sealed with its CSV" in documents
+    card = documents[:documents.index("</section>")]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", card)  # its day in words, not an ISO date
     # the day the application counts from is the entry's effective date (art. 31 Ley 39/2015), never typed;
     # the form starts with what the registry already knows: the applicant, the documents presented
     assert 'name="data.data_entrada"' not in html

@@ -94,7 +94,7 @@ def format_month(value: date, locale: str) -> str:
     return format_date(value, "LLL y", locale=locale)
 
 
-def _plain(text: str) -> str:
+def plain(text: str) -> str:
     """CLDR's no-break spaces as plain ones: an amount in a decree's text is found by what people type."""
     return text.replace("\u00a0", " ").replace("\u202f", " ")
 
@@ -112,7 +112,7 @@ def _decimal(value: object) -> Decimal:
 def format_amount(value: object, locale: str) -> str:
     """Euros rounded to the cent the way the reader writes them: "1.234,50 €", "€1,234.50"."""
     cents = _decimal(value).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-    return _plain(format_currency(cents, "EUR", locale=locale))
+    return plain(format_currency(cents, "EUR", locale=locale))
 
 
 def format_percent(fraction: object, locale: str, digits: int = 2) -> str:
@@ -120,7 +120,7 @@ def format_percent(fraction: object, locale: str, digits: int = 2) -> str:
     pattern = str(Locale.parse(locale).percent_formats[None].pattern)
     if digits:
         pattern = pattern.replace("0", "0." + "0" * digits, 1) if "." not in pattern else pattern
-    return _plain(format_percent_pattern(_decimal(fraction), pattern, locale=locale))
+    return plain(format_percent_pattern(_decimal(fraction), pattern, locale=locale))
 
 
-__all__ = ["format_amount", "format_day", "format_moment", "format_month", "format_percent"]
+__all__ = ["format_amount", "format_day", "format_moment", "format_month", "format_percent", "plain"]

@@ -101,12 +101,17 @@ def _start_form(info: dict[str, Any], version: ProcessVersion | None) -> dict[st
     return None
 
 
+def filed_form(model: ProcessModel, processes_dir: Path = PROCESSES_DIR) -> dict[str, Any]:
+    """The e-office start form of the procedure's latest version (empty when it has none)."""
+    return _start_form(read_info(model.key, processes_dir) or {}, latest_version(model)) or {}
+
+
 def filed_labels(model: ProcessModel, locale: str | None, processes_dir: Path = PROCESSES_DIR) -> dict[str, str]:
     """The words for what a citizen filed, by field and by ``<field>=<code>`` of a choice: the
     sidecar's ``fields`` in ``locale``, and for what it does not word, the start form's titles
     (``x-labels``) and ``x-enum-labels`` in ``locale``; the Catalan sidecar only fills the gaps."""
     info = read_info(model.key, processes_dir) or {}
-    form = _start_form(info, latest_version(model)) or {}
+    form = filed_form(model, processes_dir)
     properties = form.get("properties") or {}
     labels = {f"{key}={code}": enum_label(prop, code, locale) for key, prop in properties.items()
               if isinstance(prop, dict) for code in prop.get("enum") or []}  # fmt: skip

@@ -139,7 +139,8 @@ IN_PROGRESS: dict[str, tuple[str, dict[str, Any]]] = {
     "comunicacio_activitat": ("Obertura d'una botiga de roba", {
         "activitat": "Comerç al detall de roba i complements", "emplacament": "Carrer Major, 20, baixos"}),
     "comunicacio_previa_obres": ("Canvi del paviment de la cuina", {
-        "emplacament": "Carrer de Baix, 8", "descripcio_obres": "Substitució del paviment de la cuina"}),
+        "emplacament": "Carrer de Baix, 8", "descripcio_obres": "Substitució del paviment de la cuina",
+        "pressupost": 2400}),
     "instancia_generica": ("Poda dels arbres del carrer de les Eres", {
         "exposo": "Les branques dels plàtans del carrer de les Eres toquen les façanes.",
         "sollicito": "Que es podin abans de la primavera."}),
@@ -148,9 +149,10 @@ IN_PROGRESS: dict[str, tuple[str, dict[str, Any]]] = {
         "annex": "12.46"}),
     "llicencia_obres_majors": ("Habitatge unifamiliar al camí de la Bassa", {
         "emplacament": "Camí de la Bassa, 2",
-        "descripcio_obres": "Habitatge unifamiliar aïllat de planta baixa i pis"}),
+        "descripcio_obres": "Habitatge unifamiliar aïllat de planta baixa i pis", "pressupost": 186500}),
     "llicencia_obres_menors": ("Reforma del bany", {
-        "emplacament": "Carrer de Sant Roc, 5", "descripcio_obres": "Canvi de rajoles i sanitaris del bany"}),
+        "emplacament": "Carrer de Sant Roc, 5", "descripcio_obres": "Canvi de rajoles i sanitaris del bany",
+        "pressupost": 3800}),
     "ocupacio_via_publica": ("Bastida per pintar la façana", {
         "emplacament": "Carrer del Forn, 4", "motiu": "contenidor_bastida"}),
     "padro_alta_canvi_domicili": ("Alta al padró a la plaça de l'Església", {

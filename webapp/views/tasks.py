@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, sessi
 from engine.base import unit_of_work
 from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _, _l
-from engine.citizens.procedures import filed_labels
+from engine.citizens.filed_summary import filed_lines
 from engine.documents.documents import list_documents, store_document
 from engine.expedients.expedients import parties_of
 from engine.inbox.inbox import (
@@ -98,7 +98,7 @@ def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dic
         "tasks/task.html",
         view=view,
         context=context,
-        filed_labels=filed_labels(view.procedure, g.ctx.locale) if context.filed else {},
+        filed=filed_lines(view.procedure, context.filed, g.ctx.locale) if context.filed else [],
         signing=signing,
         awaited=awaited_by(g.ctx, view.task.id) if view.task.state == "ready" else None,
         sign_step=mine.get(signing.id) if signing is not None else None,

@@ -1,0 +1,59 @@
+"""What a citizen filed, as the lines a clerk reads beside the task: each field's words and its
+value written the reader's way (a choice by its label, "3.800,00" for a number kept to the cent,
+a date with its month in words, yes or no), never the codes, floats and ISO strings the process
+keeps. The unit stays in the field's words ("Pressupost (€)", "Superfície (m²)")."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from babel.numbers import format_decimal
+
+from engine.base.formats import format_day, plain
+from engine.base.i18n import _l
+from engine.citizens.procedures import filed_form, filed_labels
+from engine.process.definition.sidecar import PROCESSES_DIR
+from engine.process.models import ProcessModel
+
+#: ``multipleOf`` of a number kept to the cent (an amount in euros, examples/README.md section 2; m²).
+CENT = Decimal("0.01")
+TO_THE_CENT = "#,##0.00"
+
+
+def _written(prop: Mapping[str, Any], value: Any, locale: str) -> str:
+    if isinstance(value, bool):
+        return str(_l("Yes") if value else _l("No"))
+    if isinstance(value, int | float):
+        cents = Decimal(str(prop.get("multipleOf", 0))) == CENT
+        return plain(format_decimal(value, TO_THE_CENT if cents else None, locale=locale))
+    if isinstance(value, str) and prop.get("format") == "date":
+        try:
+            return format_day(value, locale)
+        except ValueError:
+            return value
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    return str(value)
+
+
+def filed_lines(
+    model: ProcessModel, filed: Mapping[str, Any], locale: str, processes_dir: Path = PROCESSES_DIR
+) -> list[tuple[str, str]]:
+    """(words, value) of each field filed with a value, in the order the citizen filled them."""
+    labels = filed_labels(model, locale, processes_dir)
+    properties = filed_form(model, processes_dir).get("properties") or {}
+    lines = []
+    for key, value in filed.items():
+        if value is None or value == "":
+            continue
+        prop = properties.get(key)
+        choice = labels.get(f"{key}={value}")
+        text = choice if choice is not None else _written(prop if isinstance(prop, Mapping) else {}, value, locale)
+        lines.append((labels.get(key, key), text))
+    return lines
+
+
+__all__ = ["filed_lines"]
