@@ -13,7 +13,7 @@ from sqlalchemy import select
 from engine.base.db import db
 from engine.base.enum_labels import ENUM_LABELS
 from engine.base.settings import LOCALES, PROJECT_ROOT
-from engine.citizens.procedures import filed_labels
+from engine.citizens.procedures import filed_form
 from engine.demo.data import deploy_shipped_procedures
 from engine.process.models import ProcessModel
 from webapp.forms_render import build_fields
@@ -57,7 +57,7 @@ def test_what_a_citizen_chose_is_worded_from_the_form_when_the_sidecar_does_not(
         texts["fields"] = {k: v for k, v in texts["fields"].items() if not k.startswith("tipus_obra=")}
     (tmp_path / "llicencia_obres_menors.info.json").write_text(json.dumps(info), encoding="utf-8")
 
-    english = filed_labels(model, "en", tmp_path)
+    english = filed_form(model, "en", tmp_path).labels
     assert english["tipus_obra=facana_coberta"] == "Façade or roof"  # seu_obres_menors.json
     assert english["tipus_obra"] == info["citizen_info"]["en"]["fields"]["tipus_obra"]  # the sidecar still words it
-    assert filed_labels(model, "es", tmp_path)["tipus_obra=tanca"] == "Valla"
+    assert filed_form(model, "es", tmp_path).labels["tipus_obra=tanca"] == "Valla"

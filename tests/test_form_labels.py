@@ -15,7 +15,7 @@ from sqlalchemy import select
 from engine.base.db import db
 from engine.base.form_labels import missing_labels
 from engine.base.settings import PROJECT_ROOT
-from engine.citizens.procedures import filed_labels
+from engine.citizens.procedures import filed_form
 from engine.demo.data import deploy_shipped_procedures
 from engine.process.definition.deploy import deploy_process
 from engine.process.definition.form_label_warnings import missing_form_labels
@@ -124,9 +124,9 @@ def test_what_a_citizen_filed_is_titled_from_the_form_when_the_sidecar_does_not(
         texts["fields"] = {}
     (tmp_path / "llicencia_obres_menors.info.json").write_text(json.dumps(info), encoding="utf-8")
 
-    assert filed_labels(model, "en", tmp_path)["emplacament"] == "Location of the works"  # seu_obres_menors.json
-    assert filed_labels(model, "es", tmp_path)["emplacament"] == "Emplazamiento de la obra"
-    assert filed_labels(model, "ca", tmp_path)["emplacament"] == "Emplaçament de l'obra"
+    assert filed_form(model, "en", tmp_path).labels["emplacament"] == "Location of the works"  # seu_obres_menors.json
+    assert filed_form(model, "es", tmp_path).labels["emplacament"] == "Emplazamiento de la obra"
+    assert filed_form(model, "ca", tmp_path).labels["emplacament"] == "Emplaçament de l'obra"
 
 
 def _forms_without_english_for_observacions(tmp_path: Path) -> Path:

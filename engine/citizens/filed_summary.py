@@ -14,7 +14,7 @@ from babel.numbers import format_decimal
 
 from engine.base.formats import format_day, plain
 from engine.base.i18n import _l
-from engine.citizens.procedures import filed_form, filed_labels
+from engine.citizens.procedures import filed_form
 from engine.process.definition.sidecar import PROCESSES_DIR
 from engine.process.models import ProcessModel
 
@@ -43,8 +43,8 @@ def filed_lines(
     model: ProcessModel, filed: Mapping[str, Any], locale: str, processes_dir: Path = PROCESSES_DIR
 ) -> list[tuple[str, str]]:
     """(words, value) of each field filed with a value, in the order the citizen filled them."""
-    labels = filed_labels(model, locale, processes_dir)
-    properties = filed_form(model, processes_dir).get("properties") or {}
+    form = filed_form(model, locale, processes_dir)
+    labels, properties = form.labels, form.properties
     lines = []
     for key, value in filed.items():
         if value is None or value == "":

@@ -101,17 +101,21 @@ def _start_form(info: dict[str, Any], version: ProcessVersion | None) -> dict[st
     return None
 
 
-def filed_form(model: ProcessModel, processes_dir: Path = PROCESSES_DIR) -> dict[str, Any]:
-    """The e-office start form of the procedure's latest version (empty when it has none)."""
-    return _start_form(read_info(model.key, processes_dir) or {}, latest_version(model)) or {}
+@dataclass(frozen=True)
+class FiledForm:
+    """The e-office start form of a procedure's latest version (its properties) and the words, in
+    one language, for its fields and for each ``<field>=<code>`` of a choice."""
+
+    properties: dict[str, Any]
+    labels: dict[str, str]
 
 
-def filed_labels(model: ProcessModel, locale: str | None, processes_dir: Path = PROCESSES_DIR) -> dict[str, str]:
-    """The words for what a citizen filed, by field and by ``<field>=<code>`` of a choice: the
-    sidecar's ``fields`` in ``locale``, and for what it does not word, the start form's titles
-    (``x-labels``) and ``x-enum-labels`` in ``locale``; the Catalan sidecar only fills the gaps."""
+def filed_form(model: ProcessModel, locale: str | None, processes_dir: Path = PROCESSES_DIR) -> FiledForm:
+    """What a citizen filed for ``model`` is read with: the words are the sidecar's ``fields`` in
+    ``locale``, and for what it does not word, the start form's titles (``x-labels``) and
+    ``x-enum-labels`` in ``locale``; the Catalan sidecar only fills the gaps."""
     info = read_info(model.key, processes_dir) or {}
-    form = filed_form(model, processes_dir)
+    form = _start_form(info, latest_version(model)) or {}
     properties = form.get("properties") or {}
     labels = {f"{key}={code}": enum_label(prop, code, locale) for key, prop in properties.items()
               if isinstance(prop, dict) for code in prop.get("enum") or []}  # fmt: skip
@@ -120,7 +124,7 @@ def filed_labels(model: ProcessModel, locale: str | None, processes_dir: Path = 
     catalan = (texts.get("ca") or {}).get("fields") or {}
     labels.update({str(k): str(v) for k, v in catalan.items() if str(k) not in labels})
     labels.update({str(k): str(v) for k, v in ((texts.get(locale or "ca") or {}).get("fields") or {}).items()})
-    return labels
+    return FiledForm(properties=dict(properties), labels=labels)
 
 
 def _procedure(model: ProcessModel, version: ProcessVersion | None, locale: str, dir3: str = "") -> Procedure:
