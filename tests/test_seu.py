@@ -8,17 +8,19 @@ from __future__ import annotations
 import io
 import re
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import holidays
 import pytest
 from flask.testing import FlaskClient
+from lxml import html as lxml_html
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
 from engine.base.clock import MADRID
 from engine.base.db import db
-from engine.base.errors import Conflict
+from engine.base.errors import Conflict, ValidationFailed
 from engine.citizens import filing
 from engine.citizens.identity import CitizenIdentity
 from engine.documents.documents import Document, issue_document, store_document
@@ -242,12 +244,72 @@ def test_filing_for_an_entity_links_the_representative(client, town):
     assert 'data-role="presentador"' in folder
 
 
+def _refused(response) -> tuple[Any, Any]:
+    """The filing form of a refused submit and its error summary, which it carries itself: no
+    flash outside it, which would stay on screen after the citizen corrects the fields."""
+    assert response.status_code == 422
+    page = lxml_html.fromstring(response.get_data(as_text=True))
+    assert not page.xpath('//main//*[contains(@class, "alert")][not(ancestor::form)]')
+    form = page.get_element_by_id("filing-form")
+    assert form.get("data-live-errors") == "filing-errors"
+    summaries = form.xpath('.//*[@id="filing-errors"]')
+    assert len(summaries) == 1 and summaries[0].get("role") == "alert"
+    return form, summaries[0]
+
+
+def _summary_lines(summary) -> list[tuple[str | None, str | None, str]]:
+    """(the message it goes with, the field it links to, its text) of each line of a summary."""
+    lines = []
+    for li in summary.xpath(".//li"):
+        link = li.find("a")
+        lines.append((li.get("data-error-for"), link.get("href") if link is not None else None,
+                      li.text_content()))  # fmt: skip
+    return lines
+
+
 def test_invalid_request_is_refused_and_saves_nothing(client, town):
     citizen_login(client, town.code)
-    response = _file(client, town, {"f_sollicito": ""})
-    assert response.status_code == 422
-    assert 'aria-invalid="true"' in response.get_data(as_text=True)
+    response = _file(client, town, {"f_sollicito": "", "f_exposo": ""})
+    form, summary = _refused(response)
+    assert "Alguns camps no són vàlids. Reviseu els missatges" in summary.text_content()
+    # a line per refused field, in the order of the form, each linking to its field and going with its message
+    lines = _summary_lines(summary)
+    expected = [("f_exposo-error", "#f_exposo"), ("f_sollicito-error", "#f_sollicito")]
+    assert [(error_id, href) for error_id, href, _text in lines] == expected
+    for error_id, href, text in lines:
+        field = form.get_element_by_id(href[1:])
+        assert field.get("aria-invalid") == "true" and field.get("aria-describedby") == error_id
+        assert form.get_element_by_id(error_id).text_content() in text
     assert _count(RegistryEntry) == _count(Expedient) == _count(Party) == _count(Document) == 0
+    # A form not yet sent has no summary.
+    fresh = client.get(f"/seu/{town.code}/tramits/instancia_generica/sollicitud").get_data(as_text=True)
+    assert 'id="filing-errors"' not in fresh and 'data-live-errors="filing-errors"' in fresh
+
+
+def test_refusals_found_after_the_form_check_are_in_the_summary_too(client, town, monkeypatch):
+    citizen_login(client, town.code)
+    # the e-mail is checked when the party is recorded; the message goes next to it, not in a flash
+    form, summary = _refused(_file(client, town, {"email": "maria-at-example"}))
+    assert [line[:2] for line in _summary_lines(summary)] == [("email-error", "#email")]
+    assert "maria-at-example" in form.get_element_by_id("email-error").text_content()
+    assert form.get_element_by_id("email").get("aria-invalid") == "true"
+    # whose fields are checked only on behalf of someone, so unticking it clears them (gee.js)
+    form, summary = _refused(_file(client, town, {"on_behalf": "1", "represented_nif": "B12345674"}))
+    assert [line[:2] for line in _summary_lines(summary)] == [("represented_name-error", "#represented_name")]
+    assert form.get_element_by_id("represented").get("data-depends-on") == "on_behalf"
+    # too many files
+    too_many = [(io.BytesIO(PDF), f"{n}.pdf") for n in range(filing.MAX_FILES + 1)]
+    form, summary = _refused(_file(client, town, files=too_many))
+    assert [line[:2] for line in _summary_lines(summary)] == [("documents-error", "#documents")]
+
+    # a refusal that names no field is still said, in the summary
+    def refuse(*_args, **_kwargs):
+        raise ValidationFailed("No es pot presentar ara.")
+
+    monkeypatch.setattr(filing, "file_request", refuse)
+    form, summary = _refused(_file(client, town))
+    assert _summary_lines(summary) == [(None, None, "No es pot presentar ara.")]
+    assert _count(RegistryEntry) == _count(Expedient) == 0
 
 
 def test_failed_start_leaves_nothing_behind_and_gives_the_numbers_back(town):

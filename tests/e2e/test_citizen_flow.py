@@ -52,16 +52,28 @@ def test_citizen_files_amends_is_notified_and_verifies(live_server, page, browse
     _shot(page, "idp")
     _identify(page, "12345678Z")
     page.wait_for_url("**/sollicitud")
-    # Sent empty, the form says what is missing next to each field; a field she fills in loses its error.
+    # Sent empty, the form says what is missing next to each field, and sums it up at its top (no
+    # flash, which would outlive the corrections); a field she fills in loses its error and its line.
     page.locator("#filing-form button[type=submit]").click()
     page.wait_for_selector("#f_assumpte-error")
     assert page.locator("#f_exposo-error").count() == 1
+    summary = page.locator("#filing-form #filing-errors[role=alert]")
+    assert summary.count() == 1 and page.locator("main .alert").count() == 1
+    assert page.evaluate("document.activeElement.id") == "filing-errors"
+    links = summary.locator("li a")
+    hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+    assert hrefs == ["#f_assumpte", "#f_exposo", "#f_sollicito"]
     page.locator("#f_assumpte").fill("Gual permanent")
     page.wait_for_selector("#f_assumpte-error", state="detached")
     assert page.get_attribute("#f_assumpte", "aria-invalid") is None
     assert page.locator("#f_exposo-error").count() == 1
+    assert summary.locator('a[href="#f_assumpte"]').count() == 0 and summary.locator("li").count() == 2
     page.locator("#f_exposo").fill("Tinc un garatge al carrer Major, 3.")
+    assert summary.count() == 1  # one field still in error
     page.locator("#f_sollicito").fill("Una placa de gual permanent.")
+    # with no field left in error, the summary goes too
+    summary.wait_for(state="detached")
+    assert page.locator("main .alert").count() == 0
     page.locator("#documents").set_input_files(files=[{"name": "planol.pdf", "mimeType": "application/pdf",
                                                        "buffer": PDF}])  # fmt: skip
     _shot(page, "form")

@@ -169,8 +169,9 @@ def file_request(tenant_code: str, key: str) -> Any:
             done = filing.file_request(g.seu_tenant, g.citizen, key, values, _uploads(), represented=represented,
                                        email=request.form.get("email") or None, locale=_locale())  # fmt: skip
         except ValidationFailed as exc:
-            errors, status = {**_errors(exc), **typing_errors}, 422
-            flash(str(exc), "danger")
+            # The form's own summary says it (not a flash, which would outlive the corrections);
+            # a refusal that names no field is listed there too, under the key "".
+            errors, status = {**_errors(exc), **typing_errors} or {"": str(exc)}, 422
         else:
             flash(_("Your request has been registered with number %(number)s.", number=done.entry_number), "success")
             return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=done.expedient_id,

@@ -33,6 +33,10 @@
     field.removeAttribute("aria-invalid");
     var error = document.getElementById(errorId);
     if (error) { error.remove(); }
+    // and so do the summary's lines that point to it (data-error-for="<the message's id>")
+    document.querySelectorAll('[data-error-for="' + CSS.escape(errorId) + '"]').forEach(function (line) {
+      line.remove();
+    });
     unlink(field, errorId);
     if (owner !== field) { unlink(owner, errorId); }
   };
@@ -51,4 +55,8 @@
   };
   document.addEventListener("input", changed);
   document.addEventListener("change", changed);
+  // After a failed submit, take keyboard and screen-reader users to the form's error summary.
+  var refused = document.querySelector("form[data-live-errors]");
+  var summary = refused && document.getElementById(refused.getAttribute("data-live-errors"));
+  if (summary) { summary.focus(); }
 })();

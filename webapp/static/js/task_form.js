@@ -23,7 +23,4 @@
       if (add) { add.focus(); }
     });
   });
-  // After a failed submit, take keyboard and screen-reader users to the error summary.
-  var summary = document.getElementById("form-errors");
-  if (summary) { summary.focus(); }
 })();
