@@ -24,7 +24,7 @@ from engine.documents.documents import Document, read_content
 from engine.eni.export import export_expedient
 from engine.eni.namespaces import q
 from engine.eni.schema import schema
-from engine.expedients.expedients import Expedient
+from engine.expedients.expedients import Expedient, parties_of
 from engine.inbox.inbox import InboxFilters, Scope, list_inbox
 from engine.notifications.notifications import Notification
 from engine.process.models import ProcessInstance, ProcessModel, ProcessVersion
@@ -61,6 +61,9 @@ class Sample:
     online_entries: list[str] = field(default_factory=list)
     outgoing: list[str] = field(default_factory=list)
     eni_errors: list[str] = field(default_factory=list)
+    #: The interested parties' names, and the numbers of the related expedients.
+    parties: list[str] = field(default_factory=list)
+    related: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -138,6 +141,8 @@ def _tour(tenant: Tenant) -> list[Sample]:
         sample.online_entries = [e.subject for e in entries
                                  if e.direction == "E" and e.channel == "electronic" and e.attachments]
         sample.outgoing = [e.subject for e in entries if e.direction == "S"]
+        sample.parties = [link.party.name for link in parties_of(clerk, expedient.id)]
+        sample.related = [other.number for other in expedient.related]
         if sample.closed:
             sample.signed = _signed_acts(clerk, expedient.id)
             sample.eni_errors = _eni_errors(clerk, expedient.id)
@@ -188,6 +193,14 @@ def test_expedients_in_progress_wait_in_someones_inbox(tour: Tour) -> None:
     assert "Llicència d'obres majors: Habitatge unifamiliar aïllat de planta baixa i pis — Camí de la Bassa, 2" \
         in subjects
     assert "Alta o canvi de domicili al padró: Alta — Plaça de l'Església, 1, 2n" in subjects
+
+
+def test_the_grant_application_belongs_to_the_call_the_town_opened_itself(tour: Tour) -> None:
+    in_progress = {s.key: s for s in tour.samples if not s.closed}
+    call, application = in_progress["subvencio_convocatoria"], in_progress["subvencio_sollicitud"]
+    assert call.parties == [] and call.online_entries == []  # ex officio: nobody applied for the call
+    assert application.related == [call.number] and call.related == [application.number]
+    assert application.parties and application.online_entries
 
 
 def test_main_procedures_have_closed_expedients_with_notified_acts(tour: Tour) -> None:

@@ -258,6 +258,43 @@ def test_list_and_search(client, world):
     assert one.expedient.number in partial and "<html" not in partial
 
 
+def _numbers(html: str) -> list[str]:
+    import re
+
+    return re.findall(r'<a href="/expedients/\d+">(\d{4}/\d{6})</a>', html)
+
+
+def test_the_list_filters_by_state_and_procedure_and_pages_older_ones(client, world):
+    from engine.documents.closing import close_expedient
+    from engine.expedients.expedients import open_expedient
+
+    ctx = ctx_for(world.clerk, world.tenant)
+    gual = open_case(world, subject="Llicència de gual").expedient  # of the INSTANCIA procedure
+    older = [open_expedient(ctx, f"Petició {n}") for n in range(51)]  # opened by hand, no procedure
+    close_expedient(ctx, older[-1].id)
+    db.session.commit()
+    login_en(client, "anna")
+
+    first = client.get("/expedients").get_data(as_text=True)
+    assert _numbers(first) == [e.number for e in reversed(older)][:50]  # newest first, 50 a page
+    assert 'id="newest-page"' not in first and 'id="older-page"' in first
+    after = client.get(f"/expedients?after={older[1].id}").get_data(as_text=True)
+    assert _numbers(after) == [older[0].number, gual.number] and 'id="older-page"' not in after
+    assert 'id="newest-page"' in after
+
+    closed = client.get("/expedients?state=closed").get_data(as_text=True)
+    assert _numbers(closed) == [older[-1].number]
+    assert '<option value="closed" selected>' in closed
+    by_procedure = client.get(f"/expedients?procedure={world.model.key}", headers={"HX-Request": "true"})
+    assert _numbers(by_procedure.get_data(as_text=True)) == [gual.number]
+    nothing = client.get(f"/expedients?procedure={world.model.key}&state=closed").get_data(as_text=True)
+    assert _numbers(nothing) == [] and "No case file matches." in nothing
+    # A state or page the list does not know is not an error: all states, from the newest.
+    assert _numbers(client.get("/expedients?state=archived").get_data(as_text=True))[:1] == [older[-1].number]
+    broken = client.get("/expedients?after=x")
+    assert broken.status_code == 422 and "Enter a whole number between 1 and" in broken.get_data(as_text=True)
+
+
 def test_other_tenants_expedient_is_not_found_on_every_route(client, world):
     opened = open_case(world)
     eid = opened.expedient.id

@@ -99,3 +99,7 @@ def init_app(app: Flask) -> None:
     )
     app.jinja_env.globals["form_text"] = lambda schema, part: form_text(schema, part, str(get_locale()))
     app.jinja_env.globals["procedure_label"] = lambda model: procedure_label(model.key, model.name, str(get_locale()))
+    # A filter drop-down's choices: (the model's ``by`` attribute, its name in the reader's language).
+    app.jinja_env.globals["procedure_choices"] = lambda models, by="id": [
+        (getattr(model, by), procedure_label(model.key, model.name, str(get_locale()))) for model in models
+    ]

@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from engine.audit.actors import CITIZEN_PREFIX
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import NotFound, ValidationFailed
@@ -23,7 +24,8 @@ from engine.tenancy.models import Tenant
 
 #: Claims where providers put the citizen's NIF, in order of preference.
 NIF_CLAIMS = ("nif", "document_number", "identifier", "sub")
-ACTOR_PREFIX = "seu:"
+#: The actor the audit trail records for a citizen: this prefix and their NIF.
+ACTOR_PREFIX = CITIZEN_PREFIX
 
 
 @dataclass(frozen=True)

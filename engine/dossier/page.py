@@ -10,6 +10,7 @@ from typing import Any, cast
 
 from sqlalchemy import select
 
+from engine.audit.actors import actor_labels, user_ids
 from engine.audit.trail import AuditEvent
 from engine.base.context import Context
 from engine.base.db import db
@@ -65,6 +66,8 @@ class Dossier:
     history: list[AuditEvent]
     may_close: bool
     may_reopen: bool
+    #: Expedients related to this one (an application and its call for grants), oldest first.
+    related: list[Expedient] = field(default_factory=list)
     notification_rows: list[NotificationRow] = field(default_factory=list)
     #: Issued documents (with a CSV): the ones that can be notified.
     notifiable_documents: list[Document] = field(default_factory=list)
@@ -75,6 +78,8 @@ class Dossier:
     may_export_eni: bool = False
     #: document id -> the folders and subexpedients of the sender's index it was in (ENI imports).
     folders: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
+    #: Each raw actor of the history -> who it is in words (see :mod:`engine.audit.actors`).
+    actor_labels: dict[str, str] = field(default_factory=dict)
 
     @property
     def generating(self) -> bool:
@@ -92,10 +97,13 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
     eid = expedient.id
     documents = list_documents(ctx, eid)
     notes = list_notifications(ctx, eid)
+    parties = parties_of(ctx, eid)
+    history = _rows(scoped(AuditEvent, ctx).where(AuditEvent.expedient_id == eid)
+                    .order_by(AuditEvent.seq.desc()).limit(HISTORY_LIMIT))
     return Dossier(
         expedient=expedient,
         procedure=db.session.get(ProcessModel, expedient.process_model_id) if expedient.process_model_id else None,
-        parties=parties_of(ctx, eid),
+        parties=parties,
         documents=documents,
         registry_entries=_rows(scoped(RegistryEntry, ctx).where(RegistryEntry.expedient_id == eid)
                                .order_by(RegistryEntry.presented_at)),
@@ -104,9 +112,9 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
         tasks=_rows(scoped(HumanTask, ctx).where(HumanTask.expedient_id == eid).order_by(HumanTask.id)),
         instances=_rows(scoped(ProcessInstance, ctx).where(ProcessInstance.expedient_id == eid)
                         .order_by(ProcessInstance.id)),
-        history=_rows(scoped(AuditEvent, ctx).where(AuditEvent.expedient_id == eid)
-                      .order_by(AuditEvent.seq.desc()).limit(HISTORY_LIMIT)),
+        history=history,
         may_close=expedient.is_open and any(ctx.has_role(r) for r in EXPEDIENT_CLOSERS),
+        related=list(expedient.related),
         may_reopen=not expedient.is_open and any(ctx.has_role(r) for r in REOPENERS),
         notification_rows=[
             NotificationRow(n, get_owned(Party, ctx, n.party_id), get_owned(Document, ctx, n.document_id))
@@ -118,7 +126,20 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
         may_request_signatures=expedient.is_open and any(ctx.has_role(r) for r in SIGNATURE_REQUESTERS),
         may_export_eni=any(ctx.has_role(r) for r in ENI_ROLES),
         folders=document_paths(ctx, [doc.id for doc in documents]),
+        actor_labels=_actor_labels(history, parties),
     )
+
+
+def _actor_labels(history: list[AuditEvent], parties: list[ExpedientParty]) -> dict[str, str]:
+    """Who acted in the history, in words: the users' names read in one query for all events,
+    the citizens' from the expedient's parties."""
+    ids = user_ids(history)
+    users: dict[int, str] = {}
+    if ids:
+        named = db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+        users = {row.id: row.full_name for row in named}
+    citizens = {row.party.nif: row.party.name for row in parties}
+    return actor_labels(history, users=users, citizens=citizens)
 
 
 def documents_being_generated(ctx: Context, expedient_id: object) -> bool:
@@ -176,8 +197,3 @@ def diagram(ctx: Context, expedient_id: object) -> Diagram | None:
     return Diagram(instance.id, instance.process_version.bpmn_xml, list(dict.fromkeys(completed)),
                    list(dict.fromkeys(current)))
 
-
-def recent_expedients(ctx: Context, limit: int = 50) -> list[Expedient]:
-    """The tenant's expedients, newest first (the list page without a search)."""
-    stmt = scoped(Expedient, ctx).order_by(Expedient.year.desc(), Expedient.seq.desc()).limit(limit)
-    return _rows(stmt)

@@ -374,7 +374,24 @@ def relate(ctx: Context, expedient_id: int, other_id: int) -> None:
     db.session.expire(other, ["related"])
     for a, b in ((one, other), (other, one)):
         record(ctx, "expedient.related", "expedient", a.id, expedient_id=a.id,
-               after={"related_id": b.id, "related_number": b.number})
+               after={"related_id": b.id, "related_number": b.number}, note=b.number)  # the history names it
+
+
+def relate_by_number(ctx: Context, expedient_id: int, number: str) -> Expedient:
+    """Relate an open expedient to the one a clerk names by its number; answer that one.
+
+    An unknown number is the form's mistake (a :class:`ValidationFailed` on ``number``), not a
+    missing page; another municipality's numbers are unknown here too."""
+    ensure_open(get_owned(Expedient, ctx, expedient_id))
+    wanted = " ".join((number or "").split())
+    if not wanted:
+        raise ValidationFailed(_l("Give the number of the expedient to relate, e.g. 2026/000012."), field="number")
+    try:
+        other = find_by_number(ctx, wanted)
+    except NotFound as err:
+        raise ValidationFailed(err.message, field="number") from None
+    relate(ctx, expedient_id, other.id)
+    return other
 
 
 def link_party(ctx: Context, expedient_id: int, party_id: int, role: str = PartyRole.INTERESSAT) -> ExpedientParty:

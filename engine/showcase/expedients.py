@@ -14,18 +14,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
-from datetime import date
 from typing import Any
 
 from sqlalchemy import select
 
-from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.errors import Conflict, GeeError
 from engine.base.i18n import _l
 from engine.base.unit_of_work import run_in_transaction
 from engine.citizens.identity import CitizenIdentity
 from engine.demo.data import demo_person
+from engine.expedients.expedients import Expedient
 from engine.process.definition.catalogue import resolve_version
 from engine.process.models import ProcessInstance, ProcessModel, ProcessVersion
 from engine.simulation.kept import Applicant, Staff, run_kept
@@ -55,6 +54,11 @@ class Story:
     start: dict[str, Any] = field(default_factory=dict)
     tasks: dict[str, dict[str, Any]] = field(default_factory=dict)
     outcomes: dict[str, str] = field(default_factory=dict)
+    #: Start field -> procedure key: the field names the municipality's latest expedient of that
+    #: procedure (a grant application names its call), looked up when the story runs.
+    names_latest: dict[str, str] = field(default_factory=dict)
+    #: Opened by the municipality itself (a call for grants): no citizen, no application.
+    ex_officio: bool = False
 
 
 #: The first human step of each shipped procedure: where an expedient in progress waits.
@@ -166,12 +170,16 @@ IN_PROGRESS: dict[str, tuple[str, dict[str, Any]]] = {
 }
 
 
-def stories(today: date) -> list[Story]:
-    """Every sample expedient: those run to the end, then one in progress per procedure (an
-    application to a grant names this year's first expedient, the call opened just before it)."""
-    start = {"subvencio_sollicitud": {"expedient_convocatoria": f"{today.year}/1"}}
-    waiting = [Story(key, IN_PROGRESS[key][0], citizen=n % len(CITIZENS), stop_at=step,
-                     start={**IN_PROGRESS[key][1], **start.get(key, {})})
+#: Procedures the municipality opens by itself (no applicant).
+EX_OFFICIO = {"subvencio_convocatoria"}
+#: The grant application names the call opened just before it.
+NAMES_LATEST = {"subvencio_sollicitud": {"expedient_convocatoria": "subvencio_convocatoria"}}
+
+
+def stories() -> list[Story]:
+    """Every sample expedient: those run to the end, then one in progress per procedure."""
+    waiting = [Story(key, IN_PROGRESS[key][0], citizen=n % len(CITIZENS), stop_at=step, start=IN_PROGRESS[key][1],
+                     names_latest=NAMES_LATEST.get(key, {}), ex_officio=key in EX_OFFICIO)
                for n, (key, step) in enumerate(FIRST_STEPS.items())]  # fmt: skip
     return [*CLOSED, *AWAITING_SIGNATURE, *waiting]
 
@@ -195,7 +203,7 @@ def build_demo_expedients(tenant: Tenant, password: str, chosen: Sequence[Story]
     each. Call it inside the caller's unit of work (the edge commits): each story is a savepoint of
     it, so one that fails or ends elsewhere than told keeps nothing."""
     staff = _staff(tenant)
-    candidates = stories(local_date(utcnow())) if chosen is None else list(chosen)
+    candidates = stories() if chosen is None else list(chosen)
     already = {story.key for story in candidates if _has_expedients(tenant, story.key)}
     missing = [story for story in candidates if story.key not in already]
     if not missing:
@@ -204,14 +212,25 @@ def build_demo_expedients(tenant: Tenant, password: str, chosen: Sequence[Story]
         yield _build(staff, story, password)
 
 
+def _latest_number(tenant: Tenant, key: str) -> str | None:
+    """The number of the municipality's latest expedient of procedure ``key``, if any."""
+    latest = db.session.execute(
+        select(Expedient).join(ProcessModel, ProcessModel.id == Expedient.process_model_id)
+        .where(Expedient.tenant_id == tenant.id, ProcessModel.key == key)
+        .order_by(Expedient.id.desc()).limit(1)
+    ).scalars().first()  # fmt: skip
+    return latest.number if latest is not None else None
+
+
 def _build(staff: Staff, story: Story, password: str) -> str:
     """Run one story (all or nothing); what happened, as a progress line."""
     version = resolve_version(staff.tenant.id, story.key)
     if version is None:
         return str(_l("%(procedure)s is not published: no sample expedient.", procedure=story.key))
-    plan = Plan(start_data=story.start, task_data=story.tasks, outcomes=story.outcomes,
-                stop_at=story.stop_at)  # fmt: skip
-    applicant = Applicant(CITIZENS[story.citizen], story.subject)
+    latest = {name: _latest_number(staff.tenant, key) for name, key in story.names_latest.items()}
+    start = {**story.start, **{name: number for name, number in latest.items() if number}}
+    plan = Plan(start_data=start, task_data=story.tasks, outcomes=story.outcomes, stop_at=story.stop_at)
+    applicant = Applicant(CITIZENS[story.citizen], story.subject, ex_officio=story.ex_officio)
 
     def run() -> Report:
         report = run_kept(staff, version, applicant, plan, password)

@@ -69,6 +69,9 @@ class Applicant:
     citizen: CitizenIdentity
     subject: str
     document_title: str = "Sol·licitud signada"
+    #: The municipality opens it by itself (a call for grants): the citizen is not a party and
+    #: presents nothing.
+    ex_officio: bool = False
 
 
 def run_kept(staff: Staff, version: ProcessVersion, applicant: Applicant, plan: Plan, password: str) -> Report:
@@ -112,6 +115,9 @@ class _KeptRun(Run):
         self.instance = instance
 
     def _open_at_the_counter(self) -> None:
+        if self.applicant.ex_officio:
+            self._open_ex_officio()
+            return
         clerk, citizen = self.staff.person("tramitador"), self.applicant.citizen
         party = parties.find_or_create_party(clerk, citizen.nif, citizen.name, email=citizen.email,
                                              preferred_channel="electronic")  # fmt: skip
@@ -127,10 +133,19 @@ class _KeptRun(Run):
                 **self.plan.start_data}  # fmt: skip
         self.instance = instances.start_in_transaction(clerk, self.version, expedient.id, data)
 
+    def _open_ex_officio(self) -> None:
+        clerk = self.staff.person("tramitador")
+        expedient = expedients.open_expedient(clerk, self.applicant.subject, process_model_id=self.version.model_id)
+        self.expedient_id, self.document_id = expedient.id, None
+        data = {"expedient": expedient.number, "assumpte": expedient.subject, **self.plan.start_data}
+        self.instance = instances.start_in_transaction(clerk, self.version, expedient.id, data)
+
     def known(self, schema: dict[str, Any] | None) -> dict[str, Any]:
         """What the task page prefills: the process data of the same name, the applicant, the
         application."""
         data = instances.show_instance(self.staff.system, self.instance.id)["data"]
+        if self.document_id is None:  # opened ex officio: nobody applied
+            return prefill(schema, data, presented=[])
         citizen = self.applicant.citizen
         return prefill(schema, {**data, "nif": citizen.nif, "nom": citizen.name}, presented=[self.document_id])
 

@@ -122,6 +122,8 @@ class Run:
 
     #: The key password of the run's signers.
     key_password = KEY_PASSWORD
+    #: The application presented when the expedient was opened (None when opened ex officio).
+    document_id: int | None = None
 
     def __init__(self, ctx: Context, version: ProcessVersion, plan: Plan):
         self.real_ctx, self.version, self.plan = ctx, version, plan

@@ -107,6 +107,8 @@ _SCHEMAS: dict[str, Any] = {
             "parties": {"type": "array", "items": {"type": "object"}},
             "documents": {"type": "array", "items": _ref("Document")},
             "tasks": {"type": "array", "items": _ref("Task")},
+            "related": {"type": "array", "items": _ref("Expedient"),
+                        "description": "Related expedients (an application and its call for grants)"},
         },
     },
     "Opened": {

@@ -132,6 +132,7 @@ def show_expedient(expedient_id: int) -> Any:
         "parties": parties,
         "documents": [doc.meta() for doc in docs.list_documents(g.ctx, expedient.id)],
         "tasks": [task_dict(t, g.ctx.locale) for t in tasks_of_expedient(g.ctx, expedient.id)],
+        "related": [_expedient_dict(other) for other in expedient.related],
     })  # fmt: skip
 
 

@@ -1,4 +1,5 @@
-"""Expedients: list and search, open one (with its procedure), its page, documents, close/reopen."""
+"""Expedients: list and search, open one (with its procedure), its page, documents, related
+expedients, close/reopen."""
 
 from __future__ import annotations
 
@@ -24,8 +25,9 @@ from engine.dossier.actions import (
     request_document_signatures,
     upload_new_version,
 )
-from engine.dossier.page import diagram, documents_being_generated, dossier, recent_expedients
+from engine.dossier.page import diagram, documents_being_generated, dossier
 from engine.expedients import expedients
+from engine.expedients.listing import STATES, expedients_page
 from engine.expedients.parties import find_party_by_nif
 from engine.inbox.inbox import first_parties
 from engine.notifications.notifications import PostalResult
@@ -34,7 +36,7 @@ from engine.registry.awaited_entries import awaited_entries, register_awaited_en
 from engine.registry.entries import Upload
 from engine.registry.open_expedient import PartyInput, open_and_start
 from webapp.auth import login_required, roles_required
-from webapp.inputs import is_id, search_text
+from webapp.inputs import int_arg, is_id, search_text
 from webapp.navigation import NavItem
 
 bp = Blueprint("expedients", __name__)
@@ -44,14 +46,32 @@ NAV = [NavItem("expedients.index", _l("Expedients"), order=20)]
 OPENER_ROLES = tuple(sorted(expedients.OPENERS))
 
 
+#: Expedients a page of the list shows.
+LIST_PAGE = 50
+
+
 @bp.get("/expedients")
 @login_required
 def index() -> Any:
-    q = search_text(request.args.get("q"))
-    found = expedients.search_expedients(g.ctx, q) if q.strip() else recent_expedients(g.ctx)
+    """The municipality's expedients, newest first, a page at a time, by state, procedure and text."""
+    args = request.args
+    filters = {"q": search_text(args.get("q")), "state": args.get("state") if args.get("state") in STATES else "",
+               "procedure": args.get("procedure") or ""}  # fmt: skip
+    page = expedients_page(g.ctx, state=filters["state"] or None, procedure=filters["procedure"] or None,
+                           q=filters["q"], after=int_arg(args.get("after"), field="after", low=1), limit=LIST_PAGE)
     template = "expedients/_list.html" if request.headers.get("HX-Request") else "expedients/index.html"
-    return render_template(template, expedients=found, q=q, parties=first_parties(g.ctx, [e.id for e in found]),
+    return render_template(template, page=page, filters=filters, first_page=bool(args.get("after")),
+                           parties=first_parties(g.ctx, [e.id for e in page.rows]),
+                           procedures=_procedure_choices(),
                            may_open=bool(set(OPENER_ROLES) & g.ctx.roles))
+
+
+def _procedure_choices() -> list[Any]:
+    """One model per procedure key (the municipality's own before a shared one), by name."""
+    by_key: dict[str, Any] = {}
+    for model in list_models(g.ctx):
+        by_key.setdefault(model.key, model)
+    return sorted(by_key.values(), key=lambda model: model.name)
 
 
 # -- opening -------------------------------------------------------------------------------------
@@ -233,7 +253,7 @@ def reopen(expedient_id: int) -> Any:
     return redirect(url_for("expedients.show", expedient_id=expedient_id))
 
 
-# -- notifications and signatures from the expedient page ----------------------------------------
+# -- relations, notifications and signatures from the expedient page ------------------------------
 
 
 def _chosen_id(name: str, message: Any) -> int:
@@ -245,6 +265,19 @@ def _chosen_id(name: str, message: Any) -> int:
 
 def _done(expedient_id: int, anchor: str) -> Any:
     return redirect(url_for("expedients.show", expedient_id=expedient_id) + anchor)
+
+
+@bp.post("/expedients/<int:expedient_id>/related")
+@roles_required(*OPENER_ROLES)
+def relate(expedient_id: int) -> Any:
+    """Relate the expedient to another of the municipality, named by its number."""
+    try:
+        other = expedients.relate_by_number(g.ctx, expedient_id, request.form.get("number", ""))
+    except (ValidationFailed, Conflict) as err:
+        unit_of_work.discard()
+        return _page(expedient_id, err, "relate")
+    flash(_("Related to expedient %(number)s.", number=other.number), "success")
+    return _done(expedient_id, "#related")
 
 
 @bp.post("/expedients/<int:expedient_id>/notifications")
