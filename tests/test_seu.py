@@ -178,6 +178,15 @@ def test_filing_needs_identification_through_the_provider(client, town):
     assert client.get("/tasks").status_code == 302
 
 
+def test_dev_provider_offers_the_demo_citizens_first(client, town):
+    """Whoever tries `gee demo` enters as a citizen whose requests the demo filed with one click."""
+    location = urlsplit(client.get(f"/seu/{town.code}/entrar").headers["Location"])
+    html = client.get(f"{location.path}?{location.query}").get_data(as_text=True)
+    offered = re.findall(r'data-nif="([^"]+)"', html)
+    assert offered[:3] == ["47110023C", "39847512N", "52163478F"]  # Maria Soler Vidal, as README says
+    assert "Maria Soler Vidal · 47110023C" in html and "12345678Z" in offered
+
+
 def test_dev_provider_rejects_a_wrong_client_secret_and_forged_codes(client, town):
     answer = client.post("/dev-idp/token", data={"grant_type": "authorization_code", "code": "x",
                                                   "client_id": "gee-dev", "client_secret": "wrong"})  # fmt: skip
@@ -476,6 +485,11 @@ def test_notification_opened_then_document_available(client, town):
     note, doc = _notify_resolution(ctx, expedient.id)
     folder = client.get(f"/seu/{town.code}/carpeta").get_data(as_text=True)
     assert f"/seu/{town.code}/notificacions" in folder
+    # The list says which of her expedients it concerns (number and subject, a link), not what it says.
+    listed = client.get(f"/seu/{town.code}/notificacions").get_data(as_text=True)
+    row = re.search(r'<table class="table" id="notifications">.*?</table>', listed, re.S).group(0)
+    assert f'href="/seu/{town.code}/carpeta/{expedient.id}">{expedient.number}</a>' in row
+    assert expedient.subject in row and doc.title not in row
     assert client.get(f"/seu/{town.code}/documents/{doc.id}").status_code == 404  # not before access
     page = client.get(f"/seu/{town.code}/notificacions/{note.id}").get_data(as_text=True)
     assert 'id="open-notification"' in page

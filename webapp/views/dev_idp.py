@@ -21,13 +21,17 @@ from engine.base.errors import ValidationFailed
 from engine.base.i18n import _
 from engine.base.identifiers import normalise_nif
 from engine.base.settings import current_settings
+from engine.showcase.expedients import CITIZENS
 from webapp.security import csrf
 from webapp.seu.oidc import DEV_CLIENT_ID, DEV_CLIENT_SECRET
 
 bp = Blueprint("dev_idp", __name__, url_prefix="/dev-idp")
 
 CODE_MAX_AGE = 120
+#: One click away: the demo's citizens (`gee demo` files their requests, so their carpeta is full),
+#: then three more the tests use.
 TEST_IDENTITIES = (
+    *((citizen.nif, citizen.name) for citizen in CITIZENS),
     ("12345678Z", "Maria Puig i Serra"),
     ("87654321X", "Jordi Vidal Roca"),
     ("X1234567L", "Aina Rossi"),

@@ -304,9 +304,9 @@ def allegation(tenant_code: str, edict_id: int) -> Any:
 @citizen_required
 def notifications(tenant_code: str) -> Any:
     ctx = _ctx()
-    numbers = {item.expedient.id: item.expedient.number for item in carpeta.my_expedients(ctx, g.citizen)}
+    expedients = {item.expedient.id: item.expedient for item in carpeta.my_expedients(ctx, g.citizen)}
     return render_template("seu/notifications.html", notifications=notices.my_notifications(ctx, g.citizen),
-                           numbers=numbers)  # fmt: skip
+                           expedients=expedients)  # fmt: skip
 
 
 @bp.get("/<tenant_code>/notificacions/<int:notification_id>")
