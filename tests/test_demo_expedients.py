@@ -203,6 +203,13 @@ def test_the_grant_application_belongs_to_the_call_the_town_opened_itself(tour: 
     assert application.parties and application.online_entries
 
 
+def test_a_requeriment_waits_in_the_citizens_e_office(tour: Tour) -> None:
+    """Maria Soler Vidal has a notification to open: the requeriment d'esmena of a licence."""
+    waiting = [s for s in tour.samples if not s.closed and s.notifications == ["pending"]]
+    assert [(s.key, s.parties) for s in waiting] == [("llicencia_obres_menors", ["Maria Soler Vidal"])]
+    assert waiting[0].outgoing == ["Requeriment d'esmena"]
+
+
 def test_main_procedures_have_closed_expedients_with_notified_acts(tour: Tour) -> None:
     closed = {s.key for s in tour.samples if s.closed}
     assert {"llicencia_obres_menors", "instancia_generica", "comunicacio_previa_obres",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
 MADRID = ZoneInfo("Europe/Madrid")
@@ -27,3 +27,9 @@ def local_date(moment: datetime) -> date:
     utc = as_utc(moment)
     assert utc is not None
     return utc.astimezone(MADRID).date()
+
+
+def local_day_start(day: date) -> datetime:
+    """The UTC moment the Catalan calendar day ``day`` begins (its midnight in Europe/Madrid): the
+    bound of a search for what happened on a local day (``start(day) <= at < start(next day)``)."""
+    return datetime.combine(day, time(0), tzinfo=MADRID).astimezone(UTC)

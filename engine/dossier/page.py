@@ -10,13 +10,13 @@ from typing import Any, cast
 
 from sqlalchemy import select
 
-from engine.audit.actors import actor_labels, user_ids
 from engine.audit.trail import AuditEvent
 from engine.base.context import Context
 from engine.base.db import db
 from engine.decrees.book import Decree
 from engine.documents.documents import Document, list_documents
 from engine.dossier.actions import NOTIFIERS, SIGNATURE_REQUESTERS
+from engine.dossier.actors import actor_words
 from engine.eni.access import ENI_ROLES
 from engine.eni.index_tree import document_paths
 from engine.expedients.expedients import CLOSERS as EXPEDIENT_CLOSERS
@@ -133,13 +133,7 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
 def _actor_labels(history: list[AuditEvent], parties: list[ExpedientParty]) -> dict[str, str]:
     """Who acted in the history, in words: the users' names read in one query for all events,
     the citizens' from the expedient's parties."""
-    ids = user_ids(history)
-    users: dict[int, str] = {}
-    if ids:
-        named = db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
-        users = {row.id: row.full_name for row in named}
-    citizens = {row.party.nif: row.party.name for row in parties}
-    return actor_labels(history, users=users, citizens=citizens)
+    return actor_words(history, {row.party.nif: row.party.name for row in parties})
 
 
 def documents_being_generated(ctx: Context, expedient_id: object) -> bool:

@@ -1,8 +1,9 @@
 """The demo's sample expedients: every shipped procedure run for real in Sant Demo de Segre by its
 own people (:func:`engine.simulation.kept.run_kept`), so a newcomer sees a living municipality.
 
-Each procedure gets one expedient stopped at its first step, in someone's inbox, and two more
-wait for a signature (the alcalde's decree, the secretary's attestation); the main ones also get
+Each procedure gets one expedient stopped at its first step, in someone's inbox, two more
+wait for a signature (the alcalde's decree, the secretary's attestation) and one for the citizen
+(a requeriment made available in her e-office, not yet opened); the main ones also get
 expedients run to the end: the decree or answer signed (the decree numbered by the
 alcalde and attested by the secretary) and notified, the citizen opening it in the e-office, or
 leaving it to expire, or first answering a requeriment (esmena) online with a document.
@@ -125,6 +126,17 @@ AWAITING_SIGNATURE = (
                "Task_proposta": {"sentit": "estimar", "fonaments": "La sala és lliure els dijous a la tarda."}}),
 )
 
+#: An expedient waiting for the citizen: the requeriment d'esmena is made available in the e-office,
+#: where she opens it (or rejects it) and then answers it with the missing document.
+AWAITING_THE_CITIZEN = (
+    Story("llicencia_obres_menors", "Plaques solars a la coberta del carrer de la Creu, 3",
+          stop_at="T_requeriment_notificat",
+          start={"emplacament": "Carrer de la Creu, 3", "descripcio_obres": "plaques solars a la coberta",
+                 "tipus_obra": "facana_coberta", "pressupost": 6900},
+          tasks={"T_completesa": {"completa": False,
+                                  "mancances": "Falta la fitxa tècnica de les plaques i el pressupost detallat."}}),
+)
+
 #: The neighbouring town (Vilaprova d'Aran) gets a couple in progress, on its own calendar.
 NEIGHBOUR_STORIES = (
     Story("instancia_generica", "Permís per a la festa del barri", stop_at=FIRST_STEPS["instancia_generica"]),
@@ -181,7 +193,7 @@ def stories() -> list[Story]:
     waiting = [Story(key, IN_PROGRESS[key][0], citizen=n % len(CITIZENS), stop_at=step, start=IN_PROGRESS[key][1],
                      names_latest=NAMES_LATEST.get(key, {}), ex_officio=key in EX_OFFICIO)
                for n, (key, step) in enumerate(FIRST_STEPS.items())]  # fmt: skip
-    return [*CLOSED, *AWAITING_SIGNATURE, *waiting]
+    return [*CLOSED, *AWAITING_SIGNATURE, *AWAITING_THE_CITIZEN, *waiting]
 
 
 def _staff(tenant: Tenant) -> Staff:

@@ -45,8 +45,8 @@ def test_main_pages_have_no_serious_accessibility_violations(app, live_server, b
         paths = ["/", "/dashboard/", "/catalogue/", f"/catalogue/{town['model_id']}", "/admin/", "/api-tokens/",
                  "/tasks", f"/tasks/{town['task_id']}", f"/expedients/{town['expedient_id']}", "/expedients",
                  "/expedients/new", "/registry", "/registry/new", "/deadlines", "/decrees/book", "/signatures",
-                 "/admin/jobs/", "/transparency", "/admin/units/", "/admin/webhooks/", "/escalations", "/bodies",
-                 "/noticeboard", "/powers", "/dashboard/terms/", "/tasks/municipalities/",
+                 "/admin/jobs/", "/admin/audit/", "/transparency", "/admin/units/", "/admin/webhooks/", "/escalations",
+                 "/bodies", "/noticeboard", "/powers", "/dashboard/terms/", "/tasks/municipalities/",
                  # public pages: document verification, the citizen e-office and the transparency portal
                  "/verify", "/seu/", "/seu/ajt-proves/", "/transparencia/ajt-proves/"]
         for path in paths:

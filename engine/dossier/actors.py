@@ -1,0 +1,28 @@
+"""Who acted in audit events, in words: the users' full names read in one query for all the events
+(the expedient's history, a page of the municipality's audit trail), then
+:func:`engine.audit.actors.actor_labels`."""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Mapping, Sequence
+
+from sqlalchemy import select
+
+from engine.audit.actors import actor_labels, user_ids
+from engine.audit.trail import AuditEvent
+from engine.base.db import db
+from engine.tenancy.models import User
+
+
+def user_names(ids: Collection[int]) -> dict[int, str]:
+    """User id -> full name, for all ``ids`` in one query (none when there are no ids)."""
+    if not ids:
+        return {}
+    named = db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
+    return {row.id: row.full_name for row in named}
+
+
+def actor_words(events: Sequence[AuditEvent], citizens: Mapping[str, str] | None = None) -> dict[str, str]:
+    """Each raw actor of ``events`` -> who it is in words; ``citizens`` maps a NIF to a party's name
+    (without it, a citizen acting through the e-office shows as their NIF and "(e-office)")."""
+    return actor_labels(events, users=user_names(user_ids(events)), citizens=citizens or {})
