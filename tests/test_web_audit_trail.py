@@ -21,6 +21,7 @@ from engine.base.statement_count import counting
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.dossier import audit_trail
 from engine.expedients.expedients import open_expedient
+from engine.expedients.parties import find_or_create_party
 from tests.conftest import ctx_for, make_user
 from tests.web_clerk import login_en, make_world
 
@@ -58,8 +59,11 @@ def _at(monkeypatch, moment: str) -> None:
 def test_the_secretary_reads_who_did_what_in_words(client, world):
     clerk = ctx_for(world.clerk, world.tenant)
     expedient = open_expedient(clerk, "Llicència de gual")
+    find_or_create_party(clerk, "12345678Z", "Maria Garcia")  # the municipality knows her by her name
     citizen = citizen_context(world.tenant, CitizenIdentity("12345678Z", "Maria Garcia"))
     record(citizen, "notification.accessed", "notification", 7, expedient_id=expedient.id, note="opened online")
+    stranger = citizen_context(world.tenant, CitizenIdentity("87654321X", "Jordi Vidal"))
+    record(stranger, "edict.allegation_filed", "edict", 2)  # not a party here: shown by the NIF they gave
     record(Context.system(world.tenant.id, "timer-sweeper"), "timer.fired", "timer", 3, expedient_id=expedient.id,
            before={"due": "2026-03-02"}, after={"fired": True})
     db.session.commit()
@@ -73,14 +77,16 @@ def test_the_secretary_reads_who_did_what_in_words(client, world):
     rows = _rows(html)
     assert [(r["who"], r["actor"], r["what"]) for r in rows] == [
         ("GEE (timers)", "timer-sweeper", "deadline reached (timer.fired)"),
-        ("12345678Z (e-office)", "seu:12345678Z",
+        ("87654321X (e-office)", "seu:87654321X", "allegation filed on an edict (edict.allegation_filed)"),
+        ("Maria Garcia (e-office)", "seu:12345678Z",
          "notification opened by the interested party (notification.accessed)"),
+        ("Anna Puig", "anna", "interested party registered (party.created)"),
         ("Anna Puig", "anna", "case file opened (expedient.opened)"),
     ]  # newest first; the raw code is there for screen readers and auditors, visually hidden
     assert 'visually-hidden">(timer.fired)</span>' in html
-    assert {r["expedient"] for r in rows} == {expedient.number}
+    assert {r["expedient"] for r in rows} == {expedient.number, "—"}
     assert f'<a href="/expedients/{expedient.id}">{expedient.number}</a>' in html
-    assert rows[1]["note"] == "opened online"
+    assert rows[2]["note"] == "opened online"
     assert "&#34;fired&#34;: true" in html or '"fired": true' in html  # the data before and after, for auditors
     # Filters: the users of the municipality by name, the actions in words.
     assert f'<option value="{world.clerk.id}" >Anna Puig</option>' in html

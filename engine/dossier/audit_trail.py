@@ -1,6 +1,7 @@
 """The municipality's audit trail as its administrator and its secretary (fe pública) read it: the
-events of the tenant, filtered, a page at a time with who acted in words and the numbers of the
-expedients they belong to, or all of them as CSV for an auditor (see :mod:`engine.audit.browse`)."""
+events of the tenant, filtered, a page at a time with who acted in words (a citizen by the name the
+municipality knows them by) and the numbers of the expedients they belong to, or all of them as CSV
+for an auditor (see :mod:`engine.audit.browse`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
+from engine.audit.actors import CITIZEN_PREFIX
 from engine.audit.browse import PAGE_SIZE, TrailFilters, trail_batches, trail_page
 from engine.audit.trail import AuditEvent
 from engine.base.clock import as_utc
@@ -20,6 +22,7 @@ from engine.base.errors import Forbidden
 from engine.base.i18n import _l
 from engine.dossier.actors import actor_words
 from engine.expedients.expedients import Expedient, find_by_number
+from engine.expedients.parties import Party
 from engine.tenancy.models import Membership, Role, User
 from engine.tenancy.scoping import scoped
 
@@ -65,7 +68,7 @@ def page(ctx: Context, filters: TrailFilters, after: int | None = None, limit: i
     """The events of the municipality matching ``filters``, newest first, older than event ``after``."""
     _require_reader(ctx)
     found = trail_page(scoped(AuditEvent, ctx), filters, after, limit)
-    return TrailPage(found.rows, found.next_after, actor_words(found.rows), _numbers(ctx, found.rows))
+    return TrailPage(found.rows, found.next_after, _actors(ctx, found.rows), _numbers(ctx, found.rows))
 
 
 def csv_lines(ctx: Context, filters: TrailFilters) -> Iterator[str]:
@@ -85,7 +88,7 @@ def csv_lines(ctx: Context, filters: TrailFilters) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     yield taken()
     for batch in trail_batches(scoped(AuditEvent, ctx), filters):
-        actors, numbers = actor_words(batch), _numbers(ctx, batch)
+        actors, numbers = _actors(ctx, batch), _numbers(ctx, batch)
         for event in batch:
             at = as_utc(event.at)
             writer.writerow((event.seq, at.isoformat() if at else "", event.actor, actors[event.actor], event.action,
@@ -93,6 +96,18 @@ def csv_lines(ctx: Context, filters: TrailFilters) -> Iterator[str]:
                              numbers.get(event.expedient_id, "") if event.expedient_id is not None else "",
                              event.note or "", event.hash))  # fmt: skip
         yield taken()
+
+
+def _actors(ctx: Context, events: Sequence[AuditEvent]) -> dict[str, str]:
+    """Who acted in ``events``, in words; a citizen acting in the e-office by the name the
+    municipality's parties give their NIF (one query for the users, one for the citizens)."""
+    nifs = {event.actor.removeprefix(CITIZEN_PREFIX) for event in events if event.actor.startswith(CITIZEN_PREFIX)}
+    citizens: dict[str, str] = {}
+    if nifs:
+        named = db.session.execute(
+            scoped(Party, ctx).where(Party.nif.in_(nifs)).with_only_columns(Party.nif, Party.name))
+        citizens = {row.nif: row.name for row in named}
+    return actor_words(events, citizens)
 
 
 def _numbers(ctx: Context, events: Sequence[AuditEvent]) -> dict[int, str]:
