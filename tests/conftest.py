@@ -200,3 +200,11 @@ def without_redis(app: Flask) -> Iterator[None]:
     """Embedded mode whatever REDIS_URL says: background jobs run in-process."""
     with settings_changed(app, redis_url=None):
         yield
+
+
+@pytest.fixture
+def world():  # type: ignore[no-untyped-def]
+    """The clerks' town and its neighbour (:func:`tests.web_clerk.make_world`); a module may define its own."""
+    from tests.web_clerk import make_world
+
+    return make_world()

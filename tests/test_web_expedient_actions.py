@@ -16,7 +16,7 @@ from engine.notifications.notifications import Notification, expiry_of, notify
 from engine.signatures.circuits import pending_count
 from engine.signatures.models import SignatureRequest
 from tests.conftest import ctx_for, make_user
-from tests.web_clerk import login_en, make_world, open_case, token
+from tests.web_clerk import login_en, make_world, open_case, their_issued_document, token
 
 PDF = b"%PDF-1.4\n% informe\n%%EOF\n"
 
@@ -207,11 +207,8 @@ def test_only_the_secretary_circuit(client, world, case):
 
 
 def test_another_towns_ids_are_not_found(client, world, case):
-    theirs = open_case(world, user=world.outsider, tenant=world.other_tenant, nif="00000000T", name="Pere Altre")
+    theirs, their_doc = their_issued_document(world, PDF)
     their_ctx = ctx_for(world.outsider, world.other_tenant)
-    their_doc = store_document(their_ctx, theirs.expedient.id, "r.pdf", PDF, title="R", tipo_documental="TD01",
-                               from_administration=True)
-    issue_document(their_ctx, their_doc.id)
     their_party = _party_id(theirs.expedient.id)
     their_note = notify(their_ctx, theirs.expedient.id, their_party, their_doc.id)
     db.session.commit()

@@ -12,12 +12,7 @@ from engine.audit.trail import AuditEvent
 from engine.base.db import db
 from engine.expedients.expedients import expedient_relations
 from tests.conftest import ctx_for, make_user
-from tests.web_clerk import field_error, login_en, make_world, open_case, token
-
-
-@pytest.fixture
-def world():
-    return make_world()
+from tests.web_clerk import field_error, login_en, open_case, token
 
 
 @pytest.fixture

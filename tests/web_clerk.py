@@ -10,6 +10,7 @@ from flask.testing import FlaskClient
 
 from engine.base.db import db
 from engine.base.settings import PROJECT_ROOT
+from engine.documents.documents import Document, issue_document, store_document
 from engine.process.definition.deploy import deploy_process
 from engine.process.models import HumanTask, ProcessModel
 from engine.registry.open_expedient import Opened, PartyInput, open_and_start
@@ -55,6 +56,16 @@ def open_case(world: World, subject: str = "Sol·licitud de certificat", nif: st
               name: str = "Maria Garcia", user: User | None = None, tenant: Tenant | None = None) -> Opened:
     ctx = ctx_for(user or world.clerk, tenant or world.tenant)
     return open_and_start(ctx, process_model_id=world.model.id, subject=subject, party=PartyInput(nif, name))
+
+
+def their_issued_document(world: World, content: bytes) -> tuple[Opened, Document]:
+    """An expedient of the neighbouring town with an issued document: ids that must open nothing here."""
+    theirs = open_case(world, user=world.outsider, tenant=world.other_tenant, nif="00000000T", name="Pere Altre")
+    their_ctx = ctx_for(world.outsider, world.other_tenant)
+    doc = store_document(their_ctx, theirs.expedient.id, "r.pdf", content, title="R", tipo_documental="TD01",
+                         from_administration=True)
+    issue_document(their_ctx, doc.id)
+    return theirs, doc
 
 
 def ready_task(expedient_id: int) -> HumanTask:

@@ -21,7 +21,7 @@ from engine.base.db import db
 from engine.base.errors import Forbidden
 from engine.base.i18n import _l
 from engine.dossier.actors import actor_words
-from engine.expedients.expedients import Expedient, find_by_number
+from engine.expedients.expedients import find_by_number, numbers_of
 from engine.expedients.parties import Party
 from engine.tenancy.models import Membership, Role, User
 from engine.tenancy.scoping import scoped
@@ -68,7 +68,8 @@ def page(ctx: Context, filters: TrailFilters, after: int | None = None, limit: i
     """The events of the municipality matching ``filters``, newest first, older than event ``after``."""
     _require_reader(ctx)
     found = trail_page(scoped(AuditEvent, ctx), filters, after, limit)
-    return TrailPage(found.rows, found.next_after, _actors(ctx, found.rows), _numbers(ctx, found.rows))
+    numbers = numbers_of(ctx, [event.expedient_id for event in found.rows])
+    return TrailPage(found.rows, found.next_after, _actors(ctx, found.rows), numbers)
 
 
 def csv_lines(ctx: Context, filters: TrailFilters) -> Iterator[str]:
@@ -88,7 +89,7 @@ def csv_lines(ctx: Context, filters: TrailFilters) -> Iterator[str]:
     writer.writerow(CSV_COLUMNS)
     yield taken()
     for batch in trail_batches(scoped(AuditEvent, ctx), filters):
-        actors, numbers = _actors(ctx, batch), _numbers(ctx, batch)
+        actors, numbers = _actors(ctx, batch), numbers_of(ctx, [event.expedient_id for event in batch])
         for event in batch:
             at = as_utc(event.at)
             writer.writerow((event.seq, at.isoformat() if at else "", event.actor, actors[event.actor], event.action,
@@ -108,12 +109,3 @@ def _actors(ctx: Context, events: Sequence[AuditEvent]) -> dict[str, str]:
             scoped(Party, ctx).where(Party.nif.in_(nifs)).with_only_columns(Party.nif, Party.name))
         citizens = {row.nif: row.name for row in named}
     return actor_words(events, citizens)
-
-
-def _numbers(ctx: Context, events: Sequence[AuditEvent]) -> dict[int, str]:
-    """Expedient id -> number for the expedients of ``events``, in one query."""
-    ids = {event.expedient_id for event in events if event.expedient_id is not None}
-    if not ids:
-        return {}
-    stmt = scoped(Expedient, ctx).where(Expedient.id.in_(ids)).with_only_columns(Expedient.id, Expedient.number)
-    return {row.id: row.number for row in db.session.execute(stmt)}

@@ -377,21 +377,35 @@ def relate(ctx: Context, expedient_id: int, other_id: int) -> None:
                after={"related_id": b.id, "related_number": b.number}, note=b.number)  # the history names it
 
 
-def relate_by_number(ctx: Context, expedient_id: int, number: str) -> Expedient:
-    """Relate an open expedient to the one a clerk names by its number; answer that one.
+def typed_number(ctx: Context, number: str, *, field: str = "number", missing: Any = None) -> Expedient:
+    """The expedient a person names in a form by its number (``2026/000012``).
 
-    An unknown number is the form's mistake (a :class:`ValidationFailed` on ``number``), not a
-    missing page; another municipality's numbers are unknown here too."""
-    ensure_open(get_owned(Expedient, ctx, expedient_id))
+    An empty or unknown number is the form's mistake (a :class:`ValidationFailed` on ``field``,
+    ``missing`` when empty), not a missing page; another municipality's numbers are unknown here too."""
     wanted = " ".join((number or "").split())
     if not wanted:
-        raise ValidationFailed(_l("Give the number of the expedient to relate, e.g. 2026/000012."), field="number")
+        raise ValidationFailed(missing or _l("Give the expedient's number, e.g. 2026/000012."), field=field)
     try:
-        other = find_by_number(ctx, wanted)
+        return find_by_number(ctx, wanted)
     except NotFound as err:
-        raise ValidationFailed(err.message, field="number") from None
+        raise ValidationFailed(err.message, field=field) from None
+
+
+def relate_by_number(ctx: Context, expedient_id: int, number: str) -> Expedient:
+    """Relate an open expedient to the one a clerk names by its number; answer that one."""
+    ensure_open(get_owned(Expedient, ctx, expedient_id))
+    other = typed_number(ctx, number, missing=_l("Give the number of the expedient to relate, e.g. 2026/000012."))
     relate(ctx, expedient_id, other.id)
     return other
+
+
+def numbers_of(ctx: Context, expedient_ids: Iterable[int | None]) -> dict[int, str]:
+    """Expedient id -> number for the tenant's expedients among ``expedient_ids``, in one query."""
+    ids = {eid for eid in expedient_ids if eid is not None}
+    if not ids:
+        return {}
+    stmt = scoped(Expedient, ctx).where(Expedient.id.in_(ids)).with_only_columns(Expedient.id, Expedient.number)
+    return {row.id: row.number for row in db.session.execute(stmt)}
 
 
 def link_party(ctx: Context, expedient_id: int, party_id: int, role: str = PartyRole.INTERESSAT) -> ExpedientParty:

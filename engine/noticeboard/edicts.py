@@ -23,9 +23,10 @@ from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, ValidationFailed
 from engine.base.i18n import _l
 from engine.calendar import TenantCalendar
-from engine.documents.documents import Document
+from engine.documents.documents import Document, list_documents
 from engine.expedients.expedients import Expedient, ensure_open
 from engine.noticeboard.models import Edict
+from engine.registry.entries import RECEIPT_TIPO
 from engine.tenancy.models import Role, Tenant
 from engine.tenancy.scoping import get_owned, scoped
 
@@ -102,6 +103,13 @@ def intact(edict: Edict) -> bool:
     """Whether the edict still shows exactly what was published."""
     docs = [db.session.get(Document, doc_id) for doc_id in edict.document_ids]
     return all(d is not None for d in docs) and content_digest(edict, cast(list[Document], docs)) == edict.digest
+
+
+def publishable_documents(ctx: Context, expedient_id: int) -> list[Document]:
+    """What an edict of the expedient may carry to the public board: its issued documents (with
+    their CSV), latest versions, in the order they were added; never a registry receipt, which
+    names the person who filed."""
+    return [doc for doc in list_documents(ctx, expedient_id) if doc.issued and doc.tipo_documental != RECEIPT_TIPO]
 
 
 def edicts_of(ctx: Context) -> list[Edict]:

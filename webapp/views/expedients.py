@@ -30,6 +30,7 @@ from engine.expedients import expedients
 from engine.expedients.listing import STATES, expedients_page
 from engine.expedients.parties import find_party_by_nif
 from engine.inbox.inbox import first_parties
+from engine.noticeboard.edicts import PUBLISHERS
 from engine.notifications.notifications import PostalResult
 from engine.process.definition.catalogue import list_models
 from engine.registry.awaited_entries import awaited_entries, register_awaited_entry
@@ -143,7 +144,8 @@ def _page(expedient_id: int, error: ValidationFailed | Conflict | None = None, f
                            failed_form=failed_form, form=request.form,
                            awaited_entries=awaited_entries(g.ctx, expedient_id),
                            may_open=bool(set(OPENER_ROLES) & g.ctx.roles),
-                           may_upload=bool({*OPENER_ROLES, "tecnic"} & g.ctx.roles))
+                           may_upload=bool({*OPENER_ROLES, "tecnic"} & g.ctx.roles),
+                           may_publish_edict=bool(set(PUBLISHERS) & g.ctx.roles))
     return (page, error.status) if error else page
 
 

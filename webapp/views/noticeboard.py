@@ -4,6 +4,7 @@ RSS 2.0 feed."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any
 
@@ -17,10 +18,11 @@ from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.citizens.identity import tenant_by_code
 from engine.documents.documents import read_content
+from engine.expedients.expedients import numbers_of, typed_number
 from engine.noticeboard import diligence, edicts
 from engine.noticeboard.rss import rss_feed
 from webapp.auth import roles_required
-from webapp.inputs import int_arg, search_text
+from webapp.inputs import int_arg, is_id, search_text
 from webapp.navigation import NavItem
 
 bp = Blueprint("noticeboard", __name__)
@@ -42,25 +44,53 @@ def _date(name: str) -> date | None:
 @bp.get("/noticeboard")
 @roles_required(*STAFF)
 def index() -> Any:
-    return render_template("noticeboard/index.html", edicts=edicts.edicts_of(g.ctx), today=local_date(utcnow()),
-                           intact=edicts.intact)
+    """The board's edicts and the form to publish one (``?number=`` starts it on that expedient)."""
+    return _page({"number": request.args.get("number", "")})
+
+
+def _page(form: Mapping[str, Any], error: ValidationFailed | Conflict | None = None) -> Any:
+    """The page; after a refused publication, with what was typed and the reason beside its field."""
+    items = edicts.edicts_of(g.ctx)
+    page = render_template(
+        "noticeboard/index.html", edicts=items, today=local_date(utcnow()), intact=edicts.intact, form=form,
+        numbers=numbers_of(g.ctx, [edict.expedient_id for edict in items]),
+        errors={(error.field or "form"): str(error)} if error else {},
+        documents=_documents_of(form.get("number", "")), chosen=set(request.form.getlist("document_ids")),
+    )  # fmt: skip
+    return (page, error.status) if error else page
+
+
+def _documents_of(number: str) -> list[Any] | None:
+    """The documents an edict of the expedient numbered ``number`` may carry; None for no such expedient."""
+    try:
+        return edicts.publishable_documents(g.ctx, typed_number(g.ctx, number).id)
+    except ValidationFailed:
+        return None
+
+
+@bp.get("/noticeboard/documents")
+@roles_required(*STAFF)
+def documents() -> Any:
+    """htmx: the documents to choose from once the expedient's number is typed."""
+    number = request.args.get("number", "")
+    return render_template("noticeboard/_documents.html", documents=_documents_of(number), chosen=set(),
+                           number=" ".join(number.split()))
 
 
 @bp.post("/noticeboard")
 @roles_required(*STAFF)
 def publish() -> Any:
+    form = request.form
     try:
+        expedient = typed_number(g.ctx, form.get("number", ""))
         starts_on = _date("starts_on") or local_date(utcnow())
-        days = int_arg(request.form.get("working_days") or None, field="working_days", low=1, high=365)
-        doc_ids = [int(v) for v in request.form.getlist("document_ids") if v.isdigit()]
-        expedient_id = int_arg(request.form.get("expedient_id"), field="expedient_id", low=1, high=2**31)
-        edicts.publish(g.ctx, int(expedient_id or 0), title=request.form.get("title", ""),
-                       text=request.form.get("text", ""), starts_on=starts_on, ends_on=_date("ends_on"),
-                       working_days=days, document_ids=doc_ids)
+        days = int_arg(form.get("working_days") or None, field="working_days", low=1, high=365)
+        doc_ids = [int(v) for v in form.getlist("document_ids") if is_id(v)]
+        edicts.publish(g.ctx, expedient.id, title=form.get("title", ""), text=form.get("text", ""),
+                       starts_on=starts_on, ends_on=_date("ends_on"), working_days=days, document_ids=doc_ids)
     except (ValidationFailed, Conflict) as exc:
         unit_of_work.discard()
-        flash(str(exc), "danger")
-        return redirect(url_for("noticeboard.index"))
+        return _page(form, exc)
     flash(_("Edict published."), "success")
     return redirect(url_for("noticeboard.index"))
 
