@@ -365,6 +365,11 @@ def test_folder_says_where_it_stands_and_the_requeriment_to_answer(client, town)
     token = token_of(client.get(path).get_data(as_text=True))
     empty = client.post(path, data={"csrf_token": token}, content_type="multipart/form-data")
     assert empty.status_code == 422 and _count(RegistryEntry) == 1
+    wrong_file = client.post(path, data={"csrf_token": token, "text": "Adjunto el plànol",
+                                         "documents": [(io.BytesIO(b"MZ\x90\x00"), "planol.exe")]},
+                             content_type="multipart/form-data")  # fmt: skip
+    assert wrong_file.status_code == 422 and _count(RegistryEntry) == 1
+    assert ">Adjunto el plànol</textarea>" in wrong_file.get_data(as_text=True)  # what she wrote is kept
     answered = client.post(path, data={"csrf_token": token, "text": "Adjunto el plànol",
                                        "documents": [(io.BytesIO(PDF), "planol-signat.pdf")]},
                            content_type="multipart/form-data")  # fmt: skip
