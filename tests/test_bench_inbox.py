@@ -12,7 +12,8 @@ from flask import Flask
 from engine.base.db import db
 from webapp.cli import main
 
-PAGES = ("inbox", "search_number", "search_nif", "search_name", "search", "dashboard", "api_tasks", "platform")
+PAGES = ("inbox", "search_number", "search_nif", "search_name", "search", "dashboard", "api_tasks", "platform",
+         "expedients", "expedients_filtered", "audit", "audit_by_user")
 
 
 def _bench(app: Flask, *args: str):

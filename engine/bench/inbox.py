@@ -7,7 +7,9 @@ interested party, one process instance and one human task each; open expedients 
 task, closed ones have theirs completed; one municipality holds up to 20,000 expedients of which
 half are open, all for the clerk's role), analysed, then the pages are requested warm through
 the Flask test client: the inbox, the inbox search by number, NIF and name, the dashboard,
-``/api/v1/tasks`` and the platform view. The database is dropped afterwards, also on failure.
+``/api/v1/tasks``, the platform view, the expedients list (as is, and by state and procedure) and
+the audit trail (as is, and by user; one event per expedient). The database is dropped afterwards,
+also on failure.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ PROCEDURES = (
     ("queixes_suggeriments", "Queixes i suggeriments", 1),
 )
 #: Tables loaded in bulk: their secondary indexes are dropped before the load and rebuilt after.
-LOADED = ("parties", "expedients", "expedient_parties", "process_instances", "human_tasks")
+LOADED = ("parties", "expedients", "expedient_parties", "process_instances", "human_tasks", "audit_events")
 FIRST_NAMES = "Maria Jordi Laia Pere Núria Joan Montserrat Josep Anna Marc Marta Pau Carme Xavier Rosa Albert"
 SURNAMES = "Soler Vidal Farré Pons Serra Bosch Puig Font Roca Mas Vila Riera Costa Sala Pujol Camps Vives Ferrer"
 
@@ -158,6 +160,16 @@ _LOAD = (
                CASE WHEN open THEN NULL ELSE opened_at + interval '2 days' END
         FROM series""",
     ),
+    (
+        "audit_events",  # the opening of each expedient, by the clerk in the clerk's municipality
+        """
+        INSERT INTO audit_events (id, tenant_id, seq, at, actor, actor_id, action, object_type, object_id,
+                                  expedient_id, prev_hash, hash)
+        SELECT i, tenant_id, i, opened_at, CASE WHEN tenant_id = 1 THEN :clerk_name ELSE 'bench' END,
+               CASE WHEN tenant_id = 1 THEN 1 END, 'expedient.opened', 'expedient', i::text, i,
+               md5((i - 1)::text) || md5((i - 1)::text), md5(i::text) || md5(i::text)
+        FROM series""",
+    ),
 )
 
 
@@ -165,7 +177,8 @@ def load_province(conn: sa.Connection, expedients: int, say: Callable[[str], Non
     """Bulk-load ``expedients`` expedients over :data:`TENANTS` tenants; returns what was loaded."""
     _fixed_rows(conn)
     clerk = min(expedients // 2, CLERK_EXPEDIENTS)
-    params = {"n": expedients, "clerk": clerk, "tenants": TENANTS, "first": FIRST_NAMES, "last": SURNAMES}
+    params = {"n": expedients, "clerk": clerk, "tenants": TENANTS, "first": FIRST_NAMES, "last": SURNAMES,
+              "clerk_name": CLERK}
     indexes = conn.execute(sa.text("""
         SELECT indexname, indexdef FROM pg_indexes
         WHERE tablename = ANY(:tables) AND indexname NOT IN (SELECT conname FROM pg_constraint)"""),
@@ -176,6 +189,10 @@ def load_province(conn: sa.Connection, expedients: int, say: Callable[[str], Non
         began = time.perf_counter()
         conn.execute(sa.text(f"WITH series AS ({_SERIES}) {insert}"), params)
         say(f"  {table}: {expedients} rows in {time.perf_counter() - began:.1f} s")
+    # Each tenant's chain head at its last event, so that what the pages append (a login) follows on.
+    conn.execute(sa.text("""
+        INSERT INTO audit_heads (tenant_id, seq, last_hash)
+        SELECT tenant_id, max(seq), md5(max(seq)::text) || md5(max(seq)::text) FROM audit_events GROUP BY tenant_id"""))
     began = time.perf_counter()
     for _name, definition in indexes:
         conn.execute(sa.text(definition))
@@ -292,6 +309,11 @@ def time_pages(app: Flask, terms: dict[str, list[str]], samples: int) -> dict[st
         "dashboard": lambda _n: clerk.get("/dashboard/"),
         "api_tasks": lambda _n: clerk.get("/api/v1/tasks", headers=bearer),
         "platform": lambda _n: platform.get("/admin/tenants"),
+        "expedients": lambda _n: clerk.get("/expedients"),
+        "expedients_filtered": lambda n: clerk.get("/expedients", query_string={
+            "state": "open", "procedure": PROCEDURES[n % len(PROCEDURES)][0]}),
+        "audit": lambda _n: platform.get("/admin/audit/"),
+        "audit_by_user": lambda _n: platform.get("/admin/audit/", query_string={"user": 1}),
     }
     timings: dict[str, list[float]] = {key: [] for name in pages for key in (name, f"{name}_sql", f"{name}_cpu")}
     for n in range(-2, samples):
