@@ -32,6 +32,10 @@ def test_the_list_pages_newest_first_and_filters_by_state_procedure_and_text(cli
     rest = client.get(f"/api/v1/expedients?limit=2&cursor={first['next_cursor']}", headers=bearer(secret)).get_json()
     assert [e["number"] for e in rest["items"]] == [opened[0]["number"]] and rest["next_cursor"] is None
 
+    # The cursor is an expedient of this list; any other id is refused, not taken as "from the start".
+    stray = client.get("/api/v1/expedients?limit=2&cursor=999999", headers=bearer(secret))
+    assert stray.status_code == 422 and stray.get_json()["field"] == "after"
+
     gual = client.get("/api/v1/expedients?q=gual", headers=bearer(secret)).get_json()
     # A NUL byte typed into the search (PostgreSQL refuses it in text) is dropped, not a 400.
     assert client.get("/api/v1/expedients?q=gu%00al", headers=bearer(secret)).get_json() == gual

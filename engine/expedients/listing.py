@@ -5,14 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, tuple_
 
 from engine.base.clock import local_date
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _l
-from engine.base.keyset import PAGE_LIMIT, KeysetPage, keyset_page
+from engine.base.keyset import PAGE_LIMIT, KeysetPage
 from engine.expedients.expedients import Expedient, ExpedientState, expedient_matches
 from engine.process.models import ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.scoping import scoped
@@ -86,10 +86,15 @@ def expedients_page(
     ctx: Context, *, state: str | None = None, procedure: str | None = None, q: str | None = None,
     after: int | None = None, limit: int = PAGE_LIMIT,
 ) -> KeysetPage[Expedient]:
-    """The tenant's expedients, newest first, a page at a time (keyset: those older than ``after``).
+    """The tenant's expedients, the highest number first, a page at a time (keyset: those numbered
+    below the expedient ``after``, an id as the page before answered it).
 
     ``state`` open|closed, ``procedure`` a model key (the model it was opened for, or a process run on
-    it), ``q`` as the search box (number, subject, a party's NIF or name)."""
+    it), ``q`` as the search box (number, subject, a party's NIF or name).
+
+    Ordered by number (year, seq), which the unique index (tenant_id, year, seq) serves: ordered by id,
+    PostgreSQL walks the primary key backwards past every newer expedient of the other municipalities
+    (170 ms at a million expedients for a town whose expedients are the oldest)."""
     if state is not None and state not in STATES:
         raise ValidationFailed(_l("The state must be open or closed."), field="state")
     stmt = scoped(Expedient, ctx)
@@ -104,4 +109,14 @@ def expedients_page(
     term = " ".join((q or "").split())
     if term:
         stmt = stmt.where(expedient_matches(ctx, term))
-    return keyset_page(stmt, Expedient.id, after, limit)
+    if after is not None:
+        anchor = db.session.execute(
+            scoped(Expedient, ctx).where(Expedient.id == after).with_only_columns(Expedient.year, Expedient.seq)
+        ).first()
+        if anchor is None:
+            gone = _l("The page to go on from is not one of this list; start again from the first page.")
+            raise ValidationFailed(gone, field="after")
+        stmt = stmt.where(tuple_(Expedient.year, Expedient.seq) < tuple_(anchor.year, anchor.seq))
+    rows = list(db.session.execute(stmt.order_by(Expedient.year.desc(), Expedient.seq.desc()).limit(limit + 1))
+                .scalars())  # fmt: skip
+    return KeysetPage(rows[:limit], rows[limit - 1].id if len(rows) > limit else None)
