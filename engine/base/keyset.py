@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import Select
+from sqlalchemy import Select, any_
+from sqlalchemy.dialects.postgresql import array
 from sqlalchemy.orm import InstrumentedAttribute
 
 from engine.base.db import db
@@ -23,9 +24,19 @@ class KeysetPage(Generic[T]):
     next_after: int | None
 
 
-def keyset_page(stmt: Select[Any], id_column: InstrumentedAttribute[int], after: int | None,
-                limit: int) -> KeysetPage[Any]:
-    """One page of ``stmt``'s rows, newest (highest id) first, those below ``after`` when given."""
+def keyset_page(stmt: Select[Any], id_column: InstrumentedAttribute[int], after: int | None, limit: int, *,
+                tenant: tuple[InstrumentedAttribute[int], int] | None = None) -> KeysetPage[Any]:
+    """One page of ``stmt``'s rows, newest (highest id) first, those below ``after`` when given.
+
+    ``tenant`` (column, id): the municipality ``stmt`` is scoped to, for a table with an index on
+    (tenant_id, id). Ordered by id alone, PostgreSQL walks the primary key backwards past every
+    newer row of the other municipalities (0.66 s for the parties of a town at a million rows): it
+    takes the tenant's share as spread evenly over the ids, and a condition ``tenant_id = 1`` makes
+    the tenant column drop out of any ORDER BY. Written as ``= ANY(ARRAY[id])`` it stays in, so the
+    (tenant_id, id) index gives the order (0.09 ms). SQLite needs none of it."""
+    if tenant is not None and db.session.get_bind().dialect.name == "postgresql":
+        column, tenant_id = tenant
+        stmt = stmt.where(column == any_(array([tenant_id]))).order_by(column.desc())
     stmt = stmt.order_by(id_column.desc()).limit(limit + 1)
     if after is not None:
         stmt = stmt.where(id_column < after)

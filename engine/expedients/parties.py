@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ColumnElement, DateTime, ForeignKey, Integer, String, UniqueConstraint, or_
+from sqlalchemy import ColumnElement, DateTime, ForeignKey, Index, Integer, String, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from engine.audit import record
@@ -56,10 +56,12 @@ class Party(db.Model):  # type: ignore[name-defined]
         # Search by part of a name or NIF (GIN trigram on PostgreSQL, see migration 0018).
         trigram_index("ix_parties_name_trgm", "name"),
         trigram_index("ix_parties_nif_trgm", "nif"),
+        # The list, newest first, a page at a time (engine.base.keyset.keyset_page's ``tenant``).
+        Index("ix_parties_tenant_id_id", "tenant_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     #: Normalised NIF/NIE/CIF: upper case, no separators ("12345678Z", "X1234567L", "B12345674").
     nif: Mapped[str] = mapped_column(String(9))
     kind: Mapped[str] = mapped_column(String(10))
@@ -188,7 +190,7 @@ def parties_page(ctx: Context, *, q: str = "", after: int | None = None,
     term = " ".join((q or "").split())
     if term:
         stmt = stmt.where(party_matches(term))
-    return keyset_page(stmt, Party.id, after, limit)
+    return keyset_page(stmt, Party.id, after, limit, tenant=(Party.tenant_id, ctx.tenant_id))
 
 
 def find_party_by_nif(ctx: Context, nif: str) -> Party | None:
