@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
 
-from sqlalchemy import DateTime, ForeignKey, Integer, String, Text, UniqueConstraint, or_
+from sqlalchemy import DateTime, ForeignKey, Index, Integer, String, Text, UniqueConstraint, or_
 from sqlalchemy.orm import Mapped, mapped_column, relationship, selectinload
 
 from engine.audit import record
@@ -47,10 +47,12 @@ class Decree(db.Model):  # type: ignore[name-defined]
     __table_args__ = (
         UniqueConstraint("tenant_id", "year", "seq"),
         UniqueConstraint("tenant_id", "number"),
+        # The municipality's list, newest first, a page at a time (engine.base.keyset.keyset_page's ``tenant``).
+        Index("ix_decrees_tenant_id_id", "tenant_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     expedient_id: Mapped[int | None] = mapped_column(ForeignKey("expedients.id"), index=True)
     title: Mapped[str] = mapped_column(String(300))
     text: Mapped[str] = mapped_column(Text)
@@ -229,7 +231,7 @@ def decrees_page(ctx: Context, *, year: int | None = None, status: str | None = 
     if term:
         stmt = stmt.where(or_(Decree.number.contains(term, autoescape=True),
                               Decree.title.ilike(like_contains(term), escape="\\")))
-    return keyset_page(stmt, Decree.id, after, limit)
+    return keyset_page(stmt, Decree.id, after, limit, tenant=(Decree.tenant_id, ctx.tenant_id))
 
 
 BOOK_LABELS: dict[str, dict[str, str]] = {
