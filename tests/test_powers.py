@@ -7,9 +7,11 @@ the represented person."""
 from __future__ import annotations
 
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
+from lxml import html as lxml_html
 from sqlalchemy import select
 
 from engine.base.clock import local_date, utcnow
@@ -22,7 +24,7 @@ from engine.powers.models import Power
 from engine.process.models import ProcessModel
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 from tests.services import run_queued_jobs
-from tests.test_seu import PDF, REQUEST, citizen_login, esmena_version, token_of
+from tests.test_seu import PDF, REQUEST, citizen_login, esmena_version, refused_form, summary_lines, token_of
 
 MARIA = ("12345678Z", "Maria Puig i Serra")
 JORDI = ("87654321X", "Jordi Vidal Roca")
@@ -211,13 +213,42 @@ def test_grant_refuses_bad_input_with_a_translated_error_and_saves_nothing(app, 
     citizen_login(maria, town.code, *MARIA)
     too_long = (local_date(utcnow()) + timedelta(days=5 * 366 + 1)).isoformat()
     answer = _grant(maria, town, *JORDI, valid_until=too_long)
-    assert answer.status_code == 422
-    assert "Un apoderament dura com a màxim cinc anys" in answer.get_data(as_text=True)
+    # said once, in the form's own summary and beside the field (tied to it with its hint); no flash
+    form, summary = refused_form(answer, "power-form", "power-errors")
+    assert [line[:2] for line in summary_lines(summary)] == [("valid_until-error", "#valid_until")]
+    assert "Un apoderament dura com a màxim cinc anys" in form.get_element_by_id("valid_until-error").text_content()
+    assert form.get_element_by_id("valid_until").get("aria-describedby") == "valid_until-error valid_until-help"
     assert jordi_value_kept(answer)
-    assert _grant(maria, town, MARIA[0], "Jo mateixa").status_code == 422
-    assert _grant(maria, town, *JORDI, scope="procedures").status_code == 422  # none chosen
-    assert _grant(maria, town, *JORDI, valid_until="31/02/2027").status_code == 422
+    form, summary = refused_form(_grant(maria, town, MARIA[0], "Jo mateixa"), "power-form", "power-errors")
+    assert [line[:2] for line in summary_lines(summary)] == [("representative_nif-error", "#representative_nif")]
+    # none chosen: choosing all of them answers it too, so the list's message goes with the scope (gee.js)
+    form, summary = refused_form(_grant(maria, town, *JORDI, scope="procedures"), "power-form", "power-errors")
+    assert [line[:2] for line in summary_lines(summary)] == [("procedures-error", "#procedures")]
+    assert form.get_element_by_id("procedures").getparent().get("data-depends-on") == "scope"
+    assert form.get_element_by_id("scope-some").get("checked") is not None  # her choice is kept
+    form, summary = refused_form(_grant(maria, town, *JORDI, valid_until="31/02/2027"), "power-form", "power-errors")
+    assert [line[:2] for line in summary_lines(summary)] == [("valid_until-error", "#valid_until")]
+    # an untouched hint is tied to its field too
+    fresh = lxml_html.fromstring(maria.get(f"/seu/{town.code}/apoderaments/nou").get_data(as_text=True))
+    assert fresh.get_element_by_id("valid_until").get("aria-describedby") == "valid_until-help"
+    assert not fresh.xpath('//*[@id="power-errors"]')
     assert db.session.execute(select(Power)).first() is None
+
+
+def test_revoking_a_power_twice_says_so_in_its_row(app, town):
+    maria = app.test_client()
+    citizen_login(maria, town.code, *MARIA)
+    assert _grant(maria, town, *JORDI).status_code == 302
+    power = db.session.execute(select(Power)).scalar_one()
+    listing = f"/seu/{town.code}/apoderaments"
+    token = token_of(maria.get(listing).get_data(as_text=True))
+    assert maria.post(f"{listing}/{power.id}/revocar", data={"csrf_token": token}).status_code == 302
+    again = maria.post(f"{listing}/{power.id}/revocar", data={"csrf_token": token})  # from a page opened before
+    assert again.status_code == 409
+    page = lxml_html.fromstring(again.get_data(as_text=True))
+    row = page.xpath(f'//table[@id="granted-powers"]//tr[@data-power="{power.id}"]')[0]
+    assert row.xpath('.//*[@id="revocation-error"]')[0].text_content() == "Aquest apoderament ja estava revocat."
+    assert row.xpath('.//*[@data-state="revoked"]') and len(page.xpath('//*[@role="alert"]')) == 1
 
 
 def jordi_value_kept(answer) -> bool:
@@ -259,10 +290,12 @@ def test_staff_accredit_a_declared_representative_on_the_expedient(app, town, cl
     assert jordi.get(f"{base}/carpeta/{filed_for.id}").status_code == 200
     assert jordi.get(f"{base}/notificacions/{note.id}").status_code == 200
     assert 'data-role="representant"' in jordi.get(f"{base}/carpeta").get_data(as_text=True)
-    # A refused revocation (reason too long) revokes nothing.
+    # A refused revocation (reason too long) revokes nothing, and says so beside the reason, kept as typed.
     too_long = staff.post(f"/powers/{power.id}/revoke", data={"csrf_token": csrf_token(staff, "/powers"),
                                                              "reason": "x" * 2001})  # fmt: skip
-    assert too_long.status_code == 302
+    html = too_long.get_data(as_text=True)
+    assert too_long.status_code == 422 and re.search(rf'id="reason-{power.id}-error">[^<]+<', html)
+    assert f'value="{"x" * 2001}"' in html
     db.session.expire_all()
     assert db.session.get(Power, power.id).revoked_at is None
     # Revoked by the clerk: back to what he filed himself.
@@ -283,7 +316,9 @@ def test_staff_accredit_with_a_new_signed_document(app, town, clerk):
     page = f"/expedients/{filed_for.id}/representation"
     refused = _staff_register(staff, page, document=(io.BytesIO(b""), ""))
     assert refused.status_code == 422 and db.session.execute(select(Power)).first() is None
-    assert 'value="Jordi Vidal Roca"' in refused.get_data(as_text=True)
+    html = refused.get_data(as_text=True)
+    assert 'value="Jordi Vidal Roca"' in html and re.search(r'id="document-error">[^<]+<', html)
+    assert 'class="alert alert-danger' not in html  # said once, beside the field: no flash over the page
     done = _staff_register(staff, page, scope="procedures", procedures=["altre_tramit"])
     assert done.status_code == 302
     assert "Jordi Vidal Roca (87654321X)" in staff.get(page).get_data(as_text=True).split('id="accredited"')[1]

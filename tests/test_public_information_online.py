@@ -25,7 +25,7 @@ from engine.worker.scheduler import sweep_all
 from tests.bodies_helpers import sign_all
 from tests.procedures_helpers import ready_ids, spiff_clock, town  # noqa: F401 (fixture)
 from tests.services import run_queued_jobs
-from tests.test_seu import PDF, citizen_login, token_of
+from tests.test_seu import EXE, PDF, citizen_login, refused_form, summary_lines, token_of
 
 FIXTURE = Path(__file__).parent / "fixtures" / "bpmn" / "informacio_publica.bpmn"
 
@@ -57,6 +57,8 @@ def test_a_citizen_files_an_allegation_online_and_the_procedure_takes_it_when_th
 
     # the public edict offers the e-office form
     page = client.get(f"/tauler/sant-proves/{edict.id}").get_data(as_text=True)
+    # its text keeps its line breaks by a class (the CSP refuses a style attribute)
+    assert 'class="gee-as-typed" id="edict-text"' in page and " style=" not in page
     form_path = f"/seu/sant-proves/tauler/{edict.id}/al-legacions"
     assert f'id="file-allegation" href="{form_path}"' in page
     assert client.get(form_path).status_code == 302  # identify first
@@ -65,7 +67,17 @@ def test_a_citizen_files_an_allegation_online_and_the_procedure_takes_it_when_th
 
     before = _entries()
     empty = client.post(form_path, data={"csrf_token": token, "text": "  "})
-    assert empty.status_code == 422 and "Aquest camp és obligatori." in empty.get_data(as_text=True)
+    # said once, in the form's own summary and beside the text (no flash to outlive the correction)
+    form, summary = refused_form(empty, "allegation-form", "allegation-errors")
+    assert [line[:2] for line in summary_lines(summary)] == [("text-error", "#text")]
+    assert form.get_element_by_id("text-error").text_content() == "Aquest camp és obligatori."
+    assert form.get_element_by_id("text").get("aria-describedby") == "text-error"
+    wrong_file = client.post(form_path, data={"csrf_token": token, "text": "La piscina ha de ser accessible.",
+                                              "documents": [(io.BytesIO(EXE), "accessibilitat.exe")]},
+                             content_type="multipart/form-data")
+    form, summary = refused_form(wrong_file, "allegation-form", "allegation-errors")
+    assert [line[:2] for line in summary_lines(summary)] == [("documents-error", "#documents")]
+    assert form.get_element_by_id("text").text == "La piscina ha de ser accessible."  # what he wrote is kept
     assert _entries() == before  # nothing half-written
 
     filed = client.post(form_path, data={"csrf_token": token, "text": "La piscina ha de ser accessible.",
@@ -114,7 +126,10 @@ def test_a_citizen_files_an_allegation_online_and_the_procedure_takes_it_when_th
     before = _entries()
     late = client.post(form_path, data={"csrf_token": token, "text": "Fora de termini."})
     assert late.status_code == 409
-    assert "El període d'informació pública d'aquest edicte ha acabat" in html.unescape(late.get_data(as_text=True))
+    # said once, in place of the form (no flash repeating it)
+    assert html.unescape(late.get_data(as_text=True)).count("El període d'informació pública d'aquest edicte ha "
+                                                            "acabat") == 1
+    assert 'id="allegations-closed"' in late.get_data(as_text=True)
     assert _entries() == before
 
 

@@ -90,6 +90,8 @@ def citizen_login(
 MARIA = CitizenIdentity("12345678Z", "Maria Puig i Serra")
 JORDI = CitizenIdentity("87654321X", "Jordi Vidal Roca")
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+EXE = b"MZ\x90\x00"
+NOT_ACCEPTED = "{}: No s'accepta aquest tipus de fitxer."
 
 
 @pytest.fixture
@@ -253,20 +255,22 @@ def test_filing_for_an_entity_links_the_representative(client, town):
     assert 'data-role="presentador"' in folder
 
 
-def _refused(response) -> tuple[Any, Any]:
-    """The filing form of a refused submit and its error summary, which it carries itself: no
-    flash outside it, which would stay on screen after the citizen corrects the fields."""
-    assert response.status_code == 422
+def refused_form(response, form_id: str = "filing-form", summary_id: str = "filing-errors",
+                 status: int = 422) -> tuple[Any, Any]:
+    """The form of a refused submit (the filing form unless named) and its error summary, which it
+    carries itself: no alert outside it (a flash would stay on screen after the citizen corrects
+    the fields)."""
+    assert response.status_code == status, response.get_data(as_text=True)
     page = lxml_html.fromstring(response.get_data(as_text=True))
-    assert not page.xpath('//main//*[contains(@class, "alert")][not(ancestor::form)]')
-    form = page.get_element_by_id("filing-form")
-    assert form.get("data-live-errors") == "filing-errors"
-    summaries = form.xpath('.//*[@id="filing-errors"]')
+    assert not page.xpath('//main//*[@role="alert"][not(ancestor::form)]')
+    form = page.get_element_by_id(form_id)
+    assert form.get("data-live-errors") == summary_id
+    summaries = form.xpath(f'.//*[@id="{summary_id}"]')
     assert len(summaries) == 1 and summaries[0].get("role") == "alert"
     return form, summaries[0]
 
 
-def _summary_lines(summary) -> list[tuple[str | None, str | None, str]]:
+def summary_lines(summary) -> list[tuple[str | None, str | None, str]]:
     """(the message it goes with, the field it links to, its text) of each line of a summary."""
     lines = []
     for li in summary.xpath(".//li"):
@@ -279,10 +283,10 @@ def _summary_lines(summary) -> list[tuple[str | None, str | None, str]]:
 def test_invalid_request_is_refused_and_saves_nothing(client, town):
     citizen_login(client, town.code)
     response = _file(client, town, {"f_sollicito": "", "f_exposo": ""})
-    form, summary = _refused(response)
+    form, summary = refused_form(response)
     assert "Alguns camps no són vàlids. Reviseu els missatges" in summary.text_content()
     # a line per refused field, in the order of the form, each linking to its field and going with its message
-    lines = _summary_lines(summary)
+    lines = summary_lines(summary)
     expected = [("f_exposo-error", "#f_exposo"), ("f_sollicito-error", "#f_sollicito")]
     assert [(error_id, href) for error_id, href, _text in lines] == expected
     for error_id, href, text in lines:
@@ -298,26 +302,30 @@ def test_invalid_request_is_refused_and_saves_nothing(client, town):
 def test_refusals_found_after_the_form_check_are_in_the_summary_too(client, town, monkeypatch):
     citizen_login(client, town.code)
     # the e-mail is checked when the party is recorded; the message goes next to it, not in a flash
-    form, summary = _refused(_file(client, town, {"email": "maria-at-example"}))
-    assert [line[:2] for line in _summary_lines(summary)] == [("email-error", "#email")]
+    form, summary = refused_form(_file(client, town, {"email": "maria-at-example"}))
+    assert [line[:2] for line in summary_lines(summary)] == [("email-error", "#email")]
     assert "maria-at-example" in form.get_element_by_id("email-error").text_content()
     assert form.get_element_by_id("email").get("aria-invalid") == "true"
     # whose fields are checked only on behalf of someone, so unticking it clears them (gee.js)
-    form, summary = _refused(_file(client, town, {"on_behalf": "1", "represented_nif": "B12345674"}))
-    assert [line[:2] for line in _summary_lines(summary)] == [("represented_name-error", "#represented_name")]
+    form, summary = refused_form(_file(client, town, {"on_behalf": "1", "represented_nif": "B12345674"}))
+    assert [line[:2] for line in summary_lines(summary)] == [("represented_name-error", "#represented_name")]
     assert form.get_element_by_id("represented").get("data-depends-on") == "on_behalf"
     # too many files
     too_many = [(io.BytesIO(PDF), f"{n}.pdf") for n in range(filing.MAX_FILES + 1)]
-    form, summary = _refused(_file(client, town, files=too_many))
-    assert [line[:2] for line in _summary_lines(summary)] == [("documents-error", "#documents")]
+    form, summary = refused_form(_file(client, town, files=too_many))
+    assert [line[:2] for line in summary_lines(summary)] == [("documents-error", "#documents")]
+    # a file of a type not accepted: beside the documents, naming the file, in words (not its MIME type)
+    form, summary = refused_form(_file(client, town, files=[(io.BytesIO(EXE), "planol.exe")]))
+    assert [line[:2] for line in summary_lines(summary)] == [("documents-error", "#documents")]
+    assert form.get_element_by_id("documents-error").text_content() == NOT_ACCEPTED.format("planol.exe")
 
     # a refusal that names no field is still said, in the summary
     def refuse(*_args, **_kwargs):
         raise ValidationFailed("No es pot presentar ara.")
 
     monkeypatch.setattr(filing, "file_request", refuse)
-    form, summary = _refused(_file(client, town))
-    assert _summary_lines(summary) == [(None, None, "No es pot presentar ara.")]
+    form, summary = refused_form(_file(client, town))
+    assert summary_lines(summary) == [(None, None, "No es pot presentar ara.")]
     assert _count(RegistryEntry) == _count(Expedient) == 0
 
 
@@ -364,12 +372,24 @@ def test_folder_says_where_it_stands_and_the_requeriment_to_answer(client, town)
     path = f"/seu/{town.code}/carpeta/{expedient.id}/requeriments/{awaited.id}"
     token = token_of(client.get(path).get_data(as_text=True))
     empty = client.post(path, data={"csrf_token": token}, content_type="multipart/form-data")
-    assert empty.status_code == 422 and _count(RegistryEntry) == 1
+    # said once, in the form's own summary and beside the documents; no flash to outlive the correction
+    form, summary = refused_form(empty, "answer-form", "answer-errors")
+    assert [line[:2] for line in summary_lines(summary)] == [("documents-error", "#documents")]
+    message = form.get_element_by_id("documents-error").text_content()
+    assert message == "Adjunteu els documents que se us han demanat o escriviu la vostra resposta."
+    assert form.get_element_by_id("documents").get("aria-describedby") == "documents-error"
+    # writing the answer answers it as much as attaching: typing clears the documents' message (gee.js)
+    assert form.get_element_by_id("documents").getparent().get("data-depends-on") == "text"
+    assert _count(RegistryEntry) == 1
     wrong_file = client.post(path, data={"csrf_token": token, "text": "Adjunto el plànol",
-                                         "documents": [(io.BytesIO(b"MZ\x90\x00"), "planol.exe")]},
+                                         "documents": [(io.BytesIO(EXE), "planol.exe")]},
                              content_type="multipart/form-data")  # fmt: skip
-    assert wrong_file.status_code == 422 and _count(RegistryEntry) == 1
+    form, summary = refused_form(wrong_file, "answer-form", "answer-errors")
+    assert form.get_element_by_id("documents-error").text_content() == NOT_ACCEPTED.format("planol.exe")
+    assert _count(RegistryEntry) == 1
     assert ">Adjunto el plànol</textarea>" in wrong_file.get_data(as_text=True)  # what she wrote is kept
+    # nothing of the refusal is left on the next page she opens
+    assert 'role="alert"' not in client.get(f"/seu/{town.code}/carpeta/{expedient.id}").get_data(as_text=True)
     answered = client.post(path, data={"csrf_token": token, "text": "Adjunto el plànol",
                                        "documents": [(io.BytesIO(PDF), "planol-signat.pdf")]},
                            content_type="multipart/form-data")  # fmt: skip
@@ -387,6 +407,17 @@ def test_folder_says_where_it_stands_and_the_requeriment_to_answer(client, town)
     assert client.get(path).status_code == 404  # answered: nothing to answer any more
 
 
+def _amendment_required(client, town) -> tuple[Any, Expedient, AwaitedMessage]:
+    """Maria files through the e-office and the clerk requires her to amend it: (the clerk, the expedient,
+    the wait for her answer)."""
+    ctx = _clerk(town)
+    citizen_login(client, town.code)
+    _file(client, town)
+    expedient = db.session.execute(select(Expedient)).scalar_one()
+    _require_amendment(ctx, expedient.id)
+    return ctx, expedient, db.session.execute(select(AwaitedMessage)).scalar_one()
+
+
 def _working_days_between(after: date, until: date) -> int:
     """Working days in (after, until] by the law's own reckoning (art. 30.2 Ley 39/2015: Saturdays,
     Sundays and holidays are not working days), with Catalonia's holidays from the holidays package."""
@@ -396,12 +427,7 @@ def _working_days_between(after: date, until: date) -> int:
 
 
 def test_the_applicant_asks_once_for_five_more_working_days(client, town):
-    ctx = _clerk(town)
-    citizen_login(client, town.code)
-    _file(client, town)
-    expedient = db.session.execute(select(Expedient)).scalar_one()
-    _require_amendment(ctx, expedient.id)
-    first = db.session.execute(select(AwaitedMessage)).scalar_one()
+    _ctx, expedient, first = _amendment_required(client, town)
     first_end = first.due_at.astimezone(MADRID).date()
     page_url = f"/seu/{town.code}/carpeta/{expedient.id}"
     page = client.get(page_url).get_data(as_text=True)
@@ -419,7 +445,11 @@ def test_the_applicant_asks_once_for_five_more_working_days(client, town):
     page = client.get(page_url).get_data(as_text=True)
     assert 'id="extension-form"' not in page and 'id="answer-requeriment"' in page  # only once
     again = client.post(f"{page_url}/requeriments/{first.id}/extension", data={"csrf_token": token_of(page)})
-    assert again.status_code == 302 and _count(RegistryEntry) == 2
+    assert again.status_code == 409 and _count(RegistryEntry) == 2
+    # the page she was on, saying why, once (no flash besides)
+    assert again.get_data(as_text=True).count("ja no es pot ampliar") == 1
+    refusal = lxml_html.fromstring(again.get_data(as_text=True)).get_element_by_id("extension-error")
+    assert refusal.get("role") == "alert" and 'id="answer-requeriment"' in again.get_data(as_text=True)
     done = filing.answer_requeriment(town, MARIA, expedient.id, waits[1].id, text="Adjunto el plànol signat")
     db.session.commit()
     assert done.late is False
@@ -440,6 +470,26 @@ def test_no_extension_once_the_term_has_ended(town):
     with pytest.raises(Conflict, match="already ended"):
         filing.request_extension(town, MARIA, done.expedient_id, awaited.id)
     assert _count(RegistryEntry) == 1
+
+
+def test_an_extension_asked_once_the_term_ended_is_refused_beside_its_button(client, town):
+    _ctx, expedient, awaited = _amendment_required(client, town)
+    awaited.due_at = datetime.now(UTC) - timedelta(seconds=1)  # the sweep has not fired its timer yet
+    db.session.commit()
+    page_url = f"/seu/{town.code}/carpeta/{expedient.id}"
+    token = token_of(client.get(page_url).get_data(as_text=True))
+    refused = client.post(f"{page_url}/requeriments/{awaited.id}/extension", data={"csrf_token": token})
+    assert refused.status_code == 409 and _count(RegistryEntry) == 1
+    page = lxml_html.fromstring(refused.get_data(as_text=True))
+    section = page.xpath(f'//section[@aria-labelledby="awaited-{awaited.id}"]')[0]
+    message = section.xpath('.//*[@id="extension-error"]')
+    assert len(message) == 1 and message[0].get("role") == "alert"
+    assert message[0].text_content() == "El termini ja ha acabat: l'ampliació s'ha de demanar abans que acabi."
+    button = section.xpath('.//form[@id="extension-form"]//button')[0]
+    assert button.get("aria-describedby").split() == [f"extension-help-{awaited.id}", "extension-error"]
+    assert len(page.xpath('//*[@role="alert"]')) == 1  # no flash besides
+    # what she can still do is still there: answer, late
+    assert section.xpath('.//*[@id="answer-requeriment"]')
 
 
 def test_an_answer_after_the_deadline_is_delivered_but_recorded_late(town):
@@ -514,11 +564,32 @@ def test_notification_rejected(client, town):
     _file(client, town)
     expedient = db.session.execute(select(Expedient)).scalar_one()
     note, doc = _notify_resolution(ctx, expedient.id)
-    page = client.get(f"/seu/{town.code}/notificacions/{note.id}").get_data(as_text=True)
-    client.post(f"/seu/{town.code}/notificacions/{note.id}/rebutjar", data={"csrf_token": token_of(page)})
+    path = f"/seu/{town.code}/notificacions/{note.id}"
+    token = token_of(client.get(path).get_data(as_text=True))
+    client.get(client.post(f"{path}/rebutjar", data={"csrf_token": token}).headers["Location"])
     db.session.expire_all()
     assert db.session.get(Notification, note.id).state == "rejected"
     assert client.get(f"/seu/{town.code}/documents/{doc.id}").status_code == 404
+    # Opened from a page still showing it pending (another tab): refused in words, nothing recorded.
+    evidence = _count(NotificationEvidence)
+    opened = client.post(f"{path}/obrir", data={"csrf_token": token})
+    assert opened.status_code == 409
+    page = lxml_html.fromstring(opened.get_data(as_text=True))
+    assert page.get_element_by_id("settle-error").text_content() == "Aquesta notificació ja està tancada (rebutjada)."
+    assert len(page.xpath('//*[@role="alert"]')) == 1 and not page.xpath('//*[@id="open-notification"]')
+    db.session.expire_all()
+    assert db.session.get(Notification, note.id).state == "rejected" and _count(NotificationEvidence) == evidence
+    assert client.get(f"/seu/{town.code}/documents/{doc.id}").status_code == 404
+
+
+def test_an_error_in_the_e_office_keeps_its_frame_and_the_way_back(client, town):
+    citizen_login(client, town.code)
+    missing = client.get(f"/seu/{town.code}/carpeta/999999")
+    assert missing.status_code == 404
+    page = lxml_html.fromstring(missing.get_data(as_text=True))
+    assert page.body.get("class") == "seu" and "Maria Puig i Serra" in page.xpath("//header")[0].text_content()
+    assert page.xpath(f'//main//a[@href="/seu/{town.code}/"]')  # back to the e-office, not the staff login
+    assert "No s'ha trobat." in page.xpath("//main")[0].text_content()
 
 
 # -- isolation ---------------------------------------------------------------------------------

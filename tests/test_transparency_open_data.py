@@ -13,6 +13,7 @@ from jsonschema import Draft202012Validator, FormatChecker, ValidationError
 
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
+from engine.base.formats import format_day
 from engine.decrees.book import annul_decree, create_draft, sign_decree
 from engine.documents.closing import close_expedient
 from engine.expedients import parties
@@ -96,7 +97,11 @@ def test_the_decree_book_is_published_as_extracts_without_the_interested_parties
          "title": "Estimar la instància de [dades personals], amb NIF [dades personals], sobre el gual"},
     ]
     html = client.get(PORTAL).get_data(as_text=True)
+    # the page writes the day in words for its readers; the data keeps ISO 8601 for reusers
+    today = local_date(utcnow())
+    assert f'<span class="text-nowrap">{format_day(today, "ca")}</span>' in html and today.isoformat() not in html
     page_csv = client.get(f"{PORTAL}decrees.csv").get_data(as_text=True)
+    assert today.isoformat() in page_csv
     for published in (html, page_csv):
         assert f"DEC/{year}/0001" in published
         for personal in ("Soler", "SOLER", "12345678", "RESOLC", "Esborrany", "erroni"):

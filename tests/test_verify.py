@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import html as html_text
 import time
 
 import pytest
+from lxml import html as lxml_html
 
 from engine.base.db import db
 from engine.documents.documents import issue_document, read_content
@@ -12,7 +14,7 @@ from engine.documents.store import content_store
 from engine.signatures.circuits import request_signatures, sign
 from engine.signatures.credentials import unlock_personal
 from engine.signatures.pades import Stamp, sign_pdf
-from tests.conftest import settings_changed
+from tests.conftest import csrf_token, settings_changed
 from tests.records_helpers import new_expedient
 from tests.services import redis_url
 from tests.test_signatures_helpers import KEY_PASSWORD, flip_byte_in_signed_range, pdf_document, report_pdf, town
@@ -63,6 +65,11 @@ def test_verify_page_shows_metadata_signatures_and_download(client, people):
     assert response.status_code == 200
     assert 'data-intact="true"' in html and doc.eni_id in html and doc.title in html
     assert 'id="signature-verdict"' in html and 'data-valid="true"' in html and "Joan Batlle" in html
+    # the ENI type in words of the reader's language, with its code for who knows them
+    client.post("/locale", data={"locale": "en", "csrf_token": csrf_token(client, "/verify")})
+    page = lxml_html.fromstring(client.get(f"/verify?csv={doc.csv}").get_data(as_text=True))
+    assert doc.tipo_documental == "TD13"
+    assert page.get_element_by_id("verify-type").text_content() == "Report (TD13)"
     download = client.get(f"/verify/download?csv={doc.csv}")
     assert download.status_code == 200 and download.data == read_content(people["clerk"], doc.id)[1]
     assert "attachment" in download.headers["Content-Disposition"]
@@ -76,12 +83,18 @@ def test_verify_page_says_when_the_stored_file_was_altered(client, people):
     path.write_bytes(path.read_bytes() + b"%tampered")
     html = client.get(f"/verify?csv={doc.csv}").get_data(as_text=True)
     assert 'data-intact="false"' in html and 'id="verify-download"' not in html
-    assert client.get(f"/verify/download?csv={doc.csv}").status_code == 409
+    refused = client.get(f"/verify/download?csv={doc.csv}")
+    assert refused.status_code == 409  # said in words, not the server's English "409 Conflict"
+    message = html_text.unescape(refused.get_data(as_text=True))
+    assert "el document desat ja no coincideix amb el que es va emetre" in message
 
 
 def test_unknown_code_is_a_404_page(client):
     response = client.get("/verify?csv=AAAAA-AAAAA-AAAAA-AAAAA")
     assert response.status_code == 404 and 'id="verify-missing"' in response.get_data(as_text=True)
+    field = lxml_html.fromstring(response.get_data(as_text=True)).get_element_by_id("csv")
+    assert field.get("aria-invalid") == "true" and field.get("aria-describedby") == "verify-missing"
+    assert field.get("value") == "AAAAA-AAAAA-AAAAA-AAAAA"  # what was typed stays, to correct it
 
 
 def test_lookups_are_rate_limited_per_address(client):

@@ -27,6 +27,7 @@ from engine.base.unit_of_work import run_in_transaction
 from engine.citizens.carpeta import FolderItem, citizen_party, get_my_expedient
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.procedures import filing_subject, get_procedure
+from engine.documents.store import sniff_content_type
 from engine.expedients.expedients import link_party, open_expedient
 from engine.expedients.parties import Party, PartyKind, PartyRole, find_or_create_party, kind_of
 from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
@@ -81,9 +82,18 @@ def _register(ctx: Context, *, locale: str, **entry: Any) -> RegistryEntry:
 
 
 def check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
+    """The files a citizen attached (empty ones dropped), or a refusal of the form's field
+    ``documents`` that names the file it is about, before anything is written."""
     files = [u for u in uploads if u.filename and u.content]
     if len(files) > MAX_FILES:
         raise ValidationFailed(_l("Attach at most %(n)s files.", n=MAX_FILES), field="documents")
+    for upload in files:
+        try:
+            sniff_content_type(upload.content)
+        except ValidationFailed:
+            # in words, not the MIME type the store's own message names
+            raise ValidationFailed(f"{upload.filename}: {_l('This type of file is not accepted.')}",
+                                   field="documents") from None
     return files
 
 

@@ -76,6 +76,23 @@ TIPOS_DOCUMENTALES: dict[str, str] = {
     "TD99": "Otros",
 }
 
+#: The same types in the reader's language, for whoever does not read ENI codes (the public verification
+#: page); TD51-TD69 have no name of their own.
+TIPO_LABELS: dict[str, Any] = {
+    "TD01": _l("Resolution"), "TD02": _l("Agreement"), "TD03": _l("Contract"), "TD04": _l("Cooperation agreement"),
+    "TD05": _l("Declaration"), "TD06": _l("Communication"), "TD07": _l("Notification"), "TD08": _l("Publication"),
+    "TD09": _l("Acknowledgement of receipt"), "TD10": _l("Minutes"), "TD11": _l("Certificate"),
+    "TD12": _l("Official record (diligence)"), "TD13": _l("Report"), "TD14": _l("Application"),
+    "TD15": _l("Complaint"), "TD16": _l("Allegation"), "TD17": _l("Appeal"), "TD18": _l("Communication from a citizen"),
+    "TD19": _l("Invoice"), "TD20": _l("Other (seized documents)"), "TD99": _l("Other"),
+}
+
+
+def tipo_label(code: str) -> str:
+    """A document's ENI type in words and its code, "Resolution (TD01)"; the code alone when it has no name."""
+    label = TIPO_LABELS.get(code)
+    return f"{label} ({code})" if label is not None else code
+
 
 class EstadoElaboracion(StrEnum):
     ORIGINAL = "EE01"

@@ -69,6 +69,16 @@ class NotificationState(StrEnum):
     PUBLISHED = "published"
 
 
+#: Each state in words, as the staff pages name it (a message never shows the code).
+STATE_LABELS: dict[str, Any] = {
+    NotificationState.PENDING: _l("pending"),
+    NotificationState.ACCESSED: _l("accessed"),
+    NotificationState.REJECTED: _l("rejected"),
+    NotificationState.EXPIRED: _l("not accessed in 10 days: deemed rejected"),
+    NotificationState.PUBLICATION_PENDING: _l("publication pending in the Tauler Edictal Únic"),
+    NotificationState.PUBLISHED: _l("published in the Tauler Edictal Únic"),
+}
+
 #: The outcomes after which the procedure goes on: the notification is practised, or deemed so.
 PRACTISED = (NotificationState.ACCESSED, NotificationState.REJECTED, NotificationState.EXPIRED,
              NotificationState.PUBLISHED)
@@ -93,10 +103,14 @@ class Evidence(StrEnum):
 
 class Notification(db.Model):  # type: ignore[name-defined]
     __tablename__ = "notifications"
-    __table_args__ = (Index("ix_notifications_expiry", "state", "channel", "expires_at"),)
+    __table_args__ = (
+        Index("ix_notifications_expiry", "state", "channel", "expires_at"),
+        # The municipality's list, newest first, a page at a time (engine.base.keyset.keyset_page's ``tenant``).
+        Index("ix_notifications_tenant_id_id", "tenant_id", "id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"), index=True)
+    tenant_id: Mapped[int] = mapped_column(ForeignKey("tenants.id"))
     expedient_id: Mapped[int] = mapped_column(ForeignKey("expedients.id"), index=True)
     party_id: Mapped[int] = mapped_column(ForeignKey("parties.id"), index=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id"))
@@ -166,7 +180,8 @@ def _evidence(ctx: Context, note: Notification, kind: Evidence, at: datetime, re
 
 def _check_pending(note: Notification) -> None:
     if note.state != NotificationState.PENDING:
-        raise Conflict(_l("This notification is already settled (%(state)s).", state=note.state))
+        raise Conflict(_l("This notification is already settled (%(state)s).",
+                          state=STATE_LABELS.get(note.state, note.state)))  # fmt: skip
 
 
 def notify(
@@ -227,7 +242,7 @@ def notifications_page(ctx: Context, *, state: str | None = None, after: int | N
         if state not in tuple(NotificationState):
             raise ValidationFailed(_l("Unknown notification state %(state)s.", state=state), field="state")
         stmt = stmt.where(Notification.state == state)
-    return keyset_page(stmt, Notification.id, after, limit)
+    return keyset_page(stmt, Notification.id, after, limit, tenant=(Notification.tenant_id, ctx.tenant_id))
 
 
 def _settle(ctx: Context, note: Notification, state: NotificationState, evidence: Evidence, at: datetime,

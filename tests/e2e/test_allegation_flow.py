@@ -30,7 +30,13 @@ def test_a_citizen_files_an_allegation_from_the_notice_board(live_server, page):
     page.wait_for_url("**/dev-idp/authorize**")
     page.locator('button[data-nif="87654321X"]').click()
     page.wait_for_url(f"**/tauler/{edict.id}/al-legacions")
+    # sent empty: said beside the text and in the form's own summary; writing it clears both
+    page.locator("#allegation-form button[type=submit]").click()
+    page.wait_for_selector("#text-error")
+    assert page.evaluate("document.activeElement.id") == "allegation-errors"
     page.locator("#text").fill("Cal preveure espais per a gossos.")
+    page.wait_for_selector("#text-error", state="detached")
+    page.locator("#allegation-errors").wait_for(state="detached")
     page.locator("#documents").set_input_files(files=[{"name": "proposta.pdf", "mimeType": "application/pdf",
                                                        "buffer": PDF}])  # fmt: skip
     page.locator("#allegation-form button[type=submit]").click()

@@ -109,9 +109,20 @@ def test_citizen_files_amends_is_notified_and_verifies(live_server, page, browse
     _shot(page, "folder")
     page.get_by_role("link", name=expedient.number).click()
     page.locator("#answer-requeriment").click()
+    # Sent empty, the answer says what is missing as the filing form does: beside the documents and in its own
+    # summary, no flash; writing the answer answers it as much as attaching does, so the message goes as she types.
+    page.locator("#answer-form button[type=submit]").click()
+    page.wait_for_selector("#documents-error")
+    summary = page.locator("#answer-form #answer-errors[role=alert]")
+    assert summary.count() == 1 and page.locator("main [role=alert]").count() == 1
+    assert page.evaluate("document.activeElement.id") == "answer-errors"
+    assert page.get_attribute("#documents", "aria-describedby") == "documents-error"
+    page.locator("#text").fill("Adjunto el plànol signat.")
+    page.wait_for_selector("#documents-error", state="detached")
+    summary.wait_for(state="detached")
+    assert page.get_attribute("#documents", "aria-invalid") is None
     page.locator("#documents").set_input_files(files=[{"name": "planol-signat.pdf", "mimeType": "application/pdf",
                                                        "buffer": PDF}])  # fmt: skip
-    page.locator("#text").fill("Adjunto el plànol signat.")
     _shot(page, "answer")
     page.locator("#answer-form button[type=submit]").click()
     page.wait_for_selector("#filed-receipt")
@@ -156,3 +167,29 @@ def test_citizen_files_amends_is_notified_and_verifies(live_server, page, browse
     for url in urls:
         assert other.goto(url).status == 404, url
     other.context.close()
+
+
+def test_a_refused_power_grant_keeps_what_she_chose_and_clears_as_she_corrects(live_server, page):
+    tenant = make_tenant("sant-proves", "Ajuntament de Sant Proves")
+    esmena_version(tenant.id)  # a procedure to choose
+    db.session.commit()
+    page.goto(f"{live_server}/seu/{tenant.code}/apoderaments/nou")
+    _identify(page, "12345678Z")
+    page.wait_for_url("**/apoderaments/nou")
+    page.locator("#representative_nif").fill("87654321X")
+    page.locator("#representative_name").fill("Jordi Vidal Roca")
+    page.locator("#scope-some").check()
+    page.locator("#power-form button[type=submit]").click()
+    # "only these procedures" but none chosen: said beside the list and in the form's summary, which has the focus
+    page.wait_for_selector("#procedures-error")
+    assert page.evaluate("document.activeElement.id") == "power-errors"
+    assert page.locator("main [role=alert]").count() == 1
+    assert page.input_value("#representative_name") == "Jordi Vidal Roca" and page.is_checked("#scope-some")
+    # choosing all of them answers it: the message and the summary go at once
+    page.locator("#scope-all").check()
+    page.wait_for_selector("#procedures-error", state="detached")
+    page.locator("#power-errors").wait_for(state="detached")
+    assert page.get_attribute("#procedures", "aria-invalid") is None
+    page.locator("#power-form button[type=submit]").click()
+    page.wait_for_selector("#granted-powers")
+    assert "Jordi Vidal Roca (87654321X)" in page.inner_text("#granted-powers")

@@ -16,6 +16,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import get_locale
 from sqlalchemy import select
 
+from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
@@ -72,12 +73,19 @@ def _uploads(field: str = "documents") -> list[Upload]:
 _SEU_NAMES: dict[str, Any] = {"name_prefix": "f", "separator": "_"}
 
 
-def _errors(exc: ValidationFailed) -> dict[str, str]:
+def _errors(exc: ValidationFailed | Conflict) -> dict[str, str]:
     details = getattr(exc, "details", None) or []
     out = {d.field.removeprefix("/"): d.message for d in details if getattr(d, "field", None)}
     if exc.field and exc.field not in out:
         out[exc.field] = str(exc)
     return out
+
+
+def _refused(exc: ValidationFailed | Conflict) -> dict[str, str]:
+    """A refused form's errors for its own summary and fields (never a flash, which would outlive the
+    corrections): a refusal that names no field goes under the key "". Nothing of the attempt is kept."""
+    unit_of_work.discard()
+    return _errors(exc) or {"": str(exc)}
 
 
 # --------------------------------------------------------------------------- public pages
@@ -195,6 +203,12 @@ def folder(tenant_code: str) -> Any:
 @bp.get("/<tenant_code>/carpeta/<int:expedient_id>")
 @citizen_required
 def expedient(tenant_code: str, expedient_id: int) -> Any:
+    return _expedient_page(expedient_id)
+
+
+def _expedient_page(expedient_id: int, extension_refused: tuple[int, str] | None = None) -> str:
+    """The expedient's page; after a refused request for an extension, (the requeriment's id, why) is
+    said beside its button."""
     ctx = _ctx()
     item = carpeta.open_my_expedient(ctx, g.citizen, expedient_id)
     return render_template(
@@ -204,6 +218,7 @@ def expedient(tenant_code: str, expedient_id: int) -> Any:
         entries=carpeta.entries_for(ctx, g.citizen, item),
         notifications=notices.my_notifications(ctx, g.citizen, expedient_id),
         filed=_filed(request.args.get("filed")),
+        extension_refused=extension_refused,
     )
 
 
@@ -242,8 +257,7 @@ def answer(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
             done = filing.answer_requeriment(g.seu_tenant, g.citizen, expedient_id, awaited_id, _uploads(),
                                              text=request.form.get("text"), locale=_locale())  # fmt: skip
         except ValidationFailed as exc:
-            errors, status = _errors(exc), 422
-            flash(str(exc), "danger")
+            errors, status = _refused(exc), 422
         else:
             message = (_("Your allegations have been registered with number %(number)s.", number=done.entry_number)
                        if awaited.accepts(filing.ALLEGATIONS_MESSAGE)
@@ -262,10 +276,10 @@ def extension(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
     try:
         done = filing.request_extension(g.seu_tenant, g.citizen, expedient_id, awaited_id, locale=_locale())
     except (ValidationFailed, Conflict) as exc:
-        flash(str(exc), "danger")
-    else:
-        flash(_("Your request for an extension has been registered with number %(number)s.",
-                number=done.entry_number), "success")
+        unit_of_work.discard()
+        return _expedient_page(expedient_id, extension_refused=(awaited_id, str(exc))), exc.status
+    flash(_("Your request for an extension has been registered with number %(number)s.",
+            number=done.entry_number), "success")
     return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=expedient_id))
 
 
@@ -281,12 +295,9 @@ def allegation(tenant_code: str, edict_id: int) -> Any:
         try:
             done = allegations.file_online(g.seu_tenant, g.citizen, edict_id, text=request.form.get("text", ""),
                                            uploads=_uploads(), locale=_locale())
-        except ValidationFailed as exc:
-            errors, status = _errors(exc), 422
-            flash(str(exc), "danger")
-        except Conflict as exc:
-            status = 409
-            flash(str(exc), "danger")
+        except (ValidationFailed, Conflict) as exc:
+            # once the period is over the page says so in place of the form
+            errors, status = _refused(exc), exc.status
         else:
             flash(_("Your allegation has been registered with number %(number)s.", number=done.entry_number),
                   "success")
@@ -312,19 +323,30 @@ def notifications(tenant_code: str) -> Any:
 @bp.get("/<tenant_code>/notificacions/<int:notification_id>")
 @citizen_required
 def notification(tenant_code: str, notification_id: int) -> Any:
+    return _notification_page(notification_id)
+
+
+def _notification_page(notification_id: int, refused: str | None = None) -> str:
+    """The notification's page; ``refused``: why it could not be opened or rejected (it was settled
+    meanwhile, or its ten days ran out), said where its buttons are."""
     note = notices.view_notification(_ctx(), g.citizen, notification_id)
     item = carpeta.get_my_expedient(_ctx(), g.citizen, note.expedient_id)
-    return render_template("seu/notification.html", note=note, item=item)
+    return render_template("seu/notification.html", note=note, item=item, refused=refused)
 
 
 @bp.post("/<tenant_code>/notificacions/<int:notification_id>/<any(obrir, rebutjar):action>")
 @citizen_required
 def settle_notification(tenant_code: str, notification_id: int, action: str) -> Any:
-    if action == "obrir":
-        note = notices.open_notification(_ctx(), g.citizen, notification_id)
+    opening = action == "obrir"
+    settle = notices.open_notification if opening else notices.reject_notification
+    try:
+        note = settle(_ctx(), g.citizen, notification_id)
+    except Conflict as exc:
+        unit_of_work.discard()
+        return _notification_page(notification_id, refused=str(exc)), exc.status
+    if opening:
         flash(_("You have accessed the notification; it takes effect now."), "success")
     else:
-        note = notices.reject_notification(_ctx(), g.citizen, notification_id)
         flash(_("You have rejected the notification. The procedure goes on (art. 41.5 Law 39/2015)."), "warning")
     return redirect(url_for("seu.notification", tenant_code=tenant_code, notification_id=note.id))
 
@@ -335,10 +357,15 @@ def settle_notification(tenant_code: str, notification_id: int, action: str) -> 
 @bp.get("/<tenant_code>/apoderaments")
 @citizen_required
 def powers_list(tenant_code: str) -> Any:
+    return _powers_page()
+
+
+def _powers_page(revocation_refused: tuple[int, str] | None = None) -> str:
+    """The citizen's powers; after a refused revocation, (the power's id, why) is said in its row."""
     ctx = _ctx()
     return render_template("seu/powers.html", granted=powers.granted_by(ctx, g.citizen.nif),
                            received=powers.received_by(ctx, g.citizen.nif), today=powers.today(),
-                           procedures=powers.procedure_keys(ctx))  # fmt: skip
+                           procedures=powers.procedure_keys(ctx), revocation_refused=revocation_refused)
 
 
 @bp.route("/<tenant_code>/apoderaments/nou", methods=["GET", "POST"])
@@ -358,8 +385,7 @@ def grant_power(tenant_code: str) -> Any:
                 valid_until=powers.parse_date(form.get("valid_until"), "valid_until"),
             )
         except ValidationFailed as exc:
-            errors, status = _errors(exc), 422
-            flash(str(exc), "danger")
+            errors, status = _refused(exc), 422
         else:
             flash(_("You have granted the power to %(name)s.", name=done.representative_name), "success")
             return redirect(url_for("seu.powers_list", tenant_code=tenant_code))
@@ -372,10 +398,10 @@ def grant_power(tenant_code: str) -> Any:
 def revoke_power(tenant_code: str, power_id: int) -> Any:
     try:
         powers.revoke(_ctx(), power_id, grantor_nif=g.citizen.nif)
-    except Conflict as exc:
-        flash(str(exc), "warning")
-    else:
-        flash(_("The power has been revoked."), "success")
+    except (ValidationFailed, Conflict) as exc:
+        unit_of_work.discard()
+        return _powers_page(revocation_refused=(power_id, str(exc))), exc.status
+    flash(_("The power has been revoked."), "success")
     return redirect(url_for("seu.powers_list", tenant_code=tenant_code))
 
 

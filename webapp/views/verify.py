@@ -12,9 +12,10 @@ from typing import Any
 from flask import Blueprint, Response, abort, render_template, request
 from redis import Redis
 
-from engine.base.errors import NotFound
+from engine.base.errors import Conflict, NotFound
+from engine.base.i18n import _l
 from engine.base.settings import current_settings
-from engine.documents.documents import read_content, verify_by_csv
+from engine.documents.documents import read_content, tipo_label, verify_by_csv
 from engine.documents.signature_check import verify_pdf
 
 bp = Blueprint("verify", __name__)
@@ -79,7 +80,8 @@ def page() -> Any:
 
         system = Context.system(found.document.tenant_id, "public verification")
         signatures = verify_pdf(read_content(system, found.document.id)[1])
-    return render_template("verify/page.html", code=code, found=found, signatures=signatures)
+    return render_template("verify/page.html", code=code, found=found, signatures=signatures,
+                           tipo=tipo_label(found.document.tipo_documental))
 
 
 @bp.get("/verify/download")
@@ -87,7 +89,7 @@ def download() -> Any:
     _limited()
     found = verify_by_csv(request.args.get("csv") or "")
     if not found.intact:
-        abort(409)
+        raise Conflict(_l("Warning: the stored document no longer matches what was issued."))
     from engine.base.context import Context
 
     _, content = read_content(Context.system(found.document.tenant_id, "public verification"), found.document.id)
