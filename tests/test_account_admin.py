@@ -9,6 +9,7 @@ from engine.audit.trail import AuditEvent
 from engine.base.db import db
 from engine.tenancy.models import User
 from tests.conftest import PASSWORD, csrf_token, login, make_tenant, make_user
+from tests.web_clerk import field_error
 
 NEW = "una frase de pas nova i llarga"
 
@@ -57,11 +58,16 @@ def test_a_refused_password_change_says_why_and_changes_nothing(app: Flask) -> N
     login(client, "clerk")
     other = _copy_cookie(app, client)
     wrong = _change(client, "not my password", NEW, NEW)
-    assert wrong.status_code == 400 and "contrasenya actual no és correcta" in wrong.text
+    assert wrong.status_code == 422
+    assert "contrasenya actual no és correcta" in (field_error(wrong.text, "current_password") or "")
+    assert 'aria-describedby="current_password-error"' in wrong.text
     short = _change(client, PASSWORD, "curta", "curta")
-    assert short.status_code == 400 and "12" in short.text  # minimum length 12
+    assert short.status_code == 422 and "12" in (field_error(short.text, "new_password") or "")  # minimum length 12
+    assert 'aria-describedby="new_password-error new-password-help"' in short.text
     different = _change(client, PASSWORD, NEW, NEW + "!")
-    assert different.status_code == 400 and "no són iguals" in different.text
+    assert different.status_code == 422
+    assert "no són iguals" in (field_error(different.text, "repeat_password") or "")
+    assert NEW not in different.text  # no password is ever sent back
     assert _logged_in(other) and _logged_in(client)  # nothing changed, no session ended
     fresh = app.test_client()
     login(fresh, "clerk", PASSWORD)

@@ -37,8 +37,12 @@ def test_a_token_without_a_name_is_refused_and_nothing_is_stored(client):
     make_user("anna", tenant, roles=("tramitador",))
     db.session.commit()
     login(client, "anna")
+    client.post("/locale", data={"locale": "en", "csrf_token": csrf_token(client, "/")})
     response = client.post("/api-tokens/", data={"name": "  ", "csrf_token": csrf_token(client, "/api-tokens/")})
     assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert re.search(r'id="token-name-error">Give the token a name, e.g. the program that will use it.<', html)
+    assert 'aria-describedby="token-name-error"' in html
     assert db.session.execute(select(ApiToken)).first() is None
 
 

@@ -17,6 +17,7 @@ from engine.documents.documents import read_content
 from tests.bodies_helpers import convened_session, ple_town, present, propose, sign_all
 from tests.conftest import csrf_token, login
 from tests.procedures_helpers import Town, ready_ids
+from tests.web_clerk import field_error
 
 FIVE = ("Pere Font", "Laia Serra", "Joan Riera", "Núria Pla", "Marc Soler")
 
@@ -116,15 +117,18 @@ def test_the_secretary_records_the_repeated_vote_and_the_casting_vote_on_the_web
     page = f"/sessions/{session.id}"
 
     def vote(**data: object) -> str:
-        client.post(f"{page}/items/{item.id}/vote",
-                    data={"csrf_token": csrf_token(client, page), "debate": "", **data})
-        return client.get(page).get_data(as_text=True)
+        """The page after the vote: the session's again, or the refused form with its reason."""
+        answer = client.post(f"{page}/items/{item.id}/vote",
+                             data={"csrf_token": csrf_token(client, page), "debate": "", **data})
+        return client.get(page).get_data(as_text=True) if answer.status_code == 302 else answer.get_data(as_text=True)
 
     html = vote(votes_for=3, against=3, abstentions=0)
     assert "Primera votació: 3 a favor, 3 en contra, 0 abstencions — empat: es torna a votar" in html
     assert 'name="casting_vote"' in html and "Registra la nova votació" in html
     html = vote(votes_for=3, against=3, abstentions=0)
-    assert "Persisteix l&#39;empat: decideix el vot de qualitat del president" in html
+    assert "Persisteix l&#39;empat: decideix el vot de qualitat del president" in (
+        field_error(html, f"casting-{item.id}") or "")  # beside the casting vote it asks for
+    assert f'id="v{item.id}-for" name="votes_for" required value="3"' in html  # the counts as typed
     assert "data-result=" not in html  # refused: nothing recorded
     html = vote(votes_for=3, against=3, abstentions=0, casting_vote="against")
     assert 'data-result="rejected"' in html and 'data-casting-vote="against"' in html

@@ -5,6 +5,7 @@ anywhere else (what SIR does between registries)."""
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from sqlalchemy import func, select
@@ -109,7 +110,15 @@ def test_the_clerk_sends_it_from_the_registry_page(client, platform) -> None:
     # A refused form keeps what was typed and writes nothing.
     refused = client.post("/registry/send", data={"csrf_token": csrf_token(client, "/registry/send"),
                                                   "recipient_tenant_id": "", "subject": "Sense destinatari"})
-    assert refused.status_code == 422 and 'value="Sense destinatari"' in refused.get_data(as_text=True)
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and 'value="Sense destinatari"' in html
+    assert re.search(r'id="recipient_tenant_id-error">[^<]+<', html)  # beside the field it names
+    unknown = client.post("/registry/send", data={"csrf_token": csrf_token(client, "/registry/send"),
+                                                  "recipient_tenant_id": str(diputacio.id), "subject": "Informe",
+                                                  "expedient": "2026/999999"})
+    html = unknown.get_data(as_text=True)
+    assert unknown.status_code == 422 and re.search(r'id="expedient-error">[^<]*2026/999999[^<]*<', html)
+    assert 'value="2026/999999"' in html and f'value="{diputacio.id}" selected' in html
     assert len(_entries(diputacio.id)) == 1
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import re
+
 import pytest
 from markupsafe import escape
 
@@ -13,6 +16,7 @@ from engine.signatures.models import SignatureRequest
 from tests.conftest import csrf_token, login
 from tests.records_helpers import new_expedient
 from tests.test_signatures_helpers import KEY_PASSWORD, pdf_document, town
+from tests.web_clerk import field_error, login_en, token
 
 
 @pytest.fixture
@@ -72,11 +76,17 @@ def test_sign_from_the_page_numbers_the_decree(client, people):
     assert pending_count(people["mayor"]) == 0 and pending_count(people["secretary"]) == 1
 
 
-def test_batch_and_return_from_the_page(client, people):
+def _three_for_the_mayor(people) -> list[SignatureRequest]:
+    """Three PDFs of one expedient, each waiting for the mayor's signature."""
     expedient = new_expedient(people["clerk"])
     requests = [request_signatures(people["clerk"], pdf_document(people["clerk"], expedient.id, f"Doc {i}").id,
                                    ["alcalde"]) for i in range(3)]
     db.session.commit()
+    return requests
+
+
+def test_batch_and_return_from_the_page(client, people):
+    requests = _three_for_the_mayor(people)
     login(client, "mayor.ajt-proves")
     token = csrf_token(client, "/signatures")
     client.post(f"/signatures/{requests[2].steps[0].id}/return",
@@ -122,8 +132,6 @@ def test_eni_download_and_import_pages(client, people):
     client.post("/logout", data={"csrf_token": csrf_token(client, "/")})
     login(client, "clerk.ajt-altre")
     token = csrf_token(client, "/eni/import")
-    import io
-
     bad = client.post("/eni/import", data={"csrf_token": token, "file": (io.BytesIO(b"<x/>"), "x.xml")},
                       content_type="multipart/form-data")
     assert bad.status_code == 422 and 'id="import-error"' in bad.get_data(as_text=True)
@@ -158,3 +166,38 @@ def test_foliated_index_is_sealed_and_verifiable(client, people):
     csv_line = next(line for line in stamp_texts(response.data) if line.startswith("CSV: "))
     found = verify_by_csv(csv_line.removeprefix("CSV: "))
     assert found.intact and found.document.sha256 != doc.sha256
+
+
+def test_a_refused_batch_keeps_the_chosen_items_and_says_why_beside_the_password(client, people):
+    requests = _three_for_the_mayor(people)
+    login_en(client, "mayor.ajt-proves")
+    steps = [str(r.steps[0].id) for r in requests]
+    wrong = client.post("/signatures/batch", data={"csrf_token": token(client, "/signatures"),
+                                                   "password": "not-my-password", "step_id": steps[:2]})
+    html = wrong.get_data(as_text=True)
+    assert wrong.status_code == 422 and field_error(html, "batch-password") == "Wrong signing key password."
+    assert 'aria-describedby="batch-password-error"' in html and "not-my-password" not in html
+    ticked = re.findall(r'name="step_id" value="(\d+)"\s+id="pick-\d+" aria-label="[^"]*" checked>', html)
+    assert ticked == steps[:2]  # the two chosen stay chosen, not the third
+    none = client.post("/signatures/batch", data={"csrf_token": token(client, "/signatures"),
+                                                  "password": KEY_PASSWORD})
+    assert none.status_code == 422 and field_error(none.get_data(as_text=True), "batch") == (
+        "Choose at least one item to sign.")
+    db.session.expire_all()
+    assert [db.session.get(SignatureRequest, r.id).state for r in requests] == ["pending"] * 3
+
+
+def test_a_refused_certificate_says_why_beside_the_field(client, people):
+    login_en(client, "mayor.ajt-proves")
+    bad = client.post("/signatures/certificate", content_type="multipart/form-data", data={
+        "csrf_token": token(client, "/signatures/certificate"), "password": "my-key-password",
+        "file": (io.BytesIO(b"not a pkcs12"), "meu.p12")})
+    html = bad.get_data(as_text=True)
+    assert bad.status_code == 422
+    assert field_error(html, "file") == (
+        "The certificate file could not be opened: wrong password or not a PKCS#12 file.")
+    assert "my-key-password" not in html  # never sent back
+    missing = client.post("/signatures/certificate", data={"csrf_token": token(client, "/signatures/certificate"),
+                                                           "password": "x"})
+    assert missing.status_code == 422
+    assert field_error(missing.get_data(as_text=True), "file") == "Choose a file to upload."

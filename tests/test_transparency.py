@@ -26,6 +26,7 @@ from tests.bodies_helpers import (
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 from tests.procedures_acts import PDF
 from tests.procedures_helpers import Town
+from tests.web_clerk import field_error, login_en, token
 
 PORTAL = "/transparencia/sant-proves/"
 
@@ -158,3 +159,34 @@ def test_towns_never_see_each_others_portal(client) -> None:
     _post(client, f"/transparency/{ours.id}/withdraw", {"reason": "Intent d'un altre ajuntament."})
     db.session.refresh(ours)
     assert ours.withdrawn_at is None
+
+
+def test_a_refused_publication_or_withdrawal_keeps_what_was_typed(client, world) -> None:
+    login_en(client, "sergi")  # the secretary
+    typed = {"section": "budget", "title": "Pressupost 2026", "url": "javascript:alert(1)",
+             "published_on": "2026-03-02"}
+    answer = client.post("/transparency", data={"csrf_token": token(client), **typed})
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 422 and field_error(html, "url") == "Give a web address starting with https://."
+    assert 'aria-describedby="url-error"' in html and 'value="javascript:alert(1)"' in html
+    assert 'value="Pressupost 2026"' in html and 'value="budget" selected' in html and 'value="2026-03-02"' in html
+    nothing = client.post("/transparency", data={"csrf_token": token(client), **typed, "url": ""})
+    assert nothing.status_code == 422
+    assert field_error(nothing.get_data(as_text=True), "file") == "Publish either a document or a link."
+    assert db.session.query(Publication).count() == 0
+
+    client.post("/transparency", data={"csrf_token": token(client), **typed, "url": "https://example.org/p"})
+    published = db.session.query(Publication).one()
+    reason = f"reason-{published.id}"
+    long = "Substituït per la versió aprovada pel Ple. " * 20
+    refused = client.post(f"/transparency/{published.id}/withdraw", data={"csrf_token": token(client), "reason": long})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert field_error(html, reason) == "Say why it is withdrawn (at most 500 characters)."
+    assert f'id="{reason}" name="reason" required placeholder="Reason" value="{long}"' in html
+    db.session.refresh(published)
+    assert published.withdrawn_at is None
+    client.post(f"/transparency/{published.id}/withdraw", data={"csrf_token": token(client), "reason": "Obsolet"})
+    again = client.post(f"/transparency/{published.id}/withdraw", data={"csrf_token": token(client), "reason": "Bis"})
+    assert again.status_code == 409
+    assert field_error(again.get_data(as_text=True), "withdraw") == "This entry is already withdrawn."

@@ -20,7 +20,7 @@ from engine.process.models import HumanTask
 from engine.tenancy import units
 from engine.tenancy.models import Membership, Tenant, User
 from tests.conftest import csrf_token, ctx_for, make_tenant, make_user
-from tests.web_clerk import login_en
+from tests.web_clerk import field_error, login_en
 
 TASK = "Informe urbanístic"
 
@@ -156,7 +156,8 @@ def test_the_units_pages_create_rename_staff_and_deactivate(client: FlaskClient,
                                                  "code": "Urbanisme i Obres", "name": "Urbanisme i obres"})
     page = refused.get_data(as_text=True)
     assert refused.status_code == 422
-    assert 'id="unit-error"' in page and "lower-case letters" in page
+    assert "lower-case letters" in (field_error(page, "unit-code") or "")
+    assert 'aria-describedby="unit-code-error unit-code-help"' in page
     assert 'value="Urbanisme i Obres"' in page and 'value="Urbanisme i obres"' in page
     assert units.list_units(town.ctx(town.admin)) == []
 
@@ -170,10 +171,12 @@ def test_the_units_pages_create_rename_staff_and_deactivate(client: FlaskClient,
 
     twice = client.post("/admin/units/", data={"csrf_token": csrf_token(client, "/admin/units/"),
                                                "code": "urbanisme", "name": "Un altre"})
-    assert twice.status_code == 409 and "already a unit with code urbanisme" in twice.get_data(as_text=True)
+    assert twice.status_code == 409
+    assert field_error(twice.get_data(as_text=True), "unit-code") == "There is already a unit with code urbanisme."
 
     empty_name = client.post(path, data={"csrf_token": csrf_token(client, path), "name": "  "})
-    assert empty_name.status_code == 422 and "Give the unit a name." in empty_name.get_data(as_text=True)
+    assert empty_name.status_code == 422
+    assert field_error(empty_name.get_data(as_text=True), "unit-name") == "Give the unit a name."
     renamed = client.post(path, data={"csrf_token": csrf_token(client, path), "name": "Urbanisme i obres"})
     assert renamed.status_code == 302
 
@@ -181,7 +184,8 @@ def test_the_units_pages_create_rename_staff_and_deactivate(client: FlaskClient,
                                                  "user_id": str(town.architect.id)})
     assert added.status_code == 302
     nobody = client.post(f"{path}/members", data={"csrf_token": csrf_token(client, path), "user_id": ""})
-    assert nobody.status_code == 422 and "Choose a person to add." in nobody.get_data(as_text=True)
+    assert nobody.status_code == 422
+    assert field_error(nobody.get_data(as_text=True), "member-user") == "Choose a person to add."
     stranger = client.post(f"{path}/members", data={"csrf_token": csrf_token(client, path),
                                                     "user_id": str(town.outsider.id)})
     assert stranger.status_code == 404

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, datetime
 
 import pytest
@@ -15,6 +16,7 @@ from engine.tenancy.models import Tenant, User
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 from tests.engine_helpers import make_version
 from tests.test_procedures_engine import _model as service_model
+from tests.web_clerk import field_error
 from webapp.views import admin
 
 
@@ -47,6 +49,7 @@ def test_incidents_are_listed_and_skipping_needs_a_reason(admin_client):
     assert 'id="incidents"' in page and "compute" in page
     refused = client.post(f"/admin/incidents/{incident.id}/skip", data={"reason": " ", "csrf_token": token})
     assert refused.status_code == 422
+    assert field_error(refused.get_data(as_text=True), f"reason-{incident.id}") == "Say why the step is skipped."
     db.session.refresh(incident)
     assert incident.state == "open"
     done = client.post(f"/admin/incidents/{incident.id}/skip", data={"reason": "Taxa exempta", "csrf_token": token})
@@ -84,10 +87,66 @@ def test_add_user_grant_and_revoke_roles(admin_client):
 
 def test_a_short_password_is_refused_with_the_field(admin_client):
     client, _tenant, token = admin_client
-    response = client.post("/admin/users", data={"username": "curta", "full_name": "Curta", "password": "curta",
-                                                 "roles": ["tecnic"], "csrf_token": token})
+    response = client.post("/admin/users", data={"username": "curta", "full_name": "Curta Puig", "password": "curta",
+                                                 "email": "curta@example.org", "roles": ["tecnic", "alcalde"],
+                                                 "csrf_token": token})
+    html = response.get_data(as_text=True)
     assert response.status_code == 422
+    assert field_error(html, "nu-password") == "The password must have at least 12 characters."
+    assert 'aria-describedby="nu-password-error"' in html
+    assert 'value="curta"' in html and 'value="Curta Puig"' in html and 'value="curta@example.org"' in html
+    assert 'value="tecnic" checked' in html and 'value="alcalde" checked' in html
+    assert 'value="tramitador" checked' not in html
+    assert 'name="password" type="password" minlength="12" required autocomplete="new-password">' in html  # not echoed
+    no_role = client.post("/admin/users", data={"username": "curta", "full_name": "Curta Puig",
+                                                "password": "una contrasenya llarga", "csrf_token": token})
+    html = no_role.get_data(as_text=True)
+    assert no_role.status_code == 422 and field_error(html, "nu-roles") == "Give the user at least one role."
+    assert '<fieldset class="col-md-3" aria-describedby="nu-roles-error">' in html
+    taken = client.post("/admin/users", data={"username": "admina", "full_name": "Una Altra",
+                                              "password": "una contrasenya llarga", "roles": ["tecnic"],
+                                              "csrf_token": token})
+    assert taken.status_code == 409
+    assert field_error(taken.get_data(as_text=True), "nu-username") == "The username admina is already taken."
     assert db.session.execute(select(User).where(User.username == "curta")).first() is None
+
+
+def test_a_refused_setting_keeps_what_was_typed_beside_its_field(admin_client):
+    client, tenant, token = admin_client
+    one_day = client.post("/admin/holidays", data={"year": "2027", "dates": ["2027-05-17", ""], "csrf_token": token})
+    html = one_day.get_data(as_text=True)
+    assert one_day.status_code == 422
+    assert field_error(html, "holidays") == "A municipality has exactly 2 local holidays a year."
+    assert 'id="hol-year" name="year" inputmode="numeric" value="2027"' in html
+    assert 'id="hol-1" name="dates" type="date" value="2027-05-17"' in html
+    bad_year = client.post("/admin/holidays", data={"year": "27", "dates": ["2027-05-17", "2027-09-08"],
+                                                    "csrf_token": token})
+    html = bad_year.get_data(as_text=True)
+    assert bad_year.status_code == 422 and field_error(html, "hol-year") == "Write the year with four digits."
+    assert 'id="hol-2" name="dates" type="date" value="2027-09-08"' in html
+
+    act = client.post("/admin/csv-regulation", data={"csv_regulation": "Decret", "csrf_token": token})
+    html = act.get_data(as_text=True)
+    assert act.status_code == 422
+    assert field_error(html, "csv-regulation") == "Name the act in full: its kind, number, date and title."
+    assert 'name="csv_regulation" maxlength="500" value="Decret"' in html
+
+    seal = client.post("/admin/seal", data={"password": "secret-seal-pass", "csrf_token": token,
+                                            "seal": (io.BytesIO(b"not a pkcs12"), "segell.p12")},
+                       content_type="multipart/form-data")
+    html = seal.get_data(as_text=True)
+    assert seal.status_code == 422 and field_error(html, "seal-file")
+    assert "secret-seal-pass" not in html  # a password is never sent back
+
+    clerk = db.session.execute(select(User).where(User.username == "admina")).scalar_one()
+    officer = client.post("/admin/signing-officers", data={"alcalde": str(clerk.id), "csrf_token": token})
+    html = officer.get_data(as_text=True)
+    assert officer.status_code == 422
+    assert field_error(html, "officer-alcalde") == "admina does not hold the role alcalde here."
+    assert 'aria-describedby="officer-alcalde-error officer-alcalde-help"' in html
+    db.session.expire_all()
+    tenant = db.session.get(Tenant, tenant.id)
+    assert not tenant.local_holidays and tenant.csv_regulation is None and not tenant.signing_officers
 
 
 def test_local_holidays_and_signing_officers(admin_client):

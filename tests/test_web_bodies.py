@@ -1,15 +1,17 @@
 """The secretary runs a Ple session on the web: agenda, convocation (the mayor signs it in her queue),
-attendance, votes, minutes and the certificate; refusals are shown, not raised; other towns see nothing."""
+attendance, votes, minutes and the certificate; a refused form comes back as typed with the reason beside
+its field, nothing saved; other towns see nothing."""
 
 from __future__ import annotations
 
 import re
 
 from engine.base.db import db
-from engine.bodies.models import BodySession
-from tests.bodies_helpers import ple_town, propose, sign_all, working_days_ahead
+from engine.bodies.models import Body, BodySession
+from tests.bodies_helpers import convened_session, ple_town, propose, sign_all, working_days_ahead
 from tests.conftest import csrf_token, login, make_tenant, make_user
 from tests.procedures_helpers import ready_ids
+from tests.web_clerk import field_error, login_en
 
 
 def _post(client, path: str, data: dict | None = None, page: str = "/bodies"):  # type: ignore[no-untyped-def]
@@ -40,10 +42,13 @@ def test_a_ple_session_on_the_web_from_agenda_to_certificate(client) -> None:
     # not enough people: the refusal is shown and nothing is recorded
     _post(client, f"{page}/attendance", {"present": [members["Jordi Mas"], members["Sandra Roig"]]}, page)
     item_id = session.items[0].id
-    refused = _post(client, f"{page}/items/{item_id}/vote", {"votes_for": 1, "against": 0, "abstentions": 0}, page)
-    assert refused.status_code == 302
-    shown = client.get(page).get_data(as_text=True)
-    assert "No hi ha quòrum: 1 membres presents, en calen 3" in shown and "data-result=" not in shown
+    refused = _post(client, f"{page}/items/{item_id}/vote", {"votes_for": 1, "against": 0, "abstentions": 0,
+                                                             "debate": "Intervenció del grup B."}, page)
+    assert refused.status_code == 409  # the vote form again, as typed, with the reason in it
+    shown = refused.get_data(as_text=True)
+    assert "No hi ha quòrum: 1 membres presents, en calen 3" in (field_error(shown, f"vote-{item_id}") or "")
+    assert f'id="v{item_id}-for" name="votes_for" required value="1"' in shown
+    assert ">Intervenció del grup B.</textarea>" in shown and "data-result=" not in shown
     _post(client, f"{page}/attendance", {"present": [members["Jordi Mas"], members["Sandra Roig"],
                                                      members["Pere Font"], members["Laia Serra"]],
                                          "remote": [members["Laia Serra"]]}, page)
@@ -96,3 +101,61 @@ def test_the_api_shows_a_session_with_its_quorum_and_results(client) -> None:
     assert shown["items"][0]["result"] == "approved" and shown["items"][0]["votes"] == {
         "for": 3, "against": 1, "abstentions": 0}
     assert client.get(f"/api/v1/sessions/{session.id}").status_code == 401
+
+
+def test_a_refused_body_member_or_session_keeps_what_was_typed(client) -> None:
+    _town, ple = ple_town(3)
+    login_en(client, "secretari.proves")
+    bodies_before = db.session.query(Body).count()
+    taken = _post(client, "/bodies", {"name": "Junta de Govern Local", "code": "ple", "kind": "junta_govern",
+                                      "legal_members": "5"})
+    html = taken.get_data(as_text=True)
+    assert taken.status_code == 409 and field_error(html, "code") == "There is already a body with the code ple."
+    assert 'value="Junta de Govern Local"' in html and 'value="junta_govern" selected' in html
+    assert 'id="legal_members" name="legal_members" required value="5"' in html
+    too_many = _post(client, "/bodies", {"name": "Comissió", "code": "comissio", "kind": "comissio",
+                                         "legal_members": "500"})
+    assert too_many.status_code == 422
+    assert field_error(too_many.get_data(as_text=True), "legal_members") == "Enter a whole number between 1 and 100."
+    assert db.session.query(Body).count() == bodies_before
+
+    members_before = len(ple.members)
+    second = _post(client, f"/bodies/{ple.id}/members", {"name": "Anna Ribes", "role": "president",
+                                                         "group": "Grup C"}, f"/bodies/{ple.id}")
+    html = second.get_data(as_text=True)
+    assert second.status_code == 409 and field_error(html, "m-role") == "The body already has a president."
+    assert 'aria-describedby="m-role-error"' in html
+    assert 'value="Anna Ribes"' in html and 'value="Grup C"' in html and 'value="president" selected' in html
+    full = _post(client, f"/bodies/{ple.id}/members", {"name": "Anna Ribes", "role": "vocal"}, f"/bodies/{ple.id}")
+    assert full.status_code == 409
+    assert field_error(full.get_data(as_text=True), "member") == "The body already has its legal number of members."
+
+    past = _post(client, f"/bodies/{ple.id}/sessions", {"kind": "extraordinary", "starts_at": "2020-01-10T19:00",
+                                                        "place": "Sala de plens"}, f"/bodies/{ple.id}")
+    html = past.get_data(as_text=True)
+    assert past.status_code == 422 and field_error(html, "s-starts") == "A session is convened for a future date."
+    assert 'value="2020-01-10T19:00"' in html and 'value="Sala de plens"' in html
+    assert 'value="extraordinary" selected' in html
+    db.session.expire_all()
+    assert len(db.session.get(Body, ple.id).members) == members_before  # type: ignore[union-attr]
+    assert db.session.query(BodySession).count() == 0
+
+
+def test_refused_attendance_keeps_the_ticks_and_a_refused_agenda_says_why(client) -> None:
+    t, ple = ple_town(3)
+    propose(t)
+    session = convened_session(t, ple)
+    page = f"/sessions/{session.id}"
+    login_en(client, "secretari.proves")
+    empty = _post(client, f"{page}/items", {"proposal_id": ""}, page)
+    assert empty.status_code == 422 and field_error(empty.get_data(as_text=True), "proposal_id") == "Choose a proposal."
+
+    members = {m.name: m.id for m in session.body.members}
+    stranger = _post(client, f"{page}/attendance", {"present": [members["Pere Font"], 999999]}, page)
+    html = stranger.get_data(as_text=True)
+    assert stranger.status_code == 422 and field_error(html, "attendance") == "Only members of the body attend."
+    assert f'name="present" value="{members["Pere Font"]}" aria-label="Present: Pere Font" checked' in html
+    assert f'name="present" value="{members["Laia Serra"]}" aria-label="Present: Laia Serra" >' in html
+    db.session.expire_all()
+    refreshed = db.session.get(BodySession, session.id)
+    assert refreshed is not None and refreshed.attendance == [] and len(refreshed.items) == 1

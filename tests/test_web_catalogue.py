@@ -17,6 +17,7 @@ from engine.process.instances.tasks import start_instance
 from engine.process.models import ProcessModel, ProcessVersion
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 from tests.instancia_files import BPMN, FORMS, TEMPLATES
+from tests.web_clerk import field_error
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -86,6 +87,14 @@ def test_a_model_with_problems_shows_every_problem_with_its_element(client, desi
     rows = re.findall(r'<td class="font-monospace"[^>]*>([^<]+)</td>', html)
     assert len(rows) == len(FORMS) - 2 and all(rows)
     assert "does not exist in the forms folder" in html
+    assert db.session.execute(select(ProcessVersion)).first() is None
+
+
+def test_a_file_that_is_not_a_bpmn_text_is_refused_beside_its_field(client, designer):
+    response = upload(client, "<bpmn>é</bpmn>".encode("latin-1"), forms=[])
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422 and field_error(html, "up-bpmn") == "The file is not UTF-8 text."
+    assert 'aria-describedby="up-bpmn-error"' in html and 'id="upload-form"' in html
     assert db.session.execute(select(ProcessVersion)).first() is None
 
 

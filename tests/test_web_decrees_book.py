@@ -8,7 +8,7 @@ from engine.base.db import db
 from engine.decrees import book as decrees
 from engine.expedients.expedients import open_expedient
 from tests.conftest import ctx_for
-from tests.web_clerk import login_en, make_world, token
+from tests.web_clerk import field_error, login_en, make_world, token
 
 
 @pytest.fixture
@@ -59,9 +59,12 @@ def test_the_secretary_annuls_a_decree_from_the_book(client, signed):
     page = client.get(f"/decrees/book?year={signed.year}").get_data(as_text=True)
     assert _annul_form(page, signed.id) and f"Annul decree {signed.number}" in page
     path = f"/decrees/{signed.id}/annul"
-    blank = client.post(path, data={"csrf_token": token(client), "reason": "  ", "year": signed.year},
-                        follow_redirects=True)
-    assert "This field is required." in blank.get_data(as_text=True)
+    blank = client.post(path, data={"csrf_token": token(client), "reason": "  ", "year": signed.year})
+    html = blank.get_data(as_text=True)
+    assert blank.status_code == 422 and field_error(html, f"reason-{signed.id}") == "This field is required."
+    assert f'aria-describedby="reason-{signed.id}-error"' in html and '<details class="mt-1" open>' in html
+    assert signed.number in html  # the same year's book, the reason as typed
+    assert 'name="reason" rows="2" required aria-required="true">  </textarea>' in html
     assert db.session.get(decrees.Decree, signed.id).status == "signed"
     assert client.post(path, data={"reason": "Error en el destinatari"}).status_code == 400  # no CSRF token
     done = client.post(path, data={"csrf_token": token(client), "reason": "Error en el destinatari"},
@@ -72,8 +75,9 @@ def test_the_secretary_annuls_a_decree_from_the_book(client, signed):
     assert not _annul_form(html, signed.id)
     db.session.expire_all()
     assert db.session.get(decrees.Decree, signed.id).status == "annulled"
-    again = client.post(path, data={"csrf_token": token(client), "reason": "Un altre cop"}, follow_redirects=True)
-    assert "Only a signed decree in force can be annulled." in again.get_data(as_text=True)
+    again = client.post(path, data={"csrf_token": token(client), "reason": "Un altre cop", "year": signed.year})
+    assert again.status_code == 409
+    assert field_error(again.get_data(as_text=True), "annul") == "Only a signed decree in force can be annulled."
 
 
 def test_a_clerk_may_not_annul_a_decree(client, signed):

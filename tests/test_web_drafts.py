@@ -95,6 +95,7 @@ def test_bad_test_data_is_refused_with_a_message(client, designer):
                            data={"plan": "{not json", "mode": "one", "csrf_token": token})
     assert response.status_code == 422 and 'id="test-run-error"' in response.get_data(as_text=True)
     assert "{not json" in response.get_data(as_text=True)  # what was typed is kept
+    assert 'aria-invalid="true" aria-describedby="test-run-error" id="plan"' in response.get_data(as_text=True)
     response = client.post(location.replace("/preview", "/test-run"),
                            data={"plan": json.dumps({"outcomes": {"T_x": "maybe"}}), "csrf_token": token})
     assert response.status_code == 422 and "each outcome is one of" in response.get_data(as_text=True)

@@ -15,7 +15,7 @@ from engine.expedients.parties import Party
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
 from engine.registry.open_expedient import PartyInput, open_and_start
 from tests.conftest import ctx_for
-from tests.web_clerk import login, login_en, make_world, open_case, ready_task, token
+from tests.web_clerk import field_error, login, login_en, make_world, open_case, ready_task, token
 
 
 @pytest.fixture
@@ -58,8 +58,10 @@ def test_invalid_nif_is_explained_and_nothing_is_created(client, world):
     response = client.post("/expedients/new", data={
         "csrf_token": token(client), "process_model_id": world.model.id, "nif": "12345678A",
         "party_name": "Maria", "subject": "Certificat"})
+    html = response.get_data(as_text=True)
     assert response.status_code == 422
-    assert "NIF/NIE/CIF 12345678A: the check letter or digit is wrong." in response.get_data(as_text=True)
+    assert field_error(html, "nif") == "NIF/NIE/CIF 12345678A: the check letter or digit is wrong."
+    assert 'value="Maria"' in html and 'value="Certificat"' in html  # what was typed stays
     assert _count(Expedient) == _count(Party) == _count(ProcessInstance) == 0
 
 
@@ -67,10 +69,11 @@ def test_missing_procedure_or_subject_is_explained(client, world):
     login_en(client, "anna")
     no_procedure = client.post("/expedients/new", data={"csrf_token": token(client), "subject": "x"})
     assert no_procedure.status_code == 422
-    assert "Choose a procedure from the list." in no_procedure.get_data(as_text=True)
+    assert field_error(no_procedure.get_data(as_text=True), "process_model_id") == "Choose a procedure from the list."
     no_subject = client.post("/expedients/new", data={"csrf_token": token(client),
                                                       "process_model_id": world.model.id, "subject": " "})
-    assert no_subject.status_code == 422 and "The subject is required." in no_subject.get_data(as_text=True)
+    assert no_subject.status_code == 422
+    assert field_error(no_subject.get_data(as_text=True), "subject") == "The subject is required."
     assert _count(Expedient) == 0
 
 
@@ -203,8 +206,11 @@ def test_upload_errors_are_readable(client, world):
     login_en(client, "anna")
     response = client.post(f"/expedients/{opened.expedient.id}/documents", content_type="multipart/form-data",
                            data={"csrf_token": token(client), "file": (io.BytesIO(b"x"), "a.txt"),
-                                 "tipo_documental": "TD77"})
-    assert response.status_code == 422 and "Unknown document type TD77" in response.get_data(as_text=True)
+                                 "title": "Plànol de situació", "tipo_documental": "TD77", "origin": "citizen"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 422  # the case file's page, the form as typed, the reason over it
+    assert "Unknown document type TD77" in (field_error(html, "upload") or "")
+    assert 'id="title" name="title" value="Plànol de situació"' in html and 'value="citizen" selected' in html
     assert _count(Document) == 0
 
 
@@ -237,7 +243,9 @@ def test_close_and_reopen_by_the_allowed_roles(client, world):
 
     login_en(client, "sergi")
     short = client.post(f"/expedients/{eid}/reopen", data={"csrf_token": token(client), "reason": "no"})
-    assert short.status_code == 422 and "Give the reason for reopening" in short.get_data(as_text=True)
+    html = short.get_data(as_text=True)
+    assert short.status_code == 422 and "Give the reason for reopening" in (field_error(html, "reopen") or "")
+    assert 'aria-describedby="reopen-error" id="reason" name="reason" required minlength="5" value="no"' in html
     ok = client.post(f"/expedients/{eid}/reopen", data={"csrf_token": token(client),
                                                          "reason": "Cal afegir l'informe que faltava"})
     assert ok.status_code == 302

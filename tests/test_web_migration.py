@@ -25,7 +25,7 @@ from tests.conftest import csrf_token, make_tenant, make_user, settings_changed
 from tests.eni_builder import Doc
 from tests.eni_builder import Expedient as SentExpedient
 from tests.test_signatures_helpers import town
-from tests.web_clerk import login_en
+from tests.web_clerk import field_error, login_en
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 GOOD = 13
@@ -143,10 +143,15 @@ def test_dry_run_then_import_then_run_again(admin: tuple[FlaskClient, int], embe
 def test_bad_input_gets_a_readable_error_and_starts_nothing(admin: tuple[FlaskClient, int]) -> None:
     client, tenant_id = admin
     not_zip = upload(client, b"<expediente/>", dry_run=False, name="antic.xml")
-    assert not_zip.status_code == 422 and "not a valid zip archive" in not_zip.get_data(as_text=True)
+    html = not_zip.get_data(as_text=True)
+    assert not_zip.status_code == 422 and field_error(html, "file") == "The file is not a valid zip archive."
+    assert 'aria-describedby="file-error file-help"' in html
+    assert 'id="dry_run" name="dry_run" value="1">' in html  # a real run stays a real run
     data, _ = source_zip()
-    bad_map = upload(client, data, dry_run=False, mapping="old_code,new_code\nONLY-ONE\n")
-    assert bad_map.status_code == 422 and "line 2" in bad_map.get_data(as_text=True)
+    bad_map = upload(client, data, dry_run=True, mapping="old_code,new_code\nONLY-ONE\n")
+    html = bad_map.get_data(as_text=True)
+    assert bad_map.status_code == 422 and "line 2" in (field_error(html, "mapping") or "")
+    assert 'id="dry_run" name="dry_run" value="1" checked>' in html
     assert "Traceback" not in bad_map.get_data(as_text=True)
     empty = io.BytesIO()
     with zipfile.ZipFile(empty, "w") as archive:

@@ -104,3 +104,20 @@ def test_another_towns_expedient_and_documents_are_unknown_here(client, world, c
         "csrf_token": token(client), "number": case["expedient"].number, "title": "Edicte", "text": TEXT,
         "working_days": "20", "document_ids": [str(their_doc.id)]})
     assert answer.status_code == 404 and _edicts() == []
+
+
+def test_a_refused_withdrawal_says_why_beside_its_reason(client, world, case):
+    login_en(client, "anna")
+    client.post("/noticeboard", data={"csrf_token": token(client), "number": case["expedient"].number,
+                                      "title": "Informació pública: piscina", "text": TEXT, "working_days": "20"})
+    [edict] = _edicts()
+    path = f"/noticeboard/{edict.id}/withdraw"
+    blank = client.post(path, data={"csrf_token": token(client), "reason": "  "})
+    html = blank.get_data(as_text=True)
+    assert blank.status_code == 422 and field_error(html, f"reason-{edict.id}") == "Say why it is withdrawn."
+    assert f'aria-describedby="reason-{edict.id}-error"' in html
+    assert _edicts()[0].withdrawn_at is None
+    assert client.post(path, data={"csrf_token": token(client), "reason": "Error en el text"}).status_code == 302
+    again = client.post(path, data={"csrf_token": token(client), "reason": "Un altre cop"})
+    assert again.status_code == 409
+    assert field_error(again.get_data(as_text=True), "withdraw") == "This edict is no longer on the board."

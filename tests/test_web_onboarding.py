@@ -20,6 +20,7 @@ from tests.conftest import PASSWORD, csrf_token, login, make_tenant, make_user
 from tests.onboarding_helpers import csv_file, link_in, mail_sink, platform_context
 from tests.services import run_queued_jobs
 from tests.test_tenant_import import BAD_ROWS, LLEIDA, SUCS
+from tests.web_clerk import field_error
 
 
 @pytest.fixture
@@ -66,7 +67,7 @@ def test_a_file_that_is_not_the_csv_keeps_the_page_with_the_reason(platform_clie
     response = client.post("/admin/tenants/import", data={
         "file": (io.BytesIO(b"nom;tipus\n"), "ens.csv"), "csrf_token": token})
     assert response.status_code == 422
-    assert 'id="import-error"' in response.get_data(as_text=True)
+    assert field_error(response.get_data(as_text=True), "import-file")  # beside the file it is about
 
 
 def test_a_refused_tenant_form_keeps_what_was_typed_and_marks_required_fields(platform_client):
@@ -80,7 +81,9 @@ def test_a_refused_tenant_form_keeps_what_was_typed_and_marks_required_fields(pl
         "admin_full_name": "Maria Puig", "admin_password": "una contrasenya llarga", "csrf_token": token})
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "its control digit should be 7" in html
+    assert "its control digit should be 7" in (field_error(html, "t-ine") or "")
+    assert 'aria-describedby="t-ine-error t-ine-help"' in html
+    assert "una contrasenya llarga" not in html  # a password is never sent back
     assert 'value="Ajuntament de Lleida"' in html and 'value="Segrià"' in html and 'value="admin.paeria"' in html
     assert 'id="t-ine" name="ine_code" value="251200"' in html.replace('class="form-control is-invalid" ', "")
     assert db.session.execute(select(Tenant).where(Tenant.code == "paeria")).first() is None
@@ -128,8 +131,10 @@ def test_the_last_administrator_keeps_the_role(admin_client):
     admina = _user("admina")
     response = client.post(f"/admin/users/{admina.id}", data={
         "full_name": "Ada Admin", "email": "", "roles": ["tramitador"], "csrf_token": token})
+    html = response.get_data(as_text=True)
     assert response.status_code == 409
-    assert "at least one administrator" in response.get_data(as_text=True)
+    assert field_error(html, "u-roles") == "A municipality must keep at least one administrator."
+    assert 'value="Ada Admin"' in html and 'value="tramitador" checked' in html and 'value="admin" checked' not in html
 
 
 def test_a_refused_new_user_keeps_what_was_typed(admin_client):
@@ -162,6 +167,8 @@ def test_a_password_reset_is_a_one_time_expiring_link_stored_hashed(app, admin_c
     mismatch = visitor.post(path, data={"new_password": "una contrasenya nova", "repeat_password": "una altra",
                                         "csrf_token": form_token})  # fmt: skip
     assert mismatch.status_code == 422
+    assert field_error(mismatch.get_data(as_text=True), "repeat_password")  # beside the field it names
+    assert "una contrasenya nova" not in mismatch.get_data(as_text=True)
     done = visitor.post(path, data={"new_password": "una contrasenya nova", "repeat_password": "una contrasenya nova",
                                     "csrf_token": form_token})  # fmt: skip
     assert done.status_code == 302

@@ -11,7 +11,7 @@ from engine.documents.documents import Document
 from engine.expedients.expedients import Expedient
 from engine.expedients.parties import Party
 from engine.registry.entries import RegistryEntry
-from tests.web_clerk import login_en, make_world, open_case, ready_task, token
+from tests.web_clerk import field_error, login_en, make_world, open_case, ready_task, token
 
 
 @pytest.fixture
@@ -47,11 +47,20 @@ def test_new_incoming_entry_with_party_attachment_and_receipt(client, world):
 
 def test_invalid_entry_is_explained_and_not_numbered(client, world):
     login_en(client, "anna")
-    bad_nif = _new_entry(client, nif="1234")
+    bad_nif = _new_entry(client, nif="1234", summary="Demana el certificat per a la beca.", sender="Gestoria Puig",
+                         channel="postal")
+    html = bad_nif.get_data(as_text=True)
     assert bad_nif.status_code == 422
-    assert "is not a valid Spanish identification number" in bad_nif.get_data(as_text=True)
+    assert field_error(html, "nif") == "NIF/NIE/CIF 1234 is not a valid Spanish identification number."
+    assert 'aria-invalid="true" aria-describedby="nif-error nif-help"' in html
+    assert 'value="1234"' in html and 'value="Maria Garcia"' in html and 'value="Gestoria Puig"' in html
+    assert ">Demana el certificat per a la beca.</textarea>" in html and 'value="postal" selected' in html
+    bad_email = _new_entry(client, email="maria-at-example")
+    assert bad_email.status_code == 422
+    assert field_error(bad_email.get_data(as_text=True), "email") == "The e-mail address maria-at-example is not valid."
     no_subject = _new_entry(client, subject="")
-    assert no_subject.status_code == 422 and "This field is required." in no_subject.get_data(as_text=True)
+    assert no_subject.status_code == 422
+    assert field_error(no_subject.get_data(as_text=True), "subject") == "This field is required."
     assert db.session.execute(db.select(db.func.count()).select_from(RegistryEntry)).scalar_one() == 0
     assert _new_entry(client).status_code == 302
     assert db.session.execute(db.select(RegistryEntry.number)).scalar_one().endswith("/000001")
@@ -92,7 +101,21 @@ def test_open_an_expedient_from_an_entry(client, world):
     assert "Maria Garcia" in page and entry.number in page
     again = client.post(f"/registry/{entry.id}/open", data={
         "csrf_token": token(client), "process_model_id": world.model.id})
-    assert again.status_code == 409
+    assert again.status_code == 409 and field_error(again.get_data(as_text=True), "open")
+
+
+def test_a_refused_opening_from_an_entry_keeps_what_was_typed(client, world):
+    login_en(client, "anna")
+    _new_entry(client)
+    entry = db.session.execute(db.select(RegistryEntry)).scalar_one()
+    refused = client.post(f"/registry/{entry.id}/open", data={
+        "csrf_token": token(client), "process_model_id": "", "subject": "Certificat per a la beca",
+        "responsible_unit": "Secretaria"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 422
+    assert field_error(html, "process_model_id") == "Choose a procedure from the list."
+    assert 'value="Certificat per a la beca"' in html and 'value="Secretaria"' in html
+    assert db.session.execute(db.select(db.func.count()).select_from(Expedient)).scalar_one() == 0
 
 
 def test_other_tenants_entry_is_not_found_and_roles_are_checked(client, world):

@@ -24,6 +24,7 @@ from engine.worker.scheduler import sweep_all
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user, settings_changed
 from tests.services import run_queued_jobs
 from tests.test_api import bearer, deployed_model, opened
+from tests.web_clerk import field_error, login_en
 from tests.webhook_receiver import receiver
 
 SECRET = "s3cret-shared-with-the-receiver"
@@ -205,6 +206,25 @@ def test_only_admins_manage_webhooks_and_bad_input_is_refused_in_the_callers_lan
     refused = client.post("/api/v1/webhooks", headers={**admin, "Accept-Language": "es"}, json=cases[0][0])
     assert refused.get_json()["message"] == "La URL debe empezar por https:// (o http://) e indicar un servidor."
     assert client.get("/api/v1/webhooks", headers=admin).get_json() == []
+
+
+def test_a_refused_webhook_on_the_page_keeps_the_url_and_events_beside_the_reason(client, town):
+    login_en(client, "admin-ajt-a")
+    page = client.post("/admin/webhooks/", data={
+        "url": "ftp://example.org/x", "secret": SECRET, "events": ["task.completed"],
+        "csrf_token": csrf_token(client, "/admin/webhooks/")}, headers=EN)
+    html = page.get_data(as_text=True)
+    assert page.status_code == 422
+    assert field_error(html, "webhook-url") == "The URL must start with https:// (or http://) and name a host."
+    assert 'value="ftp://example.org/x"' in html and SECRET not in html  # the secret is never sent back
+    assert 'value="task.completed" id="event-' in html and 'value="expedient.opened" id="event-1">' in html
+    no_event = client.post("/admin/webhooks/", data={
+        "url": "https://example.org/x", "secret": SECRET, "csrf_token": csrf_token(client, "/admin/webhooks/")},
+        headers=EN)
+    html = no_event.get_data(as_text=True)
+    assert no_event.status_code == 422 and field_error(html, "webhook-events") == "Choose at least one event."
+    assert '<fieldset class="mt-2" aria-describedby="webhook-events-error">' in html
+    assert client.get("/api/v1/webhooks", headers=bearer(town["ajt-a"]["admin_token"])).get_json() == []
 
 
 def test_in_production_a_webhook_cannot_reach_this_server_or_a_private_network(app, client, town):

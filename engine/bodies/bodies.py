@@ -42,7 +42,7 @@ def create_body(ctx: Context, *, code: str, name: str, kind: str, legal_members:
     if not isinstance(legal_members, int) or not 1 <= legal_members <= 100:
         raise ValidationFailed(_l("The legal number of members must be between 1 and 100."), field="legal_members")
     if db.session.execute(scoped(Body, ctx).where(Body.code == code)).first() is not None:
-        raise Conflict(_l("There is already a body with the code %(code)s.", code=code))
+        raise Conflict(_l("There is already a body with the code %(code)s.", code=code), field="code")
     body = Body(tenant_id=ctx.tenant_id, code=code, name=clean_text(name, "name", 200), kind=kind,
                 legal_members=legal_members)
     db.session.add(body)
@@ -62,7 +62,7 @@ def add_member(ctx: Context, body_id: int, *, name: str, role: str, user_id: int
     if role in (MemberRole.PRESIDENT, MemberRole.SECRETARI) and any(
         m.active and m.role == role for m in body.members
     ):
-        raise Conflict(_l("The body already has a %(role)s.", role=role))
+        raise Conflict(_l("The body already has a %(role)s.", role=role), field="role")
     voting = [m for m in body.members if m.active and m.votes]
     if role != MemberRole.SECRETARI and len(voting) >= body.legal_members:
         raise Conflict(_l("The body already has its legal number of members."))

@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tests.conftest import PASSWORD
+
 #: The longest a page may take to draw its diagram or show its PDF on a loaded CI machine.
 PAGE_WAIT_MS = 60000
 
@@ -29,6 +31,15 @@ def axe_violations(page: Any) -> list[str]:
         for v in results["violations"]
         if v["impact"] in BLOCKING
     ]
+
+
+def log_in(page: Any, live_server: str, username: str, password: str = PASSWORD) -> None:
+    """Log in from the login page; back on the home page."""
+    page.goto(f"{live_server}/login")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url(f"{live_server}/")
 
 
 def wait_for_diagram(page: Any) -> None:

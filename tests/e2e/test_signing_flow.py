@@ -29,7 +29,7 @@ from engine.notifications.notifications import notify, record_postal_attempt
 from engine.signatures.circuits import request_signatures
 from engine.signatures.credentials import import_personal
 from tests.conftest import PASSWORD, ctx_for
-from tests.e2e.pages import axe_violations, sign_shown_pdf, wait_for_diagram
+from tests.e2e.pages import axe_violations, log_in, sign_shown_pdf, wait_for_diagram
 from tests.services import run_queued_jobs
 from tests.test_signatures_helpers import report_pdf
 from tests.web_clerk import World, make_world, open_case
@@ -280,11 +280,7 @@ def test_expedient_page_with_notifications_and_signatures_is_accessible(live_ser
     context = browser.new_context(locale="ca-ES", bypass_csp=True)  # axe is injected inline
     try:
         page = context.new_page()
-        page.goto(f"{live_server}/login")
-        page.fill("input[name=username]", "anna")
-        page.fill("input[name=password]", PASSWORD)
-        page.locator("form button[type=submit]").last.click()
-        page.wait_for_url(f"{live_server}/")
+        log_in(page, live_server, "anna")
         page.goto(f"{live_server}/expedients/{eid}")
         wait_for_diagram(page)
         assert page.locator("#notification-list tr[data-notification-id]").count() == 2

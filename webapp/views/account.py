@@ -24,6 +24,7 @@ from engine.base.i18n import _
 from engine.tenancy.admin import MIN_PASSWORD_LENGTH, change_own_password
 from engine.tenancy.login import authenticate, end_sessions
 from engine.tenancy.models import Tenant
+from webapp.actions import field_errors
 from webapp.auth import login_required
 from webapp.inputs import int_arg
 from webapp.redirects import safe_next
@@ -60,6 +61,10 @@ def logout() -> Any:
     return redirect(url_for("auth.login"))
 
 
+#: The password fields of my password page and of a one-time link's page (their DOM ids are their names).
+PASSWORD_FIELDS = ("current_password", "new_password", "repeat_password")
+
+
 @bp.route("/account/password", methods=["GET", "POST"])
 @login_required
 def change_password_page() -> Any:
@@ -71,12 +76,13 @@ def change_password_page() -> Any:
                                 form.get("repeat_password", ""))
         except ValidationFailed as err:
             unit_of_work.discard()
-            return render_template("account/password.html", error=err, min_length=MIN_PASSWORD_LENGTH), 400
+            return render_template("account/password.html", min_length=MIN_PASSWORD_LENGTH,
+                                   errors=field_errors(err, PASSWORD_FIELDS, "password")), err.status
         # Every other browser is logged out; this one goes on with the new epoch.
         session["session_epoch"] = g.user.session_epoch
         flash(_("Your password was changed. Your other sessions were closed."), "success")
         return redirect(url_for("home.index"))
-    return render_template("account/password.html", error=None, min_length=MIN_PASSWORD_LENGTH)
+    return render_template("account/password.html", errors={}, min_length=MIN_PASSWORD_LENGTH)
 
 
 @bp.post("/tenant")

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -12,7 +13,7 @@ from sqlalchemy import select
 from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
-from engine.base.errors import Conflict, ValidationFailed
+from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
 from engine.documents.tenant_logo import set_logo
 from engine.expedients.statistics import open_incidents
@@ -23,6 +24,7 @@ from engine.tenancy import admin as tenancy
 from engine.tenancy.languages import LANGUAGE_NAMES
 from engine.tenancy.models import ROLES, Membership, Tenant, User
 from engine.tenancy.password_links import mail_password_link, password_link_url
+from webapp.actions import REFUSALS, act, field_errors
 from webapp.auth import roles_required
 from webapp.inputs import YEAR_MAX, YEAR_MIN, is_id
 from webapp.navigation import NavItem
@@ -50,13 +52,26 @@ def _date(value: str, field: str) -> date:
         raise ValidationFailed(_l("Write the date as YYYY-MM-DD."), field=field) from None
 
 
-def _index_page(new_user: dict[str, Any] | None = None, error: Exception | None = None) -> str:
+def _index_page(errors: dict[str, str] | None = None) -> str:
+    """The page; after a refused form, what was typed in it (never a password) with the reason beside its field."""
     tenant = db.session.get(Tenant, g.ctx.tenant_id)
     if tenant is None:
         abort(404)
     return render_template("admin/index.html", incidents=open_incidents(g.ctx), users=_tenant_users(), roles=ROLES,
                            tenant=tenant, this_year=local_date(utcnow()).year, checklist=welcome_checklist(tenant),
-                           new_user=new_user or {}, error=error, languages=LANGUAGE_NAMES)  # fmt: skip
+                           form=request.form, errors=errors or {}, languages=LANGUAGE_NAMES)  # fmt: skip
+
+
+def _setting(work: Callable[[], Any], done: str, fields: Mapping[str, str], general: str) -> Any:
+    """Run a form of the page: done, back to it; refused, the page again with the reason beside the field it
+    names (``fields``: field name -> DOM id), else in the form's alert ``general``."""
+    return act(work, done, url_for("admin.index"),
+               page=lambda err: _index_page(field_errors(err, fields, general)))
+
+
+#: The DOM ids of the new user's fields, by the names the services give them.
+_NEW_USER = {"username": "nu-username", "full_name": "nu-name", "email": "nu-email", "password": "nu-password",
+             "roles": "nu-roles", "role": "nu-roles"}
 
 
 @bp.get("/")
@@ -80,9 +95,9 @@ def retry(incident_id: int) -> Any:
 @bp.post("/incidents/<int:incident_id>/skip")
 @roles_required("admin")
 def skip(incident_id: int) -> Any:
-    skip_incident(g.ctx, incident_id, request.form.get("reason", ""))
-    flash(_("The step was skipped; the reason is in the audit trail."), "success")
-    return redirect(url_for("admin.index"))
+    return _setting(lambda: skip_incident(g.ctx, incident_id, request.form.get("reason", "")),
+                    _("The step was skipped; the reason is in the audit trail."),
+                    {"reason": f"reason-{incident_id}"}, "incidents")
 
 
 @bp.post("/users")
@@ -93,12 +108,14 @@ def add_user() -> Any:
                            password=form.get("password", ""), email=form.get("email") or None)
     try:
         user = tenancy.add_user(g.ctx, spec, form.getlist("roles"))
-    except (ValidationFailed, Conflict) as err:
+    except REFUSALS as err:
         unit_of_work.discard()
-        kept = {"username": spec.username, "full_name": spec.full_name, "email": spec.email or "",
-                "roles": form.getlist("roles")}  # fmt: skip
-        return _index_page(new_user=kept, error=err), err.status
+        return _index_page(field_errors(err, _NEW_USER, "add-user")), err.status
     return _done(_("%(name)s can now log in.", name=user.full_name))
+
+
+#: The DOM ids of a user's fields on their page, by the names the services give them.
+_USER_FIELDS = {"full_name": "u-name", "email": "u-email", "roles": "u-roles", "role": "u-roles"}
 
 
 @bp.route("/users/<int:user_id>", methods=["GET", "POST"])
@@ -115,11 +132,12 @@ def edit_user(user_id: int) -> Any:
         try:
             tenancy.update_user(g.ctx, user_id, full_name=values["full_name"], email=values["email"] or None,
                                 roles=values["roles"])  # fmt: skip
-        except (ValidationFailed, Conflict) as err:
+        except REFUSALS as err:
             unit_of_work.discard()
-            return render_template("admin/user.html", user=user, values=values, roles=ROLES, error=err), err.status
+            return render_template("admin/user.html", user=user, values=values, roles=ROLES,
+                                   errors=field_errors(err, _USER_FIELDS, "user")), err.status
         return _done(_("The changes to %(name)s are saved.", name=values["full_name"]))
-    return render_template("admin/user.html", user=user, values=values, roles=ROLES, error=None)
+    return render_template("admin/user.html", user=user, values=values, roles=ROLES, errors={})
 
 
 @bp.post("/users/<int:user_id>/password-link")
@@ -163,25 +181,29 @@ def reactivate(user_id: int) -> Any:
 @bp.post("/holidays")
 @roles_required("admin")
 def holidays() -> Any:
-    try:
-        year = int(request.form.get("year", ""))
-        if not YEAR_MIN <= year <= YEAR_MAX:
-            raise ValueError(year)
-    except ValueError:
-        raise ValidationFailed(_l("Write the year with four digits."), field="year") from None
-    days = [_date(v, "dates") for v in request.form.getlist("dates") if v.strip()]
-    tenancy.set_local_holidays(g.ctx, year, days)
-    return _done(_("The local holidays of %(year)s are saved.", year=year))
+    year = request.form.get("year", "")
+
+    def work() -> None:
+        if not (year.strip().isdigit() and YEAR_MIN <= int(year) <= YEAR_MAX):
+            raise ValidationFailed(_l("Write the year with four digits."), field="year")
+        days = [_date(v, "dates") for v in request.form.getlist("dates") if v.strip()]
+        tenancy.set_local_holidays(g.ctx, int(year), days)
+
+    return _setting(work, _("The local holidays of %(year)s are saved.", year=year.strip()),
+                    {"year": "hol-year"}, "holidays")
 
 
 @bp.post("/logo")
 @roles_required("admin")
 def logo() -> Any:
     upload = request.files.get("logo")
-    if upload is None or not upload.filename:
-        raise ValidationFailed(_l("Choose an image to upload."), field="logo")
-    set_logo(g.ctx, upload.filename, upload.read())
-    return _done(_("The logo is saved."))
+
+    def work() -> None:
+        if upload is None or not upload.filename:
+            raise ValidationFailed(_l("Choose an image to upload."), field="logo")
+        set_logo(g.ctx, upload.filename, upload.read())
+
+    return _setting(work, _("The logo is saved."), {}, "logo")
 
 
 @bp.post("/seal")
@@ -189,10 +211,14 @@ def logo() -> Any:
 def seal() -> Any:
     """The municipality's seal certificate (PKCS#12), which signs automated acts."""
     upload = request.files.get("seal")
-    if upload is None or not upload.filename:
-        raise ValidationFailed(_l("Choose the seal's PKCS#12 file (.p12 or .pfx)."), field="seal")
-    import_seal(g.ctx, upload.read(), request.form.get("password", ""))
-    return _done(_("The seal certificate is saved."))
+
+    def work() -> None:
+        if upload is None or not upload.filename:
+            raise ValidationFailed(_l("Choose the seal's PKCS#12 file (.p12 or .pfx)."), field="seal")
+        import_seal(g.ctx, upload.read(), request.form.get("password", ""))
+
+    return _setting(work, _("The seal certificate is saved."),
+                    {"seal": "seal-file", "file": "seal-file", "password": "seal-password"}, "seal")
 
 
 @bp.post("/signing-officers")
@@ -202,19 +228,21 @@ def signing_officers() -> Any:
         value = request.form.get(field, "")
         return int(value) if is_id(value) else None
 
-    tenancy.set_signing_officers(g.ctx, alcalde=user_id("alcalde"), secretari=user_id("secretari"))
-    return _done(_("The signing officers are saved."))
+    return _setting(lambda: tenancy.set_signing_officers(g.ctx, alcalde=user_id("alcalde"),
+                                                         secretari=user_id("secretari")),
+                    _("The signing officers are saved."),
+                    {"alcalde": "officer-alcalde", "secretari": "officer-secretari"}, "signing-officers")
 
 
 @bp.post("/language")
 @roles_required("admin")
 def default_locale() -> Any:
-    tenancy.set_default_locale(g.ctx, request.form.get("default_locale"))
-    return _done(_("The default language of the municipality is saved."))
+    return _setting(lambda: tenancy.set_default_locale(g.ctx, request.form.get("default_locale")),
+                    _("The default language of the municipality is saved."), {}, "default-locale")
 
 
 @bp.post("/csv-regulation")
 @roles_required("admin")
 def csv_regulation() -> Any:
-    tenancy.set_csv_regulation(g.ctx, request.form.get("csv_regulation", ""))
-    return _done(_("The act creating the CSV system is saved."))
+    return _setting(lambda: tenancy.set_csv_regulation(g.ctx, request.form.get("csv_regulation", "")),
+                    _("The act creating the CSV system is saved."), {}, "csv-regulation")

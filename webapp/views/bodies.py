@@ -3,18 +3,20 @@ convocation, attendance and votes, the minutes and the certificates (services in
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
 from engine.base.clock import MADRID, local_date, utcnow
-from engine.base.errors import Forbidden, NotFound, ValidationFailed
+from engine.base.errors import Forbidden, GeeError, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.bodies import bodies, certificates, minutes, rules, sessions
 from engine.bodies.proposals import pending_proposals
 from engine.documents.documents import read_content
 from webapp.actions import act as _act
+from webapp.actions import field_errors
 from webapp.auth import login_required, roles_required
 from webapp.inputs import YEAR_MAX, YEAR_MIN, int_arg
 from webapp.navigation import NavItem
@@ -30,13 +32,27 @@ def _int(name: str, low: int = 0, high: int = 1000) -> int:
     return int(value or 0)
 
 
+def _keeper() -> bool:
+    return any(g.ctx.has_role(r) for r in KEEPERS)
+
+
 @bp.get("/bodies")
 @login_required
 def index() -> Any:
+    return _index_page()
+
+
+def _index_page(errors: dict[str, str] | None = None) -> str:
+    """The bodies; after a refused new body, the form as typed with the reason beside its field."""
     mine = set(bodies.bodies_of_user(g.ctx))
     staff = any(g.ctx.has_role(r) for r in ("secretari", "alcalde", "admin", "tramitador"))
     shown = [b for b in bodies.list_bodies(g.ctx) if staff or b.id in mine]
-    return render_template("bodies/index.html", bodies=shown, keeper=any(g.ctx.has_role(r) for r in KEEPERS))
+    return render_template("bodies/index.html", bodies=shown, keeper=_keeper(), errors=errors or {},
+                           form=request.form)
+
+
+#: The fields of the new body form (their DOM ids are their names).
+_BODY_FIELDS = ("name", "code", "kind", "legal_members")
 
 
 @bp.post("/bodies")
@@ -45,20 +61,37 @@ def create() -> Any:
     return _act(lambda: bodies.create_body(g.ctx, code=request.form.get("code", ""), name=request.form.get("name", ""),
                                            kind=request.form.get("kind", ""),
                                            legal_members=_int("legal_members", 1, 100)),
-                _("Body created."), url_for("bodies.index"))
+                _("Body created."), url_for("bodies.index"),
+                page=lambda err: _index_page(field_errors(err, _BODY_FIELDS, "new-body")))
 
 
 @bp.get("/bodies/<int:body_id>")
 @login_required
 def show(body_id: int) -> Any:
+    return _body_page(body_id)
+
+
+def _body_page(body_id: int, errors: dict[str, str] | None = None) -> str:
+    """A body; after a refused member or session, that form as typed with the reason beside its field."""
     body = bodies.get_body(g.ctx, body_id)
-    keeper = any(g.ctx.has_role(r) for r in KEEPERS)
+    keeper = _keeper()
     this_year = local_date(utcnow()).year
     return render_template("bodies/show.html", body=body, keeper=keeper, sessions=sessions.sessions_of(g.ctx, body.id),
                            proposals=pending_proposals(g.ctx, body.id) if keeper else [],
                            quorum=rules.quorum(body.legal_members),
                            absolute=rules.absolute_majority(body.legal_members),
-                           years=list(range(this_year, this_year - 5, -1)))
+                           years=list(range(this_year, this_year - 5, -1)),
+                           errors=errors or {}, form=request.form)
+
+
+#: The DOM ids of the fields of the body page's forms, by the names the services give them.
+_MEMBER_FIELDS = {"name": "m-name", "role": "m-role", "group": "m-group"}
+_SESSION_FIELDS = {"kind": "s-kind", "starts_at": "s-starts", "place": "s-place"}
+
+
+def _refused_on_body(body_id: int, form: str, fields: dict[str, str]) -> Callable[[GeeError], str]:
+    """The body page showing a refusal of its form ``form`` (whose own alert is ``form``-error)."""
+    return lambda err: _body_page(body_id, field_errors(err, fields, form))
 
 
 @bp.post("/bodies/<int:body_id>/members")
@@ -68,7 +101,8 @@ def add_member(body_id: int) -> Any:
     return _act(lambda: bodies.add_member(g.ctx, body_id, name=request.form.get("name", ""),
                                           role=request.form.get("role", ""), group=request.form.get("group"),
                                           user_id=int(user_id) if user_id and user_id.isdigit() else None),
-                _("Member added."), url_for("bodies.show", body_id=body_id))
+                _("Member added."), url_for("bodies.show", body_id=body_id),
+                page=_refused_on_body(body_id, "member", _MEMBER_FIELDS))
 
 
 def _starts_at() -> datetime:
@@ -87,7 +121,8 @@ def create_session(body_id: int) -> Any:
         created.append(sessions.create_session(g.ctx, body_id, kind=request.form.get("kind", ""),
                                                starts_at=_starts_at(), place=request.form.get("place", "")).id)
 
-    answer = _act(work, _("Session created."), url_for("bodies.show", body_id=body_id))
+    answer = _act(work, _("Session created."), url_for("bodies.show", body_id=body_id),
+                  page=_refused_on_body(body_id, "session", _SESSION_FIELDS))
     return redirect(url_for("bodies.session", session_id=created[0])) if created else answer
 
 
@@ -106,19 +141,36 @@ def minutes_book(body_id: int, year: int) -> Any:
 @bp.get("/sessions/<int:session_id>")
 @login_required
 def session(session_id: int) -> Any:
+    return _session_page(session_id)
+
+
+def _session_page(session_id: int, failed: str | None = None, errors: dict[str, str] | None = None) -> str:
+    """A session; after a refused form (``failed``: agenda, attendance, a vote...), that form as typed with
+    the reason beside its field."""
     found = sessions.read_session(g.ctx, session_id)
     sessions.read_notice(g.ctx, session_id)
-    keeper = any(g.ctx.has_role(r) for r in KEEPERS)
+    keeper = _keeper()
     earlier = [s for s in sessions.sessions_of(g.ctx, found.body_id)
                if s.minutes_signed and s.minutes_approved_in_id is None and s.id != found.id]
     return render_template("bodies/session.html", session=found, body=found.body, keeper=keeper,
                            proposals=pending_proposals(g.ctx, found.body_id) if keeper else [],
                            notices=sessions.notices(g.ctx, found.id), quorum=sessions.quorum_of(found),
-                           present={a.member_id: a for a in found.attendance}, earlier=earlier)
+                           present={a.member_id: a for a in found.attendance}, earlier=earlier,
+                           failed=failed, errors=errors or {}, form=request.form)
 
 
 def _back(session_id: int) -> str:
     return url_for("bodies.session", session_id=session_id)
+
+
+def _refused_on_session(session_id: int, form: str, fields: dict[str, str]) -> Callable[[GeeError], str]:
+    """The session page showing a refusal of its form ``form`` (whose own alert is ``form``-error)."""
+    return lambda err: _session_page(session_id, form, field_errors(err, fields, form))
+
+
+def _votes_fields(prefix: str) -> dict[str, str]:
+    """The DOM ids of the three counts of a vote form (session.html's ``votes_inputs``)."""
+    return {"votes_for": f"{prefix}-for", "against": f"{prefix}-against", "abstentions": f"{prefix}-abst"}
 
 
 @bp.post("/sessions/<int:session_id>/items")
@@ -135,7 +187,9 @@ def add_item(session_id: int) -> Any:
         else:
             raise ValidationFailed(_l("Choose a proposal."), field="proposal_id")
 
-    return _act(work, _("Item added to the agenda."), _back(session_id))
+    return _act(work, _("Item added to the agenda."), _back(session_id),
+                page=_refused_on_session(session_id, "agenda", {"proposal_id": "proposal_id",
+                                                                "previous_id": "previous_id"}))
 
 
 @bp.post("/sessions/<int:session_id>/convene")
@@ -151,22 +205,25 @@ def attendance(session_id: int) -> Any:
     present = {int(v): True for v in request.form.getlist("present") if v.isdigit()}
     remote = {int(v): True for v in request.form.getlist("remote") if v.isdigit()}
     return _act(lambda: sessions.record_attendance(g.ctx, session_id, present, remote),
-                _("Attendance recorded."), _back(session_id))
+                _("Attendance recorded."), _back(session_id),
+                page=_refused_on_session(session_id, "attendance", {}))
 
 
 @bp.post("/sessions/<int:session_id>/urgency")
 @roles_required(*KEEPERS)
 def urgency(session_id: int) -> Any:
     item = request.form.get("item_id", "")
-    votes = (_int("votes_for"), _int("against"), _int("abstentions"))
+    prefix = f"u{item}" if item.isdigit() else "s"
 
     def work() -> None:
+        votes = (_int("votes_for"), _int("against"), _int("abstentions"))
         if item.isdigit():
             sessions.vote_item_urgency(g.ctx, session_id, int(item), *votes)
         else:
             sessions.vote_session_urgency(g.ctx, session_id, *votes)
 
-    return _act(work, _("Urgency voted."), _back(session_id))
+    return _act(work, _("Urgency voted."), _back(session_id),
+                page=_refused_on_session(session_id, f"urgency-{prefix}", _votes_fields(prefix)))
 
 
 @bp.post("/sessions/<int:session_id>/items/<int:item_id>/vote")
@@ -176,7 +233,10 @@ def vote(session_id: int, item_id: int) -> Any:
                                            against=_int("against"), abstentions=_int("abstentions"),
                                            debate=request.form.get("debate", ""),
                                            casting_vote=request.form.get("casting_vote") or None),
-                _("Vote recorded."), _back(session_id))
+                _("Vote recorded."), _back(session_id),
+                page=_refused_on_session(session_id, f"vote-{item_id}", {
+                    **_votes_fields(f"v{item_id}"), "debate": f"debate-{item_id}",
+                    "casting_vote": f"casting-{item_id}"}))
 
 
 @bp.post("/sessions/<int:session_id>/close")

@@ -15,6 +15,7 @@ from engine.process.definition import catalogue
 from engine.process.definition.deploy import DeployResult, deploy_uploaded
 from engine.process.definition.validation import Problem
 from engine.process.models import ProcessModel, ProcessVersion
+from webapp.actions import field_errors
 from webapp.api.uploads import model_upload
 from webapp.auth import roles_required
 from webapp.inputs import int_arg
@@ -35,7 +36,7 @@ def has_diagram(bpmn_xml: str) -> bool:
 
 def _report(result: DeployResult, status: int = 422, model: ProcessModel | None = None) -> Any:
     unit_of_work.discard()
-    return render_template("catalogue/report.html", problems=result.problems, model=model), status
+    return render_template("catalogue/report.html", problems=result.problems, model=model, errors={}), status
 
 
 def _deployed(result: DeployResult) -> Any:
@@ -53,18 +54,27 @@ def _deployed(result: DeployResult) -> Any:
 @bp.get("/")
 @roles_required(*DESIGNERS)
 def index() -> Any:
+    return _index_page()
+
+
+def _index_page(errors: dict[str, str] | None = None) -> str:
+    """The catalogue; after a refused upload, the reason beside the file it is about."""
     models = catalogue.list_models(g.ctx)
     own = [m for m in models if not m.shared]
     adopted_keys = {m.key for m in own}
     shared = [m for m in models if m.shared]
     latest = {m.id: catalogue.latest_version(m) for m in models}
-    return render_template("catalogue/index.html", own=own, shared=shared, latest=latest, adopted_keys=adopted_keys)
+    return render_template("catalogue/index.html", own=own, shared=shared, latest=latest, adopted_keys=adopted_keys,
+                           errors=errors or {})
 
 
 @bp.post("/deploy")
 @roles_required(*DESIGNERS)
 def deploy() -> Any:
-    upload = model_upload(request.files)
+    try:
+        upload = model_upload(request.files)
+    except ValidationFailed as err:
+        return _index_page(field_errors(err, {"bpmn": "up-bpmn"}, "up-bpmn")), err.status
     result = deploy_uploaded(g.ctx, upload.bpmn, forms=upload.forms, templates=upload.templates, dmn_files=upload.dmn,
                              draft=True)  # fmt: skip
     return _deployed(result) if result.ok else _report(result)

@@ -8,9 +8,9 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
-from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.decrees.book import annul_decree, book, export_year_pdf, may_annul
+from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
 from webapp.inputs import YEAR_MAX, YEAR_MIN, int_arg
 from webapp.navigation import NavItem
@@ -21,8 +21,8 @@ BOOK_ROLES = ("secretari", "alcalde", "tramitador", "admin")
 NAV = [NavItem("decrees_book.index", _l("Decree book"), roles=BOOK_ROLES, order=40, menu="tools")]
 
 
-def _year() -> int:
-    year = int_arg(request.args.get("year"), field="year", default=local_date(utcnow()).year,
+def _year(raw: str | None) -> int:
+    year = int_arg(raw, field="year", default=local_date(utcnow()).year,
                    low=YEAR_MIN, high=YEAR_MAX)
     assert year is not None
     return year
@@ -31,12 +31,17 @@ def _year() -> int:
 @bp.get("/decrees/book")
 @roles_required(*BOOK_ROLES)
 def index() -> Any:
-    year = _year()
+    return _book_page(_year(request.args.get("year")))
+
+
+def _book_page(year: int, errors: dict[str, str] | None = None) -> str:
+    """The book of ``year``; after a refused annulment, its reason as typed with the refusal beside it."""
     this_year = local_date(utcnow()).year
     decrees = book(g.ctx, year)
     return render_template("decrees/book.html", year=year, decrees=decrees,
                            annullable={d.id for d in decrees if may_annul(g.ctx, d)},
-                           years=list(range(this_year, this_year - 10, -1)))
+                           years=list(range(this_year, this_year - 10, -1)), errors=errors or {},
+                           form=request.form)
 
 
 @bp.post("/decrees/<int:decree_id>/annul")
@@ -44,10 +49,10 @@ def index() -> Any:
 def annul(decree_id: int) -> Any:
     try:
         decree = annul_decree(g.ctx, decree_id, request.form.get("reason", ""))
-    except (ValidationFailed, Conflict) as exc:
+    except REFUSALS as exc:
         unit_of_work.discard()
-        flash(str(exc), "danger")
-        return redirect(url_for("decrees_book.index", year=request.form.get("year") or None))
+        errors = field_errors(exc, {"reason": f"reason-{decree_id}"}, "annul")
+        return _book_page(_year(request.form.get("year")), errors), exc.status
     flash(_("Decree %(number)s annulled.", number=decree.number), "success")
     return redirect(url_for("decrees_book.index", year=decree.year))
 

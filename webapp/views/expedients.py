@@ -36,6 +36,7 @@ from engine.process.definition.catalogue import list_models
 from engine.registry.awaited_entries import awaited_entries, register_awaited_entry
 from engine.registry.entries import Upload
 from engine.registry.open_expedient import PartyInput, open_and_start
+from webapp.actions import field_errors
 from webapp.auth import login_required, roles_required
 from webapp.inputs import int_arg, is_id, search_text
 from webapp.navigation import NavItem
@@ -82,6 +83,12 @@ def published_procedures() -> list[Any]:
     return [m for m in list_models(g.ctx) if m.published]
 
 
+#: The DOM ids of the interested party's fields (expedients/_party_input.html), by the names services give them.
+PARTY_FIELDS = {"nif": "nif", "name": "party_name", "email": "email", "phone": "phone", "address": "address",
+                "postal_code": "postal_code", "municipality": "municipality"}
+_OPENING_FIELDS = {name: name for name in ("process_model_id", "subject", "responsible_unit")}
+
+
 def _party_from_form(form: Any) -> PartyInput | None:
     nif = (form.get("nif") or "").strip()
     if not nif:
@@ -115,8 +122,8 @@ def new() -> Any:
             flash(_("Expedient %(number)s opened and its procedure started.", number=opened.expedient.number),
                   "success")
             return redirect(url_for("expedients.show", expedient_id=opened.expedient.id))
-    return render_template("expedients/new.html", procedures=published_procedures(), form=form, error=error,
-                           party=None), 422 if error else 200
+    return render_template("expedients/new.html", procedures=published_procedures(), form=form, party=None,
+                           errors=field_errors(error, {**PARTY_FIELDS, **_OPENING_FIELDS})), 422 if error else 200
 
 
 @bp.get("/parties/lookup")
@@ -130,7 +137,7 @@ def party_lookup() -> Any:
         error = None
     except ValidationFailed as err:
         party, error = None, str(err)
-    return render_template("expedients/_party.html", nif=nif, party=party, error=error, form=request.args)
+    return render_template("expedients/_party.html", nif=nif, party=party, error=error, form=request.args, errors={})
 
 
 # -- the expedient page ----------------------------------------------------------------------------
@@ -176,14 +183,18 @@ def diagram_json(expedient_id: int) -> Any:
 @roles_required(*OPENER_ROLES, "tecnic")
 def upload(expedient_id: int) -> Any:
     upload = request.files.get("file")
-    if upload is None or not upload.filename:
-        raise ValidationFailed(_l("Choose a file to upload."), field="file")
-    doc = store_document(
-        g.ctx, expedient_id, upload.filename, upload.read(),
-        title=request.form.get("title") or upload.filename,
-        tipo_documental=request.form.get("tipo_documental", "TD99"),
-        from_administration=request.form.get("origin") != "citizen",
-    )
+    try:
+        if upload is None or not upload.filename:
+            raise ValidationFailed(_l("Choose a file to upload."), field="file")
+        doc = store_document(
+            g.ctx, expedient_id, upload.filename, upload.read(),
+            title=request.form.get("title") or upload.filename,
+            tipo_documental=request.form.get("tipo_documental", "TD99"),
+            from_administration=request.form.get("origin") != "citizen",
+        )
+    except (ValidationFailed, Conflict) as err:
+        unit_of_work.discard()
+        return _page(expedient_id, err, "upload")
     flash(_("Document %(title)s added to the expedient.", title=doc.title), "success")
     return redirect(url_for("expedients.show", expedient_id=expedient_id) + "#documents")
 
@@ -250,7 +261,11 @@ def close(expedient_id: int) -> Any:
 @bp.post("/expedients/<int:expedient_id>/reopen")
 @login_required
 def reopen(expedient_id: int) -> Any:
-    expedient = expedients.reopen_expedient(g.ctx, expedient_id, request.form.get("reason", ""))
+    try:
+        expedient = expedients.reopen_expedient(g.ctx, expedient_id, request.form.get("reason", ""))
+    except (ValidationFailed, Conflict) as err:
+        unit_of_work.discard()
+        return _page(expedient_id, err, "reopen")
     flash(_("Expedient %(number)s reopened.", number=expedient.number), "success")
     return redirect(url_for("expedients.show", expedient_id=expedient_id))
 

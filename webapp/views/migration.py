@@ -11,6 +11,7 @@ from engine.base import unit_of_work
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _l
 from engine.eni.migration_runs import get_run, list_runs, rerun_migration, retry_migration, start_migration
+from webapp.actions import field_errors
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
 
@@ -30,11 +31,15 @@ def _mapping_text() -> str | None:
                                field="mapping") from None
 
 
+#: The DOM ids of the form's fields, by the names the services give them.
+_FIELDS = {"file": "file", "mapping": "mapping", "classification-map": "mapping"}
+
+
 @bp.route("/", methods=["GET", "POST"])
 @roles_required("admin")
 def index() -> Any:
     if request.method == "GET":
-        return render_template("migration/index.html", runs=list_runs(g.ctx), error=None)
+        return render_template("migration/index.html", runs=list_runs(g.ctx), errors={}, form=request.form)
     upload = request.files.get("file")
     try:
         if upload is None or not upload.filename:
@@ -43,7 +48,8 @@ def index() -> Any:
                               dry_run=request.form.get("dry_run") == "1")
     except GeeError as err:
         unit_of_work.discard()
-        return render_template("migration/index.html", runs=list_runs(g.ctx), error=str(err)), err.status
+        return render_template("migration/index.html", runs=list_runs(g.ctx), form=request.form,
+                               errors=field_errors(err, _FIELDS, "migration")), err.status
     return redirect(url_for("migration.show", run_id=run.id))
 
 

@@ -14,13 +14,14 @@ from flask_babel import get_locale
 from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
 from engine.base.context import Context
-from engine.base.errors import Conflict, ValidationFailed
+from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
 from engine.citizens.identity import tenant_by_code
 from engine.documents.documents import read_content
 from engine.expedients.expedients import numbers_of, typed_number
 from engine.noticeboard import diligence, edicts
 from engine.noticeboard.rss import rss_feed
+from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
 from webapp.inputs import int_arg, is_id, search_text
 from webapp.navigation import NavItem
@@ -48,16 +49,18 @@ def index() -> Any:
     return _page({"number": request.args.get("number", "")})
 
 
-def _page(form: Mapping[str, Any], error: ValidationFailed | Conflict | None = None) -> Any:
-    """The page; after a refused publication, with what was typed and the reason beside its field."""
+#: The fields of the publish form (their DOM ids are their names); a refusal naming none is the form's alert.
+_PUBLISH_FIELDS = ("number", "title", "text", "document_ids", "starts_on", "ends_on", "working_days")
+
+
+def _page(form: Mapping[str, Any], errors: dict[str, str] | None = None) -> str:
+    """The page; after a refused publication or withdrawal, with what was typed and the reason beside its field."""
     items = edicts.edicts_of(g.ctx)
-    page = render_template(
+    return render_template(
         "noticeboard/index.html", edicts=items, today=local_date(utcnow()), intact=edicts.intact, form=form,
-        numbers=numbers_of(g.ctx, [edict.expedient_id for edict in items]),
-        errors={(error.field or "form"): str(error)} if error else {},
+        numbers=numbers_of(g.ctx, [edict.expedient_id for edict in items]), errors=errors or {},
         documents=_documents_of(form.get("number", "")), chosen=set(request.form.getlist("document_ids")),
     )  # fmt: skip
-    return (page, error.status) if error else page
 
 
 def _documents_of(number: str) -> list[Any] | None:
@@ -88,9 +91,9 @@ def publish() -> Any:
         doc_ids = [int(v) for v in form.getlist("document_ids") if is_id(v)]
         edicts.publish(g.ctx, expedient.id, title=form.get("title", ""), text=form.get("text", ""),
                        starts_on=starts_on, ends_on=_date("ends_on"), working_days=days, document_ids=doc_ids)
-    except (ValidationFailed, Conflict) as exc:
+    except REFUSALS as exc:
         unit_of_work.discard()
-        return _page(form, exc)
+        return _page(form, field_errors(exc, _PUBLISH_FIELDS)), exc.status
     flash(_("Edict published."), "success")
     return redirect(url_for("noticeboard.index"))
 
@@ -100,10 +103,9 @@ def publish() -> Any:
 def withdraw(edict_id: int) -> Any:
     try:
         edicts.withdraw(g.ctx, edict_id, request.form.get("reason", ""))
-    except (ValidationFailed, Conflict) as exc:
+    except REFUSALS as exc:
         unit_of_work.discard()
-        flash(str(exc), "danger")
-        return redirect(url_for("noticeboard.index"))
+        return _page(request.form, field_errors(exc, {"reason": f"reason-{edict_id}"}, "withdraw")), exc.status
     flash(_("Edict withdrawn."), "success")
     return redirect(url_for("noticeboard.index"))
 
@@ -113,7 +115,7 @@ def withdraw(edict_id: int) -> Any:
 def issue_diligence(edict_id: int) -> Any:
     try:
         diligence.issue_diligence(g.ctx, edict_id)
-    except (ValidationFailed, Conflict) as exc:
+    except REFUSALS as exc:
         unit_of_work.discard()
         flash(str(exc), "danger")
         return redirect(url_for("noticeboard.index"))

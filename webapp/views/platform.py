@@ -11,7 +11,7 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 
 from engine.base import unit_of_work
 from engine.base.context import Context
-from engine.base.errors import Conflict, ValidationFailed
+from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
 from engine.expedients.statistics import expedients_by_procedure_and_state, monthly_flow, resolution_medians
 from engine.onboarding.adoption import platform_tenants, tenant_figures
@@ -20,14 +20,16 @@ from engine.onboarding.rows import COLUMNS
 from engine.tenancy import admin as tenancy
 from engine.tenancy.languages import LANGUAGE_NAMES
 from engine.tenancy.password_links import mail_password_link, password_link_url
+from webapp.actions import REFUSALS, field_errors
 from webapp.auth import login_required
 from webapp.inputs import int_arg
 
 bp = Blueprint("platform", __name__, url_prefix="/admin/tenants")
 
-#: The fields of the form that creates one tenant, kept when it is refused.
-_TENANT_FIELDS = ("name", "code", "kind", "dir3", "ine_code", "comarca", "aran", "default_locale",
-                  "admin_username", "admin_full_name", "admin_email")
+#: The DOM ids of the fields of the form that creates one tenant, by the names the services give them.
+_TENANT_FIELDS = {"name": "t-name", "code": "t-code", "kind": "t-kind", "dir3": "t-dir3", "ine_code": "t-ine",
+                  "comarca": "t-comarca", "default_locale": "t-locale", "aran": "t-aran", "username": "a-username",
+                  "full_name": "a-name", "email": "a-email", "password": "a-password"}
 
 
 def _require_platform_admin() -> None:
@@ -35,13 +37,14 @@ def _require_platform_admin() -> None:
         abort(403)
 
 
-def _list_page(form: dict[str, str] | None = None, error: Exception | None = None,
-               import_error: Exception | None = None) -> str:
+def _list_page(errors: dict[str, str] | None = None) -> str:
+    """The list; after a refused new tenant or import, the form as typed (never a password) with the reason
+    beside its field."""
     search = request.args.get("q", "")
     page = int_arg(request.args.get("page"), field="page", default=1, low=1) or 1
     listing = platform_tenants(g.ctx, search, page)
-    return render_template("platform/tenants.html", listing=listing, search=search, form=form or {}, error=error,
-                           import_error=import_error, kinds=tenancy.KIND_LABELS, columns=COLUMNS,
+    return render_template("platform/tenants.html", listing=listing, search=search, form=request.form,
+                           errors=errors or {}, kinds=tenancy.KIND_LABELS, columns=COLUMNS,
                            languages=LANGUAGE_NAMES)  # fmt: skip
 
 
@@ -69,10 +72,9 @@ def create_tenant() -> Any:
             default_locale=form.get("default_locale", "ca"), first_admin=first_admin,
         )  # fmt: skip
 
-    except (ValidationFailed, Conflict) as err:
+    except REFUSALS as err:
         unit_of_work.discard()
-        kept = {name: form.get(name, "") for name in _TENANT_FIELDS}
-        return _list_page(form=kept, error=err), err.status
+        return _list_page(field_errors(err, _TENANT_FIELDS, "tenant")), err.status
     flash(_("%(name)s is created with its first administrator.", name=tenant.name), "success")
     return redirect(url_for("platform.tenants"))
 
@@ -88,7 +90,7 @@ def upload() -> Any:
         job = start_import(g.ctx, upload.filename, upload.read())
     except ValidationFailed as err:
         unit_of_work.discard()
-        return _list_page(import_error=err), err.status
+        return _list_page(field_errors(err, general="import-file")), err.status
     return redirect(url_for("platform.import_page", import_id=job.id))
 
 

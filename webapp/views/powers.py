@@ -8,12 +8,13 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
-from engine.base.errors import Conflict, ValidationFailed
+from engine.base.errors import GeeError
 from engine.base.i18n import _, _l
 from engine.base.unit_of_work import discard
 from engine.expedients.expedients import get_expedient
 from engine.powers import register as powers
 from engine.powers.models import Power
+from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
 
@@ -23,8 +24,14 @@ STAFF = ("tramitador", "secretari", "admin")
 NAV = [NavItem("powers.index", _l("Powers"), roles=STAFF, order=62, menu="tools")]
 
 
-def _errors(exc: ValidationFailed) -> dict[str, str]:
-    return {exc.field: str(exc)} if exc.field else {}
+#: The fields of a power's form (powers/_form.html; their DOM ids are their names).
+_FIELDS = ("grantor_nif", "grantor_name", "representative_nif", "representative_name", "procedures", "valid_from",
+           "valid_until", "document")
+
+
+def _errors(exc: GeeError) -> dict[str, str]:
+    """A refusal beside the field it names, else in the page's alert ("form-error")."""
+    return field_errors(exc, _FIELDS)
 
 
 def _register(expedient_id: int | None = None) -> Power:
@@ -43,9 +50,15 @@ def _register(expedient_id: int | None = None) -> Power:
 @bp.get("/powers")
 @roles_required(*STAFF)
 def index() -> Any:
+    return _index_page()
+
+
+def _index_page(errors: dict[str, str] | None = None) -> str:
+    """The register, searched; after a refused revocation, its reason as typed with the refusal."""
     q = request.args.get("q", "")
     return render_template("powers/index.html", powers=powers.search(g.ctx, q), q=q, today=powers.today(),
-                           procedures=powers.procedure_keys(g.ctx))  # fmt: skip
+                           procedures=powers.procedure_keys(g.ctx), errors=errors or {},
+                           form=request.form)  # fmt: skip
 
 
 @bp.route("/powers/new", methods=["GET", "POST"])
@@ -56,10 +69,9 @@ def new() -> Any:
     if request.method == "POST":
         try:
             power = _register()
-        except ValidationFailed as exc:
+        except REFUSALS as exc:
             discard()
-            errors, status = _errors(exc), 422
-            flash(str(exc), "danger")
+            errors, status = _errors(exc), exc.status
         else:
             flash(_("Power registered: %(grantor)s to %(representative)s.", grantor=power.grantor_name,
                     representative=power.representative_name), "success")  # fmt: skip
@@ -73,10 +85,9 @@ def new() -> Any:
 def revoke(power_id: int) -> Any:
     try:
         power = powers.revoke(g.ctx, power_id, reason=request.form.get("reason"))
-    except (Conflict, ValidationFailed) as exc:
+    except REFUSALS as exc:
         discard()
-        flash(str(exc), "warning")
-        return redirect(url_for("powers.index"))
+        return _index_page(field_errors(exc, {"reason": f"reason-{power_id}"}, "revoke")), exc.status
     flash(_("The power has been revoked."), "success")
     return redirect(url_for("powers.index", q=power.grantor_nif))
 
@@ -96,10 +107,9 @@ def representation(expedient_id: int) -> Any:
             else:
                 power = _register(expedient.id)
             powers.accredit(g.ctx, expedient.id, power.id)
-        except ValidationFailed as exc:
+        except REFUSALS as exc:
             discard()
-            errors, status = _errors(exc), 422
-            flash(str(exc), "danger")
+            errors, status = _errors(exc), exc.status
         else:
             flash(_("Representation accredited: %(representative)s acts for %(grantor)s.",
                     representative=power.representative_name, grantor=power.grantor_name), "success")  # fmt: skip

@@ -9,7 +9,7 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
-from engine.base.errors import ValidationFailed
+from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.documents.documents import TIPOS_DOCUMENTALES
 from engine.expedients.parties import find_or_create_party
@@ -17,10 +17,11 @@ from engine.registry.book import search_entries, years_with_entries
 from engine.registry.entries import Channel, Direction, Upload, get_entry, register_incoming
 from engine.registry.open_expedient import open_and_start
 from engine.registry.receipts import receipt_file
+from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
 from webapp.inputs import YEAR_MAX, YEAR_MIN, id_value, int_arg, search_text
 from webapp.navigation import NavItem
-from webapp.views.expedients import OPENER_ROLES, published_procedures
+from webapp.views.expedients import OPENER_ROLES, PARTY_FIELDS, published_procedures
 
 bp = Blueprint("registry", __name__)
 
@@ -41,6 +42,12 @@ def index() -> Any:
     years = sorted({this_year, year, *years_with_entries(g.ctx)}, reverse=True)
     template = "registry/_list.html" if request.headers.get("HX-Request") else "registry/index.html"
     return render_template(template, entries=entries, direction=direction, year=year, years=years, q=q)
+
+
+#: The DOM ids of the new entry's fields, by the names the services give them.
+_OPENING_FIELDS = ("process_model_id", "subject", "responsible_unit")
+_ENTRY_FIELDS = {**PARTY_FIELDS, "subject": "subject", "summary": "summary", "channel": "channel", "sender": "sender",
+                 "file": "files", "tipo_documental": "tipo_documental"}
 
 
 @bp.route("/registry/new", methods=["GET", "POST"])
@@ -72,15 +79,21 @@ def new() -> Any:
         else:
             flash(_("Entry %(number)s registered. Its receipt is ready to download.", number=entry.number), "success")
             return redirect(url_for("registry.show", entry_id=entry.id))
-    return render_template("registry/new.html", form=form, error=error, channels=list(Channel),
-                           tipos=TIPOS_DOCUMENTALES), 422 if error else 200
+    return render_template("registry/new.html", form=form, errors=field_errors(error, _ENTRY_FIELDS),
+                           channels=list(Channel), tipos=TIPOS_DOCUMENTALES), 422 if error else 200
 
 
 @bp.get("/registry/<int:entry_id>")
 @roles_required(*OPENER_ROLES)
 def show(entry_id: int) -> Any:
-    entry = get_entry(g.ctx, entry_id)
-    return render_template("registry/show.html", entry=entry, procedures=published_procedures())
+    return _entry_page(entry_id)
+
+
+def _entry_page(entry_id: int, error: GeeError | None = None) -> Any:
+    """An entry; after a refused opening of an expedient from it, the form as typed with the reason."""
+    page = render_template("registry/show.html", entry=get_entry(g.ctx, entry_id), procedures=published_procedures(),
+                           errors=field_errors(error, _OPENING_FIELDS, "open"), form=request.form)
+    return (page, error.status) if error else page
 
 
 @bp.get("/registry/<int:entry_id>/receipt.pdf")
@@ -95,13 +108,17 @@ def receipt(entry_id: int) -> Any:
 @bp.post("/registry/<int:entry_id>/open")
 @roles_required(*OPENER_ROLES)
 def open_expedient(entry_id: int) -> Any:
-    if not request.form.get("process_model_id"):
-        raise ValidationFailed(_l("Choose a procedure from the list."), field="process_model_id")
-    opened = open_and_start(
-        g.ctx, process_model_id=id_value(request.form["process_model_id"], "process_model_id"),
-        subject=request.form.get("subject") or None,
-        responsible_unit=request.form.get("responsible_unit") or None, registry_entry_id=entry_id,
-    )
+    try:
+        if not request.form.get("process_model_id"):
+            raise ValidationFailed(_l("Choose a procedure from the list."), field="process_model_id")
+        opened = open_and_start(
+            g.ctx, process_model_id=id_value(request.form["process_model_id"], "process_model_id"),
+            subject=request.form.get("subject") or None,
+            responsible_unit=request.form.get("responsible_unit") or None, registry_entry_id=entry_id,
+        )
+    except REFUSALS as err:
+        unit_of_work.discard()
+        return _entry_page(entry_id, err)
     flash(_("Expedient %(number)s opened from the entry and its procedure started.",
             number=opened.expedient.number), "success")
     return redirect(url_for("expedients.show", expedient_id=opened.expedient.id))

@@ -25,6 +25,7 @@ from engine.signatures.circuits import (
     sign_batch,
 )
 from engine.signatures.credentials import credential_of, import_personal
+from webapp.actions import field_errors
 from webapp.auth import login_required, roles_required
 from webapp.inputs import is_id
 from webapp.navigation import NavItem
@@ -38,8 +39,14 @@ NAV = [NavItem("signatures.queue", _l("Signatures"), roles=SIGNER_ROLES, order=1
 @bp.get("/signatures")
 @roles_required(*SIGNER_ROLES)
 def queue() -> Any:
+    return _queue_page()
+
+
+def _queue_page(errors: dict[str, str] | None = None) -> str:
+    """My queue; after a refused batch, the items as chosen with the reason beside the password or the list."""
     return render_template("signatures/queue.html", rows=pending_with_expedients(g.ctx),
-                           has_certificate=credential_of(g.ctx.user_id) is not None)
+                           has_certificate=credential_of(g.ctx.user_id) is not None, errors=errors or {},
+                           chosen=request.form.getlist("step_id"))
 
 
 @bp.get("/signatures/<int:step_id>")
@@ -104,8 +111,7 @@ def batch() -> Any:
         result = sign_batch(g.ctx, ids, request.form.get("password", ""))
     except GeeError as err:
         unit_of_work.discard()
-        flash(str(err), "danger")
-        return _back_to()
+        return _queue_page(field_errors(err, {"password": "batch-password"}, "batch")), err.status
     if result.signed:
         flash(ngettext("%(num)s item signed.", "%(num)s items signed.", len(result.signed)), "success")
     for _step_id, message in result.failed:
@@ -124,6 +130,7 @@ def give_back(step_id: int) -> Any:
 @bp.route("/signatures/certificate", methods=["GET", "POST"])
 @login_required
 def certificate() -> Any:
+    """My signing certificate; a refused import says why beside the file or the password (neither comes back)."""
     if request.method == "POST":
         upload = request.files.get("file")
         try:
@@ -132,11 +139,11 @@ def certificate() -> Any:
             import_personal(g.ctx, g.ctx.user_id, upload.read(), request.form.get("password", ""))
         except GeeError as err:
             unit_of_work.discard()
-            flash(str(err), "danger")
-        else:
-            flash(_("Your signing certificate was imported."), "success")
+            return render_template("signatures/certificate.html", credential=credential_of(g.ctx.user_id),
+                                   errors=field_errors(err, ("file", "password"), "certificate")), err.status
+        flash(_("Your signing certificate was imported."), "success")
         return redirect(url_for("signatures.certificate"))
-    return render_template("signatures/certificate.html", credential=credential_of(g.ctx.user_id))
+    return render_template("signatures/certificate.html", credential=credential_of(g.ctx.user_id), errors={})
 
 
 @bp.get("/documents/<int:document_id>/signatures")

@@ -6,8 +6,10 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from engine.base import unit_of_work
 from engine.base.i18n import _, _l
-from engine.tenancy.tokens import create_token, list_tokens, revoke_token
+from engine.tenancy.tokens import NewToken, create_token, list_tokens, revoke_token
+from webapp.actions import REFUSALS, field_errors
 from webapp.auth import login_required
 from webapp.navigation import NavItem
 
@@ -19,15 +21,25 @@ NAV = [NavItem("tokens.index", _l("API"), order=90, menu="tools")]
 @bp.get("/")
 @login_required
 def index() -> Any:
-    return render_template("tokens/index.html", tokens=list_tokens(g.ctx), new=None)
+    return _page()
+
+
+def _page(new: NewToken | None = None, errors: dict[str, str] | None = None) -> str:
+    """My tokens; a new one's secret; after a refused name, that name with the reason beside it."""
+    return render_template("tokens/index.html", tokens=list_tokens(g.ctx), new=new, errors=errors or {},
+                           form=request.form)
 
 
 @bp.post("/")
 @login_required
 def create() -> Any:
-    new = create_token(g.ctx, request.form.get("name", ""))
+    try:
+        new = create_token(g.ctx, request.form.get("name", ""))
+    except REFUSALS as err:
+        unit_of_work.discard()
+        return _page(errors=field_errors(err, general="token-name")), err.status
     # Rendered, not redirected: the secret must never sit in a session or a URL.
-    return render_template("tokens/index.html", tokens=list_tokens(g.ctx), new=new), 201
+    return _page(new), 201
 
 
 @bp.post("/<int:token_id>/revoke")

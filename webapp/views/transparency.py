@@ -22,7 +22,7 @@ from engine.tenancy.models import Tenant
 from engine.transparency import portal, publications
 from engine.transparency.schemas import section_schema
 from engine.transparency.sections import ALL, BY_KEY, UPLOADED
-from webapp.actions import act
+from webapp.actions import act, field_errors
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
 
@@ -100,9 +100,18 @@ def public_document(tenant_code: str, publication_id: int) -> Any:
 @bp.get("/transparency")
 @roles_required(*KEEPERS)
 def index() -> Any:
+    return _index_page()
+
+
+def _index_page(errors: dict[str, str] | None = None) -> str:
+    """The staff page; after a refused publication or withdrawal, what was typed with the reason beside it."""
     return render_template("transparency/index.html", entries=publications.all_publications(g.ctx),
                            sections=UPLOADED, by_key=BY_KEY, today=local_date(utcnow()),
-                           tenant=db.session.get(Tenant, g.ctx.tenant_id))
+                           tenant=db.session.get(Tenant, g.ctx.tenant_id), errors=errors or {}, form=request.form)
+
+
+#: The fields of the publish form (their DOM ids are their names).
+_PUBLISH_FIELDS = ("section", "title", "file", "url", "published_on")
 
 
 def _published_on() -> date | None:
@@ -121,11 +130,14 @@ def publish() -> Any:
         g.ctx, section=request.form.get("section", ""), title=request.form.get("title", ""),
         published_on=_published_on(), url=request.form.get("url"), filename=upload.filename if upload else None,
         content=upload.read() if upload and upload.filename else None),
-        _("Published on the transparency portal."), url_for("transparency.index"))
+        _("Published on the transparency portal."), url_for("transparency.index"),
+        page=lambda err: _index_page(field_errors(err, _PUBLISH_FIELDS, "publish")))
 
 
 @bp.post("/transparency/<int:publication_id>/withdraw")
 @roles_required(*KEEPERS)
 def withdraw(publication_id: int) -> Any:
+    reason = f"reason-{publication_id}"
     return act(lambda: publications.withdraw(g.ctx, publication_id, request.form.get("reason", "")),
-               _("Withdrawn from the transparency portal."), url_for("transparency.index"))
+               _("Withdrawn from the transparency portal."), url_for("transparency.index"),
+               page=lambda err: _index_page(field_errors(err, {"reason": reason}, "withdraw")))

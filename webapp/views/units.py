@@ -9,10 +9,11 @@ from sqlalchemy import select
 
 from engine.base import unit_of_work
 from engine.base.db import db
-from engine.base.errors import Conflict, NotFound, ValidationFailed
+from engine.base.errors import Conflict, GeeError, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.tenancy import units
 from engine.tenancy.models import Membership, User
+from webapp.actions import field_errors
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
 
@@ -23,12 +24,17 @@ NAV = [NavItem("units.index", _l("Units"), roles=("admin",), order=82, menu="adm
 _REFUSED = (ValidationFailed, Conflict, NotFound)
 
 
-def _list_page(values: dict[str, str] | None = None, error: Exception | None = None) -> str:
+#: The DOM ids of the units pages' fields, by the names the services give them; a refusal naming none is
+#: shown as the page's alert, "unit-error".
+_FIELDS = {"code": "unit-code", "name": "unit-name", "user_id": "member-user"}
+
+
+def _list_page(values: dict[str, str] | None = None, error: GeeError | None = None) -> str:
     return render_template("units/index.html", units=units.list_units(g.ctx),
-                           values=values or {"code": "", "name": ""}, error=error)  # fmt: skip
+                           values=values or {"code": "", "name": ""}, errors=field_errors(error, _FIELDS, "unit"))
 
 
-def _unit_page(unit_id: int, name: str | None = None, error: Exception | None = None) -> str:
+def _unit_page(unit_id: int, name: str | None = None, error: GeeError | None = None) -> str:
     unit = units.get_unit(g.ctx, unit_id)
     people = units.members(g.ctx, unit.id)
     inside = {u.id for u in people}
@@ -37,7 +43,8 @@ def _unit_page(unit_id: int, name: str | None = None, error: Exception | None = 
         .where(Membership.tenant_id == g.ctx.tenant_id, User.active.is_(True)).distinct().order_by(User.full_name)
     ).scalars() if u.id not in inside]  # fmt: skip
     return render_template("units/unit.html", unit=unit, members=people, candidates=candidates,
-                           name=unit.name if name is None else name, error=error)  # fmt: skip
+                           name=unit.name if name is None else name,
+                           errors=field_errors(error, _FIELDS, "unit"))  # fmt: skip
 
 
 @bp.get("/")

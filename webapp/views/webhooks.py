@@ -7,10 +7,12 @@ from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
+from engine.base import unit_of_work
 from engine.base.i18n import _, _l
 from engine.webhooks import subscriptions as hooks
 from engine.webhooks.delivery import MAX_ATTEMPTS, SIGNATURE_HEADER
 from engine.webhooks.events import EVENT_NAMES
+from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
 
@@ -22,16 +24,30 @@ NAV = [NavItem("webhooks.index", _l("Webhooks"), roles=("admin",), order=91, men
 @bp.get("/")
 @roles_required("admin")
 def index() -> Any:
+    return _page()
+
+
+def _page(errors: dict[str, str] | None = None) -> str:
+    """The webhooks and their log; after a refused one, its URL and events (never the secret) with the reason."""
     return render_template("webhooks/index.html", webhooks=hooks.list_webhooks(g.ctx),
                            deliveries=hooks.list_deliveries(g.ctx), event_names=EVENT_NAMES,
-                           max_attempts=MAX_ATTEMPTS, signature_header=SIGNATURE_HEADER)  # fmt: skip
+                           max_attempts=MAX_ATTEMPTS, signature_header=SIGNATURE_HEADER,
+                           errors=errors or {}, form=request.form)  # fmt: skip
+
+
+#: The DOM ids of the new webhook's fields, by the names the services give them.
+_FIELDS = {"url": "webhook-url", "secret": "webhook-secret", "events": "webhook-events"}
 
 
 @bp.post("/")
 @roles_required("admin")
 def create() -> Any:
-    hook = hooks.register_webhook(g.ctx, request.form.get("url"), request.form.get("secret"),
-                                  request.form.getlist("events"))  # fmt: skip
+    try:
+        hook = hooks.register_webhook(g.ctx, request.form.get("url"), request.form.get("secret"),
+                                      request.form.getlist("events"))  # fmt: skip
+    except REFUSALS as err:
+        unit_of_work.discard()
+        return _page(field_errors(err, _FIELDS, "new-webhook")), err.status
     flash(_("The webhook %(url)s was registered.", url=hook.url), "success")
     return redirect(url_for("webhooks.index"))
 
