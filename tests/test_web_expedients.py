@@ -162,6 +162,9 @@ def test_upload_and_download_a_document(client, world):
     assert (doc.title, doc.tipo_documental, doc.from_administration) == ("Informe tècnic", "TD13", True)
     html = client.get(f"/expedients/{opened.expedient.id}").get_data(as_text=True)
     assert "Informe tècnic" in html and "TD13" in html
+    # The ENI type in the reader's words, in the table and in the upload form's list (not ENI's Spanish).
+    assert 'TD13 <span class="small text-body-secondary">Report</span>' in html
+    assert '<option value="TD99" selected>TD99 · Other</option>' in html and "Otros" not in html
 
     download = client.get(f"/expedients/{opened.expedient.id}/documents/{doc.id}")
     assert download.status_code == 200 and download.data == content

@@ -25,7 +25,7 @@ from flask_babel import get_locale
 from engine.base.enum_labels import enum_label
 from engine.base.form_labels import field_title, form_text
 from engine.base.i18n import _
-from engine.documents.documents import TIPOS_DOCUMENTALES
+from engine.documents.documents import TIPO_LABELS
 from engine.documents.task_form_fields import is_document, is_document_list
 
 PREFIX = "data"
@@ -53,7 +53,7 @@ class DocumentChoice:
 
 def _choice(doc: Any) -> DocumentChoice:
     code = str(doc.tipo_documental)
-    kind = f"{code} · {TIPOS_DOCUMENTALES[code]}" if code in TIPOS_DOCUMENTALES else code
+    kind = f"{code} · {TIPO_LABELS[code]}" if code in TIPO_LABELS else code
     return DocumentChoice(id=doc.id, title=doc.title, file_name=doc.file_name, kind=kind, added=doc.created_at)
 
 

@@ -14,7 +14,7 @@ from engine.base.i18n import _, _l
 from engine.base.identifiers import normalise_nif
 from engine.control.risk import term_of
 from engine.documents import closing
-from engine.documents.documents import TIPOS_DOCUMENTALES, get_document, read_content, store_document
+from engine.documents.documents import TIPO_LABELS, get_document, read_content, store_document
 from engine.dossier.actions import (
     NOTIFIERS,
     SIGNATURE_REQUESTERS,
@@ -147,7 +147,7 @@ def _page(expedient_id: int, error: ValidationFailed | Conflict | None = None, f
     """The expedient page; after a refused action, with the error beside the form that failed."""
     found = dossier(g.ctx, expedient_id)
     page = render_template("expedients/show.html", d=found, term=term_of(g.ctx, found.expedient),
-                           tipos=TIPOS_DOCUMENTALES, postal_results=list(PostalResult), error=error,
+                           tipos=TIPO_LABELS, postal_results=list(PostalResult), error=error,
                            failed_form=failed_form, form=request.form,
                            awaited_entries=awaited_entries(g.ctx, expedient_id),
                            may_open=bool(set(OPENER_ROLES) & g.ctx.roles),

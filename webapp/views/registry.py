@@ -11,7 +11,7 @@ from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _, _l
-from engine.documents.documents import TIPOS_DOCUMENTALES
+from engine.documents.documents import TIPO_LABELS
 from engine.expedients.parties import find_or_create_party
 from engine.registry.book import search_entries, years_with_entries
 from engine.registry.entries import Channel, Direction, Upload, get_entry, register_incoming
@@ -80,7 +80,7 @@ def new() -> Any:
             flash(_("Entry %(number)s registered. Its receipt is ready to download.", number=entry.number), "success")
             return redirect(url_for("registry.show", entry_id=entry.id))
     return render_template("registry/new.html", form=form, errors=field_errors(error, _ENTRY_FIELDS),
-                           channels=list(Channel), tipos=TIPOS_DOCUMENTALES), 422 if error else 200
+                           channels=list(Channel), tipos=TIPO_LABELS), 422 if error else 200
 
 
 @bp.get("/registry/<int:entry_id>")

@@ -10,7 +10,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.base import unit_of_work
 from engine.base.errors import GeeError
 from engine.base.i18n import _
-from engine.documents.documents import TIPOS_DOCUMENTALES, store_document
+from engine.documents.documents import TIPO_LABELS, store_document
 from engine.expedients.expedients import typed_number
 from engine.registry.between_tenants import recipient_tenants, send_to_tenant
 from webapp.actions import REFUSALS, field_errors
@@ -51,5 +51,5 @@ def send() -> Any:
                     tenant=delivery.outgoing.recipient), "success")  # fmt: skip
             return redirect(url_for("registry.show", entry_id=delivery.outgoing.id))
     return render_template("registry/send.html", form=form, recipients=recipient_tenants(g.ctx),
-                           errors=field_errors(error, _SEND_FIELDS), tipos=TIPOS_DOCUMENTALES), \
+                           errors=field_errors(error, _SEND_FIELDS), tipos=TIPO_LABELS), \
         error.status if error else 200
