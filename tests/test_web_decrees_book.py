@@ -7,6 +7,7 @@ import pytest
 from engine.base.db import db
 from engine.decrees import book as decrees
 from engine.expedients.expedients import open_expedient
+from engine.tenancy.models import Tenant, User
 from tests.conftest import ctx_for
 from tests.web_clerk import field_error, login_en, make_world, token
 
@@ -88,3 +89,28 @@ def test_a_clerk_may_not_annul_a_decree(client, signed):
     assert refused.status_code == 403
     db.session.expire_all()
     assert db.session.get(decrees.Decree, signed.id).status == "signed"
+
+
+def _row(html: str, number: str) -> str:
+    row = html[html.index(f'<td class="text-nowrap">{number}</td>'):]
+    return row[:row.index("</tr>")]
+
+
+def test_the_book_says_which_decrees_wait_for_the_secretarys_attestation(client, signed):
+    login_en(client, "sergi")
+    waiting = _row(client.get(f"/decrees/book?year={signed.year}").get_data(as_text=True), signed.number)
+    assert "awaiting the secretary's attestation" in waiting
+    secretary = db.session.execute(db.select(User).where(User.username == "sergi")).scalar_one()
+    decrees.attest(ctx_for(secretary, db.session.get(Tenant, signed.tenant_id)), signed.id)
+    db.session.commit()
+    attested = _row(client.get(f"/decrees/book?year={signed.year}").get_data(as_text=True), signed.number)
+    assert "Attested by Sergi Roca" in attested and "awaiting" not in attested
+
+
+def test_the_book_searches_by_number_title_and_expedient(client, signed):
+    login_en(client, "sergi")
+    for found in ("llicència de gual", signed.number[-4:], signed.expedient.number, "carrer major"):
+        html = client.get("/decrees/book", query_string={"year": signed.year, "q": found}).get_data(as_text=True)
+        assert f'<td class="text-nowrap">{signed.number}</td>' in html, found
+    nothing = client.get(f"/decrees/book?year={signed.year}&q=piscina").get_data(as_text=True)
+    assert signed.number not in nothing and "No decree matches." in nothing and 'value="piscina"' in nothing

@@ -209,10 +209,18 @@ def get_decree(ctx: Context, decree_id: int) -> Decree:
     return get_owned(Decree, ctx, decree_id)
 
 
-def book(ctx: Context, year: int) -> list[Decree]:
-    """The numbered decrees of a year, in number order (annulled ones included)."""
+def book(ctx: Context, year: int, q: str = "") -> list[Decree]:
+    """The numbered decrees of a year, in number order (annulled ones included); ``q``: those whose
+    number, title or expedient (its number or subject) contains it."""
     stmt = (scoped(Decree, ctx).where(Decree.year == year, Decree.seq.is_not(None)).order_by(Decree.seq)
             .options(selectinload(Decree.expedient)))  # fmt: skip
+    term = " ".join((q or "").split())
+    if term:
+        pattern = like_contains(term)
+        of_expedient = scoped(Expedient, ctx).where(or_(Expedient.number.ilike(pattern, escape="\\"),
+                                                         Expedient.subject.ilike(pattern, escape="\\")))
+        stmt = stmt.where(or_(Decree.number.ilike(pattern, escape="\\"), Decree.title.ilike(pattern, escape="\\"),
+                              Decree.expedient_id.in_(of_expedient.with_only_columns(Expedient.id))))
     return cast(list[Decree], list(db.session.execute(stmt).scalars()))
 
 

@@ -12,7 +12,7 @@ from engine.base.i18n import _, _l
 from engine.decrees.book import annul_decree, book, export_year_pdf, may_annul
 from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
-from webapp.inputs import YEAR_MAX, YEAR_MIN, int_arg
+from webapp.inputs import YEAR_MAX, YEAR_MIN, int_arg, search_text
 from webapp.navigation import NavItem
 
 bp = Blueprint("decrees_book", __name__)
@@ -37,8 +37,9 @@ def index() -> Any:
 def _book_page(year: int, errors: dict[str, str] | None = None) -> str:
     """The book of ``year``; after a refused annulment, its reason as typed with the refusal beside it."""
     this_year = local_date(utcnow()).year
-    decrees = book(g.ctx, year)
-    return render_template("decrees/book.html", year=year, decrees=decrees,
+    q = search_text(request.args.get("q"))
+    decrees = book(g.ctx, year, q)
+    return render_template("decrees/book.html", year=year, decrees=decrees, q=q,
                            annullable={d.id for d in decrees if may_annul(g.ctx, d)},
                            years=list(range(this_year, this_year - 10, -1)), errors=errors or {},
                            form=request.form)
