@@ -6,8 +6,34 @@
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta) { event.detail.headers["X-CSRFToken"] = meta.content; }
   });
+  // Files over what the server takes (body data-max-upload, bytes) are refused beside their field
+  // before sending: sent, they would come back as an error page and lose everything typed.
+  document.addEventListener("submit", function (event) {
+    var limit = Number(document.body.getAttribute("data-max-upload") || 0);
+    var total = 0, field = null;
+    event.target.querySelectorAll('input[type="file"][id]').forEach(function (input) {
+      Array.prototype.forEach.call(input.files || [], function (file) { total += file.size; field = input; });
+    });
+    if (!limit || !field || total <= limit) { return; }
+    event.preventDefault();
+    var errorId = field.id + "-error", message = document.getElementById(errorId);
+    if (!message) {
+      message = document.createElement("div");
+      message.className = "invalid-feedback";
+      message.id = errorId;
+      field.insertAdjacentElement("afterend", message);
+    }
+    message.textContent = document.body.getAttribute("data-too-big").replace("{size}", (total / 1048576).toFixed(1));
+    field.classList.add("is-invalid");
+    field.setAttribute("aria-invalid", "true");
+    if ((field.getAttribute("aria-describedby") || "").split(" ").indexOf(errorId) < 0) {
+      field.setAttribute("aria-describedby", ((field.getAttribute("aria-describedby") || "") + " " + errorId).trim());
+    }
+    field.focus();
+  });
   // Buttons marked data-once are disabled after the first click (no double submit).
   document.addEventListener("submit", function (event) {
+    if (event.defaultPrevented) { return; }
     var form = event.target;
     form.querySelectorAll("button[data-once]").forEach(function (button) {
       window.setTimeout(function () { button.disabled = true; }, 0);
