@@ -318,6 +318,10 @@ def test_refusals_found_after_the_form_check_are_in_the_summary_too(client, town
     form, summary = refused_form(_file(client, town, files=[(io.BytesIO(EXE), "planol.exe")]))
     assert [line[:2] for line in summary_lines(summary)] == [("documents-error", "#documents")]
     assert form.get_element_by_id("documents-error").text_content() == NOT_ACCEPTED.format("planol.exe")
+    # an empty file is refused by its name, not dropped in silence (she would believe it presented)
+    form, summary = refused_form(_file(client, town, files=[(io.BytesIO(PDF), "dni.pdf"),
+                                                            (io.BytesIO(b""), "planol.pdf")]))
+    assert form.get_element_by_id("documents-error").text_content() == "planol.pdf: El fitxer és buit."
 
     # a refusal that names no field is still said, in the summary
     def refuse(*_args, **_kwargs):

@@ -82,12 +82,15 @@ def _register(ctx: Context, *, locale: str, **entry: Any) -> RegistryEntry:
 
 
 def check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
-    """The files a citizen attached (empty ones dropped), or a refusal of the form's field
-    ``documents`` that names the file it is about, before anything is written."""
-    files = [u for u in uploads if u.filename and u.content]
+    """The files a citizen attached, or a refusal of the form's field ``documents`` that names the
+    file it is about, before anything is written (an empty file too: dropped in silence, the citizen
+    would believe it presented)."""
+    files = [u for u in uploads if u.filename]
     if len(files) > MAX_FILES:
         raise ValidationFailed(_l("Attach at most %(n)s files.", n=MAX_FILES), field="documents")
     for upload in files:
+        if not upload.content:
+            raise ValidationFailed(f"{upload.filename}: {_l('The file is empty.')}", field="documents")
         try:
             sniff_content_type(upload.content)
         except ValidationFailed:
