@@ -29,7 +29,7 @@ from sqlalchemy import select
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.form_labels import TEXTS, form_nodes, form_text
-from engine.base.formats import format_amount, format_day, format_moment, format_month, format_percent
+from engine.base.formats import format_amount, format_day, format_moment, format_month, format_percent, format_size
 from engine.base.settings import PROJECT_ROOT
 from engine.bodies import paperwork
 from engine.bodies.minutes import export_book_pdf
@@ -327,3 +327,6 @@ def test_formats_follow_each_language() -> None:
     assert [format_month(date(2026, 1, 1), loc) for loc in ("ca", "es", "en")] == ["gen. 2026", "ene 2026", "Jan 2026"]
     assert [format_percent("0.04", loc) for loc in ("ca", "es", "en")] == ["4,00 %", "4,00 %", "4.00%"]
     assert [format_amount(1234.5, loc) for loc in ("ca", "es", "en")] == ["1.234,50 €", "1.234,50 €", "€1,234.50"]
+    # A file's size (the verification page): to one decimal, a thousand of each unit making the next.
+    assert [format_size(36275, loc) for loc in ("ca", "es", "en")] == ["36,3 kB", "36,3 kB", "36.3 kB"]
+    assert [format_size(n, "ca") for n in (512, 1000, 999_960, 5_300_000)] == ["512 B", "1 kB", "1 MB", "5,3 MB"]

@@ -11,13 +11,15 @@ from pypdf import PdfReader
 
 from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
-from engine.documents.documents import Document, read_content
+from engine.documents.documents import Document, issue_document, read_content, store_document
 from engine.documents.signature_check import verify_pdf
 from engine.noticeboard import diligence, edicts
 from engine.noticeboard.models import Edict
 from tests.bodies_helpers import sign_all
 from tests.conftest import make_tenant
 from tests.procedures_helpers import ROLE_PEOPLE, town
+from tests.public_pages import municipality_frame
+from webapp.views import noticeboard as board_views
 
 TEXT = "Es sotmet a informació pública el projecte de la piscina municipal durant vint dies hàbils."
 
@@ -104,6 +106,42 @@ def test_the_certificate_of_exposure_states_the_exact_days_and_is_signed_by_the_
     assert edict.digest[:40] in "".join(text.split())
     with pytest.raises(Conflict, match="already issued"):
         diligence.issue_diligence(secretary, edict.id)
+
+
+def test_a_citizen_reads_the_board_in_the_towns_e_office_with_each_document_by_title_and_csv(
+        client, monkeypatch) -> None:
+    t = town("instancia_generica.bpmn")
+    edict = _published(t)
+    decree = store_document(t.people["secretari"], edict.expedient_id, "decret.pdf", b"%PDF-1.4 decret",
+                            title="Decret d'aprovació inicial", tipo_documental="TD01", from_administration=True)
+    issue_document(t.people["secretari"], decree.id)
+    edict = edicts.publish(t.people["secretari"], edict.expedient_id, title="Aprovació inicial del projecte",
+                           text=TEXT, starts_on=date(2026, 12, 4), working_days=20,
+                           document_ids=[decree.id, edict.document_ids[0]])
+    db.session.commit()
+    monkeypatch.setattr(board_views, "utcnow", lambda: datetime(2026, 12, 10, 9, 0, tzinfo=UTC))
+
+    # the board: the town's name in the e-office header, its nav (procedures, board, portal), no staff login
+    _, nav = municipality_frame(client.get("/tauler/sant-proves/").get_data(as_text=True),
+                                "sant-proves", "Ajuntament de Sant Proves")
+    assert nav["/tauler/sant-proves/"] == "Tauler d'anuncis" and nav["/seu/sant-proves/"] == "Tràmits"
+    assert nav["/transparencia/sant-proves/"] == "Portal de transparència"
+
+    # an edict: each document by its title, the issued one with its CSV leading to its verification
+    page, _ = municipality_frame(client.get(f"/tauler/sant-proves/{edict.id}").get_data(as_text=True),
+                                 "sant-proves", "Ajuntament de Sant Proves")
+    items = page.xpath('//ul[@id="edict-documents"]/li')
+    assert [" ".join(li.text_content().split()) for li in items] == [
+        f"Decret d'aprovació inicial · CSV {decree.csv}", "Projecte bàsic"]
+    assert items[0].xpath(".//a/@href") == [f"/tauler/sant-proves/{edict.id}/documents/{decree.id}",
+                                         f"/verify?csv={decree.csv}"]
+    assert client.get(items[0].xpath("a/@href")[0]).data == b"%PDF-1.4 decret"
+
+    # an edict not on the board: said in the same frame, with the way back to the town's e-office
+    missing = client.get("/tauler/sant-proves/999999")
+    assert missing.status_code == 404
+    page, _ = municipality_frame(missing.get_data(as_text=True), "sant-proves", "Ajuntament de Sant Proves")
+    assert page.xpath('//main//a[@href="/seu/sant-proves/"]')
 
 
 def test_a_withdrawn_edict_leaves_the_board_and_counts_its_days_until_the_withdrawal(client) -> None:

@@ -24,6 +24,7 @@ from engine.base.errors import Conflict, ValidationFailed
 from engine.citizens import filing
 from engine.citizens.identity import CitizenIdentity
 from engine.documents.documents import Document, issue_document, store_document
+from engine.documents.tenant_logo import set_logo
 from engine.expedients.expedients import Expedient
 from engine.expedients.parties import ExpedientParty, Party
 from engine.notifications.notifications import Notification, NotificationEvidence, notify
@@ -33,7 +34,9 @@ from engine.process.models import HumanTask, ProcessInstance, ProcessVersion
 from engine.registry.entries import RegistryEntry, Upload
 from tests.conftest import ctx_for, make_tenant, make_user, settings_changed
 from tests.engine_helpers import make_version
+from tests.public_pages import municipality_frame
 from tests.services import run_queued_jobs
+from tests.test_branding import PNG
 
 FORMS = {
     "seu_revisar.json": {
@@ -142,6 +145,22 @@ def test_municipalities_and_catalogue_are_public(client, town):
     home = client.get(f"/seu/{town.code}/")
     assert home.status_code == 200
     assert 'href="/seu/ajt-proves/tramits/instancia_generica"' in home.get_data(as_text=True)
+
+
+def test_the_e_office_its_notice_board_and_its_portal_lead_to_each_other_under_its_name_and_logo(client, town):
+    home, nav = municipality_frame(client.get(f"/seu/{town.code}/").get_data(as_text=True), town.code, town.name)
+    assert nav[f"/tauler/{town.code}/"] == "Tauler d'anuncis"
+    assert nav[f"/transparencia/{town.code}/"] == "Portal de transparència"
+    assert not home.xpath("//header//img")  # no logo yet
+    admin = ctx_for(make_user("admin", town, ("admin",)), town)
+    set_logo(admin, "escut.png", PNG)
+    db.session.commit()
+    for path in (f"/tauler/{town.code}/", f"/transparencia/{town.code}/", f"/seu/{town.code}/"):
+        page, nav = municipality_frame(client.get(path).get_data(as_text=True), town.code, town.name)
+        assert page.xpath('//header//nav//a[@aria-current="page"]/@href') == [path]  # where the citizen is
+        [logo] = page.xpath('//header//a[@class="seu-brand"]/img')
+        assert logo.get("src") == f"/tenants/{town.code}/logo" and logo.get("alt") == ""  # the name says it
+    assert client.get(f"/tenants/{town.code}/logo").data == PNG
 
 
 def test_procedure_sheet_states_term_silence_and_documents(client, town):

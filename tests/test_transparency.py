@@ -26,6 +26,7 @@ from tests.bodies_helpers import (
 from tests.conftest import csrf_token, ctx_for, login, make_tenant, make_user
 from tests.procedures_acts import PDF
 from tests.procedures_helpers import Town
+from tests.public_pages import municipality_frame
 from tests.web_clerk import field_error, login_en, token
 
 PORTAL = "/transparencia/sant-proves/"
@@ -61,6 +62,11 @@ def test_a_citizen_reads_the_organisation_agreements_and_procedures_from_gees_re
     html = page.get_data(as_text=True)
     assert "<h1" in html and "Portal de transparència" in html and "<caption>" in html
     assert 'href="/tauler/sant-proves/"' in html  # the notice board
+    # in the town's e-office frame: its name in the header, the way to its procedures and notice board
+    # and to verify a document; no link to the staff login
+    _, nav = municipality_frame(html, "sant-proves", "Ajuntament de Sant Proves")
+    assert nav["/transparencia/sant-proves/"] == "Portal de transparència"
+    assert nav["/tauler/sant-proves/"] == "Tauler d'anuncis" and nav["/verify"] == "Verifica un document"
 
     organisation = client.get(f"{PORTAL}organisation.json").get_json()
     people = {(r["body"], r["name"], r["role"]) for r in organisation["rows"]}
@@ -148,6 +154,7 @@ def test_towns_never_see_each_others_portal(client) -> None:
     db.session.commit()
 
     html = client.get("/transparencia/altra-vila/").get_data(as_text=True)
+    municipality_frame(html, "altra-vila", "Ajuntament d'Altra Vila")  # signed in as staff: still the public frame
     for ours_only in ("Jordi Mas", "Pere Font", "piscina", "Contracte de neteja"):
         assert ours_only not in html
     assert client.get("/transparencia/altra-vila/contracts.json").get_json()["rows"] == []

@@ -15,6 +15,7 @@ from engine.signatures.circuits import request_signatures, sign
 from engine.signatures.credentials import unlock_personal
 from engine.signatures.pades import Stamp, sign_pdf
 from tests.conftest import csrf_token, settings_changed
+from tests.public_pages import public_frame
 from tests.records_helpers import new_expedient
 from tests.services import redis_url
 from tests.test_signatures_helpers import KEY_PASSWORD, flip_byte_in_signed_range, pdf_document, report_pdf, town
@@ -65,11 +66,21 @@ def test_verify_page_shows_metadata_signatures_and_download(client, people):
     assert response.status_code == 200
     assert 'data-intact="true"' in html and doc.eni_id in html and doc.title in html
     assert 'id="signature-verdict"' in html and 'data-valid="true"' in html and "Joan Batlle" in html
+    # it serves every municipality: the public frame without one, whose brand leads to the list of
+    # municipalities; nothing of the staff's (no login link)
+    page = public_frame(html)
+    assert page.xpath('//header//a[@class="seu-brand"]/@href') == ["/seu/"] and not page.xpath("//header//nav")
+    # the file's size in kilobytes written the reader's way, not in raw bytes
+    assert doc.size > 1000
+    kilobytes = f"{doc.size / 1000:.1f}".removesuffix(".0")
+    size = page.get_element_by_id("verify-file").text_content()
+    assert size == f"{doc.file_name} ({kilobytes.replace('.', ',')} kB)", size
     # the ENI type in words of the reader's language, with its code for who knows them
     client.post("/locale", data={"locale": "en", "csrf_token": csrf_token(client, "/verify")})
     page = lxml_html.fromstring(client.get(f"/verify?csv={doc.csv}").get_data(as_text=True))
     assert doc.tipo_documental == "TD13"
     assert page.get_element_by_id("verify-type").text_content() == "Report (TD13)"
+    assert page.get_element_by_id("verify-file").text_content() == f"{doc.file_name} ({kilobytes} kB)"
     download = client.get(f"/verify/download?csv={doc.csv}")
     assert download.status_code == 200 and download.data == read_content(people["clerk"], doc.id)[1]
     assert "attachment" in download.headers["Content-Disposition"]
@@ -87,6 +98,8 @@ def test_verify_page_says_when_the_stored_file_was_altered(client, people):
     assert refused.status_code == 409  # said in words, not the server's English "409 Conflict"
     message = html_text.unescape(refused.get_data(as_text=True))
     assert "el document desat ja no coincideix amb el que es va emetre" in message
+    page = public_frame(refused.get_data(as_text=True))  # said in the public frame, with the way back to it
+    assert page.xpath('//main//a[@href="/seu/"]')
 
 
 def test_unknown_code_is_a_404_page(client):

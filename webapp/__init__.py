@@ -16,6 +16,7 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     app = create_engine_app(settings, overrides)
     from webapp import errors, i18n, logging_setup, row_links, security, transactions
     from webapp.inputs import IdConverter
+    from webapp.seu import frame
     from webapp.views import register_blueprints
 
     app.url_map.converters["int"] = IdConverter
@@ -23,6 +24,7 @@ def create_app(settings: Settings | None = None, overrides: dict[str, Any] | Non
     logging_setup.init_app(app)
     security.init_app(app)
     i18n.init_app(app)
+    frame.init_app(app)
     row_links.init_app(app)
     errors.init_app(app)
     register_blueprints(app)

@@ -2,8 +2,9 @@
 
 The language: the person's choice (the menu; staff get theirs at login), then, on a municipality's
 public pages (e-office, transparency portal, notice board), its default language (a citizen may read
-Spanish with an English browser), and on staff pages the browser's, then Catalan. Dates go through
-:mod:`engine.base.formats` with the page's locale: ``{{ moment_value|moment }}``, ``{{ day_value|day }}``."""
+Spanish with an English browser), and on staff pages the browser's, then Catalan. Dates and file sizes go
+through :mod:`engine.base.formats` with the page's locale: ``{{ moment_value|moment }}``, ``{{ day_value|day }}``,
+``{{ doc.size|filesize }}``."""
 
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from flask_babel import get_locale, get_translations, refresh
 from engine.app import LANGUAGES
 from engine.audit.labels import action_label
 from engine.base.form_labels import form_text
-from engine.base.formats import format_day, format_moment, format_month
+from engine.base.formats import format_day, format_moment, format_month, format_size
 from engine.base.settings import current_settings
 from engine.process.definition.sidecar import procedure_label
 from engine.process.definition.task_labels import awaited_label, label_for, task_label
@@ -60,6 +61,11 @@ def month_filter(value: date) -> str:
     return format_month(value, _locale())
 
 
+def filesize_filter(size: int) -> str:
+    """``{{ doc.size|filesize }}``: "36,3 kB" (ca, es), "36.3 kB" (en): a file's size in the page's language."""
+    return format_size(size, _locale())
+
+
 def page_translations() -> Any:
     """The page's catalogue, looked up once per request and language. Flask-Babel's own lookup
     walks the app, the domain and the locale again for each of the fifty-odd strings of a page;
@@ -88,6 +94,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["moment"] = moment_filter
     app.jinja_env.filters["day"] = day_filter
     app.jinja_env.filters["month"] = month_filter
+    app.jinja_env.filters["filesize"] = filesize_filter
     app.jinja_env.globals["LANGUAGES"] = LANGUAGES
     app.jinja_env.globals["get_locale"] = get_locale
     app.jinja_env.globals["role_label"] = role_label

@@ -1,4 +1,4 @@
-"""Dates, months, amounts and percentages for people, in the reader's language (Babel, CLDR).
+"""Dates, months, amounts, percentages and file sizes for people, in the reader's language (Babel, CLDR).
 
 Pages pass the request's locale, documents the locale they are written in. A date is never
 all digits with a two-digit year ("12/3/26" is the 12th of March or the 3rd of December,
@@ -16,6 +16,7 @@ from babel import Locale
 from babel.dates import DateTimePattern, format_date, match_skeleton, parse_pattern
 from babel.numbers import format_currency
 from babel.numbers import format_percent as format_percent_pattern
+from babel.units import format_unit
 
 from engine.base.clock import MADRID, as_utc
 
@@ -123,4 +124,16 @@ def format_percent(fraction: object, locale: str, digits: int = 2) -> str:
     return plain(format_percent_pattern(_decimal(fraction), pattern, locale=locale))
 
 
-__all__ = ["format_amount", "format_day", "format_moment", "format_month", "format_percent", "plain"]
+#: CLDR's units of a file size, each a thousand of the one before (as "22.5 kB" on the staff pages).
+_SIZE_UNITS = ("digital-byte", "digital-kilobyte", "digital-megabyte", "digital-gigabyte")
+
+
+def format_size(size: int, locale: str) -> str:
+    """A file's size in bytes as the reader writes it, to one decimal: "36,3 kB", "36.3 kB", "512 B"."""
+    value, unit = float(size), 0
+    while round(value, 1) >= 1000 and unit < len(_SIZE_UNITS) - 1:  # 999,96 kB is 1 MB, not 1.000 kB
+        value, unit = value / 1000, unit + 1
+    return plain(format_unit(value, _SIZE_UNITS[unit], length="short", format="#,##0.#", locale=locale))
+
+
+__all__ = ["format_amount", "format_day", "format_moment", "format_month", "format_percent", "format_size", "plain"]

@@ -105,6 +105,13 @@ def intact(edict: Edict) -> bool:
     return all(d is not None for d in docs) and content_digest(edict, cast(list[Document], docs)) == edict.digest
 
 
+def published_documents(edict: Edict) -> list[Document]:
+    """The documents an edict carries, in the order it was published with (what the public page lists
+    by title and CSV); one gone since is left out, though :func:`exposed` shows no such edict."""
+    docs = [db.session.get(Document, doc_id) for doc_id in edict.document_ids]
+    return [d for d in docs if d is not None]
+
+
 def publishable_documents(ctx: Context, expedient_id: int) -> list[Document]:
     """What an edict of the expedient may carry to the public board: its issued documents (with
     their CSV), latest versions, in the order they were added; never a registry receipt, which

@@ -16,7 +16,6 @@ from engine.base.clock import local_date, utcnow
 from engine.base.context import Context
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
-from engine.citizens.identity import tenant_by_code
 from engine.documents.documents import read_content
 from engine.expedients.expedients import numbers_of, typed_number
 from engine.noticeboard import diligence, edicts
@@ -25,8 +24,10 @@ from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
 from webapp.inputs import int_arg, is_id, search_text
 from webapp.navigation import NavItem
+from webapp.seu.frame import municipality_pages
 
 bp = Blueprint("noticeboard", __name__)
+municipality_pages(bp)  # the public board is in its municipality's e-office frame
 
 STAFF = edicts.PUBLISHERS
 NAV = [NavItem("noticeboard.index", _l("Notice board"), roles=STAFF, order=46, menu="tools")]
@@ -128,7 +129,7 @@ def issue_diligence(edict_id: int) -> Any:
 
 @bp.get("/tauler/<tenant_code>/")
 def public(tenant_code: str) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     query = search_text(request.args.get("q"), 200)
     return render_template("noticeboard/public.html", tenant=tenant, query=query,
                            edicts=edicts.exposed(tenant.id, local_date(utcnow()), query))
@@ -136,7 +137,7 @@ def public(tenant_code: str) -> Any:
 
 @bp.get("/tauler/<tenant_code>/feed.json")
 def feed(tenant_code: str) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     items = [{**edicts.feed_entry(e), "url": url_for("noticeboard.public_edict", tenant_code=tenant.code,
                                                       edict_id=e.id, _external=True)}
              for e in edicts.exposed(tenant.id, local_date(utcnow()))]
@@ -145,7 +146,7 @@ def feed(tenant_code: str) -> Any:
 
 @bp.get("/tauler/<tenant_code>/rss.xml")
 def rss(tenant_code: str) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     xml = rss_feed(title=f"{_('Notice board')} — {tenant.name}", language=str(get_locale() or "ca"),
                    board_url=url_for("noticeboard.public", tenant_code=tenant.code, _external=True),
                    feed_url=url_for("noticeboard.rss", tenant_code=tenant.code, _external=True),
@@ -157,16 +158,17 @@ def rss(tenant_code: str) -> Any:
 
 @bp.get("/tauler/<tenant_code>/<int:edict_id>")
 def public_edict(tenant_code: str, edict_id: int) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     edict = edicts.public_edict(tenant.id, edict_id, local_date(utcnow()))
     if edict is None:
         abort(404)
-    return render_template("noticeboard/edict.html", tenant=tenant, edict=edict)
+    return render_template("noticeboard/edict.html", tenant=tenant, edict=edict,
+                           documents=edicts.published_documents(edict))
 
 
 @bp.get("/tauler/<tenant_code>/<int:edict_id>/documents/<int:document_id>")
 def public_document(tenant_code: str, edict_id: int, document_id: int) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     edict = edicts.public_edict(tenant.id, edict_id, local_date(utcnow()))
     if edict is None or document_id not in edict.document_ids:
         abort(404)

@@ -22,7 +22,7 @@ from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _
 from engine.citizens import allegations, carpeta, filing, notices
-from engine.citizens.identity import citizen_context, identity_from_claims, tenant_by_code
+from engine.citizens.identity import citizen_context, identity_from_claims
 from engine.citizens.procedures import get_procedure, list_procedures
 from engine.powers import register as powers
 from engine.registry.entries import Upload
@@ -31,6 +31,7 @@ from webapp.forms_render import build_fields, parse_submission
 from webapp.inputs import int_arg
 from webapp.redirects import safe_next
 from webapp.seu import oidc
+from webapp.seu.frame import municipality_pages
 from webapp.seu.session import NEXT_KEY, citizen_required, current_citizen, log_in, log_out
 
 bp = Blueprint("seu", __name__, url_prefix="/seu")
@@ -42,15 +43,7 @@ def _init_oidc(state: BlueprintSetupState) -> None:
     oidc.init_app(cast(Flask, state.app))
 
 
-@bp.url_value_preprocessor
-def _tenant(_endpoint: str | None, values: dict[str, Any] | None) -> None:
-    code = (values or {}).get("tenant_code")
-    g.seu_tenant = tenant_by_code(code) if code else None
-
-
-@bp.context_processor
-def _globals() -> dict[str, Any]:
-    return {"seu_tenant": g.get("seu_tenant"), "citizen": current_citizen()}
+municipality_pages(bp)  # g.seu_tenant; the frame's values come from webapp.seu.frame
 
 
 def _locale() -> str:

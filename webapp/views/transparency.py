@@ -16,7 +16,6 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
 from engine.base.i18n import _, _l
-from engine.citizens.identity import tenant_by_code
 from engine.documents.documents import read_content
 from engine.tenancy.models import Tenant
 from engine.transparency import portal, publications
@@ -25,8 +24,10 @@ from engine.transparency.sections import ALL, BY_KEY, UPLOADED
 from webapp.actions import act, field_errors
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
+from webapp.seu.frame import municipality_pages
 
 bp = Blueprint("transparency", __name__)
+municipality_pages(bp)  # the public portal is in its municipality's e-office frame
 
 KEEPERS = publications.KEEPERS
 NAV = [NavItem("transparency.index", _l("Transparency portal"), roles=KEEPERS, order=47, menu="tools")]
@@ -47,14 +48,14 @@ def _rows(tenant: Tenant, key: str) -> tuple[tuple[str, ...], list[portal.Row]]:
 
 @bp.get("/transparencia/<tenant_code>/")
 def public(tenant_code: str) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     return render_template("transparency/public.html", tenant=tenant,
                            sections=[(s, *_rows(tenant, s.key)) for s in ALL])
 
 
 @bp.get("/transparencia/<tenant_code>/<section>.csv")
 def section_csv(tenant_code: str, section: str) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     columns, rows = _rows(tenant, section)
     response = Response(portal.to_csv(columns, rows), mimetype="text/csv")
     response.headers.set("Content-Disposition", "attachment", filename=f"{tenant.code}-{section}.csv")
@@ -63,7 +64,7 @@ def section_csv(tenant_code: str, section: str) -> Any:
 
 @bp.get("/transparencia/<tenant_code>/<section>.json")
 def section_json(tenant_code: str, section: str) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     columns, rows = _rows(tenant, section)
     return jsonify({"tenant": tenant.name, "section": section, "title": str(BY_KEY[section].title),
                     "law": BY_KEY[section].law, "columns": list(columns), "rows": rows})
@@ -71,7 +72,7 @@ def section_json(tenant_code: str, section: str) -> Any:
 
 @bp.get("/transparencia/<tenant_code>/<section>.schema.json")
 def section_schema_json(tenant_code: str, section: str) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     if section not in BY_KEY:
         abort(404)
     schema_id = url_for("transparency.section_schema_json", tenant_code=tenant.code, section=section, _external=True)
@@ -82,7 +83,7 @@ def section_schema_json(tenant_code: str, section: str) -> Any:
 
 @bp.get("/transparencia/<tenant_code>/documents/<int:publication_id>")
 def public_document(tenant_code: str, publication_id: int) -> Any:
-    tenant = tenant_by_code(tenant_code)
+    tenant = g.seu_tenant
     found = publications.public_publication(tenant.id, publication_id, local_date(utcnow()))
     if found is None:
         abort(404)
