@@ -34,7 +34,7 @@ def test_the_list_pages_newest_first_and_filters_by_state_procedure_and_text(cli
 
     # The cursor is an expedient of this list; any other id is refused, not taken as "from the start".
     stray = client.get("/api/v1/expedients?limit=2&cursor=999999", headers=bearer(secret))
-    assert stray.status_code == 422 and stray.get_json()["field"] == "after"
+    assert stray.status_code == 422 and stray.get_json()["field"] == "cursor"
 
     gual = client.get("/api/v1/expedients?q=gual", headers=bearer(secret)).get_json()
     # A NUL byte typed into the search (PostgreSQL refuses it in text) is dropped, not a 400.

@@ -41,7 +41,7 @@ def town(tenant):
 
 @pytest.fixture
 def clerk(town):
-    user = make_user("clerk", town, ("tramitador",))
+    user = make_user("clerk", town, ("tramitador",), full_name="Carles Puig")
     db.session.commit()
     return user
 
@@ -304,6 +304,7 @@ def test_staff_accredit_a_declared_representative_on_the_expedient(app, town, cl
     assert revoke.status_code == 302
     db.session.expire_all()
     assert db.session.get(Power, power.id).revoked_by == "clerk"
+    assert "· Carles Puig</div>" in staff.get("/powers").get_data(as_text=True)  # who revoked it, by name
     assert jordi.get(f"{base}/notificacions/{note.id}").status_code == 404
 
 

@@ -8,7 +8,7 @@ from collections.abc import Collection, Mapping, Sequence
 
 from sqlalchemy import select
 
-from engine.audit.actors import actor_labels, user_ids
+from engine.audit.actors import actor_label, actor_labels, user_ids
 from engine.audit.trail import AuditEvent
 from engine.base.db import db
 from engine.tenancy.models import User
@@ -20,6 +20,17 @@ def user_names(ids: Collection[int]) -> dict[int, str]:
         return {}
     named = db.session.execute(select(User.id, User.full_name).where(User.id.in_(ids)))
     return {row.id: row.full_name for row in named}
+
+
+def actor_words_by_username(actors: Collection[str]) -> dict[str, str]:
+    """Raw actors kept without their user id (who revoked a power) -> who in words: a user by their
+    full name (one query for all), a citizen or GEE as :func:`engine.audit.actors.actor_label` says."""
+    wanted = set(actors)
+    names: dict[str, str] = {}
+    if wanted:
+        named = db.session.execute(select(User.username, User.full_name).where(User.username.in_(wanted)))
+        names = {row.username: row.full_name for row in named}
+    return {actor: names.get(actor) or actor_label(actor, None) for actor in wanted}
 
 
 def actor_words(events: Sequence[AuditEvent], citizens: Mapping[str, str] | None = None) -> dict[str, str]:

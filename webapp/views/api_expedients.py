@@ -32,8 +32,11 @@ VERSION_ADDERS = OPENERS | {Role.TECNIC}
 def list_expedients() -> Any:
     args = request.args
     after, limit = page_args()
-    page = expedients_page(g.ctx, state=args.get("state") or None, procedure=args.get("procedure") or None,
-                           q=search_text(args.get("q")), after=after, limit=limit)  # fmt: skip
+    try:
+        page = expedients_page(g.ctx, state=args.get("state") or None, procedure=args.get("procedure") or None,
+                               q=search_text(args.get("q")), after=after, limit=limit)  # fmt: skip
+    except ValidationFailed as err:  # the page to go on from is the API's ``cursor``
+        raise ValidationFailed(err.message, field="cursor" if err.field == "after" else err.field) from None
     keys = procedure_keys(g.ctx, page.rows)
     return paged([{**e.summary(), "opened_at": e.opened_at, "procedure": keys.get(e.id)} for e in page.rows], page)
 

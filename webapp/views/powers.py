@@ -1,6 +1,6 @@
 """Apoderaments: the staff side of the register of powers (search, register one from the signed
 document, revoke) and the accreditation of a declared representative on an expedient.
-Views only call :mod:`engine.powers.register`."""
+Views call :mod:`engine.powers.register` (and :mod:`engine.dossier.actors` for who revoked in words)."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from flask import Blueprint, flash, g, redirect, render_template, request, url_f
 from engine.base.errors import GeeError
 from engine.base.i18n import _, _l
 from engine.base.unit_of_work import discard
+from engine.dossier.actors import actor_words_by_username
 from engine.expedients.expedients import get_expedient
 from engine.powers import register as powers
 from engine.powers.models import Power
@@ -56,9 +57,10 @@ def index() -> Any:
 def _index_page(errors: dict[str, str] | None = None) -> str:
     """The register, searched; after a refused revocation, its reason as typed with the refusal."""
     q = request.args.get("q", "")
-    return render_template("powers/index.html", powers=powers.search(g.ctx, q), q=q, today=powers.today(),
-                           procedures=powers.procedure_keys(g.ctx), errors=errors or {},
-                           form=request.form)  # fmt: skip
+    found = powers.search(g.ctx, q)
+    return render_template("powers/index.html", powers=found, q=q, today=powers.today(),
+                           procedures=powers.procedure_keys(g.ctx), errors=errors or {}, form=request.form,
+                           revokers=actor_words_by_username([p.revoked_by for p in found if p.revoked_by]))  # fmt: skip
 
 
 @bp.route("/powers/new", methods=["GET", "POST"])
