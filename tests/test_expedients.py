@@ -24,8 +24,8 @@ from engine.expedients.expedients import (
     open_expedient,
     relate,
     reopen_expedient,
-    search_expedients,
 )
+from engine.expedients.listing import expedients_page
 from engine.expedients.parties import find_or_create_party
 from tests.conftest import ctx_for, make_tenant, make_user
 from tests.services import postgres_app
@@ -145,11 +145,11 @@ def test_find_by_number_and_search(clerk):
     for missing in ("2026/000003", "2025/000001", "garbage"):
         with pytest.raises(NotFound):
             find_by_number(clerk, missing)
-    assert [e.id for e in search_expedients(clerk, "obres")] == [obres.id]
-    assert [e.id for e in search_expedients(clerk, "B-12345674")] == [obres.id]
-    assert [e.id for e in search_expedients(clerk, "puig")] == [padro.id]
-    assert [e.id for e in search_expedients(clerk, "2026/00000")] == [padro.id, obres.id]  # newest first
-    assert search_expedients(clerk, "%") == []
+    assert [e.id for e in expedients_page(clerk, q="obres").rows] == [obres.id]
+    assert [e.id for e in expedients_page(clerk, q="B-12345674").rows] == [obres.id]
+    assert [e.id for e in expedients_page(clerk, q="puig").rows] == [padro.id]
+    assert [e.id for e in expedients_page(clerk, q="2026/00000").rows] == [padro.id, obres.id]  # newest first
+    assert expedients_page(clerk, q="%").rows == []
 
 
 def test_search_finds_any_part_of_a_nif_a_number_or_a_name(clerk):
@@ -160,7 +160,7 @@ def test_search_finds_any_part_of_a_nif_a_number_or_a_name(clerk):
     obres = open_expedient(clerk, "Llicència d'obres", party_ids=[company.id], opened_at=at(2026, 2, 2, 9))
     padro = open_expedient(clerk, "Padró", party_ids=[person.id], opened_at=at(2026, 2, 3, 9))
     db.session.commit()
-    found = {term: sorted(e.id for e in search_expedients(clerk, term)) for term in (
+    found = {term: sorted(e.id for e in expedients_page(clerk, q=term).rows) for term in (
         "b1234", "2345674", "B-12345674", "x 1234567 l", "567L", "segre sl", "PUIG", "2026", "/000002", "6/0")}
     assert found == {"b1234": [obres.id], "2345674": [obres.id], "B-12345674": [obres.id],
                      "x 1234567 l": [padro.id], "567L": [padro.id], "segre sl": [obres.id], "PUIG": [padro.id],

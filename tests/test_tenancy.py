@@ -20,8 +20,8 @@ from engine.expedients.expedients import (
     open_expedient,
     parties_of,
     relate,
-    search_expedients,
 )
+from engine.expedients.listing import expedients_page
 from engine.expedients.parties import find_or_create_party, find_party_by_nif
 from engine.tenancy.admin import (
     NewUser,
@@ -233,12 +233,12 @@ def test_a_user_of_one_tenant_never_reads_another_tenant_s_records():
     # By number: both are 2026/000001 in their own tenant
     assert find_by_number(ctx_a, exp_b.number).id == exp_a.id
     # By search
-    assert search_expedients(ctx_a, "obres") == []
-    assert search_expedients(ctx_a, "12345678Z") == []
-    assert search_expedients(ctx_a, "Puig") == []
+    assert expedients_page(ctx_a, q="obres").rows == []
+    assert expedients_page(ctx_a, q="12345678Z").rows == []
+    assert expedients_page(ctx_a, q="Puig").rows == []
     assert find_party_by_nif(ctx_a, "12345678Z") is None
     # ...while B sees its own.
-    assert [e.id for e in search_expedients(ctx_b, "Puig")] == [exp_b.id]
+    assert [e.id for e in expedients_page(ctx_b, q="Puig").rows] == [exp_b.id]
 
 
 # -- CLI ----------------------------------------------------------------------------------------

@@ -344,20 +344,6 @@ def expedient_matches(ctx: Context, term: str) -> Any:
     return Expedient.id.in_(matching_ids(ctx, term))
 
 
-def search_expedients(ctx: Context, q: str, limit: int = 50) -> list[Expedient]:
-    """Expedients whose number or subject contains ``q``, or with a party whose NIF or name does."""
-    term = " ".join((q or "").split())
-    if not term:
-        return []
-    stmt = (
-        scoped(Expedient, ctx)
-        .where(expedient_matches(ctx, term))
-        .order_by(Expedient.year.desc(), Expedient.seq.desc())
-        .limit(limit)
-    )
-    return list(db.session.execute(stmt).scalars())
-
-
 def relate(ctx: Context, expedient_id: int, other_id: int) -> None:
     """Relate two expedients of the tenant, both ways (idempotent; closed ones may be related too)."""
     require_role(ctx, OPENERS)

@@ -79,7 +79,7 @@ def procedure_keys(ctx: Context, rows: list[Expedient]) -> dict[int, str]:
     return keys
 
 
-__all__ = ["STATES", "ListedExpedient", "list_expedients"]
+__all__ = ["STATES", "ListedExpedient", "expedients_page", "list_expedients"]
 
 
 def expedients_page(
