@@ -155,9 +155,12 @@ def test_a_valid_power_lets_the_representative_act_and_the_grantor_sees_every_ac
     assert opened.status_code == 302 and _state(note.id) == "accessed"
     assert jordi.get(f"{base}/documents/{resolution.id}").data == PDF
 
+    powers_page = maria.get(f"{base}/apoderaments").get_data(as_text=True)
+    assert f'id="accesses-link" href="{base}/accessos"' in powers_page  # reached from her powers
     accesses = maria.get(f"{base}/accessos")
     html = accesses.get_data(as_text=True)
     assert "Accessos en nom meu" in html  # Catalan, the default language
+    assert re.search(r'class="nav-link active" aria-current="true"\s+href="[^"]*/apoderaments">Apoderaments<', html)
     assert html.count("Jordi Vidal Roca (87654321X)") >= 4
     assert f"Ha obert l'expedient {own.number}" in html
     assert "Ha descarregat el document Resolució d&#39;atorgament" in html

@@ -142,7 +142,7 @@ def test_a_refused_setting_keeps_what_was_typed_beside_its_field(admin_client):
     officer = client.post("/admin/signing-officers", data={"alcalde": str(clerk.id), "csrf_token": token})
     html = officer.get_data(as_text=True)
     assert officer.status_code == 422
-    assert field_error(html, "officer-alcalde") == "admina does not hold the role alcalde here."
+    assert field_error(html, "officer-alcalde") == "admina does not hold the role Mayor here."
     assert 'aria-describedby="officer-alcalde-error officer-alcalde-help"' in html
     db.session.expire_all()
     tenant = db.session.get(Tenant, tenant.id)

@@ -240,11 +240,61 @@ def test_claim_release_and_reassign(client, world):
     html = client.get(f"/tasks/{task.id}").get_data(as_text=True)
     assert "Carla Soler" in html and "Sergi Roca" not in html  # only holders of the task's role
     bad = client.post(f"/tasks/{task.id}/reassign", data={"csrf_token": token(client), "user_id": world.secretary.id})
-    assert bad.status_code == 422
+    assert bad.status_code == 422  # the task page again, the reason beside the person chosen
+    refusal = field_error(bad.get_data(as_text=True), "reassign-user")
+    assert refusal == "That person does not hold the role Clerk (tramitador) here."
+    nobody = client.post(f"/tasks/{task.id}/reassign", data={"csrf_token": token(client), "user_id": ""})
+    assert field_error(nobody.get_data(as_text=True), "reassign-user") == "Choose a person."
     ok = client.post(f"/tasks/{task.id}/reassign", data={"csrf_token": token(client), "user_id": colleague.id})
     assert ok.status_code == 302
     db.session.expire_all()
     assert db.session.get(HumanTask, task.id).assignee_id == colleague.id
+
+
+def _meanwhile(client, world, act):
+    """Anna reads a ready task; meanwhile her colleague Carla ``act``s on it (claims it, completes it)."""
+    from tests.conftest import make_user
+
+    colleague = make_user("carla", world.tenant, ("tramitador",), full_name="Carla Soler")
+    task = ready_task(open_case(world).expedient.id)
+    login_en(client, "anna")
+    client.get(f"/tasks/{task.id}")
+    act(ctx_for(colleague, world.tenant), task.id)
+    db.session.commit()
+    return colleague, task
+
+
+def test_a_task_claimed_meanwhile_is_refused_on_its_page(client, world):
+    from engine.process.instances.tasks import claim
+
+    colleague, task = _meanwhile(client, world, claim)
+
+    response = client.post(f"/tasks/{task.id}/claim", data={"csrf_token": token(client)})
+
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert field_error(html, "assignment") == "This task was already claimed by Carla Soler."
+    assert '<strong id="assignee">Carla Soler</strong>' in html
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).assignee_id == colleague.id
+
+
+def test_a_task_completed_meanwhile_says_by_whom(client, world):
+    from engine.process.instances.tasks import complete_task
+
+    colleague, task = _meanwhile(client, world, lambda ctx, task_id: complete_task(
+        ctx, task_id, {"unitat_responsable": "Secretaria", "completa": True}))
+
+    response = client.post(f"/tasks/{task.id}", data={
+        "csrf_token": token(client), "action": "complete", "idem_key": "anna-late",
+        "data.unitat_responsable": "Urbanisme", "data.completa": "1", "data.observacions": "Revisat"})
+
+    assert response.status_code == 409
+    html = response.get_data(as_text=True)
+    assert 'id="task-refusal"' in html and "This task was already completed by Carla Soler." in html
+    assert "This task is no longer pending." not in html  # one message, the one that says why
+    db.session.expire_all()
+    assert db.session.get(HumanTask, task.id).completed_by_id == colleague.id
 
 
 def test_other_tenants_task_is_not_found_on_every_route(client, world):

@@ -27,7 +27,7 @@ from engine.base.text import clean_text
 from engine.tenancy.codes import check_ine, check_municipal_dir3
 from engine.tenancy.languages import check_default_locale
 from engine.tenancy.login import change_password, deactivate_user, end_sessions
-from engine.tenancy.models import ROLES, Membership, Role, Tenant, User
+from engine.tenancy.models import ROLES, Membership, Role, Tenant, User, role_label
 from engine.tenancy.password_links import issue_password_link
 from engine.tenancy.passwords import MIN_PASSWORD_LENGTH, check_new_password, hash_password, verify_password
 
@@ -313,7 +313,7 @@ def set_signing_officers(ctx: Context, *, alcalde: int | None = None, secretari:
         user = tenant_user(ctx, user_id)
         if office not in user.roles_in(ctx.tenant_id):
             raise ValidationFailed(
-                _l("%(user)s does not hold the role %(role)s here.", user=user.username, role=office.value),
+                _l("%(user)s does not hold the role %(role)s here.", user=user.username, role=role_label(office.value)),
                 field=office.value,
             )
         officers[office.value] = user.id

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, session, url_for
 
 from engine.base import unit_of_work
-from engine.base.errors import NotFound, ValidationFailed
+from engine.base.errors import GeeError, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.citizens.filed_summary import filed_lines
 from engine.documents.documents import list_documents, store_document
@@ -28,6 +29,7 @@ from engine.inbox.task_context import task_context
 from engine.notifications.notifications import awaited_by
 from engine.process.instances import tasks as instances
 from engine.signatures.circuits import for_task, pending_for
+from webapp.actions import REFUSALS, field_errors
 from webapp.auth import login_required
 from webapp.forms_render import build_fields, parse_submission
 from webapp.inputs import PAGE_MAX, int_arg, is_id, search_text
@@ -88,7 +90,9 @@ def after(task_id: int) -> Any:
 
 
 def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dict[str, str] | None = None,
-                 status: int = 200) -> Any:
+                 status: int = 200, refused: dict[str, str] | None = None) -> Any:
+    """The task page; ``errors`` are the form's fields refused, ``refused`` a refusal of the task itself
+    ("task": completing it, "assignment": claiming or releasing it, "reassign-user": the person chosen)."""
     view = task_view(g.ctx, task_id)
     context = task_context(g.ctx, view)
     shown = values if values is not None else (view.task.draft_data or context.prefill)
@@ -107,6 +111,7 @@ def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dic
         errors=errors or {},
         parties=parties_of(g.ctx, view.expedient.id) if view.expedient else [],
         candidates=reassign_candidates(g.ctx, view.task) if view.may_work else [],
+        refused=refused or {},
         idem_key=uuid.uuid4().hex,
     ), status
 
@@ -154,32 +159,46 @@ def submit(task_id: int) -> Any:
     try:
         result = instances.complete_task(ctx, task_id, data, request.form.get("idem_key") or None,
                                          slow_steps_in_worker=True)
-    except ValidationFailed as err:
+    except REFUSALS as err:
         unit_of_work.discard()
-        found = {d.field: d.message for d in err.details}
-        if not found:
-            raise
         shown, _unused = parse_submission(view.schema, request.form)
-        return _render_task(task_id, shown, found, 422)
+        found = {d.field: d.message for d in err.details} if isinstance(err, ValidationFailed) else {}
+        if found:
+            return _render_task(task_id, shown, found, 422)
+        return _render_task(task_id, shown, status=err.status, refused={"task": str(err)})
     flash(_what_next(result), "success")
     remember_completed(task_id)
     return redirect(url_for("tasks.inbox"))
 
 
+def _assign(task_id: int, change: Callable[[], Any], done: str, back: str) -> Any:
+    """Claim, release or reassign: a refusal (already claimed meanwhile, a person who cannot take it) comes
+    back on the task page beside its buttons, nothing changed."""
+    try:
+        change()
+    except REFUSALS as err:
+        unit_of_work.discard()
+        return _render_task(task_id, status=err.status, refused=_assignment_refusal(err))
+    flash(done, "success")
+    return redirect(back)
+
+
+def _assignment_refusal(err: GeeError) -> dict[str, str]:
+    return field_errors(err, {"user_id": "reassign-user"}, general="assignment")
+
+
 @bp.post("/tasks/<int:task_id>/claim")
 @login_required
 def claim(task_id: int) -> Any:
-    instances.claim(g.ctx, task_id)
-    flash(_("The task is now yours."), "success")
-    return redirect(url_for("tasks.show", task_id=task_id))
+    return _assign(task_id, lambda: instances.claim(g.ctx, task_id), _("The task is now yours."),
+                   url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/tasks/<int:task_id>/release")
 @login_required
 def release(task_id: int) -> Any:
-    instances.release(g.ctx, task_id)
-    flash(_("The task is back in the shared inbox of its role."), "success")
-    return redirect(url_for("tasks.show", task_id=task_id))
+    return _assign(task_id, lambda: instances.release(g.ctx, task_id),
+                   _("The task is back in the shared inbox of its role."), url_for("tasks.show", task_id=task_id))
 
 
 @bp.post("/tasks/<int:task_id>/reassign")
@@ -187,7 +206,7 @@ def release(task_id: int) -> Any:
 def reassign(task_id: int) -> Any:
     user_id = _int(request.form.get("user_id"))
     if user_id is None:
-        raise ValidationFailed(_l("Choose a person."), field="user_id")
-    instances.reassign(g.ctx, task_id, user_id)
-    flash(_("The task has been reassigned."), "success")
-    return redirect(url_for("tasks.inbox"))
+        return _render_task(task_id, status=422,
+                            refused=_assignment_refusal(ValidationFailed(_l("Choose a person."), field="user_id")))
+    return _assign(task_id, lambda: instances.reassign(g.ctx, task_id, user_id),
+                   _("The task has been reassigned."), url_for("tasks.inbox"))

@@ -54,7 +54,7 @@ from engine.process.models import (
     ProcessVersion,
     Timer,
 )
-from engine.tenancy.models import Membership, Tenant, User
+from engine.tenancy.models import Membership, Tenant, User, role_label
 from engine.tenancy.scoping import by_id, get_owned, owned_by, scoped
 from engine.tenancy.units import is_member
 
@@ -681,7 +681,8 @@ def reassign(ctx: Context, human_task_id: int, user_id: int) -> dict[str, Any]:
                                        field="user_id")
         elif not roles or (row.role and row.role not in roles):
             raise ValidationFailed(
-                _l("That person does not hold the role %(role)s here.", role=row.role or "-"), field="user_id"
+                _l("That person does not hold the role %(role)s here.", role=role_label(row.role or "-")),
+                field="user_id",
             )
         return user_id
 
