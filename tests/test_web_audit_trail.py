@@ -185,6 +185,7 @@ def test_the_csv_has_every_matching_event_in_the_chains_order(client, world, mon
     gual = open_expedient(clerk, "Llicència de gual")
     record(clerk, "decree.drafted", "decree", 4, expedient_id=gual.id, note='Decret "gual", 1r')
     record(Context.system(world.tenant.id, "timer-sweeper"), "timer.fired", "timer", 3)
+    record(clerk, "task.claimed", "task", 1, note='=HYPERLINK("http://example.org","obriu")')
     for n in range(600):  # more than one batch of the export
         record(clerk, "task.claimed", "task", n)
     db.session.commit()
@@ -199,13 +200,15 @@ def test_the_csv_has_every_matching_event_in_the_chains_order(client, world, mon
                        "hash"]
     events = db.session.execute(db.select(AuditEvent).where(AuditEvent.tenant_id == world.tenant.id)
                                 .order_by(AuditEvent.seq)).scalars().all()
-    assert [int(r[0]) for r in rows[1:]] == [e.seq for e in events] and len(rows) == 1 + 603
+    assert [int(r[0]) for r in rows[1:]] == [e.seq for e in events] and len(rows) == 1 + 604
     assert [r[9] for r in rows[1:]] == [e.hash for e in events]
     assert rows[1][1:] == ["2026-03-02T09:15:00+00:00", "anna", "Anna Puig", "expedient.opened", "expedient",
                            str(gual.id), gual.number, "", events[0].hash]
     assert rows[2][2:] == ["anna", "Anna Puig", "decree.drafted", "decree", "4", gual.number, 'Decret "gual", 1r',
                            events[1].hash]
     assert rows[3][2:9] == ["timer-sweeper", "GEE (timers)", "timer.fired", "timer", "3", "", ""]
+    # A note a spreadsheet would run as a formula is written as text (OWASP's CSV injection).
+    assert rows[4][8] == "'=HYPERLINK(\"http://example.org\",\"obriu\")"
 
     filtered = client.get(f"{CSV}?number={gual.number}&action=decree.drafted").get_data(as_text=True)
     assert [r[4] for r in csv.reader(io.StringIO(filtered))] == ["action", "decree.drafted"]

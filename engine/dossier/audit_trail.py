@@ -20,6 +20,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Forbidden
 from engine.base.i18n import _l
+from engine.base.spreadsheet import cell
 from engine.dossier.actors import actor_words
 from engine.expedients.expedients import find_by_number, numbers_of
 from engine.expedients.parties import Party
@@ -92,10 +93,10 @@ def csv_lines(ctx: Context, filters: TrailFilters) -> Iterator[str]:
         actors, numbers = _actors(ctx, batch), numbers_of(ctx, [event.expedient_id for event in batch])
         for event in batch:
             at = as_utc(event.at)
-            writer.writerow((event.seq, at.isoformat() if at else "", event.actor, actors[event.actor], event.action,
-                             event.object_type, event.object_id,
+            writer.writerow((event.seq, at.isoformat() if at else "", cell(event.actor), cell(actors[event.actor]),
+                             event.action, event.object_type, event.object_id,
                              numbers.get(event.expedient_id, "") if event.expedient_id is not None else "",
-                             event.note or "", event.hash))  # fmt: skip
+                             cell(event.note or ""), event.hash))  # fmt: skip
         yield taken()
 
 

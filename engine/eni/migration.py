@@ -15,13 +15,15 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from engine.base.context import Context
 from engine.base.db import db, refresh_statistics
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _l
+from engine.base.spreadsheet import cell
 from engine.base.unit_of_work import run_in_transaction
 from engine.eni.continuation import CONTINUING_ROLES, continue_by_hand, continuing_role
 from engine.eni.importer import already_imported, expedient_identifier_of, import_remission
@@ -165,6 +167,10 @@ class Outcome:
     element: str = ""
     reason: str = ""
     index_signature: str = ""
+
+    def report_row(self) -> dict[str, Any]:
+        """This outcome as a row of the CSV report (:data:`REPORT_FIELDS`), safe to open in a spreadsheet."""
+        return {name: cell(value) for name, value in asdict(self).items()}
 
 
 def migrate_one(ctx: Context, item: Item, mapping: dict[str, ClassificationTarget], *,

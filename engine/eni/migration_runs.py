@@ -13,7 +13,6 @@ from __future__ import annotations
 import csv
 import io
 import uuid
-from dataclasses import asdict
 from pathlib import Path
 
 from sqlalchemy import select
@@ -142,7 +141,7 @@ def _record(run: MigrationRun, outcome: Outcome) -> None:
     if outcome.status in ("imported", "refused", "skipped", "checked"):
         setattr(run, outcome.status, getattr(run, outcome.status) + 1)
     out = io.StringIO()
-    csv.DictWriter(out, fieldnames=REPORT_FIELDS).writerow(asdict(outcome))
+    csv.DictWriter(out, fieldnames=REPORT_FIELDS).writerow(outcome.report_row())
     run.report_csv += out.getvalue()
 
 

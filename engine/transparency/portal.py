@@ -24,6 +24,7 @@ from sqlalchemy import select
 from engine.base.clock import local_date
 from engine.base.context import Context
 from engine.base.db import db
+from engine.base.spreadsheet import cell
 from engine.bodies.models import AgendaItem, Body, BodySession
 from engine.citizens.procedures import list_procedures
 from engine.expedients.statistics import resolution_times
@@ -133,5 +134,5 @@ def to_csv(columns: tuple[str, ...], rows: list[Row]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
-    writer.writerows({c: "" if r.get(c) is None else r[c] for c in columns} for r in rows)
+    writer.writerows({c: "" if r.get(c) is None else cell(r[c]) for c in columns} for r in rows)
     return out.getvalue()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import time
-from dataclasses import asdict
 from pathlib import Path
 
 import click
@@ -51,7 +50,7 @@ def migrate_command(source: Path, tenant_code: str, dry_run: bool, report_path: 
             outcome = migrate_item(ctx, item, mapping, dry_run)
             counts[outcome.status] = counts.get(outcome.status, 0) + 1
             if writer and report:
-                writer.writerow(asdict(outcome))
+                writer.writerow(outcome.report_row())
                 report.flush()
             detail = outcome.reason or outcome.expedient or outcome.identifier
             click.echo(f"[{number}/{len(todo)}] {item.name}: {outcome.status} {detail}", err=True)
