@@ -6,8 +6,11 @@ from click.testing import CliRunner
 from flask_babel import force_locale
 from sqlalchemy import func, select
 
+from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.bodies.models import BodySession
+from engine.noticeboard.edicts import calendar_of
+from engine.noticeboard.models import Edict
 from engine.process.models import ProcessModel
 from engine.tenancy.models import ROLES, Tenant, User
 from tests.conftest import login
@@ -42,6 +45,14 @@ def test_demo_loads_everything_and_is_idempotent(client):
                                 key=lambda s: s.id)
         assert held.status == "held" and held.minutes_number == f"1/{held.minutes_year}" and held.minutes_signed
         assert upcoming.status == "convening" and upcoming.items[0].approves_minutes_of_id == held.id
+        # The budget it approved initially is on the public board for 15 working days, taking claims (TRLRHL 169.1).
+        edict = db.session.scalars(select(Edict).where(Edict.tenant_id == tenant.id)).one()
+        assert edict.expedient_id == held.items[0].expedient_id and edict.public_information
+        assert edict.ends_on == calendar_of(tenant.id).add_working_days(local_date(utcnow()), 15)
+        board = client.get(f"/tauler/{tenant.code}/").get_data(as_text=True)
+        title = f"Aprovació inicial del pressupost general per a l&#39;exercici {local_date(utcnow()).year + 1}"
+        assert title in board
+        assert 'id="file-allegation"' in client.get(f"/tauler/{tenant.code}/{edict.id}").get_data(as_text=True)
 
     # The README's logins work.
     login(client, "tramitador.sant", "demo-gee-2026")

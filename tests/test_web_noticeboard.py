@@ -10,6 +10,7 @@ import pytest
 
 from engine.base.db import db
 from engine.documents.documents import issue_document, store_document
+from engine.noticeboard import edicts
 from engine.noticeboard.models import Edict
 from tests.conftest import ctx_for
 from tests.web_clerk import field_error, login_en, open_case, their_issued_document, token
@@ -121,3 +122,24 @@ def test_a_refused_withdrawal_says_why_beside_its_reason(client, world, case):
     again = client.post(path, data={"csrf_token": token(client), "reason": "Un altre cop"})
     assert again.status_code == 409
     assert field_error(again.get_data(as_text=True), "withdraw") == "This edict is no longer on the board."
+
+
+def test_a_public_information_edict_counts_its_allegations_on_the_staff_board(client, world, case):
+    from engine.base.clock import local_date, utcnow
+    from engine.noticeboard.public_information import file_allegation, open_public_information
+
+    ctx, expedient = ctx_for(world.clerk, world.tenant), case["expedient"]
+    today = local_date(utcnow())
+    public = open_public_information(ctx, expedient.id, title="Informació pública: piscina", text=TEXT,
+                                     starts_on=today)
+    edicts.publish(ctx, expedient.id, title="Anunci de licitació", text="Licitació de la piscina.", starts_on=today,
+                   working_days=10)
+    for nif, name in (("12345678Z", "Maria Garcia"), ("00000000T", "Pere Vidal")):
+        file_allegation(ctx, public.id, nif=nif, name=name, text="Demano que la piscina sigui coberta.")
+    db.session.commit()
+    login_en(client, "anna")
+
+    board = client.get("/noticeboard").get_data(as_text=True)
+
+    assert re.findall(r'data-allegations="(\d+)"', board) == ["2"]  # only the public information takes them
+    assert f'<a href="/expedients/{expedient.id}#registry-title">2 allegations received</a>' in board

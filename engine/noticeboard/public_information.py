@@ -18,6 +18,8 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any, cast
 
+from sqlalchemy import func
+
 from engine.audit import record
 from engine.base.clock import local_date
 from engine.base.context import Context
@@ -75,6 +77,15 @@ def allegations_of(ctx: Context, edict_id: int) -> list[Allegation]:
     edict = get_owned(Edict, ctx, edict_id)
     stmt = scoped(Allegation, ctx).where(Allegation.edict_id == edict.id).order_by(Allegation.id)
     return cast(list[Allegation], list(db.session.execute(stmt).scalars()))
+
+
+def allegation_counts(ctx: Context, edict_ids: Sequence[int]) -> dict[int, int]:
+    """How many allegations each of ``edict_ids`` has received (late ones included); one query."""
+    if not edict_ids:
+        return {}
+    stmt = (scoped(Allegation, ctx).where(Allegation.edict_id.in_(edict_ids))
+            .with_only_columns(Allegation.edict_id, func.count()).group_by(Allegation.edict_id))
+    return {edict_id: count for edict_id, count in db.session.execute(stmt)}
 
 
 def allegations_summary(ctx: Context, edict_id: int) -> dict[str, Any]:

@@ -58,3 +58,10 @@ def sign_shown_pdf(page: Any, password: str) -> None:
     page.wait_for_load_state("load", timeout=PAGE_WAIT_MS)
     page.fill("#sign-form #password", password)
     page.press("#sign-form #password", "Enter")
+
+
+def focus_moves_to(page: Any, element_id: str) -> None:
+    """Wait until the keyboard focus is on ``element_id``. gee.js moves it to a refused form's summary when it
+    runs, at the end of the page: after the summary is in the document, so looking at once would race it."""
+    page.wait_for_function("id => document.activeElement && document.activeElement.id === id", arg=element_id,
+                           timeout=PAGE_WAIT_MS)

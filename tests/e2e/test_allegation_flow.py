@@ -9,6 +9,7 @@ from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.noticeboard.public_information import open_public_information
 from engine.registry.entries import RegistryEntry
+from tests.e2e.pages import focus_moves_to
 from tests.procedures_helpers import town
 from tests.services import run_queued_jobs
 from tests.test_seu import PDF
@@ -33,7 +34,7 @@ def test_a_citizen_files_an_allegation_from_the_notice_board(live_server, page):
     # sent empty: said beside the text and in the form's own summary; writing it clears both
     page.locator("#allegation-form button[type=submit]").click()
     page.wait_for_selector("#text-error")
-    assert page.evaluate("document.activeElement.id") == "allegation-errors"
+    focus_moves_to(page, "allegation-errors")
     page.locator("#text").fill("Cal preveure espais per a gossos.")
     page.wait_for_selector("#text-error", state="detached")
     page.locator("#allegation-errors").wait_for(state="detached")

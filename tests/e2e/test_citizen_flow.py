@@ -17,6 +17,7 @@ from engine.process.instances import tasks as instances
 from engine.process.instances.messages import AwaitedMessage
 from engine.process.models import HumanTask
 from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
+from tests.e2e.pages import focus_moves_to
 from tests.services import run_queued_jobs
 from tests.test_seu import PDF, esmena_version
 
@@ -59,7 +60,7 @@ def test_citizen_files_amends_is_notified_and_verifies(live_server, page, browse
     assert page.locator("#f_exposo-error").count() == 1
     summary = page.locator("#filing-form #filing-errors[role=alert]")
     assert summary.count() == 1 and page.locator("main .alert").count() == 1
-    assert page.evaluate("document.activeElement.id") == "filing-errors"
+    focus_moves_to(page, "filing-errors")
     links = summary.locator("li a")
     hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert hrefs == ["#f_assumpte", "#f_exposo", "#f_sollicito"]
@@ -115,7 +116,7 @@ def test_citizen_files_amends_is_notified_and_verifies(live_server, page, browse
     page.wait_for_selector("#documents-error")
     summary = page.locator("#answer-form #answer-errors[role=alert]")
     assert summary.count() == 1 and page.locator("main [role=alert]").count() == 1
-    assert page.evaluate("document.activeElement.id") == "answer-errors"
+    focus_moves_to(page, "answer-errors")
     assert page.get_attribute("#documents", "aria-describedby") == "documents-error"
     page.locator("#text").fill("Adjunto el plànol signat.")
     page.wait_for_selector("#documents-error", state="detached")
@@ -182,7 +183,7 @@ def test_a_refused_power_grant_keeps_what_she_chose_and_clears_as_she_corrects(l
     page.locator("#power-form button[type=submit]").click()
     # "only these procedures" but none chosen: said beside the list and in the form's summary, which has the focus
     page.wait_for_selector("#procedures-error")
-    assert page.evaluate("document.activeElement.id") == "power-errors"
+    focus_moves_to(page, "power-errors")
     assert page.locator("main [role=alert]").count() == 1
     assert page.input_value("#representative_name") == "Jordi Vidal Roca" and page.is_checked("#scope-some")
     # choosing all of them answers it: the message and the summary go at once

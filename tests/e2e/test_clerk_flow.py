@@ -7,7 +7,7 @@ import re
 from pathlib import Path
 
 from tests.conftest import PASSWORD
-from tests.e2e.pages import wait_for_diagram
+from tests.e2e.pages import focus_moves_to, wait_for_diagram
 from tests.web_clerk import make_world
 
 SHOTS = Path("/tmp/gee-shots")
@@ -90,7 +90,7 @@ def test_clerk_opens_an_expedient_and_completes_a_task(live_server, page, tmp_pa
     # A missing required field comes back inline, next to it.
     page.locator("button[value=complete]").click()
     page.wait_for_selector("#f-data-unitat_responsable-error")
-    assert page.evaluate("document.activeElement.id") == "form-errors"  # the summary has the focus (gee.js)
+    focus_moves_to(page, "form-errors")  # the summary has the focus (gee.js)
     page.screenshot(path=str(SHOTS / "task-errors.png"), full_page=True)
 
     page.select_option("#f-data-unitat_responsable", "Secretaria")

@@ -32,7 +32,8 @@ def demo_command() -> None:
     tenants = load_demo_tenants()
     for spec in MUNICIPALITIES:
         if load_demo_bodies(tenants[spec.code], DEMO_PASSWORD):
-            held = _l("Ple of %(tenant)s: a held session (signed minutes) and an upcoming one", tenant=spec.name)
+            held = _l("%(tenant)s: a Ple with a held session (signed minutes) and an upcoming one; the budget it "
+                      "approved initially is on the notice board, open to claims", tenant=spec.name)
             click.echo(str(held))
     results = deploy_shipped_procedures()
     broken = {name: r.problems for name, r in results.items() if not r.ok}

@@ -19,6 +19,7 @@ from engine.base.i18n import _, _l
 from engine.documents.documents import read_content
 from engine.expedients.expedients import numbers_of, typed_number
 from engine.noticeboard import diligence, edicts
+from engine.noticeboard.public_information import allegation_counts
 from engine.noticeboard.rss import rss_feed
 from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
@@ -60,6 +61,7 @@ def _page(form: Mapping[str, Any], errors: dict[str, str] | None = None) -> str:
     return render_template(
         "noticeboard/index.html", edicts=items, today=local_date(utcnow()), intact=edicts.intact, form=form,
         numbers=numbers_of(g.ctx, [edict.expedient_id for edict in items]), errors=errors or {},
+        allegations=allegation_counts(g.ctx, [edict.id for edict in items if edict.public_information]),
         documents=_documents_of(form.get("number", "")), chosen=set(request.form.getlist("document_ids")),
     )  # fmt: skip
 
