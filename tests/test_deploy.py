@@ -101,6 +101,18 @@ def test_bpmn_given_as_text(tenant):
     assert result.ok and result.version.dmn_files.keys() == {"fee.dmn"}
 
 
+def test_files_saved_with_a_byte_order_mark_are_read_as_written(tenant):
+    """Windows Notepad starts a UTF-8 file with a byte-order mark: the upload takes the form as written."""
+    from engine.process.definition.deploy import deploy_uploaded
+
+    forms = {f.name: b"\xef\xbb\xbf" + f.read_bytes() for f in FORMS.iterdir() if f.suffix == ".json"}
+    templates = {f.name: f.read_bytes() for f in TEMPLATES.iterdir() if f.is_file()}
+    result = deploy_uploaded(designer(tenant), OBRES.read_text(), forms=forms, templates=templates,
+                             dmn_files={"fee.dmn": (FIXTURES / "fee.dmn").read_bytes()})
+    assert result.problems == []
+    assert result.version.forms["request.schema.json"]["required"] == ["kind", "amount", "submitted_on"]
+
+
 # --- templates that extend or include others ---------------------------------------------------
 
 INFORME = '{% extends "_base.html" %}{% block body %}{{ amount_text }}{% endblock %}'

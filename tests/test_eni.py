@@ -9,7 +9,7 @@ import pytest
 from lxml import etree
 
 from engine.base.db import db
-from engine.base.errors import ValidationFailed
+from engine.base.errors import Conflict, ValidationFailed
 from engine.documents.closing import close_expedient
 from engine.documents.documents import issue_document, list_documents, read_content
 from engine.documents.store import content_store
@@ -106,6 +106,22 @@ def test_export_import_export_keeps_content_and_digests(people):
     meta1, meta2 = (e.find(q("eniexpmeta", "metadatosExp")) for e in (exp1, exp2))
     assert etree.tostring(meta1, method="c14n") == etree.tostring(meta2, method="c14n")
     assert [etree.tostring(d, method="c14n") for d in docs1] == [etree.tostring(d, method="c14n") for d in docs2]
+
+
+def test_importing_a_municipalitys_own_export_names_the_expedient_it_already_has(people):
+    from engine.expedients.expedients import Expedient
+
+    expedient, _ = _expedient_with_documents(people["clerk"])
+    close_expedient(people["secretary"], expedient.id)
+    db.session.commit()
+    exported = export_expedient(people["clerk"], expedient.id)
+
+    with pytest.raises(Conflict) as refused:
+        import_expedient(people["clerk"], exported)
+    said = f"Case file {expedient.eni_id} is already in this municipality: it is {expedient.number}."
+    assert str(refused.value) == said
+    db.session.rollback()
+    assert db.session.query(Expedient).count() == 1  # no copy, nothing half-written
 
 
 def test_a_tampered_document_is_detected_on_export_and_on_import(people):

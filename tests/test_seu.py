@@ -15,6 +15,7 @@ import holidays
 import pytest
 from flask.testing import FlaskClient
 from lxml import html as lxml_html
+from pypdf import PdfReader
 from sqlalchemy import func, select
 
 from engine.audit import AuditEvent
@@ -242,6 +243,9 @@ def test_filing_registers_opens_and_starts_in_one_go(client, town):
     expedient = db.session.execute(select(Expedient)).scalar_one()
     assert entry.channel == "electronic" and entry.expedient_id == expedient.id
     assert entry.number.startswith("E/") and entry.number.endswith("/000001")
+    # The extract says what was asked, in the form's words (art. 66.1.b: facts, reasons and request).
+    assert entry.summary == ("Assumpte: Gual permanent · Exposo (fets i motius): Tinc un garatge al carrer Major 3."
+                             " · Sol·licito: Una placa de gual permanent.")
     assert expedient.subject == "Instància genèrica: Gual permanent"
     party = db.session.execute(select(Party)).scalar_one()
     assert party.nif == "12345678Z" and party.preferred_channel == "electronic"
@@ -255,6 +259,8 @@ def test_filing_registers_opens_and_starts_in_one_go(client, town):
     db.session.refresh(entry)
     receipt = client.get(f"/seu/{town.code}/documents/{entry.receipt_document_id}")
     assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
+    printed = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(receipt.data)).pages).split())
+    assert "Extracte" in printed and "Una placa de gual permanent." in printed  # the citizen keeps what she asked
     presented = db.session.execute(select(Document).where(Document.from_administration.is_(False))).scalar_one()
     assert presented.file_name == "plànol.pdf"
     assert client.get(f"/seu/{town.code}/documents/{presented.id}").data == PDF

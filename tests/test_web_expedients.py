@@ -263,6 +263,7 @@ def test_list_and_search(client, world):
     login_en(client, "anna")
     listing = client.get("/expedients").get_data(as_text=True)
     assert one.expedient.number in listing and two.expedient.number in listing
+    assert 'id="import-eni" href="/eni/import">Import an ENI case file</a>' in listing  # another tool's export
     found = client.get("/expedients?q=B12345674").get_data(as_text=True)
     assert two.expedient.number in found and one.expedient.number not in found
     partial = client.get("/expedients?q=gual", headers={"HX-Request": "true"}).get_data(as_text=True)

@@ -30,17 +30,17 @@ def clean_text(
     ``None`` when empty.
 
     Raises :class:`ValidationFailed` on ``field`` when it is empty and ``required``, or longer than
-    ``limit``; the messages default to naming the field and may be given instead.
+    ``limit``; the messages are shown beside the field (``field`` is its form name, never shown) and
+    may be given instead.
     """
     clean = (" ".join((value or "").split()) if collapse else (value or "").strip()) or None
     if clean is None:
         if required:
-            raise ValidationFailed(required_message or _l("This field is required: %(field)s.", field=field),
-                                   field=field)
+            raise ValidationFailed(required_message or _l("This field is required."), field=field)
         return None
     if len(clean) > limit:
         raise ValidationFailed(
-            too_long_message or _l("%(field)s is too long (at most %(limit)s characters).", field=field, limit=limit),
+            too_long_message or _l("Too long (at most %(limit)s characters).", limit=limit),
             field=field,
         )
     return clean

@@ -25,6 +25,7 @@ from engine.base.i18n import _l
 from engine.base.identifiers import normalise_nif
 from engine.base.unit_of_work import run_in_transaction
 from engine.citizens.carpeta import FolderItem, citizen_party, get_my_expedient
+from engine.citizens.filed_summary import filed_lines
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.procedures import filing_subject, get_procedure
 from engine.documents.store import sniff_content_type
@@ -32,7 +33,7 @@ from engine.expedients.expedients import link_party, open_expedient
 from engine.expedients.parties import Party, PartyKind, PartyRole, find_or_create_party, kind_of
 from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
 from engine.process.instances.tasks import _lock_instance, start_in_transaction, validate_against_schema
-from engine.process.models import ProcessVersion
+from engine.process.models import ProcessModel, ProcessVersion
 from engine.registry.entries import Channel, RegistryEntry, Upload, register_incoming
 from engine.registry.receipt_job import issue_receipt_later
 from engine.tenancy.models import Tenant
@@ -44,6 +45,8 @@ ALLEGATIONS_MESSAGE = "al_legacions"
 #: The message a request to extend a requeriment's term is delivered as (Ley 39/2015 art. 68.2).
 EXTENSION_MESSAGE = "ampliacio_termini"
 MAX_FILES = 10
+#: The registry entry's extract holds this many characters (engine.registry.entries).
+EXTRACT_LIMIT = 4000
 T = TypeVar("T")
 
 
@@ -79,6 +82,14 @@ def _register(ctx: Context, *, locale: str, **entry: Any) -> RegistryEntry:
     registered = register_incoming(ctx, **entry, locale=locale, with_receipt=False)
     issue_receipt_later(ctx, registered, locale)
     return registered
+
+
+def filed_extract(model: ProcessModel, values: dict[str, Any], locale: str) -> str | None:
+    """The entry's extract (Ley 39/2015 art. 16.3): what the citizen filled in, field by field in words, as
+    the registry page and the receipt show it; cut to the extract's length with an ellipsis (the whole of it
+    stays in the procedure's data, beside every task)."""
+    text = " · ".join(f"{label}: {value}" for label, value in filed_lines(model, values, locale))
+    return text if len(text) <= EXTRACT_LIMIT else text[: EXTRACT_LIMIT - 1].rstrip() + "…"
 
 
 def check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
@@ -149,6 +160,7 @@ def file_request(
         entry = _register(
             ctx,
             subject=subject,
+            summary=filed_extract(version.model, values, locale),
             channel=Channel.ELECTRONIC,
             party_id=party.id,
             sender=own.name if own.id != party.id else None,

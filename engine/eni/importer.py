@@ -47,6 +47,7 @@ from engine.expedients.expedients import (
     mark_index_closed_for_remission,
     open_expedient,
 )
+from engine.tenancy.scoping import scoped
 
 
 @dataclass(frozen=True)
@@ -163,6 +164,10 @@ def import_remission(ctx: Context, remission: Remission, *, source_sha256: str =
     classification = _text(meta, "eniexpmeta", "Clasificacion", "metadatosExp")
     if already_imported(ctx, identifier) is not None:
         raise Conflict(_l("Expedient %(id)s was already imported.", id=identifier))
+    own = db.session.execute(scoped(Expedient, ctx).where(Expedient.eni_id == identifier)).scalar_one_or_none()
+    if own is not None:  # exported from here: importing it would make a second copy of the same expedient
+        raise Conflict(_l("Expedient %(id)s is already in this municipality: it is %(number)s.", id=identifier,
+                          number=own.number))
 
     documents = _incoming_documents(remission)
     root = exp.find(f"{q('eniexpind', 'indice')}/{q('eniexpind', 'IndiceContenido')}")

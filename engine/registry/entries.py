@@ -287,8 +287,7 @@ def _tenant(ctx: Context) -> Tenant:
 
 
 def _clean(value: str | None, field: str, limit: int, required: bool = True) -> str | None:
-    return clean_text(value, limit, field, required=required, required_message=_l("This field is required."),
-                      too_long_message=_l("Too long (at most %(limit)s characters).", limit=limit))
+    return clean_text(value, limit, field, required=required)
 
 
 def _new_entry(

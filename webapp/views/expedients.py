@@ -26,6 +26,7 @@ from engine.dossier.actions import (
     upload_new_version,
 )
 from engine.dossier.page import diagram, documents_being_generated, dossier
+from engine.eni.access import ENI_ROLES
 from engine.expedients import expedients
 from engine.expedients.listing import STATES, expedients_page
 from engine.expedients.parties import find_party_by_nif
@@ -65,7 +66,8 @@ def index() -> Any:
     return render_template(template, page=page, filters=filters, first_page=bool(args.get("after")),
                            parties=first_parties(g.ctx, [e.id for e in page.rows]),
                            procedures=_procedure_choices(),
-                           may_open=bool(set(OPENER_ROLES) & g.ctx.roles))
+                           may_open=bool(set(OPENER_ROLES) & g.ctx.roles),
+                           may_import=bool(set(ENI_ROLES) & g.ctx.roles))
 
 
 def _procedure_choices() -> list[Any]:

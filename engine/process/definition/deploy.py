@@ -78,7 +78,7 @@ def _read_source(source: str | Path, max_bytes: int) -> tuple[str, str | None, P
         return name, None, None, [Problem(name, _l("The file is larger than the %(kb)s KB allowed.",
                                                    kb=max_bytes // 1024))]  # fmt: skip
     try:
-        return name, path.read_bytes().decode("utf-8"), path.parent, []
+        return name, path.read_bytes().decode("utf-8").removeprefix("\ufeff"), path.parent, []
     except UnicodeDecodeError:
         return name, None, None, [Problem(name, _l("The file is not UTF-8 text."))]
 
@@ -186,10 +186,11 @@ def deploy_uploaded(
 
 
 def _as_text(name: str, content: str | bytes | dict[str, Any], field_name: str) -> str:
+    """An uploaded file as text; the byte-order mark Windows editors (Notepad) put first is no part of it."""
     if isinstance(content, dict):
         return json.dumps(content, ensure_ascii=False)
     try:
-        return content.decode("utf-8") if isinstance(content, bytes) else content
+        return (content.decode("utf-8") if isinstance(content, bytes) else content).removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise ValidationFailed(_l("The file %(file)s is not UTF-8 text.", file=name), field=field_name) from None
 
