@@ -4,10 +4,13 @@ procedure proposes to the Ple and waits for the agreement."""
 
 from __future__ import annotations
 
-from datetime import datetime, time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
 from pathlib import Path
+from unittest.mock import patch
 
-from engine.base.clock import MADRID, local_date, utcnow
+from engine.base.clock import MADRID, as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.bodies import bodies, minutes, sessions
@@ -82,6 +85,16 @@ def convened_session(t: Town, ple: Body, *, proposals: int = 1) -> BodySession:
     return session
 
 
+@contextmanager
+def during(session: BodySession, after: int = 5) -> Iterator[None]:
+    """The session's day has come: the sessions' clock reads ``after`` minutes past its start (attendance,
+    votes and the closing are recorded from the start on)."""
+    moment = as_utc(session.starts_at)
+    assert moment is not None
+    with patch.object(sessions, "utcnow", lambda: moment + timedelta(minutes=after)):
+        yield
+
+
 def present(session: BodySession, *names: str) -> dict[int, bool]:
     """Attendance by member name: the president and the secretary always, plus ``names``."""
     return {m.id: m.role in ("president", "secretari") or m.name in names for m in session.body.members}
@@ -89,11 +102,12 @@ def present(session: BodySession, *names: str) -> dict[int, bool]:
 
 def hold(t: Town, session: BodySession, votes: tuple[int, int, int], *names: str) -> BodySession:
     secretary = t.people["secretari"]
-    sessions.record_attendance(secretary, session.id, present(session, *names), {})
-    for item in session.items:
-        sessions.vote_item(secretary, session.id, item.id, votes_for=votes[0], against=votes[1],
-                           abstentions=votes[2], debate="Sense debat.")
-    sessions.close_session(secretary, session.id)
+    with during(session):
+        sessions.record_attendance(secretary, session.id, present(session, *names), {})
+        for item in session.items:
+            sessions.vote_item(secretary, session.id, item.id, votes_for=votes[0], against=votes[1],
+                               abstentions=votes[2], debate="Sense debat.")
+        sessions.close_session(secretary, session.id)
     minutes.draft_minutes(secretary, session.id)
     db.session.commit()
     return session
@@ -106,6 +120,8 @@ def approve_minutes(t: Town, second: BodySession, first: BodySession) -> None:
     sessions.convene(secretary, second.id)
     db.session.commit()
     sign_all(t.people["alcalde"])
-    sessions.record_attendance(secretary, second.id, present(second, "Pere Font", "Laia Serra", "Joan Riera"), {})
-    sessions.vote_item(secretary, second.id, item.id, votes_for=4, against=0, abstentions=0)
+    with during(second):
+        sessions.record_attendance(secretary, second.id, present(second, "Pere Font", "Laia Serra", "Joan Riera"),
+                                   {})
+        sessions.vote_item(secretary, second.id, item.id, votes_for=4, against=0, abstentions=0)
     db.session.commit()

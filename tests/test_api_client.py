@@ -105,7 +105,8 @@ def test_a_script_reaches_parties_decrees_terms_eni_and_the_notice_board(server,
     secretary = gee_client.GeeClient(server, a["secretary"]["Authorization"].removeprefix("Bearer "))
     party = clerk.add_party({"nif": "12345678Z", "name": "Maria Puig", "email": "maria@example.cat"})
     assert [p["id"] for p in clerk.parties(q="puig", page_size=1)] == [party["id"]]
-    assert clerk.party(party["id"])["preferred_channel"] == "electronic"
+    # an e-mail is where notices go, not a choice of the electronic channel (art. 14.1, 41.6 Ley 39/2015)
+    assert clerk.party(party["id"])["preferred_channel"] == "postal"
     entry = clerk.register_incoming("Sol·licitud de gual", party={"nif": "12345678Z"})
     assert clerk.registry_receipt(entry["id"]).startswith(b"%PDF")
 

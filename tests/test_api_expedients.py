@@ -103,7 +103,8 @@ def test_the_notifications_of_an_expedient(client, world):  # noqa: F811
     ctx = ctx_for(world["ajt-a"]["user"], world["ajt-a"]["tenant"])
 
     def notified() -> int:
-        party = find_or_create_party(ctx, "12345678Z", "Maria Puig", email="maria@example.test")
+        party = find_or_create_party(ctx, "12345678Z", "Maria Puig", email="maria@example.test",
+                                     preferred_channel="electronic")  # her choice, not her e-mail (art. 14.1)
         return n.notify(ctx, expedient["id"], party.id, stored.get_json()["id"]).id
 
     note_id = run_in_transaction(notified)

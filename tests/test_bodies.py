@@ -21,6 +21,7 @@ from engine.signatures import circuits
 from tests.bodies_helpers import (
     approve_minutes,
     convened_session,
+    during,
     hold,
     ple_town,
     present,
@@ -110,17 +111,19 @@ def test_without_quorum_nothing_is_voted() -> None:
     propose(t)
     session = convened_session(t, ple)
     secretary = t.people["secretari"]
-    # 11 members: four needed; the president and two councillors are three
-    sessions.record_attendance(secretary, session.id, present(session, "Pere Font", "Laia Serra"), {})
-    with pytest.raises(Conflict, match="No quorum: 3 members present, 4 needed"):
-        sessions.vote_item(secretary, session.id, session.items[0].id, votes_for=3, against=0, abstentions=0)
-    with pytest.raises(Conflict, match="not constituted"):
-        sessions.close_session(secretary, session.id)
-    sessions.record_attendance(secretary, session.id, present(session, "Pere Font", "Laia Serra", "Joan Riera"), {})
-    with pytest.raises(Exception, match="add up to the 4 members present"):
-        sessions.vote_item(secretary, session.id, session.items[0].id, votes_for=3, against=0, abstentions=0)
-    assert sessions.vote_item(secretary, session.id, session.items[0].id, votes_for=3, against=1,
-                              abstentions=0).result == "approved"
+    with during(session):
+        # 11 members: four needed; the president and two councillors are three
+        sessions.record_attendance(secretary, session.id, present(session, "Pere Font", "Laia Serra"), {})
+        with pytest.raises(Conflict, match="No quorum: 3 members present, 4 needed"):
+            sessions.vote_item(secretary, session.id, session.items[0].id, votes_for=3, against=0, abstentions=0)
+        with pytest.raises(Conflict, match="not constituted"):
+            sessions.close_session(secretary, session.id)
+        sessions.record_attendance(secretary, session.id, present(session, "Pere Font", "Laia Serra", "Joan Riera"),
+                                   {})
+        with pytest.raises(Exception, match="add up to the 4 members present"):
+            sessions.vote_item(secretary, session.id, session.items[0].id, votes_for=3, against=0, abstentions=0)
+        assert sessions.vote_item(secretary, session.id, session.items[0].id, votes_for=3, against=1,
+                                  abstentions=0).result == "approved"
 
 
 def test_a_convocation_later_than_two_working_days_before_is_refused() -> None:
@@ -142,11 +145,12 @@ def test_a_convocation_later_than_two_working_days_before_is_refused() -> None:
     sessions.convene(secretary, urgent.id)
     db.session.commit()
     sign_all(t.people["alcalde"])
-    sessions.record_attendance(secretary, urgent.id, present(urgent, "Pere Font", "Laia Serra"), {})
-    with pytest.raises(Conflict, match="urgency of the session"):
-        sessions.vote_item(secretary, urgent.id, urgent.items[0].id, votes_for=3, against=0, abstentions=0)
-    assert not sessions.vote_session_urgency(secretary, urgent.id, 1, 2, 0)  # refused: the session is lifted
-    sessions.close_session(secretary, urgent.id)
+    with during(urgent):
+        sessions.record_attendance(secretary, urgent.id, present(urgent, "Pere Font", "Laia Serra"), {})
+        with pytest.raises(Conflict, match="urgency of the session"):
+            sessions.vote_item(secretary, urgent.id, urgent.items[0].id, votes_for=3, against=0, abstentions=0)
+        assert not sessions.vote_session_urgency(secretary, urgent.id, 1, 2, 0)  # refused: the session is lifted
+        sessions.close_session(secretary, urgent.id)
     db.session.commit()
     assert db.session.get(Proposal, proposal.id).state == "pending"  # type: ignore[union-attr]
 
@@ -160,14 +164,15 @@ def test_urgent_item_needs_its_urgency_voted_by_absolute_majority() -> None:
     proposal_id = db.session.query(Proposal).filter_by(state="pending").one().id
     item = sessions.add_proposal(secretary, session.id, proposal_id)  # after the convocation: urgent
     assert item.urgent and late
-    sessions.record_attendance(secretary, session.id,
-                               present(session, "Pere Font", "Laia Serra", "Joan Riera", "Núria Pla"), {})
-    with pytest.raises(Conflict, match="urgency"):
-        sessions.vote_item(secretary, session.id, item.id, votes_for=5, against=0, abstentions=0)
-    # 3 of 7 is not the absolute majority (4) the urgency needs, though nobody voted against
-    assert not sessions.vote_item_urgency(secretary, session.id, item.id, 3, 0, 2)
-    sessions.vote_item(secretary, session.id, session.items[0].id, votes_for=5, against=0, abstentions=0)
-    sessions.close_session(secretary, session.id)  # the urgent item was not taken in
+    with during(session):
+        sessions.record_attendance(secretary, session.id,
+                                   present(session, "Pere Font", "Laia Serra", "Joan Riera", "Núria Pla"), {})
+        with pytest.raises(Conflict, match="urgency"):
+            sessions.vote_item(secretary, session.id, item.id, votes_for=5, against=0, abstentions=0)
+        # 3 of 7 is not the absolute majority (4) the urgency needs, though nobody voted against
+        assert not sessions.vote_item_urgency(secretary, session.id, item.id, 3, 0, 2)
+        sessions.vote_item(secretary, session.id, session.items[0].id, votes_for=5, against=0, abstentions=0)
+        sessions.close_session(secretary, session.id)  # the urgent item was not taken in
     db.session.commit()
     assert db.session.get(Proposal, proposal_id).state == "pending"  # type: ignore[union-attr]
 

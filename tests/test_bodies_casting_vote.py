@@ -5,6 +5,8 @@ A Ple of 7 with the president and five councillors present: six votes, so 3-3 is
 from __future__ import annotations
 
 import io
+from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 from pypdf import PdfReader
@@ -14,7 +16,7 @@ from engine.base.errors import Conflict, ValidationFailed
 from engine.bodies import certificates, minutes, sessions
 from engine.bodies.models import AgendaItem, BodySession
 from engine.documents.documents import read_content
-from tests.bodies_helpers import convened_session, ple_town, present, propose, sign_all
+from tests.bodies_helpers import convened_session, during, ple_town, present, propose, sign_all
 from tests.conftest import csrf_token, login
 from tests.procedures_helpers import Town, ready_ids
 from tests.web_clerk import field_error
@@ -26,12 +28,23 @@ def _text(pdf: bytes) -> str:
     return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages).split())
 
 
+#: The clock of the session :func:`_sitting` enters: it sits until the test ends.
+_CLOCK = ExitStack()
+
+
+@pytest.fixture(autouse=True)
+def _real_clock_after() -> Iterator[None]:
+    yield
+    _CLOCK.close()
+
+
 def _sitting(title: str = "Aprovació del projecte d'obres de la piscina",
              majority: str = "simple") -> tuple[Town, int, BodySession, AgendaItem]:
     """The Ple sitting with six votes, one proposal on the agenda: the town, its instance, the session, the item."""
     t, ple = ple_town(7)
     instance_id = propose(t, title, majority=majority)
     session = convened_session(t, ple)
+    _CLOCK.enter_context(during(session))
     sessions.record_attendance(t.people["secretari"], session.id, present(session, *FIVE), {})
     return t, instance_id, session, session.items[0]
 

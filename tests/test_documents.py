@@ -244,7 +244,8 @@ def test_authentic_copy_names_its_origin(clerk_ctx):
 
 def test_new_version_keeps_the_previous_one(clerk_ctx):
     expedient = new_expedient(clerk_ctx)
-    v1 = _store(clerk_ctx, b"first draft", "informe.txt", expedient_id=expedient.id, title="Informe")
+    v1 = _store(clerk_ctx, b"first draft", "informe.txt", expedient_id=expedient.id, title="Informe",
+                from_administration=True)
     v2 = new_version(clerk_ctx, v1.id, b"second draft")
     db.session.commit()
     assert (v2.version, v2.previous_version_id, v2.title, v2.file_name) == (2, v1.id, "Informe", "informe.txt")
@@ -254,6 +255,17 @@ def test_new_version_keeps_the_previous_one(clerk_ctx):
     assert [d.id for d in list_documents(clerk_ctx, expedient.id, all_versions=True)] == [v1.id, v2.id]
     with pytest.raises(Conflict):
         new_version(clerk_ctx, v1.id, b"a fork")
+
+
+def test_what_the_interested_party_presented_has_no_new_version(clerk_ctx):
+    expedient = new_expedient(clerk_ctx)
+    presented = _store(clerk_ctx, b"as filed", "plànol.txt", expedient_id=expedient.id, title="Plànol")
+    with pytest.raises(Conflict) as err:
+        new_version(clerk_ctx, presented.id, b"corrected by the clerk")
+    assert "kept as presented" in str(err.value)
+    db.session.rollback()
+    assert [d.id for d in list_documents(clerk_ctx, expedient.id, all_versions=True)] == [presented.id]
+    assert read_content(clerk_ctx, presented.id)[1] == b"as filed"
 
 
 # -- closed expedients ------------------------------------------------------------------------

@@ -152,7 +152,36 @@ def test_a_withdrawn_edict_leaves_the_board_and_counts_its_days_until_the_withdr
     edicts.withdraw(t.people["secretari"], edict.id, "Error en el projecte publicat.")
     db.session.commit()
     assert edicts.exposed(t.tenant.id, date(2026, 12, 10)) == []
-    exposure = diligence.exposure_of(edict)
-    assert exposure.days == 0  # withdrawn before its first day: it was never on the board
     assert client.get(f"/tauler/sant-proves/{edict.id}").status_code == 404
     assert client.get("/tauler/no-such-town/").status_code == 404
+
+
+def test_an_edict_withdrawn_before_its_first_day_gets_no_certificate_of_exposure() -> None:
+    t = town("instancia_generica.bpmn")
+    edict = _published(t, ends_on=date(2026, 12, 31))  # from Friday 4 December
+    edicts.withdraw(t.people["secretari"], edict.id, "Error en el projecte publicat.")  # on Thursday 3rd
+    db.session.commit()
+    assert diligence.exposure_of(edict) is None  # it was never on the board: nothing to certify
+    with pytest.raises(Conflict, match="never on the board"):
+        diligence.issue_diligence(t.people["secretari"], edict.id)
+    db.session.rollback()
+    assert db.session.get(Edict, edict.id).diligence_document_id is None  # type: ignore[union-attr]
+    assert db.session.execute(db.select(Document).where(Document.tipo_documental == "TD12")).first() is None
+
+
+def test_the_certificate_of_an_edict_withdrawn_mid_exposure_says_the_day_it_was_withdrawn(monkeypatch) -> None:
+    t = town("instancia_generica.bpmn")
+    edict = _published(t)  # 4 December 2026 to 7 January 2027
+    secretary = t.people["secretari"]
+    monkeypatch.setattr(edicts, "utcnow", lambda: datetime(2026, 12, 10, 11, 0, tzinfo=UTC))  # Thursday 10th
+    edicts.withdraw(secretary, edict.id, "Error en el projecte publicat.")
+    db.session.commit()
+    diligence.issue_diligence(secretary, edict.id)  # withdrawn: no need to wait for the planned end
+    db.session.commit()
+    doc = db.session.get(Document, edict.diligence_document_id)
+    assert doc is not None
+    text = " ".join(PdfReader(io.BytesIO(read_content(secretary, doc.id)[1])).pages[0].extract_text().split())
+    # 4 to 10 December 2026, both included: 7 days; working 4, 7, 9 and 10 (5-6 a weekend, 8 the Immaculada)
+    assert "Des del 4 de desembre del 2026 fins al 10 de desembre del 2026: 7 (dels quals hàbils 4)" in text
+    assert "Retirat del tauler el 10 de desembre del 2026" in text
+    assert "havia d'acabar el 7 de gener del 2027" in text and "Motiu: Error en el projecte publicat." in text

@@ -40,8 +40,10 @@ def clerk(tenant: Tenant) -> Context:
 @pytest.fixture
 def case(clerk: Context) -> dict[str, int]:
     expedient = open_expedient(clerk, "Llicència d'obres menors")
+    # she chose the e-office (art. 14.1 Ley 39/2015): her e-mail alone would not make it electronic
     party = find_or_create_party(clerk, "12345678Z", "Maria Puig", email="maria@example.test",
-                                 address="Carrer Major 1", postal_code="25000", municipality="Sant Demo")
+                                 address="Carrer Major 1", postal_code="25000", municipality="Sant Demo",
+                                 preferred_channel="electronic")
     doc = store_document(clerk, expedient.id, "resolucio.txt", b"Decret 2026/0001: concedida", title="Resolucio",
                          tipo_documental="TD07", from_administration=True)
     db.session.commit()

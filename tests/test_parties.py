@@ -95,7 +95,12 @@ def test_people_may_choose_postal_or_electronic(ctx):
     by_post = find_or_create_party(ctx, "12345678Z", "Maria Puig", address="Carrer Major 1",
                                    preferred_channel="postal")
     assert by_post.kind == "person" and by_post.preferred_channel == "postal"
-    online = find_or_create_party(ctx, "X1234567L", "John Smith", email="john@example.com")
+    # An e-mail is where the notice of a notification goes (art. 41.6), not a choice of the
+    # electronic channel: a natural person is notified on paper unless they choose it (art. 14.1).
+    with_email = find_or_create_party(ctx, "X1234567L", "John Smith", email="john@example.com")
+    assert with_email.preferred_channel == "postal"
+    online = find_or_create_party(ctx, "Y1234567X", "Anna Smith", email="anna@example.com",
+                                  preferred_channel="electronic")
     assert online.preferred_channel == "electronic"
     with pytest.raises(ValidationFailed):
         find_or_create_party(ctx, "00000000T", "Pere", preferred_channel="pigeon")

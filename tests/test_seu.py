@@ -243,9 +243,8 @@ def test_filing_registers_opens_and_starts_in_one_go(client, town):
     expedient = db.session.execute(select(Expedient)).scalar_one()
     assert entry.channel == "electronic" and entry.expedient_id == expedient.id
     assert entry.number.startswith("E/") and entry.number.endswith("/000001")
-    # The extract says what was asked, in the form's words (art. 66.1.b: facts, reasons and request).
-    assert entry.summary == ("Assumpte: Gual permanent · Exposo (fets i motius): Tinc un garatge al carrer Major 3."
-                             " · Sol·licito: Una placa de gual permanent.")
+    # The extract is what she wrote, in her words (art. 66.1.b: facts, reasons and request).
+    assert entry.summary == "Gual permanent · Tinc un garatge al carrer Major 3. · Una placa de gual permanent."
     assert expedient.subject == "Instància genèrica: Gual permanent"
     party = db.session.execute(select(Party)).scalar_one()
     assert party.nif == "12345678Z" and party.preferred_channel == "electronic"
@@ -595,7 +594,7 @@ def test_notification_rejected(client, town):
     note, doc = _notify_resolution(ctx, expedient.id)
     path = f"/seu/{town.code}/notificacions/{note.id}"
     token = token_of(client.get(path).get_data(as_text=True))
-    client.get(client.post(f"{path}/rebutjar", data={"csrf_token": token}).headers["Location"])
+    client.get(client.post(f"{path}/rebutjar", data={"csrf_token": token, "understood": "1"}).headers["Location"])
     db.session.expire_all()
     assert db.session.get(Notification, note.id).state == "rejected"
     assert client.get(f"/seu/{town.code}/documents/{doc.id}").status_code == 404

@@ -197,3 +197,43 @@ def test_a_refused_publication_or_withdrawal_keeps_what_was_typed(client, world)
     again = client.post(f"/transparency/{published.id}/withdraw", data={"csrf_token": token(client), "reason": "Bis"})
     assert again.status_code == 409
     assert field_error(again.get_data(as_text=True), "withdraw") == "This entry is already withdrawn."
+
+
+def test_only_a_secure_link_a_real_pdf_and_a_plausible_date_are_published(client, world) -> None:
+    login_en(client, "sergi")  # the secretary
+    typed = {"section": "budget", "title": "Pressupost 2026"}
+
+    plain = client.post("/transparency", data={"csrf_token": token(client), **typed, "url": "http://example.org/p"})
+    assert plain.status_code == 422
+    assert field_error(plain.get_data(as_text=True), "url") == "Give a web address starting with https://."
+
+    # a text file named like a PDF, and an image: neither is the PDF the field asks for
+    for content, name in ((b"Pressupost 2026: vegeu l'annex.\n", "pressupost.pdf"),
+                          (b"\x89PNG\r\n\x1a\n" + b"\0" * 64, "pressupost.pdf")):
+        fake = client.post("/transparency", data={"csrf_token": token(client), **typed,
+                                                  "file": (io.BytesIO(content), name)},
+                           content_type="multipart/form-data")
+        assert fake.status_code == 422
+        assert field_error(fake.get_data(as_text=True), "file") == "The document must be a PDF file."
+
+    today = local_date(utcnow())
+    next_year = today.replace(year=today.year + 1, day=28 if (today.month, today.day) == (2, 29) else today.day)
+    for day, message in (("1999-12-31", "The publication date cannot be before 1 January 2000."),
+                         ((next_year + timedelta(days=1)).isoformat(),
+                          "The publication date cannot be more than a year from today.")):
+        refused = client.post("/transparency", data={"csrf_token": token(client), **typed,
+                                                     "url": "https://example.org/p", "published_on": day})
+        html = refused.get_data(as_text=True)
+        assert refused.status_code == 422 and field_error(html, "published_on") == message
+        assert f'value="{day}"' in html
+    assert db.session.query(Publication).count() == 0
+
+    # the limits themselves are accepted: an old document kept with its own date, one scheduled a year ahead
+    for day in ("2000-01-01", next_year.isoformat()):
+        done = client.post("/transparency", data={"csrf_token": token(client), **typed,
+                                                  "url": "https://example.org/p", "published_on": day})
+        assert done.status_code == 302
+    assert client.post("/transparency", data={"csrf_token": token(client), **typed,
+                                              "file": (io.BytesIO(PDF), "pressupost.pdf")},
+                       content_type="multipart/form-data").status_code == 302
+    assert db.session.query(Publication).count() == 3

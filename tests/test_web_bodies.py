@@ -8,7 +8,7 @@ import re
 
 from engine.base.db import db
 from engine.bodies.models import Body, BodySession
-from tests.bodies_helpers import convened_session, ple_town, propose, sign_all, working_days_ahead
+from tests.bodies_helpers import convened_session, during, ple_town, propose, sign_all, working_days_ahead
 from tests.conftest import csrf_token, login, make_tenant, make_user
 from tests.procedures_helpers import ready_ids
 from tests.web_clerk import field_error, login_en
@@ -39,22 +39,23 @@ def test_a_ple_session_on_the_web_from_agenda_to_certificate(client) -> None:
     session = db.session.get(BodySession, session_id)
     assert session is not None and session.status == "convened"
     members = {m.name: m.id for m in session.body.members}
-    # not enough people: the refusal is shown and nothing is recorded
-    _post(client, f"{page}/attendance", {"present": [members["Jordi Mas"], members["Sandra Roig"]]}, page)
-    item_id = session.items[0].id
-    refused = _post(client, f"{page}/items/{item_id}/vote", {"votes_for": 1, "against": 0, "abstentions": 0,
-                                                             "debate": "Intervenció del grup B."}, page)
-    assert refused.status_code == 409  # the vote form again, as typed, with the reason in it
-    shown = refused.get_data(as_text=True)
-    assert "No hi ha quòrum: 1 membres presents, en calen 3" in (field_error(shown, f"vote-{item_id}") or "")
-    assert f'id="v{item_id}-for" name="votes_for" required value="1"' in shown
-    assert ">Intervenció del grup B.</textarea>" in shown and "data-result=" not in shown
-    _post(client, f"{page}/attendance", {"present": [members["Jordi Mas"], members["Sandra Roig"],
-                                                     members["Pere Font"], members["Laia Serra"]],
-                                         "remote": [members["Laia Serra"]]}, page)
-    _post(client, f"{page}/items/{item_id}/vote", {"votes_for": 3, "against": 0, "abstentions": 0,
-                                                   "debate": "Cap intervenció."}, page)
-    _post(client, f"{page}/close", {}, page)
+    with during(session):  # the session's day has come
+        # not enough people: the refusal is shown and nothing is recorded
+        _post(client, f"{page}/attendance", {"present": [members["Jordi Mas"], members["Sandra Roig"]]}, page)
+        item_id = session.items[0].id
+        refused = _post(client, f"{page}/items/{item_id}/vote", {"votes_for": 1, "against": 0, "abstentions": 0,
+                                                                 "debate": "Intervenció del grup B."}, page)
+        assert refused.status_code == 409  # the vote form again, as typed, with the reason in it
+        shown = refused.get_data(as_text=True)
+        assert "No hi ha quòrum: 1 membres presents, en calen 3" in (field_error(shown, f"vote-{item_id}") or "")
+        assert f'id="v{item_id}-for" name="votes_for" required value="1"' in shown
+        assert ">Intervenció del grup B.</textarea>" in shown and "data-result=" not in shown
+        _post(client, f"{page}/attendance", {"present": [members["Jordi Mas"], members["Sandra Roig"],
+                                                         members["Pere Font"], members["Laia Serra"]],
+                                             "remote": [members["Laia Serra"]]}, page)
+        _post(client, f"{page}/items/{item_id}/vote", {"votes_for": 3, "against": 0, "abstentions": 0,
+                                                       "debate": "Cap intervenció."}, page)
+        _post(client, f"{page}/close", {}, page)
     _post(client, f"{page}/minutes", {}, page)
     _post(client, f"{page}/items/{item_id}/certificate", {}, page)
     sign_all(t.people["secretari"])
@@ -150,12 +151,13 @@ def test_refused_attendance_keeps_the_ticks_and_a_refused_agenda_says_why(client
     empty = _post(client, f"{page}/items", {"proposal_id": ""}, page)
     assert empty.status_code == 422 and field_error(empty.get_data(as_text=True), "proposal_id") == "Choose a proposal."
 
-    members = {m.name: m.id for m in session.body.members}
-    stranger = _post(client, f"{page}/attendance", {"present": [members["Pere Font"], 999999]}, page)
-    html = stranger.get_data(as_text=True)
-    assert stranger.status_code == 422 and field_error(html, "attendance") == "Only members of the body attend."
-    assert f'name="present" value="{members["Pere Font"]}" aria-label="Present: Pere Font" checked' in html
-    assert f'name="present" value="{members["Laia Serra"]}" aria-label="Present: Laia Serra" >' in html
-    db.session.expire_all()
-    refreshed = db.session.get(BodySession, session.id)
-    assert refreshed is not None and refreshed.attendance == [] and len(refreshed.items) == 1
+    with during(session):  # the session's day has come
+        members = {m.name: m.id for m in session.body.members}
+        stranger = _post(client, f"{page}/attendance", {"present": [members["Pere Font"], 999999]}, page)
+        html = stranger.get_data(as_text=True)
+        assert stranger.status_code == 422 and field_error(html, "attendance") == "Only members of the body attend."
+        assert f'name="present" value="{members["Pere Font"]}" aria-label="Present: Pere Font" checked' in html
+        assert f'name="present" value="{members["Laia Serra"]}" aria-label="Present: Laia Serra" >' in html
+        db.session.expire_all()
+        refreshed = db.session.get(BodySession, session.id)
+        assert refreshed is not None and refreshed.attendance == [] and len(refreshed.items) == 1

@@ -52,9 +52,9 @@ BPMN = """<?xml version="1.0" encoding="UTF-8"?>
 </bpmn:definitions>"""
 
 
-def _store(ctx, expedient_id, title, content=b"%PDF-1.4 contingut"):
+def _store(ctx, expedient_id, title, content=b"%PDF-1.4 contingut", from_administration=False):
     return store_document(ctx, expedient_id, f"{title}.pdf", content, title=title, tipo_documental="TD99",
-                          from_administration=False)
+                          from_administration=from_administration)
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def case(tmp_path):
                             party=PartyInput("12345678Z", "Maria Garcia"))
     expedient_id = opened.expedient.id
     plànol = _store(ctx, expedient_id, "Plànol de situació")
-    old_memoria = _store(ctx, expedient_id, "Memòria")
+    old_memoria = _store(ctx, expedient_id, "Memòria", from_administration=True)  # only its own have versions
     memoria = new_version(ctx, old_memoria.id, b"%PDF-1.4 memoria v2")
     other_case = open_case(world, subject="Un altre expedient")
     elsewhere = _store(ctx, other_case.expedient.id, "Document d'un altre expedient")

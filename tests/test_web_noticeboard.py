@@ -143,3 +143,75 @@ def test_a_public_information_edict_counts_its_allegations_on_the_staff_board(cl
 
     assert re.findall(r'data-allegations="(\d+)"', board) == ["2"]  # only the public information takes them
     assert f'<a href="/expedients/{expedient.id}#registry-title">2 allegations received</a>' in board
+
+
+def test_the_exposure_is_given_by_its_last_day_or_its_working_days_never_both_nor_neither(client, world, case):
+    from datetime import timedelta
+
+    from engine.base.clock import local_date, utcnow
+
+    login_en(client, "anna")
+    today = local_date(utcnow())
+    typed = {"number": case["expedient"].number, "title": "Informació pública: piscina", "text": TEXT,
+             "starts_on": today.isoformat()}
+    both = client.post("/noticeboard", data={"csrf_token": token(client), **typed,
+                                             "ends_on": (today + timedelta(days=30)).isoformat(), "working_days": "20"})
+    html = both.get_data(as_text=True)
+    assert both.status_code == 422
+    assert field_error(html, "working_days") == "Give the last day or the working days, not both."
+    assert 'value="20"' in html and f'value="{today + timedelta(days=30)}"' in html  # both kept to choose from
+
+    neither = client.post("/noticeboard", data={"csrf_token": token(client), **typed})
+    assert neither.status_code == 422
+    assert field_error(neither.get_data(as_text=True), "ends_on") == (
+        "Give the last day of the exposure or how many working days it lasts.")
+    assert _edicts() == []
+
+
+def test_a_title_or_text_too_long_is_refused_beside_it_not_cut(client, world, case):
+    login_en(client, "anna")
+    typed = {"number": case["expedient"].number, "title": "Informació pública: piscina", "text": TEXT,
+             "working_days": "20"}
+    title = "Aprovació inicial del projecte " + "x" * 271  # 301 characters: one more than an edict's title holds
+    long_title = client.post("/noticeboard", data={"csrf_token": token(client), **typed, "title": title})
+    html = long_title.get_data(as_text=True)
+    assert long_title.status_code == 422
+    assert field_error(html, "title") == "Give a title of at most 300 characters."
+    assert f'value="{title}"' in html  # as typed, for the clerk to shorten
+
+    line = "Paràgraf de l'edicte.\r\n"  # 21 characters and a line end, one character as the clerk sees it
+    text = line * 910  # 20,019 characters once the last line end is trimmed
+    long_text = client.post("/noticeboard", data={"csrf_token": token(client), **typed, "text": text})
+    assert long_text.status_code == 422
+    assert field_error(long_text.get_data(as_text=True), "text") == "Give a text of at most 20,000 characters."
+    assert _edicts() == []
+
+    fits = line * 909  # 19,997 (20,905 if each CRLF counted two): line ends count one, as in the browser's box
+    answer = client.post("/noticeboard", data={"csrf_token": token(client), **typed, "title": title[:300],
+                                               "text": fits})
+    assert answer.status_code == 302
+    [edict] = _edicts()
+    assert len(edict.title) == 300 and edict.text == fits.replace("\r\n", "\n").strip()
+
+
+def test_an_edict_withdrawn_before_its_first_day_offers_no_certificate_of_exposure(client, world, case):
+    from datetime import timedelta
+
+    from engine.base.clock import local_date, utcnow
+
+    login_en(client, "anna")
+    tomorrow = local_date(utcnow()) + timedelta(days=1)
+    client.post("/noticeboard", data={"csrf_token": token(client), "number": case["expedient"].number,
+                                      "title": "Informació pública: piscina", "text": TEXT,
+                                      "starts_on": tomorrow.isoformat(), "working_days": "20"})
+    [edict] = _edicts()
+    assert client.post(f"/noticeboard/{edict.id}/withdraw",
+                       data={"csrf_token": token(client), "reason": "Publicat per error"}).status_code == 302
+
+    board = client.get("/noticeboard").get_data(as_text=True)
+    assert f"/noticeboard/{edict.id}/diligence" not in board
+    assert "Withdrawn before its first day: never on the board, no certificate of exposure" in board
+    refused = client.post(f"/noticeboard/{edict.id}/diligence", data={"csrf_token": token(client)},
+                          follow_redirects=True)
+    assert "it was never on the board, so there is no exposure to certify." in refused.get_data(as_text=True)
+    assert _edicts()[0].diligence_document_id is None

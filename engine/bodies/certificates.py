@@ -15,11 +15,19 @@ from engine.bodies.minutes import SIGNERS
 from engine.bodies.models import AgendaItem, BodySession, Proposal, SessionStatus
 from engine.bodies.paperwork import render
 from engine.bodies.proposals import agreement_payload, resume_expedient
+from engine.bodies.returns import Returned, returned
 from engine.documents.documents import Document, store_document
 from engine.documents.verification_codes import new_csv
 from engine.expedients.expedients import get_expedient
 from engine.signatures.circuits import request_signatures
 from engine.tenancy.scoping import get_owned
+
+
+def certificate_returned(ctx: Context, item: AgendaItem) -> Returned | None:
+    """A signer returned the certificate for changes: it is issued again (a new document)."""
+    if item.certificate_signed:
+        return None
+    return returned(ctx, item.certificate_document_id)
 
 
 def issue_certificate(ctx: Context, item_id: int) -> AgendaItem:
@@ -31,7 +39,7 @@ def issue_certificate(ctx: Context, item_id: int) -> AgendaItem:
         raise Conflict(_l("Certificates are issued for items voted in a held session."))
     if item.expedient_id is None:
         raise Conflict(_l("This item comes from no expedient."))
-    if item.certificate_document_id is not None:
+    if item.certificate_document_id is not None and certificate_returned(ctx, item) is None:
         raise Conflict(_l("The certificate of this item is already issued."))
     expedient = get_expedient(ctx, item.expedient_id)
     csv = new_csv()

@@ -23,6 +23,7 @@ from engine.base.numbering import next_number
 from engine.bodies.bodies import get_body, require_keeper
 from engine.bodies.models import BodySession, SessionStatus
 from engine.bodies.paperwork import render
+from engine.bodies.returns import Returned, returned
 from engine.bodies.sessions import get_session, quorum_of
 from engine.documents.documents import Document, store_document
 from engine.documents.verification_codes import new_csv
@@ -38,17 +39,26 @@ def series(body_id: int) -> str:
     return f"minutes:{body_id}"
 
 
+def minutes_returned(ctx: Context, session: BodySession) -> Returned | None:
+    """A signer returned the minutes for changes: they are drafted again, under the same number."""
+    if session.minutes_signed:
+        return None
+    return returned(ctx, session.minutes_document_id)
+
+
 def draft_minutes(ctx: Context, session_id: int) -> BodySession:
-    """Number the minutes of a held session and send them to be signed."""
+    """Number the minutes of a held session and send them to be signed; minutes a signer returned
+    are drafted again with the number they already have (the book keeps no gaps)."""
     require_keeper(ctx)
     session = get_session(ctx, session_id, for_update=True)
     if session.status != SessionStatus.HELD:
         raise Conflict(_l("Minutes are drafted once the session is held."))
-    if session.minutes_document_id is not None:
+    if session.minutes_document_id is not None and minutes_returned(ctx, session) is None:
         raise Conflict(_l("The minutes of this session are already drafted."))
     year = local_date(session.starts_at).year
-    hold_chain(ctx.tenant_id)  # audit lock before the counter's, like every numbering transaction
-    session.minutes_year, session.minutes_seq = year, next_number(ctx.tenant_id, series(session.body_id), year)
+    if session.minutes_seq is None:
+        hold_chain(ctx.tenant_id)  # audit lock before the counter's, like every numbering transaction
+        session.minutes_year, session.minutes_seq = year, next_number(ctx.tenant_id, series(session.body_id), year)
     csv = new_csv()
     pdf = render(ctx, "minutes.html", csv=csv, session=session, body=session.body, quorum=quorum_of(session))
     doc = store_document(ctx, None, f"acta-{session.body.code}-{session.minutes_seq}-{year}.pdf", pdf,

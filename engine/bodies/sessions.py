@@ -19,7 +19,7 @@ from engine.base.clock import as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, ValidationFailed
-from engine.base.formats import format_day
+from engine.base.formats import format_day, format_moment
 from engine.base.i18n import _l
 from engine.bodies import rules
 from engine.bodies.bodies import bodies_of_user, clean_text, get_body, require_keeper
@@ -36,6 +36,7 @@ from engine.bodies.models import (
     SessionStatus,
 )
 from engine.bodies.paperwork import render
+from engine.bodies.returns import Returned, returned
 from engine.calendar import TenantCalendar
 from engine.documents.documents import store_document
 from engine.documents.verification_codes import new_csv
@@ -92,9 +93,19 @@ def _next_position(session: BodySession) -> int:
     return max((i.position for i in session.items), default=0) + 1
 
 
-def _open_agenda(session: BodySession) -> bool:
+def convocation_returned(ctx: Context, session: BodySession) -> Returned | None:
+    """The mayor returned the convocation for changes instead of signing it: the session is a draft
+    again in all but name (its agenda can change and it is convened anew)."""
+    if session.status != SessionStatus.CONVENING:
+        return None
+    return returned(ctx, session.convocation_document_id)
+
+
+def _open_agenda(ctx: Context, session: BodySession) -> bool:
     """Items join a draft agenda freely; after the convocation only as urgent items."""
-    if session.status in (SessionStatus.CONVENING, SessionStatus.HELD):
+    if session.status == SessionStatus.HELD:
+        raise Conflict(_l("The agenda of this session cannot change now."))
+    if session.status == SessionStatus.CONVENING and convocation_returned(ctx, session) is None:
         raise Conflict(_l("The agenda of this session cannot change now."))
     return session.status == SessionStatus.CONVENED
 
@@ -103,7 +114,7 @@ def add_proposal(ctx: Context, session_id: int, proposal_id: int) -> AgendaItem:
     """Put a pending proposal of the session's body on its agenda."""
     require_keeper(ctx)
     session = get_session(ctx, session_id, for_update=True)
-    urgent = _open_agenda(session)
+    urgent = _open_agenda(ctx, session)
     proposal = get_owned(Proposal, ctx, proposal_id, for_update=True)
     if proposal.body_id != session.body_id or proposal.state != ProposalState.PENDING:
         raise Conflict(_l("This proposal is not waiting for this body."))
@@ -123,7 +134,7 @@ def add_minutes_approval(ctx: Context, session_id: int, previous_id: int) -> Age
     """The approval of an earlier session's signed minutes (simple majority) as an item."""
     require_keeper(ctx)
     session = get_session(ctx, session_id, for_update=True)
-    urgent = _open_agenda(session)
+    urgent = _open_agenda(ctx, session)
     previous = get_session(ctx, previous_id)
     if previous.body_id != session.body_id or as_utc(previous.starts_at) >= as_utc(session.starts_at):  # type: ignore[operator]
         raise Conflict(_l("Only the minutes of an earlier session of the same body can be approved."))
@@ -131,6 +142,10 @@ def add_minutes_approval(ctx: Context, session_id: int, previous_id: int) -> Age
         raise Conflict(_l("These minutes are not signed, or are already approved."))
     if any(i.approves_minutes_of_id == previous.id for i in session.items):
         raise Conflict(_l("These minutes are already on the agenda."))
+    elsewhere = _approval_pending_in(ctx, previous.id)
+    if elsewhere is not None:
+        raise Conflict(_l("The approval of these minutes is already on the agenda of the session of %(day)s.",
+                          day=format_day(local_date(elsewhere.starts_at), ctx.locale)))
     item = AgendaItem(tenant_id=ctx.tenant_id, session_id=session.id, position=_next_position(session),
                       title=str(_l("Approval of the minutes of session %(number)s", number=previous.minutes_number)),
                       majority=Majority.SIMPLE.value, approves_minutes_of_id=previous.id, urgent=urgent)
@@ -138,6 +153,27 @@ def add_minutes_approval(ctx: Context, session_id: int, previous_id: int) -> Age
     db.session.flush()
     session.items.append(item)
     return item
+
+
+def _approval_pending_in(ctx: Context, previous_id: int) -> BodySession | None:
+    """A session not held yet whose agenda already puts these minutes to approval (one at a time:
+    a second approval would overwrite the first)."""
+    stmt = (scoped(BodySession, ctx).join(AgendaItem, AgendaItem.session_id == BodySession.id)
+            .where(AgendaItem.approves_minutes_of_id == previous_id, AgendaItem.result.is_(None),
+                   BodySession.status != SessionStatus.HELD.value)
+            .order_by(BodySession.starts_at).limit(1))
+    return cast(BodySession | None, db.session.execute(stmt).scalar_one_or_none())
+
+
+def approvable_minutes(ctx: Context, session: BodySession) -> list[BodySession]:
+    """The earlier sessions of the body whose signed minutes ``session`` may put to approval: not
+    approved yet and not on the agenda of a session still to be held (this one included)."""
+    stmt = scoped(BodySession, ctx).where(
+        BodySession.body_id == session.body_id, BodySession.id != session.id, BodySession.minutes_signed.is_(True),
+        BodySession.minutes_approved_in_id.is_(None), BodySession.starts_at < session.starts_at,
+    ).order_by(BodySession.starts_at)
+    candidates = list(db.session.execute(stmt).scalars())
+    return [s for s in candidates if _approval_pending_in(ctx, s.id) is None]
 
 
 # -- convocation ----------------------------------------------------------------------------
@@ -159,7 +195,7 @@ def convene(ctx: Context, session_id: int) -> BodySession:
     """Draft the convocation (PDF with the agenda) and put it in the mayor's signature queue."""
     require_keeper(ctx)
     session = get_session(ctx, session_id, for_update=True)
-    if session.status != SessionStatus.DRAFT:
+    if session.status != SessionStatus.DRAFT and convocation_returned(ctx, session) is None:
         raise Conflict(_l("This session is already convened."))
     if not session.items:
         raise ValidationFailed(_l("Put at least one item on the agenda."), field="items")
@@ -211,11 +247,21 @@ def read_notice(ctx: Context, session_id: int) -> None:
 
 
 def _in_session(ctx: Context, session_id: int) -> BodySession:
+    """A convened session that has begun: attendance, votes and closing are what happens in it."""
     require_keeper(ctx)
     session = get_session(ctx, session_id, for_update=True)
     if session.status != SessionStatus.CONVENED:
         raise Conflict(_l("Only a convened session that is not closed can be recorded."))
+    if not has_started(session):
+        raise Conflict(_l("The session starts on %(moment)s: attendance, votes and the closing are recorded "
+                          "from then on.", moment=format_moment(session.starts_at, ctx.locale)))
     return session
+
+
+def has_started(session: BodySession) -> bool:
+    """The session's start (a moment, so Madrid's wall clock is implied) has come."""
+    starts = as_utc(session.starts_at)
+    return starts is not None and starts <= utcnow()
 
 
 def record_attendance(ctx: Context, session_id: int, present: dict[int, bool], remote: dict[int, bool]) -> BodySession:
@@ -298,6 +344,17 @@ def vote_item_urgency(ctx: Context, session_id: int, item_id: int, votes_for: in
     return bool(item.urgency_approved)
 
 
+def _refuse_approved_minutes(ctx: Context, item: AgendaItem) -> None:
+    """Minutes are approved once: a later vote must not overwrite the session that approved them."""
+    if item.approves_minutes_of_id is None:
+        return
+    previous = get_session(ctx, item.approves_minutes_of_id)
+    if previous.minutes_approved_in_id is not None and previous.minutes_approved_in_id != item.session_id:
+        approver = get_session(ctx, previous.minutes_approved_in_id)
+        raise Conflict(_l("These minutes were already approved at the session of %(day)s.",
+                          day=format_day(local_date(approver.starts_at), ctx.locale)))
+
+
 def vote_item(ctx: Context, session_id: int, item_id: int, *, votes_for: int, against: int, abstentions: int,
               debate: str = "", casting_vote: str | None = None) -> AgendaItem:
     """Record an item's debate and vote; the result follows from the majority it requires.
@@ -311,12 +368,13 @@ def vote_item(ctx: Context, session_id: int, item_id: int, *, votes_for: int, ag
         raise Conflict(_l("This item is already voted."))
     if item.urgent and not item.urgency_approved:
         raise Conflict(_l("Vote the urgency of this item first (absolute majority)."))
+    _refuse_approved_minutes(ctx, item)
     _votes(session, votes_for, against, abstentions)
     tie = rules.ties(item.majority, votes_for, against)
     if tie and item.tied_once and casting_vote not in rules.CASTING_VOTES:
         raise ValidationFailed(_l("The tie persists: the president's casting vote decides (LBRL art. 46.2.d). "
                                   "Record it as for or against."), field="casting_vote")
-    item.debate = (debate or "").strip()[:20000] or item.debate
+    item.debate = _debates(item.debate, debate)
     if tie and not item.tied_once:
         item.first_votes_for, item.first_votes_against, item.first_abstentions = votes_for, against, abstentions
         db.session.flush()
@@ -339,6 +397,14 @@ def vote_item(ctx: Context, session_id: int, item_id: int, *, votes_for: int, ag
            after={"position": item.position, "title": item.title, **item.votes(), "result": item.result,
                   "casting_vote": item.casting_vote})
     return item
+
+
+def _debates(kept: str | None, new: str | None) -> str | None:
+    """A repeated vote's debate follows the first one's (the minutes tell both, in order)."""
+    said = (new or "").strip()
+    if not said:
+        return kept
+    return f"{kept}\n\n{said}"[:20000] if kept else said[:20000]
 
 
 def close_session(ctx: Context, session_id: int) -> BodySession:

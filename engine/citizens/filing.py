@@ -25,9 +25,8 @@ from engine.base.i18n import _l
 from engine.base.identifiers import normalise_nif
 from engine.base.unit_of_work import run_in_transaction
 from engine.citizens.carpeta import FolderItem, citizen_party, get_my_expedient
-from engine.citizens.filed_summary import filed_lines
 from engine.citizens.identity import CitizenIdentity, citizen_context
-from engine.citizens.procedures import filing_subject, get_procedure
+from engine.citizens.procedures import filed_form, filing_subject, get_procedure
 from engine.documents.store import sniff_content_type
 from engine.expedients.expedients import link_party, open_expedient
 from engine.expedients.parties import Party, PartyKind, PartyRole, find_or_create_party, kind_of
@@ -84,12 +83,22 @@ def _register(ctx: Context, *, locale: str, **entry: Any) -> RegistryEntry:
     return registered
 
 
-def filed_extract(model: ProcessModel, values: dict[str, Any], locale: str) -> str | None:
-    """The entry's extract (Ley 39/2015 art. 16.3): what the citizen filled in, field by field in words, as
-    the registry page and the receipt show it; cut to the extract's length with an ellipsis (the whole of it
-    stays in the procedure's data, beside every task)."""
-    text = " · ".join(f"{label}: {value}" for label, value in filed_lines(model, values, locale))
+def filed_extract(model: ProcessModel, values: dict[str, Any]) -> str | None:
+    """The entry's extract (Ley 39/2015 art. 16.3): what the citizen wrote in the form's free-text fields, in
+    their words and order (no field names, choices or dates, which are the interface's language, not theirs),
+    as the registry page and the receipt show it; cut to the extract's length with an ellipsis (the whole
+    filing stays in the procedure's data, beside every task)."""
+    properties = filed_form(model, None).properties
+    written = [" ".join(value.split()) for key, value in values.items()
+               if isinstance(value, str) and value.strip() and _free_text(properties.get(key))]  # fmt: skip
+    text = " · ".join(written)
+    if not text:
+        return None
     return text if len(text) <= EXTRACT_LIMIT else text[: EXTRACT_LIMIT - 1].rstrip() + "…"
+
+
+def _free_text(prop: Any) -> bool:
+    return isinstance(prop, dict) and prop.get("type") == "string" and not prop.get("enum") and not prop.get("format")
 
 
 def check_uploads(uploads: Sequence[Upload]) -> list[Upload]:
@@ -160,7 +169,7 @@ def file_request(
         entry = _register(
             ctx,
             subject=subject,
-            summary=filed_extract(version.model, values, locale),
+            summary=filed_extract(version.model, values),
             channel=Channel.ELECTRONIC,
             party_id=party.id,
             sender=own.name if own.id != party.id else None,

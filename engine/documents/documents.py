@@ -290,7 +290,8 @@ def new_version(
     csv: str | None = None,
     keep_identity: bool = False,
 ) -> Document:
-    """A new version of a document: a new row; the previous one stays as it was.
+    """A new version of an administration document: a new row; the previous one stays as it was.
+    A document the interested party presented has none (refused: it is kept as presented).
 
     ``csv``, as in :func:`store_document`, issues the new version with a code drawn beforehand
     (a PDF signed with stamps that print it). ``keep_identity`` (a signature added to the same
@@ -301,6 +302,11 @@ def new_version(
     _check_size(content)
     previous = get_owned(Document, ctx, document_id, for_update=True)
     expedient = _writable_expedient(ctx, previous.expedient_id)
+    if not previous.from_administration:
+        # What the interested party presented stays as presented (its content and its origin,
+        # OrigenCiudadanoAdministracion): a change by the administration is a document of its own.
+        raise Conflict(_l("Documents presented by the interested party are kept as presented: they have no new "
+                          "versions. Add the administration's own document instead."))
     successor = db.session.execute(
         select(Document.id).where(Document.previous_version_id == previous.id)
     ).scalar_one_or_none()

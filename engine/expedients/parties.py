@@ -2,7 +2,10 @@
 
 A party is unique per tenant by its normalised NIF/NIE/CIF, so the same citizen or company is
 the same row across every expedient of a municipality. Legal persons and entities must deal
-with the administration electronically (art. 14.2), so their channel is always electronic.
+with the administration electronically (art. 14.2), so their channel is always electronic. A natural
+person chooses (art. 14.1, 41.1): electronic only when they say so (filing from the e-office, or
+their answer at the registry desk), else on paper. An e-mail address is only where the notice of a
+notification is sent (art. 41.6), never a choice of the electronic channel.
 """
 
 from __future__ import annotations
@@ -154,9 +157,11 @@ def _checked_contact(fields: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _channel(kind: PartyKind, requested: str | None, email: str | None) -> str:
+def _channel(kind: PartyKind, requested: str | None) -> str:
+    """The channel a party is notified by: ``requested`` (the person's choice), or when nobody chose,
+    electronic for an entity (obliged, art. 14.2) and paper for a natural person (art. 14.1)."""
     if requested is None:
-        return Channel.ELECTRONIC if kind is PartyKind.ENTITY or email else Channel.POSTAL
+        return Channel.ELECTRONIC if kind is PartyKind.ENTITY else Channel.POSTAL
     if requested not in tuple(Channel):
         raise ValidationFailed(_l("The channel must be electronic or postal."), field="preferred_channel")
     if kind is PartyKind.ENTITY and requested != Channel.ELECTRONIC:
@@ -212,14 +217,17 @@ def find_or_create_party(
     preferred_channel: str | None = None,
     representative_id: int | None = None,
 ) -> Party:
-    """The existing party with this NIF, unchanged, or a new one (audited).
+    """The existing party with this NIF, or a new one (audited).
 
-    Contact data of an existing party change only through :func:`update_party`, so a filing
-    cannot silently overwrite where someone is notified.
+    ``preferred_channel``: the person's own choice (see :func:`_channel`); ``None`` when they made
+    none, never inferred from an e-mail. Of an existing party only the e-mail changes here, when a
+    new valid one is given (the person says where the notices go: audited as a change of the
+    party); its name, address and channel change only through :func:`update_party`, so a filing
+    cannot silently overwrite how someone is notified.
     """
     existing = find_party_by_nif(ctx, nif)
     if existing is not None:
-        return existing
+        return _with_email(ctx, existing, email)
     normalised = normalise_nif(nif)
     kind = kind_of(normalised)
     clean_name = clean_text(name, 300, "name", collapse=False)
@@ -234,13 +242,25 @@ def find_or_create_party(
         nif=normalised,
         kind=kind.value,
         name=clean_name,
-        preferred_channel=str(_channel(kind, preferred_channel, contact["email"])),
+        preferred_channel=str(_channel(kind, preferred_channel)),
         representative_id=_representative(ctx, representative_id, None),
         **contact,
     )
     db.session.add(party)
     db.session.flush()
     record(ctx, "party.created", "party", party.id, after=party.summary())
+    return party
+
+
+def _with_email(ctx: Context, party: Party, email: str | None) -> Party:
+    """``party`` with the e-mail ``email`` (checked) when one is given and it is new; audited."""
+    clean = _checked_contact({"email": email})["email"]
+    if clean is None or clean == party.email:
+        return party
+    before = party.summary()
+    party.email = clean
+    db.session.flush()
+    record(ctx, "party.updated", "party", party.id, before=before, after=party.summary())
     return party
 
 
@@ -262,7 +282,7 @@ def update_party(ctx: Context, party_id: int, **changes: Any) -> Party:
     contact = _checked_contact(merged)
     kind = PartyKind(party.kind)
     requested = changes.get("preferred_channel", party.preferred_channel)
-    party.preferred_channel = str(_channel(kind, requested, contact["email"]))
+    party.preferred_channel = str(_channel(kind, requested))
     party.name = name
     for key, value in contact.items():
         setattr(party, key, value)

@@ -2,9 +2,9 @@
 
 An edict is published with its text, some documents of its expedient and an exposure period
 (start and end dates, or a number of working days counted from the day after the start, Ley
-39/2015 art. 30.2). It is never edited: to correct one, withdraw it and publish another. The public
-page lists, per tenant, the edicts exposed today, with search and a JSON feed; each is shown only if
-its content still matches the digest taken at publication.
+39/2015 art. 30.2: one or the other, never both). It is never edited: to correct one, withdraw it
+and publish another. The public page lists, per tenant, the edicts exposed today, with search and a
+JSON feed; each is shown only if its content still matches the digest taken at publication.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, ValidationFailed
 from engine.base.i18n import _l
+from engine.base.text import clean_text
 from engine.calendar import TenantCalendar
 from engine.documents.documents import Document, list_documents
 from engine.expedients.expedients import Expedient, ensure_open
@@ -31,6 +32,8 @@ from engine.tenancy.models import Role, Tenant
 from engine.tenancy.scoping import get_owned, scoped
 
 PUBLISHERS = (Role.SECRETARI.value, Role.TRAMITADOR.value, Role.ALCALDE.value, Role.ADMIN.value)
+#: The longest title (the column's size) and text an edict is published with.
+TITLE_LIMIT, TEXT_LIMIT = 300, 20_000
 
 
 def _documents(ctx: Context, expedient_id: int, document_ids: list[int]) -> list[Document]:
@@ -60,11 +63,19 @@ def publish(ctx: Context, expedient_id: int, *, title: str, text: str, starts_on
     if not any(ctx.has_role(r) for r in PUBLISHERS):
         raise Forbidden(_l("You cannot publish on the notice board."))
     ensure_open(get_owned(Expedient, ctx, expedient_id))
-    title, text = " ".join((title or "").split()), (text or "").strip()
-    if not title or not text:
-        raise ValidationFailed(_l("This field is required."), field="title" if not title else "text")
+    title = clean_text(title, TITLE_LIMIT, "title", required=True, required_message=_l("This field is required."),
+                       too_long_message=_l("Give a title of at most 300 characters."))
+    # A browser sends a textarea's line ends as CRLF: counted as one character, as the person sees them.
+    text = clean_text((text or "").replace("\r\n", "\n"), TEXT_LIMIT, "text", required=True, collapse=False,
+                      required_message=_l("This field is required."),
+                      too_long_message=_l("Give a text of at most 20,000 characters."))
     if starts_on < local_date(utcnow()):
         raise ValidationFailed(_l("The exposure cannot start in the past."), field="starts_on")
+    if working_days is not None and ends_on is not None:
+        raise ValidationFailed(_l("Give the last day or the working days, not both."), field="working_days")
+    if working_days is None and ends_on is None:
+        raise ValidationFailed(_l("Give the last day of the exposure or how many working days it lasts."),
+                               field="ends_on")
     if working_days is not None:
         if not 1 <= working_days <= 365:
             raise ValidationFailed(_l("The exposure lasts between 1 and 365 working days."), field="working_days")
@@ -72,7 +83,7 @@ def publish(ctx: Context, expedient_id: int, *, title: str, text: str, starts_on
     if ends_on is None or ends_on < starts_on:
         raise ValidationFailed(_l("The exposure must end on or after its first day."), field="ends_on")
     docs = _documents(ctx, expedient_id, document_ids or [])
-    edict = Edict(tenant_id=ctx.tenant_id, expedient_id=expedient_id, title=title[:300], text=text[:50000],
+    edict = Edict(tenant_id=ctx.tenant_id, expedient_id=expedient_id, title=title, text=text,
                   document_ids=[d.id for d in docs], starts_on=starts_on, ends_on=ends_on,
                   published_at=utcnow(), published_by=ctx.username, digest="",
                   public_information=public_information)

@@ -35,12 +35,16 @@ def party_of(ctx: Context, party: PartyInput) -> Party:
     """The party with this NIF, created from the other fields when it is new."""
     return find_or_create_party(ctx, party.nif, party.name, email=party.email, phone=party.phone,
                                 address=party.address, postal_code=party.postal_code,
-                                municipality=party.municipality)  # fmt: skip
+                                municipality=party.municipality,
+                                preferred_channel=party.preferred_channel)  # fmt: skip
 
 
 @dataclass(frozen=True)
 class PartyInput:
-    """An interested party named by NIF; the other fields are used only when it is new."""
+    """An interested party named by NIF; the other fields are used only when it is new, but for a
+    new e-mail, which replaces the one on record (see :func:`find_or_create_party`).
+    ``preferred_channel``: the person's own choice; None when they made none (paper for a natural
+    person, electronic for an entity)."""
 
     nif: str
     name: str = ""
@@ -49,6 +53,7 @@ class PartyInput:
     address: str | None = None
     postal_code: str | None = None
     municipality: str | None = None
+    preferred_channel: str | None = None
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, ValidationFailed
 from engine.base.i18n import _l
 from engine.documents.documents import store_document
+from engine.documents.store import sniff_content_type
 from engine.tenancy.models import Role
 from engine.tenancy.scoping import get_owned, scoped
 from engine.transparency.models import Publication
@@ -32,16 +33,46 @@ def require_keeper(ctx: Context) -> None:
         raise Forbidden(_l("Only the secretary or an administrator keeps the transparency portal."))
 
 
+#: The earliest publication date accepted: an earlier one is a mistyped year, not a document of the portal.
+EARLIEST = date(2000, 1, 1)
+
+
 def _clean_url(url: str) -> str:
     parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.netloc or len(url) > 1000:
+    if parts.scheme != "https" or not parts.netloc or len(url) > 1000:
         raise ValidationFailed(_l("Give a web address starting with https://."), field="url")
     return url
 
 
+def _publication_date(published_on: date | None) -> date:
+    """The day the entry shows from: today when not given; from 2000 to a year from today."""
+    today = local_date(utcnow())
+    if published_on is None:
+        return today
+    if published_on < EARLIEST:
+        raise ValidationFailed(_l("The publication date cannot be before 1 January 2000."), field="published_on")
+    # The same day next year (28 February for the 29th): farther ahead is most likely a mistyped year.
+    leap_day = (today.month, today.day) == (2, 29)
+    if published_on > today.replace(year=today.year + 1, day=28 if leap_day else today.day):
+        raise ValidationFailed(_l("The publication date cannot be more than a year from today."),
+                               field="published_on")
+    return published_on
+
+
+def _pdf(content: bytes) -> None:
+    """Refuse a document that is not really a PDF, whatever its name says."""
+    try:
+        kind = sniff_content_type(content)
+    except ValidationFailed:
+        kind = None  # a type GEE keeps nowhere: not a PDF either
+    if kind != "application/pdf":
+        raise ValidationFailed(_l("The document must be a PDF file."), field="file")
+
+
 def publish(ctx: Context, *, section: str, title: str, published_on: date | None = None,
             url: str | None = None, filename: str | None = None, content: bytes | None = None) -> Publication:
-    """Publish a document (``filename`` and ``content``) or a link (``url``) in a section."""
+    """Publish a document (a PDF: ``filename`` and ``content``) or a link (``url``, https) in a section,
+    shown from ``published_on`` (default today)."""
     require_keeper(ctx)
     if section not in SECTION_KEYS:
         raise ValidationFailed(_l("Choose a section of the portal."), field="section")
@@ -51,13 +82,15 @@ def publish(ctx: Context, *, section: str, title: str, published_on: date | None
     url = (url or "").strip() or None
     if (url is None) == (not content):
         raise ValidationFailed(_l("Publish either a document or a link."), field="file")
+    url = _clean_url(url) if url else None
+    published_on = _publication_date(published_on)
     document_id = None
     if content:
+        _pdf(content)
         document_id = store_document(ctx, None, filename or "document.pdf", content, title=title,
                                      tipo_documental="TD08", from_administration=True, author=ctx.username).id
     publication = Publication(tenant_id=ctx.tenant_id, section=section, title=title, document_id=document_id,
-                              url=_clean_url(url) if url else None,
-                              published_on=published_on or local_date(utcnow()), created_by=ctx.username)
+                              url=url, published_on=published_on, created_by=ctx.username)
     db.session.add(publication)
     db.session.flush()
     record(ctx, "transparency.published", "transparency_publication", publication.id,

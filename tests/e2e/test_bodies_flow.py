@@ -10,7 +10,7 @@ import pytest
 
 from engine.base.db import db
 from engine.bodies.models import BodySession
-from tests.bodies_helpers import ple_town, propose, working_days_ahead
+from tests.bodies_helpers import during, ple_town, propose, working_days_ahead
 from tests.conftest import PASSWORD
 from tests.e2e.pages import sign_shown_pdf
 from tests.procedures_helpers import ready_ids
@@ -72,21 +72,22 @@ def test_a_licence_proposal_through_a_ple_session_to_its_signed_certificate(live
     mayor = people("alcalde.proves")
     _sign_queue(mayor, live_server)
 
-    secretary.goto(session_url)
-    assert secretary.locator("#session-status").get_attribute("data-status") == "convened"
-    for name in ("Jordi Mas", "Sandra Roig", "Pere Font", "Laia Serra"):
-        secretary.get_by_label(f"Present: {name}").check()
-    _post_button(secretary, "Enregistra l'assistència")
-    assert secretary.locator("#quorum").inner_text() == "quòrum"
-    secretary.fill("input[name=votes_for]", "3")
-    secretary.fill("input[name=against]", "0")
-    secretary.fill("input[name=abstentions]", "0")
-    _post_button(secretary, "Enregistra la votació")
-    _post_button(secretary, "Tanca la sessió")
-    _post_button(secretary, "Redacta l'acta")
-    _post_button(secretary, "Expedeix el certificat d'acord")
-    _sign_queue(secretary, live_server)  # the minutes and the certificate
-    _sign_queue(mayor, live_server)  # the vistiplau of both
+    with during(db.session.query(BodySession).one()):  # the session's day has come (held from its start on)
+        secretary.goto(session_url)
+        assert secretary.locator("#session-status").get_attribute("data-status") == "convened"
+        for name in ("Jordi Mas", "Sandra Roig", "Pere Font", "Laia Serra"):
+            secretary.get_by_label(f"Present: {name}").check()
+        _post_button(secretary, "Enregistra l'assistència")
+        assert secretary.locator("#quorum").inner_text() == "quòrum"
+        secretary.fill("input[name=votes_for]", "3")
+        secretary.fill("input[name=against]", "0")
+        secretary.fill("input[name=abstentions]", "0")
+        _post_button(secretary, "Enregistra la votació")
+        _post_button(secretary, "Tanca la sessió")
+        _post_button(secretary, "Redacta l'acta")
+        _post_button(secretary, "Expedeix el certificat d'acord")
+        _sign_queue(secretary, live_server)  # the minutes and the certificate
+        _sign_queue(mayor, live_server)  # the vistiplau of both
 
     secretary.goto(session_url)
     assert secretary.locator("[data-result]").first.get_attribute("data-result") == "approved"

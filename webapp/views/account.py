@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import (
     Blueprint,
     abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -15,6 +17,8 @@ from flask import (
     session,
     url_for,
 )
+from werkzeug.exceptions import HTTPException
+from werkzeug.routing import RequestRedirect
 
 from engine.app import LANGUAGES
 from engine.base import unit_of_work
@@ -27,7 +31,7 @@ from engine.tenancy.models import Tenant
 from webapp.actions import field_errors
 from webapp.auth import login_required
 from webapp.inputs import int_arg
-from webapp.redirects import safe_next
+from webapp.redirects import is_safe_next, safe_next
 
 bp = Blueprint("auth", __name__)
 
@@ -99,8 +103,43 @@ def switch_tenant() -> Any:
     return redirect(url_for("home.index"))
 
 
+def _gettable(path: str) -> bool:
+    """Whether this site answers a GET of ``path`` (a page, not only the address a form posts to)."""
+    adapter = current_app.url_map.bind_to_environ(request.environ)
+    try:
+        adapter.match(urlsplit(path).path, method="GET")
+    except RequestRedirect:
+        return True  # the same page under its canonical address
+    except HTTPException:
+        return False
+    return True
+
+
+def _same_site_path(url: str | None) -> str | None:
+    """``url`` as a path of this site (with its query), or None when it is another site's."""
+    if not url:
+        return None
+    parts, here = urlsplit(url), urlsplit(request.host_url)
+    if (parts.scheme, parts.netloc) != (here.scheme, here.netloc):
+        return None
+    path = parts.path.removeprefix(request.script_root) or "/"
+    path = f"{path}?{parts.query}" if parts.query else path
+    return path if is_safe_next(path) and _gettable(path) else None
+
+
+@bp.app_template_global()
+def language_return_path(default: str | None = None) -> str:
+    """Where the language switch brings the browser back to: this page when it was asked for with GET; after a
+    form's POST (a refusal shown at the address the form posts to, which a GET may not answer) the page the
+    form was on when it is this site's, else ``default`` (the home page)."""
+    if request.method == "GET":
+        return request.full_path
+    return _same_site_path(request.referrer) or default or url_for("home.index")
+
+
 @bp.post("/locale")
 def set_locale() -> Any:
+    """Choose the pages' language, then go back to ``next``: only a path of this site, else the home page."""
     locale = request.form.get("locale", "")
     if locale in LANGUAGES:
         session["locale"] = locale

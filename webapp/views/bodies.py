@@ -13,7 +13,9 @@ from engine.base.clock import MADRID, local_date, utcnow
 from engine.base.errors import Forbidden, GeeError, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.bodies import bodies, certificates, minutes, rules, sessions
+from engine.bodies.models import BodySession
 from engine.bodies.proposals import pending_proposals
+from engine.bodies.returns import Returned
 from engine.documents.documents import read_content
 from webapp.actions import act as _act
 from webapp.actions import field_errors
@@ -150,13 +152,27 @@ def _session_page(session_id: int, failed: str | None = None, errors: dict[str, 
     found = sessions.read_session(g.ctx, session_id)
     sessions.read_notice(g.ctx, session_id)
     keeper = _keeper()
-    earlier = [s for s in sessions.sessions_of(g.ctx, found.body_id)
-               if s.minutes_signed and s.minutes_approved_in_id is None and s.id != found.id]
     return render_template("bodies/session.html", session=found, body=found.body, keeper=keeper,
                            proposals=pending_proposals(g.ctx, found.body_id) if keeper else [],
                            notices=sessions.notices(g.ctx, found.id), quorum=sessions.quorum_of(found),
-                           present={a.member_id: a for a in found.attendance}, earlier=earlier,
+                           present={a.member_id: a for a in found.attendance},
+                           earlier=sessions.approvable_minutes(g.ctx, found) if keeper else [],
+                           started=sessions.has_started(found), returned=_returned(found),
                            failed=failed, errors=errors or {}, form=request.form)
+
+
+def _returned(found: BodySession) -> dict[str, Returned]:
+    """What a signer returned for changes instead of signing, by ``convocation``, ``minutes`` and
+    ``item-<id>`` (a certificate): the page says who, when and why, and offers to draft it again."""
+    out: dict[str, Returned] = {}
+    if (convocation := sessions.convocation_returned(g.ctx, found)) is not None:
+        out["convocation"] = convocation
+    if (acta := minutes.minutes_returned(g.ctx, found)) is not None:
+        out["minutes"] = acta
+    for item in found.items:
+        if (certificate := certificates.certificate_returned(g.ctx, item)) is not None:
+            out[f"item-{item.id}"] = certificate
+    return out
 
 
 def _back(session_id: int) -> str:

@@ -60,6 +60,7 @@ def _page(form: Mapping[str, Any], errors: dict[str, str] | None = None) -> str:
     items = edicts.edicts_of(g.ctx)
     return render_template(
         "noticeboard/index.html", edicts=items, today=local_date(utcnow()), intact=edicts.intact, form=form,
+        never_exposed=diligence.never_exposed,
         numbers=numbers_of(g.ctx, [edict.expedient_id for edict in items]), errors=errors or {},
         allegations=allegation_counts(g.ctx, [edict.id for edict in items if edict.public_information]),
         documents=_documents_of(form.get("number", "")), chosen=set(request.form.getlist("document_ids")),

@@ -11,8 +11,10 @@ from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _, _l
+from engine.base.identifiers import normalise_nif
 from engine.documents.documents import TIPO_LABELS
-from engine.expedients.parties import find_or_create_party
+from engine.expedients.parties import Channel as PartyChannel
+from engine.expedients.parties import PartyKind, find_or_create_party, kind_of
 from engine.registry.book import search_entries, years_with_entries
 from engine.registry.entries import Channel, Direction, Upload, get_entry, register_incoming
 from engine.registry.open_expedient import open_and_start
@@ -46,8 +48,17 @@ def index() -> Any:
 
 #: The DOM ids of the new entry's fields, by the names the services give them.
 _OPENING_FIELDS = ("process_model_id", "subject", "responsible_unit")
-_ENTRY_FIELDS = {**PARTY_FIELDS, "subject": "subject", "summary": "summary", "channel": "channel", "sender": "sender",
-                 "file": "files", "tipo_documental": "tipo_documental"}
+_ENTRY_FIELDS = {**PARTY_FIELDS, "preferred_channel": "preferred_channel", "subject": "subject", "summary": "summary",
+                 "channel": "channel", "sender": "sender", "file": "files", "tipo_documental": "tipo_documental"}
+
+
+def _chosen_channel(form: Any) -> str | None:
+    """How the interested party wants to be notified, as they answered at the desk: a natural
+    person chooses (art. 14.1 Ley 39/2015; paper unless they ask for the e-office), an entity is
+    notified electronically whatever was ticked (art. 14.2). ``None``: the rule of the party."""
+    if kind_of(normalise_nif(form["nif"])) is PartyKind.ENTITY:
+        return None
+    return str(form.get("preferred_channel") or PartyChannel.POSTAL.value)
 
 
 @bp.route("/registry/new", methods=["GET", "POST"])
@@ -63,6 +74,7 @@ def new() -> Any:
                     g.ctx, form["nif"], form.get("party_name", ""), email=form.get("email") or None,
                     phone=form.get("phone") or None, address=form.get("address") or None,
                     postal_code=form.get("postal_code") or None, municipality=form.get("municipality") or None,
+                    preferred_channel=_chosen_channel(form),
                 ).id
             uploads = [
                 Upload(f.filename or "document", f.read(), tipo_documental=form.get("tipo_documental", "TD14"))

@@ -319,18 +319,28 @@ def notification(tenant_code: str, notification_id: int) -> Any:
     return _notification_page(notification_id)
 
 
-def _notification_page(notification_id: int, refused: str | None = None) -> str:
+def _notification_page(notification_id: int, refused: str | None = None, understood_error: str | None = None) -> str:
     """The notification's page; ``refused``: why it could not be opened or rejected (it was settled
-    meanwhile, or its ten days ran out), said where its buttons are."""
+    meanwhile, or its ten days ran out), said where its buttons are; ``understood_error``: a
+    rejection sent without confirming its consequence, said beside the box to tick."""
     note = notices.view_notification(_ctx(), g.citizen, notification_id)
     item = carpeta.get_my_expedient(_ctx(), g.citizen, note.expedient_id)
-    return render_template("seu/notification.html", note=note, item=item, refused=refused)
+    return render_template("seu/notification.html", note=note, item=item, refused=refused,
+                           understood_error=understood_error)
 
 
 @bp.post("/<tenant_code>/notificacions/<int:notification_id>/<any(obrir, rebutjar):action>")
 @citizen_required
 def settle_notification(tenant_code: str, notification_id: int, action: str) -> Any:
     opening = action == "obrir"
+    if (not opening and not request.form.get("understood")
+            and notices.my_notification(_ctx(), g.citizen, notification_id).state == "pending"):
+        # A rejection counts as notification and cannot be undone (art. 41.5 Ley 39/2015): only
+        # with the citizen's confirmation that they know it, checked here, not only in the browser.
+        # (One settled meanwhile is refused below, in words, where its buttons were.)
+        refusal = ValidationFailed(_("Tick the box to confirm that you understand what rejecting it means."),
+                                   field="understood")
+        return _notification_page(notification_id, understood_error=str(refusal)), refusal.status
     settle = notices.open_notification if opening else notices.reject_notification
     try:
         note = settle(_ctx(), g.citizen, notification_id)
