@@ -208,3 +208,24 @@ def world():  # type: ignore[no-untyped-def]
     from tests.web_clerk import make_world
 
     return make_world()
+
+
+@pytest.fixture
+def platform():  # type: ignore[no-untyped-def]
+    """The provincial service's platform administrator, acting."""
+    provincial = make_tenant("diputacio", "Diputació", kind="provincial", dir3="L02000025", ine_code=None)
+    admin = make_user("plataforma", provincial, ("admin",), platform_admin=True)
+    db.session.commit()
+    return Context(tenant_id=provincial.id, user_id=admin.id, username=admin.username,
+                   roles=frozenset({"admin"}), platform_admin=True)
+
+
+@pytest.fixture
+def designer(client):  # type: ignore[no-untyped-def]
+    """A process designer of a municipality, logged in, the pages in English."""
+    tenant = make_tenant()
+    make_user("dissenyadora", tenant, roles=("dissenyador",))
+    db.session.commit()
+    login(client, "dissenyadora")
+    client.post("/locale", data={"locale": "en", "csrf_token": csrf_token(client, "/catalogue/")})
+    return tenant

@@ -79,7 +79,9 @@ class Town:
 
     def open_case(self, subject: str, nif: str = "12345678Z", name: str = "Maria Soler Vidal") -> int:
         clerk = self.people["tramitador"]
-        party = parties.find_or_create_party(clerk, nif, name, email="maria@example.org")
+        # She chose the e-office for her notifications (art. 14.1: a natural person chooses)
+        party = parties.find_or_create_party(clerk, nif, name, email="maria@example.org",
+                                             preferred_channel="electronic")
         expedient = expedients.open_expedient(clerk, subject, party_ids=[party.id])
         db.session.commit()
         return expedient.id

@@ -57,7 +57,8 @@ def _pdf_text(content: bytes) -> str:
 def test_parties_are_added_with_a_checked_nif_searched_and_read(client, towns):
     a, b = towns["ajt-a"], towns["ajt-b"]
     added = client.post("/api/v1/parties", headers=a["clerk"],
-                        json={"nif": "12345678-z", "name": "Maria Puig", "email": "maria@example.cat"})
+                        json={"nif": "12345678-z", "name": "Maria Puig", "email": "maria@example.cat",
+                              "preferred_channel": "electronic"})
     assert added.status_code == 201, added.get_json()
     party = added.get_json()
     assert (party["nif"], party["kind"], party["preferred_channel"]) == ("12345678Z", "person", "electronic")
@@ -86,6 +87,9 @@ def test_parties_are_added_with_a_checked_nif_searched_and_read(client, towns):
     refused = client.post("/api/v1/parties", headers=a["tecnic"], json={"nif": "47110023C", "name": "Laia"})
     assert refused.status_code == 403
     assert client.get("/api/v1/parties?q=47110023C", headers=a["clerk"]).get_json()["items"] == []
+    on_paper = client.post("/api/v1/parties", headers=a["clerk"],  # an e-mail is no choice of the e-office
+                           json={"nif": "00000000T", "name": "Pere Vidal", "email": "pere@example.cat"})
+    assert on_paper.get_json()["preferred_channel"] == "postal"
 
     hidden = client.get(f"/api/v1/parties/{party['id']}", headers=b["clerk"])
     assert hidden.status_code == 404 and "Puig" not in hidden.get_data(as_text=True)
@@ -169,7 +173,8 @@ def test_the_decree_book_lists_reads_and_gives_the_signed_pdf(client, towns):
 def test_notifications_of_the_municipality_by_state_and_one_with_its_evidence(client, towns):
     a, b = towns["ajt-a"], towns["ajt-b"]
     clerk = a["ctx"]["clerk"]
-    party = find_or_create_party(clerk, "12345678Z", "Maria Puig", email="maria@example.cat")
+    party = find_or_create_party(clerk, "12345678Z", "Maria Puig", email="maria@example.cat",
+                                 preferred_channel="electronic")
     expedient = open_expedient(clerk, "Llicència d'obres menors", party_ids=[party.id])
     db.session.commit()
     first = pdf_document(clerk, expedient.id, "Requeriment", title="Requeriment")
@@ -184,7 +189,7 @@ def test_notifications_of_the_municipality_by_state_and_one_with_its_evidence(cl
 
     pending = client.get("/api/v1/notifications?state=pending", headers=a["tecnic"]).get_json()
     assert [n["id"] for n in pending["items"]] == [waiting.id]
-    assert pending["items"][0]["channel"] == "electronic"  # the party gave an e-mail
+    assert pending["items"][0]["channel"] == "electronic"  # the party chose the e-office
     every = client.get("/api/v1/notifications", headers=a["clerk"]).get_json()
     assert [n["id"] for n in every["items"]] == [waiting.id, opened.id]
     one = client.get(f"/api/v1/notifications/{opened.id}", headers=a["clerk"]).get_json()

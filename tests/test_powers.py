@@ -70,8 +70,10 @@ def _notify(clerk, town, expedient_id, nif):
 
 
 def _presented(expedient_id):
+    """The document the filer attached (not the request the e-office printed, TD14)."""
     return db.session.execute(select(Document).where(Document.expedient_id == expedient_id,
-                                                     Document.from_administration.is_(False))).scalar_one()  # fmt: skip
+                                                     Document.from_administration.is_(False),
+                                                     Document.tipo_documental != "TD14")).scalar_one()  # fmt: skip
 
 
 def _grant(client, town, nif, name, **extra):

@@ -260,7 +260,9 @@ def test_filing_registers_opens_and_starts_in_one_go(client, town):
     assert receipt.status_code == 200 and receipt.data.startswith(b"%PDF")
     printed = " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(receipt.data)).pages).split())
     assert "Extracte" in printed and "Una placa de gual permanent." in printed  # the citizen keeps what she asked
-    presented = db.session.execute(select(Document).where(Document.from_administration.is_(False))).scalar_one()
+    # what she attached, not the request the e-office printed (TD14)
+    presented = db.session.execute(select(Document).where(Document.from_administration.is_(False),
+                                                          Document.tipo_documental != "TD14")).scalar_one()
     assert presented.file_name == "plànol.pdf"
     assert client.get(f"/seu/{town.code}/documents/{presented.id}").data == PDF
 

@@ -35,6 +35,13 @@ def _receipts() -> int:
     ).scalar_one()
 
 
+def _requests() -> int:
+    """The requests the e-office printed with their receipts (TD14, engine.citizens.request_document)."""
+    return db.session.execute(
+        select(func.count()).select_from(Document).where(Document.tipo_documental == "TD14")
+    ).scalar_one()
+
+
 def _entry() -> RegistryEntry:
     db.session.expire_all()
     return db.session.execute(select(RegistryEntry)).scalar_one()
@@ -110,10 +117,10 @@ def test_a_worker_killed_mid_job_leaves_nothing_and_the_job_runs_again(
     assert _file(client, town).status_code == 302
     entry = _entry()
     assert start_next_job_on_a_dying_worker() == receipt_job_id(entry.id)
-    assert _entry().receipt_document_id is None and _receipts() == 0  # nothing half-written
+    assert _entry().receipt_document_id is None and _receipts() == 0 == _requests()  # nothing half-written
     assert recover_abandoned() == [receipt_job_id(entry.id)]
     run_queued_jobs()
-    assert _entry().receipt_document_id is not None and _receipts() == 1
+    assert _entry().receipt_document_id is not None and _receipts() == 1 == _requests()
 
 
 def test_someone_else_cannot_follow_the_receipt(client: FlaskClient, app: Flask, town: Tenant, with_redis: str) -> None:
@@ -138,5 +145,6 @@ def test_a_receipt_job_lost_with_redis_is_enqueued_again_by_the_scheduler(
     Redis.from_url(with_redis).flushdb()  # Redis lost everything: the database still says what is due
     assert sweep_all().left_for_workers == 1
     run_queued_jobs()
-    assert _entry().receipt_document_id is not None and _receipts() == 1
+    # the receipt and, printed with it from the start data, the request itself
+    assert _entry().receipt_document_id is not None and _receipts() == 1 == _requests()
     assert sweep_all().left_for_workers == 0

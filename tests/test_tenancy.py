@@ -38,15 +38,6 @@ from tests.conftest import PASSWORD, ctx_for, make_tenant, make_user
 from webapp.cli import main
 
 
-@pytest.fixture
-def platform():
-    provincial = make_tenant("diputacio", "Diputació", kind="provincial", dir3="L02000025", ine_code=None)
-    admin = make_user("plataforma", provincial, ("admin",), platform_admin=True)
-    db.session.commit()
-    return Context(tenant_id=provincial.id, user_id=admin.id, username=admin.username,
-                   roles=frozenset({"admin"}), platform_admin=True)
-
-
 def first_admin(username: str = "admin.sant") -> NewUser:
     return NewUser(username=username, full_name="Admin Sant", password=PASSWORD, email="admin@sant.cat")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from flask_babel import get_locale
@@ -260,12 +260,26 @@ def _parse_one(
         except ValueError:
             return raw, _("Enter a number."), True
         return (int(number) if number.is_integer() and re.fullmatch(r"[+-]?\d+", raw) else number), None, True
+    if widget == "date" and not _is_iso_date(raw):
+        # Checked here too, not only on completing: a draft would keep it, and the date input would show it empty.
+        return raw, _("Enter a valid date (day, month and year)."), True
     if widget == "select":
         for option in prop.get("enum") or []:
             if str(option) == raw:
                 return option, None, True
         return raw, _("Choose one of the options."), True
     return raw, None, True
+
+
+def _is_iso_date(raw: str) -> bool:
+    """What a date input sends (2027-02-28), and a day that exists, as the schema's ``format: date`` wants."""
+    if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        return False
+    try:
+        date.fromisoformat(raw)
+    except ValueError:
+        return False
+    return True
 
 
 def _row_indexes(form: Mapping[str, Any], files: Mapping[str, Any], name: str) -> list[int]:

@@ -48,6 +48,9 @@ class Event(StrEnum):
     #: An electronic notification was accessed, rejected or deemed rejected, whether or not a task
     #: waits for it: ``ctx, notification_id``.
     NOTIFICATION_PRACTISED = "notifications.practised"
+    #: An incoming entry's receipt was issued (by its job, off the filing's request): ``ctx, entry_id, locale``
+    #: (``locale``: the language chosen for the entry's documents, None for the municipality's).
+    RECEIPT_ISSUED = "registry.receipt_issued"
 
 
 _subscribers: dict[Event, list[Subscriber]] = defaultdict(list)

@@ -27,6 +27,7 @@ from engine.base.db import db
 from engine.base.errors import NotFound
 from engine.base.i18n import _l
 from engine.citizens.identity import ACTOR_PREFIX, CitizenIdentity
+from engine.citizens.request_document import request_document_ids
 from engine.documents.documents import Document, read_content
 from engine.expedients.expedients import Expedient
 from engine.expedients.parties import ExpedientParty, Party, PartyRole
@@ -163,13 +164,15 @@ def open_my_expedient(ctx: Context, citizen: CitizenIdentity, expedient_id: obje
 
 
 def filed_document_ids(ctx: Context, citizen: CitizenIdentity, expedient_id: int) -> set[int]:
-    """Documents the citizen presented themselves in the expedient, with the receipts of their entries."""
+    """Documents the citizen presented themselves in the expedient (their requests among them), with the
+    receipts of their entries."""
     entries = [e for e in _filed_entries(ctx, citizen) if e.expedient_id == expedient_id]
     ids = {e.receipt_document_id for e in entries if e.receipt_document_id is not None}
     if entries:
         entry_ids = [e.id for e in entries]
         attached = select(RegistryAttachment.document_id).where(RegistryAttachment.entry_id.in_(entry_ids))
         ids |= set(db.session.execute(attached).scalars())
+        ids |= request_document_ids(ctx, entries)
     return ids
 
 

@@ -5,7 +5,8 @@ term of that requeriment.
 Each is ONE transaction: the party, the registry entry, the expedient, the documents and the
 process start (or message delivery) are all written, or none is — a failure anywhere rolls
 everything back and gives the gapless registry and expedient numbers back. The entry's receipt
-PDF is issued by a job after that transaction (:mod:`engine.registry.receipt_job`).
+PDF is issued by a job after that transaction (:mod:`engine.registry.receipt_job`), and with it, for a
+request, the request's own document (written in the transaction, printed by the job).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from engine.base.unit_of_work import run_in_transaction
 from engine.citizens.carpeta import FolderItem, citizen_party, get_my_expedient
 from engine.citizens.identity import CitizenIdentity, citizen_context
 from engine.citizens.procedures import filed_form, filing_subject, get_procedure
+from engine.citizens.request_document import IDENTIFICATION_KEY
 from engine.documents.store import sniff_content_type
 from engine.expedients.expedients import link_party, open_expedient
 from engine.expedients.parties import Party, PartyKind, PartyRole, find_or_create_party, kind_of
@@ -149,7 +151,8 @@ def file_request(
     email: str | None = None,
     locale: str = "ca",
 ) -> Filing:
-    """File a request for a procedure: registry entry + receipt, expedient, documents, process."""
+    """File a request for a procedure: registry entry + receipt, expedient, documents (the request itself
+    among them, :mod:`engine.citizens.request_document`), process."""
     ctx = citizen_context(tenant, citizen, locale)
     procedure = get_procedure(tenant.id, process_key, locale)
     if not procedure.online or procedure.version_id is None:
@@ -166,28 +169,26 @@ def file_request(
                                    classification=procedure.classification)
         if own.id != party.id:
             link_party(ctx, expedient.id, own.id, PartyRole.REPRESENTANT)
-        entry = _register(
-            ctx,
-            subject=subject,
-            summary=filed_extract(version.model, values),
-            channel=Channel.ELECTRONIC,
-            party_id=party.id,
-            sender=own.name if own.id != party.id else None,
-            uploads=files,
-            expedient_id=expedient.id,
-            locale=locale,
-        )
+        representative = own if own.id != party.id else None
+        entry = register_incoming(ctx, subject=subject, summary=filed_extract(version.model, values),
+                                  channel=Channel.ELECTRONIC, party_id=party.id,
+                                  sender=own.name if representative else None, uploads=files,
+                                  expedient_id=expedient.id, locale=locale, with_receipt=False)  # fmt: skip
         start_data = {
             **values,
             "interessat": {"nif": party.nif, "nom": party.name},
-            "representant": {"nif": own.nif, "nom": own.name} if own.id != party.id else None,
+            "representant": {"nif": own.nif, "nom": own.name} if representative else None,
             "registre_entrada": entry.number,
             "data_entrada": local_date(entry.effective_at).isoformat(),
             "expedient": expedient.number,
             "documents_presentats": [a.document_id for a in entry.attachments],
             "sollicitud": values,  # what the citizen filled in, shown beside every task of the procedure
+            IDENTIFICATION_KEY: citizen.identification(),  # how they identified themselves: the request says it
         }
         instance = start_in_transaction(ctx, version, expedient.id, start_data)
+        # After the start: the receipt's job prints the request itself from the start data
+        # (engine.citizens.request_document); in-process it runs right away.
+        issue_receipt_later(ctx, entry, locale)
         return Filing(entry.id, entry.number, entry.receipt_document_id, expedient.id, expedient.number,
                       instance.id)  # fmt: skip
 

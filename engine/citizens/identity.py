@@ -33,13 +33,23 @@ class CitizenIdentity:
     nif: str
     name: str
     email: str | None = None
+    #: Who vouched for the citizen (the id_token's ``iss``) and how they identified themselves there
+    #: (``amr``, else ``acr``), when the provider says: the request document records it.
+    issuer: str | None = None
+    method: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"nif": self.nif, "name": self.name, "email": self.email}
+        return {"nif": self.nif, "name": self.name, "email": self.email, "issuer": self.issuer,
+                "method": self.method}  # fmt: skip
+
+    def identification(self) -> dict[str, str | None]:
+        """How the citizen identified themselves, as a filing keeps it in the process data."""
+        return {"proveidor": self.issuer, "metode": self.method}
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> CitizenIdentity:
-        return cls(nif=str(data["nif"]), name=str(data["name"]), email=data.get("email") or None)
+        return cls(nif=str(data["nif"]), name=str(data["name"]), email=data.get("email") or None,
+                   issuer=data.get("issuer") or None, method=data.get("method") or None)  # fmt: skip
 
 
 def identity_from_claims(claims: Mapping[str, Any]) -> CitizenIdentity:
@@ -52,7 +62,16 @@ def identity_from_claims(claims: Mapping[str, Any]) -> CitizenIdentity:
     if not name:
         raise ValidationFailed(_l("The identity provider did not give a name."), field="name")
     email = str(claims["email"]) if claims.get("email") else None
-    return CitizenIdentity(nif=nif, name=name[:300], email=email)
+    return CitizenIdentity(nif=nif, name=name[:300], email=email, issuer=_claim(claims.get("iss")),
+                           method=_claim(claims.get("amr")) or _claim(claims.get("acr")))  # fmt: skip
+
+
+def _claim(value: Any) -> str | None:
+    """A claim as short text (``amr`` is a list of method names), or None when absent."""
+    if isinstance(value, list | tuple):
+        value = ", ".join(str(v) for v in value if v)
+    text = " ".join(str(value or "").split())
+    return text[:200] or None
 
 
 def tenant_by_code(code: str) -> Tenant:

@@ -10,6 +10,7 @@ cryptographic signature comes with the signature module.
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
@@ -211,17 +212,30 @@ def get_decree(ctx: Context, decree_id: int) -> Decree:
 
 def book(ctx: Context, year: int, q: str = "") -> list[Decree]:
     """The numbered decrees of a year, in number order (annulled ones included); ``q``: those whose
-    number, title or expedient (its number or subject) contains it."""
+    number, title or expedient (its number or subject) contains it, whatever the accents and the case
+    ("ceramica" finds "Ceràmica"). A year's book is read whole anyway (the page lists it all), so the
+    words are compared here, the same on SQLite and PostgreSQL, rather than by each database's collation."""
     stmt = (scoped(Decree, ctx).where(Decree.year == year, Decree.seq.is_not(None)).order_by(Decree.seq)
             .options(selectinload(Decree.expedient)))  # fmt: skip
-    term = " ".join((q or "").split())
-    if term:
-        pattern = like_contains(term)
-        of_expedient = scoped(Expedient, ctx).where(or_(Expedient.number.ilike(pattern, escape="\\"),
-                                                         Expedient.subject.ilike(pattern, escape="\\")))
-        stmt = stmt.where(or_(Decree.number.ilike(pattern, escape="\\"), Decree.title.ilike(pattern, escape="\\"),
-                              Decree.expedient_id.in_(of_expedient.with_only_columns(Expedient.id))))
-    return cast(list[Decree], list(db.session.execute(stmt).scalars()))
+    decrees = cast(list[Decree], list(db.session.execute(stmt).scalars()))
+    term = folded(q)
+    if not term:
+        return decrees
+    return [d for d in decrees if any(term in folded(text) for text in _searched(d))]
+
+
+def _searched(decree: Decree) -> list[str]:
+    """What the book's search looks in: the decree's number and title, its expedient's number and subject."""
+    texts = [decree.number or "", decree.title]
+    if decree.expedient is not None:
+        texts += [decree.expedient.number, decree.expedient.subject]
+    return texts
+
+
+def folded(text: str | None) -> str:
+    """``text`` for a search that ignores accents, case and spacing: "Ceràmica  d’Olot" -> "ceramica d'olot"."""
+    plain = "".join(c for c in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(c))
+    return " ".join(plain.replace("\u2019", "'").casefold().split())
 
 
 def decrees_page(ctx: Context, *, year: int | None = None, status: str | None = None, q: str = "",

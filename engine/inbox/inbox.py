@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
 
 from engine import audit
 from engine.base.among import among
@@ -27,6 +27,7 @@ from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
 from engine.expedients.expedients import Expedient, matching_ids
 from engine.expedients.parties import ExpedientParty, Party, PartyRole
+from engine.notifications.notifications import Notification
 from engine.process.definition.sidecar import procedure_label
 from engine.process.definition.task_labels import task_label, version_label
 from engine.process.instances.tasks import form_schema, may_work_on, not_yours
@@ -69,6 +70,8 @@ class InboxRow:
     party_name: str | None
     party_nif: str | None
     procedure_name: str
+    #: The task only waits for a notification's outcome (it goes on by itself): nothing to do but look.
+    waiting: bool = False
 
 
 @dataclass(frozen=True)
@@ -140,15 +143,27 @@ def open_tasks(ctx: Context, filters: InboxFilters, matches: Any = None) -> list
     return conditions
 
 
+def waits_for_notification(tenant_id: int) -> ColumnElement[bool]:
+    """Whether a task only waits for a notification's outcome (engine.notifications.notifications.awaited_by),
+    as a column of the page's own statement: looked up through the expedient's notifications (indexed)."""
+    return exists().where(
+        Notification.tenant_id == tenant_id,
+        Notification.expedient_id == HumanTask.expedient_id,
+        Notification.human_task_id == HumanTask.id,
+    )
+
+
 def inbox_query(ctx: Context, conditions: list[ColumnElement[bool]]) -> Select[Any]:
     """The open tasks the inbox shows (``conditions`` from :func:`open_tasks`), unordered: one
-    statement reading only the columns a row shows (a page of 100 loads no entities)."""
+    statement reading only the columns a row shows (a page of 100 loads no entities), and whether
+    each only waits for a notification."""
     stmt: Any = (
         select(HumanTask.id, HumanTask.instance_id, HumanTask.element_id, HumanTask.name, HumanTask.role,
                HumanTask.unit, HumanTask.assignee_id, HumanTask.created_at, HumanTask.due_at,
                Expedient.id.label("expedient_id"), Expedient.number, Expedient.subject,
                ProcessModel.key, ProcessModel.name.label("model_name"),
-               ProcessVersion.id.label("version_id"), ProcessVersion.content_hash)
+               ProcessVersion.id.label("version_id"), ProcessVersion.content_hash,
+               waits_for_notification(ctx.tenant_id).label("waiting"))
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .join(ProcessModel, ProcessModel.id == ProcessVersion.model_id)
@@ -232,6 +247,7 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
                 party_name=party.name if party else None,
                 party_nif=party.nif if party else None,
                 procedure_name=procedure_label(row.key, row.model_name, ctx.locale),
+                waiting=bool(row.waiting),
             )
         )
     return InboxPage(rows=rows, total=total, page=page, per_page=per_page)

@@ -8,6 +8,10 @@ filing commits; without Redis the same job runs in-process inside the filing, as
 The job is idempotent: it locks the entry and does nothing when the entry already has its
 receipt, so a retried job (a worker killed mid-job commits nothing) issues exactly one. A job
 lost with Redis is enqueued again by the scheduler (:func:`missing_receipts`), in Catalan.
+
+With the receipt it publishes ``Event.RECEIPT_ISSUED``: what a feature prints beside the receipt
+(an e-office request's own document, :mod:`engine.citizens.request_document`) is printed in the
+same unit of work, so it is there exactly when the receipt is, a lost or retried job included.
 """
 
 from __future__ import annotations
@@ -20,6 +24,7 @@ from engine.audit import record
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import NotFound
+from engine.base.events import Event, publish
 from engine.base.jobs import enqueue
 from engine.base.unit_of_work import run_in_transaction
 from engine.expedients.parties import Party
@@ -73,6 +78,7 @@ def issue_receipt(tenant_id: int, entry_id: int, locale: str | None) -> int | No
         db.session.flush()
         record(ctx, "registry.receipt_issued", "registry_entry", entry.id, expedient_id=entry.expedient_id,
                after={"number": entry.number, "receipt_document_id": document.id})
+        publish(Event.RECEIPT_ISSUED, ctx=ctx, entry_id=entry.id, locale=locale)
         return document.id
 
     return run_in_transaction(work)

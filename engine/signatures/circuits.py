@@ -39,14 +39,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from sqlalchemy import Select, and_, exists, func, or_
-from sqlalchemy.orm import aliased
+from sqlalchemy import Select, and_, exists, func, or_, select
+from sqlalchemy.orm import aliased, contains_eager
 
 from engine.audit import record
 from engine.base.clock import utcnow
 from engine.base.context import Context
 from engine.base.db import db
-from engine.base.errors import Conflict, Forbidden, GeeError, ValidationFailed
+from engine.base.errors import Conflict, Forbidden, GeeError, NotFound, ValidationFailed
 from engine.base.events import Event, publish, subscribe
 from engine.base.i18n import _l
 from engine.base.unit_of_work import run_in_transaction
@@ -65,13 +65,15 @@ from engine.expedients.expedients import Expedient, ensure_open
 from engine.signatures.credentials import UnlockedCredential, unlock_personal
 from engine.signatures.models import RequestState, SignatureRequest, SignatureStep
 from engine.signatures.pades import Stamp, sign_pdf
-from engine.tenancy.models import ROLES, Role, Tenant, User
-from engine.tenancy.scoping import get_owned, scoped
+from engine.tenancy.models import ROLES, Role, Tenant, User, role_label
+from engine.tenancy.scoping import by_id, get_owned, scoped
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 #: The order the law gives a decree: the alcalde decides, the secretary attests (RD 128/2018).
 DECREE_STEPS = (Role.ALCALDE.value, Role.SECRETARI.value)
 REQUESTERS = ("tramitador", "tecnic", "secretari", "alcalde", "admin")
+#: The shortest reason a signer may give for returning an item.
+MIN_REASON = 5
 
 LABELS: dict[str, dict[str, str]] = {
     "ca": {"signed_by": "Signat per", "role": "Càrrec", "date": "Data", "decree": "Decret d'Alcaldia",
@@ -98,6 +100,13 @@ class BatchResult:
     signed: list[int] = field(default_factory=list)
     #: (step id, message) of each item that could not be signed.
     failed: list[tuple[int, str]] = field(default_factory=list)
+    #: Steps I had already signed (a form sent twice): done, not failed.
+    already: list[int] = field(default_factory=list)
+
+
+class AlreadySigned(Conflict):
+    """The step was signed by the very person signing it again (a form sent twice, a double
+    click): what they asked for is done."""
 
 
 def _labels(ctx: Context) -> dict[str, str]:
@@ -336,6 +345,7 @@ def pending_with_expedients(ctx: Context) -> list[tuple[SignatureStep, Expedient
     says which licence each one grants."""
     stmt = (_current_steps(ctx).add_columns(Expedient)
             .outerjoin(Expedient, Expedient.id == SignatureRequest.expedient_id)
+            .options(contains_eager(SignatureStep.request).selectinload(SignatureRequest.steps))
             .order_by(SignatureRequest.created_at, SignatureStep.id))  # fmt: skip
     return [(step, expedient) for step, expedient in db.session.execute(stmt)]
 
@@ -383,17 +393,28 @@ def _may_sign(ctx: Context, step: SignatureStep) -> bool:
     return step.role is not None and step.role in ctx.roles
 
 
+def _locked(model: type[Any], ctx: Context, ident: int) -> Any:
+    """The row, locked and read afresh: a copy the session loaded before the lock (the queue
+    check) may predate a signature that another request of the same signer just committed."""
+    stmt = by_id(model, ctx, ident).with_for_update().execution_options(populate_existing=True)
+    row = db.session.execute(stmt).scalar_one_or_none()
+    if row is None:
+        raise NotFound(_l("Not found."))
+    return row
+
+
 def _locked_current_step(ctx: Context, step_id: int) -> tuple[SignatureStep, SignatureRequest]:
-    step = get_owned(SignatureStep, ctx, step_id, for_update=True)
-    request = get_owned(SignatureRequest, ctx, step.request_id, for_update=True)
+    step = cast(SignatureStep, _locked(SignatureStep, ctx, step_id))
+    request = cast(SignatureRequest, _locked(SignatureRequest, ctx, step.request_id))
+    if step.state == RequestState.SIGNED and step.signed_by_id == ctx.user_id:
+        raise AlreadySigned(_l("Already signed: %(title)s.", title=request.title))
     if request.state != RequestState.PENDING:
         raise Conflict(_l("This signature request is no longer pending."))
     if step.state != RequestState.PENDING:
         raise Conflict(_l("This step was already signed."))
     before = [s for s in request.steps if s.position < step.position and s.state == RequestState.PENDING]
     if before:
-        who = before[0].role or _user_name(before[0].user_id)
-        raise Conflict(_l("%(who)s has to sign first.", who=who))
+        raise Conflict(_l("%(who)s has to sign first.", who=step_signer(before[0])))
     if not _may_sign(ctx, step):
         raise Forbidden(_l("This signature is not yours to give."))
     return step, request
@@ -402,6 +423,40 @@ def _locked_current_step(ctx: Context, step_id: int) -> tuple[SignatureStep, Sig
 def _user_name(user_id: int | None) -> str:
     user = db.session.get(User, user_id) if user_id is not None else None
     return user.full_name if user else "-"
+
+
+def step_signer(step: SignatureStep, names: dict[int, str] | None = None) -> str:
+    """Who a step is for, in words: whoever signed or returned it, the person it names, or its role
+    as people call it. ``names``: user id -> name, read beforehand (:func:`step_signers`)."""
+    if step.signer_name:
+        return step.signer_name
+    if step.user_id is not None:
+        return (names or {}).get(step.user_id) or _user_name(step.user_id)
+    return role_label(step.role or "-")
+
+
+def step_signers(request: SignatureRequest) -> dict[int, str]:
+    """:func:`step_signer` of each step of ``request`` by step id, the persons named read in one query."""
+    wanted = {s.user_id for s in request.steps if s.user_id is not None and not s.signer_name}
+    stmt = select(User.id, User.full_name).where(User.id.in_(wanted))
+    names: dict[int, str] = {user_id: name for user_id, name in db.session.execute(stmt)} if wanted else {}
+    return {s.id: step_signer(s, names) for s in request.steps}
+
+
+def signed_by_me(ctx: Context, step_id: int) -> SignatureRequest | None:
+    """The request of step ``step_id`` when I have signed that step already (read afresh: after a
+    refusal, whether a twin of the same form got there first), else None."""
+    step = db.session.execute(
+        by_id(SignatureStep, ctx, step_id).execution_options(populate_existing=True)
+    ).scalar_one_or_none()
+    if step is None or step.state != RequestState.SIGNED or step.signed_by_id != ctx.user_id:
+        return None
+    return step.request
+
+
+def decree_number(ctx: Context, request: SignatureRequest) -> str | None:
+    """The number of the decree a request is for, once signed (numbered); None for a document."""
+    return decrees.get_decree(ctx, request.decree_id).number if request.decree_id is not None else None
 
 
 def _pdf_to_sign(ctx: Context, request: SignatureRequest, step: SignatureStep) -> bytes:
@@ -486,6 +541,8 @@ def sign_batch(ctx: Context, step_ids: Sequence[int], password: str) -> BatchRes
         try:
             run_in_transaction(lambda: _sign_step(ctx, step_id, credential))  # noqa: B023 (run now)
             result.signed.append(step_id)
+        except AlreadySigned:
+            result.already.append(step_id)
         except GeeError as err:
             result.failed.append((step_id, str(err)))
     return result
@@ -494,8 +551,9 @@ def sign_batch(ctx: Context, step_ids: Sequence[int], password: str) -> BatchRes
 def return_for_changes(ctx: Context, step_id: int, reason: str) -> SignatureRequest:
     """Send the item back to whoever asked, with the reason; the request ends here."""
     clean = " ".join((reason or "").split())
-    if len(clean) < 5:
-        raise ValidationFailed(_l("Say why it is returned."), field="reason")
+    if len(clean) < MIN_REASON:
+        raise ValidationFailed(_l("Say why it is returned (at least %(min)s characters).", min=MIN_REASON),
+                               field="reason")
     step, request = _locked_current_step(ctx, step_id)
     step.state = RequestState.RETURNED.value
     step.reason = clean

@@ -23,11 +23,14 @@ the process completes, an incident opens (reported with its message), nothing ca
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
+from flask import has_request_context
+from flask_babel import get_locale
 from sqlalchemy import select
 
 from engine.base.clock import as_utc, local_date, utcnow
@@ -105,8 +108,50 @@ def plan_from_json(raw: Any) -> Plan:
 
 
 def simulate(ctx: Context, version: ProcessVersion, plan: Plan | None = None) -> Report:
-    """Run ``version`` along the path ``plan`` chooses; nothing of the run is kept."""
-    return run_discarded(lambda: Run(ctx, version, plan or Plan()).go())
+    """Run ``version`` along the path ``plan`` chooses; nothing of the run is kept. Data for a
+    task the version does not have is refused before anything runs (it would be ignored)."""
+    plan = plan or Plan()
+    refusal = unknown_tasks_refusal(version, plan)
+    if refusal is not None:
+        return Report("invalid", message=refusal)
+    return run_discarded(lambda: Run(ctx, version, plan).go())
+
+
+def data_task_ids(version: ProcessVersion) -> list[str]:
+    """The ids of the tasks a test-run completes with form data, in document order: the user and
+    manual tasks that are neither sign steps nor notification waits, of the version and of the
+    versions its call activities pinned."""
+    found: list[str] = []
+    seen: set[int] = set()
+    pending = [version]
+    while pending:
+        current = pending.pop(0)
+        if current.id in seen:
+            continue
+        seen.add(current.id)
+        for element in safe_parse_xml(current.bpmn_xml).iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
+            props = properties(element)
+            element_id = element.get("id") or ""
+            if element_id and SIGN_PROPERTY not in props and AWAIT_NOTIFICATION_PROPERTY not in props:
+                found.append(element_id)
+        for called_id in (current.called_versions or {}).values():
+            called = db.session.get(ProcessVersion, called_id)
+            if called is not None:
+                pending.append(called)
+    return list(dict.fromkeys(found))
+
+
+def unknown_tasks_refusal(version: ProcessVersion, plan: Plan) -> str | None:
+    """Why the plan is refused when its ``tasks`` name tasks the run would never fill in, else None."""
+    known = data_task_ids(version)
+    unknown = [task_id for task_id in plan.task_data if task_id not in known]
+    if not unknown:
+        return None
+    if not known:
+        return str(_l("The test data gives form data for %(unknown)s, but this model has no user task that takes "
+                      "form data.", unknown=", ".join(unknown)))  # fmt: skip
+    return str(_l("The test data gives form data for %(unknown)s, but this model has no such user task. Its user "
+                  "tasks that take form data: %(known)s.", unknown=", ".join(unknown), known=", ".join(known)))
 
 
 def _names_in_order(message: AwaitedMessage) -> list[str]:
@@ -175,7 +220,7 @@ class Run:
             db.session.refresh(self.instance)
             incident = self._open_incident()
             if incident is not None:
-                return self._report("incident", incident.element_id, incident.message)
+                return self._report("incident", incident.element_id, _sentence(incident.message_in(_locale())))
             if self.instance.status == "completed":
                 return self._report("completed")
             try:
@@ -343,15 +388,18 @@ class Run:
                                    Document.id.not_in(_REPLACED))  # the latest version of each: signed ones
             .order_by(Document.id)
         ).scalars()  # fmt: skip
-        produced += [Produced("document", d.title, d.tipo_documental) for d in documents]
+        produced += [Produced("document", d.title, d.tipo_documental, {"tipo": d.tipo_documental}) for d in documents]
         decrees = db.session.execute(select(Decree).where(Decree.expedient_id == self.expedient_id)).scalars()
-        produced += [Produced("decree", d.title, d.number or d.status) for d in decrees]
+        produced += [Produced("decree", d.title, d.number or d.status, {"number": d.number or "", "status": d.status})
+                     for d in decrees]  # fmt: skip
         notes = db.session.execute(select(Notification).where(Notification.expedient_id == self.expedient_id)).scalars()
-        produced += [Produced("notification", f"#{n.id}", f"{n.channel} {n.state}") for n in notes]
+        produced += [Produced("notification", f"#{n.id}", f"{n.channel} {n.state}",
+                              {"channel": n.channel, "state": n.state}) for n in notes]  # fmt: skip
         entries = db.session.execute(
             select(RegistryEntry).where(RegistryEntry.expedient_id == self.expedient_id).order_by(RegistryEntry.id)
         ).scalars()  # fmt: skip
-        produced += [Produced("registry", e.subject, f"{e.direction} {e.number}") for e in entries]
+        produced += [Produced("registry", e.subject, f"{e.direction} {e.number}",
+                              {"direction": e.direction, "number": e.number}) for e in entries]  # fmt: skip
         return produced
 
 
@@ -375,6 +423,20 @@ def _field_alternatives(schema: dict[str, Any] | None, data: dict[str, Any]) -> 
 
 
 _REPLACED = select(Document.previous_version_id).where(Document.previous_version_id.is_not(None))
+
+
+def _locale() -> str | None:
+    """The reader's language (None outside a request: the stored message as it is)."""
+    locale = get_locale() if has_request_context() else None
+    return str(locale) if locale is not None else None
+
+
+def _sentence(message: str | None) -> str | None:
+    """A message as the end of a sentence: single spaces, and one period where the engine's
+    wrapping doubled it ("division by zero.." before the failing line)."""
+    if not message:
+        return message
+    return re.sub(r"(?<!\.)\.\.(?!\.)", ".", " ".join(message.split()))
 
 
 def _refusal(err: GeeError) -> str:
@@ -413,5 +475,5 @@ def _elements(bpmn_xml: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]
 
 __all__ = [
     "MAX_STEPS", "MESSAGE_OUTCOMES", "NOTIFICATION_OUTCOMES", "SAMPLE_PDF", "SIGN_OUTCOMES", "Plan", "Run",
-    "plan_from_json", "simulate",
+    "data_task_ids", "plan_from_json", "simulate", "unknown_tasks_refusal",
 ]

@@ -49,7 +49,9 @@ KIND_LABELS = {
 #: A municipality's DIR3 code is L01 + its 6-digit INE code (5 digits + check digit).
 _MUNICIPAL_DIR3 = re.compile(r"L01\d{6}")
 _ANY_DIR3 = re.compile(r"[A-Z][A-Z0-9]{1,20}")
-_CODE = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,38}[a-z0-9])?")
+#: A tenant's code (its URLs, its sandbox's name): lower-case letters, digits and inner dashes.
+CODE_MAX_LENGTH = 40
+_CODE = re.compile(rf"[a-z0-9](?:[a-z0-9-]{{0,{CODE_MAX_LENGTH - 2}}}[a-z0-9])?")
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,79}")
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 LOCAL_HOLIDAYS_PER_YEAR = 2
@@ -107,6 +109,21 @@ def check_dir3(dir3: str, kind: str) -> str:
             else _l("DIR3 code %(value)s is not valid.", value=value)
         )
         raise ValidationFailed(message, field="dir3")
+    return value
+
+
+def _check_code(code: str | None) -> str:
+    """The tenant code, lower-cased; each way it can be wrong is said as such."""
+    value = (code or "").strip().lower()
+    if not value:
+        raise ValidationFailed(_l("The code is required."), field="code")
+    if len(value) > CODE_MAX_LENGTH:
+        raise ValidationFailed(_l("The code is too long: it has %(length)s characters and at most %(max)s are "
+                                  "allowed.", length=len(value), max=CODE_MAX_LENGTH), field="code")  # fmt: skip
+    if value.startswith("-") or value.endswith("-"):
+        raise ValidationFailed(_l("The code cannot start or end with a dash."), field="code")
+    if not _CODE.fullmatch(value):
+        raise ValidationFailed(_l("The code may use lower-case letters, digits and dashes."), field="code")
     return value
 
 
@@ -185,9 +202,7 @@ def create_tenant(
     _require_platform_admin(ctx)
     if kind not in tuple(TenantKind):
         raise ValidationFailed(_l("Unknown kind of body %(kind)s.", kind=kind), field="kind")
-    clean_code = (code or "").strip().lower()
-    if not _CODE.fullmatch(clean_code):
-        raise ValidationFailed(_l("The code may use lower-case letters, digits and dashes."), field="code")
+    clean_code = _check_code(code)
     clean_ine = check_ine(ine_code) if (ine_code or "").strip() else None
     if kind == TenantKind.AJUNTAMENT and clean_ine is None:
         raise ValidationFailed(_l("An ajuntament needs its INE municipality code."), field="ine_code")

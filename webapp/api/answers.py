@@ -58,7 +58,7 @@ def party_fields(party: Any, field: str = "party") -> PartyInput:
     """A party object (``nif`` required, contact fields for a new party) as the services take it."""
     if not isinstance(party, dict) or not party.get("nif"):
         raise ValidationFailed(_l("The NIF/NIE/CIF is required."), field=f"{field}.nif" if field else "nif")
-    fields = ("name", "email", "phone", "address", "postal_code", "municipality")
+    fields = ("name", "email", "phone", "address", "postal_code", "municipality", "preferred_channel")
     return PartyInput(nif=str(party["nif"]), **{k: str(party[k]) for k in fields if party.get(k) is not None})
 
 

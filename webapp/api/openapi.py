@@ -81,8 +81,9 @@ _SCHEMAS: dict[str, Any] = {
                 "type": "object",
                 "description": "The interested party, found by NIF or created",
                 "required": ["nif"],
-                "properties": {k: {"type": "string"} for k in
-                               ("nif", "name", "email", "phone", "address", "postal_code", "municipality")},
+                "properties": {**{k: {"type": "string"} for k in
+                                  ("nif", "name", "email", "phone", "address", "postal_code", "municipality")},
+                               "preferred_channel": {"type": "string", "enum": ["electronic", "postal"]}},
             },
         },
     },

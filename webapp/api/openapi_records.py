@@ -41,8 +41,11 @@ RECORDS_SCHEMAS: dict[str, Any] = {
     },
     "NewParty": {
         "type": "object", "required": ["nif", "name"],
-        "description": "A NIF/NIE/CIF with a valid check character; an entity (CIF) is notified electronically",
-        "properties": {k: {"type": "string"} for k in _PARTY_FIELDS},
+        "description": "A NIF/NIE/CIF with a valid check character. An entity (CIF) is notified electronically "
+                       "(art. 14.2 Ley 39/2015); a natural person on paper unless they chose the e-office "
+                       "(preferred_channel electronic, art. 14.1): an e-mail only receives the notices",
+        "properties": {**{k: {"type": "string"} for k in _PARTY_FIELDS},
+                       "preferred_channel": {"type": "string", "enum": ["electronic", "postal"]}},
     },
     "PartyPage": _page_of("Party"),
     "Decree": {

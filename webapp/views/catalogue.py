@@ -3,6 +3,7 @@ them in the modeler, publish or unpublish them, adopt shared ones."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
@@ -51,6 +52,38 @@ def _deployed(result: DeployResult) -> Any:
     return redirect(url_for("drafts.preview", version_id=version.id))
 
 
+@dataclass(frozen=True)
+class StartStatus:
+    """What happens when a new expedient of a model's key is opened, worded for the designer."""
+
+    #: New expedients start on this model (the list's "Published: yes").
+    in_use: bool
+    sentence: str
+    #: Worth saying in the list too: something else than this model is used, or it has only drafts.
+    notable: bool
+
+
+def start_status(model: ProcessModel, picked: ProcessVersion | None) -> StartStatus:
+    """Derived from ``picked``, the version :func:`catalogue.starts_on` (so ``resolve_version``)
+    gives for the model's key, so the words say what the e-office and the clerks really do."""
+    only_drafts = model.published and catalogue.latest_version(model) is None
+    if picked is None:
+        if only_drafts:
+            return StartStatus(False, _("Only drafts so far: no new expedient can use it until a version is "
+                                        "published."), True)  # fmt: skip
+        return StartStatus(False, _("Not published: no new expedient can use it."), False)
+    if picked.model_id == model.id:
+        return StartStatus(True, _("Published: new expedients use version %(number)s.", number=picked.number), False)
+    if picked.model.shared:  # the municipality's own model gives way to the shared one
+        if only_drafts:
+            return StartStatus(False, _("Only drafts so far: new expedients use the shared version %(number)s.",
+                                        number=picked.number), True)  # fmt: skip
+        return StartStatus(False, _("Not published here: new expedients use the shared version %(number)s.",
+                                    number=picked.number), True)  # fmt: skip
+    return StartStatus(False, _("This municipality has its own model with this key: new expedients use its "
+                                "version %(number)s.", number=picked.number), True)  # fmt: skip
+
+
 @bp.get("/")
 @roles_required(*DESIGNERS)
 def index() -> Any:
@@ -64,8 +97,9 @@ def _index_page(errors: dict[str, str] | None = None) -> str:
     adopted_keys = {m.key for m in own}
     shared = [m for m in models if m.shared]
     latest = {m.id: catalogue.latest_version(m) for m in models}
+    status = {m.id: start_status(m, catalogue.starts_on(g.ctx, m)) for m in own}
     return render_template("catalogue/index.html", own=own, shared=shared, latest=latest, adopted_keys=adopted_keys,
-                           errors=errors or {})
+                           status=status, errors=errors or {})  # fmt: skip
 
 
 @bp.post("/deploy")
@@ -88,7 +122,8 @@ def model(model_id: int) -> Any:
     running = running_instances_by_version(g.ctx, [v.id for v in versions])
     shown = _version_of(found, _version_arg())
     return render_template("catalogue/model.html", model=found, versions=versions, running=running, shown=shown,
-                           has_diagram=bool(shown and has_diagram(shown.bpmn_xml)))  # fmt: skip
+                           has_diagram=bool(shown and has_diagram(shown.bpmn_xml)),
+                           status=start_status(found, catalogue.starts_on(g.ctx, found)))  # fmt: skip
 
 
 def _version_arg() -> int | None:

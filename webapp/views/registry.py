@@ -9,16 +9,18 @@ from flask import Blueprint, Response, flash, g, redirect, render_template, requ
 
 from engine.base import unit_of_work
 from engine.base.clock import local_date, utcnow
-from engine.base.errors import GeeError, ValidationFailed
+from engine.base.errors import GeeError, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.base.identifiers import normalise_nif
-from engine.documents.documents import TIPO_LABELS
+from engine.documents.documents import TIPO_LABELS, read_content
+from engine.expedients.expedients import numbers_of
 from engine.expedients.parties import Channel as PartyChannel
-from engine.expedients.parties import PartyKind, find_or_create_party, kind_of
+from engine.expedients.parties import Party, PartyKind, find_or_create_party, kind_of
 from engine.registry.book import search_entries, years_with_entries
-from engine.registry.entries import Channel, Direction, Upload, get_entry, register_incoming
+from engine.registry.entries import Channel, Direction, RegistryEntry, Upload, get_entry, register_incoming
 from engine.registry.open_expedient import open_and_start
 from engine.registry.receipts import receipt_file
+from engine.tenancy.scoping import get_owned
 from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
 from webapp.inputs import YEAR_MAX, YEAR_MIN, id_value, int_arg, search_text
@@ -43,7 +45,8 @@ def index() -> Any:
     entries = search_entries(g.ctx, direction, year, q)
     years = sorted({this_year, year, *years_with_entries(g.ctx)}, reverse=True)
     template = "registry/_list.html" if request.headers.get("HX-Request") else "registry/index.html"
-    return render_template(template, entries=entries, direction=direction, year=year, years=years, q=q)
+    return render_template(template, entries=entries, direction=direction, year=year, years=years, q=q,
+                           numbers=numbers_of(g.ctx, [entry.expedient_id for entry in entries]))
 
 
 #: The DOM ids of the new entry's fields, by the names the services give them.
@@ -103,9 +106,29 @@ def show(entry_id: int) -> Any:
 
 def _entry_page(entry_id: int, error: GeeError | None = None) -> Any:
     """An entry; after a refused opening of an expedient from it, the form as typed with the reason."""
-    page = render_template("registry/show.html", entry=get_entry(g.ctx, entry_id), procedures=published_procedures(),
+    entry = get_entry(g.ctx, entry_id)
+    page = render_template("registry/show.html", entry=entry, party=_party_of(entry),
+                           numbers=numbers_of(g.ctx, [entry.expedient_id]), procedures=published_procedures(),
                            errors=field_errors(error, _OPENING_FIELDS, "open"), form=request.form)
     return (page, error.status) if error else page
+
+
+def _party_of(entry: RegistryEntry) -> Party | None:
+    """The interested party who filed the entry (or receives it), to show their NIF beside the name."""
+    return get_owned(Party, g.ctx, entry.party_id) if entry.party_id is not None else None
+
+
+@bp.get("/registry/<int:entry_id>/documents/<int:document_id>")
+@roles_required(*OPENER_ROLES)
+def attachment(entry_id: int, document_id: int) -> Any:
+    """A document filed with an entry (of this municipality), also when the entry joined no expedient."""
+    entry = get_entry(g.ctx, entry_id)
+    if document_id not in {a.document_id for a in entry.attachments}:
+        raise NotFound(_l("Not found."))
+    doc, content = read_content(g.ctx, document_id)
+    response = Response(content, mimetype=doc.content_type)
+    response.headers.set("Content-Disposition", "attachment", filename=doc.file_name)
+    return response
 
 
 @bp.get("/registry/<int:entry_id>/receipt.pdf")

@@ -3,19 +3,26 @@ import one's own certificate; check the signatures of a document."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from flask import Blueprint, Response, flash, g, redirect, render_template, request, url_for
+from sqlalchemy import and_, or_, select
 
 from engine.base import unit_of_work
+from engine.base.db import db
 from engine.base.errors import GeeError, ValidationFailed
 from engine.base.i18n import _, _l, ngettext
+from engine.bodies.models import AgendaItem, BodySession
 from engine.documents.documents import read_content
 from engine.documents.signature_check import verify_pdf
 from engine.expedients.expedients import get_expedient
 from engine.process.definition.validation import SIGNER_ROLES
 from engine.signatures.circuits import (
     current_pdf,
+    decree_number,
     get_request,
     my_step,
     pending_count,
@@ -23,8 +30,11 @@ from engine.signatures.circuits import (
     return_for_changes,
     sign,
     sign_batch,
+    signed_by_me,
+    step_signers,
 )
 from engine.signatures.credentials import credential_of, import_personal
+from engine.signatures.models import SignatureRequest
 from webapp.actions import field_errors
 from webapp.auth import login_required, roles_required
 from webapp.inputs import is_id
@@ -36,6 +46,42 @@ bp = Blueprint("signatures", __name__)
 NAV = [NavItem("signatures.queue", _l("Signatures"), roles=SIGNER_ROLES, order=15, counter=pending_count)]
 
 
+@dataclass(frozen=True)
+class SessionRef:
+    """The session of a collegiate body a signed paper belongs to: its convocation, its minutes, or the
+    certificate of one of its agenda items (``item_position``, ``item_title``)."""
+
+    session_id: int
+    starts_at: datetime
+    item_position: int | None = None
+    item_title: str | None = None
+
+
+def _sessions_of(requests: Iterable[SignatureRequest]) -> dict[int, SessionRef]:
+    """Request id -> the body session its document belongs to, for all of ``requests`` in one query:
+    three convocations of the Ple read alike by their titles; their sessions' dates tell them apart."""
+    by_document = {r.document_id: r.id for r in requests if r.document_id is not None}
+    if not by_document:
+        return {}
+    ids = sorted(by_document)
+    certified = and_(AgendaItem.session_id == BodySession.id, AgendaItem.certificate_document_id.in_(ids))
+    stmt = (select(BodySession.id, BodySession.starts_at, BodySession.convocation_document_id,
+                   BodySession.minutes_document_id, AgendaItem.position, AgendaItem.title,
+                   AgendaItem.certificate_document_id)
+            .select_from(BodySession).outerjoin(AgendaItem, certified)
+            .where(BodySession.tenant_id == g.ctx.tenant_id,
+                   or_(BodySession.convocation_document_id.in_(ids), BodySession.minutes_document_id.in_(ids),
+                       AgendaItem.id.is_not(None))))  # fmt: skip
+    found: dict[int, SessionRef] = {}
+    for session_id, starts_at, convocation, minutes, position, title, certificate in db.session.execute(stmt):
+        for document_id in (convocation, minutes):
+            if document_id in by_document:
+                found[by_document[document_id]] = SessionRef(session_id, starts_at)
+        if certificate in by_document:
+            found[by_document[certificate]] = SessionRef(session_id, starts_at, position, title)
+    return found
+
+
 @bp.get("/signatures")
 @roles_required(*SIGNER_ROLES)
 def queue() -> Any:
@@ -44,7 +90,8 @@ def queue() -> Any:
 
 def _queue_page(errors: dict[str, str] | None = None) -> str:
     """My queue; after a refused batch, the items as chosen with the reason beside the password or the list."""
-    return render_template("signatures/queue.html", rows=pending_with_expedients(g.ctx),
+    rows = pending_with_expedients(g.ctx)
+    return render_template("signatures/queue.html", rows=rows, sittings=_sessions_of(s.request for s, _e in rows),
                            has_certificate=credential_of(g.ctx.user_id) is not None, errors=errors or {},
                            chosen=request.form.getlist("step_id"))
 
@@ -52,9 +99,16 @@ def _queue_page(errors: dict[str, str] | None = None) -> str:
 @bp.get("/signatures/<int:step_id>")
 @roles_required(*SIGNER_ROLES)
 def show(step_id: int) -> Any:
+    return _show_page(step_id)
+
+
+def _show_page(step_id: int, errors: dict[str, str] | None = None) -> str:
+    """One item to sign; after a refused return, the reason as typed with the refusal beside it."""
     step = my_step(g.ctx, step_id)
     expedient = get_expedient(g.ctx, step.request.expedient_id) if step.request.expedient_id else None
-    return render_template("signatures/show.html", step=step, req=step.request, expedient=expedient)
+    sitting = _sessions_of([step.request]).get(step.request_id)
+    return render_template("signatures/show.html", step=step, req=step.request, expedient=expedient, sitting=sitting,
+                           signers=step_signers(step.request), errors=errors or {}, form=request.form)
 
 
 @bp.get("/signatures/requests/<int:request_id>/document.pdf")
@@ -79,16 +133,14 @@ def _task_id() -> int | None:
     return int(value) if is_id(value) else None
 
 
-def _act_on_step(step_id: int, action: Any, done_message: Any, category: str) -> Any:
-    """Sign or return one of my steps; a refusal goes back to the step with its reason."""
-    task_id = _task_id()
-    try:
-        done = action(g.ctx, my_step(g.ctx, step_id).id)
-    except GeeError as err:
-        unit_of_work.discard()
-        flash(str(err), "danger")
-        return redirect(url_for("tasks.show", task_id=task_id)) if task_id else _back_to(step_id)
-    flash(done_message(done.title), category)
+def _refused(step_id: int, err: GeeError, task_id: int | None) -> Any:
+    """A refusal flashed on the way back to the step (or to the sign task the form came from)."""
+    flash(str(err), "danger")
+    return redirect(url_for("tasks.show", task_id=task_id)) if task_id else _back_to(step_id)
+
+
+def _done(task_id: int | None) -> Any:
+    """After the item was dealt with: the queue, or the inbox when the form came from the sign task."""
     if task_id is None:
         return _back_to()
     remember_completed(task_id)
@@ -98,9 +150,24 @@ def _act_on_step(step_id: int, action: Any, done_message: Any, category: str) ->
 @bp.post("/signatures/<int:step_id>/sign")
 @roles_required(*SIGNER_ROLES)
 def sign_one(step_id: int) -> Any:
-    password = request.form.get("password", "")
-    return _act_on_step(step_id, lambda ctx, sid: sign(ctx, sid, password),
-                        lambda title: _("Signed: %(title)s.", title=title), "success")
+    """Sign one of my steps. The same form sent twice (a double click, three tabs) signs once: the
+    others find it signed by me and say so, as done, not as an error."""
+    task_id = _task_id()
+    try:
+        done = sign(g.ctx, my_step(g.ctx, step_id).id, request.form.get("password", ""))
+    except GeeError as err:
+        unit_of_work.discard()
+        twin = signed_by_me(g.ctx, step_id)
+        if twin is None:
+            return _refused(step_id, err, task_id)
+        flash(_("Already signed: %(title)s.", title=twin.title), "info")
+        return redirect(url_for("tasks.inbox")) if task_id else _back_to()
+    number = decree_number(g.ctx, done)
+    if number:  # the alcalde's signature has just numbered it: the number is what they will quote
+        flash(_("Decree %(number)s signed: %(title)s.", number=number, title=done.title), "success")
+    else:
+        flash(_("Signed: %(title)s.", title=done.title), "success")
+    return _done(task_id)
 
 
 @bp.post("/signatures/batch")
@@ -114,6 +181,9 @@ def batch() -> Any:
         return _queue_page(field_errors(err, {"password": "batch-password"}, "batch")), err.status
     if result.signed:
         flash(ngettext("%(num)s item signed.", "%(num)s items signed.", len(result.signed)), "success")
+    if result.already:
+        flash(ngettext("%(num)s item was already signed.", "%(num)s items were already signed.",
+                       len(result.already)), "info")
     for _step_id, message in result.failed:
         flash(message, "danger")
     return _back_to()
@@ -122,9 +192,18 @@ def batch() -> Any:
 @bp.post("/signatures/<int:step_id>/return")
 @roles_required(*SIGNER_ROLES)
 def give_back(step_id: int) -> Any:
-    reason = request.form.get("reason", "")
-    return _act_on_step(step_id, lambda ctx, sid: return_for_changes(ctx, sid, reason),
-                        lambda title: _("Returned: %(title)s.", title=title), "info")
+    """Return one of my steps with a reason. A reason refused comes back on the step's page as typed,
+    the refusal beside it (422); from a sign task, the refusal is flashed on the task's page."""
+    task_id = _task_id()
+    try:
+        done = return_for_changes(g.ctx, my_step(g.ctx, step_id).id, request.form.get("reason", ""))
+    except GeeError as err:
+        unit_of_work.discard()
+        if task_id is None and isinstance(err, ValidationFailed) and err.field == "reason":
+            return _show_page(step_id, field_errors(err, ("reason",), "return")), err.status
+        return _refused(step_id, err, task_id)
+    flash(_("Returned: %(title)s.", title=done.title), "info")
+    return _done(task_id)
 
 
 @bp.route("/signatures/certificate", methods=["GET", "POST"])

@@ -113,6 +113,15 @@ def resolve_version(tenant_id: int | None, key: str) -> ProcessVersion | None:
     return None
 
 
+def starts_on(ctx: Context, model: ProcessModel) -> ProcessVersion | None:
+    """The version a new expedient with ``model``'s key starts on, as :func:`resolve_version` picks
+    it: this model's, another model's with the same key (the shared one when the municipality's own
+    is unpublished or has only drafts; the municipality's own when ``model`` is shared), or none.
+    Platform administrators look at a shared model from the platform, where only shared ones count."""
+    tenant_id = None if model.shared and ctx.platform_admin else ctx.tenant_id
+    return resolve_version(tenant_id, model.key)
+
+
 def resolve_model_for_start(ctx: Context, process_key: str) -> ProcessVersion:
     """The version a new instance of ``process_key`` starts on, or NotFound."""
     version = resolve_version(ctx.tenant_id, process_key)

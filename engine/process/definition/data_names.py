@@ -33,7 +33,7 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 #: What a start from a registry entry or an e-office filing puts in the process data.
 START_DATA_NAMES = frozenset({
     "registre_entrada", "data_entrada", "interessat", "representant", "documents_presentats", "sollicitud",
-    "expedient", "assumpte", "text",
+    "expedient", "assumpte", "text", "identificacio",
 })  # fmt: skip
 
 #: What a sign step (``gee:sign``) and a notification wait (``gee:await-notification``) complete with.

@@ -839,9 +839,12 @@ def _decision_ids(dmn_root: etree._Element) -> set[str]:
 
 
 def _check_dmn(check: _Check, root: etree._Element) -> dict[str, str]:
-    """Bundle the DMN files that define the called decisions; report unreadable ones."""
+    """Bundle the DMN files that define the called decisions; report unreadable ones: always for
+    files brought with the model (an upload), since dropping them unread would hide the mistake;
+    for a folder of files on disk (shared with other models), only when a decision is missing."""
     calls = _called_decisions(root)
-    if not calls:
+    brought = check.sources.dmn_files is not None
+    if not calls and not brought:
         return {}
     owners: dict[str, str] = {}
     unreadable: list[Problem] = []
@@ -865,7 +868,7 @@ def _check_dmn(check: _Check, root: etree._Element) -> dict[str, str]:
                                          "model.", decision=decision), task.sourceline)  # fmt: skip
         else:
             bundled[owners[decision]] = texts[owners[decision]]
-    if missing:
+    if missing or brought:
         check.problems.extend(unreadable)
     for name, text in bundled.items():
         _check_dmn_semantics(check, name, text)
