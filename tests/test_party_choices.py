@@ -95,6 +95,26 @@ def test_the_e_mail_typed_in_the_e_office_replaces_the_one_on_record(client, tow
     assert (change.before["email"], change.after["email"]) == ("antic@example.cat", "maria.nova@example.cat")
 
 
+#: What an instància genèrica's start form takes (the e-office form's fields without their "f_" prefix).
+FILED = {"assumpte": "Gual", "exposo": "Tinc un garatge.", "sollicito": "Una placa de gual."}
+
+
+def test_the_identity_providers_e_mail_does_not_replace_the_one_on_record(town):  # noqa: F811
+    """Only what the citizen types changes the e-mail on record; the provider's starts a new party's."""
+    from engine.citizens import filing
+    from engine.citizens.identity import CitizenIdentity
+
+    find_or_create_party(_clerk(town), "12345678Z", "Maria Puig i Serra", email="antic@example.cat")
+    db.session.commit()
+    maria = CitizenIdentity(nif="12345678Z", name="Maria Puig i Serra", email="maria@proveidor.example")
+    filing.file_request(town, maria, "instancia_generica", dict(FILED))
+    jordi = CitizenIdentity(nif="87654321X", name="Jordi Pons", email="jordi@proveidor.example")
+    filing.file_request(town, jordi, "instancia_generica", dict(FILED))
+    db.session.commit()
+    assert _party("12345678Z").email == "antic@example.cat"
+    assert _party("87654321X").email == "jordi@proveidor.example"
+
+
 def test_an_invalid_e_mail_in_the_e_office_is_refused_beside_its_field(client, town):  # noqa: F811
     ctx = _clerk(town)
     find_or_create_party(ctx, "12345678Z", "Maria Puig i Serra", email="antic@example.cat")

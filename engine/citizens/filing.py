@@ -31,7 +31,14 @@ from engine.citizens.procedures import filed_form, filing_subject, get_procedure
 from engine.citizens.request_document import IDENTIFICATION_KEY
 from engine.documents.store import sniff_content_type
 from engine.expedients.expedients import link_party, open_expedient
-from engine.expedients.parties import Party, PartyKind, PartyRole, find_or_create_party, kind_of
+from engine.expedients.parties import (
+    Party,
+    PartyKind,
+    PartyRole,
+    find_or_create_party,
+    find_party_by_nif,
+    kind_of,
+)
 from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
 from engine.process.instances.tasks import _lock_instance, start_in_transaction, validate_against_schema
 from engine.process.models import ProcessModel, ProcessVersion
@@ -126,7 +133,9 @@ def _parties(
     ctx: Context, citizen: CitizenIdentity, represented: Represented | None, email: str | None
 ) -> tuple[Party, Party]:
     """(the interessat, the citizen's own party)."""
-    own = find_or_create_party(ctx, citizen.nif, citizen.name, email=email or citizen.email,
+    # The e-mail typed in the form is theirs to change; the provider's only starts a new party's.
+    known = find_party_by_nif(ctx, citizen.nif) is not None
+    own = find_or_create_party(ctx, citizen.nif, citizen.name, email=email or (None if known else citizen.email),
                                preferred_channel="electronic")
     if represented is None:
         return own, own
