@@ -6,11 +6,13 @@ import io
 import re
 
 import pytest
+from lxml import html as lxml_html
 from markupsafe import escape
 
 from engine.base.db import db
 from engine.decrees.book import create_draft, get_decree
-from engine.expedients.expedients import Expedient
+from engine.expedients.expedients import Expedient, link_party
+from engine.expedients.parties import find_or_create_party
 from engine.signatures.circuits import pending_count, request_signatures
 from engine.signatures.models import SignatureRequest
 from tests.conftest import csrf_token, login
@@ -120,6 +122,8 @@ def test_document_signature_check_page(client, people):
 
 def test_eni_download_and_import_pages(client, people):
     expedient = new_expedient(people["clerk"])
+    maria = find_or_create_party(people["clerk"], "12345678Z", "Maria Puig")
+    link_party(people["clerk"], expedient.id, maria.id)
     pdf_document(people["clerk"], expedient.id)
     login(client, "clerk.ajt-proves")
     response = client.get(f"/expedients/{expedient.id}/eni.xml")
@@ -138,6 +142,11 @@ def test_eni_download_and_import_pages(client, people):
     good = client.post("/eni/import", data={"csrf_token": token, "file": (io.BytesIO(xml), "exp.xml")},
                        content_type="multipart/form-data")
     assert good.status_code == 302 and "/expedients/" in good.headers["Location"]
+    # What the sender's file said, on the page: who sent it, and the interested party by NIF (ENI has no names)
+    imported = lxml_html.fromstring(client.get(good.headers["Location"]).get_data(as_text=True))
+    section = imported.get_element_by_id("eni-import").text_content()
+    assert expedient.eni_id.split("_")[1] in section  # the sender's DIR3, as in its identifier
+    assert imported.get_element_by_id("eni-interested").text_content() == "12345678Z"
 
     from tests.eni_builder import Doc, Expedient, make_signer
 

@@ -19,6 +19,7 @@ from engine.dossier.actions import NOTIFIERS, SIGNATURE_REQUESTERS
 from engine.dossier.actors import actor_words
 from engine.eni.access import ENI_ROLES
 from engine.eni.index_tree import document_paths
+from engine.eni.models import EniImportedExpedient
 from engine.expedients.expedients import CLOSERS as EXPEDIENT_CLOSERS
 from engine.expedients.expedients import REOPENERS, Expedient, get_expedient, parties_of
 from engine.expedients.parties import ExpedientParty, Party
@@ -80,6 +81,9 @@ class Dossier:
     folders: dict[int, list[dict[str, Any]]] = field(default_factory=dict)
     #: Each raw actor of the history -> who it is in words (see :mod:`engine.audit.actors`).
     actor_labels: dict[str, str] = field(default_factory=dict)
+    #: What the sender's ENI file said of it, when the expedient came in as one (organs, classification,
+    #: interested parties by NIF, the index signature's finding).
+    eni_import: EniImportedExpedient | None = None
 
     @property
     def generating(self) -> bool:
@@ -127,6 +131,8 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
         may_export_eni=any(ctx.has_role(r) for r in ENI_ROLES),
         folders=document_paths(ctx, [doc.id for doc in documents]),
         actor_labels=_actor_labels(history, parties),
+        eni_import=db.session.execute(scoped(EniImportedExpedient, ctx)
+                                      .where(EniImportedExpedient.expedient_id == eid)).scalar_one_or_none(),
     )
 
 
