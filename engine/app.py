@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_babel import Babel
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
@@ -23,6 +22,7 @@ from engine.base import (
     jobs,
     pool_check,  # noqa: F401  (replaces pooled connections the server closed)
 )
+from engine.base.catalan import ElidingBabel
 from engine.base.db import db
 from engine.base.settings import INSTANCE_DIR, LOCALES, PROJECT_ROOT, Settings
 
@@ -36,7 +36,7 @@ from engine.process.instances import tasks  # noqa: F401
 from engine.signatures import circuits  # noqa: F401
 from engine.webhooks import events as webhook_events  # noqa: F401
 
-babel = Babel()
+babel = ElidingBabel()
 MIGRATIONS_DIR = PROJECT_ROOT / "migrations"
 
 TRANSLATIONS_DIR = Path(__file__).resolve().parent / "translations"
