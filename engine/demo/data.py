@@ -41,11 +41,11 @@ PROVINCIAL = DemoTenant(
 )
 MUNICIPALITIES = (
     DemoTenant(
-        "sant-demo", "sant", "Ajuntament de Sant Demo de Segre", "ajuntament", "L01259901", "259901",
+        "sant-demo", "sant", "Ajuntament de Sant Demo de Segre", "ajuntament", "L01259904", "259904",
         "Noguera", False, {"2026": ["2026-05-15", "2026-09-29"], "2027": ["2027-05-14", "2027-09-29"]},
     ),
     DemoTenant(
-        "vilaprova", "aran", "Ajuntament de Vilaprova d'Aran", "ajuntament", "L01259902", "259902",
+        "vilaprova", "aran", "Ajuntament de Vilaprova d'Aran", "ajuntament", "L01259911", "259911",
         "Val d'Aran", True, {"2026": ["2026-07-25", "2026-10-12"], "2027": ["2027-07-26", "2027-10-11"]},
     ),
 )
@@ -53,7 +53,7 @@ ROLE_NAMES = {
     "tramitador": "Tramitador/a",
     "tecnic": "Tècnic/a",
     "secretari": "Secretari/ària",
-    "alcalde": "Alcalde/ssa",
+    "alcalde": "Alcalde/essa",
     "dissenyador": "Dissenyador/a de processos",
     "admin": "Administrador/a",
 }

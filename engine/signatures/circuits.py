@@ -78,7 +78,7 @@ MIN_REASON = 5
 LABELS: dict[str, dict[str, str]] = {
     "ca": {"signed_by": "Signat per", "role": "Càrrec", "date": "Data", "decree": "Decret d'Alcaldia",
            "draft": "ESBORRANY — sense número fins que se signi", "page": "Pàgina",
-           "alcalde": "Alcalde/ssa", "secretari": "Secretari/ària (en dono fe)", "tecnic": "Tècnic/a",
+           "alcalde": "Alcalde/essa", "secretari": "Secretari/ària (en dono fe)", "tecnic": "Tècnic/a",
            "tramitador": "Tramitador/a", "admin": "Administrador/a", "dissenyador": "Dissenyador/a"},
     "es": {"signed_by": "Firmado por", "role": "Cargo", "date": "Fecha", "decree": "Decreto de Alcaldía",
            "draft": "BORRADOR — sin número hasta su firma", "page": "Página",
