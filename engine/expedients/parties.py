@@ -22,7 +22,7 @@ from engine.audit import record
 from engine.base.clock import utcnow
 from engine.base.context import Context
 from engine.base.db import db, trigram_index
-from engine.base.errors import ValidationFailed
+from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.identifiers import compact_nif, normalise_nif
 from engine.base.keyset import PAGE_LIMIT, KeysetPage, keyset_page
@@ -268,12 +268,18 @@ _UPDATABLE = ("name", "address", "postal_code", "municipality", "email", "phone"
               "representative_id")
 
 
-def update_party(ctx: Context, party_id: int, **changes: Any) -> Party:
-    """Change a party's name or contact data (not its NIF); audited with before and after."""
+def update_party(ctx: Context, party_id: int, *, expedient_id: int | None = None, **changes: Any) -> Party:
+    """Change a party's name or contact data (not its NIF); audited with before and after.
+
+    ``expedient_id``: one of the party's expedients, the one the change is made from (a clerk on its page), whose
+    history then shows it; another expedient is not found. A change that changes nothing is not recorded.
+    """
     unknown = set(changes) - set(_UPDATABLE)
     if unknown:
         raise ValidationFailed(_l("These fields cannot be changed: %(fields)s.", fields=", ".join(sorted(unknown))))
     party = get_owned(Party, ctx, party_id, for_update=True)
+    if expedient_id is not None and not is_party_of(ctx, party.id, expedient_id):
+        raise NotFound(_l("Not found."))
     before = party.summary()
     merged = {**before, **changes}
     name = clean_text(merged["name"], 300, "name", collapse=False)
@@ -288,5 +294,14 @@ def update_party(ctx: Context, party_id: int, **changes: Any) -> Party:
         setattr(party, key, value)
     party.representative_id = _representative(ctx, merged["representative_id"], party.id)
     db.session.flush()
-    record(ctx, "party.updated", "party", party.id, before=before, after=party.summary())
+    after = party.summary()
+    if after != before:
+        record(ctx, "party.updated", "party", party.id, expedient_id=expedient_id, before=before, after=after)
     return party
+
+
+def is_party_of(ctx: Context, party_id: int, expedient_id: int) -> bool:
+    """Whether the party is in this expedient of the tenant (as interessat or representative)."""
+    stmt = scoped(ExpedientParty, ctx).where(ExpedientParty.expedient_id == expedient_id,
+                                             ExpedientParty.party_id == party_id)
+    return db.session.execute(stmt.limit(1)).first() is not None

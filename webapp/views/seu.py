@@ -2,7 +2,8 @@
 
 Public: the list of municipalities, each one's procedure catalogue and procedure sheets.
 Identified citizens (OpenID Connect, see :mod:`webapp.seu.oidc`): file a request, "la meva
-carpeta" (their expedients, documents, receipts), answer a requeriment, notifications.
+carpeta" (their expedients, documents, receipts), answer a requeriment, notifications, "les meves
+dades" (how they are notified and where the notices go).
 Anything not theirs answers 404. Views only call :mod:`engine.citizens` services.
 """
 
@@ -21,7 +22,7 @@ from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _
-from engine.citizens import allegations, carpeta, filing, notices
+from engine.citizens import allegations, carpeta, filing, my_details, notices
 from engine.citizens.identity import citizen_context, identity_from_claims
 from engine.citizens.procedures import get_procedure, list_procedures
 from engine.powers import register as powers
@@ -299,6 +300,39 @@ def allegation(tenant_code: str, edict_id: int) -> Any:
     open_now = allegations.taking_allegations(edict, local_date(utcnow()))
     return render_template("seu/allegation.html", edict=edict, open_now=open_now, errors=errors,
                            text=request.form.get("text", "")), status
+
+
+@bp.route("/<tenant_code>/les-meves-dades", methods=["GET", "POST"], endpoint="my_details")
+@citizen_required
+def edit_my_details(tenant_code: str) -> Any:
+    """How the citizen is notified (paper or e-office, art. 14.1 Ley 39/2015) and where the notices go
+    (art. 41.1): only ever their own party, found by the NIF they identified with."""
+    ctx = _ctx()
+    party = my_details.my_party(ctx, g.citizen)
+    errors: dict[str, str] = {}
+    status = 200
+    if request.method == "POST":
+        form = request.form
+        try:
+            done = my_details.change_my_details(
+                ctx, g.citizen, preferred_channel=form.get("preferred_channel"), email=form.get("email"),
+                address=form.get("address"), postal_code=form.get("postal_code"),
+                municipality=form.get("municipality"),
+            )
+        except ValidationFailed as exc:
+            errors, status = _refused(exc), 422
+        else:
+            if not done.changed:
+                flash(_("You have not changed anything."), "info")
+            else:
+                message = _("Your details have been saved.")
+                if done.channel_changed:
+                    message += " " + _("The new way of notifying you applies to the notifications made from now on.")
+                flash(message, "success")
+            return redirect(url_for("seu.my_details", tenant_code=tenant_code))
+    values = request.form if errors or party is None else my_details.form_values(party)
+    return render_template("seu/my_details.html", party=party, entity=party is not None and my_details.is_entity(party),
+                           values=values, errors=errors), status  # fmt: skip
 
 
 # --------------------------------------------------------------------------- notifications
