@@ -68,7 +68,10 @@ class Applicant:
 
     citizen: CitizenIdentity
     subject: str
-    document_title: str = "Sol·licitud signada"
+    #: What they attach online (the request itself the e-office prints: engine.citizens.request_document).
+    document_title: str = "Documentació annexa"
+    #: What they bring to the counter: the request they signed on paper.
+    paper_title: str = "Sol·licitud signada"
     #: The municipality opens it by itself (a call for grants): the citizen is not a party and
     #: presents nothing.
     ex_officio: bool = False
@@ -124,8 +127,8 @@ class _KeptRun(Run):
         expedient = expedients.open_expedient(clerk, self.applicant.subject, process_model_id=self.version.model_id,
                                               party_ids=[party.id])  # fmt: skip
         self.expedient_id = expedient.id
-        presented = store_document(clerk, expedient.id, f"{self.applicant.document_title}.pdf", SAMPLE_PDF,
-                                   title=self.applicant.document_title, tipo_documental="TD14",
+        presented = store_document(clerk, expedient.id, f"{self.applicant.paper_title}.pdf", SAMPLE_PDF,
+                                   title=self.applicant.paper_title, tipo_documental="TD14",
                                    from_administration=False)  # fmt: skip
         self.document_id = presented.id
         data = {"interessat": {"nif": citizen.nif, "nom": citizen.name}, "documents_presentats": [presented.id],
