@@ -178,7 +178,8 @@ IN_PROGRESS: dict[str, tuple[str, dict[str, Any]]] = {
     "responsabilitat_patrimonial": ("Caiguda per una rajola trencada a la vorera", {
         "lloc_fets": "Vorera del carrer Nou, davant del número 15"}),
     "subvencio_convocatoria": ("Subvencions a entitats esportives", {}),
-    "subvencio_sollicitud": ("Lliga escolar de bàsquet", {"activitat": "Lliga escolar de bàsquet"}),
+    "subvencio_sollicitud": ("Lliga escolar de bàsquet", {"activitat": "Lliga escolar de bàsquet",
+                                                          "import_sollicitat": 1800}),
 }
 
 
