@@ -3,6 +3,8 @@ one inbox across them, each task labelled with its municipality; permissions sta
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from engine.base.db import db
@@ -56,8 +58,12 @@ def test_opening_a_task_works_in_its_own_municipality(client, three_towns) -> No
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/tasks/{tasks['b'].id}")
     page = client.get(f"/tasks/{tasks['b'].id}")
     assert page.status_code == 200 and "Sol·licitud a Altre" in page.get_data(as_text=True)
+    # Every page says which municipality it is of, to someone who serves several.
+    assert re.search(r'id="current-town">.*<strong>Ajuntament d&#39;Altre</strong>', page.get_data(as_text=True))
     # In B, A's task is not found: each task is worked on in its own municipality only.
     assert client.get(f"/tasks/{tasks['a'].id}").status_code == 404
+    login(client, world.clerk.username)
+    assert 'id="current-town"' not in client.get("/tasks").get_data(as_text=True)  # she serves one
 
 
 def test_a_role_in_one_municipality_gives_nothing_in_another(client, three_towns) -> None:
