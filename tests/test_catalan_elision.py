@@ -38,3 +38,14 @@ def test_the_app_s_catalan_messages_elide_and_the_others_do_not(app):
                 "Versión 1 de Instància genèrica")
             assert ngettext("%(num)s allegation received", "%(num)s allegations received", 1) == (
                 "1 alegación recibida")
+
+
+def test_a_catalan_page_elides_and_still_escapes_what_it_interpolates(app):
+    """The pages' own gettext (Jinja's, autoescaped): elided in Catalan, the value escaped as before."""
+    with app.test_request_context(), force_locale("ca"):
+        page = app.jinja_env.from_string('{{ _("Version %(n)s of %(name)s", n=1, name=name) }}')
+        assert page.render(name="Instància <b>genèrica</b>") == (
+            "Versió 1 d'Instància &lt;b&gt;genèrica&lt;/b&gt;")
+        counted = app.jinja_env.from_string(
+            '{{ ngettext("%(num)s allegation received", "%(num)s allegations received", 1) }}')
+        assert counted.render() == "1 al·legació rebuda"

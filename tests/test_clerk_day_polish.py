@@ -25,6 +25,7 @@ from engine.registry.entries import RegistryEntry
 from tests.conftest import csrf_token, ctx_for, login
 from tests.engine_helpers import REVIEW_FORM, make_version
 from tests.procedures_helpers import ready, town
+from tests.test_web_registry import WHERE_TO_NOTIFY
 from tests.web_clerk import World, field_error, login_en, make_world, open_case, ready_task, token
 from webapp.forms_render import parse_submission
 
@@ -53,9 +54,9 @@ def test_a_task_without_a_due_date_does_not_claim_to_be_on_time(client, world):
     html = client.get("/tasks").get_data(as_text=True)
 
     assert "On time" in _row(html, with_due)
-    assert "On time" not in _row(html, without_due) and "No deadline" in _row(html, without_due)
+    assert "On time" not in _row(html, without_due) and "No due date" in _row(html, without_due)
     page = client.get(f"/tasks/{without_due}").get_data(as_text=True)
-    assert "No deadline" in page and "On time" not in page
+    assert "No due date" in page and "On time" not in page
 
 
 def test_a_completed_task_shows_no_deadline_marker(client, world):
@@ -74,7 +75,7 @@ def test_a_completed_task_shows_no_deadline_marker(client, world):
     page = client.get(f"/tasks/{task_id}").get_data(as_text=True)
     assert "This task is no longer pending." in page
     assert not re.search(r'class="badge[^"]*deadline', page)
-    assert "On time" not in page and "No deadline" not in page
+    assert "On time" not in page and "No due date" not in page
 
 
 # -- 2. steps that only wait for a notification ---------------------------------------------------
@@ -125,7 +126,7 @@ def test_ordinary_tasks_are_not_marked_as_waiting(client, world):
 
 def _new_entry(client: FlaskClient, content: bytes = b"%PDF-1.4 sollicitud") -> RegistryEntry:
     response = client.post("/registry/new", content_type="multipart/form-data", data={
-        "csrf_token": token(client), "nif": "12345678Z", "party_name": "Maria Garcia",
+        "csrf_token": token(client), "nif": "12345678Z", "party_name": "Maria Garcia", **WHERE_TO_NOTIFY,
         "subject": "Sol·licitud de certificat", "channel": "in_person", "tipo_documental": "TD14",
         "files": [(io.BytesIO(content), "sollicitud.pdf")]})
     assert response.status_code == 302, response.get_data(as_text=True)

@@ -19,6 +19,7 @@ from engine.expedients.parties import Party, find_or_create_party
 from engine.notifications.notifications import Notification, NotificationEvidence
 from engine.registry.entries import RegistryEntry
 from tests.test_seu import _clerk, _file, _notify_resolution, citizen_login, token_of, town  # noqa: F401
+from tests.test_web_registry import WHERE_TO_NOTIFY
 from tests.web_clerk import field_error, login_en, make_world, open_case, token
 
 
@@ -40,9 +41,19 @@ def world():
 
 def _desk_entry(client, nif, name, **extra):
     data = {"csrf_token": token(client), "nif": nif, "party_name": name, "subject": "Sol·licitud de gual",
-            "channel": "in_person", "tipo_documental": "TD14"}
+            "channel": "in_person", "tipo_documental": "TD14", **WHERE_TO_NOTIFY}
     data.update(extra)
     return client.post("/registry/new", content_type="multipart/form-data", data=data)
+
+
+def test_a_new_person_on_paper_is_asked_where_to_be_notified(client, world):
+    login_en(client, "anna")
+    refused = _desk_entry(client, "12345678Z", "Pere Soler", preferred_channel="postal", address="",
+                          postal_code="", municipality="")
+    assert refused.status_code == 422
+    html = refused.get_data(as_text=True)
+    assert field_error(html, "address") == "Required to be notified on paper."
+    assert _count(RegistryEntry) == 0 and _count(Party) == 0  # nothing registered, nobody added
 
 
 def test_a_person_filing_on_paper_with_an_e_mail_is_notified_on_paper(client, world):

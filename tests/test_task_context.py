@@ -20,6 +20,7 @@ from engine.process.models import ProcessModel
 from engine.registry.entries import RegistryEntry
 from tests.conftest import ctx_for
 from tests.procedures_helpers import PROCESSES
+from tests.test_web_registry import WHERE_TO_NOTIFY
 from tests.web_clerk import login_en, make_world, ready_task, token
 
 SUMMARY = "Vull canviar les rajoles de la cuina del pis del carrer Major, 12."
@@ -44,7 +45,7 @@ def _value(html: str, name: str) -> str | None:
 def _open_from_entry(client, world) -> tuple[RegistryEntry, Expedient]:
     login_en(client, "anna")
     client.post("/registry/new", content_type="multipart/form-data", data={
-        "csrf_token": token(client), "nif": "12345678Z", "party_name": "Maria Garcia",
+        "csrf_token": token(client), "nif": "12345678Z", "party_name": "Maria Garcia", **WHERE_TO_NOTIFY,
         "subject": "Llicència d'obres menors", "summary": SUMMARY, "channel": "in_person",
         "tipo_documental": "TD14", "files": [(io.BytesIO(b"%PDF-1.4 memoria"), "memoria.pdf")]})
     entry = db.session.execute(db.select(RegistryEntry)).scalar_one()

@@ -168,6 +168,17 @@ def test_bad_input_is_refused_beside_its_field_with_what_was_typed(client, world
     assert _party(PERE_NIF).address == "Carrer Vell 1" and _updates() == []
 
 
+def test_on_paper_pere_keeps_an_address_to_be_notified_at(client, world, pere):
+    login_en(client, "anna")
+    eid, pid = pere["expedient"].id, pere["party_id"]
+    url = f"/parties/{pid}/edit?expedient={eid}"
+    refused = client.post(f"/parties/{pid}/edit", data=_form(client, url, address="", postal_code=""))
+    assert refused.status_code == 422
+    body = refused.get_data(as_text=True)
+    assert field_error(body, "address") == "Required to be notified on paper."
+    assert _party(PERE_NIF).address == "Carrer Vell 1" and _updates() == []
+
+
 def test_another_municipalitys_party_is_not_found(client, world, pere):
     theirs = open_case(world, user=world.outsider, tenant=world.other_tenant, nif="00000000T", name="Pere Altre")
     db.session.commit()

@@ -19,9 +19,13 @@ def world():
     return make_world()
 
 
+#: Where a person on paper is notified (art. 66.1.b Ley 39/2015: a request says where).
+WHERE_TO_NOTIFY = {"address": "Carrer Major, 3", "postal_code": "25001", "municipality": "Lleida"}
+
+
 def _new_entry(client, **extra):
     data = {"csrf_token": token(client), "nif": "12345678Z", "party_name": "Maria Garcia",
-            "subject": "Sol·licitud de certificat d'empadronament", "channel": "in_person",
+            **WHERE_TO_NOTIFY, "subject": "Sol·licitud de certificat d'empadronament", "channel": "in_person",
             "tipo_documental": "TD14", "files": [(io.BytesIO(b"%PDF-1.4 sollicitud"), "sollicitud.pdf")]}
     data.update(extra)
     return client.post("/registry/new", content_type="multipart/form-data", data=data)

@@ -61,7 +61,7 @@ def test_overdue_first_then_by_due_date_with_traffic_light(client, world):
     order = re.findall(r'data-task-id="\d+" data-deadline="(\w+)"', html)
     assert order == ["red", "amber", "green"]
     # the task without a due date claims no traffic light: it says it has no deadline
-    assert "Overdue" in html and "Due soon" in html and "No deadline" in html and "On time" not in html
+    assert "Overdue" in html and "Due soon" in html and "No due date" in html and "On time" not in html
 
 
 def test_search_by_nif_number_and_name_and_filters(client, world):

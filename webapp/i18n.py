@@ -13,9 +13,12 @@ from typing import Any
 
 from flask import Flask, g, has_request_context, request, session
 from flask_babel import get_locale, get_translations, refresh
+from jinja2 import pass_context
+from markupsafe import Markup
 
 from engine.app import LANGUAGES
 from engine.audit.labels import action_label
+from engine.base.catalan import elide, in_catalan
 from engine.base.form_labels import form_text
 from engine.base.formats import format_day, format_moment, format_month, format_size
 from engine.base.settings import current_settings
@@ -77,6 +80,26 @@ def page_translations() -> Any:
     return found[1]
 
 
+def _interpolated(context: Any, message: str, variables: dict[str, Any]) -> str:
+    """``message`` filled in as Jinja's newstyle gettext does (escaped on an autoescaped page), elided first."""
+    if variables and in_catalan():
+        message = elide(message, variables)
+    # the catalogue's own text is trusted markup, as Jinja's gettext treats it; the values are escaped by %
+    text = Markup(message) if context.eval_ctx.autoescape else message  # noqa: S704
+    return text % variables
+
+
+@pass_context
+def _page_gettext(context: Any, string: str, **variables: Any) -> str:
+    return _interpolated(context, page_translations().ugettext(string), variables)
+
+
+@pass_context
+def _page_ngettext(context: Any, singular: str, plural: str, num: int, **variables: Any) -> str:
+    variables.setdefault("num", num)
+    return _interpolated(context, page_translations().ungettext(singular, plural, num), variables)
+
+
 def init_app(app: Flask) -> None:
     app.extensions["babel"].locale_selector = select_locale
     # Flask-Babel caches the locale on ``g``, which an app context shared by several requests
@@ -91,6 +114,8 @@ def init_app(app: Flask) -> None:
         npgettext=lambda c, s, p, n: page_translations().unpgettext(c, s, p, n),
         newstyle=True,
     )
+    # As Jinja's own newstyle callables, with Catalan's elision before the interpolation (engine.base.catalan).
+    app.jinja_env.globals.update(gettext=_page_gettext, ngettext=_page_ngettext)
     app.jinja_env.filters["moment"] = moment_filter
     app.jinja_env.filters["day"] = day_filter
     app.jinja_env.filters["month"] = month_filter

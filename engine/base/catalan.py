@@ -30,7 +30,8 @@ def elide(message: str, variables: Mapping[str, Any]) -> str:
     return _DE_PLACEHOLDER.sub(one, message)
 
 
-def _catalan() -> bool:
+def in_catalan() -> bool:
+    """Whether the current language is Catalan."""
     locale = get_locale()
     return locale is not None and locale.language == "ca"
 
@@ -39,12 +40,12 @@ class ElidingDomain(Domain):
     """The app's message domain: as Flask-Babel's, with Catalan's elision applied before interpolation."""
 
     def gettext(self, string: str, **variables: Any) -> str:
-        if not variables or not _catalan():
+        if not variables or not in_catalan():
             return str(super().gettext(string, **variables))
         return elide(self.get_translations().ugettext(string), variables) % variables
 
     def ngettext(self, singular: str, plural: str, num: int, **variables: Any) -> str:
-        if not _catalan():
+        if not in_catalan():
             return str(super().ngettext(singular, plural, num, **variables))
         variables.setdefault("num", num)
         return elide(self.get_translations().ungettext(singular, plural, num), variables) % variables

@@ -42,7 +42,8 @@ from engine.bench.inbox import AppFactory
 FIXTURES = PROJECT_ROOT / "tests" / "fixtures" / "bpmn"
 #: The shipped procedure deployed by the timed BPMN deploy POST (a new version each time).
 DEPLOYED = PROJECT_ROOT / "processes" / "llicencia_obres_menors.bpmn"
-OFICI = "<h1>Ofici</h1><p>Ofici per a {{ dades.nom | default('la persona interessada') }}, expedient {{ expedient.number }}.</p>"
+OFICI = ("<h1>Ofici</h1><p>Ofici per a {{ dades.nom | default('la persona interessada') }}, "
+         "expedient {{ expedient.number }}.</p>")
 REVIEW_FORM = '{"type": "object", "properties": {"approved": {"type": "boolean"}}}'
 FILING = {"f_assumpte": "Gual permanent", "f_exposo": "Tinc un garatge al carrer Major 3.",
           "f_sollicito": "Una placa de gual permanent."}  # fmt: skip

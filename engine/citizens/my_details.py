@@ -21,13 +21,11 @@ from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.text import clean_text
 from engine.citizens.identity import CitizenIdentity
-from engine.expedients.parties import Channel, Party, PartyKind, find_party_by_nif, update_party
-from engine.process.forms.errors import FieldError
+from engine.expedients.parties import Party, PartyKind, check_postal_address, find_party_by_nif, update_party
 
 #: What the citizen may change here, with the longest each can be (as the party keeps it).
 CONTACT_LIMITS = {"email": 200, "address": 300, "postal_code": 10, "municipality": 120}
 #: What a notification on paper needs to reach the person.
-POSTAL_FIELDS = ("address", "postal_code", "municipality")
 
 
 @dataclass(frozen=True)
@@ -82,12 +80,7 @@ def change_my_details(
     contact = {name: clean_text(value, CONTACT_LIMITS[name], name, collapse=False)
                for name, value in (("email", email), ("address", address), ("postal_code", postal_code),
                                    ("municipality", municipality))}  # fmt: skip
-    if channel == Channel.POSTAL and not is_entity(party):
-        missing = [name for name in POSTAL_FIELDS if contact[name] is None]
-        if missing:
-            message = _l("Required to be notified on paper.")
-            raise ValidationFailed(message, field=missing[0],
-                                   details=[FieldError(name, str(message)) for name in missing])  # fmt: skip
+    check_postal_address(party.kind, channel, contact)
     changes: dict[str, Any] = {name: value for name, value in contact.items()
                                       if getattr(party, name) != value}  # fmt: skip
     if channel != party.preferred_channel:

@@ -162,8 +162,10 @@ def import_remission(ctx: Context, remission: Remission, *, source_sha256: str =
     opened_at = _when(_text(meta, "eniexpmeta", "FechaAperturaExpediente", "metadatosExp"),
                       "FechaAperturaExpediente")
     classification = _text(meta, "eniexpmeta", "Clasificacion", "metadatosExp")
-    if already_imported(ctx, identifier) is not None:
-        raise Conflict(_l("Expedient %(id)s was already imported.", id=identifier))
+    imported = already_imported(ctx, identifier)
+    if imported is not None:
+        number = db.session.get(Expedient, imported.expedient_id).number  # type: ignore[union-attr]
+        raise Conflict(_l("Expedient %(id)s was already imported: it is %(number)s.", id=identifier, number=number))
     own = db.session.execute(scoped(Expedient, ctx).where(Expedient.eni_id == identifier)).scalar_one_or_none()
     if own is not None:  # exported from here: importing it would make a second copy of the same expedient
         raise Conflict(_l("Expedient %(id)s is already in this municipality: it is %(number)s.", id=identifier,

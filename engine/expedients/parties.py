@@ -11,6 +11,7 @@ notification is sent (art. 41.6), never a choice of the electronic channel.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -27,6 +28,7 @@ from engine.base.i18n import _l
 from engine.base.identifiers import compact_nif, normalise_nif
 from engine.base.keyset import PAGE_LIMIT, KeysetPage, keyset_page
 from engine.base.text import clean_text
+from engine.process.forms.errors import FieldError
 from engine.tenancy.scoping import get_owned, scoped
 
 
@@ -155,6 +157,22 @@ def _checked_contact(fields: dict[str, Any]) -> dict[str, Any]:
     if out["phone"] and not _PHONE.fullmatch(out["phone"]):
         raise ValidationFailed(_l("The phone number %(value)s is not valid.", value=out["phone"]), field="phone")
     return out
+
+
+#: Where a paper notification is delivered: what a natural person on paper must have.
+POSTAL_FIELDS = ("address", "postal_code", "municipality")
+
+
+def check_postal_address(kind: str, channel: str | None, contact: Mapping[str, Any]) -> None:
+    """Refuse a natural person notified on paper without where to deliver it (address, postal code and
+    municipality), each missing field named; an entity (always electronic) and the e-office need none."""
+    if kind != PartyKind.PERSON or channel != Channel.POSTAL:
+        return
+    missing = [name for name in POSTAL_FIELDS if not str(contact.get(name) or "").strip()]
+    if missing:
+        message = _l("Required to be notified on paper.")
+        raise ValidationFailed(message, field=missing[0],
+                               details=[FieldError(name, str(message)) for name in missing])  # fmt: skip
 
 
 def _channel(kind: PartyKind, requested: str | None) -> str:

@@ -12,7 +12,15 @@ from flask import Blueprint, g, render_template, request, url_for
 from engine.base.errors import GeeError, NotFound
 from engine.base.i18n import _, _l
 from engine.expedients import expedients
-from engine.expedients.parties import Party, PartyKind, get_party, is_party_of, update_party
+from engine.expedients.parties import (
+    POSTAL_FIELDS,
+    Party,
+    PartyKind,
+    check_postal_address,
+    get_party,
+    is_party_of,
+    update_party,
+)
 from webapp.actions import act, field_errors
 from webapp.auth import roles_required
 from webapp.inputs import is_id
@@ -83,6 +91,8 @@ def save(party_id: int) -> Any:
     name = " ".join(form.get("name", "").split()) or party.name
 
     def work() -> None:
+        check_postal_address(party.kind, changes.get("preferred_channel", party.preferred_channel),
+                             {name: changes.get(name, getattr(party, name)) for name in POSTAL_FIELDS})
         update_party(g.ctx, party_id, expedient_id=expedient.id if expedient else None, **changes)
 
     return act(work, _("The changes to %(name)s are saved.", name=name), _back(expedient),

@@ -15,7 +15,14 @@ from engine.base.identifiers import normalise_nif
 from engine.documents.documents import TIPO_LABELS, read_content
 from engine.expedients.expedients import numbers_of
 from engine.expedients.parties import Channel as PartyChannel
-from engine.expedients.parties import Party, PartyKind, find_or_create_party, kind_of
+from engine.expedients.parties import (
+    Party,
+    PartyKind,
+    check_postal_address,
+    find_or_create_party,
+    find_party_by_nif,
+    kind_of,
+)
 from engine.registry.book import search_entries, years_with_entries
 from engine.registry.entries import Channel, Direction, RegistryEntry, Upload, get_entry, register_incoming
 from engine.registry.open_expedient import open_and_start
@@ -73,6 +80,8 @@ def new() -> Any:
         try:
             party_id = None
             if (form.get("nif") or "").strip():
+                if find_party_by_nif(g.ctx, form["nif"]) is None:  # a new party: paper needs where to deliver it
+                    check_postal_address(kind_of(normalise_nif(form["nif"])), _chosen_channel(form), form)
                 party_id = find_or_create_party(
                     g.ctx, form["nif"], form.get("party_name", ""), email=form.get("email") or None,
                     phone=form.get("phone") or None, address=form.get("address") or None,
