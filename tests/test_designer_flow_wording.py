@@ -57,6 +57,16 @@ def test_known_task_data_still_runs(tenant):
     assert report.outcome == "completed", report.message
 
 
+def test_an_outcome_for_no_step_of_the_model_is_refused_naming_it(tenant):
+    """A typo in ``outcomes`` would test the usual path and look like the other one was tested."""
+    ctx = _designer_ctx(tenant)
+    version = _example_draft(ctx)
+    report = simulate(ctx, version, Plan(outcomes={"Nope_1": "signed"}))
+    assert report.outcome == "invalid" and report.steps == []
+    assert report.message == "The test data gives an outcome for Nope_1, which is no step or message of this model."
+    assert simulate(ctx, version, Plan(outcomes={"S_notificar": "accessed"})).outcome == "completed"
+
+
 # --- 3. a malformed DMN brought with a model -----------------------------------------------------
 
 

@@ -111,17 +111,15 @@ def simulate(ctx: Context, version: ProcessVersion, plan: Plan | None = None) ->
     """Run ``version`` along the path ``plan`` chooses; nothing of the run is kept. Data for a
     task the version does not have is refused before anything runs (it would be ignored)."""
     plan = plan or Plan()
-    refusal = unknown_tasks_refusal(version, plan)
+    refusal = unknown_tasks_refusal(version, plan) or unknown_outcomes_refusal(version, plan)
     if refusal is not None:
         return Report("invalid", message=refusal)
     return run_discarded(lambda: Run(ctx, version, plan).go())
 
 
-def data_task_ids(version: ProcessVersion) -> list[str]:
-    """The ids of the tasks a test-run completes with form data, in document order: the user and
-    manual tasks that are neither sign steps nor notification waits, of the version and of the
-    versions its call activities pinned."""
-    found: list[str] = []
+def _versions(version: ProcessVersion) -> list[ProcessVersion]:
+    """``version`` and the versions its call activities pinned, transitively, each once."""
+    found: list[ProcessVersion] = []
     seen: set[int] = set()
     pending = [version]
     while pending:
@@ -129,15 +127,40 @@ def data_task_ids(version: ProcessVersion) -> list[str]:
         if current.id in seen:
             continue
         seen.add(current.id)
+        found.append(current)
+        for called_id in (current.called_versions or {}).values():
+            called = db.session.get(ProcessVersion, called_id)
+            if called is not None:
+                pending.append(called)
+    return found
+
+
+def unknown_outcomes_refusal(version: ProcessVersion, plan: Plan) -> str | None:
+    """Why the plan is refused when its ``outcomes`` name neither an element nor a message of the model
+    (a typo would silently test the usual path), else None."""
+    known: set[str] = set()
+    for current in _versions(version):
+        root = safe_parse_xml(current.bpmn_xml)
+        known |= {element.get("id") or "" for element in root.iter() if isinstance(element.tag, str)}
+        known |= {message.get("name") or "" for message in root.iter(f"{{{BPMN_NS}}}message")}
+    unknown = [key for key in plan.outcomes if key not in known]
+    if not unknown:
+        return None
+    return str(_l("The test data gives an outcome for %(unknown)s, which is no step or message of this model.",
+                  unknown=", ".join(unknown)))
+
+
+def data_task_ids(version: ProcessVersion) -> list[str]:
+    """The ids of the tasks a test-run completes with form data, in document order: the user and
+    manual tasks that are neither sign steps nor notification waits, of the version and of the
+    versions its call activities pinned."""
+    found: list[str] = []
+    for current in _versions(version):
         for element in safe_parse_xml(current.bpmn_xml).iter(f"{{{BPMN_NS}}}userTask", f"{{{BPMN_NS}}}manualTask"):
             props = properties(element)
             element_id = element.get("id") or ""
             if element_id and SIGN_PROPERTY not in props and AWAIT_NOTIFICATION_PROPERTY not in props:
                 found.append(element_id)
-        for called_id in (current.called_versions or {}).values():
-            called = db.session.get(ProcessVersion, called_id)
-            if called is not None:
-                pending.append(called)
     return list(dict.fromkeys(found))
 
 
@@ -475,5 +498,5 @@ def _elements(bpmn_xml: str) -> tuple[dict[str, str], dict[str, dict[str, str]]]
 
 __all__ = [
     "MAX_STEPS", "MESSAGE_OUTCOMES", "NOTIFICATION_OUTCOMES", "SAMPLE_PDF", "SIGN_OUTCOMES", "Plan", "Run",
-    "data_task_ids", "plan_from_json", "simulate", "unknown_tasks_refusal",
+    "data_task_ids", "plan_from_json", "simulate", "unknown_outcomes_refusal", "unknown_tasks_refusal",
 ]
