@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cached_property
 from typing import Any
 
 from flask_babel import Babel, Domain, get_locale
@@ -54,9 +55,6 @@ class ElidingDomain(Domain):
 class ElidingBabel(Babel):
     """Flask-Babel with :class:`ElidingDomain` as the app's domain."""
 
-    @property
+    @cached_property
     def domain_instance(self) -> Domain:
-        cached = self.__dict__.get("_eliding_domain")
-        if cached is None:
-            cached = self.__dict__["_eliding_domain"] = ElidingDomain(domain=self.domain)
-        return cached
+        return ElidingDomain(domain=self.domain)
