@@ -41,6 +41,7 @@ from engine.tenancy.tokens import ApiToken
 from engine.tenancy.units import Unit, UnitMember
 from engine.transparency.models import Publication
 from engine.webhooks.models import Webhook, WebhookDelivery
+from engine.worker.failed_jobs import FailedJobRecord
 from engine.worker.integrity import IntegrityCheck
 
 __all__ = [
@@ -66,6 +67,7 @@ __all__ = [
     "ExpedientMonth",
     "ExpedientReopening",
     "ExpedientStates",
+    "FailedJobRecord",
     "HumanTask",
     "IdempotencyKey",
     "Incident",

@@ -58,3 +58,12 @@ def test_example_deploys_with_gee_deploy_and_runs(app: Flask) -> None:
     doc = db.session.execute(select(Document).where(Document.expedient_id == expedient_id)).scalar_one()
     assert doc.title == "Resposta a la sol·licitud de prova" and doc.csv
     assert t.show(instance_id)["data"]["doc_resposta"]["template"] == "resposta_prova.es.html"
+
+
+def test_the_modeler_names_every_block_in_words() -> None:
+    """The modeler's block list and an incident of a failed call say what the block does, not its id."""
+    import engine.operators  # noqa: F401  (registers them)
+    from engine.process.instances.service_calls import OPERATORS
+    from webapp.modeler_panel import BLOCK_NAMES
+
+    assert sorted(set(OPERATORS) - set(BLOCK_NAMES)) == []

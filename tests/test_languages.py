@@ -75,8 +75,9 @@ def _catalogue(locale: str) -> dict[str, str]:
 
 def _data_texts() -> set[str]:
     """Catalan texts that are data, not the interface: the demo people's names ("Dissenyador/a de
-    processos")."""
-    return set(ROLE_NAMES.values())
+    processos"), and the note an e-office filing adds to its subject in the filer's language (the demo's
+    grant application, filed after its call's term)."""
+    return set(ROLE_NAMES.values()) | {_catalogue("ca").get("filed after the application term") or ""} - {""}
 
 
 def _form_texts(locale: str) -> dict[str, str]:
@@ -322,7 +323,7 @@ def test_formats_follow_each_language() -> None:
     assert format_moment(moment, "en") == "Dec 3, 2026, 07:59"
     assert format_moment(moment, "es") == "3 dic 2026, 07:59"
     assert format_moment(moment, "ca") == "3 de des. del 2026, 07:59"
-    assert format_day(date(2026, 4, 3), "ca", long=True) == "3 d’abril del 2026"
+    assert format_day(date(2026, 4, 3), "ca", long=True) == "3 d'abril del 2026"
     # A month on its own, as a chart's axis shows it: standalone, not "de gen. 2026".
     assert [format_month(date(2026, 1, 1), loc) for loc in ("ca", "es", "en")] == ["gen. 2026", "ene 2026", "Jan 2026"]
     assert [format_percent("0.04", loc) for loc in ("ca", "es", "en")] == ["4,00 %", "4,00 %", "4.00%"]

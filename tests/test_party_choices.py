@@ -52,7 +52,7 @@ def test_a_new_person_on_paper_is_asked_where_to_be_notified(client, world):
                           postal_code="", municipality="")
     assert refused.status_code == 422
     html = refused.get_data(as_text=True)
-    assert field_error(html, "address") == "Required to be notified on paper."
+    assert field_error(html, "address") == "Required for paper notifications."
     assert _count(RegistryEntry) == 0 and _count(Party) == 0  # nothing registered, nobody added
 
 

@@ -4,14 +4,17 @@ message; esmena never extendable (art. 23.5); payment only when up to date (art.
 with audiència (arts. 37, 42) and its 12-month term (art. 42.4).
 
 Dates worked out by hand on the 2026 Catalan calendar plus the test town's local holiday of Monday
-16 March 2026. The call's extract is published in the BOP on Monday 2 March 2026.
+16 March 2026. The call's extract is published in the BOP on Monday 2 March 2026. The provisional proposal and
+the resolution are published on the notice board (edicts) on the day their step runs: the clock is pinned.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import date
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 from sqlalchemy.exc import NoResultFound
 
@@ -20,8 +23,10 @@ from engine.base.db import db
 from engine.citizens import filing
 from engine.citizens.identity import CitizenIdentity
 from engine.decrees.book import Decree
-from engine.documents.documents import Document
+from engine.documents.documents import Document, read_content
 from engine.expedients.expedients import Expedient
+from engine.noticeboard.edicts import exposed, published_documents
+from engine.noticeboard.models import Edict
 from engine.process.models import ProcessInstance
 from engine.registry.entries import Upload
 from tests.procedures_acts import (
@@ -32,8 +37,9 @@ from tests.procedures_acts import (
     registry_day,
 )
 from tests.procedures_helpers import Town, document_titles, pending_timers, ready_ids, spiff_clock, steps, town
+from tests.test_procedures_obres import at, frozen_clock
 
-__all__ = ["spiff_clock"]  # the fixture, used by name
+__all__ = ["frozen_clock", "spiff_clock"]  # the fixtures, used by name (frozen_clock is autouse)
 pytestmark = pytest.mark.usefixtures("spiff_clock")
 
 ENTITATS = {
@@ -47,6 +53,17 @@ REQUESTED = {"A": 6000, "B": 8000, "C": 3000}
 def _decrees(expedient_id: int) -> list[Decree]:
     return list(db.session.execute(select(Decree).where(Decree.expedient_id == expedient_id)
                                    .order_by(Decree.id)).scalars())
+
+
+def _edicts(expedient_id: int) -> list[Edict]:
+    return list(db.session.execute(select(Edict).where(Edict.expedient_id == expedient_id)
+                                   .order_by(Edict.id)).scalars())
+
+
+def _pdf_text(t: Town, document_id: int) -> str:
+    _doc, content = read_content(t.people["secretari"], document_id)
+    """The PDF's text with its line breaks as spaces (as a reader sees the sentences)."""
+    return " ".join(" ".join(page.extract_text() for page in PdfReader(io.BytesIO(content)).pages).split())
 
 
 def _closed(instance_id: int, expedient_id: int) -> bool:
@@ -100,6 +117,11 @@ def test_one_ranked_resolution_for_the_whole_call_then_payment_and_reintegrament
         # art. 25.4-5 LGS: six months from the call's publication (2 March) -> Wednesday 2 September; negative silence.
         assert pending_timers(instance_id) == {"GW_resolucio": "2026-09-02T23:59:59+02:00"}
     assert t.fire(call, "2026-04-01") == 1
+    # the committee's form comes with one row per admitted application: only the scores are left to type
+    assert t.show(call)["data"]["valoracions"] == [
+        {"expedient": apps[who][2], "sollicitant": ENTITATS[who].name, "import_sollicitat": REQUESTED[who]}
+        for who in "ABC"]
+    at("2026-04-08")
     t.do(call, "T_valoracio", {"acta_comissio": "La comissió es va reunir el 7 d'abril de 2026.", "valoracions": [
         {"expedient": apps["B"][2], "sollicitant": "Jordi Pla Roca", "puntuacio": 75, "import_sollicitat": 8000},
         {"expedient": apps["A"][2], "sollicitant": "Maria Soler Vidal", "puntuacio": 82, "import_sollicitat": 6000},
@@ -109,23 +131,57 @@ def test_one_ranked_resolution_for_the_whole_call_then_payment_and_reintegrament
     ranking = t.show(call)["data"]["ranquing"]
     assert [(r["expedient"], r["import_concedit"], r["sentit"]) for r in ranking] == [
         (apps["A"][2], 6000, "concedir"), (apps["B"][2], 4000, "concedir"), (apps["C"][2], 0, "denegar")]
-    t.do(call, "T_publicar_provisional", {"data_publicacio_provisional": "2026-04-08"})
+    # the proposal, signed, is published on the notice board on Wednesday 8 April: nobody types that date
+    t.sign(call, "T_proposta_signar")
+    (provisional,) = _edicts(call_id)
+    signed_proposal = t.show(call)["data"]["signatura"]["document_id"]
+    assert [d.id for d in published_documents(provisional)] == [signed_proposal]
+    assert provisional in exposed(t.tenant.id, date(2026, 4, 8))
+    assert "deu dies hàbils" in provisional.text and provisional.title.startswith("Proposta de resolució provisional")
+    proposal = _pdf_text(t, signed_proposal)
+    assert "1. " + apps["A"][2] + " Maria Soler Vidal 82 6.000,00 € concedir 6.000,00 €" in proposal
+    assert "3. " + apps["C"][2] + " Laia Vila Mas 40 3.000,00 € denegar (puntuació inferior a la mínima)" in proposal
+    assert " 1. " not in proposal.split("(art. 45.1.b de la Llei 39/2015).")[1]  # no empty numbered list at the end
     # art. 24.4 LGS: ten days of allegations: 9, 10, 13-17, 20-22 April -> Wednesday 22 April.
+    assert (provisional.starts_on, provisional.ends_on) == (date(2026, 4, 8), date(2026, 4, 22))
     assert pending_timers(call) == {"C_alegacions": "2026-04-22T23:59:59+02:00"}
     assert t.fire(call, "2026-04-23") == 1
+    at("2026-04-23")
     t.do(call, "T_proposta_definitiva", {"resum_alegacions": "Cap al·legació."})
     t.sign(call, "T_resolucio_signar")
     t.sign(call, "T_resolucio_fe")
     assert ready_ids(call) == ["T_publicar_resolucio"]
     (decree,) = _decrees(call_id)
     assert decree.title == "Resolució de la convocatòria Subvencions a entitats 2026"
-    assert "1. " + apps["A"][2] + " Maria Soler Vidal: 82 punts, 6.000,00 €" in decree.text
-    assert apps["C"][2] + " Laia Vila Mas: 40 punts, denegada" in decree.text
-    assert t.show(call)["data"]["comunicacio"]["delivered"] == sorted(a[2] for a in apps.values())
+    # who is granted, who is denied, the amounts granted; published instead of notified; the appeals
+    assert "la proposta de resolució provisional es va publicar al tauler d'edictes de l'Ajuntament el 8 d'abril " \
+           "del 2026" in decree.text.replace("\n", " ").replace("La proposta", "la proposta")
+    granted = decree.text.split("Primer. Concedir")[1].split("Segon. Denegar")[0]
+    denied = decree.text.split("Segon. Denegar")[1].split("Tercer.")[0]
+    assert "1. " + apps["A"][2] + " · Maria Soler Vidal · 82 punts · import sol·licitat 6.000,00 € · import " \
+           "concedit 6.000,00 €" in granted
+    assert "2. " + apps["B"][2] + " · Jordi Pla Roca · 75 punts · import sol·licitat 8.000,00 € · import " \
+           "concedit 4.000,00 €" in granted
+    assert apps["C"][2] not in granted and "3. " + apps["C"][2] + " · Laia Vila Mas · 40 punts" in denied
+    assert "no arriba a la puntuació mínima de 50 punts" in denied
+    assert "substitueix la notificació individual" in decree.text and "tauler d'edictes electrònic" in decree.text
+    assert "recurs potestatiu de reposició" in decree.text and "dos mesos" in decree.text
+    # published on the board with the signed decree, the day the secretary attested it
+    data = t.show(call)["data"]
+    (_provisional, resolution) = _edicts(call_id)
+    assert [d.id for d in published_documents(resolution)] == [data["doc_decret"]["document_id"]]
+    assert resolution.starts_on == date(2026, 4, 23) and data["data_publicacio_resolucio"] == "2026-04-23"
+    pdf = _pdf_text(t, data["doc_decret"]["document_id"])
+    assert "import concedit 4.000,00 €" in pdf and "Recursos." in pdf
+    csv = data["doc_decret"]["csv"]
+    assert f"CSV: {csv}" not in pdf and pdf.count(f"CSV {csv}") == pdf.count("Pàgina ")  # once a page: the footer
+    assert data["comunicacio"]["delivered"] == sorted(a[2] for a in apps.values())
+    told = data["resultats"][apps["B"][2]]
+    assert (told["import_concedit"], told["import_sollicitat"], told["edicte_id"], told["data_publicacio"]) == (
+        4000, 8000, resolution.id, "2026-04-23")
     for expedient_id, _instance_id, _number in apps.values():
         assert _decrees(expedient_id) == []  # no application has a provisional proposal or a decree of its own
-    t.do(call, "T_publicar_resolucio", {"data_publicacio_resolucio": "2026-04-28",
-                                        "referencia_publicacio": "Tauler d'edictes 2026/41; BDNS 812345"})
+    t.do(call, "T_publicar_resolucio", {"referencia_bdns": "BDNS 812345, resolució comunicada"})
     assert _closed(call, call_id)
 
     # C: denied by the call's resolution, closed
@@ -211,9 +267,10 @@ def test_a_reintegrament_not_resolved_in_twelve_months_lapses(monkeypatch: pytes
     expedient_id, instance_id, number = _apply(t, monkeypatch, "A", call_number)
     t.do(instance_id, "T_completesa", {"completa": True})
     assert t.fire(call, "2026-04-01") == 1
+    at("2026-04-08")
     t.do(call, "T_valoracio", {"acta_comissio": "Una sola sol·licitud admesa.", "valoracions": [
         {"expedient": number, "sollicitant": "Maria Soler Vidal", "puntuacio": 90, "import_sollicitat": 6000}]})
-    t.do(call, "T_publicar_provisional", {"data_publicacio_provisional": "2026-04-08"})
+    t.sign(call, "T_proposta_signar")
     assert t.fire(call, "2026-04-23") == 1
     t.do(call, "T_proposta_definitiva", {"resum_alegacions": "Cap."})
     t.sign(call, "T_resolucio_signar")

@@ -393,11 +393,11 @@ def test_folder_says_where_it_stands_and_the_requeriment_to_answer(client, town)
     assert awaited.state == "waiting" and awaited.due_at is not None  # 10 working days (art. 68)
     page = client.get(f"/seu/{town.code}/carpeta/{expedient.id}").get_data(as_text=True)
     assert 'id="answer-requeriment"' in page and "L'ajuntament espera la vostra resposta." in page
-    assert awaited.name in page  # the waiting step's name: "Resposta, ampliació o termini"
-    # What it waits for reads in the citizen's language (the step's name_es in the model).
+    # What she is asked, in her words, not the waiting step's name ("Resposta, ampliació o termini")
+    assert f'data-asked="{awaited.id}"' in page and awaited.name not in page
     client.post("/locale", data={"locale": "es", "csrf_token": token_of(page)})
     page = client.get(f"/seu/{town.code}/carpeta/{expedient.id}").get_data(as_text=True)
-    assert "Respuesta, ampliación o plazo" in page and awaited.name not in page
+    assert "Respuesta, ampliación o plazo" not in page and awaited.name not in page
     client.post("/locale", data={"locale": "ca", "csrf_token": token_of(page)})
     path = f"/seu/{town.code}/carpeta/{expedient.id}/requeriments/{awaited.id}"
     token = token_of(client.get(path).get_data(as_text=True))

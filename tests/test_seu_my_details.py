@@ -124,7 +124,7 @@ def test_paper_without_an_address_is_refused_beside_the_address(client, town):
                     postal_code="25001", municipality="Lleida")
     assert refused.status_code == 422
     page = lxml_html.fromstring(refused.get_data(as_text=True))
-    assert _error(page, "address") == "Required to be notified on paper."
+    assert _error(page, "address") == "Required for paper notifications."
     assert page.xpath('//input[@name="address"]/@aria-invalid') == ["true"]
     assert page.xpath('//*[@id="details-errors"]//a/@href') == ["#address"]  # the form's own summary
     # what was typed is still there

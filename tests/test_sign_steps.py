@@ -82,7 +82,10 @@ def test_the_mayor_signs_on_the_task_page_the_secretary_attests_from_her_queue(c
 
     wrong = client.post(f"/signatures/{step_id}/sign", data={"csrf_token": token, "password": "no",
                                                              "task_id": task.id})
-    assert wrong.headers["Location"].endswith(f"/tasks/{task.id}")
+    assert wrong.status_code == 422  # the task page again, the refusal beside the password, which has the focus
+    refused = wrong.get_data(as_text=True)
+    assert 'id="password-error"' in refused and 'aria-describedby="password-error" autofocus' in refused
+    assert f'action="/signatures/{step_id}/sign"' in refused and 'name="task_id"' in refused
     assert ready_ids(instance_id) == ["Task_decret"]
     signed = client.post(f"/signatures/{step_id}/sign", data={"csrf_token": token, "password": KEY_PASSWORD,
                                                               "task_id": task.id})
@@ -98,9 +101,15 @@ def test_the_mayor_signs_on_the_task_page_the_secretary_attests_from_her_queue(c
     step_ids = re.findall(r'data-step-id="(\d+)"', queue)
     assert len(step_ids) == 1
     token = re.search(r'name="csrf_token" value="([^"]+)"', queue).group(1)  # type: ignore[union-attr]
-    client.post("/signatures/batch", data={"csrf_token": token, "password": KEY_PASSWORD, "step_id": step_ids})
+    attested = client.post("/signatures/batch", data={"csrf_token": token, "password": KEY_PASSWORD,
+                                                      "step_id": step_ids})
     db.session.expire_all()
     assert ready_ids(instance_id) == ["Task_resolucio_notificada"]
+    # the signed decree's title starts with its number: the message says the number once
+    said = re.findall(r"<div class=\"alert alert-success\" role=\"status\">(.*?)</div>",
+                      client.get(attested.headers["Location"]).get_data(as_text=True), re.S)
+    numbered = [text for text in said if number in text]
+    assert len(numbered) == 1 and numbered[0].count(number) == 1
 
     data = t.show(instance_id)["data"]
     doc = db.session.get(Document, data["doc_decret"]["document_id"])

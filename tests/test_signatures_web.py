@@ -69,7 +69,8 @@ def test_sign_from_the_page_numbers_the_decree(client, people):
     login(client, "mayor.ajt-proves")
     token = csrf_token(client, "/signatures")
     wrong = client.post(f"/signatures/{request.steps[0].id}/sign", data={"csrf_token": token, "password": "x"})
-    assert wrong.status_code == 302 and get_decree(people["clerk"], decree.id).number is None
+    assert wrong.status_code == 422 and get_decree(people["clerk"], decree.id).number is None
+    assert field_error(wrong.get_data(as_text=True), "password")  # beside the password, on the same page
     done = client.post(f"/signatures/{request.steps[0].id}/sign",
                        data={"csrf_token": token, "password": KEY_PASSWORD})
     assert done.status_code == 302 and done.headers["Location"].endswith("/signatures")

@@ -13,10 +13,11 @@ from engine.citizens.identity import CitizenIdentity
 from engine.registry.entries import Upload
 from tests.procedures_acts import PDF, registry_day
 from tests.procedures_helpers import Town, spiff_clock, town
+from tests.test_procedures_obres import at, frozen_clock
 from tests.test_procedures_subvencions import _call_published
 from tests.test_transparency_open_data import _validated
 
-__all__ = ["spiff_clock"]  # the fixture, used by name
+__all__ = ["frozen_clock", "spiff_clock"]  # the fixtures, used by name (frozen_clock is autouse)
 pytestmark = pytest.mark.usefixtures("spiff_clock")
 
 ASSOCIATION = CitizenIdentity(nif="G25000001", name="Associació Cultural de Sant Proves")
@@ -43,19 +44,20 @@ def test_grants_awarded_are_published_with_entities_named_and_people_not(client,
     _a, association = _apply(t, monkeypatch, ASSOCIATION, 6000, call_number, 9)
     _b, person = _apply(t, monkeypatch, PERSON, 8000, call_number, 10)
     assert t.fire(call, "2026-04-01") == 1
+    at("2026-04-08")
     t.do(call, "T_valoracio", {"acta_comissio": "La comissió es va reunir el 7 d'abril de 2026.", "valoracions": [
         {"expedient": person, "sollicitant": PERSON.name, "puntuacio": 75, "import_sollicitat": 8000},
         {"expedient": association, "sollicitant": ASSOCIATION.name, "puntuacio": 82, "import_sollicitat": 6000}]})
-    t.do(call, "T_publicar_provisional", {"data_publicacio_provisional": "2026-04-08"})
+    t.sign(call, "T_proposta_signar")  # published on the notice board
     assert t.fire(call, "2026-04-23") == 1
     t.do(call, "T_proposta_definitiva", {"resum_alegacions": "Cap al·legació."})
+    at("2026-04-28")
     t.sign(call, "T_resolucio_signar")
-    t.sign(call, "T_resolucio_fe")
-    decree = t.show(call)["data"]["doc_decret"]["number"]
     assert client.get(GRANTS).get_json()["rows"] == []  # signed, but not published yet
+    t.sign(call, "T_resolucio_fe")  # attested: published on the notice board that day
+    decree = t.show(call)["data"]["doc_decret"]["number"]
 
-    t.do(call, "T_publicar_resolucio", {"data_publicacio_resolucio": "2026-04-28",
-                                        "referencia_publicacio": "Tauler d'edictes 2026/41; BDNS 812345"})
+    t.do(call, "T_publicar_resolucio", {"referencia_bdns": "BDNS 812345"})
     rows = _validated(client, "grants")["data"]["rows"]  # and the JSON matches its schema
     assert [(r["beneficiary"], r["beneficiary_kind"], r["amount"]) for r in rows] == [
         ("Associació Cultural de Sant Proves", "entity", 6000), (None, "person", 4000)]

@@ -84,7 +84,7 @@ def test_a_clerk_changes_the_address_and_moves_pere_to_the_e_office(client, worl
     login_en(client, "anna")
     eid = pere["expedient"].id
     page = client.get(f"/expedients/{eid}").get_data(as_text=True)
-    assert re.search(r"Pere Serra \(12345678Z\) · postal</option>", page)  # the notify form's party
+    assert re.search(r"Pere Serra \(12345678Z\) · On paper</option>", page)  # the notify form's party
     url = _edit_link(page, "Pere Serra")
 
     form_page = client.get(url).get_data(as_text=True)
@@ -101,7 +101,8 @@ def test_a_clerk_changes_the_address_and_moves_pere_to_the_e_office(client, worl
     shown = client.get(f"/expedients/{eid}").get_data(as_text=True)
     assert "The changes to Pere Serra are saved." in shown
     assert "interested party changed" in shown  # in the expedient's history
-    assert re.search(r"Pere Serra \(12345678Z\) · electronic</option>", shown)  # notified electronically now
+    # notified electronically now
+    assert re.search(r"Pere Serra \(12345678Z\) · Electronically, in the e-office</option>", shown)
     party = _party(PERE_NIF)
     assert (party.address, party.postal_code, party.preferred_channel) == ("Plaça Major 7, 2n", "25002", "electronic")
     [event] = _updates()
@@ -152,7 +153,7 @@ def test_an_entity_cannot_be_notified_on_paper(client, world, company):
 
 @pytest.mark.parametrize(("field", "typed", "reason"), [
     ("email", "pere@@nowhere", "is not valid"),
-    ("postal_code", "25001-25002", "Too long"),
+    ("postal_code", "25001-25002", "is not valid"),
 ])
 def test_bad_input_is_refused_beside_its_field_with_what_was_typed(client, world, pere, field, typed, reason):
     login_en(client, "anna")
@@ -175,7 +176,7 @@ def test_on_paper_pere_keeps_an_address_to_be_notified_at(client, world, pere):
     refused = client.post(f"/parties/{pid}/edit", data=_form(client, url, address="", postal_code=""))
     assert refused.status_code == 422
     body = refused.get_data(as_text=True)
-    assert field_error(body, "address") == "Required to be notified on paper."
+    assert field_error(body, "address") == "Required for paper notifications."
     assert _party(PERE_NIF).address == "Carrer Vell 1" and _updates() == []
 
 

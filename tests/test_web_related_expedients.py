@@ -56,7 +56,7 @@ def test_relating_by_number_shows_each_on_the_others_page(client, world, cases):
     events = db.session.execute(db.select(AuditEvent.expedient_id).where(AuditEvent.action == "expedient.related"))
     assert sorted(events.scalars()) == sorted([call.id, application.id])
     history = re.search(r"<ol class=\"timeline.*?</ol>", page, re.S).group(0)
-    related = 'related to another case file <span class="visually-hidden">(expedient.related)</span>'
+    related = '<span class="action" title="expedient.related">related to another case file</span>'
     assert f"{related} — {call.number}" in history
 
     # Relating them again changes nothing.

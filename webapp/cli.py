@@ -16,6 +16,7 @@ from engine.base.errors import GeeError
 from webapp import commands as commands_package
 from webapp.commands.db import DeferredMigrations
 from webapp.commands.output import fail
+from webapp.commands.schema import SchemaMissing, guarded, missing_schema_message
 
 log = logging.getLogger("gee.cli")
 
@@ -58,15 +59,20 @@ def _in_app_context(command: click.Command) -> click.Command:
 
 
 def _one_line_errors(callback: Any) -> Any:
-    """An expected refusal (a GeeError) a command did not catch: one line, exit 1, no traceback."""
+    """An expected refusal (a GeeError) a command did not catch, or a database without its tables
+    (``gee db upgrade`` not run yet): one line, exit 1, no traceback."""
 
     @functools.wraps(callback)
     def run(*args: Any, **kwargs: Any) -> Any:
+        from flask import current_app
+
         try:
-            return callback(*args, **kwargs)
+            return guarded(callback, *args, **kwargs)
         except GeeError as err:
             log.debug("command refused", exc_info=err)
             fail(err)
+        except SchemaMissing:
+            fail(missing_schema_message(current_app.config["SQLALCHEMY_DATABASE_URI"]))
 
     return run
 

@@ -146,14 +146,15 @@ def _conditions(schema: Mapping[str, Any]) -> dict[str, set[str]]:
 def build_fields(
     schema: Mapping[str, Any] | None, values: Mapping[str, Any] | None, errors: Mapping[str, str] | None = None,
     *, name_prefix: str = PREFIX, path_prefix: str = "", documents: Sequence[Any] = (),
-    labels: Mapping[str, str] | None = None, separator: str = ".",
+    labels: Mapping[str, str] | None = None, separator: str = ".", spare_rows: int = SPARE_ROWS,
 ) -> list[Field]:
     """The fields of an object schema, filled with ``values`` and their ``errors`` (by path).
 
     ``documents`` are the expedient's documents (latest versions), offered by documents fields.
     Titles and descriptions are the schema's in the page's language (``x-labels``);
     ``labels`` override the titles by property name (a procedure's translated labels);
-    a field is named ``<name_prefix><separator><property>``.
+    a field is named ``<name_prefix><separator><property>``. Arrays get ``spare_rows`` blank rows
+    after theirs: none when showing a refused form again (:func:`as_submitted`), whose rows are as sent.
     """
     if not schema:
         return []
@@ -190,8 +191,8 @@ def build_fields(
             rows = [r for r in (values.get(key) or []) if isinstance(r, Mapping)]
             one.rows = [
                 build_fields(item, row, errors, name_prefix=f"{one.name}.{i}", path_prefix=f"{path}/{i}/",
-                             documents=documents)
-                for i, row in enumerate([*rows, *([{}] * SPARE_ROWS)])
+                             documents=documents, spare_rows=spare_rows)
+                for i, row in enumerate([*rows, *([{}] * spare_rows)])
             ]
             one.template = build_fields(item, {}, {}, name_prefix=f"{one.name}.{ROW_PLACEHOLDER}",
                                         path_prefix=f"{path}/{ROW_PLACEHOLDER}/", documents=documents)
@@ -292,22 +293,59 @@ def parse_submission(
     schema: Mapping[str, Any] | None, form: Mapping[str, Any], files: Mapping[str, Any] | None = None,
     store: FileStore | None = None, *, name_prefix: str = PREFIX, path_prefix: str = "", separator: str = ".",
 ) -> tuple[dict[str, Any], dict[str, str]]:
-    """Typed data from the submitted strings, and the fields that could not be converted."""
+    """Typed data from the submitted strings, and the fields that could not be converted.
+
+    Rows are read in the order of their indexes, which may have gaps (a row removed in the page);
+    blank rows are left out, and the rest numbered 0, 1, 2… as in the data."""
+    return _parse(schema, form, files or {}, store, name_prefix, path_prefix, path_prefix, separator, None)
+
+
+def as_submitted(
+    schema: Mapping[str, Any] | None, form: Mapping[str, Any], errors: Mapping[str, str] | None = None,
+    *, name_prefix: str = PREFIX, separator: str = ".",
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """A refused form as it was sent, to show it again: every row sent, blank ones too, in their order
+    and no others; and the ``errors`` (paths in the data, where blank rows do not count) moved to the
+    rows they concern. Render it with ``build_fields(..., spare_rows=0)``."""
+    moves: dict[str, str] = {}
+    values, _unused = _parse(schema, form, {}, None, name_prefix, "", "", separator, moves)
+    return values, {_moved(path, moves): message for path, message in (errors or {}).items()}
+
+
+def _moved(path: str, moves: Mapping[str, str]) -> str:
+    """``path`` of the data as the path of the row shown: the longest moved row prefix it starts with."""
+    slashed = path + "/"
+    prefix = max((p for p in moves if slashed.startswith(p)), key=len, default=None)
+    return path if prefix is None else (moves[prefix] + slashed[len(prefix):]).rstrip("/")
+
+
+def _parse(
+    schema: Mapping[str, Any] | None, form: Mapping[str, Any], files: Mapping[str, Any], store: FileStore | None,
+    name_prefix: str, path_prefix: str, shown_prefix: str, separator: str, moves: dict[str, str] | None,
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """:func:`parse_submission`; with ``moves`` (for showing the form again) blank rows are kept, and
+    each kept row's path in the data is mapped to its path as shown (``shown_prefix``)."""
     data: dict[str, Any] = {}
     errors: dict[str, str] = {}
-    files = files or {}
     for key, prop in _properties(schema or {}):
-        name, path = f"{name_prefix}{separator}{key}", f"{path_prefix}{key}"
+        name, path, shown = f"{name_prefix}{separator}{key}", f"{path_prefix}{key}", f"{shown_prefix}{key}"
         if _widget(prop) == "array":
             rows: list[dict[str, Any]] = []
+            filled = 0
             for index in _row_indexes(form, files, name):
-                row, row_errors = parse_submission(
-                    prop["items"], form, files, store, name_prefix=f"{name}.{index}",
-                    path_prefix=f"{path}/{len(rows)}/",
-                )
-                if any(v not in (None, False, "") for v in row.values()) or row_errors:
+                in_data, as_shown = f"{path}/{filled}/", f"{shown}/{len(rows)}/"
+                inner: dict[str, str] | None = {} if moves is not None else None
+                row, row_errors = _parse(prop["items"], form, files, store, f"{name}.{index}", in_data, as_shown,
+                                         ".", inner)
+                blank = not row_errors and all(v in (None, False, "") for v in row.values())
+                if not blank or moves is not None:
                     rows.append(row)
+                if not blank:
+                    filled += 1
                     errors.update(row_errors)
+                    if moves is not None and inner is not None:
+                        moves[in_data] = as_shown
+                        moves.update(inner)
             data[key] = rows
             continue
         value, error, present = _parse_one(prop, name, form, files, store, field_title(prop, key, None))

@@ -25,6 +25,14 @@ BLOCK_NAMES = {
     "gee.suspend_term": _l("Suspend the maximum term"),
     "gee.record_silence": _l("Record the administrative silence"),
     "gee.close_expedient": _l("Close the expedient"),
+    "gee.publish_edict": _l("Publish an edict"),
+    "gee.relate_expedient": _l("Relate to another expedient"),
+    "gee.message_related": _l("Send a message to related expedients"),
+    "gee.request_assistance": _l("Ask the provincial service for assistance"),
+    "gee.return_assistance": _l("Answer a request for assistance"),
+    "gee.propose_to_body": _l("Propose to a collegiate body"),
+    "gee.expedient_info": _l("The expedient's number and subject"),
+    "gee.call_applications": _l("The call's admitted applications"),
 }
 
 LABELS = {

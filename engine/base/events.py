@@ -51,6 +51,10 @@ class Event(StrEnum):
     #: An incoming entry's receipt was issued (by its job, off the filing's request): ``ctx, entry_id, locale``
     #: (``locale``: the language chosen for the entry's documents, None for the municipality's).
     RECEIPT_ISSUED = "registry.receipt_issued"
+    #: A message a process waited for was delivered, before the process runs on from it:
+    #: ``ctx, expedient_id, message_name, received_at, late, due_at`` (``received_at``: when it counts
+    #: as presented, e.g. its registry entry; ``due_at``: the deadline it raced, if any; UTC moments).
+    MESSAGE_DELIVERED = "process.message_delivered"
 
 
 _subscribers: dict[Event, list[Subscriber]] = defaultdict(list)

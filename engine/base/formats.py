@@ -26,6 +26,12 @@ SHORT_DAY = "yMMMd"
 LONG_DAY = "yMMMMd"
 
 
+def _straight(text: str) -> str:
+    """CLDR's typographic apostrophe ("d’abr.") as the straight one the app's own texts use ("d'esmena"),
+    so that a page or a document does not mix the two."""
+    return text.replace("\u2019", "'")
+
+
 def _day(value: date | datetime | str) -> date:
     """The Spanish calendar day of a date, a stored moment or an ISO text (form data)."""
     if isinstance(value, str):
@@ -60,7 +66,7 @@ def format_day(value: date | datetime | str | None, locale: str, *, long: bool =
 def _formatted_day(day: date, locale: str, long: bool) -> str:
     """One day's text, remembered like :func:`_formatted_moment`'s."""
     parsed, pattern = _day_pattern(locale, long)
-    return pattern.apply(day, parsed)
+    return _straight(pattern.apply(day, parsed))
 
 
 @lru_cache(maxsize=32)
@@ -85,14 +91,14 @@ def _formatted_moment(moment: datetime, locale: str, seconds: bool, long: bool) 
     reload, and applying Babel's patterns was most of what a list row cost to render."""
     local = moment.astimezone(MADRID)
     parsed, day, clock, joined = _moment_patterns(locale, seconds, long)
-    return joined.replace("{1}", day.apply(local, parsed)).replace("{0}", clock.apply(local, parsed))
+    return _straight(joined.replace("{1}", day.apply(local, parsed)).replace("{0}", clock.apply(local, parsed)))
 
 
 @lru_cache(maxsize=512)
 def format_month(value: date, locale: str) -> str:
     """A month on its own (a chart's axis): "gen. 2026", "ene 2026", "Jan 2026" (standalone form);
     remembered, as the dashboard shows the same twelve on every visit."""
-    return format_date(value, "LLL y", locale=locale)
+    return _straight(format_date(value, "LLL y", locale=locale))
 
 
 def plain(text: str) -> str:

@@ -119,7 +119,7 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
     """
     connection = redis_connection()
     if connection is None:
-        run_job(job_path(func), list(args), kwargs)
+        _run_in_process(func, args, kwargs, job_id)
         return None
     from engine.base import unit_of_work
 
@@ -136,8 +136,50 @@ def enqueue(func: Callable[..., Any], *args: Any, job_id: str | None = None, **k
         # Redis went away: the work is not dropped (nor the request that asked for it failed
         # after its data was committed); it runs here, as without Redis.
         log.error("Redis is unreachable (%s): job %s runs in-process", exc, job_id or job_path(func))
-        run_job(job_path(func), list(args), kwargs)
+        _run_in_process(func, args, kwargs, job_id)
         return None
+
+
+#: Told of each in-process job that runs as a unit of its own: (path, args, kwargs, job id, the error or None).
+_in_process_outcome: Callable[[str, list[Any], dict[str, Any], str | None, BaseException | None], None] | None = None
+
+
+def report_in_process_jobs_to(
+    callback: Callable[[str, list[Any], dict[str, Any], str | None, BaseException | None], None],
+) -> None:
+    """Name who keeps the failures of in-process jobs (:mod:`engine.worker.failed_jobs`, on import)."""
+    global _in_process_outcome
+    _in_process_outcome = callback
+
+
+def _run_in_process(func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any], job_id: str | None) -> None:
+    """Run the job here. Inside a unit of work it is part of the caller's work (a failure is the
+    caller's); as a unit of its own (after the caller committed, or a sweep) a failure is logged and
+    kept for the jobs page, where it is retried: the caller's work stands, so its request does not fail."""
+    from engine.base import unit_of_work
+
+    path = job_path(func)
+    if unit_of_work.active() or _in_process_outcome is None:
+        run_job(path, list(args), kwargs)
+        return
+    try:
+        run_job(path, list(args), kwargs)
+    except Exception as exc:
+        log.exception("In-process job %s failed; kept for the jobs page", job_id or path)
+        _report(path, list(args), kwargs, job_id, exc)
+        return
+    _report(path, list(args), kwargs, job_id, None)
+
+
+def _report(path: str, args: list[Any], kwargs: dict[str, Any], job_id: str | None,
+            error: BaseException | None) -> None:
+    if _in_process_outcome is None:
+        return
+    if has_app_context():
+        _in_process_outcome(path, args, kwargs, job_id, error)
+        return
+    with _worker_app().app_context():
+        _in_process_outcome(path, args, kwargs, job_id, error)
 
 
 def _enqueue_in_redis(connection: Redis, func: Callable[..., Any], args: Sequence[Any], kwargs: dict[str, Any],

@@ -129,9 +129,13 @@ def my_expedients(ctx: Context, citizen: CitizenIdentity) -> list[FolderItem]:
     for entry in _filed_entries(ctx, citizen):
         if entry.expedient_id in items and (own is None or entry.party_id != own.id):
             items[entry.expedient_id].on_behalf = True
+    from engine.citizens.filing import ALLEGATIONS_MESSAGE, ANSWER_MESSAGE  # filing builds on this module
+
     for awaited in awaited_for_expedients(ctx.tenant_id, ids):
-        # What is asked of the interessat is not shown to an unaccredited presenter.
-        if awaited.expedient_id in items and items[awaited.expedient_id].role != "presentador":
+        # What is asked of the interessat is not shown to an unaccredited presenter; nor is a wait for
+        # someone else (the resolution of a grant call, another administration's report).
+        if (awaited.expedient_id in items and items[awaited.expedient_id].role != "presentador"
+                and (awaited.accepts(ANSWER_MESSAGE) or awaited.accepts(ALLEGATIONS_MESSAGE))):
             items[awaited.expedient_id].awaited.append(awaited)
     return list(items.values())
 

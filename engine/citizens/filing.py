@@ -25,9 +25,11 @@ from engine.base.errors import Conflict, NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.base.identifiers import normalise_nif
 from engine.base.unit_of_work import run_in_transaction
+from engine.calendar import TenantCalendar
 from engine.citizens.carpeta import FolderItem, citizen_party, get_my_expedient
+from engine.citizens.choices import Choice, check_choices, facts_of, refuse
 from engine.citizens.identity import CitizenIdentity, citizen_context
-from engine.citizens.procedures import filed_form, filing_subject, get_procedure
+from engine.citizens.procedures import SUBJECT_JOINER, SUBJECT_MAX, filed_form, filing_subject, get_procedure
 from engine.citizens.request_document import IDENTIFICATION_KEY
 from engine.documents.store import sniff_content_type
 from engine.expedients.expedients import link_party, open_expedient
@@ -39,10 +41,11 @@ from engine.expedients.parties import (
     find_party_by_nif,
     kind_of,
 )
+from engine.powers.standing import accredit_on_filing
 from engine.process.instances.messages import AwaitedMessage, deliver_in_transaction
 from engine.process.instances.tasks import _lock_instance, start_in_transaction, validate_against_schema
 from engine.process.models import ProcessModel, ProcessVersion
-from engine.registry.entries import Channel, RegistryEntry, Upload, register_incoming
+from engine.registry.entries import Channel, RegistryEntry, Upload, effective_moment, register_incoming
 from engine.registry.receipt_job import issue_receipt_later
 from engine.tenancy.models import Tenant
 
@@ -163,17 +166,17 @@ def file_request(
     """File a request for a procedure: registry entry + receipt, expedient, documents (the request itself
     among them, :mod:`engine.citizens.request_document`), process."""
     ctx = citizen_context(tenant, citizen, locale)
-    procedure = get_procedure(tenant.id, process_key, locale)
+    procedure = get_procedure(tenant.id, process_key, locale, choices=False)
     if not procedure.online or procedure.version_id is None:
         raise Conflict(_l("This procedure cannot be filed online."))
-    values = validate_against_schema(procedure.start_form, data)
+    values, chosen = _checked_values(tenant, procedure.start_form, data, locale)
     files = check_uploads(uploads)
 
     def work() -> Filing:
         version = db.session.get(ProcessVersion, procedure.version_id)
         assert version is not None
         party, own = _parties(ctx, citizen, represented, email)
-        subject = filing_subject(procedure, values, locale)
+        subject = _with_notes(filing_subject(procedure, values, locale), chosen)
         expedient = open_expedient(ctx, subject, process_model_id=version.model_id, party_ids=[party.id],
                                    classification=procedure.classification)
         if own.id != party.id:
@@ -183,12 +186,16 @@ def file_request(
                                   channel=Channel.ELECTRONIC, party_id=party.id,
                                   sender=own.name if representative else None, uploads=files,
                                   expedient_id=expedient.id, locale=locale, with_receipt=False)  # fmt: skip
+        if representative:  # a power in force covering the procedure accredits the representation from now
+            accredit_on_filing(ctx, expedient, grantor_nif=party.nif, representative_nif=own.nif,
+                               entry_number=entry.number)  # fmt: skip
         start_data = {
             **values,
             "interessat": {"nif": party.nif, "nom": party.name},
             "representant": {"nif": own.nif, "nom": own.name} if representative else None,
             "registre_entrada": entry.number,
             "data_entrada": local_date(entry.effective_at).isoformat(),
+            "data_presentacio": local_date(entry.presented_at).isoformat(),
             "expedient": expedient.number,
             "documents_presentats": [a.document_id for a in entry.attachments],
             "sollicitud": values,  # what the citizen filled in, shown beside every task of the procedure
@@ -202,6 +209,32 @@ def file_request(
                       instance.id)  # fmt: skip
 
     return _one_transaction(work)
+
+
+def _checked_values(
+    tenant: Tenant, form: dict[str, Any] | None, data: Any, locale: str
+) -> tuple[dict[str, Any], dict[str, Choice]]:
+    """The filed values with the facts their choices bring (:mod:`engine.citizens.choices`), checked on
+    the filing's effective day (art. 31.2.b); every refusal beside its field, together."""
+    if not isinstance(data, dict):
+        return validate_against_schema(form, data), {}
+    day = local_date(effective_moment(TenantCalendar.for_tenant(tenant), utcnow()))
+    chosen, problems = check_choices(form, data, tenant.id, locale, day)
+    facts = facts_of(chosen)
+    data = {key: value for key, value in data.items() if key not in facts}  # facts are never typed
+    try:
+        values = validate_against_schema(form, data)
+    except ValidationFailed as refused:
+        mine = {p.field for p in problems}
+        refuse([*problems, *(d for d in refused.details if getattr(d, "field", None) not in mine)])
+        raise
+    refuse(problems)
+    return {**values, **facts}, chosen
+
+
+def _with_notes(subject: str, chosen: dict[str, Choice]) -> str:
+    notes = [c.note for c in chosen.values() if c.note]
+    return SUBJECT_JOINER.join([subject, *notes])[:SUBJECT_MAX] if notes else subject
 
 
 def answer_requeriment(

@@ -37,12 +37,13 @@ with the same key.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
 
+from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.enum_labels import enum_label
 from engine.base.errors import NotFound
@@ -208,9 +209,16 @@ def list_procedures(tenant_id: int, locale: str) -> list[Procedure]:
     return sorted(procedures, key=lambda p: p.name.lower())
 
 
-def get_procedure(tenant_id: int, key: str, locale: str) -> Procedure:
-    """One published procedure of the municipality, with the version a filing starts on."""
+def get_procedure(tenant_id: int, key: str, locale: str, *, choices: bool = True) -> Procedure:
+    """One published procedure of the municipality, with the version a filing starts on; with
+    ``choices``, its start form offers today's options of each ``x-choices`` field
+    (:mod:`engine.citizens.choices`), else it is the form as written."""
     version = resolve_version(tenant_id, key)
     if version is None:
         raise NotFound(_l("There is no published process %(key)s.", key=key))
-    return _procedure(version.model, version, locale, _dir3(tenant_id))
+    procedure = _procedure(version.model, version, locale, _dir3(tenant_id))
+    if not choices or procedure.start_form is None:
+        return procedure
+    from engine.citizens.choices import with_options  # the sources read processes: imported when used
+
+    return replace(procedure, start_form=with_options(procedure.start_form, tenant_id, locale, local_date(utcnow())))

@@ -193,7 +193,7 @@ def print_request(ctx: Context, entry_id: int, locale: str | None) -> None:
         attachments=entry.attachments,
         statement=will_statement(labels, _citizen(data), entry, locale),
         csv=csv,
-        verify_url=verify_url(),
+        verify_url=verify_url(csv),
     )
     store_document(ctx, entry.expedient_id, request_file_name(entry.number), html_to_pdf(html),
                    title=f"{labels['heading']} {entry.number}", tipo_documental=REQUEST_TIPO,

@@ -5,6 +5,11 @@
   the registry entry's effective date (``data_entrada``), else from the opening day.
 - ``gee.suspend_term`` (a requeriment d'esmena notified, a sector report asked for) records a
   suspension that is still running: its end is not known yet, so the due date moves day by day.
+- The suspension ends, whatever step of the procedure records the term again, when what it waits
+  for is delivered (:data:`LIFTING_MESSAGES`: the answer to the requeriment, the sector report):
+  art. 22.1.a/d lasts "until its effective compliance" (the day the answer counts as presented, its
+  registry entry) "or, failing that, the end of the term granted" (a late answer ends it on that
+  term's last day). The natural days suspended push the last day at once.
 - ``gee.max_resolution_date`` records the term again with the suspensions that ended, and the
   resulting last day (:meth:`engine.calendar.TenantCalendar.max_resolution_date`).
 
@@ -15,7 +20,7 @@ tenant and the state), so the risk list reads only the few open expedients near 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from engine.base.clock import local_date
@@ -23,6 +28,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.events import Event, subscribe
 from engine.calendar import Suspension, TenantCalendar
+from engine.control.status import ended_suspensions
 from engine.expedients.expedients import Expedient
 from engine.process.definition.sidecar import read_info
 from engine.tenancy.models import Tenant
@@ -30,6 +36,10 @@ from engine.tenancy.scoping import get_owned
 
 #: Values of a sidecar's ``silence`` that mean something when the term runs out.
 SILENCE_VALUES = ("positive", "negative", "lapse")
+
+#: Messages whose delivery ends a running suspension: the answer to a requeriment d'esmena
+#: (art. 22.1.a) and the report of another body (art. 22.1.d).
+LIFTING_MESSAGES = ("resposta_requeriment", "informe_sectorial")
 
 
 def tenant_calendar(tenant_id: int) -> TenantCalendar:
@@ -80,6 +90,29 @@ def suspend_term(ctx: Context, expedient_id: int, since: date) -> None:
     if expedient.term_suspended_since is None:
         expedient.term_suspended_since = since
         db.session.flush()
+
+
+@subscribe(Event.MESSAGE_DELIVERED)
+def lift_suspension(ctx: Context, expedient_id: int, message_name: str, received_at: datetime, late: bool,
+                    due_at: datetime | None) -> None:
+    """The answer (or report) a suspension waits for arrived: the suspension ends on the day it
+    counts as presented, or on the last day of the term granted when it came late (art. 22.1)."""
+    if message_name not in LIFTING_MESSAGES:
+        return
+    expedient = get_owned(Expedient, ctx, expedient_id)
+    since = expedient.term_suspended_since
+    if since is None:
+        return
+    until = local_date(received_at)
+    if late and due_at is not None:
+        until = min(until, local_date(due_at))
+    ended = [*ended_suspensions(expedient), (since, max(since, until))]
+    if expedient.term_start is None or expedient.term_months is None:
+        expedient.term_suspensions = [[a.isoformat(), b.isoformat()] for a, b in sorted(ended)]
+        expedient.term_suspended_since = None
+        db.session.flush()
+        return
+    _store(expedient, expedient.term_start, expedient.term_months, ended)
 
 
 def _store(expedient: Expedient, start: date, months: int, suspensions: Iterable[Suspension]) -> date:

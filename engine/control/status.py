@@ -37,6 +37,8 @@ class TermStatus:
     days_past: int
     suspended_since: date | None
     silence: str | None
+    #: The suspensions that ended ([since, until], oldest first).
+    suspensions: tuple[Suspension, ...] = ()
 
     @property
     def expired(self) -> bool:
@@ -49,9 +51,14 @@ class TermStatus:
 
 def suspensions_of(expedient: Expedient, today: date) -> list[Suspension]:
     """The ended suspensions, and a running one up to ``today``."""
-    ended = [(date.fromisoformat(a), date.fromisoformat(b)) for a, b in expedient.term_suspensions or []]
+    ended = ended_suspensions(expedient)
     since = expedient.term_suspended_since
     return [*ended, (since, max(since, today))] if since is not None else ended
+
+
+def ended_suspensions(expedient: Expedient) -> list[Suspension]:
+    """The suspensions of the expedient's term that ended, oldest first."""
+    return sorted((date.fromisoformat(a), date.fromisoformat(b)) for a, b in expedient.term_suspensions or [])
 
 
 def term_status(calendar: TenantCalendar, expedient: Expedient, procedure: str | None, today: date) -> TermStatus:
@@ -74,4 +81,5 @@ def term_status(calendar: TenantCalendar, expedient: Expedient, procedure: str |
         days_past=max(0, (today - due).days),
         suspended_since=expedient.term_suspended_since,
         silence=expedient.silence,
+        suspensions=tuple(ended_suspensions(expedient)),
     )

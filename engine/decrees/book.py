@@ -10,7 +10,6 @@ cryptographic signature comes with the signature module.
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import datetime
 from enum import StrEnum
 from typing import Any, cast
@@ -28,9 +27,9 @@ from engine.base.events import Event, publish
 from engine.base.i18n import _l
 from engine.base.keyset import PAGE_LIMIT, KeysetPage, keyset_page
 from engine.base.numbering import next_number
+from engine.decrees.search import fold, folded
 from engine.documents.pdf import render_pdf
 from engine.expedients.expedients import Expedient, ensure_open
-from engine.expedients.parties import like_contains
 from engine.tenancy.models import Role, Tenant, User, role_label
 from engine.tenancy.scoping import get_owned, scoped
 
@@ -224,24 +223,24 @@ def book(ctx: Context, year: int, q: str = "") -> list[Decree]:
     return [d for d in decrees if any(term in folded(text) for text in _searched(d))]
 
 
+#: What the search of the book and of the API looks in: the decree's number and title, its expedient's
+#: number and subject (:func:`_searched` reads the same of a decree loaded).
+SEARCHED = (Decree.number, Decree.title, Expedient.number, Expedient.subject)
+
+
 def _searched(decree: Decree) -> list[str]:
-    """What the book's search looks in: the decree's number and title, its expedient's number and subject."""
+    """:data:`SEARCHED` of ``decree``."""
     texts = [decree.number or "", decree.title]
     if decree.expedient is not None:
         texts += [decree.expedient.number, decree.expedient.subject]
     return texts
 
 
-def folded(text: str | None) -> str:
-    """``text`` for a search that ignores accents, case and spacing: "Ceràmica  d’Olot" -> "ceramica d'olot"."""
-    plain = "".join(c for c in unicodedata.normalize("NFKD", text or "") if not unicodedata.combining(c))
-    return " ".join(plain.replace("\u2019", "'").casefold().split())
-
-
 def decrees_page(ctx: Context, *, year: int | None = None, status: str | None = None, q: str = "",
                  after: int | None = None, limit: int = PAGE_LIMIT) -> KeysetPage[Decree]:
     """The tenant's decrees (drafts too), newest first, a page at a time: ``year`` of the book (numbered
-    ones), ``status`` draft|signed|annulled, ``q`` in the number or title."""
+    ones), ``status`` draft|signed|annulled, ``q`` found as the book's search finds it (:func:`book`): in the
+    number, the title or the expedient's number or subject, whatever the accents and the case."""
     stmt = scoped(Decree, ctx)
     if status is not None:
         if status not in tuple(DecreeStatus):
@@ -249,10 +248,10 @@ def decrees_page(ctx: Context, *, year: int | None = None, status: str | None = 
         stmt = stmt.where(Decree.status == status)
     if year is not None:
         stmt = stmt.where(Decree.year == year)
-    term = " ".join((q or "").split())
+    term = folded(q)
     if term:
-        stmt = stmt.where(or_(Decree.number.contains(term, autoescape=True),
-                              Decree.title.ilike(like_contains(term), escape="\\")))
+        stmt = stmt.outerjoin(Expedient, Expedient.id == Decree.expedient_id).where(
+            or_(*(fold(column).contains(term, autoescape=True) for column in SEARCHED)))
     return keyset_page(stmt, Decree.id, after, limit, tenant=(Decree.tenant_id, ctx.tenant_id))
 
 

@@ -12,6 +12,7 @@ Only ids travel in workflow task data; the bytes are read back through :func:`re
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -189,6 +190,32 @@ def _writable_expedient(ctx: Context, expedient_id: int | None) -> Expedient | N
     return expedient
 
 
+#: What keeps documents as received, each answering which of the ids given it keeps; the ENI import
+#: registers its own (:mod:`engine.eni.models`), so this module need not know the formats documents come in.
+_RECEIVED_KEEPERS: list[Callable[[list[int]], set[int]]] = []
+
+
+def keeps_as_received(keeper: Callable[[list[int]], set[int]]) -> Callable[[list[int]], set[int]]:
+    """Register ``keeper`` (a decorator) among the places documents are kept as received."""
+    _RECEIVED_KEEPERS.append(keeper)
+    return keeper
+
+
+def kept_as_received(document_ids: Iterable[int]) -> set[int]:
+    """The documents among ``document_ids`` that came from another body (another body's ENI file):
+    evidence of what the sender had, kept as received (viewed, downloaded, their signatures checked,
+    exported in our index), never issued with our CSV, versioned or signed here."""
+    ids = list(document_ids)
+    return set().union(*(keeper(ids) for keeper in _RECEIVED_KEEPERS)) if ids else set()
+
+
+def ensure_changeable(doc: Document) -> None:
+    """Refuse to issue, version or sign a document kept as received (see :func:`kept_as_received`)."""
+    if kept_as_received([doc.id]):
+        raise Conflict(_l("This document was imported from another body's ENI file: it is kept as the sender "
+                          "had it and cannot be issued, versioned or signed here."))
+
+
 def _check_size(content: bytes) -> None:
     limit = current_settings().max_upload_bytes
     if len(content) > limit:
@@ -301,6 +328,7 @@ def new_version(
     """
     _check_size(content)
     previous = get_owned(Document, ctx, document_id, for_update=True)
+    ensure_changeable(previous)
     expedient = _writable_expedient(ctx, previous.expedient_id)
     if not previous.from_administration:
         # What the interested party presented stays as presented (its content and its origin,
@@ -419,6 +447,7 @@ def issue_document(ctx: Context, document_id: int) -> Document:
     doc = get_owned(Document, ctx, document_id, for_update=True)
     if doc.issued:
         return doc
+    ensure_changeable(doc)
     _writable_expedient(ctx, doc.expedient_id)
     if not doc.from_administration:
         raise ValidationFailed(

@@ -20,6 +20,7 @@ from engine.base.events import Event, subscribe
 from engine.base.i18n import _, _l
 from engine.documents.documents import Document
 from engine.process.forms.errors import FieldError
+from engine.process.forms.filled import filled_fields
 
 DOCUMENT_FORMAT = "document"
 
@@ -45,30 +46,13 @@ def _as_id(value: Any) -> int | None:
     return None
 
 
-def _document_ids(schema: Mapping[str, Any], data: Any, path: str = "") -> Iterator[tuple[str, list[int]]]:
+def _document_ids(schema: Mapping[str, Any], data: Any) -> Iterator[tuple[str, list[int]]]:
     """(field path, ids) of every document field filled in ``data``, rows of arrays included."""
-    if not isinstance(data, Mapping):
-        return
-    for key, prop in (schema.get("properties") or {}).items():
-        if not isinstance(prop, Mapping) or key not in data:
-            continue
-        value, here = data[key], f"{path}{key}"
-        if is_document(prop):
-            ids = [_as_id(value)]
-        elif is_document_list(prop):
-            ids = [_as_id(v) for v in value] if isinstance(value, list) else []
-        elif prop.get("type") == "array" and isinstance(prop.get("items"), Mapping) and isinstance(value, list):
-            for index, row in enumerate(value):
-                yield from _document_ids(prop["items"], row, f"{here}/{index}/")
-            continue
-        elif prop.get("type") == "object":
-            yield from _document_ids(prop, value, f"{here}/")
-            continue
-        else:
-            continue
-        found = [i for i in ids if i is not None]
+    for path, prop, value in filled_fields(schema, data, lambda prop: is_document(prop) or is_document_list(prop)):
+        values = [value] if is_document(prop) else value if isinstance(value, list) else []
+        found = [i for i in map(_as_id, values) if i is not None]
         if found:
-            yield here, found
+            yield path, found
 
 
 def _own_ids(ctx: Context, expedient_id: int | None, ids: set[int]) -> set[int]:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import secrets
 
+from engine.base.i18n import _l
 from engine.base.settings import current_settings
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -22,6 +23,9 @@ ENTROPY_BITS = SYMBOLS * math.log2(len(ALPHABET))
 #: What a TF01 signature names as its RegulacionGeneracionCSV while the municipality has not
 #: named its own act creating the CSV system (Tenant.csv_regulation).
 REGULATION = "Ley 40/2015, de 1 de octubre, art. 42.b"
+#: The same citation as a reader of the verification page reads it, in their language
+#: (REGULATION stays the stored and exported metadata value).
+REGULATION_LABEL = _l("Law 40/2015 of 1 October, art. 42.b")
 
 _LOOKALIKES = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
@@ -43,6 +47,12 @@ def normalize_csv(text: str) -> str | None:
 def regulation_of(tenant_regulation: str | None) -> str:
     """The RegulacionGeneracionCSV to state: the municipality's act, else the law."""
     return tenant_regulation or REGULATION
+
+
+def regulation_label(regulation: str) -> str:
+    """The regulation as the verification page shows it: the law cited in the reader's language,
+    the municipality's own act as it was named."""
+    return str(REGULATION_LABEL) if regulation == REGULATION else regulation
 
 
 def verify_url(csv: str | None = None) -> str:

@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 
-from engine.audit.actors import CITIZEN_PREFIX
 from engine.audit.browse import PAGE_SIZE, TrailFilters, trail_batches, trail_page
 from engine.audit.trail import AuditEvent
 from engine.base.clock import as_utc
@@ -21,9 +20,8 @@ from engine.base.db import db
 from engine.base.errors import Forbidden
 from engine.base.i18n import _l
 from engine.base.spreadsheet import cell
-from engine.dossier.actors import actor_words
+from engine.dossier.actors import actors_in_words
 from engine.expedients.expedients import find_by_number, numbers_of
-from engine.expedients.parties import Party
 from engine.tenancy.models import Membership, Role, User
 from engine.tenancy.scoping import scoped
 
@@ -101,12 +99,5 @@ def csv_lines(ctx: Context, filters: TrailFilters) -> Iterator[str]:
 
 
 def _actors(ctx: Context, events: Sequence[AuditEvent]) -> dict[str, str]:
-    """Who acted in ``events``, in words; a citizen acting in the e-office by the name the
-    municipality's parties give their NIF (one query for the users, one for the citizens)."""
-    nifs = {event.actor.removeprefix(CITIZEN_PREFIX) for event in events if event.actor.startswith(CITIZEN_PREFIX)}
-    citizens: dict[str, str] = {}
-    if nifs:
-        named = db.session.execute(
-            scoped(Party, ctx).where(Party.nif.in_(nifs)).with_only_columns(Party.nif, Party.name))
-        citizens = {row.nif: row.name for row in named}
-    return actor_words(events, citizens)
+    """Who acted in ``events``, in words (see :func:`engine.dossier.actors.actors_in_words`)."""
+    return actors_in_words(ctx, events)

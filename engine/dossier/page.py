@@ -14,9 +14,9 @@ from engine.audit.trail import AuditEvent
 from engine.base.context import Context
 from engine.base.db import db
 from engine.decrees.book import Decree
-from engine.documents.documents import Document, list_documents
+from engine.documents.documents import Document, kept_as_received, list_documents
 from engine.dossier.actions import NOTIFIERS, SIGNATURE_REQUESTERS
-from engine.dossier.actors import actor_words
+from engine.dossier.actors import actors_in_words
 from engine.eni.access import ENI_ROLES
 from engine.eni.index_tree import document_paths
 from engine.eni.models import EniImportedExpedient
@@ -84,6 +84,8 @@ class Dossier:
     #: What the sender's ENI file said of it, when the expedient came in as one (organs, classification,
     #: interested parties by NIF, the index signature's finding).
     eni_import: EniImportedExpedient | None = None
+    #: Documents imported from another body's ENI file: kept as received, never issued, versioned or signed here.
+    received: set[int] = field(default_factory=set)
 
     @property
     def generating(self) -> bool:
@@ -130,16 +132,11 @@ def dossier(ctx: Context, expedient_id: object) -> Dossier:
         may_request_signatures=expedient.is_open and any(ctx.has_role(r) for r in SIGNATURE_REQUESTERS),
         may_export_eni=any(ctx.has_role(r) for r in ENI_ROLES),
         folders=document_paths(ctx, [doc.id for doc in documents]),
-        actor_labels=_actor_labels(history, parties),
+        received=kept_as_received(doc.id for doc in documents),
+        actor_labels=actors_in_words(ctx, history),
         eni_import=db.session.execute(scoped(EniImportedExpedient, ctx)
                                       .where(EniImportedExpedient.expedient_id == eid)).scalar_one_or_none(),
     )
-
-
-def _actor_labels(history: list[AuditEvent], parties: list[ExpedientParty]) -> dict[str, str]:
-    """Who acted in the history, in words: the users' names read in one query for all events,
-    the citizens' from the expedient's parties."""
-    return actor_words(history, {row.party.nif: row.party.name for row in parties})
 
 
 def documents_being_generated(ctx: Context, expedient_id: object) -> bool:

@@ -40,6 +40,7 @@ from engine.eni.findings import BROKEN, DS, UNSUPPORTED, verify_cms, verify_pade
 from engine.eni.index_tree import Step, indexed_documents
 from engine.eni.models import EniImportedDocument, EniImportedExpedient
 from engine.eni.namespaces import q
+from engine.eni.readable import document_title, expedient_subject, original_file_name
 from engine.eni.remission import Remission, documentos, find_expediente, from_bytes
 from engine.eni.schema import check
 from engine.expedients.expedients import (
@@ -47,6 +48,7 @@ from engine.expedients.expedients import (
     mark_index_closed_for_remission,
     open_expedient,
 )
+from engine.tenancy.models import Tenant
 from engine.tenancy.scoping import scoped
 
 
@@ -206,12 +208,15 @@ def import_remission(ctx: Context, remission: Remission, *, source_sha256: str =
                             identifier=identifier, index_signature_finding=finding)
 
     mapped = (classification_map or {}).get(classification, classification)
-    expedient = open_expedient(ctx, f"ENI {identifier}", process_model_id=process_model_id, opened_at=opened_at,
+    tenant = db.session.get(Tenant, ctx.tenant_id)
+    assert tenant is not None  # the acting context's own municipality
+    expedient = open_expedient(ctx, expedient_subject(tenant, identifier, classification),
+                               process_model_id=process_model_id, opened_at=opened_at,
                                responsible_unit=responsible_unit)
     expedient.eni_id = identifier
     expedient.classification = mapped[:60]
     for incoming, item, path in plan:
-        _store(ctx, expedient, incoming, item, path)
+        _store(ctx, tenant, expedient, incoming, item, path)
     db.session.add(EniImportedExpedient(
         tenant_id=ctx.tenant_id, expedient_id=expedient.id, identifier=identifier, organs=organs,
         classification=classification, interested=_texts(meta, "eniexpmeta", "Interesado"),
@@ -276,8 +281,8 @@ def _findings(incoming: _IncomingDocument, firmas: etree._Element | None) -> lis
     return out
 
 
-def _store(ctx: Context, expedient: Expedient, incoming: _IncomingDocument, item: etree._Element,
-           path: list[Step]) -> None:
+def _store(ctx: Context, tenant: Tenant, expedient: Expedient, incoming: _IncomingDocument,
+           item: etree._Element, path: list[Step]) -> None:
     element, identifier = incoming.element, incoming.identifier
     meta = element.find(q("enidocmeta", "metadatos"))
     assert meta is not None
@@ -293,12 +298,15 @@ def _store(ctx: Context, expedient: Expedient, incoming: _IncomingDocument, item
                    ).encode("utf-8")
         file_name = f"{identifier}.txt"
     else:
-        data, file_name = content.data, f"{identifier}.{incoming.format_name}"
+        data = content.data
+        file_name = original_file_name(content.reference, incoming.format_name) or \
+            f"{identifier}.{incoming.format_name}"
     try:
+        tipo = values.tipo_documental(_text(meta, "enidocmeta", "TipoDocumental", identifier))
         doc = store_document(
             ctx, expedient.id, file_name, data,
-            title=identifier,
-            tipo_documental=values.tipo_documental(_text(meta, "enidocmeta", "TipoDocumental", identifier)),
+            title=document_title(tenant, tipo, identifier, file_name if content.data is not None else None),
+            tipo_documental=tipo,
             from_administration=_text(meta, "enidocmeta", "OrigenCiudadanoAdministracion", identifier) in ("true", "1"),
             estado_elaboracion=estado,
             origin_document_eni_id=origin.strip() if origin and origin.strip() else None,

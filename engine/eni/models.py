@@ -6,11 +6,12 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, mapped_column
 
 from engine.base.clock import utcnow
 from engine.base.db import db
+from engine.documents.documents import keeps_as_received
 
 
 class EniImportedExpedient(db.Model):  # type: ignore[name-defined]
@@ -106,3 +107,12 @@ class MigrationRun(db.Model):  # type: ignore[name-defined]
     @property
     def percent(self) -> int:
         return 100 if not self.total else min(100, self.done * 100 // self.total)
+
+
+@keeps_as_received
+def imported_documents(document_ids: list[int]) -> set[int]:
+    """The documents among ``document_ids`` that came in another body's ENI file (kept as received)."""
+    found = db.session.execute(
+        select(EniImportedDocument.document_id).where(EniImportedDocument.document_id.in_(document_ids))
+    ).scalars()
+    return set(found)

@@ -49,6 +49,8 @@ class PartyRole(StrEnum):
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 _PHONE = re.compile(r"\+?[0-9 ]{6,20}")
+#: A Spanish postal code: five digits, the first two a province's (01 to 52).
+_POSTAL_CODE = re.compile(r"(0[1-9]|[1-4][0-9]|5[0-2])[0-9]{3}")
 #: CIF first letters: companies, associations, public bodies... (NIF starting with a letter other
 #: than K, L, M, X, Y, Z, which are people).
 _ENTITY_LETTERS = frozenset("ABCDEFGHJNPQRSUVW")
@@ -156,7 +158,18 @@ def _checked_contact(fields: dict[str, Any]) -> dict[str, Any]:
                                field="email")
     if out["phone"] and not _PHONE.fullmatch(out["phone"]):
         raise ValidationFailed(_l("The phone number %(value)s is not valid.", value=out["phone"]), field="phone")
+    if out["postal_code"] and (problem := postal_code_problem(out["postal_code"])) is not None:
+        raise ValidationFailed(problem, field="postal_code")
     return out
+
+
+def postal_code_problem(value: str) -> Any | None:
+    """Why ``value`` (tidied, not empty) is no Spanish postal code (five digits, the first two a province's,
+    01 to 52), or None when it is one."""
+    if _POSTAL_CODE.fullmatch(value):
+        return None
+    return _l("The postal code %(value)s is not valid: write its 5 digits, the first two those of the province "
+              "(01 to 52).", value=value)
 
 
 #: Where a paper notification is delivered: what a natural person on paper must have.
@@ -165,14 +178,20 @@ POSTAL_FIELDS = ("address", "postal_code", "municipality")
 
 def check_postal_address(kind: str, channel: str | None, contact: Mapping[str, Any]) -> None:
     """Refuse a natural person notified on paper without where to deliver it (address, postal code and
-    municipality), each missing field named; an entity (always electronic) and the e-office need none."""
+    municipality) or with a postal code that is none, every such field named at once (``details``, one
+    :class:`FieldError` each) so a form flags them all; an entity (always electronic) needs none. The words
+    suit both the clerk typing someone else's data and the citizen typing their own."""
     if kind != PartyKind.PERSON or channel != Channel.POSTAL:
         return
-    missing = [name for name in POSTAL_FIELDS if not str(contact.get(name) or "").strip()]
-    if missing:
-        message = _l("Required to be notified on paper.")
-        raise ValidationFailed(message, field=missing[0],
-                               details=[FieldError(name, str(message)) for name in missing])  # fmt: skip
+    problems: list[FieldError] = []
+    for name in POSTAL_FIELDS:
+        value = str(contact.get(name) or "").strip()
+        if not value:
+            problems.append(FieldError(name, str(_l("Required for paper notifications."))))
+        elif name == "postal_code" and (wrong := postal_code_problem(value)) is not None:
+            problems.append(FieldError(name, str(wrong)))
+    if problems:
+        raise ValidationFailed(problems[0].message, field=problems[0].field, details=problems)
 
 
 def _channel(kind: PartyKind, requested: str | None) -> str:
@@ -220,6 +239,17 @@ def find_party_by_nif(ctx: Context, nif: str) -> Party | None:
     """The tenant's party with this NIF (any spelling), or None."""
     normalised = normalise_nif(nif)
     return db.session.execute(scoped(Party, ctx).where(Party.nif == normalised)).scalar_one_or_none()
+
+
+def party_typed(ctx: Context, nif: str) -> Party | None:
+    """The party on record with the NIF a form was sent with; None when none was typed, it is not a
+    valid NIF or nobody has it yet (the form then asks for a new person)."""
+    if not nif.strip():
+        return None
+    try:
+        return find_party_by_nif(ctx, nif)
+    except ValidationFailed:
+        return None
 
 
 def find_or_create_party(

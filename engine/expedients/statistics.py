@@ -24,10 +24,12 @@ from engine.base.clock import as_utc, local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.i18n import _
+from engine.base.paging import Page
 from engine.expedients.expedients import Expedient, ExpedientState
 from engine.expedients.figures import ExpedientMonth, ExpedientStates, ResolutionDays
 from engine.process.definition.sidecar import procedure_label
-from engine.process.definition.task_labels import instance_labels, label_for
+from engine.process.definition.task_labels import instance_labels
+from engine.process.instances.incidents_reading import IncidentReading, read_incident
 from engine.process.models import HumanTask, Incident, ProcessInstance, ProcessModel, ProcessVersion
 from engine.tenancy.models import User
 
@@ -270,27 +272,28 @@ def running_instances_by_version(ctx: Context, version_ids: Iterable[int]) -> di
     return {version_id: int(count) for version_id, count in rows}
 
 
-@dataclass(frozen=True)
-class OpenIncident:
-    """A failed step as the administrator reads it: the step's name and the message in their language."""
-
-    incident: Incident
-    expedient_number: str | None
-    step: str
-    message: str
+#: Incidents the Administration page shows; the others are on their own paged list.
+INCIDENTS_SHOWN = 50
 
 
-def open_incidents(ctx: Context) -> list[OpenIncident]:
-    """Failed steps waiting for an administrator, oldest first, with their expedient's number."""
+#: A page of the open incidents, newest first, and how many are open in all.
+IncidentsPage = Page[IncidentReading]
+
+
+def open_incidents(ctx: Context, page: int = 1, per_page: int = INCIDENTS_SHOWN) -> IncidentsPage:
+    """Failed steps waiting for an administrator, newest first, a page at a time, each read in words
+    (:mod:`engine.process.instances.incidents_reading`) with its expedient's id and number."""
+    waiting = (Incident.tenant_id == ctx.tenant_id) & (Incident.state == "open")
+    total = int(db.session.execute(select(func.count()).select_from(Incident).where(waiting)).scalar_one())
+    page = max(1, min(page, max(1, -(-total // per_page))))
     rows = db.session.execute(
-        select(Incident, Expedient.number, ProcessVersion)
+        select(Incident, Expedient.id, Expedient.number, ProcessVersion)
         .join(ProcessInstance, ProcessInstance.id == Incident.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .outerjoin(Expedient, (Expedient.id == ProcessInstance.expedient_id) & (Expedient.tenant_id == ctx.tenant_id))
-        .where(Incident.tenant_id == ctx.tenant_id, Incident.state == "open")
-        .order_by(Incident.created_at, Incident.id)
-    ).all()
-    return [OpenIncident(incident, number,
-                         label_for(version, incident.element_id, ctx.locale) if incident.element_id else "—",
-                         incident.message_in(ctx.locale))
-            for incident, number, version in rows]  # fmt: skip
+        .where(waiting)
+        .order_by(Incident.created_at.desc(), Incident.id.desc())
+        .limit(per_page).offset((page - 1) * per_page)
+    ).all() if total else []
+    return IncidentsPage([read_incident(incident, version, expedient_id, number, ctx.locale)
+                          for incident, expedient_id, number, version in rows], total, page, per_page)  # fmt: skip

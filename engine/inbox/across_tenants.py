@@ -14,14 +14,14 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, and_, case, func, or_, select
+from sqlalchemy import ColumnElement, and_, case, or_, select
 
 from engine.base.clock import utcnow
 from engine.base.db import db
 from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
 from engine.expedients.expedients import Expedient
-from engine.inbox.inbox import offered
+from engine.inbox.inbox import TaskListPage, counted, offered, waits_for_notification
 from engine.process.definition.sidecar import procedure_label
 from engine.process.definition.task_labels import version_label
 from engine.process.models import HumanTask, ProcessInstance, ProcessModel, ProcessVersion
@@ -46,18 +46,11 @@ class SharedRow:
     expedient_number: str | None
     subject: str | None
     procedure_name: str
+    #: The task only waits for a notification's outcome (it goes on by itself): nothing to do but look.
+    waiting: bool = False
 
 
-@dataclass(frozen=True)
-class SharedInboxPage:
-    rows: list[SharedRow]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+SharedInboxPage = TaskListPage[SharedRow]
 
 
 def roles_by_tenant(user_id: int) -> dict[int, set[str]]:
@@ -88,25 +81,29 @@ def shared_inbox(user_id: int, locale: str | None, page: int = 1, per_page: int 
         return SharedInboxPage([], 0, 1, per_page)
     now = utcnow()
     page = max(1, page)
-    stmt = (
-        select(HumanTask, Expedient, ProcessModel, Tenant, ProcessVersion.id, ProcessVersion.content_hash)
+    conditions = [HumanTask.state == "ready", _visible(user_id, roles)]
+    total, waiting = db.session.execute(select(*counted()).select_from(HumanTask).where(*conditions)).one()
+    ordering = (case((HumanTask.due_at < now, 0), else_=1), case((HumanTask.due_at.is_(None), 1), else_=0),
+                HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+    # The page's tasks first, then what their rows show: whether one waits for a notification is
+    # so looked up for these rows alone, through the expedient's notifications (indexed).
+    shown = (select(HumanTask.id).where(*conditions).order_by(*ordering)
+             .limit(per_page).offset((page - 1) * per_page).subquery("shown"))
+    found = db.session.execute(
+        select(HumanTask, Expedient, ProcessModel, Tenant, ProcessVersion.id, ProcessVersion.content_hash,
+               waits_for_notification().label("waiting"))
+        .join(shown, shown.c.id == HumanTask.id)
         .join(Tenant, Tenant.id == HumanTask.tenant_id)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .join(ProcessModel, ProcessModel.id == ProcessVersion.model_id)
         .outerjoin(Expedient, and_(Expedient.id == HumanTask.expedient_id, Expedient.tenant_id == HumanTask.tenant_id))
-        .where(HumanTask.state == "ready", _visible(user_id, roles))
-    )
-    total = db.session.execute(select(func.count()).select_from(stmt.subquery())).scalar_one()
-    found = db.session.execute(
-        stmt.order_by(case((HumanTask.due_at < now, 0), else_=1), case((HumanTask.due_at.is_(None), 1), else_=0),
-                      HumanTask.due_at, HumanTask.created_at, HumanTask.id)
-        .limit(per_page).offset((page - 1) * per_page)
+        .order_by(*ordering)
     ).all()  # fmt: skip
     calendars: dict[int, TenantCalendar] = {}
     names = {tenant_id: unit_names(tenant_id) for tenant_id in {t.tenant_id for t, *_ in found if t.unit}}
     rows = []
-    for task, expedient, model, tenant, version_id, content_hash in found:
+    for task, expedient, model, tenant, version_id, content_hash, task_waiting in found:
         calendar = calendars.setdefault(tenant.id, TenantCalendar.for_tenant(tenant))
         unit = names.get(tenant.id, {}).get(task.unit, task.unit) if task.unit else None
         rows.append(SharedRow(
@@ -115,6 +112,6 @@ def shared_inbox(user_id: int, locale: str | None, page: int = 1, per_page: int 
             role=task.role, unit=unit, mine=task.assignee_id == user_id, due_at=task.due_at,
             status=deadline_status(task.due_at, now, calendar),
             expedient_number=expedient.number if expedient else None, subject=expedient.subject if expedient else None,
-            procedure_name=procedure_label(model.key, model.name, locale),
+            procedure_name=procedure_label(model.key, model.name, locale), waiting=bool(task_waiting),
         ))  # fmt: skip
-    return SharedInboxPage(rows, int(total), page, per_page)
+    return SharedInboxPage(rows, int(total), page, per_page, waiting=int(waiting))

@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any, NamedTuple
 
-from sqlalchemy import ColumnElement, Select, and_, exists, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, exists, func, or_, select
 
 from engine import audit
 from engine.base.among import among
@@ -22,6 +22,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, NotFound
 from engine.base.i18n import _l
+from engine.base.paging import Page, Row
 from engine.base.request_memo import remember, remembered
 from engine.calendar import TenantCalendar
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
@@ -75,27 +76,19 @@ class InboxRow:
 
 
 @dataclass(frozen=True)
-class InboxPage:
-    rows: list[InboxRow]
-    total: int
-    page: int
-    per_page: int
+class TaskListPage(Page[Row]):
+    """A page of tasks; ``total`` counts the steps that only wait for a notification too."""
+
+    #: Of ``total``, the steps that only wait for a notification's outcome: listed, nothing to do.
+    waiting: int = 0
 
     @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+    def to_do(self) -> int:
+        """The tasks someone must act on: what the top bar's badge counts (with no filter)."""
+        return self.total - self.waiting
 
-    def page_links(self, radius: int = 2) -> list[int | None]:
-        """The page numbers to link: the first, the last and ``radius`` around the current one;
-        None marks a gap (so 400 pages give a handful of links, not 400)."""
-        wanted = {1, self.pages, *range(self.page - radius, self.page + radius + 1)}
-        shown = sorted(n for n in wanted if 1 <= n <= self.pages)
-        links: list[int | None] = []
-        for n in shown:
-            if links and n - (links[-1] or 0) > 1:
-                links.append(None)
-            links.append(n)
-        return links
+
+InboxPage = TaskListPage[InboxRow]
 
 
 def _visible(ctx: Context, scope: Scope) -> Any:
@@ -143,27 +136,38 @@ def open_tasks(ctx: Context, filters: InboxFilters, matches: Any = None) -> list
     return conditions
 
 
-def waits_for_notification(tenant_id: int) -> ColumnElement[bool]:
+def waits_for_notification(tenant_id: int | None = None) -> ColumnElement[bool]:
     """Whether a task only waits for a notification's outcome (engine.notifications.notifications.awaited_by),
-    as a column of the page's own statement: looked up through the expedient's notifications (indexed)."""
+    as a column of the page's own statement: looked up through the expedient's notifications (indexed).
+    ``tenant_id`` None: the task's own tenant (a list across tenants)."""
+    tenant = HumanTask.tenant_id if tenant_id is None else tenant_id
     return exists().where(
-        Notification.tenant_id == tenant_id,
+        Notification.tenant_id == tenant,
         Notification.expedient_id == HumanTask.expedient_id,
         Notification.human_task_id == HumanTask.id,
     )
 
 
+def actionable(tenant_id: int | None = None) -> ColumnElement[bool]:
+    """A task someone must act on: not a step that goes on by itself with a notification's outcome."""
+    return ~waits_for_notification(tenant_id)
+
+
+def counted(tenant_id: int | None = None) -> tuple[Any, Any]:
+    """The two aggregates of an inbox's count, for one statement: every task listed, and how many
+    of them only wait for a notification."""
+    return func.count(), func.count(case((waits_for_notification(tenant_id), 1)))
+
+
 def inbox_query(ctx: Context, conditions: list[ColumnElement[bool]]) -> Select[Any]:
     """The open tasks the inbox shows (``conditions`` from :func:`open_tasks`), unordered: one
-    statement reading only the columns a row shows (a page of 100 loads no entities), and whether
-    each only waits for a notification."""
+    statement reading only the columns a row shows (a page of 100 loads no entities)."""
     stmt: Any = (
         select(HumanTask.id, HumanTask.instance_id, HumanTask.element_id, HumanTask.name, HumanTask.role,
                HumanTask.unit, HumanTask.assignee_id, HumanTask.created_at, HumanTask.due_at,
                Expedient.id.label("expedient_id"), Expedient.number, Expedient.subject,
                ProcessModel.key, ProcessModel.name.label("model_name"),
-               ProcessVersion.id.label("version_id"), ProcessVersion.content_hash,
-               waits_for_notification(ctx.tenant_id).label("waiting"))
+               ProcessVersion.id.label("version_id"), ProcessVersion.content_hash)
         .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
         .join(ProcessVersion, ProcessVersion.id == ProcessInstance.process_version_id)
         .join(ProcessModel, ProcessModel.id == ProcessVersion.model_id)
@@ -177,6 +181,22 @@ def in_inbox_order(stmt: Select[Any]) -> Select[Any]:
     """Overdue tasks have the earliest due dates, so "overdue first, then by due date, none last"
     is plain due-date order: what the index ix_human_tasks_inbox_order reads in order."""
     return stmt.order_by(HumanTask.due_at.asc().nulls_last(), HumanTask.created_at, HumanTask.id)
+
+
+def with_waiting(ctx: Context, page: Select[Any]) -> Select[Any]:
+    """The rows of ``page`` (one page of :func:`inbox_query` in :func:`in_inbox_order`, limited), in
+    the same order, each with whether it only waits for a notification. Asked of the page's rows
+    alone, so PostgreSQL looks each up through the expedient's notifications (indexed): asked of
+    every open task before the LIMIT, it would rather hash all the municipality's notifications."""
+    rows = page.subquery("inbox_page")
+    waiting = exists().where(
+        Notification.tenant_id == ctx.tenant_id,
+        Notification.expedient_id == rows.c.expedient_id,
+        Notification.human_task_id == rows.c.id,
+    )
+    return select(rows, waiting.label("waiting")).order_by(
+        rows.c.due_at.asc().nulls_last(), rows.c.created_at, rows.c.id
+    )
 
 
 def tenant_calendar(ctx: Context) -> TenantCalendar:
@@ -220,11 +240,13 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
     page = max(1, page)
     matches = matches_of(ctx, filters)
     conditions = open_tasks(ctx, filters, matches)
-    total = db.session.execute(select(func.count()).select_from(HumanTask).where(*conditions)).scalar_one()
+    total, waiting = db.session.execute(
+        select(*counted(ctx.tenant_id)).select_from(HumanTask).where(*conditions)
+    ).one()
     if filters == InboxFilters():
-        remember(_open_count_key(ctx), int(total))  # the top bar's badge on the same page
+        remember(_open_count_key(ctx), int(total) - int(waiting))  # the top bar's badge on the same page
     ordered = in_inbox_order(inbox_query(ctx, conditions)).limit(per_page).offset((page - 1) * per_page)
-    found = db.session.execute(ordered).all()
+    found = db.session.execute(with_waiting(ctx, ordered)).all()
     calendar = tenant_calendar(ctx)
     parties = first_parties(ctx, [row.expedient_id for row in found if row.expedient_id is not None])
     units = unit_names(ctx.tenant_id) if any(row.unit for row in found) else {}
@@ -250,7 +272,7 @@ def list_inbox(ctx: Context, filters: InboxFilters, page: int = 1, per_page: int
                 waiting=bool(row.waiting),
             )
         )
-    return InboxPage(rows=rows, total=total, page=page, per_page=per_page)
+    return InboxPage(rows=rows, total=int(total), page=page, per_page=per_page, waiting=int(waiting))
 
 
 def _open_count_key(ctx: Context) -> tuple[str, int, int | None, frozenset[str]]:
@@ -258,14 +280,23 @@ def _open_count_key(ctx: Context) -> tuple[str, int, int | None, frozenset[str]]
 
 
 def count_open(ctx: Context) -> int:
-    """How many open tasks are mine or for my roles (the badge in the top bar); the inbox's own
-    count of them on the same page is reused."""
+    """How many open tasks mine or for my roles I can act on (the badge in the top bar): the steps
+    that only wait for a notification's outcome are left out, as the inbox's own count leaves them
+    (reused on the same page)."""
 
     def count() -> int:
-        stmt = select(func.count()).select_from(HumanTask).where(*open_tasks(ctx, InboxFilters()))
-        return int(db.session.execute(stmt).scalar_one())
+        conditions = [*open_tasks(ctx, InboxFilters()), actionable(ctx.tenant_id)]
+        return int(db.session.execute(select(func.count()).select_from(HumanTask).where(*conditions)).scalar_one())
 
     return remembered(_open_count_key(ctx), count)
+
+
+def next_task_id(ctx: Context) -> int | None:
+    """The first task of my inbox I can act on (overdue first, then by due date), if any."""
+    conditions = [*open_tasks(ctx, InboxFilters()), actionable(ctx.tenant_id)]
+    stmt = in_inbox_order(select(HumanTask.id).where(*conditions)).limit(1)
+    found: int | None = db.session.execute(stmt).scalar()
+    return found
 
 
 def procedures_in_inbox(ctx: Context) -> list[ProcessModel]:

@@ -12,7 +12,7 @@ from engine.base.clock import utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.calendar.deadline_status import DeadlineStatus, deadline_status
-from engine.inbox.inbox import InboxFilters, list_inbox, task_view, tenant_calendar
+from engine.inbox.inbox import next_task_id, task_view, tenant_calendar
 from engine.process.definition.task_labels import task_label
 from engine.process.instances.tasks import may_work_on
 from engine.process.models import HumanTask, Incident, ProcessInstance, Timer
@@ -41,7 +41,7 @@ class AfterCompletion:
     failed: bool
     #: The earliest deadline the procedure waits for when no step is open (a term, a timer).
     waiting_until: datetime | None
-    #: The first task of my inbox (overdue first, then by due date), wherever it is.
+    #: The first task of my inbox I can act on (overdue first, then by due date), wherever it is.
     my_next_task_id: int | None
     completed_task_id: int = 0
     #: A worker is still generating the documents that come before the next steps.
@@ -77,7 +77,6 @@ def after_completion(ctx: Context, task_id: object) -> AfterCompletion:
         select(func.min(Timer.due_at)).where(Timer.instance_id == instance_id, Timer.state == "pending")
     ).scalar_one()
     instance = db.session.get(ProcessInstance, instance_id)
-    first = list_inbox(ctx, InboxFilters(), page=1, per_page=1).rows
     return AfterCompletion(
         completed_name=view.task_name,
         expedient_id=view.expedient.id if view.expedient else None,
@@ -86,7 +85,7 @@ def after_completion(ctx: Context, task_id: object) -> AfterCompletion:
         finished=instance is not None and instance.status == "completed",
         failed=failed,
         waiting_until=waiting_until,
-        my_next_task_id=first[0].task_id if first else None,
+        my_next_task_id=next_task_id(ctx),
         completed_task_id=view.task.id,
         generating=instance is not None and instance.status == "running",
     )

@@ -78,6 +78,7 @@ def prefill(schema: dict[str, Any] | None, data: dict[str, Any], *, party: Party
     known: dict[str, Any] = {}
     if first_entry is not None:
         known["data_entrada"] = local_date(first_entry.effective_at).isoformat()
+        known["data_presentacio"] = local_date(first_entry.presented_at).isoformat()
     if party is not None:
         known.update(nif=party.nif, nom=party.name)
     for key, prop in props.items():

@@ -27,6 +27,7 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Forbidden, NotFound
 from engine.base.i18n import _l
+from engine.base.paging import Page
 from engine.expedients.figures import ExpedientMonth, month_of
 from engine.process.models import HumanTask, Incident
 from engine.registry.entries import Channel, Direction, RegistryEntry
@@ -53,16 +54,7 @@ class TenantFigures:
         return self.filed_online_this_month / self.filed_this_month if self.filed_this_month else None
 
 
-@dataclass(frozen=True)
-class TenantPage:
-    rows: list[TenantFigures]
-    total: int
-    page: int
-    per_page: int
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
+TenantPage = Page[TenantFigures]
 
 
 def _require_platform_admin(ctx: Context) -> None:

@@ -10,8 +10,9 @@ registration (art. 6.6 Ley 39/2015).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
+from typing import TypeVar
 
 from sqlalchemy import or_, select
 
@@ -28,6 +29,8 @@ from engine.documents.documents import store_document
 from engine.expedients.expedients import Expedient
 from engine.expedients.parties import ExpedientParty, Party, PartyRole, like_contains
 from engine.powers.models import Power, PowerExpedient, PowerOrigin, PowerScope, PowerState
+from engine.powers.names import resolved_name
+from engine.process.forms.errors import FieldError
 from engine.process.models import ProcessModel
 from engine.tenancy.scoping import get_owned, scoped
 
@@ -36,14 +39,17 @@ MAX_YEARS = 5
 #: The audit action of every access on someone's behalf; ``object_id`` is the represented NIF.
 ON_BEHALF = "powers.accessed_on_behalf"
 MAX_FILE = 20 * 1024 * 1024
+T = TypeVar("T")
 
 
 def today() -> date:
     return local_date(utcnow())
 
 
-def parse_date(value: str | None, field: str) -> date | None:
+def parse_date(value: str | date | None, field: str) -> date | None:
     """A form's ISO date (``None`` when empty), or a translated error naming the field."""
+    if isinstance(value, date):
+        return value
     text = (value or "").strip()
     if not text:
         return None
@@ -54,6 +60,30 @@ def parse_date(value: str | None, field: str) -> date | None:
     if not 2000 <= day.year <= 2200:
         raise ValidationFailed(_l("Enter a valid date (day, month and year)."), field=field)
     return day
+
+
+class _Refusals:
+    """Every field's refusal of a form at once: each check runs, and the first refusal names the field
+    it is about while ``details`` carries them all (one per field)."""
+
+    def __init__(self) -> None:
+        self.found: list[FieldError] = []
+
+    def check(self, work: Callable[[], T]) -> T | None:
+        try:
+            return work()
+        except ValidationFailed as exc:
+            self.refuse(exc.message, exc.field or "")
+            return None
+
+    def refuse(self, message: object, field: str) -> None:
+        if all(f.field != field for f in self.found):
+            self.found.append(FieldError(field, str(message)))
+
+    def raise_any(self) -> None:
+        if self.found:
+            first = self.found[0]
+            raise ValidationFailed(first.message, field=first.field, details=list(self.found))
 
 
 def _years_later(day: date, years: int) -> date:
@@ -82,42 +112,50 @@ def _checked(
     representative_nif: str,
     representative_name: str,
     procedures: Sequence[str] | None,
-    valid_from: date | None,
-    valid_until: date | None,
+    valid_from: date | str | None,
+    valid_until: date | str | None,
+    *more_checks: Callable[[], object],
 ) -> dict[str, object]:
-    grantor = normalise_nif(grantor_nif, field="grantor_nif")
-    representative = normalise_nif(representative_nif, field="representative_nif")
-    if grantor == representative:
-        raise ValidationFailed(_l("A party cannot represent itself."), field="representative_nif")
-    g_name = clean_text(grantor_name, 300, "grantor_name", required=True)
-    r_name = clean_text(representative_name, 300, "representative_name", required=True)
-    start = valid_from or today()
-    if start < today():
-        raise ValidationFailed(_l("A power cannot start before today."), field="valid_from")
+    """The power's fields, or one refusal listing every field's error (``more_checks``: the caller's own)."""
+    refusals = _Refusals()
+    grantor = refusals.check(lambda: normalise_nif(grantor_nif, field="grantor_nif"))
+    representative = refusals.check(lambda: normalise_nif(representative_nif, field="representative_nif"))
+    if grantor and grantor == representative:
+        refusals.refuse(_l("A party cannot represent itself."), "representative_nif")
+    g_name = refusals.check(lambda: clean_text(grantor_name, 300, "grantor_name", required=True))
+    r_name = refusals.check(lambda: clean_text(representative_name, 300, "representative_name", required=True))
+    start = refusals.check(lambda: parse_date(valid_from, "valid_from"))
+    until = refusals.check(lambda: parse_date(valid_until, "valid_until"))
+    first = start or today()
+    if first < today():
+        refusals.refuse(_l("A power cannot start before today."), "valid_from")
     limit = _years_later(today(), MAX_YEARS)
-    until = valid_until or limit
-    if until < start:
-        raise ValidationFailed(_l("The end date must be on or after the start date."), field="valid_until")
-    if until > limit:
-        raise ValidationFailed(_l("A power lasts at most five years (until %(day)s).",
-                                  day=format_day(limit, ctx.locale)), field="valid_until")  # fmt: skip
+    last = until or limit
+    if last < first:
+        refusals.refuse(_l("The end date must be on or after the start date."), "valid_until")
+    if last > limit:
+        refusals.refuse(_l("A power lasts at most five years (until %(day)s).", day=format_day(limit, ctx.locale)),
+                        "valid_until")  # fmt: skip
     chosen = sorted({k.strip() for k in procedures or [] if k and k.strip()})
     if procedures is not None:
-        if not chosen:
-            raise ValidationFailed(_l("Choose at least one procedure, or all of them."), field="procedures")
         unknown = set(chosen) - set(procedure_keys(ctx))
-        if unknown:
-            raise ValidationFailed(_l("Unknown procedure: %(key)s.", key=", ".join(sorted(unknown))),
-                                   field="procedures")  # fmt: skip
+        if not chosen:
+            refusals.refuse(_l("Choose at least one procedure, or all of them."), "procedures")
+        elif unknown:
+            refusals.refuse(_l("Unknown procedure: %(key)s.", key=", ".join(sorted(unknown))), "procedures")
+    for more in more_checks:
+        refusals.check(more)
+    refusals.raise_any()
+    assert grantor and representative and g_name and r_name
     return {
         "grantor_nif": grantor,
-        "grantor_name": g_name,
+        "grantor_name": resolved_name(ctx, grantor, g_name),
         "representative_nif": representative,
-        "representative_name": r_name,
+        "representative_name": resolved_name(ctx, representative, r_name),
         "scope": PowerScope.ALL.value if procedures is None else PowerScope.PROCEDURES.value,
         "procedures": chosen,
-        "valid_from": start,
-        "valid_until": until,
+        "valid_from": first,
+        "valid_until": last,
     }
 
 
@@ -138,13 +176,20 @@ def grant_apud_acta(
     representative_name: str,
     *,
     procedures: Sequence[str] | None = None,
-    valid_from: date | None = None,
-    valid_until: date | None = None,
+    valid_from: date | str | None = None,
+    valid_until: date | str | None = None,
 ) -> Power:
     """The identified grantor grants a power in the e-office (``procedures=None``: all of them)."""
     fields = _checked(ctx, grantor_nif, grantor_name, representative_nif, representative_name, procedures,
                       valid_from, valid_until)  # fmt: skip
     return _add(ctx, fields, PowerOrigin.APUD_ACTA)
+
+
+def _check_document(content: bytes) -> None:
+    if not content:
+        raise ValidationFailed(_l("Attach the signed document that grants the power."), field="document")
+    if len(content) > MAX_FILE:
+        raise ValidationFailed(_l("The file is too large."), field="document")
 
 
 def register_from_document(
@@ -157,17 +202,13 @@ def register_from_document(
     content: bytes,
     *,
     procedures: Sequence[str] | None = None,
-    valid_from: date | None = None,
-    valid_until: date | None = None,
+    valid_from: date | str | None = None,
+    valid_until: date | str | None = None,
     expedient_id: int | None = None,
 ) -> Power:
     """Staff register a power from the signed document that grants it (kept in the document store)."""
     fields = _checked(ctx, grantor_nif, grantor_name, representative_nif, representative_name, procedures,
-                      valid_from, valid_until)  # fmt: skip
-    if not content:
-        raise ValidationFailed(_l("Attach the signed document that grants the power."), field="document")
-    if len(content) > MAX_FILE:
-        raise ValidationFailed(_l("The file is too large."), field="document")
+                      valid_from, valid_until, lambda: _check_document(content))  # fmt: skip
     title = str(_l("Power of representation: %(grantor)s to %(representative)s",
                    grantor=fields["grantor_name"], representative=fields["representative_name"]))[:300]  # fmt: skip
     doc = store_document(ctx, expedient_id, filename or "apoderament.pdf", content, title=title, tipo_documental="TD99",
@@ -177,6 +218,14 @@ def register_from_document(
 
 def get_power(ctx: Context, power_id: object) -> Power:
     return get_owned(Power, ctx, power_id)
+
+
+def get_power_of(ctx: Context, power_id: object, nif: str) -> Power:
+    """A power the person with ``nif`` granted or received; anything else is NotFound."""
+    power = get_owned(Power, ctx, power_id)
+    if nif not in (power.grantor_nif, power.representative_nif):
+        raise NotFound(_l("Not found."))
+    return power
 
 
 def revoke(ctx: Context, power_id: object, *, reason: str | None = None, grantor_nif: str | None = None) -> Power:
@@ -297,6 +346,12 @@ def accredit(ctx: Context, expedient_id: object, power_id: object) -> PowerExped
     if power.grantor_nif not in {p.nif for p in interessats(ctx, expedient.id)}:
         raise ValidationFailed(_l("The grantor of this power is not an interested party of the expedient."),
                                field="power_id")  # fmt: skip
+    return link_power(ctx, power, expedient)
+
+
+def link_power(ctx: Context, power: Power, expedient: Expedient, **evidence: object) -> PowerExpedient:
+    """Record (once, audited) that ``power`` accredits the representation in ``expedient``;
+    ``evidence``: what else the audit keeps (e.g. the registry entry of the filing it came with)."""
     existing = db.session.execute(
         scoped(PowerExpedient, ctx).where(PowerExpedient.power_id == power.id,
                                           PowerExpedient.expedient_id == expedient.id)
@@ -308,20 +363,23 @@ def accredit(ctx: Context, expedient_id: object, power_id: object) -> PowerExped
     db.session.add(link)
     db.session.flush()
     record(ctx, "powers.accredited", "power", power.id, expedient_id=expedient.id,
-           after={"representative_nif": power.representative_nif, "grantor_nif": power.grantor_nif})  # fmt: skip
+           after={"representative_nif": power.representative_nif, "grantor_nif": power.grantor_nif,
+                  **evidence})  # fmt: skip
     return link
 
 
 def candidate_powers(ctx: Context, expedient_id: int) -> list[Power]:
-    """Powers valid today from an interessat of the expedient to one of its declared representatives."""
+    """Powers valid today from an interessat of the expedient to one of its declared representatives,
+    not yet accredited in it."""
     grantors = {p.nif for p in interessats(ctx, expedient_id)}
     representatives = {p.nif for p in declared_representatives(ctx, expedient_id)}
     if not grantors or not representatives:
         return []
     day = today()
+    linked = {p.id for p in accredited_powers(ctx, expedient_id)}
     stmt = scoped(Power, ctx).where(Power.grantor_nif.in_(grantors), Power.representative_nif.in_(representatives))
     return [p for p in db.session.execute(stmt.order_by(Power.id.desc())).scalars()
-            if p.state_on(day) is PowerState.VALID]  # fmt: skip
+            if p.state_on(day) is PowerState.VALID and p.id not in linked]  # fmt: skip
 
 
 def accredited_powers(ctx: Context, expedient_id: int) -> list[Power]:

@@ -408,6 +408,7 @@ RECEIPT_LABELS: dict[str, dict[str, str]] = {
         "issuer": "Òrgan",
         "party": "Persona interessada",
         "sender": "Remitent",
+        "on_behalf": "en nom de",
         "recipient": "Destinatari",
         "subject": "Assumpte",
         "summary": "Extracte",
@@ -438,6 +439,7 @@ RECEIPT_LABELS: dict[str, dict[str, str]] = {
         "issuer": "Órgano",
         "party": "Persona interesada",
         "sender": "Remitente",
+        "on_behalf": "en nombre de",
         "recipient": "Destinatario",
         "subject": "Asunto",
         "summary": "Extracto",
@@ -461,6 +463,15 @@ RECEIPT_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+def represented_party(entry: RegistryEntry, party: Party | None) -> Party | None:
+    """The interested party someone else filed for: the entry's sender is another person (a
+    representative, art. 5 Ley 39/2015). Not for another administration's entry, whose sender is
+    that administration."""
+    if party is None or entry.channel == Channel.INTERADMINISTRATIVE.value:
+        return None
+    return party if " ".join(entry.sender.split()).casefold() != " ".join(party.name.split()).casefold() else None
+
+
 def receipt_document(ctx: Context, tenant: Tenant, entry: RegistryEntry, party: Party | None,
                      chosen: str | None) -> Document:
     """Render, store and issue the entry's receipt, in the language chosen for it or the
@@ -477,11 +488,12 @@ def receipt_document(ctx: Context, tenant: Tenant, entry: RegistryEntry, party: 
         tenant=tenant,
         entry=entry,
         party=party,
+        represented=represented_party(entry, party),
         expedient=expedient,
         corrected=corrected,
         attachments=entry.attachments,
         csv=csv,
-        verify_url=verify_url(),
+        verify_url=verify_url(csv),
     )
     return store_document(
         ctx,

@@ -92,8 +92,10 @@ def _join_entry(ctx: Context, entry: RegistryEntry, expedient: Expedient) -> Non
 
 
 def _entry_data(ctx: Context, entry: RegistryEntry, party_ids: list[int]) -> dict[str, Any]:
-    """What the entry carries into the procedure: its number and effective date, its text, the
-    interested party and the documents presented (the names an e-office filing uses too)."""
+    """What the entry carries into the procedure: its number, its effective date (``data_entrada``,
+    terms count from it, art. 31.2.b Ley 39/2015) and the day it was actually presented
+    (``data_presentacio``, what letters quote), its text, the interested party and the documents
+    presented (the names an e-office filing uses too)."""
     party = db.session.get(Party, party_ids[0]) if party_ids else None
     documents = list(db.session.execute(
         select(RegistryAttachment.document_id).where(RegistryAttachment.entry_id == entry.id)
@@ -102,6 +104,7 @@ def _entry_data(ctx: Context, entry: RegistryEntry, party_ids: list[int]) -> dic
     return {
         "registre_entrada": entry.number,
         "data_entrada": local_date(entry.effective_at).isoformat(),
+        "data_presentacio": local_date(entry.presented_at).isoformat(),
         "assumpte": entry.subject,
         "text": entry.summary,
         "interessat": {"nif": party.nif, "nom": party.name} if party is not None else None,

@@ -15,10 +15,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import select
 
+from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.errors import Conflict, GeeError
 from engine.base.i18n import _l
@@ -189,11 +191,33 @@ EX_OFFICIO = {"subvencio_convocatoria"}
 NAMES_LATEST = {"subvencio_sollicitud": {"expedient_convocatoria": "subvencio_convocatoria"}}
 
 
+#: Where the sample grant call and its application wait: the alcalde's signature of the decree declaring the
+#: call void, and of the one inadmitting the application filed late (see :func:`_published_call`).
+GRANT_STEPS = {"subvencio_convocatoria": "T_deserta_signar", "subvencio_sollicitud": "T_decret"}
+
+
+def _published_call() -> dict[str, dict[str, Any]]:
+    """What the sample call's clerk types: its extract was published in the BOP six weeks ago, so its application
+    term (20 working days) is over when the demo runs it and, no application admitted by then, the call is to be
+    declared void (deserta, the alcalde's signature). The e-office offers only published calls, so the sample
+    application names it and, filed after the term, it is registered, marked late and to be inadmitted by decree
+    (arts. 16 and 21.1 Ley 39/2015)."""
+    today = local_date(utcnow())
+    return {
+        "T_bases": {"data_aprovacio_bases": (today - timedelta(days=60)).isoformat()},
+        "T_convocatoria": {"codi_bdns": "812345", "data_publicacio_bop": (today - timedelta(days=42)).isoformat(),
+                           "termini_sollicituds": 20,
+                           "data_limit_justificacio": (today + timedelta(days=200)).isoformat()},
+    }
+
+
 def stories() -> list[Story]:
     """Every sample expedient: those run to the end, then one in progress per procedure."""
+    steps = {**FIRST_STEPS, **GRANT_STEPS}
     waiting = [Story(key, IN_PROGRESS[key][0], citizen=n % len(CITIZENS), stop_at=step, start=IN_PROGRESS[key][1],
-                     names_latest=NAMES_LATEST.get(key, {}), ex_officio=key in EX_OFFICIO)
-               for n, (key, step) in enumerate(FIRST_STEPS.items())]  # fmt: skip
+                     names_latest=NAMES_LATEST.get(key, {}), ex_officio=key in EX_OFFICIO,
+                     tasks=_published_call() if key == "subvencio_convocatoria" else {})
+               for n, (key, step) in enumerate(steps.items())]  # fmt: skip
     return [*CLOSED, *AWAITING_SIGNATURE, *AWAITING_THE_CITIZEN, *waiting]
 
 

@@ -53,6 +53,7 @@ from engine.base.unit_of_work import run_in_transaction
 from engine.decrees import book as decrees
 from engine.documents.documents import (
     Document,
+    ensure_changeable,
     new_version,
     read_content,
     store_document,
@@ -102,6 +103,9 @@ class BatchResult:
     failed: list[tuple[int, str]] = field(default_factory=list)
     #: Steps I had already signed (a form sent twice): done, not failed.
     already: list[int] = field(default_factory=list)
+    #: (number, title) of each decree signed, in number order: the alcalde's signature has just given it its
+    #: number; the secretary's attests a decree by the number it has.
+    decrees: list[tuple[str, str]] = field(default_factory=list)
 
 
 class AlreadySigned(Conflict):
@@ -170,6 +174,7 @@ def request_signatures(
     carried: SignatureRequest | None = None
     if document_id is not None:
         doc = get_owned(Document, ctx, document_id)
+        ensure_changeable(doc)  # a document imported from another body's ENI file is kept as received
         if doc.content_type != "application/pdf":
             raise ValidationFailed(_l("Only PDF documents can be signed."), field="document_id")
         verify_now([doc])  # the signatures it carries are known before more are asked for
@@ -532,19 +537,25 @@ def sign(ctx: Context, step_id: int, password: str) -> SignatureRequest:
 def sign_batch(ctx: Context, step_ids: Sequence[int], password: str) -> BatchResult:
     """Sign several steps with one password. A wrong password signs nothing; otherwise each
     item is its own unit of work (a savepoint inside the caller's), and one that fails is
-    reported, not fatal."""
+    reported, not fatal. The decrees signed come with their numbers (``decrees``)."""
     if not step_ids:
         raise ValidationFailed(_l("Choose at least one item to sign."), field="ids")
     credential = unlock_personal(ctx.user_id, password)
     result = BatchResult()
     for step_id in dict.fromkeys(step_ids):
         try:
-            run_in_transaction(lambda: _sign_step(ctx, step_id, credential))  # noqa: B023 (run now)
+            request = run_in_transaction(lambda: _sign_step(ctx, step_id, credential))  # noqa: B023 (run now)
             result.signed.append(step_id)
         except AlreadySigned:
             result.already.append(step_id)
+            continue
         except GeeError as err:
             result.failed.append((step_id, str(err)))
+            continue
+        number = decree_number(ctx, request)
+        if number:
+            result.decrees.append((number, request.title))
+    result.decrees.sort()
     return result
 
 

@@ -226,6 +226,7 @@ class Run:
         data = {
             "registre_entrada": f"E/{self.today.year}/000001",
             "data_entrada": self.today.isoformat(),
+            "data_presentacio": self.today.isoformat(),
             "interessat": {"nif": SAMPLE_NIF, "nom": SAMPLE_PARTY},
             "documents_presentats": [presented.id],
             "sollicitud": {},

@@ -7,7 +7,9 @@
 - Decree book: extracts of the signed decrees without personal data, see :mod:`engine.transparency.decrees`.
 - Grants awarded: see :mod:`engine.transparency.grants`.
 - Procedures: the e-office catalogue with each maximum term and the effect of silence, beside the
-  median days its expedients closed in the last twelve months took (actual against legal times).
+  median days its expedients closed in the last twelve months took (actual against legal times). All
+  of them, also those a citizen cannot file online (art. 21.4 Ley 39/2015 has every procedure's term and
+  silence published), each saying whether it can be filed online.
 - The other sections list what staff published (:mod:`engine.transparency.publications`).
 """
 
@@ -43,7 +45,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
                    "votes_for", "votes_against", "abstentions", "casting_vote", "result"),
     "decrees": ("number", "date", "procedure", "title"),
     "grants": ("purpose", "bdns_code", "decree", "published_on", "beneficiary", "beneficiary_kind", "amount"),
-    "procedures": ("name", "max_term_months", "max_term_days", "silence", "median_days", "resolved", "url"),
+    "procedures": ("name", "online", "max_term_months", "max_term_days", "silence", "median_days", "resolved", "url"),
     "documents": ("title", "published_on", "url"),
 }
 
@@ -94,7 +96,7 @@ def procedures(tenant: Tenant, today: date, locale: str, link: Callable[[str], s
     rows = []
     for p in list_procedures(tenant.id, locale):
         times = actual.get(p.key)
-        rows.append({"name": p.name, "max_term_months": p.max_term.get("months"),
+        rows.append({"name": p.name, "online": p.online, "max_term_months": p.max_term.get("months"),
                      "max_term_days": p.max_term.get("days"), "silence": p.silence,
                      "median_days": times.median_days if times else None, "resolved": times.resolved if times else 0,
                      "url": link(p.key)})

@@ -44,6 +44,7 @@ FIELDS: dict[str, dict[str, Any]] = {
                           nullable=True),
     "beneficiary_kind": {"enum": ["entity", "person"], "description": "Legal person or entity, or natural person."},
     "amount": _field("number", "Amount granted, in euros.", nullable=True),
+    "online": _field("boolean", "Whether a citizen can file it online on the e-office."),
     "max_term_months": _field("integer", "Maximum legal term to resolve, in months.", nullable=True),
     "max_term_days": _field("integer", "Maximum legal term to resolve, in days.", nullable=True),
     "silence": {"enum": ["positive", "negative", "none", None], "description": "Effect of silence at the term."},

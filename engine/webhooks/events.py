@@ -16,6 +16,7 @@ from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.events import Event, subscribe
+from engine.base.i18n import _l
 from engine.decrees.book import Decree
 from engine.expedients.expedients import Expedient
 from engine.notifications.notifications import Notification
@@ -31,6 +32,19 @@ DECREE_SIGNED = "decree.signed"
 NOTIFICATION_SETTLED = "notification.settled"
 #: The events a webhook may subscribe to, in the order the admin page lists them.
 EVENT_NAMES = (EXPEDIENT_OPENED, TASK_COMPLETED, DECREE_SIGNED, NOTIFICATION_SETTLED)
+#: When each event is sent, in words an administrator reads beside its name (docs/api.md, "Webhooks").
+EVENT_DESCRIPTIONS = {
+    EXPEDIENT_OPENED: _l("An expedient is opened (its number is allocated)"),
+    TASK_COMPLETED: _l("A task is completed (form, API, signature or notification outcome)"),
+    DECREE_SIGNED: _l("The mayor signs a decree and it takes its number in the decree book"),
+    NOTIFICATION_SETTLED: _l("An electronic notification is opened, rejected or deemed rejected (after 10 days)"),
+}
+
+
+def event_description(name: str) -> str:
+    """When the event ``name`` is sent, in the reader's language; an unknown name as is."""
+    description = EVENT_DESCRIPTIONS.get(name)
+    return str(description) if description is not None else name
 
 
 def _json_value(value: Any) -> Any:

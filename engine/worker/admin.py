@@ -20,6 +20,33 @@ from engine.worker.integrity import IntegrityCheck, latest_check
 ADMIN = "admin"
 
 
+#: What each job does, in the administrator's words, by the name of its function.
+JOB_LABELS = {
+    "run_engine_steps": _l("Automatic steps of an expedient"),
+    "fire_due_batch": _l("Due timers of expedients"),
+    "expire_notification": _l("Expiry of a notification not opened in 10 days"),
+    "continue_after_notification": _l("Continuing an expedient after its notification"),
+    "escalate_task": _l("Escalation of an overdue task"),
+    "send_weekly_digest": _l("Weekly e-mail of legal terms at risk"),
+    "close_exposure": _l("End of a notice's exposure period"),
+    "deliver": _l("Webhook delivery"),
+    "issue_receipt": _l("Registry receipt"),
+    "verify_signatures": _l("Verification of a document's signatures"),
+    "generate_document": _l("Generation of a document"),
+    "run_integrity_checks": _l("Integrity check of the documents and the audit trail"),
+    "seal_all_tenants": _l("Daily seal of the audit trail"),
+    "run_migration": _l("Migration from another tool"),
+    "continue_import": _l("Import of municipalities from a CSV file"),
+}
+
+
+def job_label(func: str) -> str:
+    """The job's function ("engine.module:function") in words; the path itself when it is not known."""
+    name = func.rpartition(":")[2].rpartition(".")[2]
+    label = JOB_LABELS.get(name)
+    return str(label) if label is not None else func
+
+
 @dataclass(frozen=True)
 class FailedJob:
     id: str
@@ -27,6 +54,11 @@ class FailedJob:
     error: str
     failed_at: datetime | None
     tenant_id: int | None
+
+    @property
+    def label(self) -> str:
+        """What the job did, in words (see :data:`JOB_LABELS`)."""
+        return job_label(self.func)
 
 
 @dataclass
@@ -106,4 +138,4 @@ def retry_failed_job(ctx: Context, job_id: str) -> None:
         raise NotFound(_l("Not found.")) from None
 
 
-__all__ = ["FailedJob", "JobsOverview", "jobs_overview", "retry_failed_job"]
+__all__ = ["JOB_LABELS", "FailedJob", "JobsOverview", "job_label", "jobs_overview", "retry_failed_job"]

@@ -192,5 +192,5 @@ def test_a_refused_power_grant_keeps_what_she_chose_and_clears_as_she_corrects(l
     page.locator("#power-errors").wait_for(state="detached")
     assert page.get_attribute("#procedures", "aria-invalid") is None
     page.locator("#power-form button[type=submit]").click()
-    page.wait_for_selector("#granted-powers")
-    assert "Jordi Vidal Roca (87654321X)" in page.inner_text("#granted-powers")
+    page.wait_for_selector("#power-data")  # the confirmation of what she granted
+    assert "Jordi Vidal Roca (87654321X)" in page.inner_text("#power-data")

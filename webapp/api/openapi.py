@@ -26,6 +26,11 @@ _ERROR_RESPONSES = {
     }.items()
 }
 
+_WAITING = {"type": "boolean",
+            "description": "true: the step only waits for a notification's outcome and goes on by itself when the "
+                           "notification is accessed, rejected or expires; nothing to do but look (listed, as in the "
+                           "inbox, but not counted as a task to do)"}
+
 _SCHEMAS: dict[str, Any] = {
     "Error": {
         "type": "object",
@@ -193,7 +198,31 @@ _SCHEMAS: dict[str, Any] = {
         },
     },
     "TaskDetail": {
-        "allOf": [_ref("Task"), {"type": "object", "properties": {"form_schema": {"type": ["object", "null"]}}}],
+        "allOf": [_ref("Task"), {"type": "object", "properties": {
+            "form_schema": {"type": ["object", "null"]},
+            "may_work": {"type": "boolean", "description": "Whether the token's user may work on it now"},
+            "waiting": _WAITING,
+        }}],
+    },
+    "InboxTask": {
+        "type": "object",
+        "description": "A pending task of my inbox",
+        "required": ["id", "name", "waiting"],
+        "properties": {
+            "id": {"type": "integer"},
+            "name": {"type": "string", "description": "The step's name in the caller's language (Accept-Language)"},
+            "role": {"type": ["string", "null"]},
+            "assignee_id": {"type": ["integer", "null"]},
+            "created_at": {"type": "string", "format": "date-time"},
+            "due_at": {"type": ["string", "null"], "format": "date-time"},
+            "deadline": {"type": "string", "enum": ["green", "amber", "red"],
+                         "description": "How near its due date is (red: overdue)"},
+            "expedient_id": {"type": ["integer", "null"]},
+            "expedient_number": {"type": ["string", "null"]},
+            "subject": {"type": ["string", "null"]},
+            "procedure": {"type": "string"},
+            "waiting": _WAITING,
+        },
     },
     "InstanceSummary": {
         "type": "object",
@@ -311,8 +340,12 @@ def _paths() -> dict[str, Any]:
         },
         "/api/v1/tasks": {
             "get": _op("My pending tasks (assigned to me or to one of my roles)", "listTasks",
-                       {"200": _json({"type": "array", "items": _ref("Task")}, "Tasks, most urgent first")}
-                       | err(), tag="tasks"),
+                       {"200": _json({"type": "array", "items": _ref("InboxTask")},
+                                     "Tasks, most urgent first, 100 a page")}
+                       | err(422), tag="tasks",
+                       parameters=[{"name": "page", "in": "query", "description": "The page, from 1",
+                                    "schema": {"type": "integer", "minimum": 1, "maximum": 100_000,
+                                               "default": 1}}]),
         },
         "/api/v1/tasks/{task_id}": {
             "get": _op("A task and the JSON Schema of its form", "getTask",
@@ -436,6 +469,24 @@ _SIGN_REQUEST = {"type": "object", "description": "A document or decree to sign 
                      "result_document_id": {"type": ["integer", "null"]},
                      "return_reason": {"type": ["string", "null"]},
                      "steps": {"type": "array", "items": {"type": "object"}}}}
+_SIGN_BATCH = {
+    "type": "object",
+    "required": ["signed", "already", "failed", "decrees"],
+    "properties": {
+        "signed": {"type": "array", "items": {"type": "integer"}, "description": "The steps signed now"},
+        "already": {"type": "array", "items": {"type": "integer"},
+                    "description": "Steps I had already signed (the same batch sent twice): done, not failed"},
+        "failed": {"type": "array", "description": "The items that could not be signed, each with the reason",
+                   "items": {"type": "object", "properties": {"step_id": {"type": "integer"},
+                                                              "message": {"type": "string"}}}},
+        "decrees": {"type": "array",
+                    "description": "The decrees signed, in number order: the alcalde's signature gives a decree "
+                                   "its number; the secretary's attests it by the number it has",
+                    "items": {"type": "object", "properties": {
+                        "number": {"type": "string", "examples": ["DEC/2026/0012"]},
+                        "title": {"type": "string"}}}},
+    },
+}
 _SIGNATURE_PATHS: dict[str, Any] = {
     "/api/v1/signatures": {
         "get": _op("The items waiting for my signature now, oldest first", "listMySignatures",
@@ -451,6 +502,17 @@ _SIGNATURE_PATHS: dict[str, Any] = {
                     requestBody={"required": True, "content": {JSON: {"schema": {
                         "type": "object", "required": ["password"],
                         "properties": {"password": {"type": "string"}}}}}}),
+    },
+    "/api/v1/signatures/batch": {
+        "post": _op("Sign several items of my queue with one key password; a wrong password signs nothing (422), "
+                    "otherwise an item that cannot be signed is reported in `failed` and the others are signed",
+                    "signBatch", {"200": _json(_SIGN_BATCH, "What was signed, and the decrees' numbers")}
+                    | _WRITE_ERRORS, tag="signatures",
+                    requestBody={"required": True, "content": {JSON: {"schema": {
+                        "type": "object", "required": ["step_ids", "password"],
+                        "properties": {"step_ids": {"type": "array", "minItems": 1, "items": {"type": "integer"},
+                                                    "description": "step_id of items of my queue"},
+                                       "password": {"type": "string"}}}}}}),
     },
     "/api/v1/signatures/{step_id}/return": {
         "post": _op("Return the item to whoever asked, with the reason (the request ends)", "returnStep",

@@ -214,7 +214,9 @@ RECORDS_PATHS: dict[str, Any] = {
                              _query("year", {"type": "integer", "minimum": 1900, "maximum": 2999},
                                     "Numbered in this year's book"),
                              _query("status", {"type": "string", "enum": list(DecreeStatus)}),
-                             _query("q", {"type": "string", "maxLength": 100}, "Number or title contains"),
+                             _query("q", {"type": "string", "maxLength": 100},
+                                    "In the number, the title, or the expedient's number or subject, whatever "
+                                    "the accents and the case (resolucio finds Resolució)"),
                              _CURSOR, _LIMIT]),
     },
     "/api/v1/decrees/{decree_id}": _read_one("One decree with its text", "getDecree", "DecreeDetail", "decrees",

@@ -27,6 +27,7 @@ from engine.tenancy.password_links import mail_password_link, password_link_url
 from webapp.actions import REFUSALS, act, field_errors
 from webapp.auth import roles_required
 from webapp.inputs import YEAR_MAX, YEAR_MIN, is_id
+from webapp.modeler_panel import BLOCK_NAMES
 from webapp.navigation import NavItem
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
@@ -57,9 +58,16 @@ def _index_page(errors: dict[str, str] | None = None) -> str:
     tenant = db.session.get(Tenant, g.ctx.tenant_id)
     if tenant is None:
         abort(404)
-    return render_template("admin/index.html", incidents=open_incidents(g.ctx), users=_tenant_users(), roles=ROLES,
+    return render_template("admin/index.html", incidents=open_incidents(g.ctx), block_names=BLOCK_NAMES,
+                           users=_tenant_users(), roles=ROLES,
                            tenant=tenant, this_year=local_date(utcnow()).year, checklist=welcome_checklist(tenant),
-                           form=request.form, errors=errors or {}, languages=LANGUAGE_NAMES)  # fmt: skip
+                           form=request.form, errors=errors or {}, languages=LANGUAGE_NAMES,
+                           holidays=_holidays(tenant))  # fmt: skip
+
+
+def _holidays(tenant: Tenant) -> dict[str, list[date]]:
+    """The local holidays by year, as dates (stored as ISO text) for the page to write in its language."""
+    return {year: [date.fromisoformat(day) for day in days] for year, days in (tenant.local_holidays or {}).items()}
 
 
 def _setting(work: Callable[[], Any], done: str, fields: Mapping[str, str], general: str) -> Any:
@@ -78,6 +86,15 @@ _NEW_USER = {"username": "nu-username", "full_name": "nu-name", "email": "nu-ema
 @roles_required("admin")
 def index() -> Any:
     return _index_page()
+
+
+@bp.get("/incidents")
+@roles_required("admin")
+def incidents() -> Any:
+    """Every open incident, newest first, a page at a time (the Administration page shows the latest)."""
+    page = request.args.get("page", "1")
+    return render_template("admin/incidents.html", block_names=BLOCK_NAMES, form=request.form, errors={},
+                           incidents=open_incidents(g.ctx, page=int(page) if is_id(page) else 1))  # fmt: skip
 
 
 @bp.post("/incidents/<int:incident_id>/retry")
@@ -150,32 +167,55 @@ def password_link(user_id: int) -> Any:
                            back=url_for("admin.edit_user", user_id=user_id))  # fmt: skip
 
 
+def _on_user(work: Callable[[], str]) -> Any:
+    """Change a user from the users table: done, back to the page with ``work``'s message; refused (the
+    last administrator, one's own account, an unknown role), the page again with the reason above the table."""
+    try:
+        message = work()
+    except REFUSALS as err:
+        unit_of_work.discard()
+        return _index_page(field_errors(err, general="users")), err.status
+    return _done(message)
+
+
 @bp.post("/users/<int:user_id>/roles")
 @roles_required("admin")
 def grant(user_id: int) -> Any:
-    tenancy.grant_role(g.ctx, user_id, request.form.get("role", ""))
-    return _done(_("The role was granted."))
+    def work() -> str:
+        tenancy.grant_role(g.ctx, user_id, request.form.get("role", ""))
+        return _("The role was granted.")
+
+    return _on_user(work)
 
 
 @bp.post("/users/<int:user_id>/roles/<role>/revoke")
 @roles_required("admin")
 def revoke(user_id: int, role: str) -> Any:
-    tenancy.revoke_role(g.ctx, user_id, role)
-    return _done(_("The role was revoked."))
+    def work() -> str:
+        tenancy.revoke_role(g.ctx, user_id, role)
+        return _("The role was revoked.")
+
+    return _on_user(work)
 
 
 @bp.post("/users/<int:user_id>/deactivate")
 @roles_required("admin")
 def deactivate(user_id: int) -> Any:
-    user = tenancy.set_user_active(g.ctx, user_id, False)
-    return _done(_("%(name)s can no longer log in; their sessions were closed.", name=user.full_name))
+    def work() -> str:
+        user = tenancy.set_user_active(g.ctx, user_id, False)
+        return _("%(name)s can no longer log in; their sessions were closed.", name=user.full_name)
+
+    return _on_user(work)
 
 
 @bp.post("/users/<int:user_id>/reactivate")
 @roles_required("admin")
 def reactivate(user_id: int) -> Any:
-    user = tenancy.set_user_active(g.ctx, user_id, True)
-    return _done(_("%(name)s can log in again.", name=user.full_name))
+    def work() -> str:
+        user = tenancy.set_user_active(g.ctx, user_id, True)
+        return _("%(name)s can log in again.", name=user.full_name)
+
+    return _on_user(work)
 
 
 @bp.post("/holidays")

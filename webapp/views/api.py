@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, g, jsonify, request
+from sqlalchemy import select
 
 from engine.base import unit_of_work
 from engine.base.db import db
@@ -19,10 +20,11 @@ from engine.documents import documents as docs
 from engine.eni.export import export_expedient
 from engine.expedients.expedients import get_expedient, parties_of
 from engine.inbox.expedient_tasks import task_dict, tasks_of_expedient
-from engine.inbox.inbox import InboxFilters, list_inbox, task_view
+from engine.inbox.inbox import InboxFilters, list_inbox, task_view, waits_for_notification
 from engine.process.definition import catalogue
 from engine.process.definition.deploy import deploy_uploaded
 from engine.process.instances import tasks as instances
+from engine.process.models import HumanTask
 from engine.registry.between_tenants import send_to_tenant
 from engine.registry.open_expedient import open_and_start
 from engine.tenancy.models import Tenant
@@ -183,15 +185,24 @@ def list_tasks() -> Any:
         {"id": row.task_id, "name": row.task_name, "role": row.role, "assignee_id": row.assignee_id,
          "created_at": row.created_at, "due_at": row.due_at, "deadline": str(row.status),
          "expedient_id": row.expedient_id, "expedient_number": row.expedient_number, "subject": row.subject,
-         "procedure": row.procedure_name}
+         "procedure": row.procedure_name, "waiting": row.waiting}
         for row in page.rows
     ])  # fmt: skip
+
+
+def _waiting(task: HumanTask) -> bool:
+    """Whether a pending task only waits for a notification's outcome (it goes on by itself), as the inbox marks it."""
+    if task.state != "ready":
+        return False
+    stmt = select(waits_for_notification(g.ctx.tenant_id)).select_from(HumanTask).where(HumanTask.id == task.id)
+    return bool(db.session.execute(stmt).scalar())
 
 
 @bp.get("/tasks/<int:task_id>")
 def show_task(task_id: int) -> Any:
     view = task_view(g.ctx, task_id)
-    return ok({**task_dict(view.task, g.ctx.locale), "form_schema": view.schema, "may_work": view.may_work})
+    return ok({**task_dict(view.task, g.ctx.locale), "form_schema": view.schema, "may_work": view.may_work,
+               "waiting": _waiting(view.task)})
 
 
 @bp.post("/tasks/<int:task_id>/claim")

@@ -15,11 +15,13 @@ from werkzeug.datastructures import MultiDict
 
 from engine.audit.browse import TrailFilters
 from engine.audit.labels import ACTION_LABELS, action_label
+from engine.audit.trail import AuditEvent
 from engine.base.clock import local_date, utcnow
 from engine.base.db import db
 from engine.base.errors import NotFound, ValidationFailed
 from engine.base.i18n import _l
 from engine.dossier import audit_trail
+from engine.expedients.party_changes import party_change_words
 from engine.tenancy.models import Tenant
 from webapp.auth import roles_required
 from webapp.inputs import date_value, int_arg, search_text
@@ -68,6 +70,14 @@ def _actions(chosen: str) -> list[tuple[str, str]]:
     return sorted(((code, action_label(code)) for code in codes), key=lambda pair: pair[1].casefold())
 
 
+def _change_words(event: AuditEvent) -> str | None:
+    """What an event changed, in the words the expedient's history uses, where the label alone does not
+    say it (a party's change: whose, and which of its data); None for the rest."""
+    if event.action == "party.updated":
+        return party_change_words(event.before, event.after)
+    return None
+
+
 def _pretty(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
@@ -86,7 +96,7 @@ def index() -> Any:
     html = render_template(template, trail=trail, filters=filters, form=form, errors=errors,
                            links={k: v for k, v in form.items() if v}, older_page=after is not None,
                            people=audit_trail.people(g.ctx), actions=_actions(form["action"]),
-                           pretty=_pretty)  # fmt: skip
+                           pretty=_pretty, change_words=_change_words)  # fmt: skip
     return html, 422 if errors and not htmx else 200
 
 

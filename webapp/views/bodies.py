@@ -12,7 +12,7 @@ from flask import Blueprint, Response, g, redirect, render_template, request, ur
 from engine.base.clock import MADRID, local_date, utcnow
 from engine.base.errors import Forbidden, GeeError, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
-from engine.bodies import bodies, certificates, minutes, rules, sessions
+from engine.bodies import bodies, certificates, minutes, minutes_text, rules, sessions
 from engine.bodies.models import BodySession
 from engine.bodies.proposals import pending_proposals
 from engine.bodies.returns import Returned
@@ -158,6 +158,10 @@ def _session_page(session_id: int, failed: str | None = None, errors: dict[str, 
                            present={a.member_id: a for a in found.attendance},
                            earlier=sessions.approvable_minutes(g.ctx, found) if keeper else [],
                            started=sessions.has_started(found), returned=_returned(found),
+                           text_items=minutes_text.editable_items(found) if keeper else [],
+                           text_editable=keeper and minutes_text.may_edit(g.ctx, found),
+                           debate_field=minutes_text.debate_field,
+                           debate_limit=minutes_text.DEBATE_LIMIT,
                            failed=failed, errors=errors or {}, form=request.form)
 
 
@@ -266,6 +270,44 @@ def close(session_id: int) -> Any:
 def draft_minutes(session_id: int) -> Any:
     return _act(lambda: minutes.draft_minutes(g.ctx, session_id),
                 _("The minutes wait for the signatures of the secretary and the mayor."), _back(session_id))
+
+
+def _debates_typed(found: BodySession) -> dict[int, str]:
+    """The debates the minutes' text form sent, by item id: only the voted items' debate fields are read
+    (whatever else a crafted post carries, votes included, is not the form's and changes nothing)."""
+    out: dict[int, str] = {}
+    for item in minutes_text.editable_items(found):
+        value = request.form.get(minutes_text.debate_field(item.id))
+        if value is not None:
+            out[item.id] = value
+    return out
+
+
+def _text_refused(session_id: int) -> Callable[[GeeError], str]:
+    """The session page with the minutes' text form as typed, each too long debate's reason beside it."""
+    def page(err: GeeError) -> str:
+        errors: dict[str, str] = {}
+        for refusal in err.details or [err]:
+            field = getattr(refusal, "field", None)
+            errors[field if field and field.startswith("minutes-debate-") else "minutes-text"] = str(refusal)
+        return _session_page(session_id, "minutes-text", errors)
+    return page
+
+
+@bp.post("/sessions/<int:session_id>/minutes/text")
+@roles_required(*KEEPERS)
+def minutes_text_edit(session_id: int) -> Any:
+    """Save the minutes' free text; with ``then=draft``, draft the minutes with it in the same step."""
+    then_draft = request.form.get("then") == "draft"
+
+    def work() -> None:
+        minutes_text.edit_minutes_text(g.ctx, session_id, _debates_typed(sessions.get_session(g.ctx, session_id)))
+        if then_draft:
+            minutes.draft_minutes(g.ctx, session_id)
+
+    done = (_("The minutes wait for the signatures of the secretary and the mayor.") if then_draft
+            else _("The text of the minutes is saved: the minutes print it when drafted."))
+    return _act(work, done, _back(session_id), page=_text_refused(session_id))
 
 
 @bp.post("/sessions/<int:session_id>/items/<int:item_id>/certificate")

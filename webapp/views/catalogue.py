@@ -84,6 +84,28 @@ def start_status(model: ProcessModel, picked: ProcessVersion | None) -> StartSta
                                 "version %(number)s.", number=picked.number), True)  # fmt: skip
 
 
+@dataclass(frozen=True)
+class Counterpart:
+    """The municipality's own model with a shared model's key, as the shared list names it."""
+
+    model: ProcessModel
+    #: e.g. "adopted — version 2 in use", "adopted — draft, not published yet".
+    label: str
+
+
+def counterpart(own: ProcessModel, shared: ProcessModel, current: ProcessVersion | None) -> Counterpart:
+    """How the municipality's copy ``own`` of ``shared`` stands (``current``: its latest published
+    version): whether it is the one new expedients use, only a draft, or withdrawn."""
+    kind = _("adopted") if own.adopted_from_id == shared.id else _("own model with this key")
+    if not own.published:
+        state = _("not published: the shared version is used")
+    elif current is None:
+        state = _("draft, not published yet")
+    else:
+        state = _("version %(number)s in use", number=current.number)
+    return Counterpart(own, f"{kind} — {state}")
+
+
 @bp.get("/")
 @roles_required(*DESIGNERS)
 def index() -> Any:
@@ -94,11 +116,13 @@ def _index_page(errors: dict[str, str] | None = None) -> str:
     """The catalogue; after a refused upload, the reason beside the file it is about."""
     models = catalogue.list_models(g.ctx)
     own = [m for m in models if not m.shared]
-    adopted_keys = {m.key for m in own}
     shared = [m for m in models if m.shared]
     latest = {m.id: catalogue.latest_version(m) for m in models}
+    own_by_key = {m.key: m for m in own}
+    adopted = {s.id: counterpart(own_by_key[s.key], s, latest[own_by_key[s.key].id])
+               for s in shared if s.key in own_by_key}  # fmt: skip
     status = {m.id: start_status(m, catalogue.starts_on(g.ctx, m)) for m in own}
-    return render_template("catalogue/index.html", own=own, shared=shared, latest=latest, adopted_keys=adopted_keys,
+    return render_template("catalogue/index.html", own=own, shared=shared, latest=latest, adopted=adopted,
                            status=status, errors=errors or {})  # fmt: skip
 
 

@@ -36,8 +36,8 @@ def index() -> Any:
         "flow": {
             "labels": months,
             "series": [
-                {"label": _("Opened"), "values": [row.opened for row in figures.flow]},
-                {"label": _("Resolved"), "values": [row.resolved for row in figures.flow]},
+                {"label": _("Opened expedients"), "values": [row.opened for row in figures.flow]},
+                {"label": _("Resolved expedients"), "values": [row.resolved for row in figures.flow]},
             ],
         },
         "states": {

@@ -29,7 +29,7 @@ from engine.dossier.page import diagram, documents_being_generated, dossier
 from engine.eni.access import ENI_ROLES
 from engine.expedients import expedients
 from engine.expedients.listing import STATES, expedients_page
-from engine.expedients.parties import find_party_by_nif
+from engine.expedients.parties import find_party_by_nif, party_typed
 from engine.inbox.inbox import first_parties
 from engine.noticeboard.edicts import PUBLISHERS
 from engine.notifications.notifications import PostalResult
@@ -124,7 +124,8 @@ def new() -> Any:
             flash(_("Expedient %(number)s opened and its procedure started.", number=opened.expedient.number),
                   "success")
             return redirect(url_for("expedients.show", expedient_id=opened.expedient.id))
-    return render_template("expedients/new.html", procedures=published_procedures(), form=form, party=None,
+    return render_template("expedients/new.html", procedures=published_procedures(), form=form,
+                           known_party=party_typed(g.ctx, form.get("nif") or ""),
                            errors=field_errors(error, {**PARTY_FIELDS, **_OPENING_FIELDS})), 422 if error else 200
 
 

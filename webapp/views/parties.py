@@ -21,16 +21,21 @@ from engine.expedients.parties import (
     is_party_of,
     update_party,
 )
+from engine.expedients.party_changes import channel_label, party_change_words
 from webapp.actions import act, field_errors
 from webapp.auth import roles_required
 from webapp.inputs import is_id
-from webapp.redirects import safe_next
+from webapp.redirects import is_safe_next, safe_next
 from webapp.views.expedients import OPENER_ROLES
 
 bp = Blueprint("parties", __name__)
 
 #: The form's fields, named (and with DOM ids) as :func:`engine.expedients.parties.update_party` names them.
 FIELDS = ("name", "address", "postal_code", "municipality", "email", "phone", "preferred_channel")
+
+
+bp.add_app_template_global(channel_label, "party_channel_label")
+bp.add_app_template_global(party_change_words, "party_change_words")
 
 
 @bp.app_template_global()
@@ -43,6 +48,11 @@ def party_edit_url(party_id: int, expedient_id: int) -> str | None:
     here = (request.full_path.rstrip("?") if request.method == "GET"
             else url_for("expedients.show", expedient_id=expedient_id))
     return url_for("parties.edit", party_id=party_id, expedient=expedient_id, next=here)
+
+
+def _from_registry(target: str) -> bool:
+    """Whether ``target`` (the page to go back to) is one of the registry's: the breadcrumb then says so."""
+    return is_safe_next(target) and target.split("?")[0].startswith(url_for("registry.index"))
 
 
 def _expedient(party: Party) -> expedients.Expedient | None:
@@ -69,8 +79,9 @@ def _page(party_id: int, form: Mapping[str, Any] | None = None, error: GeeError 
     party = get_party(g.ctx, party_id)
     expedient = _expedient(party)
     values = form if form is not None else {field: getattr(party, field) or "" for field in FIELDS}
+    back = request.values.get("next", "")
     return render_template("parties/edit.html", party=party, expedient=expedient, back=_back(expedient),
-                           next=request.values.get("next", ""), form=values,
+                           next=back, from_registry=expedient is None and _from_registry(back), form=values,
                            is_entity=party.kind == PartyKind.ENTITY, errors=field_errors(error, FIELDS))
 
 

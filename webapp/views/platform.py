@@ -41,11 +41,19 @@ def _list_page(errors: dict[str, str] | None = None) -> str:
     """The list; after a refused new tenant or import, the form as typed (never a password) with the reason
     beside its field."""
     search = request.args.get("q", "")
-    page = int_arg(request.args.get("page"), field="page", default=1, low=1) or 1
+    page = _page_arg()
     listing = platform_tenants(g.ctx, search, page)
     return render_template("platform/tenants.html", listing=listing, search=search, form=request.form,
                            errors=errors or {}, kinds=tenancy.KIND_LABELS, columns=COLUMNS,
                            languages=LANGUAGE_NAMES)  # fmt: skip
+
+
+def _page_arg() -> int:
+    """The page asked for; a mistyped one (``?page=abc``, ``?page=0``) is the first, never an error page."""
+    try:
+        return int_arg(request.args.get("page"), field="page", default=1, low=1) or 1
+    except ValidationFailed:
+        return 1
 
 
 @bp.get("")

@@ -7,14 +7,17 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from werkzeug.datastructures import MultiDict
 
 from engine.base.errors import GeeError
 from engine.base.i18n import _, _l
 from engine.base.unit_of_work import discard
 from engine.dossier.actors import actor_words_by_username
 from engine.expedients.expedients import get_expedient
+from engine.powers import names, standing
 from engine.powers import register as powers
 from engine.powers.models import Power
+from engine.process.forms.errors import FieldError
 from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
@@ -31,8 +34,9 @@ _FIELDS = ("grantor_nif", "grantor_name", "representative_nif", "representative_
 
 
 def _errors(exc: GeeError) -> dict[str, str]:
-    """A refusal beside the field it names, else in the page's alert ("form-error")."""
-    return field_errors(exc, _FIELDS)
+    """Every field's refusal beside its field; one that names none in the page's alert ("form-error")."""
+    each = {d.field: d.message for d in exc.details if isinstance(d, FieldError) and d.field in _FIELDS}
+    return {**field_errors(exc, _FIELDS), **each}
 
 
 def _register(expedient_id: int | None = None) -> Power:
@@ -43,9 +47,20 @@ def _register(expedient_id: int | None = None) -> Power:
     return powers.register_from_document(
         g.ctx, form.get("grantor_nif", ""), form.get("grantor_name", ""), form.get("representative_nif", ""),
         form.get("representative_name", ""), upload.filename if upload and upload.filename else "", content,
-        procedures=chosen, valid_from=powers.parse_date(form.get("valid_from"), "valid_from"),
-        valid_until=powers.parse_date(form.get("valid_until"), "valid_until"), expedient_id=expedient_id,
+        procedures=chosen, valid_from=form.get("valid_from"), valid_until=form.get("valid_until"),
+        expedient_id=expedient_id,
     )
+
+
+@bp.get("/powers/name")
+@roles_required(*STAFF)
+def name_lookup() -> Any:
+    """htmx: the name field of one side of the form (``side``: grantor | representative), filled in with
+    the name on record for the NIF typed, else as typed."""
+    side = "representative" if request.args.get("side") == "representative" else "grantor"
+    known = names.recorded_name(g.ctx, request.args.get(f"{side}_nif", ""))
+    value = known or request.args.get(f"{side}_name", "")
+    return render_template("powers/_name_field.html", side=side, value=value, known=known, errors={})
 
 
 @bp.get("/powers")
@@ -58,9 +73,11 @@ def _index_page(errors: dict[str, str] | None = None) -> str:
     """The register, searched; after a refused revocation, its reason as typed with the refusal."""
     q = request.args.get("q", "")
     found = powers.search(g.ctx, q)
+    on_record = names.recorded_names(g.ctx, [n for p in found for n in (p.grantor_nif, p.representative_nif)])
     return render_template("powers/index.html", powers=found, q=q, today=powers.today(),
                            procedures=powers.procedure_keys(g.ctx), errors=errors or {}, form=request.form,
-                           revokers=actor_words_by_username([p.revoked_by for p in found if p.revoked_by]))  # fmt: skip
+                           revokers=actor_words_by_username([p.revoked_by for p in found if p.revoked_by]),
+                           on_record=on_record)  # fmt: skip
 
 
 @bp.route("/powers/new", methods=["GET", "POST"])
@@ -116,11 +133,34 @@ def representation(expedient_id: int) -> Any:
             flash(_("Representation accredited: %(representative)s acts for %(grantor)s.",
                     representative=power.representative_name, grantor=power.grantor_name), "success")  # fmt: skip
             return redirect(url_for("powers.representation", expedient_id=expedient.id))
+    accredited = standing.accreditations(g.ctx, expedient.id)
+    interessats = powers.interessats(g.ctx, expedient.id)
+    representatives = powers.declared_representatives(g.ctx, expedient.id)
+    form = request.form if request.method == "POST" else _prefilled(interessats, representatives)
     return render_template(
-        "powers/representation.html", expedient=expedient, errors=errors, form=request.form, today=powers.today(),
-        interessats=powers.interessats(g.ctx, expedient.id),
-        representatives=powers.declared_representatives(g.ctx, expedient.id),
+        "powers/representation.html", expedient=expedient, errors=errors, form=form, today=powers.today(),
+        interessats=interessats, representatives=representatives,
         candidates=powers.candidate_powers(g.ctx, expedient.id),
-        accredited=powers.accredited_powers(g.ctx, expedient.id),
+        accredited=accredited, revoked=standing.revocations(g.ctx, expedient.id),
+        linkers=actor_words_by_username([a.link.linked_by for a in accredited if not a.on_filing]),
         procedures=powers.procedure_keys(g.ctx),
     ), status
+
+
+def _prefilled(interessats: list[Any], representatives: list[Any]) -> MultiDict[str, str]:
+    """The accreditation form as the page reads: the first interessat grants the power to the one
+    declared representative (nothing is guessed when several representatives were declared)."""
+    if not interessats or len(representatives) != 1:
+        return MultiDict()
+    grantor, representative = interessats[0], representatives[0]
+    return MultiDict({"grantor_nif": grantor.nif or "", "grantor_name": grantor.name or "",
+                      "representative_nif": representative.nif or "", "representative_name": representative.name or ""})
+
+
+@bp.app_template_global()
+def revoked_representations(expedient_id: int) -> list[Power]:
+    """For the expedient page: powers an interessat revoked from a declared representative
+    (engine.powers.standing.revocations); nothing for who may not see the representation page."""
+    if not set(STAFF) & g.ctx.roles:
+        return []
+    return standing.revocations(g.ctx, expedient_id)

@@ -22,7 +22,9 @@ from engine.expedients.parties import (
     find_or_create_party,
     find_party_by_nif,
     kind_of,
+    party_typed,
 )
+from engine.expedients.party_changes import channel_label
 from engine.registry.book import search_entries, years_with_entries
 from engine.registry.entries import Channel, Direction, RegistryEntry, Upload, get_entry, register_incoming
 from engine.registry.open_expedient import open_and_start
@@ -71,16 +73,33 @@ def _chosen_channel(form: Any) -> str | None:
     return str(form.get("preferred_channel") or PartyChannel.POSTAL.value)
 
 
+def _new_entity(nif: str) -> bool:
+    """Whether ``nif`` is a valid CIF: a legal person or entity, notified electronically with no choice (art. 14.2)."""
+    try:
+        return bool(nif.strip()) and kind_of(normalise_nif(nif)) is PartyKind.ENTITY
+    except ValidationFailed:
+        return False
+
+
+def _desk_party(form: Any) -> dict[str, Any]:
+    """What the form shows of the party whose NIF was typed: the one on record, else whether it is an entity."""
+    nif = form.get("nif") or ""
+    known = party_typed(g.ctx, nif)
+    return {"known_party": known, "entity": known is None and _new_entity(nif)}
+
+
 @bp.route("/registry/new", methods=["GET", "POST"])
 @roles_required(*OPENER_ROLES)
 def new() -> Any:
-    form = request.form if request.method == "POST" else {}
+    # A GET may carry the NIF (back from the party's page, where its channel was changed).
+    form = request.form if request.method == "POST" else {"nif": request.args.get("nif", "")}
     error = None
     if request.method == "POST":
         try:
-            party_id = None
+            party_id, known = None, None
             if (form.get("nif") or "").strip():
-                if find_party_by_nif(g.ctx, form["nif"]) is None:  # a new party: paper needs where to deliver it
+                known = find_party_by_nif(g.ctx, form["nif"])
+                if known is None:  # a new party: paper needs where to deliver it
                     check_postal_address(kind_of(normalise_nif(form["nif"])), _chosen_channel(form), form)
                 party_id = find_or_create_party(
                     g.ctx, form["nif"], form.get("party_name", ""), email=form.get("email") or None,
@@ -102,9 +121,19 @@ def new() -> Any:
             error = err
         else:
             flash(_("Entry %(number)s registered. Its receipt is ready to download.", number=entry.number), "success")
+            if known is not None:  # whatever the form asked, the channel on record is kept: say which
+                flash(_("%(name)s was already on record and is still notified by the channel on record: %(channel)s.",
+                        name=known.name, channel=channel_label(known.preferred_channel)), "info")
             return redirect(url_for("registry.show", entry_id=entry.id))
     return render_template("registry/new.html", form=form, errors=field_errors(error, _ENTRY_FIELDS),
-                           channels=list(Channel), tipos=TIPO_LABELS), 422 if error else 200
+                           channels=list(Channel), tipos=TIPO_LABELS, **_desk_party(form)), 422 if error else 200
+
+
+@bp.get("/registry/party-channel")
+@roles_required(*OPENER_ROLES)
+def party_channel() -> Any:
+    """htmx, when the NIF changes: the channel on record of a party already known, else the choice to make."""
+    return render_template("registry/_channel.html", form=request.args, errors={}, **_desk_party(request.args))
 
 
 @bp.get("/registry/<int:entry_id>")

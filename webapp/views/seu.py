@@ -23,12 +23,14 @@ from engine.base.db import db
 from engine.base.errors import Conflict, ValidationFailed
 from engine.base.i18n import _
 from engine.citizens import allegations, carpeta, filing, my_details, notices
+from engine.citizens.asked import asked_in_folder, what_is_asked
 from engine.citizens.identity import citizen_context, identity_from_claims
 from engine.citizens.procedures import get_procedure, list_procedures
 from engine.powers import register as powers
+from engine.powers import standing
 from engine.registry.entries import Upload
 from engine.tenancy.models import Tenant
-from webapp.forms_render import build_fields, parse_submission
+from webapp.forms_render import SPARE_ROWS, as_submitted, build_fields, parse_submission
 from webapp.inputs import int_arg
 from webapp.redirects import safe_next
 from webapp.seu import oidc
@@ -95,7 +97,11 @@ def municipalities() -> Any:
 
 @bp.get("/<tenant_code>/")
 def home(tenant_code: str) -> Any:
-    return render_template("seu/home.html", procedures=list_procedures(g.seu_tenant.id, _locale()))
+    """The procedures a citizen can file online. Every procedure, with its maximum term and the effect of
+    its silence (art. 21.4 Ley 39/2015), is in the transparency portal's catalogue, linked from here."""
+    procedures = list_procedures(g.seu_tenant.id, _locale())
+    return render_template("seu/home.html", procedures=[p for p in procedures if p.online],
+                           others=len([p for p in procedures if not p.online]))
 
 
 @bp.get("/<tenant_code>/tramits/<key>")
@@ -158,6 +164,8 @@ def file_request(tenant_code: str, key: str) -> Any:
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     status = 200
+    # Whom the citizen holds (or held) a power from for this procedure, said before they file on someone's behalf.
+    power_notices = standing.filing_notices(_ctx(), g.citizen.nif, key)
     if request.method == "POST":
         # Unconvertible strings go on to the schema check, which names the field too.
         values, typing_errors = parse_submission(proc.start_form, request.form, **_SEU_NAMES)
@@ -168,19 +176,33 @@ def file_request(tenant_code: str, key: str) -> Any:
         try:
             if represented is not None and not represented.name.strip():
                 raise ValidationFailed(_("The name is required."), field="represented_name")
+            if represented is not None:
+                _check_unaccredited(key, represented.nif)
             done = filing.file_request(g.seu_tenant, g.citizen, key, values, _uploads(), represented=represented,
                                        email=request.form.get("email") or None, locale=_locale())  # fmt: skip
         except ValidationFailed as exc:
             # The form's own summary says it (not a flash, which would outlive the corrections);
             # a refusal that names no field is listed there too, under the key "".
             errors, status = {**_errors(exc), **typing_errors} or {"": str(exc)}, 422
+            values, errors = as_submitted(proc.start_form, request.form, errors, **_SEU_NAMES)
         else:
             flash(_("Your request has been registered with number %(number)s.", number=done.entry_number), "success")
             return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=done.expedient_id,
                                     filed=done.entry_id))  # fmt: skip
-    fields = build_fields(proc.start_form, values, errors, labels=proc.field_labels, **_SEU_NAMES)
+    fields = build_fields(proc.start_form, values, errors, labels=proc.field_labels,
+                          spare_rows=0 if status == 422 else SPARE_ROWS, **_SEU_NAMES)
     return render_template("seu/file.html", procedure=proc, fields=fields, errors=errors,
-                           form=request.form), status  # fmt: skip
+                           form=request.form, power_notices=power_notices), status  # fmt: skip
+
+
+def _check_unaccredited(key: str, represented_nif: str) -> None:
+    """Filing for someone whose power to the citizen was revoked or has expired needs the citizen's word that
+    they know the representation will have to be accredited (art. 5.6 Ley 39/2015): the box ``without_power``."""
+    notice = standing.filing_notice(_ctx(), g.citizen.nif, represented_nif, key)
+    if notice is not None and not notice.accredits and not request.form.get("without_power"):
+        message = _("The power %(name)s granted you no longer accredits your representation: confirm that you "
+                    "file knowing it will have to be accredited.", name=notice.power.grantor_name)
+        raise ValidationFailed(message, field="without_power")
 
 
 # --------------------------------------------------------------------------- la meva carpeta
@@ -191,7 +213,9 @@ def file_request(tenant_code: str, key: str) -> Any:
 def folder(tenant_code: str) -> Any:
     ctx = _ctx()
     pending = [n for n in notices.my_notifications(ctx, g.citizen) if n.state == "pending"]
-    return render_template("seu/folder.html", items=carpeta.my_expedients(ctx, g.citizen), pending=pending)
+    items = carpeta.my_expedients(ctx, g.citizen)
+    return render_template("seu/folder.html", items=items, pending=pending,
+                           asked=asked_in_folder(ctx, g.citizen, items))
 
 
 @bp.get("/<tenant_code>/carpeta/<int:expedient_id>")
@@ -208,6 +232,7 @@ def _expedient_page(expedient_id: int, extension_refused: tuple[int, str] | None
     return render_template(
         "seu/expedient.html",
         item=item,
+        asked=what_is_asked(ctx, g.citizen, item),
         documents=carpeta.documents_for(ctx, g.citizen, item),
         entries=carpeta.entries_for(ctx, g.citizen, item),
         notifications=notices.my_notifications(ctx, g.citizen, expedient_id),
@@ -244,6 +269,7 @@ def answer(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
     awaited = next((a for a in item.awaited if a.id == awaited_id), None)
     if awaited is None:
         abort(404)
+    asked = what_is_asked(_ctx(), g.citizen, item)[awaited.id]
     errors: dict[str, str] = {}
     status = 200
     if request.method == "POST":
@@ -261,7 +287,7 @@ def answer(tenant_code: str, expedient_id: int, awaited_id: int) -> Any:
             flash(message, "warning" if done.late else "success")
             return redirect(url_for("seu.expedient", tenant_code=tenant_code, expedient_id=expedient_id,
                                     filed=done.entry_id))  # fmt: skip
-    return render_template("seu/answer.html", item=item, awaited=awaited, errors=errors), status
+    return render_template("seu/answer.html", item=item, awaited=awaited, asked=asked, errors=errors), status
 
 
 @bp.post("/<tenant_code>/carpeta/<int:expedient_id>/requeriments/<int:awaited_id>/extension")
@@ -417,17 +443,26 @@ def grant_power(tenant_code: str) -> Any:
             chosen = None if form.get("scope", "all") == "all" else form.getlist("procedures")
             done = powers.grant_apud_acta(
                 ctx, g.citizen.nif, g.citizen.name, form.get("representative_nif", ""),
-                form.get("representative_name", ""), procedures=chosen,
-                valid_from=powers.parse_date(form.get("valid_from"), "valid_from"),
-                valid_until=powers.parse_date(form.get("valid_until"), "valid_until"),
+                form.get("representative_name", ""), procedures=chosen, valid_from=form.get("valid_from"),
+                valid_until=form.get("valid_until"),
             )
         except ValidationFailed as exc:
             errors, status = _refused(exc), 422
         else:
             flash(_("You have granted the power to %(name)s.", name=done.representative_name), "success")
-            return redirect(url_for("seu.powers_list", tenant_code=tenant_code))
+            return redirect(url_for("seu.power", tenant_code=tenant_code, power_id=done.id))
+    online = {p.key: p.name for p in list_procedures(g.seu_tenant.id, _locale()) if p.online}  # what a power is for
     return render_template("seu/power_grant.html", errors=errors, form=request.form, today=powers.today(),
-                           procedures=powers.procedure_keys(ctx)), status  # fmt: skip
+                           procedures=online), status  # fmt: skip
+
+
+@bp.get("/<tenant_code>/apoderaments/<int:power_id>")
+@citizen_required
+def power(tenant_code: str, power_id: int) -> Any:
+    """The confirmation of a power, for its grantor or its representative: what was recorded, and when."""
+    ctx = _ctx()
+    return render_template("seu/power.html", power=powers.get_power_of(ctx, power_id, g.citizen.nif),
+                           today=powers.today(), procedures=powers.procedure_keys(ctx))  # fmt: skip
 
 
 @bp.post("/<tenant_code>/apoderaments/<int:power_id>/revocar")

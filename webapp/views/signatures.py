@@ -34,12 +34,13 @@ from engine.signatures.circuits import (
     step_signers,
 )
 from engine.signatures.credentials import credential_of, import_personal
+from engine.signatures.made import attests_decree, signatures_made
 from engine.signatures.models import SignatureRequest
 from webapp.actions import field_errors
 from webapp.auth import login_required, roles_required
 from webapp.inputs import is_id
 from webapp.navigation import NavItem
-from webapp.views.tasks import remember_completed
+from webapp.views.tasks import remember_completed, show_refused
 
 bp = Blueprint("signatures", __name__)
 
@@ -93,6 +94,7 @@ def _queue_page(errors: dict[str, str] | None = None) -> str:
     rows = pending_with_expedients(g.ctx)
     return render_template("signatures/queue.html", rows=rows, sittings=_sessions_of(s.request for s, _e in rows),
                            has_certificate=credential_of(g.ctx.user_id) is not None, errors=errors or {},
+                           attests_decree=attests_decree,
                            chosen=request.form.getlist("step_id"))
 
 
@@ -108,7 +110,8 @@ def _show_page(step_id: int, errors: dict[str, str] | None = None) -> str:
     expedient = get_expedient(g.ctx, step.request.expedient_id) if step.request.expedient_id else None
     sitting = _sessions_of([step.request]).get(step.request_id)
     return render_template("signatures/show.html", step=step, req=step.request, expedient=expedient, sitting=sitting,
-                           signers=step_signers(step.request), errors=errors or {}, form=request.form)
+                           signers=step_signers(step.request), made=signatures_made(g.ctx, step.request),
+                           attestation=attests_decree(step), errors=errors or {}, form=request.form)
 
 
 @bp.get("/signatures/requests/<int:request_id>/document.pdf")
@@ -139,12 +142,26 @@ def _refused(step_id: int, err: GeeError, task_id: int | None) -> Any:
     return redirect(url_for("tasks.show", task_id=task_id)) if task_id else _back_to(step_id)
 
 
+def _wrong_password(step_id: int, err: ValidationFailed, task_id: int | None) -> Any:
+    """A key password refused: the same page again (the step's, or the sign task's the form came from),
+    the refusal beside the password field, which has the focus and is empty."""
+    if task_id is not None:
+        return show_refused(task_id, {"password": str(err)}, err.status)
+    return _show_page(step_id, field_errors(err, ("password",), "sign")), err.status
+
+
 def _done(task_id: int | None) -> Any:
     """After the item was dealt with: the queue, or the inbox when the form came from the sign task."""
     if task_id is None:
         return _back_to()
     remember_completed(task_id)
     return redirect(url_for("tasks.inbox"))
+
+
+def _without_number(title: str, number: str) -> str:
+    """A signed decree's title already starts with its number (the secretary attests "DEC/2026/0007 …"):
+    said once in the message."""
+    return title.removeprefix(number).lstrip(" :-–—") or title
 
 
 @bp.post("/signatures/<int:step_id>/sign")
@@ -158,13 +175,16 @@ def sign_one(step_id: int) -> Any:
     except GeeError as err:
         unit_of_work.discard()
         twin = signed_by_me(g.ctx, step_id)
-        if twin is None:
-            return _refused(step_id, err, task_id)
-        flash(_("Already signed: %(title)s.", title=twin.title), "info")
-        return redirect(url_for("tasks.inbox")) if task_id else _back_to()
+        if twin is not None:
+            flash(_("Already signed: %(title)s.", title=twin.title), "info")
+            return redirect(url_for("tasks.inbox")) if task_id else _back_to()
+        if isinstance(err, ValidationFailed) and err.field == "password":
+            return _wrong_password(step_id, err, task_id)
+        return _refused(step_id, err, task_id)
     number = decree_number(g.ctx, done)
     if number:  # the alcalde's signature has just numbered it: the number is what they will quote
-        flash(_("Decree %(number)s signed: %(title)s.", number=number, title=done.title), "success")
+        flash(_("Decree %(number)s signed: %(title)s.", number=number, title=_without_number(done.title, number)),
+              "success")
     else:
         flash(_("Signed: %(title)s.", title=done.title), "success")
     return _done(task_id)
@@ -181,6 +201,10 @@ def batch() -> Any:
         return _queue_page(field_errors(err, {"password": "batch-password"}, "batch")), err.status
     if result.signed:
         flash(ngettext("%(num)s item signed.", "%(num)s items signed.", len(result.signed)), "success")
+    if result.decrees:  # which number each decree took (the alcalde's signature gives it): what they will quote
+        numbered = "; ".join(f"{number} ({_without_number(title, number)})" for number, title in result.decrees)
+        flash(ngettext("Decree number: %(decrees)s.", "Decree numbers: %(decrees)s.", len(result.decrees),
+                       decrees=numbered), "success")
     if result.already:
         flash(ngettext("%(num)s item was already signed.", "%(num)s items were already signed.",
                        len(result.already)), "info")

@@ -31,7 +31,7 @@ from engine.process.instances import tasks as instances
 from engine.signatures.circuits import for_task, pending_for
 from webapp.actions import REFUSALS, field_errors
 from webapp.auth import login_required
-from webapp.forms_render import build_fields, parse_submission
+from webapp.forms_render import SPARE_ROWS, as_submitted, build_fields, parse_submission
 from webapp.inputs import PAGE_MAX, int_arg, is_id, search_text
 from webapp.navigation import NavItem
 
@@ -106,7 +106,7 @@ def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dic
         signing=signing,
         awaited=awaited_by(g.ctx, view.task.id) if view.task.state == "ready" else None,
         sign_step=mine.get(signing.id) if signing is not None else None,
-        fields=build_fields(view.schema, shown, errors,
+        fields=build_fields(view.schema, shown, errors, spare_rows=SPARE_ROWS if values is None else 0,
                             documents=list_documents(g.ctx, view.expedient.id) if view.expedient else ()),
         errors=errors or {},
         parties=parties_of(g.ctx, view.expedient.id) if view.expedient else [],
@@ -120,6 +120,11 @@ def _render_task(task_id: int, values: dict[str, Any] | None = None, errors: dic
 @login_required
 def show(task_id: int) -> Any:
     return _render_task(task_id)
+
+
+def show_refused(task_id: int, refused: dict[str, str], status: int) -> Any:
+    """The task page again after a form of another page on it was refused (the sign form's "password")."""
+    return _render_task(task_id, status=status, refused=refused)
 
 
 def _what_next(result: dict[str, Any]) -> str:
@@ -150,7 +155,7 @@ def submit(task_id: int) -> Any:
     drafting = request.form.get("action") == "draft"
     if errors:
         unit_of_work.discard()  # files of a refused submit are not kept: show the form without them
-        shown, _unused = parse_submission(view.schema, request.form)
+        shown, errors = as_submitted(view.schema, request.form, errors)
         return _render_task(task_id, shown, errors, 422)
     if drafting:
         save_draft(ctx, task_id, data)
@@ -161,8 +166,8 @@ def submit(task_id: int) -> Any:
                                          slow_steps_in_worker=True)
     except REFUSALS as err:
         unit_of_work.discard()
-        shown, _unused = parse_submission(view.schema, request.form)
         found = {d.field: d.message for d in err.details} if isinstance(err, ValidationFailed) else {}
+        shown, found = as_submitted(view.schema, request.form, found)
         if found:
             return _render_task(task_id, shown, found, 422)
         return _render_task(task_id, shown, status=err.status, refused={"task": str(err)})

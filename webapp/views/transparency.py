@@ -15,6 +15,7 @@ from engine.base.clock import local_date, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import ValidationFailed
+from engine.base.formats import format_amount
 from engine.base.i18n import _, _l
 from engine.documents.documents import read_content
 from engine.tenancy.models import Tenant
@@ -46,10 +47,18 @@ def _rows(tenant: Tenant, key: str) -> tuple[tuple[str, ...], list[portal.Row]]:
 # -- public ---------------------------------------------------------------------------------
 
 
+def _money(value: object) -> str:
+    """An amount in euros as the page's language writes it ("2.500,00 €"); anything else as it is."""
+    try:
+        return format_amount(value, str(get_locale() or "ca"))
+    except ValueError:
+        return str(value)
+
+
 @bp.get("/transparencia/<tenant_code>/")
 def public(tenant_code: str) -> Any:
     tenant = g.seu_tenant
-    return render_template("transparency/public.html", tenant=tenant,
+    return render_template("transparency/public.html", tenant=tenant, money=_money,
                            sections=[(s, *_rows(tenant, s.key)) for s in ALL])
 
 

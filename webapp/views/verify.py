@@ -15,8 +15,9 @@ from redis import Redis
 from engine.base.errors import Conflict, NotFound
 from engine.base.i18n import _l
 from engine.base.settings import current_settings
-from engine.documents.documents import read_content, tipo_label, verify_by_csv
-from engine.documents.signature_check import verify_pdf
+from engine.documents.documents import Document, read_content, tipo_label, verify_by_csv
+from engine.documents.signature_check import PdfVerification, has_signatures, verify_pdf
+from engine.documents.verification_codes import regulation_label
 
 bp = Blueprint("verify", __name__)
 
@@ -74,14 +75,24 @@ def page() -> Any:
         found = verify_by_csv(code)
     except NotFound:
         return render_template("verify/page.html", code=code, found=None, signatures=None, missing=True), 404
-    signatures = None
-    if found.intact and found.document.content_type == "application/pdf":
-        from engine.base.context import Context
+    signatures, csv_only = _signatures(found.document) if found.intact else (None, False)
+    return render_template("verify/page.html", code=code, found=found, signatures=signatures, csv_only=csv_only,
+                           tipo=tipo_label(found.document.tipo_documental),
+                           regulation=regulation_label(found.regulation))
 
-        system = Context.system(found.document.tenant_id, "public verification")
-        signatures = verify_pdf(read_content(system, found.document.id)[1])
-    return render_template("verify/page.html", code=code, found=found, signatures=signatures,
-                           tipo=tipo_label(found.document.tipo_documental))
+
+def _signatures(document: Document) -> tuple[PdfVerification | None, bool]:
+    """The check of an intact PDF's signatures, and whether it is a PDF that carries none: such a
+    document (a registry receipt, a letter issued with its CSV only) is authenticated by its code
+    (art. 27.3.c Ley 39/2015, art. 42.b Ley 40/2015), not an invalid signed one."""
+    if document.content_type != "application/pdf":
+        return None, False
+    from engine.base.context import Context
+
+    content = read_content(Context.system(document.tenant_id, "public verification"), document.id)[1]
+    if not has_signatures(content):
+        return None, True
+    return verify_pdf(content), False
 
 
 @bp.get("/verify/download")

@@ -11,7 +11,7 @@ from engine.base import unit_of_work
 from engine.base.i18n import _, _l
 from engine.webhooks import subscriptions as hooks
 from engine.webhooks.delivery import MAX_ATTEMPTS, SIGNATURE_HEADER
-from engine.webhooks.events import EVENT_NAMES
+from engine.webhooks.events import EVENT_NAMES, event_description
 from webapp.actions import REFUSALS, field_errors
 from webapp.auth import roles_required
 from webapp.navigation import NavItem
@@ -31,6 +31,7 @@ def _page(errors: dict[str, str] | None = None) -> str:
     """The webhooks and their log; after a refused one, its URL and events (never the secret) with the reason."""
     return render_template("webhooks/index.html", webhooks=hooks.list_webhooks(g.ctx),
                            deliveries=hooks.list_deliveries(g.ctx), event_names=EVENT_NAMES,
+                           event_description=event_description,
                            max_attempts=MAX_ATTEMPTS, signature_header=SIGNATURE_HEADER,
                            errors=errors or {}, form=request.form)  # fmt: skip
 

@@ -32,8 +32,8 @@ SPIFF_NS = "http://spiffworkflow.org/bpmn/schema/1.0/core"
 
 #: What a start from a registry entry or an e-office filing puts in the process data.
 START_DATA_NAMES = frozenset({
-    "registre_entrada", "data_entrada", "interessat", "representant", "documents_presentats", "sollicitud",
-    "expedient", "assumpte", "text", "identificacio",
+    "registre_entrada", "data_entrada", "data_presentacio", "interessat", "representant", "documents_presentats",
+    "sollicitud", "expedient", "assumpte", "text", "identificacio",
 })  # fmt: skip
 
 #: What a sign step (``gee:sign``) and a notification wait (``gee:await-notification``) complete with.

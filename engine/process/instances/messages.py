@@ -39,6 +39,7 @@ from engine.base.clock import as_utc, utcnow
 from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden
+from engine.base.events import Event, publish
 from engine.base.i18n import _l
 from engine.process.instances.projection import element_id, element_name, timer_due, waiting_timers
 from engine.process.instances.state import all_tasks
@@ -209,6 +210,9 @@ def deliver_in_transaction(
     # the answer goes into the data under the message name whatever messageVariable says.
     waiting[0].data[message_name] = body
     run.workflow.send_event(BpmnEvent(_definition(waiting[0], message_name), payload=body))
+    if instance.expedient_id is not None:  # before the process runs on (it may suspend a term anew)
+        publish(Event.MESSAGE_DELIVERED, ctx=ctx, expedient_id=instance.expedient_id, message_name=message_name,
+                received_at=moment, late=late, due_at=due_at)  # fmt: skip
     run.advance()
     run.save()
     if row is not None:
