@@ -170,6 +170,9 @@ def test_returned_minutes_and_certificate_are_drafted_again_and_keep_the_books_n
     db.session.refresh(session)
     assert session.minutes_signed
     assert [s.minutes_number for s in minutes.book(secretary, ple.id, year)] == [f"1/{year}"]
+    # the body page offers the book of the years that have minutes, no others
+    books = re.search(r'<p id="minutes-books">(.*?)</p>', client.get(f"/bodies/{ple.id}").get_data(as_text=True))
+    assert books is not None and re.findall(r">(\d{4}) \(PDF\)<", books.group(1)) == [str(year)]
 
     item = certificates.issue_certificate(secretary, session.items[0].id)
     db.session.commit()

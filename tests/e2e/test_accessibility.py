@@ -60,6 +60,7 @@ def test_main_pages_have_no_serious_accessibility_violations(app, live_server, b
                  "/expedients/new", "/registry", "/registry/new", "/deadlines", "/decrees/book", "/signatures",
                  "/admin/jobs/", "/admin/audit/", "/transparency", "/admin/units/", "/admin/webhooks/", "/escalations",
                  "/bodies", "/noticeboard", "/powers", "/dashboard/terms/", "/tasks/municipalities/",
+                 "/admin/incidents",
                  # public pages: document verification, the citizen e-office, the transparency portal and
                  # the notice board
                  "/verify", f"/verify?csv={town['csv']}", "/seu/", "/seu/ajt-proves/", "/transparencia/ajt-proves/",

@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Blueprint, Response, g, redirect, render_template, request, url_for
 
-from engine.base.clock import MADRID, local_date, utcnow
+from engine.base.clock import MADRID
 from engine.base.errors import Forbidden, GeeError, NotFound, ValidationFailed
 from engine.base.i18n import _, _l
 from engine.bodies import bodies, certificates, minutes, minutes_text, rules, sessions
@@ -77,12 +77,12 @@ def _body_page(body_id: int, errors: dict[str, str] | None = None) -> str:
     """A body; after a refused member or session, that form as typed with the reason beside its field."""
     body = bodies.get_body(g.ctx, body_id)
     keeper = _keeper()
-    this_year = local_date(utcnow()).year
-    return render_template("bodies/show.html", body=body, keeper=keeper, sessions=sessions.sessions_of(g.ctx, body.id),
+    held = sessions.sessions_of(g.ctx, body.id)
+    return render_template("bodies/show.html", body=body, keeper=keeper, sessions=held,
                            proposals=pending_proposals(g.ctx, body.id) if keeper else [],
                            quorum=rules.quorum(body.legal_members),
                            absolute=rules.absolute_majority(body.legal_members),
-                           years=list(range(this_year, this_year - 5, -1)),
+                           years=sorted({s.minutes_year for s in held if s.minutes_year}, reverse=True),
                            errors=errors or {}, form=request.form)
 
 
