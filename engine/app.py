@@ -28,7 +28,12 @@ from engine.base.settings import INSTANCE_DIR, LOCALES, PROJECT_ROOT, Settings
 
 # Subscribers of engine.base.events: imported here so that no published event goes unheard.
 from engine.bodies import signing  # noqa: F401
-from engine.citizens import request_document  # noqa: F401
+
+# The sources of e-office choices ("x-choices"), registered with engine.citizens.choices.
+from engine.citizens import (
+    grant_calls,  # noqa: F401
+    request_document,  # noqa: F401
+)
 from engine.control import legal_terms  # noqa: F401
 from engine.documents import task_form_fields  # noqa: F401
 from engine.notifications import alerts  # noqa: F401

@@ -23,8 +23,8 @@ from engine.base.clock import as_utc
 from engine.base.context import Context
 from engine.base.db import db
 from engine.citizens.carpeta import FolderItem
-from engine.citizens.filing import ALLEGATIONS_MESSAGE, EXTENSION_MESSAGE
 from engine.citizens.identity import CitizenIdentity
+from engine.citizens.messages import ALLEGATIONS_MESSAGE, EXTENSION_MESSAGE
 from engine.citizens.notices import my_notifications
 from engine.documents.documents import Document
 from engine.notifications.notifications import Notification, NotificationState

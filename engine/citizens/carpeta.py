@@ -27,6 +27,7 @@ from engine.base.db import db
 from engine.base.errors import NotFound
 from engine.base.i18n import _l
 from engine.citizens.identity import ACTOR_PREFIX, CitizenIdentity
+from engine.citizens.messages import ALLEGATIONS_MESSAGE, ANSWER_MESSAGE
 from engine.citizens.request_document import request_document_ids
 from engine.documents.documents import Document, read_content
 from engine.expedients.expedients import Expedient
@@ -129,8 +130,6 @@ def my_expedients(ctx: Context, citizen: CitizenIdentity) -> list[FolderItem]:
     for entry in _filed_entries(ctx, citizen):
         if entry.expedient_id in items and (own is None or entry.party_id != own.id):
             items[entry.expedient_id].on_behalf = True
-    from engine.citizens.filing import ALLEGATIONS_MESSAGE, ANSWER_MESSAGE  # filing builds on this module
-
     for awaited in awaited_for_expedients(ctx.tenant_id, ids):
         # What is asked of the interessat is not shown to an unaccredited presenter; nor is a wait for
         # someone else (the resolution of a grant call, another administration's report).

@@ -65,8 +65,6 @@ def register_source(name: str, options: Options, check: Check) -> None:
 
 
 def _source(name: Any) -> Source | None:
-    import engine.citizens.grant_calls  # noqa: F401  (registers its source)
-
     return _SOURCES.get(str(name)) if name else None
 
 

@@ -29,6 +29,7 @@ from engine.calendar import TenantCalendar
 from engine.citizens.carpeta import FolderItem, citizen_party, get_my_expedient
 from engine.citizens.choices import Choice, check_choices, facts_of, refuse
 from engine.citizens.identity import CitizenIdentity, citizen_context
+from engine.citizens.messages import ALLEGATIONS_MESSAGE, ANSWER_MESSAGE, EXTENSION_MESSAGE
 from engine.citizens.procedures import SUBJECT_JOINER, SUBJECT_MAX, filed_form, filing_subject, get_procedure
 from engine.citizens.request_document import IDENTIFICATION_KEY
 from engine.documents.store import sniff_content_type
@@ -49,12 +50,6 @@ from engine.registry.entries import Channel, RegistryEntry, Upload, effective_mo
 from engine.registry.receipt_job import issue_receipt_later
 from engine.tenancy.models import Tenant
 
-#: The message a requeriment's answer is delivered as (see tests/fixtures/bpmn/seu_instancia_esmena.bpmn).
-ANSWER_MESSAGE = "resposta_requeriment"
-#: The message allegations in an audiència are delivered as (Ley 39/2015 art. 82.2): filed the same way.
-ALLEGATIONS_MESSAGE = "al_legacions"
-#: The message a request to extend a requeriment's term is delivered as (Ley 39/2015 art. 68.2).
-EXTENSION_MESSAGE = "ampliacio_termini"
 MAX_FILES = 10
 #: The registry entry's extract holds this many characters (engine.registry.entries).
 EXTRACT_LIMIT = 4000

@@ -50,6 +50,7 @@ from engine.base.errors import NotFound
 from engine.base.form_labels import field_titles
 from engine.base.i18n import _l
 from engine.base.settings import PROJECT_ROOT
+from engine.citizens.choices import with_options
 from engine.process.definition.catalogue import latest_version, resolve_version
 from engine.process.definition.sidecar import PROCESSES_DIR, classification_code, eni_classification, read_info
 from engine.process.models import ProcessModel, ProcessVersion
@@ -219,6 +220,4 @@ def get_procedure(tenant_id: int, key: str, locale: str, *, choices: bool = True
     procedure = _procedure(version.model, version, locale, _dir3(tenant_id))
     if not choices or procedure.start_form is None:
         return procedure
-    from engine.citizens.choices import with_options  # the sources read processes: imported when used
-
     return replace(procedure, start_form=with_options(procedure.start_form, tenant_id, locale, local_date(utcnow())))

@@ -41,7 +41,7 @@ from engine.base.events import Event, publish
 from engine.base.i18n import _l
 from engine.base.unit_of_work import run_discarded
 from engine.base.xml_safety import safe_parse_xml
-from engine.citizens.filing import EXTENSION_MESSAGE
+from engine.citizens.messages import EXTENSION_MESSAGE
 from engine.decrees.book import Decree
 from engine.documents.documents import Document, store_document
 from engine.expedients import expedients, parties

@@ -29,6 +29,13 @@ from engine.base.context import Context
 from engine.base.db import db
 from engine.base.errors import Conflict, Forbidden, GeeError, NotFound
 from engine.base.i18n import _l
+from engine.documents.documents import Document
+from engine.expedients.expedients import Expedient
+from engine.noticeboard.models import Edict
+from engine.notifications.notifications import Notification
+from engine.process.models import HumanTask, ProcessInstance
+from engine.registry.entries import RegistryEntry
+from engine.tenancy.models import Tenant
 
 log = logging.getLogger("gee.jobs")
 
@@ -103,28 +110,23 @@ def _last_line(exc: BaseException) -> str:
     return (lines[-1] if lines else type(exc).__name__)[:2000]
 
 
+#: The rows the second argument of those jobs is an id of.
+_TABLES: dict[str, Any] = {"process_instances": ProcessInstance, "notifications": Notification, "edicts": Edict,
+                           "human_tasks": HumanTask, "registry_entries": RegistryEntry, "documents": Document}
+
+
 def _subject(path: str, args: list[Any]) -> tuple[int | None, int | None]:
-    """(expedient id, document id) the job was for, when its arguments say."""
+    """(expedient id, document id) the job was for, when its arguments (tenant id, row id…) say."""
     table = _SUBJECTS.get(_name(path))
-    if table is None or len(args) < 2 or not isinstance(args[1], int):
+    if table is None or len(args) < 2 or not isinstance(args[0], int) or not isinstance(args[1], int):
         return None, None
-    ident = args[1]
+    tenant_id, ident = args[0], args[1]
     if table == "expedients":
         return ident, None
-    from engine.documents.documents import Document
-    from engine.noticeboard.models import Edict
-    from engine.notifications.notifications import Notification
-    from engine.process.models import HumanTask, ProcessInstance
-    from engine.registry.entries import RegistryEntry
-
-    if table == "human_tasks":
-        query = (select(ProcessInstance.expedient_id).join(HumanTask, HumanTask.instance_id == ProcessInstance.id)
-                 .where(HumanTask.id == ident))  # fmt: skip
-    else:
-        model: Any = {"process_instances": ProcessInstance, "notifications": Notification, "edicts": Edict,
-                      "registry_entries": RegistryEntry, "documents": Document}[table]  # fmt: skip
-        query = select(model.expedient_id).where(model.id == ident)
-    expedient_id = db.session.execute(query).scalar_one_or_none()
+    model = _TABLES[table]
+    expedient_id = db.session.execute(
+        select(model.expedient_id).where(model.id == ident, model.tenant_id == tenant_id)
+    ).scalar_one_or_none()
     return expedient_id, ident if table == "documents" else None
 
 
@@ -196,9 +198,6 @@ def _visible(ctx: Context) -> Any:
 def in_process_failures(ctx: Context, limit: int = LISTED) -> tuple[list[InProcessFailure], int]:
     """The newest failed in-process jobs the administrator may see (a platform administrator: all), and
     how many there are in all."""
-    from engine.documents.documents import Document
-    from engine.expedients.expedients import Expedient
-    from engine.tenancy.models import Tenant
 
     _check_admin(ctx)
     visible = _visible(ctx)
