@@ -204,7 +204,9 @@ def _published_call() -> dict[str, dict[str, Any]]:
     (arts. 16 and 21.1 Ley 39/2015)."""
     today = local_date(utcnow())
     return {
-        "T_bases": {"data_aprovacio_bases": (today - timedelta(days=60)).isoformat()},
+        "T_bases": {"data_aprovacio_bases": (today - timedelta(days=60)).isoformat(),
+                    "butlleti_bases": "BOP de Lleida núm. 187", "aplicacio_pressupostaria": "341.48000",
+                    "import_total": 12000},
         "T_convocatoria": {"codi_bdns": "812345", "data_publicacio_bop": (today - timedelta(days=42)).isoformat(),
                            "termini_sollicituds": 20,
                            "data_limit_justificacio": (today + timedelta(days=200)).isoformat()},
